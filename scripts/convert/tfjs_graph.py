@@ -590,12 +590,15 @@ def op_avgpool(g, node, args):
     check_nhwc(node)
     k, s = hw(node, "ksize"), hw(node, "strides")
     x = nchw(args[0])
-    total = F.avg_pool2d(pad_spatial(x, node, k, s), k, s, divisor_override=1)
+    padded = pad_spatial(x, node, k, s)
+    avg = F.avg_pool2d(padded, k, s)  # divides by the full window area
+    if padded.shape == x.shape:
+        return nhwc(avg)
+    # Share of each window that is real input; dividing by it gives TF's mean.
     ones = torch.ones((1, 1) + tuple(x.shape[2:]), dtype=x.dtype)
-    count = g.cached(node.name + "/count",
-                     lambda: F.avg_pool2d(pad_spatial(ones, node, k, s), k, s,
-                                          divisor_override=1))
-    return nhwc(total / count)
+    share = g.cached(node.name + "/share",
+                     lambda: F.avg_pool2d(pad_spatial(ones, node, k, s), k, s))
+    return nhwc(avg / share)
 
 
 # --- matmul ---------------------------------------------------------------------
