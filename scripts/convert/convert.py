@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 import warnings
@@ -222,9 +223,15 @@ def convert(name, deps, out_dir):
         "seconds": round(time.time() - t0, 1),
     }
     with open(os.path.join(out_dir, name + ".json"), "w") as fh:
-        json.dump(side, fh, indent=2)
-        fh.write("\n")
+        fh.write(compact_json(side) + "\n")
     return f"{time.time() - t0:.1f} s; " + "; ".join(report), sources
+
+
+def compact_json(obj):
+    """Indented JSON with short number lists (shapes, ranges) on one line."""
+    text = json.dumps(obj, indent=2)
+    return re.sub(r"\[\s+([-0-9.,\s]+?)\s+\]",
+                  lambda m: "[" + ", ".join(m.group(1).replace(",", " ").split()) + "]", text)
 
 
 def run(names, deps, out_dir, force):
