@@ -224,7 +224,7 @@ def convert(name, deps, out_dir):
     }
     with open(os.path.join(out_dir, name + ".json"), "w") as fh:
         fh.write(compact_json(side) + "\n")
-    return f"{time.time() - t0:.1f} s; " + "; ".join(report), sources
+    return f"{time.time() - t0:.1f} s; " + "; ".join(report)
 
 
 def compact_json(obj):
@@ -238,7 +238,7 @@ def run(names, deps, out_dir, force):
     os.makedirs(out_dir, exist_ok=True)
     failed = 0
     for name in names:
-        builder, with_onnx, _ = MODELS[name]
+        with_onnx = MODELS[name][1]
         stamp_path = os.path.join(out_dir, name + ".stamp")
         try:
             sources = source_files(name, deps)
@@ -248,7 +248,7 @@ def run(names, deps, out_dir, force):
                 print(f"[convert] {name}: up to date", flush=True)
                 continue
             print(f"[convert] {name}: converting ...", flush=True)
-            line, _ = convert(name, deps, out_dir)
+            line = convert(name, deps, out_dir)
             with open(stamp_path, "w") as fh:
                 fh.write(stamp + "\n")
             print(f"[convert] {name}: done in {line}", flush=True)

@@ -240,7 +240,7 @@ def op_unsqueeze(g, node, a, args):
 # --- conv, pooling, normalisation ---------------------------------------------------
 
 
-def spatial_pads(node, a, x, kernel, strides, dilations):
+def spatial_pads(node, a):
     """ONNX pads are [x1_begin, x2_begin, ..., x1_end, x2_end]; F.pad wants
     (left, right, top, bottom)."""
     auto = a.get("auto_pad", b"NOTSET")
@@ -263,9 +263,8 @@ def op_conv(g, node, a, args):
     bias = args[2] if len(args) > 2 else None
     if w.dim() != 4:
         raise UnsupportedOp(f"Conv {node.name}: only 2-D convolutions")
-    k = a.get("kernel_shape", list(w.shape[2:]))
     s, d = a.get("strides", [1, 1]), a.get("dilations", [1, 1])
-    x = pad(x, spatial_pads(node, a, x, k, s, d))
+    x = pad(x, spatial_pads(node, a))
     return F.conv2d(x, w, bias, s, 0, d, a.get("group", 1))
 
 
@@ -274,7 +273,7 @@ def op_maxpool(g, node, a, args):
     if a.get("ceil_mode", 0) or len(a["kernel_shape"]) != 2:
         raise UnsupportedOp(f"MaxPool {node.name}: ceil_mode or non-2-D pooling")
     k, s = a["kernel_shape"], a.get("strides", [1, 1])
-    x = pad(args[0], spatial_pads(node, a, args[0], k, s, [1, 1]), float("-inf"))
+    x = pad(args[0], spatial_pads(node, a), float("-inf"))
     return F.max_pool2d(x, k, s)
 
 
