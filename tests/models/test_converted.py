@@ -18,6 +18,7 @@ The last line printed is "N passed, N failed".
 import functools
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -142,16 +143,19 @@ def tfjs_reference(model, outputs, inputs):
     with open(job, "w") as fh:
         json.dump({"model": os.path.join(DEPS, "models", "tfjs", model),
                    "outputs": outputs, "runs": runs}, fh)
-    subprocess.run(["node", os.path.join(CONVERT, "tfjs_ref.mjs"), job], check=True,
-                   stdout=subprocess.DEVNULL)
-    results = []
-    for run in runs:
-        with open(run["out"] + ".json") as fh:
-            meta = json.load(fh)
-        results.append([np.fromfile(o["file"], np.float32 if o["dtype"] == "float32"
-                                    else np.int32).reshape(o["shape"])
-                        for o in meta["outputs"]])
-    return results
+    try:
+        subprocess.run(["node", os.path.join(CONVERT, "tfjs_ref.mjs"), job], check=True,
+                       stdout=subprocess.DEVNULL)
+        results = []
+        for run in runs:
+            with open(run["out"] + ".json") as fh:
+                meta = json.load(fh)
+            results.append([np.fromfile(o["file"], np.float32 if o["dtype"] == "float32"
+                                        else np.int32).reshape(o["shape"])
+                            for o in meta["outputs"]])
+        return results
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @functools.lru_cache(maxsize=None)
