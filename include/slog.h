@@ -11,8 +11,8 @@ extern "C" {
 #endif
 
 #define slog_error(...) vaccel_log_print(VACCEL_LOG_ERROR, NULL, __VA_ARGS__)
-#define slog_warn(...) vaccel_log_print(VACCEL_LOG_WARN, NULL, __VA_ARGS__)
-#define slog_info(...) vaccel_log_print(VACCEL_LOG_INFO, NULL, __VA_ARGS__)
+#define slog_warn(...)	vaccel_log_print(VACCEL_LOG_WARN, NULL, __VA_ARGS__)
+#define slog_info(...)	vaccel_log_print(VACCEL_LOG_INFO, NULL, __VA_ARGS__)
 #define slog_debug(...) vaccel_log_print(VACCEL_LOG_DEBUG, NULL, __VA_ARGS__)
 #define slog_trace(...) vaccel_trace(__VA_ARGS__)
 #define slog_fatal(...) vaccel_fatal(__VA_ARGS__)

@@ -63,19 +63,19 @@ static inline const char *vaccel_arg_type_to_base_str(vaccel_arg_type_t type)
 
 /* The numeric families of the typed helpers: (name, C type, scalar type,
  * array type). Public because upstream's is. */
-#define VACCEL_ARG_NUMERIC_TYPES(X)                                      \
-	X(int8, int8_t, VACCEL_ARG_INT8, VACCEL_ARG_INT8_ARRAY)          \
-	X(int16, int16_t, VACCEL_ARG_INT16, VACCEL_ARG_INT16_ARRAY)      \
-	X(int32, int32_t, VACCEL_ARG_INT32, VACCEL_ARG_INT32_ARRAY)      \
-	X(int64, int64_t, VACCEL_ARG_INT64, VACCEL_ARG_INT64_ARRAY)      \
-	X(uint8, uint8_t, VACCEL_ARG_UINT8, VACCEL_ARG_UINT8_ARRAY)      \
-	X(uint16, uint16_t, VACCEL_ARG_UINT16, VACCEL_ARG_UINT16_ARRAY)  \
-	X(uint32, uint32_t, VACCEL_ARG_UINT32, VACCEL_ARG_UINT32_ARRAY)  \
-	X(uint64, uint64_t, VACCEL_ARG_UINT64, VACCEL_ARG_UINT64_ARRAY)  \
-	X(float, float, VACCEL_ARG_FLOAT32, VACCEL_ARG_FLOAT32_ARRAY)    \
-	X(double, double, VACCEL_ARG_FLOAT64, VACCEL_ARG_FLOAT64_ARRAY)  \
-	X(bool, bool, VACCEL_ARG_BOOL, VACCEL_ARG_BOOL_ARRAY)            \
-	X(char, char, VACCEL_ARG_CHAR, VACCEL_ARG_CHAR_ARRAY)            \
+#define VACCEL_ARG_NUMERIC_TYPES(X)                                     \
+	X(int8, int8_t, VACCEL_ARG_INT8, VACCEL_ARG_INT8_ARRAY)         \
+	X(int16, int16_t, VACCEL_ARG_INT16, VACCEL_ARG_INT16_ARRAY)     \
+	X(int32, int32_t, VACCEL_ARG_INT32, VACCEL_ARG_INT32_ARRAY)     \
+	X(int64, int64_t, VACCEL_ARG_INT64, VACCEL_ARG_INT64_ARRAY)     \
+	X(uint8, uint8_t, VACCEL_ARG_UINT8, VACCEL_ARG_UINT8_ARRAY)     \
+	X(uint16, uint16_t, VACCEL_ARG_UINT16, VACCEL_ARG_UINT16_ARRAY) \
+	X(uint32, uint32_t, VACCEL_ARG_UINT32, VACCEL_ARG_UINT32_ARRAY) \
+	X(uint64, uint64_t, VACCEL_ARG_UINT64, VACCEL_ARG_UINT64_ARRAY) \
+	X(float, float, VACCEL_ARG_FLOAT32, VACCEL_ARG_FLOAT32_ARRAY)   \
+	X(double, double, VACCEL_ARG_FLOAT64, VACCEL_ARG_FLOAT64_ARRAY) \
+	X(bool, bool, VACCEL_ARG_BOOL, VACCEL_ARG_BOOL_ARRAY)           \
+	X(char, char, VACCEL_ARG_CHAR, VACCEL_ARG_CHAR_ARRAY)           \
 	X(uchar, unsigned char, VACCEL_ARG_UCHAR, VACCEL_ARG_UCHAR_ARRAY)
 
 /* Field order and sizes are ABI. */
@@ -142,11 +142,11 @@ void vaccel_arg_array_clear(struct vaccel_arg_array *array);
 int vaccel_arg_array_add_raw(struct vaccel_arg_array *array, void *buf,
 			     size_t size);
 
-#define VACCEL_ARG_ARRAY_DECLARE_ADD_FUNCS(TYPE_NAME, C_TYPE, ARG_TYPE, \
-					   ARRAY_TYPE)                  \
-	int vaccel_arg_array_add_##TYPE_NAME(                           \
-		struct vaccel_arg_array *array, C_TYPE *value);         \
-	int vaccel_arg_array_add_##TYPE_NAME##_array(                   \
+#define VACCEL_ARG_ARRAY_DECLARE_ADD_FUNCS(TYPE_NAME, C_TYPE, ARG_TYPE,      \
+					   ARRAY_TYPE)                       \
+	int vaccel_arg_array_add_##TYPE_NAME(struct vaccel_arg_array *array, \
+					     C_TYPE *value);                 \
+	int vaccel_arg_array_add_##TYPE_NAME##_array(                        \
 		struct vaccel_arg_array *array, C_TYPE *values, size_t count);
 
 VACCEL_ARG_NUMERIC_TYPES(VACCEL_ARG_ARRAY_DECLARE_ADD_FUNCS)
@@ -176,12 +176,12 @@ int vaccel_arg_array_add_all(struct vaccel_arg_array *dest,
 int vaccel_arg_array_get_raw(struct vaccel_arg_array *array, void **buf,
 			     size_t *size);
 
-#define VACCEL_ARG_ARRAY_DECLARE_GET_FUNCS(TYPE_NAME, C_TYPE, ARG_TYPE, \
-					   ARRAY_TYPE)                  \
-	int vaccel_arg_array_get_##TYPE_NAME(                           \
-		struct vaccel_arg_array *array, C_TYPE *value);         \
-	int vaccel_arg_array_get_##TYPE_NAME##_array(                   \
-		struct vaccel_arg_array *array, C_TYPE **values,        \
+#define VACCEL_ARG_ARRAY_DECLARE_GET_FUNCS(TYPE_NAME, C_TYPE, ARG_TYPE,      \
+					   ARRAY_TYPE)                       \
+	int vaccel_arg_array_get_##TYPE_NAME(struct vaccel_arg_array *array, \
+					     C_TYPE *value);                 \
+	int vaccel_arg_array_get_##TYPE_NAME##_array(                        \
+		struct vaccel_arg_array *array, C_TYPE **values,             \
 		size_t *count);
 
 VACCEL_ARG_NUMERIC_TYPES(VACCEL_ARG_ARRAY_DECLARE_GET_FUNCS)
@@ -201,11 +201,11 @@ int vaccel_arg_array_get_serialized(struct vaccel_arg_array *array,
 int vaccel_arg_array_set_raw(struct vaccel_arg_array *array, void *buf,
 			     size_t size);
 
-#define VACCEL_ARG_ARRAY_DECLARE_SET_FUNCS(TYPE_NAME, C_TYPE, ARG_TYPE, \
-					   ARRAY_TYPE)                  \
-	int vaccel_arg_array_set_##TYPE_NAME(                           \
-		struct vaccel_arg_array *array, C_TYPE *value);         \
-	int vaccel_arg_array_set_##TYPE_NAME##_array(                   \
+#define VACCEL_ARG_ARRAY_DECLARE_SET_FUNCS(TYPE_NAME, C_TYPE, ARG_TYPE,      \
+					   ARRAY_TYPE)                       \
+	int vaccel_arg_array_set_##TYPE_NAME(struct vaccel_arg_array *array, \
+					     C_TYPE *value);                 \
+	int vaccel_arg_array_set_##TYPE_NAME##_array(                        \
 		struct vaccel_arg_array *array, C_TYPE *values, size_t count);
 
 VACCEL_ARG_NUMERIC_TYPES(VACCEL_ARG_ARRAY_DECLARE_SET_FUNCS)
@@ -257,8 +257,8 @@ vaccel_expect_serial_arg(struct vaccel_arg_list *args, void *buf,
 VACCEL__ARGLIST_DEPRECATED int
 vaccel_expect_nonserial_arg(struct vaccel_arg_list *args,
 			    uint32_t expected_size);
-VACCEL__ARGLIST_DEPRECATED void *vaccel_extract_serial_arg(struct vaccel_arg *args,
-							   int idx);
+VACCEL__ARGLIST_DEPRECATED void *
+vaccel_extract_serial_arg(struct vaccel_arg *args, int idx);
 VACCEL__ARGLIST_DEPRECATED void *
 vaccel_extract_nonserial_arg(struct vaccel_arg *args, int idx,
 			     void *(*deserializer)(void *, uint32_t));

@@ -13,7 +13,7 @@ extern "C" {
 #endif
 
 typedef enum {
-	VACCEL_BLOB_FILE = 0,   /* a file on disk, data not read (yet) */
+	VACCEL_BLOB_FILE = 0,	/* a file on disk, data not read (yet) */
 	VACCEL_BLOB_BUFFER = 1, /* bytes in memory, no file */
 	VACCEL_BLOB_MAPPED = 2, /* a file on disk, mapped into memory */
 	VACCEL_BLOB_MAX = 3,

@@ -16,7 +16,10 @@ struct vaccel_list_entry {
 typedef struct vaccel_list_entry vaccel_list_entry_t;
 typedef struct vaccel_list_entry vaccel_list_t;
 
-#define LIST_ENTRY_INIT(name) { &(name), &(name) }
+#define LIST_ENTRY_INIT(name)    \
+	{                        \
+		&(name), &(name) \
+	}
 
 #ifdef __cplusplus
 }

@@ -46,12 +46,12 @@ void vaccel_log_print(vaccel_log_level_t level, const char *where,
 int vaccel_log_enabled(vaccel_log_level_t level);
 
 #define VACCEL__STR2(x) #x
-#define VACCEL__STR(x) VACCEL__STR2(x)
-#define VACCEL__WHERE __FILE__ ":" VACCEL__STR(__LINE__)
+#define VACCEL__STR(x)	VACCEL__STR2(x)
+#define VACCEL__WHERE	__FILE__ ":" VACCEL__STR(__LINE__)
 
 #define vaccel_error(...) vaccel_log_print(VACCEL_LOG_ERROR, NULL, __VA_ARGS__)
-#define vaccel_warn(...) vaccel_log_print(VACCEL_LOG_WARN, NULL, __VA_ARGS__)
-#define vaccel_info(...) vaccel_log_print(VACCEL_LOG_INFO, NULL, __VA_ARGS__)
+#define vaccel_warn(...)  vaccel_log_print(VACCEL_LOG_WARN, NULL, __VA_ARGS__)
+#define vaccel_info(...)  vaccel_log_print(VACCEL_LOG_INFO, NULL, __VA_ARGS__)
 #define vaccel_debug(...) vaccel_log_print(VACCEL_LOG_DEBUG, NULL, __VA_ARGS__)
 /* trace: debug level with the source location; fatal: error level with the
  * source location. Neither ends the process. */

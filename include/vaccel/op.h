@@ -80,7 +80,10 @@ struct vaccel_op {
 };
 
 extern struct vaccel_plugin vaccel_this_plugin;
-#define VACCEL_OP_INIT(name, type, func) { (type), (func), (&vaccel_this_plugin) }
+#define VACCEL_OP_INIT(name, type, func)              \
+	{                                             \
+		(type), (func), (&vaccel_this_plugin) \
+	}
 
 #ifdef __cplusplus
 }

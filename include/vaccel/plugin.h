@@ -74,8 +74,7 @@ static inline const char *vaccel_plugin_type_to_str(vaccel_plugin_type_t t)
 	}
 }
 
-static inline const char *
-vaccel_plugin_type_to_base_str(vaccel_plugin_type_t t)
+static inline const char *vaccel_plugin_type_to_base_str(vaccel_plugin_type_t t)
 {
 	return vaccel_enum_base(vaccel_plugin_type_to_str(t), "VACCEL_PLUGIN_");
 }
@@ -129,13 +128,15 @@ static inline int vaccel_plugin_register_op(struct vaccel_op *op)
 	return vaccel_plugin_register_ops(op, 1);
 }
 
-__attribute__((deprecated("Use vaccel_plugin_register_op() instead"))) static inline int
+__attribute__((deprecated(
+	"Use vaccel_plugin_register_op() instead"))) static inline int
 register_plugin_function(struct vaccel_op *plugin_op)
 {
 	return vaccel_plugin_register_op(plugin_op);
 }
 
-__attribute__((deprecated("Use vaccel_plugin_register_ops() instead"))) static inline int
+__attribute__((deprecated(
+	"Use vaccel_plugin_register_ops() instead"))) static inline int
 register_plugin_functions(struct vaccel_op *plugin_ops, size_t nr_ops)
 {
 	return vaccel_plugin_register_ops(plugin_ops, nr_ops);
@@ -144,19 +145,21 @@ register_plugin_functions(struct vaccel_op *plugin_ops, size_t nr_ops)
 /* Upstream's plugin-definition macro, so that upstream plugin sources still
  * compile. The loader recognises such a plugin and refuses it with a clear
  * message (its ops are untyped); port it to VACCEL_PLUGIN_DESCRIPTOR. */
-#define VACCEL_PLUGIN(...)                                                      \
-	static struct vaccel_plugin_info _vaccel_plugin_info = { __VA_ARGS__ }; \
-	__attribute__((visibility("hidden"))) struct vaccel_plugin              \
-		vaccel_this_plugin = {                                          \
-			.dl_handle = NULL,                                      \
-			.entry = LIST_ENTRY_INIT(vaccel_this_plugin.entry),     \
-			.ops = { NULL },                                        \
-			.info = &_vaccel_plugin_info                            \
-		};                                                              \
+#define VACCEL_PLUGIN(...)                                              \
+	static struct vaccel_plugin_info _vaccel_plugin_info = {        \
+		__VA_ARGS__                                             \
+	};                                                              \
+	__attribute__((visibility(                                      \
+		"hidden"))) struct vaccel_plugin vaccel_this_plugin = { \
+		.dl_handle = NULL,                                      \
+		.entry = LIST_ENTRY_INIT(vaccel_this_plugin.entry),     \
+		.ops = { NULL },                                        \
+		.info = &_vaccel_plugin_info                            \
+	};                                                              \
 	const struct vaccel_plugin *vaccel_plugin = &vaccel_this_plugin;
 
-#define VACCEL_MODULE(...)                                               \
-	_Pragma("GCC warning \"VACCEL_MODULE() is deprecated. Use "        \
+#define VACCEL_MODULE(...)                                          \
+	_Pragma("GCC warning \"VACCEL_MODULE() is deprecated. Use " \
 		"VACCEL_PLUGIN() instead\"") VACCEL_PLUGIN(__VA_ARGS__)
 
 /* Introspection (ours). Plugins are numbered 0.. in load order. */
@@ -225,8 +228,7 @@ typedef int (*vaccel_op_tflite_model_unload_fn)(struct vaccel_session *sess,
 typedef int (*vaccel_op_tflite_model_run_fn)(
 	struct vaccel_session *sess, const struct vaccel_resource *model,
 	struct vaccel_tflite_tensor *const *inputs, int nr_inputs,
-	struct vaccel_tflite_tensor **outputs, int nr_outputs,
-	uint8_t *status);
+	struct vaccel_tflite_tensor **outputs, int nr_outputs, uint8_t *status);
 typedef int (*vaccel_op_torch_model_load_fn)(struct vaccel_session *sess,
 					     struct vaccel_resource *model);
 typedef int (*vaccel_op_torch_model_run_fn)(
@@ -245,8 +247,8 @@ typedef int (*vaccel_op_blas_sgemm_fn)(struct vaccel_session *sess, int64_t m,
 				       float *a, int64_t lda, float *b,
 				       int64_t ldb, float beta, float *c,
 				       int64_t ldc);
-typedef int (*vaccel_op_fpga_arraycopy_fn)(struct vaccel_session *sess,
-					   int a[], int out_a[], size_t len_a);
+typedef int (*vaccel_op_fpga_arraycopy_fn)(struct vaccel_session *sess, int a[],
+					   int out_a[], size_t len_a);
 typedef int (*vaccel_op_fpga_mmult_fn)(struct vaccel_session *sess, float a[],
 				       float b[], float c[], size_t len_a);
 typedef int (*vaccel_op_fpga_parallel_fn)(struct vaccel_session *sess,
@@ -312,8 +314,10 @@ struct vaccel_plugin_op {
 
 /* An entry of a plugin's op table: VACCEL_PLUGIN_OP(IMAGE_CLASSIFY, f)
  * compiles only if f has the classify signature. */
-#define VACCEL_PLUGIN_OP(OP, func) \
-	{ .type = VACCEL_OP_##OP, .fn = { .OP = (func) } }
+#define VACCEL_PLUGIN_OP(OP, func)                            \
+	{                                                     \
+		.type = VACCEL_OP_##OP, .fn = {.OP = (func) } \
+	}
 
 /* The descriptor a plugin exports as `vaccel_plugin_desc`. The loader reads
  * abi_version and desc_size before anything else and refuses a mismatch.
@@ -366,12 +370,14 @@ struct vaccel_plugin_desc {
  *                            .type = VACCEL_PLUGIN_DEBUG, .ops = my_ops,
  *                            .nr_ops = sizeof(my_ops) / sizeof(my_ops[0]));
  */
-#define VACCEL_PLUGIN_DESCRIPTOR(...)                                      \
-	__attribute__((visibility("default"))) extern const struct       \
-		vaccel_plugin_desc vaccel_plugin_desc;                     \
-	const struct vaccel_plugin_desc vaccel_plugin_desc = {              \
-		.abi_version = VACCEL_PLUGIN_ABI_VERSION,                  \
-		.desc_size = sizeof(struct vaccel_plugin_desc), __VA_ARGS__ \
+#define VACCEL_PLUGIN_DESCRIPTOR(...)                                          \
+	__attribute__((                                                        \
+		visibility("default"))) extern const struct vaccel_plugin_desc \
+		vaccel_plugin_desc;                                            \
+	const struct vaccel_plugin_desc vaccel_plugin_desc = {                 \
+		.abi_version = VACCEL_PLUGIN_ABI_VERSION,                      \
+		.desc_size = sizeof(struct vaccel_plugin_desc),                \
+		__VA_ARGS__                                                    \
 	}
 
 #ifdef __cplusplus

@@ -32,7 +32,10 @@ struct vaccel_prof_region {
 	size_t size;
 };
 
-#define VACCEL_PROF_REGION_INIT(name) { (name), false, 0, NULL, 0 }
+#define VACCEL_PROF_REGION_INIT(name)     \
+	{                                 \
+		(name), false, 0, NULL, 0 \
+	}
 
 bool vaccel_prof_enabled(void);
 int vaccel_prof_region_start(struct vaccel_prof_region *region);

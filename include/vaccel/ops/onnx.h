@@ -55,15 +55,15 @@ int vaccel_onnx_tensor_release(struct vaccel_onnx_tensor *tensor);
 int vaccel_onnx_tensor_new(struct vaccel_onnx_tensor **tensor, int nr_dims,
 			   const int64_t *dims,
 			   enum vaccel_onnx_data_type type);
-int vaccel_onnx_tensor_allocate(struct vaccel_onnx_tensor **tensor,
-				int nr_dims, const int64_t *dims,
+int vaccel_onnx_tensor_allocate(struct vaccel_onnx_tensor **tensor, int nr_dims,
+				const int64_t *dims,
 				enum vaccel_onnx_data_type type,
 				size_t total_size);
 int vaccel_onnx_tensor_delete(struct vaccel_onnx_tensor *tensor);
 int vaccel_onnx_tensor_set_data(struct vaccel_onnx_tensor *tensor, void *data,
 				size_t size);
-int vaccel_onnx_tensor_take_data(struct vaccel_onnx_tensor *tensor,
-				 void **data, size_t *size);
+int vaccel_onnx_tensor_take_data(struct vaccel_onnx_tensor *tensor, void **data,
+				 size_t *size);
 
 /* Load the .onnx file of a MODEL resource registered with the session. */
 int vaccel_onnx_model_load(struct vaccel_session *sess,

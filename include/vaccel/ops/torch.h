@@ -13,12 +13,12 @@ extern "C" {
 #endif
 
 enum vaccel_torch_data_type {
-	VACCEL_TORCH_BYTE = 1,  /* uint8 */
-	VACCEL_TORCH_CHAR = 2,  /* int8 */
+	VACCEL_TORCH_BYTE = 1,	/* uint8 */
+	VACCEL_TORCH_CHAR = 2,	/* int8 */
 	VACCEL_TORCH_SHORT = 3, /* int16 */
-	VACCEL_TORCH_INT = 4,   /* int32 */
-	VACCEL_TORCH_LONG = 5,  /* int64 */
-	VACCEL_TORCH_HALF = 6,  /* float16 */
+	VACCEL_TORCH_INT = 4,	/* int32 */
+	VACCEL_TORCH_LONG = 5,	/* int64 */
+	VACCEL_TORCH_HALF = 6,	/* float16 */
 	VACCEL_TORCH_FLOAT = 7, /* float32 */
 };
 
@@ -78,12 +78,10 @@ int vaccel_torch_model_run(struct vaccel_session *sess,
 
 /* Deprecated upstream: out = A x B (+ C), with M x K, K x N, M x N float
  * tensors; *out is allocated by the plugin. */
-__attribute__((deprecated)) int
-vaccel_torch_sgemm(struct vaccel_session *sess,
-		   struct vaccel_torch_tensor **in_A,
-		   struct vaccel_torch_tensor **in_B,
-		   struct vaccel_torch_tensor **in_C, int M, int N, int K,
-		   struct vaccel_torch_tensor **out);
+__attribute__((deprecated)) int vaccel_torch_sgemm(
+	struct vaccel_session *sess, struct vaccel_torch_tensor **in_A,
+	struct vaccel_torch_tensor **in_B, struct vaccel_torch_tensor **in_C,
+	int M, int N, int K, struct vaccel_torch_tensor **out);
 
 #ifdef __cplusplus
 }

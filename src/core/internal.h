@@ -1,0 +1,185 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Library-internal interfaces of the core. Everything here is hidden from
+ * libvaccel.so's exports (names start with "vaccel__" or are static). */
+#pragma once
+
+#include "list.h"
+#include "vaccel.h"
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define VACCEL__ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define vaccel__likely(x)   __builtin_expect(!!(x), 1)
+#define vaccel__unlikely(x) __builtin_expect(!!(x), 0)
+#else
+#define vaccel__likely(x)   (x)
+#define vaccel__unlikely(x) (x)
+#endif
+
+/* ---- core state (core.c) ---- */
+
+/* Bootstrap state: 0 = ready; otherwise the error of the last bootstrap
+ * (what vaccel_session_init() reports) or VACCEL_ESESS if never done. */
+int vaccel__bootstrap_status(void);
+/* VACCEL_OK if bootstrapped, else the error to return (and it is logged). */
+int vaccel__check_ready(const char *what);
+/* The live configuration, writable by the core. */
+struct vaccel_config *vaccel__config_mut(void);
+
+/* ---- logging (log.c) ---- */
+
+/* The current level (0 = nothing); read without a lock on hot paths. */
+extern _Atomic int vaccel__log_level;
+int vaccel__log_open(const struct vaccel_config *config);
+void vaccel__log_close(void);
+
+#define vaccel__debug_on()                                             \
+	vaccel__unlikely(atomic_load_explicit(&vaccel__log_level,      \
+					      memory_order_relaxed) >= \
+			 VACCEL_LOG_DEBUG)
+
+/* ---- ids (id_pool.c) ---- */
+
+struct vaccel__id_pool {
+	pthread_mutex_t lock;
+	unsigned char *used; /* used[i] != 0: id i+1 taken */
+	vaccel_id_t max;
+	vaccel_id_t last; /* last id handed out */
+};
+
+int vaccel__id_pool_init(struct vaccel__id_pool *pool, vaccel_id_t max);
+void vaccel__id_pool_release(struct vaccel__id_pool *pool);
+/* A free id (1..max), or a negative VACCEL_E* code (-VACCEL_EUSERS). */
+vaccel_id_t vaccel__id_pool_get(struct vaccel__id_pool *pool);
+void vaccel__id_pool_put(struct vaccel__id_pool *pool, vaccel_id_t id);
+
+/* ---- plugins (plugin.c) ---- */
+
+/* A loaded plugin. `pub` is what sessions point to (applications read
+ * sess->plugin->info->name); the typed op table is ours. */
+struct vaccel__plugin {
+	struct vaccel_plugin pub;
+	struct vaccel_plugin_info info;
+	const struct vaccel_plugin_desc *desc;
+	union vaccel_op_fn ops[VACCEL_OP_EXT_MAX];
+	uint64_t ops_mask;
+	char *path;
+};
+
+static inline struct vaccel__plugin *vaccel__plugin_of(struct vaccel_plugin *p)
+{
+	return vaccel__container_of(p, struct vaccel__plugin, pub);
+}
+
+int vaccel__plugins_bootstrap(void);
+/* fini (and dlclose when `unload`) every plugin, in reverse load order. */
+void vaccel__plugins_cleanup(bool unload);
+/* The plugin for a session with these hint flags (upstream's selection
+ * rules), or NULL (logged). */
+struct vaccel_plugin *vaccel__plugin_select(uint32_t hint);
+size_t vaccel__plugins_count(void);
+/* Register a descriptor that is not in a shared library (tests). */
+int vaccel__plugin_register_desc(const struct vaccel_plugin_desc *desc,
+				 void *dl_handle, const char *path);
+
+/* The function of `op` of the session's plugin, or NULL after logging why
+ * (the caller returns VACCEL_ENOTSUP). `sess` is known to be non-NULL. */
+const union vaccel_op_fn *vaccel__op_func(struct vaccel_session *sess,
+					  vaccel_op_type_t op);
+
+/* ---- sessions (session.c) ---- */
+
+int vaccel__sessions_bootstrap(void);
+/* Release every live session (cleanup). */
+void vaccel__sessions_cleanup(void);
+/* VACCEL_OK if `sess` looks initialized; otherwise VACCEL_EINVAL, logged. */
+int vaccel__session_check(const struct vaccel_session *sess);
+
+/* ---- resources (resource.c) ---- */
+
+int vaccel__resources_bootstrap(void);
+void vaccel__resources_cleanup(void);
+/* Op-side check: `res` is registered with `sess` and of `type` (EPERM /
+ * EINVAL otherwise, logged). */
+int vaccel__resource_check(struct vaccel_session *sess,
+			   const struct vaccel_resource *res,
+			   vaccel_resource_type_t type);
+
+/* Registration node linking a resource and a session (many-to-many). */
+struct vaccel__registration {
+	vaccel_list_entry_t in_res;  /* in res->sessions */
+	vaccel_list_entry_t in_sess; /* in sess->resources[type] */
+	struct vaccel_resource *res;
+	struct vaccel_session *sess;
+};
+
+/* ---- files (fs.c) ---- */
+
+/* mkdir -p with mode 0700 for the created components. */
+int vaccel__fs_mkdir_p(const char *path);
+/* Remove a directory tree (best effort, logs failures). */
+int vaccel__fs_rm_rf(const char *path);
+/* Read a whole file into a new malloc'ed buffer (the caller frees it). */
+int vaccel__fs_read(const char *path, void **data, size_t *size);
+/* Map a file read-only-private (writable copy-on-write); *data is to be
+ * munmap'ed by the caller. Empty files give VACCEL_EINVAL. */
+int vaccel__fs_map(const char *path, void **data, size_t *size);
+/* Create `dir`/`name` (O_EXCL) or, when `randomize` or the name exists,
+ * `dir`/`stem`_XXXXXX`ext`, and write `size` bytes. *out_path is new. */
+int vaccel__fs_write_new(const char *dir, const char *name, bool randomize,
+			 const void *data, size_t size, char **out_path);
+/* Call fn(path, ctx) for every regular file below `dir` (recursively). */
+int vaccel__fs_walk(const char *dir, int (*fn)(const char *path, void *ctx),
+		    void *ctx);
+const char *vaccel__fs_basename(const char *path);
+
+/* ---- network (net.c) ---- */
+
+bool vaccel__net_is_url(const char *path);
+/* Download `url` to the new file `dest` (libcurl loaded on first use).
+ * VACCEL_ENOTSUP without libcurl, VACCEL_EREMOTEIO on transfer errors. */
+int vaccel__net_download(const char *url, const char *dest);
+
+/* ---- profiling (prof.c) ---- */
+
+extern _Atomic bool vaccel__prof_on;
+
+/* The library's own per-op regions (thread-safe, printed at cleanup). */
+struct vaccel__prof_op {
+	struct vaccel_prof_region region;
+	pthread_mutex_t lock;
+	struct vaccel__prof_op *next; /* in the list printed at cleanup */
+	bool tracked;
+};
+
+#define VACCEL__PROF_OP_INIT(name)                                        \
+	{                                                                 \
+		VACCEL_PROF_REGION_INIT(name), PTHREAD_MUTEX_INITIALIZER, \
+			NULL, false                                       \
+	}
+
+/* Timestamp (ns) if profiling is on, else 0 (cheap). */
+uint64_t vaccel__prof_now(void);
+void vaccel__prof_op_add(struct vaccel__prof_op *op, uint64_t start);
+/* Print and release every op region that collected samples. */
+void vaccel__prof_ops_print_release(void);
+
+/* ---- ops (src/ops) ---- */
+
+/* genop's onnx_model_run: turn (dtype, dims, data) arg triples into input
+ * tensors and the outputs into (meta, data) arg pairs (docs/genop.md). */
+int vaccel__genop_onnx_run(struct vaccel_session *sess,
+			   struct vaccel_resource *res, struct vaccel_arg *in,
+			   int nr_in, struct vaccel_arg *out, int nr_out);
+
+/* ---- misc ---- */
+
+/* Duplicate a string; NULL stays NULL. Returns false on allocation
+ * failure of a non-NULL input. */
+bool vaccel__strdup_opt(const char *s, char **out);

@@ -1,0 +1,375 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Sessions: creation (plugin selection), release, lookup, and the queries of
+ * the resources registered with a session. */
+
+#include "internal.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define MAX_SESSIONS 1024
+
+static struct vaccel__id_pool ids;
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static vaccel_list_t live = LIST_ENTRY_INIT(live);
+
+int vaccel__sessions_bootstrap(void)
+{
+	vaccel__list_init(&live);
+	return vaccel__id_pool_init(&ids, MAX_SESSIONS);
+}
+
+void vaccel__sessions_cleanup(void)
+{
+	for (;;) {
+		pthread_mutex_lock(&live_lock);
+		if (vaccel__list_empty(&live)) {
+			pthread_mutex_unlock(&live_lock);
+			break;
+		}
+		struct vaccel_session *s = vaccel__container_of(
+			live.next, struct vaccel_session, entry);
+		pthread_mutex_unlock(&live_lock);
+		vaccel_warn("Releasing session %" PRId64 " at cleanup", s->id);
+		vaccel_session_release(s);
+	}
+	vaccel__id_pool_release(&ids);
+}
+
+int vaccel__session_check(const struct vaccel_session *sess)
+{
+	if (vaccel__unlikely(!sess || sess->id <= 0 || !sess->plugin)) {
+		vaccel_error("Invalid session (NULL or not initialized)");
+		return VACCEL_EINVAL;
+	}
+	return VACCEL_OK;
+}
+
+static struct vaccel__plugin *sess_plugin(const struct vaccel_session *sess)
+{
+	return vaccel__plugin_of(sess->plugin);
+}
+
+/* Set up everything of `sess` except id and plugin, which are set. */
+static int session_setup(struct vaccel_session *sess, uint32_t flags)
+{
+	sess->hint = flags;
+	sess->priv = NULL;
+	sess->is_virtio =
+		(flags & VACCEL_PLUGIN_REMOTE) ||
+		(vaccel__plugins_count() == 1 && sess->plugin->info->is_virtio);
+	if (sess->is_virtio && (!sess->plugin->info->is_virtio ||
+				!sess->plugin->info->session_init)) {
+		vaccel_error("Plugin %s cannot serve remote sessions",
+			     sess->plugin->info->name);
+		return VACCEL_ENOTSUP;
+	}
+	if (snprintf(sess->rundir, sizeof(sess->rundir), "%s/session.%" PRId64,
+		     vaccel_rundir(), sess->id) >= (int)sizeof(sess->rundir))
+		return VACCEL_ENAMETOOLONG;
+	if (mkdir(sess->rundir, 0700) && errno != EEXIST) {
+		vaccel_error("Could not create %s: %s", sess->rundir,
+			     strerror(errno));
+		return VACCEL_EIO;
+	}
+	for (int t = 0; t < VACCEL_RESOURCE_MAX; t++) {
+		vaccel__list_init(&sess->resources[t]);
+		sess->resource_counts[t] = 0;
+	}
+	pthread_mutex_init(&sess->resources_lock, NULL);
+	vaccel__list_init(&sess->entry);
+	return VACCEL_OK;
+}
+
+static void session_forget(struct vaccel_session *sess)
+{
+	if (sess->rundir[0])
+		vaccel__fs_rm_rf(sess->rundir);
+	vaccel__id_pool_put(&ids, sess->id);
+	sess->id = 0;
+	sess->plugin = NULL;
+	sess->priv = NULL;
+}
+
+int vaccel_session_init(struct vaccel_session *sess, uint32_t flags)
+{
+	if (!sess)
+		return VACCEL_EINVAL;
+	int ret = vaccel__check_ready("vaccel_session_init");
+	if (ret)
+		return ret;
+
+	vaccel_id_t id = vaccel__id_pool_get(&ids);
+	if (id < 0) {
+		vaccel_error("Could not create a session: too many sessions");
+		return (int)-id;
+	}
+	sess->id = id;
+	sess->rundir[0] = '\0';
+	sess->plugin = vaccel__plugin_select(flags);
+	if (!sess->plugin) {
+		session_forget(sess);
+		return VACCEL_ENOTSUP;
+	}
+	ret = session_setup(sess, flags);
+	const struct vaccel_plugin_desc *d = sess_plugin(sess)->desc;
+	if (!ret && d->session_init)
+		ret = d->session_init(sess,
+				      flags & ~(uint32_t)VACCEL_PLUGIN_REMOTE);
+	if (ret) {
+		vaccel_error("Could not initialize session with plugin %s: %s",
+			     sess->plugin->info->name, vaccel_strerror(ret));
+		session_forget(sess);
+		return ret;
+	}
+
+	pthread_mutex_lock(&live_lock);
+	vaccel__list_add_tail(&live, &sess->entry);
+	pthread_mutex_unlock(&live_lock);
+	vaccel_debug("Initialized session %" PRId64 " with plugin %s", sess->id,
+		     sess->plugin->info->name);
+	return VACCEL_OK;
+}
+
+/* Unregister every resource still registered with `sess`. */
+static void unregister_all(struct vaccel_session *sess)
+{
+	for (int t = 0; t < VACCEL_RESOURCE_MAX; t++) {
+		for (;;) {
+			pthread_mutex_lock(&sess->resources_lock);
+			if (vaccel__list_empty(&sess->resources[t])) {
+				pthread_mutex_unlock(&sess->resources_lock);
+				break;
+			}
+			struct vaccel__registration *r = vaccel__container_of(
+				sess->resources[t].next,
+				struct vaccel__registration, in_sess);
+			struct vaccel_resource *res = r->res;
+			pthread_mutex_unlock(&sess->resources_lock);
+			if (vaccel_resource_unregister(res, sess))
+				break; /* already gone: do not spin */
+		}
+	}
+}
+
+int vaccel_session_release(struct vaccel_session *sess)
+{
+	if (!sess || sess->id <= 0 || !sess->plugin)
+		return VACCEL_EINVAL;
+	int ret = vaccel__check_ready("vaccel_session_release");
+	if (ret)
+		return ret;
+
+	unregister_all(sess);
+	const struct vaccel_plugin_desc *d = sess_plugin(sess)->desc;
+	if (d->session_release && d->session_release(sess))
+		vaccel_warn("Plugin %s could not release session %" PRId64,
+			    sess->plugin->info->name, sess->id);
+
+	pthread_mutex_lock(&live_lock);
+	vaccel__list_del(&sess->entry);
+	pthread_mutex_unlock(&live_lock);
+	pthread_mutex_destroy(&sess->resources_lock);
+	vaccel_debug("Released session %" PRId64, sess->id);
+	session_forget(sess);
+	return VACCEL_OK;
+}
+
+int vaccel_session_new(struct vaccel_session **sess, uint32_t flags)
+{
+	if (!sess)
+		return VACCEL_EINVAL;
+	struct vaccel_session *s = calloc(1, sizeof(*s));
+	if (!s)
+		return VACCEL_ENOMEM;
+	int ret = vaccel_session_init(s, flags);
+	if (ret) {
+		free(s);
+		return ret;
+	}
+	*sess = s;
+	return VACCEL_OK;
+}
+
+int vaccel_session_delete(struct vaccel_session *sess)
+{
+	int ret = vaccel_session_release(sess);
+	if (ret)
+		return ret;
+	free(sess);
+	return VACCEL_OK;
+}
+
+int vaccel_session_update(struct vaccel_session *sess, uint32_t flags)
+{
+	int ret = vaccel__session_check(sess);
+	if (ret)
+		return ret;
+	if (sess->is_virtio) {
+		const struct vaccel_plugin_desc *d = sess_plugin(sess)->desc;
+		if (!d->session_update)
+			return VACCEL_ENOTSUP;
+		ret = d->session_update(
+			sess, flags & ~(uint32_t)VACCEL_PLUGIN_REMOTE);
+		if (!ret)
+			sess->hint = flags;
+		return ret;
+	}
+	for (int t = 0; t < VACCEL_RESOURCE_MAX; t++) {
+		if (sess->resource_counts[t]) {
+			vaccel_error("Cannot update session %" PRId64
+				     ": it has registered resources",
+				     sess->id);
+			return VACCEL_ENOTSUP;
+		}
+	}
+	struct vaccel_plugin *p = vaccel__plugin_select(flags);
+	if (!p)
+		return VACCEL_ENOTSUP;
+	sess->plugin = p;
+	sess->hint = flags;
+	return VACCEL_OK;
+}
+
+int vaccel_session_get_by_id(struct vaccel_session **sess, vaccel_id_t id)
+{
+	if (!vaccel_is_initialized())
+		return VACCEL_EPERM;
+	if (!sess)
+		return VACCEL_EINVAL;
+
+	int ret = VACCEL_ENOENT;
+	vaccel_list_entry_t *e;
+	pthread_mutex_lock(&live_lock);
+	vaccel__list_for_each(e, &live)
+	{
+		struct vaccel_session *s =
+			vaccel__container_of(e, struct vaccel_session, entry);
+		if (s->id == id) {
+			*sess = s;
+			ret = VACCEL_OK;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&live_lock);
+	return ret;
+}
+
+static struct vaccel__registration *reg_of(vaccel_list_entry_t *e)
+{
+	return vaccel__container_of(e, struct vaccel__registration, in_sess);
+}
+
+bool vaccel_session_has_resource(struct vaccel_session *sess,
+				 struct vaccel_resource *res)
+{
+	if (!sess || !res || sess->id <= 0 ||
+	    (unsigned)res->type >= VACCEL_RESOURCE_MAX)
+		return false;
+
+	bool found = false;
+	vaccel_list_entry_t *e;
+	pthread_mutex_lock(&sess->resources_lock);
+	vaccel__list_for_each(e, &sess->resources[res->type])
+	{
+		if (reg_of(e)->res == res) {
+			found = true;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&sess->resources_lock);
+	return found;
+}
+
+int vaccel_session_resource_by_id(struct vaccel_session *sess,
+				  struct vaccel_resource **res, vaccel_id_t id)
+{
+	if (!sess || !res || id <= 0 || sess->id <= 0)
+		return VACCEL_EINVAL;
+
+	int ret = VACCEL_ENOENT;
+	vaccel_list_entry_t *e;
+	pthread_mutex_lock(&sess->resources_lock);
+	for (int t = 0; t < VACCEL_RESOURCE_MAX && ret; t++) {
+		vaccel__list_for_each(e, &sess->resources[t])
+		{
+			if (reg_of(e)->res->id == id) {
+				*res = reg_of(e)->res;
+				ret = VACCEL_OK;
+				break;
+			}
+		}
+	}
+	pthread_mutex_unlock(&sess->resources_lock);
+	return ret;
+}
+
+int vaccel_session_resource_by_type(struct vaccel_session *sess,
+				    struct vaccel_resource **res,
+				    vaccel_resource_type_t type)
+{
+	if (!sess || !res || sess->id <= 0 ||
+	    (unsigned)type >= VACCEL_RESOURCE_MAX)
+		return VACCEL_EINVAL;
+
+	int ret = VACCEL_ENOENT;
+	pthread_mutex_lock(&sess->resources_lock);
+	if (!vaccel__list_empty(&sess->resources[type])) {
+		*res = reg_of(sess->resources[type].next)->res;
+		ret = VACCEL_OK;
+	}
+	pthread_mutex_unlock(&sess->resources_lock);
+	return ret;
+}
+
+int vaccel_session_resources_by_type(struct vaccel_session *sess,
+				     struct vaccel_resource ***resources,
+				     size_t *nr_found,
+				     vaccel_resource_type_t type)
+{
+	if (!sess || !resources || !nr_found || sess->id <= 0 ||
+	    (unsigned)type >= VACCEL_RESOURCE_MAX)
+		return VACCEL_EINVAL;
+
+	int ret = VACCEL_OK;
+	*nr_found = 0;
+	*resources = NULL;
+	pthread_mutex_lock(&sess->resources_lock);
+	size_t n = sess->resource_counts[type];
+	if (!n) {
+		ret = VACCEL_ENOENT;
+	} else if (!(*resources = malloc(n * sizeof(**resources)))) {
+		ret = VACCEL_ENOMEM;
+	} else {
+		vaccel_list_entry_t *e;
+		vaccel__list_for_each(e, &sess->resources[type])
+		{
+			(*resources)[(*nr_found)++] = reg_of(e)->res;
+		}
+	}
+	pthread_mutex_unlock(&sess->resources_lock);
+	return ret;
+}
+
+int vaccel_sess_init(struct vaccel_session *sess, uint32_t flags)
+{
+	return vaccel_session_init(sess, flags);
+}
+
+int vaccel_sess_update(struct vaccel_session *sess, uint32_t flags)
+{
+	return vaccel_session_update(sess, flags);
+}
+
+int vaccel_sess_free(struct vaccel_session *sess)
+{
+	return vaccel_session_release(sess);
+}
+
+bool vaccel_sess_has_resource(struct vaccel_session *sess,
+			      struct vaccel_resource *res)
+{
+	return vaccel_session_has_resource(sess, res);
+}
