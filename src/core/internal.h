@@ -88,18 +88,35 @@ size_t vaccel__plugins_count(void);
 int vaccel__plugin_register_desc(const struct vaccel_plugin_desc *desc,
 				 void *dl_handle, const char *path);
 
+const union vaccel_op_fn *vaccel__op_missing(struct vaccel__plugin *p,
+					     vaccel_op_type_t op);
+
 /* The function of `op` of the session's plugin, or NULL after logging why
- * (the caller returns VACCEL_ENOTSUP). `sess` is known to be non-NULL. */
-const union vaccel_op_fn *vaccel__op_func(struct vaccel_session *sess,
-					  vaccel_op_type_t op);
+ * (the caller returns VACCEL_ENOTSUP). `sess` is known to be valid. */
+static inline const union vaccel_op_fn *
+vaccel__op_func(struct vaccel_session *sess, vaccel_op_type_t op)
+{
+	struct vaccel__plugin *p = vaccel__plugin_of(sess->plugin);
+	if (vaccel__likely((unsigned)op < VACCEL_OP_EXT_MAX &&
+			   p->ops[op].NOOP != NULL))
+		return &p->ops[op];
+	return vaccel__op_missing(p, op);
+}
 
 /* ---- sessions (session.c) ---- */
 
 int vaccel__sessions_bootstrap(void);
 /* Release every live session (cleanup). */
 void vaccel__sessions_cleanup(void);
+int vaccel__session_invalid(void);
+
 /* VACCEL_OK if `sess` looks initialized; otherwise VACCEL_EINVAL, logged. */
-int vaccel__session_check(const struct vaccel_session *sess);
+static inline int vaccel__session_check(const struct vaccel_session *sess)
+{
+	if (vaccel__likely(sess && sess->id > 0 && sess->plugin))
+		return VACCEL_OK;
+	return vaccel__session_invalid();
+}
 
 /* ---- resources (resource.c) ---- */
 
@@ -164,9 +181,25 @@ struct vaccel__prof_op {
 			NULL, false                                       \
 	}
 
-/* Timestamp (ns) if profiling is on, else 0 (cheap). */
-uint64_t vaccel__prof_now(void);
-void vaccel__prof_op_add(struct vaccel__prof_op *op, uint64_t start);
+uint64_t vaccel__prof_clock(void);
+void vaccel__prof_op_record(struct vaccel__prof_op *op, uint64_t start);
+
+/* Timestamp (ns) if profiling is on, else 0: one relaxed load on the hot
+ * path when profiling is off. */
+static inline uint64_t vaccel__prof_now(void)
+{
+	if (vaccel__likely(!atomic_load_explicit(&vaccel__prof_on,
+						 memory_order_relaxed)))
+		return 0;
+	return vaccel__prof_clock();
+}
+
+static inline void vaccel__prof_op_add(struct vaccel__prof_op *op,
+				       uint64_t start)
+{
+	if (vaccel__unlikely(start))
+		vaccel__prof_op_record(op, start);
+}
 /* Print and release every op region that collected samples. */
 void vaccel__prof_ops_print_release(void);
 

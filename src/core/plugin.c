@@ -363,13 +363,9 @@ size_t vaccel__plugins_count(void)
 	return nr_plugins;
 }
 
-const union vaccel_op_fn *vaccel__op_func(struct vaccel_session *sess,
-					  vaccel_op_type_t op)
+const union vaccel_op_fn *vaccel__op_missing(struct vaccel__plugin *p,
+					     vaccel_op_type_t op)
 {
-	struct vaccel__plugin *p = vaccel__plugin_of(sess->plugin);
-	if (vaccel__likely((unsigned)op < VACCEL_OP_EXT_MAX &&
-			   op_fn_set(&p->ops[op])))
-		return &p->ops[op];
 	if ((unsigned)op >= VACCEL_OP_EXT_MAX)
 		vaccel_error("Trying to execute unknown function %d", (int)op);
 	else

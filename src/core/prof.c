@@ -242,15 +242,13 @@ int vaccel_prof_regions_print_all_to_buf(char **buf, size_t buf_len,
 static pthread_mutex_t tracked_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct vaccel__prof_op *tracked;
 
-uint64_t vaccel__prof_now(void)
+uint64_t vaccel__prof_clock(void)
 {
-	return vaccel_prof_enabled() ? now_ns() : 0;
+	return now_ns();
 }
 
-void vaccel__prof_op_add(struct vaccel__prof_op *op, uint64_t start)
+void vaccel__prof_op_record(struct vaccel__prof_op *op, uint64_t start)
 {
-	if (!start)
-		return;
 	uint64_t end = now_ns();
 	pthread_mutex_lock(&op->lock);
 	if (grow(&op->region) == VACCEL_OK)

@@ -38,13 +38,10 @@ void vaccel__sessions_cleanup(void)
 	vaccel__id_pool_release(&ids);
 }
 
-int vaccel__session_check(const struct vaccel_session *sess)
+int vaccel__session_invalid(void)
 {
-	if (vaccel__unlikely(!sess || sess->id <= 0 || !sess->plugin)) {
-		vaccel_error("Invalid session (NULL or not initialized)");
-		return VACCEL_EINVAL;
-	}
-	return VACCEL_OK;
+	vaccel_error("Invalid session (NULL or not initialized)");
+	return VACCEL_EINVAL;
 }
 
 static struct vaccel__plugin *sess_plugin(const struct vaccel_session *sess)
