@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: Apache-2.0
+
+#include "stream.h"
+#include "transport.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vaccel/error.h>
+
+int vrpc_stream_init(struct vrpc_stream *s, int fd, size_t bufsize)
+{
+	struct stat st;
+	memset(s, 0, sizeof(*s));
+	s->fd = fd;
+	s->is_socket = fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	int fl = fcntl(fd, F_GETFL);
+	s->nonblock = fl >= 0 && (fl & O_NONBLOCK);
+	if (s->is_socket) {
+		int type = 0;
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+		if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+			type = ss.ss_family;
+		s->pass_fds = type == AF_UNIX;
+	}
+	s->rcap = bufsize;
+	s->rbuf = malloc(bufsize);
+	return s->rbuf ? 0 : VACCEL_ENOMEM;
+}
+
+void vrpc_stream_release(struct vrpc_stream *s)
+{
+	while (s->nfds)
+		close(s->fds[--s->nfds]);
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+	free(s->rbuf);
+	s->rbuf = NULL;
+}
+
+static int wait_fd(int fd, short ev, int64_t deadline)
+{
+	struct pollfd p = { .fd = fd, .events = ev };
+	for (;;) {
+		int r = poll(&p, 1, vrpc_ms_left(deadline));
+		if (r > 0)
+			return 0;
+		if (r == 0)
+			return VACCEL_ETIMEDOUT;
+		if (errno != EINTR)
+			return VACCEL_EIO;
+	}
+}
+
+/* Keep the descriptors of a control message; too many is an error (the
+ * peer is misbehaving). */
+static int take_cmsg_fds(struct vrpc_stream *s, struct msghdr *mh)
+{
+	int err = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int *fds = (int *)CMSG_DATA(c);
+		for (size_t i = 0; i < n; i++) {
+			if (s->nfds < VRPC_STREAM_MAX_FDS) {
+				s->fds[s->nfds++] = fds[i];
+			} else {
+				close(fds[i]);
+				err = VACCEL_EIO;
+			}
+		}
+	}
+	if (mh->msg_flags & MSG_CTRUNC)
+		err = VACCEL_EIO;
+	return err;
+}
+
+/* One read() of at most `len` bytes into `dst`: >0 bytes, 0 end of
+ * stream, -1 with errno. */
+static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len,
+			 int *err)
+{
+	if (!s->pass_fds)
+		return read(s->fd, dst, len);
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * VRPC_STREAM_MAX_FDS)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { dst, len };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	ssize_t r = recvmsg(s->fd, &mh, MSG_CMSG_CLOEXEC);
+	if (r >= 0 && mh.msg_controllen)
+		*err = take_cmsg_fds(s, &mh);
+	return r;
+}
+
+/* Read at least one byte into dst[0..len), waiting until `deadline`.
+ * Returns bytes read or -VACCEL_E*. */
+static ssize_t read_wait(struct vrpc_stream *s, void *dst, size_t len,
+			 int64_t deadline)
+{
+	for (;;) {
+		int err = 0;
+		ssize_t r = read_some(s, dst, len, &err);
+		if (err)
+			return -err;
+		if (r > 0) {
+			s->bytes_in += (uint64_t)r;
+			return r;
+		}
+		if (r == 0)
+			return -VACCEL_EIO;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			return -VACCEL_EIO;
+		if (!s->nonblock)
+			return -VACCEL_ETIMEDOUT;
+		int w = wait_fd(s->fd, POLLIN, deadline);
+		if (w)
+			return -w;
+	}
+}
+
+int vrpc_stream_read(struct vrpc_stream *s, void *dst, size_t len,
+		     int64_t deadline)
+{
+	uint8_t *d = dst;
+	size_t have = s->rlen - s->rpos;
+	size_t n = have < len ? have : len;
+	if (n) {
+		memcpy(d, s->rbuf + s->rpos, n);
+		s->rpos += n;
+		d += n;
+		len -= n;
+	}
+	while (len) {
+		/* large remainders go straight to the destination */
+		if (len >= s->rcap / 2) {
+			ssize_t r = read_wait(s, d, len, deadline);
+			if (r < 0)
+				return (int)-r;
+			d += r;
+			len -= (size_t)r;
+			continue;
+		}
+		ssize_t r = read_wait(s, s->rbuf, s->rcap, deadline);
+		if (r < 0)
+			return (int)-r;
+		n = (size_t)r < len ? (size_t)r : len;
+		memcpy(d, s->rbuf, n);
+		s->rpos = n;
+		s->rlen = (size_t)r;
+		d += n;
+		len -= n;
+	}
+	return 0;
+}
+
+int vrpc_stream_skip(struct vrpc_stream *s, uint64_t len, int64_t deadline)
+{
+	uint8_t scratch[16384];
+	while (len) {
+		size_t n = len < sizeof(scratch) ? (size_t)len : sizeof(scratch);
+		int r = vrpc_stream_read(s, scratch, n, deadline);
+		if (r)
+			return r;
+		len -= n;
+	}
+	return 0;
+}
+
+int vrpc_stream_wait(struct vrpc_stream *s, int64_t deadline)
+{
+	if (s->rlen > s->rpos)
+		return 0;
+	return wait_fd(s->fd, POLLIN, deadline);
+}
+
+int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
+			 int64_t deadline)
+{
+	uint8_t b[VRPC_HDR_SIZE];
+	/* zero bytes between frames are padding (protocol.md §2) */
+	do {
+		int r = vrpc_stream_read(s, b, 1, deadline);
+		if (r)
+			return r;
+	} while (!b[0]);
+	int r = vrpc_stream_read(s, b + 1, VRPC_HDR_SIZE - 1, deadline);
+	if (!r)
+		vrpc_hdr_unpack(b, h);
+	return r;
+}
+
+static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov,
+			  size_t niov, int *fd)
+{
+	if (!s->is_socket)
+		return writev(s->fd, iov, (int)niov);
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = niov };
+	if (*fd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), fd, sizeof(int));
+	}
+	ssize_t r = sendmsg(s->fd, &mh, MSG_NOSIGNAL);
+	if (r > 0)
+		*fd = -1; /* sent with the first byte */
+	return r;
+}
+
+int vrpc_stream_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
+		       int fd, int64_t deadline)
+{
+	while (niov && !iov->iov_len)
+		iov++, niov--;
+	while (niov) {
+		size_t n = niov > IOV_MAX ? IOV_MAX : niov;
+		ssize_t r = write_some(s, iov, n, &fd);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
+				return VACCEL_EIO;
+			if (!s->nonblock)
+				return VACCEL_ETIMEDOUT;
+			int w = wait_fd(s->fd, POLLOUT, deadline);
+			if (w)
+				return w == VACCEL_ETIMEDOUT ? w : VACCEL_EIO;
+			continue;
+		}
+		s->bytes_out += (uint64_t)r;
+		size_t left = (size_t)r;
+		while (niov && left >= iov->iov_len) {
+			left -= iov->iov_len;
+			iov++, niov--;
+		}
+		if (niov) {
+			iov->iov_base = (uint8_t *)iov->iov_base + left;
+			iov->iov_len -= left;
+		}
+		while (niov && !iov->iov_len)
+			iov++, niov--;
+	}
+	return 0;
+}
+
+int vrpc_stream_take_fd(struct vrpc_stream *s)
+{
+	if (!s->nfds)
+		return -1;
+	int fd = s->fds[0];
+	memmove(s->fds, s->fds + 1, --s->nfds * sizeof(int));
+	return fd;
+}

@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: Apache-2.0
+/* A connection's byte stream: buffered reads that go straight into the
+ * destination for large amounts, writes of whole frames with one
+ * writev/sendmsg, file descriptors received with SCM_RIGHTS, deadlines.
+ *
+ * Thread rules: one reader at a time and one writer at a time (callers
+ * hold their own locks); reading and writing may run concurrently. */
+#pragma once
+
+#include "codec.h"
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#define VRPC_STREAM_MAX_FDS 8
+
+struct vrpc_stream {
+	int fd;
+	/* a UNIX socket: sendmsg/recvmsg, SCM_RIGHTS */
+	bool pass_fds;
+	/* a socket (MSG_NOSIGNAL) rather than a character device */
+	bool is_socket;
+	/* O_NONBLOCK: waits use poll() and the deadline; a blocking fd
+	 * that reports EAGAIN hit its SO_RCVTIMEO/SO_SNDTIMEO */
+	bool nonblock;
+	/* buffered bytes are rbuf[rpos..rlen) */
+	uint8_t *rbuf;
+	size_t rcap, rpos, rlen;
+	/* received descriptors not claimed yet, oldest first */
+	int fds[VRPC_STREAM_MAX_FDS];
+	unsigned nfds;
+	/* totals, for logs */
+	uint64_t bytes_in, bytes_out;
+};
+
+/* Take `fd` (the stream closes it in vrpc_stream_release). */
+int vrpc_stream_init(struct vrpc_stream *s, int fd, size_t bufsize);
+/* Close the fd and any unclaimed descriptors; free the buffer. */
+void vrpc_stream_release(struct vrpc_stream *s);
+
+/* Read exactly `len` bytes into `dst`. deadline: monotonic ns, 0 = none
+ * (a blocking fd then blocks). Returns 0, VACCEL_EIO (end of stream, a
+ * read error, too many descriptors received) or VACCEL_ETIMEDOUT. On
+ * error the stream position is unknown: the connection is dead. */
+int vrpc_stream_read(struct vrpc_stream *s, void *dst, size_t len,
+		     int64_t deadline);
+/* Read and drop `len` bytes. */
+int vrpc_stream_skip(struct vrpc_stream *s, uint64_t len, int64_t deadline);
+/* Skip zero bytes (padding between frames), then read a header. */
+int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
+			 int64_t deadline);
+/* Wait until at least one byte can be read (buffered or on the fd). */
+int vrpc_stream_wait(struct vrpc_stream *s, int64_t deadline);
+/* Write all of `iov` (modified). `fd` >= 0 is passed with SCM_RIGHTS along
+ * with the first bytes. Returns 0, VACCEL_EIO or VACCEL_ETIMEDOUT. */
+int vrpc_stream_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
+		       int fd, int64_t deadline);
+/* The oldest received descriptor (the caller owns it), or -1. */
+int vrpc_stream_take_fd(struct vrpc_stream *s);
