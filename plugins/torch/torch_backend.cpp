@@ -98,7 +98,19 @@ void apply_thread_config()
 	t_config_gen = gen;
 }
 
-bool to_scalar_type(enum vaccel_torch_data_type t, c10::ScalarType *st)
+/* A tensor's data_type as an int. Applications may store any number in
+ * that C enum; in C++ merely reading an enum outside its values is
+ * undefined, so the bytes are copied instead. */
+int raw_dtype(const struct vaccel_torch_tensor *t)
+{
+	static_assert(sizeof(t->data_type) == sizeof(int),
+		      "enum vaccel_torch_data_type is not int-sized");
+	int v;
+	std::memcpy(&v, &t->data_type, sizeof(v));
+	return v;
+}
+
+bool to_scalar_type(int t, c10::ScalarType *st)
 {
 	switch (t) {
 	case VACCEL_TORCH_BYTE:
@@ -298,9 +310,9 @@ int run_model(struct torch_backend_model *model,
 	for (int i = 0; i < nr_inputs; i++) {
 		const struct vaccel_torch_tensor *in = inputs[i];
 		c10::ScalarType st;
-		if (!to_scalar_type(in->data_type, &st)) {
+		if (!to_scalar_type(raw_dtype(in), &st)) {
 			set_err(err, err_len, "input %d: bad data type %d", i,
-				(int)in->data_type);
+				raw_dtype(in));
 			return VACCEL_EINVAL;
 		}
 		/* No copy: libtorch reads the caller's buffer in place. */
@@ -367,7 +379,7 @@ int torch_backend_init(int nr_threads, enum torch_backend_jit jit, char *err,
 	return VACCEL_OK;
 }
 
-size_t torch_backend_dtype_size(enum vaccel_torch_data_type type)
+size_t torch_backend_dtype_size(int type)
 {
 	switch (type) {
 	case VACCEL_TORCH_BYTE:
@@ -392,10 +404,10 @@ int torch_backend_check_tensor(const struct vaccel_torch_tensor *t, char *err,
 		set_err(err, err_len, "tensor is NULL");
 		return VACCEL_EINVAL;
 	}
-	size_t esize = torch_backend_dtype_size(t->data_type);
+	size_t esize = torch_backend_dtype_size(raw_dtype(t));
 	if (esize == 0) {
 		set_err(err, err_len, "unknown data type %d",
-			(int)t->data_type);
+			raw_dtype(t));
 		return VACCEL_EINVAL;
 	}
 	if (t->nr_dims < 0 || t->nr_dims > TORCH_BACKEND_MAX_DIMS ||

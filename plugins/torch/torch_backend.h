@@ -42,8 +42,9 @@ enum torch_backend_jit {
 int torch_backend_init(int nr_threads, enum torch_backend_jit jit, char *err,
 		       size_t err_len);
 
-/* Bytes of one element of `type`, 0 if `type` is not a valid value. */
-size_t torch_backend_dtype_size(enum vaccel_torch_data_type type);
+/* Bytes of one element of `type` (a vaccel_torch_data_type value), 0 if
+ * `type` is not one. */
+size_t torch_backend_dtype_size(int type);
 
 /* VACCEL_OK if `t` describes a valid tensor (see above); otherwise
  * VACCEL_EINVAL and the reason in `err`. At most TORCH_BACKEND_MAX_DIMS. */
