@@ -125,7 +125,7 @@ void vrpc_pool_release(struct vrpc_pool *p)
 
 void vrpc_io_init_enc(struct vrpc_io *io)
 {
-	memset(io, 0, offsetof(struct vrpc_io, out_inline));
+	memset(io, 0, offsetof(struct vrpc_io, hdr));
 	io->out = io->out_inline;
 	io->cap = sizeof(io->out_inline);
 	io->iov = io->iov_inline;
@@ -136,7 +136,7 @@ void vrpc_io_init_enc(struct vrpc_io *io)
 void vrpc_io_init_dec(struct vrpc_io *io, const void *fields, size_t len,
 		      struct vrpc_pool *pool, const struct vrpc_limits *lim)
 {
-	memset(io, 0, offsetof(struct vrpc_io, out_inline));
+	memset(io, 0, offsetof(struct vrpc_io, hdr));
 	io->dec = true;
 	io->in = fields;
 	io->in_len = len;

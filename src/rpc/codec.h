@@ -77,9 +77,6 @@ struct vrpc_io {
 	size_t niov, iov_cap;
 	vrpc_place_fn place;
 	void *place_ctx;
-	uint8_t out_inline[VRPC_IO_INLINE_FIELDS];
-	struct iovec iov_inline[VRPC_IO_INLINE_IOV];
-	uint8_t hdr[VRPC_HDR_SIZE];
 
 	/* decoding */
 	const uint8_t *in;
@@ -91,6 +88,11 @@ struct vrpc_io {
 
 	/* both: sum of INLINE buffer lengths */
 	uint64_t bulk;
+
+	/* encoding storage (last: init does not clear it) */
+	uint8_t hdr[VRPC_HDR_SIZE];
+	struct iovec iov_inline[VRPC_IO_INLINE_IOV];
+	uint8_t out_inline[VRPC_IO_INLINE_FIELDS];
 };
 
 /* `lim` bounds decoding (and is unused when encoding). */
