@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "tu.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <vaccel.h>
+
+char *tu_mkdtemp(void)
+{
+	const char *tmp = getenv("TMPDIR");
+	char *path = tu_strf("%s/vaccel-ut-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (!mkdtemp(path)) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+void tu_rm_rf(const char *path)
+{
+	struct stat st;
+	if (!path || lstat(path, &st))
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		DIR *d = opendir(path);
+		struct dirent *de;
+		while (d && (de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") ||
+			    !strcmp(de->d_name, ".."))
+				continue;
+			char *child = tu_strf("%s/%s", path, de->d_name);
+			tu_rm_rf(child);
+			free(child);
+		}
+		if (d)
+			closedir(d);
+		rmdir(path);
+	} else {
+		unlink(path);
+	}
+}
+
+char *tu_read_file(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+	size_t r;
+	while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+		n += r;
+		if (cap - n < 2) {
+			char *p = realloc(buf, cap * 2);
+			if (!p) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = p;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	if (buf)
+		buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+int tu_write_file(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	size_t w = fwrite(data, 1, len, f);
+	return (fclose(f) || w != len) ? -1 : 0;
+}
+
+bool tu_exists(const char *path)
+{
+	struct stat st;
+	return path && lstat(path, &st) == 0;
+}
+
+bool tu_is_dir(const char *path)
+{
+	struct stat st;
+	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+int tu_count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -1;
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+size_t tu_count(const char *hay, const char *needle)
+{
+	size_t n = 0, len = strlen(needle);
+	if (!hay || !len)
+		return 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + len, needle))
+		n++;
+	return n;
+}
+
+char *tu_strf(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	return s;
+}
+
+void tu_capture_start(struct tu_capture *c, int fd)
+{
+	char *dir = tu_mkdtemp();
+	assert_non_null(dir);
+	c->path = tu_strf("%s/capture", dir);
+	free(dir);
+	fflush(fd == 1 ? stdout : stderr);
+	int f = open(c->path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	assert_true(f >= 0);
+	c->fd = fd;
+	c->saved = dup(fd);
+	dup2(f, fd);
+	close(f);
+}
+
+char *tu_capture_stop(struct tu_capture *c)
+{
+	fflush(c->fd == 1 ? stdout : stderr);
+	dup2(c->saved, c->fd);
+	close(c->saved);
+	char *text = tu_read_file(c->path, NULL);
+	unlink(c->path);
+	char *slash = strrchr(c->path, '/');
+	*slash = '\0';
+	rmdir(c->path);
+	free(c->path);
+	c->path = NULL;
+	return text;
+}
+
+int tu_run_in_child(int (*fn)(void *), void *arg, unsigned timeout_s)
+{
+	fflush(stdout);
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0)
+		_exit(fn(arg));
+
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		int st;
+		pid_t r = waitpid(pid, &st, WNOHANG);
+		if (r == pid)
+			return WIFEXITED(st) ? WEXITSTATUS(st)
+					     : TU_CHILD_SIGNAL;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= (time_t)timeout_s) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &st, 0);
+			return TU_CHILD_TIMEOUT;
+		}
+		usleep(10000);
+	}
+}
+
+/* "Serving HTTP on 127.0.0.1 port 41234 (...)" */
+static int read_port(int fd)
+{
+	char buf[512];
+	size_t n = 0;
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (n < sizeof(buf) - 1) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		if (poll(&p, 1, 200) > 0) {
+			ssize_t r = read(fd, buf + n, sizeof(buf) - 1 - n);
+			if (r <= 0)
+				return -1;
+			n += (size_t)r;
+			buf[n] = '\0';
+			const char *s = strstr(buf, " port ");
+			if (s && strchr(s, '('))
+				return atoi(s + 6);
+		}
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= 10)
+			return -1;
+	}
+	return -1;
+}
+
+int tu_http_start(struct tu_http *h, const char *dir)
+{
+	static const char python[] = "/usr/bin/python3";
+	h->pid = -1;
+	h->port = -1;
+	if (access(python, X_OK)) {
+		print_message("%s not found\n", python);
+		return -1;
+	}
+	int pfd[2];
+	if (pipe(pfd))
+		return -1;
+	pid_t pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		close(pfd[0]);
+		close(pfd[1]);
+		int devnull = open("/dev/null", O_WRONLY);
+		if (devnull >= 0)
+			dup2(devnull, 2);
+		execl(python, python, "-u", "-m", "http.server", "0", "--bind",
+		      "127.0.0.1", "--directory", dir, (char *)NULL);
+		_exit(127);
+	}
+	close(pfd[1]);
+	h->pid = pid;
+	h->port = read_port(pfd[0]);
+	close(pfd[0]);
+	if (h->port <= 0) {
+		tu_http_stop(h);
+		return -1;
+	}
+	return 0;
+}
+
+void tu_http_stop(struct tu_http *h)
+{
+	if (h->pid > 0) {
+		kill(h->pid, SIGTERM);
+		waitpid(h->pid, NULL, 0);
+	}
+	h->pid = -1;
+}
+
+int tu_bootstrap(const char *plugins, int log_level, const char *log_file,
+		 bool profiling)
+{
+	struct vaccel_config cfg;
+	int ret = vaccel_config_init(&cfg, plugins,
+				     (vaccel_log_level_t)log_level, log_file,
+				     profiling, false);
+	if (ret)
+		return ret;
+	ret = vaccel_bootstrap_with_config(&cfg);
+	vaccel_config_release(&cfg);
+	return ret;
+}
+
+struct tp_state *tu_plugin_state(const char *plugin_path)
+{
+	void *h = dlopen(plugin_path, RTLD_NOW | RTLD_NOLOAD);
+	if (!h)
+		return NULL;
+	struct tp_state *st = dlsym(h, "tp_state");
+	dlclose(h);
+	return st;
+}

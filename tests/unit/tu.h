@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Helpers shared by the unit tests: temporary files, output capture, child
+ * processes with a deadline, a throw-away HTTP server, the test plugins. */
+#pragma once
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <cmocka.h>
+
+/* Absolute build paths of the plugins, from tests/unit/meson.build. */
+#ifndef TU_NOOP_PLUGIN
+#error "TU_NOOP_PLUGIN not defined"
+#endif
+
+/* ---- files ---- */
+
+/* A new directory under $TMPDIR (or /tmp); the caller frees the string and
+ * removes the directory (tu_rm_rf). */
+char *tu_mkdtemp(void);
+void tu_rm_rf(const char *path);
+/* The whole file as a NUL-terminated string (NULL if unreadable). */
+char *tu_read_file(const char *path, size_t *len);
+int tu_write_file(const char *path, const void *data, size_t len);
+bool tu_exists(const char *path);
+bool tu_is_dir(const char *path);
+/* Entries of a directory other than . and .. (-1 if it cannot be read). */
+int tu_count_entries(const char *dir);
+/* Number of (non-overlapping) occurrences of `needle` in `hay`. */
+size_t tu_count(const char *hay, const char *needle);
+/* A malloc'ed printf. */
+char *tu_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- output capture (fd 1 or 2 redirected to a file) ---- */
+
+struct tu_capture {
+	int fd;
+	int saved;
+	char *path;
+};
+
+void tu_capture_start(struct tu_capture *c, int fd);
+/* Restore the fd and return what was written (the caller frees it). */
+char *tu_capture_stop(struct tu_capture *c);
+
+/* ---- child processes ---- */
+
+#define TU_CHILD_TIMEOUT (-2)
+#define TU_CHILD_SIGNAL	 (-3)
+
+/* Run fn(arg) in a forked child that leaves with _exit(fn(arg)) (no atexit
+ * handlers, no library destructors). Returns the exit status, or
+ * TU_CHILD_TIMEOUT when it ran past `timeout_s` (it is killed), or
+ * TU_CHILD_SIGNAL when it died of a signal. Used for scenarios that may hang
+ * or crash because of a core bug, so that the test reports it and goes on. */
+int tu_run_in_child(int (*fn)(void *), void *arg, unsigned timeout_s);
+
+/* ---- HTTP server (python3 -m http.server on 127.0.0.1) ---- */
+
+struct tu_http {
+	pid_t pid;
+	int port;
+};
+
+/* Serve `dir` on a free port of 127.0.0.1. Returns 0, or -1 if python3 is
+ * missing or the server did not start within 10 s (the test skips). */
+int tu_http_start(struct tu_http *h, const char *dir);
+void tu_http_stop(struct tu_http *h);
+
+/* ---- vAccel ---- */
+
+/* vaccel_bootstrap_with_config() with these settings. */
+int tu_bootstrap(const char *plugins, int log_level, const char *log_file,
+		 bool profiling);
+/* The exported state of a loaded test plugin (tests/unit/plugins/tp_state.h),
+ * or NULL if it is not loaded. */
+struct tp_state *tu_plugin_state(const char *plugin_path);
