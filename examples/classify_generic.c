@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+/* classify_generic <image_file> [iterations] [model_path] [labels_path]
+ * Image classification through vaccel_genop(). */
+#include "common/image_example.h"
+
+int main(int argc, char **argv)
+{
+	static const struct image_example ex = {
+		.op = VACCEL_OP_IMAGE_CLASSIFY,
+		.what = "classification",
+		.generic = true,
+	};
+
+	return image_example_main(argc, argv, &ex);
+}

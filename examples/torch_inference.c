@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+/* torch_inference <image_file> <model_file> <labels_file> [iterations]
+ * TorchScript inference with vaccel_torch_model_load/run: the image as a
+ * 1x3x224x224 float tensor (CHW), then "Prediction: <label>" for the top
+ * class of the output. */
+#include "common/file.h"
+#include "common/inference_helpers.h"
+
+#include <vaccel.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+struct run {
+	struct vaccel_session sess;
+	struct vaccel_resource model;
+	struct vaccel_prof_region load, exec;
+	const char *image, *labels;
+	int iter;
+};
+
+static int run_once(struct run *r, struct vaccel_torch_tensor *in)
+{
+	struct vaccel_torch_tensor *out = NULL;
+
+	vaccel_prof_region_start(&r->exec);
+	int ret = vaccel_torch_model_run(&r->sess, &r->model, NULL, &in, 1,
+					 &out, 1);
+	vaccel_prof_region_stop(&r->exec);
+	if (ret || !out) {
+		fprintf(stderr, "Could not run op: %d\n", ret);
+		return ret ? ret : VACCEL_EBACKEND;
+	}
+	printf("Success!\n");
+	printf("Result Tensor :\n");
+	printf("Output tensor => type:%u nr_dims:%" PRId64 " size:%zuB\n",
+	       (unsigned int)out->data_type, out->nr_dims, out->size);
+	ret = inference_process_result(out->data, out->size, r->labels);
+	if (ret)
+		fprintf(stderr, "Could not process result\n");
+	if (vaccel_torch_tensor_delete(out))
+		fprintf(stderr, "Could not delete output tensor\n");
+	return ret;
+}
+
+static int run_model(struct run *r)
+{
+	int64_t dims[] = { 1, INFERENCE_IMAGE_CHANNELS, INFERENCE_IMAGE_HEIGHT,
+			   INFERENCE_IMAGE_WIDTH };
+	struct vaccel_torch_tensor *in;
+	float *data;
+	size_t size;
+
+	int ret = vaccel_torch_tensor_new(&in, 4, dims, VACCEL_TORCH_FLOAT);
+	if (ret) {
+		fprintf(stderr, "Could not create input tensor\n");
+		return ret;
+	}
+	ret = inference_load_and_preprocess_image(
+		r->image, INFERENCE_IMAGE_FORMAT_TORCH, &data, &size);
+	if (ret) {
+		fprintf(stderr, "Could not load and preprocess image\n");
+	} else {
+		in->data = data; /* the tensor owns it now */
+		in->size = size;
+		in->owned = true;
+	}
+	for (int i = 0; !ret && i < r->iter; i++)
+		ret = run_once(r, in);
+	if (vaccel_torch_tensor_delete(in))
+		fprintf(stderr, "Could not delete input tensor\n");
+	return ret;
+}
+
+static int with_session(struct run *r)
+{
+	int ret = vaccel_session_init(&r->sess, 0);
+	if (ret) {
+		fprintf(stderr, "Could not initialize vAccel session\n");
+		return ret;
+	}
+	printf("Initialized vAccel session %" PRId64 "\n", r->sess.id);
+
+	ret = vaccel_resource_register(&r->model, &r->sess);
+	if (ret) {
+		fprintf(stderr, "Could not register model with session\n");
+		goto release_session;
+	}
+	vaccel_prof_region_start(&r->load);
+	ret = vaccel_torch_model_load(&r->sess, &r->model);
+	vaccel_prof_region_stop(&r->load);
+	if (ret)
+		vaccel_error("Could not load model");
+	else
+		ret = run_model(r);
+	if (vaccel_resource_unregister(&r->model, &r->sess))
+		fprintf(stderr, "Could not unregister model from session\n");
+release_session:
+	if (vaccel_session_release(&r->sess))
+		fprintf(stderr, "Could not release session\n");
+	return ret;
+}
+
+int main(int argc, char *argv[])
+{
+	struct run r = {
+		.load = VACCEL_PROF_REGION_INIT("torch_model_load"),
+		.exec = VACCEL_PROF_REGION_INIT("torch_model_run"),
+		.iter = 1,
+	};
+
+	if (argc < 4 || argc > 5) {
+		fprintf(stderr,
+			"Usage: %s <image_file> <model_file> <labels_file> "
+			"[iterations]\n",
+			argv[0]);
+		return VACCEL_EINVAL;
+	}
+	if (argc > 4 && !example_parse_iterations(argv[4], &r.iter))
+		return VACCEL_EINVAL;
+	r.image = argv[1];
+	r.labels = argv[3];
+
+	int ret =
+		vaccel_resource_init(&r.model, argv[2], VACCEL_RESOURCE_MODEL);
+	if (ret) {
+		fprintf(stderr, "Could not initialize model resource\n");
+		return ret;
+	}
+	printf("Initialized model resource %" PRId64 "\n", r.model.id);
+
+	ret = with_session(&r);
+	if (vaccel_resource_release(&r.model))
+		fprintf(stderr, "Could not release model resource\n");
+	vaccel_prof_region_print(&r.load);
+	vaccel_prof_region_print(&r.exec);
+	vaccel_prof_region_release(&r.load);
+	vaccel_prof_region_release(&r.exec);
+	return ret;
+}
