@@ -23,7 +23,7 @@
 
 /* Defaults, overridden by VACCEL_TORCH_THREADS and VACCEL_TORCH_JIT. */
 #define DEFAULT_THREADS 1
-#define MAX_THREADS 256
+#define MAX_THREADS	256
 
 struct torch_entry {
 	struct torch_entry *next;
@@ -62,7 +62,8 @@ static int threads_from_env(void)
 		return DEFAULT_THREADS;
 	v = strtol(s, &end, 10);
 	if (*end != '\0' || v < 1 || v > MAX_THREADS) {
-		vaccel_warn("[torch] VACCEL_TORCH_THREADS=%s is not a number in 1..%d; using %d",
+		vaccel_warn("[torch] VACCEL_TORCH_THREADS=%s is not a number "
+			    "in 1..%d; using %d",
 			    s, MAX_THREADS, DEFAULT_THREADS);
 		return DEFAULT_THREADS;
 	}
@@ -86,7 +87,8 @@ static enum torch_backend_jit jit_from_env(void)
 	for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
 		if (strcmp(s, modes[i].name) == 0)
 			return modes[i].mode;
-	vaccel_warn("[torch] VACCEL_TORCH_JIT=%s is not off, legacy or profile; using off",
+	vaccel_warn("[torch] VACCEL_TORCH_JIT=%s is not off, legacy or "
+		    "profile; using off",
 		    s);
 	return TORCH_BACKEND_JIT_OFF;
 }
@@ -151,7 +153,8 @@ static int torch_session_release(struct vaccel_session *sess)
 
 		ts->models = e->next;
 		if (e->refs > 1)
-			vaccel_warn("[torch] session %lld released during a run of resource %lld",
+			vaccel_warn("[torch] session %lld released during a "
+				    "run of resource %lld",
 				    (long long)sess->id, (long long)e->res_id);
 		entry_put_locked(e);
 	}
@@ -176,7 +179,8 @@ static int torch_resource_unregister(struct vaccel_resource *res,
 
 		if (e->res == res && e->res_id == res->id) {
 			*p = e->next;
-			vaccel_debug("[torch] session %lld: model of resource %lld dropped",
+			vaccel_debug("[torch] session %lld: model of resource "
+				     "%lld dropped",
 				     (long long)sess->id, (long long)res->id);
 			entry_put_locked(e);
 			break;
@@ -189,7 +193,8 @@ static int torch_resource_unregister(struct vaccel_resource *res,
 static struct torch_session *session_of(const struct vaccel_session *sess)
 {
 	if (sess->priv == NULL)
-		vaccel_error("[torch] session %lld was not set up by the torch plugin",
+		vaccel_error("[torch] session %lld was not set up by the torch "
+			     "plugin",
 			     (long long)sess->id);
 	return sess->priv;
 }
@@ -241,9 +246,10 @@ static int load_model(const struct vaccel_resource *res,
 		const uint8_t *data = vaccel_blob_data(blob, &size);
 
 		if (data == NULL || size == 0) {
-			vaccel_error("[torch] resource %lld: blob %s has no data",
-				     (long long)res->id,
-				     blob->name ? blob->name : "?");
+			vaccel_error(
+				"[torch] resource %lld: blob %s has no data",
+				(long long)res->id,
+				blob->name ? blob->name : "?");
 			return VACCEL_EINVAL;
 		}
 		ret = torch_backend_model_load_buffer(data, size, model, err,
@@ -275,7 +281,8 @@ static struct torch_entry *find_locked(struct torch_session *ts,
  * lock; if two threads load at once, the first to finish wins). The caller
  * owns one reference: entry_put(). */
 static int entry_get(struct torch_session *ts,
-		     const struct vaccel_resource *res, struct torch_entry **out)
+		     const struct vaccel_resource *res,
+		     struct torch_entry **out)
 {
 	struct torch_backend_model *model = NULL;
 	struct torch_entry *e, *fresh;
@@ -460,8 +467,8 @@ static int check_matrix(const char *name, struct vaccel_torch_tensor **pt,
 	}
 	if (!((t->nr_dims == 2 && t->dims[0] == rows && t->dims[1] == cols) ||
 	      (t->nr_dims == 1 && t->dims[0] == rows * cols))) {
-		vaccel_error("[torch] sgemm: %s is not %lld x %lld",
-			     name, (long long)rows, (long long)cols);
+		vaccel_error("[torch] sgemm: %s is not %lld x %lld", name,
+			     (long long)rows, (long long)cols);
 		return VACCEL_EINVAL;
 	}
 	return VACCEL_OK;
@@ -479,8 +486,9 @@ static int op_sgemm(struct vaccel_session *sess,
 	int ret;
 
 	if (M < 1 || N < 1 || K < 1 || out == NULL) {
-		vaccel_error("[torch] sgemm: M=%d N=%d K=%d must be >= 1, out %p",
-			     M, N, K, (void *)out);
+		vaccel_error(
+			"[torch] sgemm: M=%d N=%d K=%d must be >= 1, out %p", M,
+			N, K, (void *)out);
 		return VACCEL_EINVAL;
 	}
 	if (check_matrix("A", in_A, M, K) != VACCEL_OK ||
@@ -493,8 +501,8 @@ static int op_sgemm(struct vaccel_session *sess,
 					   (size_t)M * (size_t)N *
 						   sizeof(float));
 	if (ret != VACCEL_OK) {
-		vaccel_error("[torch] sgemm: cannot allocate %d x %d output",
-			     M, N);
+		vaccel_error("[torch] sgemm: cannot allocate %d x %d output", M,
+			     N);
 		*out = NULL;
 		return VACCEL_ENOMEM;
 	}

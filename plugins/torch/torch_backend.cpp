@@ -27,7 +27,8 @@ struct torch_backend_model {
 	torch::jit::Module module;
 };
 
-namespace {
+namespace
+{
 
 /* Set by torch_backend_init(); applied to each thread that runs a model
  * (libtorch keeps the optimiser switch and OpenMP's thread count per
@@ -182,10 +183,11 @@ bool from_scalar_type(c10::ScalarType st, enum vaccel_torch_data_type *t,
 
 /* A read-only view of a TorchScript archive in memory, so that loading
  * from a buffer copies nothing. */
-class MemoryReader : public caffe2::serialize::ReadAdapterInterface {
-    public:
+class MemoryReader : public caffe2::serialize::ReadAdapterInterface
+{
+      public:
 	MemoryReader(const void *data, size_t size)
-		: data_(static_cast<const char *>(data)), size_(size)
+	    : data_(static_cast<const char *>(data)), size_(size)
 	{
 	}
 	size_t size() const override
@@ -203,7 +205,7 @@ class MemoryReader : public caffe2::serialize::ReadAdapterInterface {
 		return n;
 	}
 
-    private:
+      private:
 	const char *data_;
 	size_t size_;
 };
@@ -230,7 +232,8 @@ int collect_outputs(const c10::IValue &v, std::vector<at::Tensor> *out,
 		items = v.toListRef().vec();
 	else {
 		set_err(err, err_len,
-			"forward() returned a %s; supported: a tensor, or a tuple or list of tensors",
+			"forward() returned a %s; supported: a tensor, or a "
+			"tuple or list of tensors",
 			v.tagKind().c_str());
 		return VACCEL_ENOTSUP;
 	}
@@ -258,7 +261,8 @@ int convert_outputs(std::vector<at::Tensor> *ts,
 		c10::ScalarType as;
 		if (!from_scalar_type(t.scalar_type(), &vt, &as)) {
 			set_err(err, err_len,
-				"output %zu has type %s, which vAccel cannot represent",
+				"output %zu has type %s, which vAccel cannot "
+				"represent",
 				i, c10::toString(t.scalar_type()));
 			return VACCEL_ENOTSUP;
 		}
@@ -356,17 +360,16 @@ int torch_backend_init(int nr_threads, enum torch_backend_jit jit, char *err,
 	}
 	if (err != nullptr && err_len > 0)
 		err[0] = '\0';
-	int ret = guarded("setting threads", VACCEL_EBACKEND, err, err_len,
-			  [&] {
-				  at::set_num_threads(nr_threads);
-				  g_jit = jit;
-				  torch::jit::getProfilingMode() =
-					  jit == TORCH_BACKEND_JIT_PROFILE;
-				  torch::jit::getExecutorMode() = true;
-				  g_config_gen.fetch_add(
-					  1, std::memory_order_release);
-				  return VACCEL_OK;
-			  });
+	int ret =
+		guarded("setting threads", VACCEL_EBACKEND, err, err_len, [&] {
+			at::set_num_threads(nr_threads);
+			g_jit = jit;
+			torch::jit::getProfilingMode() =
+				jit == TORCH_BACKEND_JIT_PROFILE;
+			torch::jit::getExecutorMode() = true;
+			g_config_gen.fetch_add(1, std::memory_order_release);
+			return VACCEL_OK;
+		});
 	if (ret != VACCEL_OK)
 		return ret;
 	/* Throws if the inter-op pool already started (libtorch was used
@@ -406,8 +409,7 @@ int torch_backend_check_tensor(const struct vaccel_torch_tensor *t, char *err,
 	}
 	size_t esize = torch_backend_dtype_size(raw_dtype(t));
 	if (esize == 0) {
-		set_err(err, err_len, "unknown data type %d",
-			raw_dtype(t));
+		set_err(err, err_len, "unknown data type %d", raw_dtype(t));
 		return VACCEL_EINVAL;
 	}
 	if (t->nr_dims < 0 || t->nr_dims > TORCH_BACKEND_MAX_DIMS ||
@@ -428,7 +430,8 @@ int torch_backend_check_tensor(const struct vaccel_torch_tensor *t, char *err,
 	}
 	if (t->size != count * esize) {
 		set_err(err, err_len,
-			"size is %zu bytes but dims and type make %zu (%zu x %zu)",
+			"size is %zu bytes but dims and type make %zu (%zu x "
+			"%zu)",
 			t->size, count * esize, count, esize);
 		return VACCEL_EINVAL;
 	}
@@ -440,26 +443,23 @@ int torch_backend_check_tensor(const struct vaccel_torch_tensor *t, char *err,
 }
 
 int torch_backend_model_load_file(const char *path,
-				  struct torch_backend_model **model,
-				  char *err, size_t err_len)
+				  struct torch_backend_model **model, char *err,
+				  size_t err_len)
 {
-	return guarded("not a TorchScript model", VACCEL_EINVAL, err, err_len,
-		       [&] {
-			       return finish_load(torch::jit::load(path),
-						  model);
-		       });
+	return guarded(
+		"not a TorchScript model", VACCEL_EINVAL, err, err_len,
+		[&] { return finish_load(torch::jit::load(path), model); });
 }
 
 int torch_backend_model_load_buffer(const void *data, size_t size,
 				    struct torch_backend_model **model,
 				    char *err, size_t err_len)
 {
-	return guarded("not a TorchScript model", VACCEL_EINVAL, err, err_len,
-		       [&] {
-			       auto rd = std::make_shared<MemoryReader>(data,
-									size);
-			       return finish_load(torch::jit::load(rd), model);
-		       });
+	return guarded(
+		"not a TorchScript model", VACCEL_EINVAL, err, err_len, [&] {
+			auto rd = std::make_shared<MemoryReader>(data, size);
+			return finish_load(torch::jit::load(rd), model);
+		});
 }
 
 void torch_backend_model_free(struct torch_backend_model *model)
@@ -495,8 +495,8 @@ int torch_backend_sgemm(const float *a, const float *b, const float *c,
 						 { k, n }, opts);
 		at::Tensor tout = torch::from_blob(out, { m, n }, opts);
 		if (c != nullptr) {
-			at::Tensor tc = torch::from_blob(
-				const_cast<float *>(c), { m, n }, opts);
+			at::Tensor tc = torch::from_blob(const_cast<float *>(c),
+							 { m, n }, opts);
 			at::addmm_out(tout, tc, ta, tb);
 		} else {
 			at::mm_out(tout, ta, tb);

@@ -59,8 +59,8 @@ struct torch_backend_model;
 /* Load a TorchScript file. *model belongs to the caller
  * (torch_backend_model_free()). */
 int torch_backend_model_load_file(const char *path,
-				  struct torch_backend_model **model,
-				  char *err, size_t err_len);
+				  struct torch_backend_model **model, char *err,
+				  size_t err_len);
 /* Load a TorchScript archive from memory; `data` is read during the call
  * only (the caller keeps it). *model belongs to the caller. */
 int torch_backend_model_load_buffer(const void *data, size_t size,

@@ -40,7 +40,8 @@ void ref_require_models(void)
 	char p[PATH_MAX];
 
 	if (access(ref_path(p, sizeof(p), "linear.pt"), R_OK) != 0) {
-		printf("SKIP: %s missing: run /usr/bin/python3 scripts/make-torch-test-models.py\n",
+		printf("SKIP: %s missing: run /usr/bin/python3 "
+		       "scripts/make-torch-test-models.py\n",
 		       p);
 		exit(77);
 	}

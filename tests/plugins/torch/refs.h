@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define REF_MAX_DIMS 8
+#define REF_MAX_DIMS	8
 #define REF_MAX_OUTPUTS 8
 
 /* Outputs match python3-torch when |got - want| <= REF_TOL * max(1, |want|)

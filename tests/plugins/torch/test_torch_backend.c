@@ -31,9 +31,8 @@ struct outs {
 	struct out o[8];
 };
 
-static void *collect(void *ctx, int index, int64_t nr_dims,
-		     const int64_t *dims, enum vaccel_torch_data_type type,
-		     size_t size)
+static void *collect(void *ctx, int index, int64_t nr_dims, const int64_t *dims,
+		     enum vaccel_torch_data_type type, size_t size)
 {
 	struct outs *os = ctx;
 	struct out *o = &os->o[index];
@@ -63,10 +62,10 @@ static struct torch_backend_model *load(const char *name)
 	char p[PATH_MAX], err[256];
 	struct torch_backend_model *m = NULL;
 
-	assert_int_equal(torch_backend_model_load_file(
-				 ref_path(p, sizeof(p), name), &m, err,
-				 sizeof(err)),
-			 VACCEL_OK);
+	assert_int_equal(
+		torch_backend_model_load_file(ref_path(p, sizeof(p), name), &m,
+					      err, sizeof(err)),
+		VACCEL_OK);
 	assert_non_null(m);
 	return m;
 }
@@ -214,16 +213,16 @@ static void test_load_errors(void **state)
 	assert_non_null(strstr(err, "not a TorchScript model"));
 
 	const char junk[] = "this is not a zip archive, nor a model";
-	assert_int_equal(torch_backend_model_load_buffer(junk, sizeof(junk),
-							 &m, err, sizeof(err)),
+	assert_int_equal(torch_backend_model_load_buffer(junk, sizeof(junk), &m,
+							 err, sizeof(err)),
 			 VACCEL_EINVAL);
 	assert_null(m);
 
 	/* truncated and corrupted archives */
 	buf = ref_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
 	assert_non_null(buf);
-	assert_int_equal(torch_backend_model_load_buffer(buf, size / 2, &m,
-							 err, sizeof(err)),
+	assert_int_equal(torch_backend_model_load_buffer(buf, size / 2, &m, err,
+							 sizeof(err)),
 			 VACCEL_EINVAL);
 	for (size_t i = size / 4; i < size; i += 7)
 		buf[i] ^= 0x5a;
@@ -246,8 +245,8 @@ static void test_multi_and_list(void **state)
 	char err[256];
 
 	tensor(&in, x24, 2, d24, VACCEL_TORCH_FLOAT);
-	assert_int_equal(torch_backend_model_run(multi, ins, 1, 3, collect,
-						 &os, err, sizeof(err)),
+	assert_int_equal(torch_backend_model_run(multi, ins, 1, 3, collect, &os,
+						 err, sizeof(err)),
 			 VACCEL_OK);
 	assert_int_equal(os.n, 3);
 	assert_memory_equal(os.o[0].data, y23, sizeof(y23));
@@ -258,19 +257,20 @@ static void test_multi_and_list(void **state)
 	outs_free(&os);
 
 	/* fewer outputs than returned: the first ones */
-	assert_int_equal(torch_backend_model_run(multi, ins, 1, 1, collect,
-						 &os, err, sizeof(err)),
+	assert_int_equal(torch_backend_model_run(multi, ins, 1, 1, collect, &os,
+						 err, sizeof(err)),
 			 VACCEL_OK);
 	assert_int_equal(os.n, 1);
 	assert_memory_equal(os.o[0].data, y23, sizeof(y23));
 	outs_free(&os);
 
 	/* more: EINVAL before anything is allocated */
-	assert_int_equal(torch_backend_model_run(multi, ins, 1, 4, collect,
-						 &os, err, sizeof(err)),
+	assert_int_equal(torch_backend_model_run(multi, ins, 1, 4, collect, &os,
+						 err, sizeof(err)),
 			 VACCEL_EINVAL);
 	assert_int_equal(os.n, 0);
-	assert_non_null(strstr(err, "4 outputs asked but forward() returned 3"));
+	assert_non_null(
+		strstr(err, "4 outputs asked but forward() returned 3"));
 
 	assert_int_equal(torch_backend_model_run(list, ins, 1, 2, collect, &os,
 						 err, sizeof(err)),
@@ -299,8 +299,8 @@ static void test_dtypes(void **state)
 		float f32[4];
 	} in = { 0 };
 	const enum vaccel_torch_data_type types[] = {
-		VACCEL_TORCH_BYTE, VACCEL_TORCH_CHAR, VACCEL_TORCH_SHORT,
-		VACCEL_TORCH_INT,  VACCEL_TORCH_LONG, VACCEL_TORCH_HALF,
+		VACCEL_TORCH_BYTE,  VACCEL_TORCH_CHAR, VACCEL_TORCH_SHORT,
+		VACCEL_TORCH_INT,   VACCEL_TORCH_LONG, VACCEL_TORCH_HALF,
 		VACCEL_TORCH_FLOAT,
 	};
 	char err[256];
@@ -480,7 +480,11 @@ static void naive_sgemm(const float *a, const float *b, const float *c,
 
 static void test_sgemm(void **state)
 {
-	enum { M = 37, N = 29, K = 53 };
+	enum {
+		M = 37,
+		N = 29,
+		K = 53
+	};
 	static float a[M * K], b[K * N], c[M * N], got[M * N], want[M * N];
 	char err[256];
 
@@ -491,14 +495,14 @@ static void test_sgemm(void **state)
 	for (int i = 0; i < M * N; i++)
 		c[i] = (float)(i % 3);
 	/* small integers: exact in float whatever the summation order */
-	assert_int_equal(torch_backend_sgemm(a, b, NULL, got, M, N, K, err,
-					     sizeof(err)),
-			 VACCEL_OK);
+	assert_int_equal(
+		torch_backend_sgemm(a, b, NULL, got, M, N, K, err, sizeof(err)),
+		VACCEL_OK);
 	naive_sgemm(a, b, NULL, want, M, N, K);
 	assert_memory_equal(got, want, sizeof(got));
-	assert_int_equal(torch_backend_sgemm(a, b, c, got, M, N, K, err,
-					     sizeof(err)),
-			 VACCEL_OK);
+	assert_int_equal(
+		torch_backend_sgemm(a, b, c, got, M, N, K, err, sizeof(err)),
+		VACCEL_OK);
 	naive_sgemm(a, b, c, want, M, N, K);
 	assert_memory_equal(got, want, sizeof(got));
 }
@@ -520,8 +524,8 @@ static void *run_many(void *p)
 		struct outs os = { .fail_at = -1 };
 
 		tensor(&in, x24, 2, d24, VACCEL_TORCH_FLOAT);
-		if (torch_backend_model_run(ta->m, ins, 1, 1, collect, &os,
-					    err, sizeof(err)) != VACCEL_OK ||
+		if (torch_backend_model_run(ta->m, ins, 1, 1, collect, &os, err,
+					    sizeof(err)) != VACCEL_OK ||
 		    memcmp(os.o[0].data, y23, sizeof(y23)) != 0)
 			ta->failures++;
 		outs_free(&os);
@@ -531,7 +535,9 @@ static void *run_many(void *p)
 
 static void test_threads(void **state)
 {
-	enum { T = 4 };
+	enum {
+		T = 4
+	};
 	struct torch_backend_model *m = load("multi.pt");
 	pthread_t th[T];
 	struct thread_arg ta[T];

@@ -113,11 +113,9 @@ static void test_load_and_run(void **state)
 {
 	struct fixture *f = *state;
 
-	assert_int_equal(vaccel_torch_model_load(&f->sess, &f->res),
-			 VACCEL_OK);
+	assert_int_equal(vaccel_torch_model_load(&f->sess, &f->res), VACCEL_OK);
 	/* a second load keeps the loaded model */
-	assert_int_equal(vaccel_torch_model_load(&f->sess, &f->res),
-			 VACCEL_OK);
+	assert_int_equal(vaccel_torch_model_load(&f->sess, &f->res), VACCEL_OK);
 	assert_int_equal(run_linear(&f->sess, &f->res), VACCEL_OK);
 	assert_int_equal(run_linear(&f->sess, &f->res), VACCEL_OK);
 }
@@ -179,16 +177,16 @@ static void test_multi_outputs(void **state)
 	const float sums[2] = { 10, 2 };
 	char p[PATH_MAX];
 
-	assert_int_equal(vaccel_resource_init(&res,
-					      ref_path(p, sizeof(p), "multi.pt"),
-					      VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&res, ref_path(p, sizeof(p), "multi.pt"),
+				     VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&res, &f->sess), VACCEL_OK);
 	input(&in, 2, d24, VACCEL_TORCH_FLOAT, x24, sizeof(x24));
 
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &res, NULL, ins, 1,
-						out, 3),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &res, NULL, ins, 1, out, 3),
+		VACCEL_OK);
 	assert_memory_equal(out[0]->data, y23, sizeof(y23));
 	assert_memory_equal(out[1]->data, relu2, sizeof(relu2));
 	assert_int_equal(out[2]->nr_dims, 2);
@@ -196,17 +194,17 @@ static void test_multi_outputs(void **state)
 	delete_outputs(out, 3);
 
 	/* fewer asked: the first ones */
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &res, NULL, ins, 1,
-						out, 1),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &res, NULL, ins, 1, out, 1),
+		VACCEL_OK);
 	assert_memory_equal(out[0]->data, y23, sizeof(y23));
 	delete_outputs(out, 1);
 
 	/* more asked than returned */
 	out[3] = (struct vaccel_torch_tensor *)&in; /* overwritten with NULL */
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &res, NULL, ins, 1,
-						out, 4),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &res, NULL, ins, 1, out, 4),
+		VACCEL_EINVAL);
 	for (int i = 0; i < 4; i++)
 		assert_null(out[i]);
 
@@ -227,10 +225,10 @@ static void test_errors(void **state)
 	int fd;
 
 	/* a DATA resource: the core refuses it (EINVAL) */
-	assert_int_equal(vaccel_resource_init(&data,
-					      ref_path(p, sizeof(p), "linear.pt"),
-					      VACCEL_RESOURCE_DATA),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&data, ref_path(p, sizeof(p), "linear.pt"),
+				     VACCEL_RESOURCE_DATA),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&data, &f->sess), VACCEL_OK);
 	assert_int_equal(vaccel_torch_model_load(&f->sess, &data),
 			 VACCEL_EINVAL);
@@ -242,9 +240,9 @@ static void test_errors(void **state)
 	assert_int_equal(vaccel_torch_model_load(&f->sess, &other),
 			 VACCEL_EPERM);
 	input(&in, 2, d24, VACCEL_TORCH_FLOAT, x24, sizeof(x24));
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &other, NULL, ins, 1,
-						out, 1),
-			 VACCEL_EPERM);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &other, NULL, ins, 1, out, 1),
+		VACCEL_EPERM);
 	release_input(&in);
 	assert_int_equal(vaccel_resource_release(&other), VACCEL_OK);
 
@@ -253,9 +251,9 @@ static void test_errors(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "PK\3\4 not really a zip", 21), 21);
 	close(fd);
-	assert_int_equal(vaccel_resource_init(&corrupt, tmp,
-					      VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&corrupt, tmp, VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&corrupt, &f->sess),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_torch_model_load(&f->sess, &corrupt),
@@ -271,44 +269,44 @@ static void test_errors(void **state)
 	/* inputs: size that does not match dims (checked by the plugin),
 	 * dims the model refuses, a dtype the model refuses, NULLs */
 	input(&in, 2, d24, VACCEL_TORCH_FLOAT, x24, sizeof(x24) - 4);
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &f->res, NULL, ins,
-						1, out, 1),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &f->res, NULL, ins, 1, out, 1),
+		VACCEL_EINVAL);
 	release_input(&in);
 	/* 1x2x4 is fine: Linear works on the last dimension */
 	input(&in, 3, d3, VACCEL_TORCH_FLOAT, x24, sizeof(x24));
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &f->res, NULL, ins,
-						1, out, 1),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &f->res, NULL, ins, 1, out, 1),
+		VACCEL_OK);
 	assert_int_equal(out[0]->nr_dims, 3);
 	assert_memory_equal(out[0]->data, y23, sizeof(y23));
 	delete_outputs(out, 1);
 	release_input(&in);
 	float x10[10] = { 0 };
 	input(&in, 2, d25, VACCEL_TORCH_FLOAT, x10, sizeof(x10));
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &f->res, NULL, ins,
-						1, out, 1),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &f->res, NULL, ins, 1, out, 1),
+		VACCEL_EINVAL);
 	assert_null(out[0]);
 	release_input(&in);
 	input(&in, 2, d24, VACCEL_TORCH_INT, xi, sizeof(xi));
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &f->res, NULL, ins,
-						1, out, 1),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &f->res, NULL, ins, 1, out, 1),
+		VACCEL_EINVAL);
 	release_input(&in);
 	input(&in, 2, d24, VACCEL_TORCH_FLOAT, x24, sizeof(x24));
 	in.data_type = 42;
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &f->res, NULL, ins,
-						1, out, 1),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &f->res, NULL, ins, 1, out, 1),
+		VACCEL_EINVAL);
 	in.data_type = VACCEL_TORCH_FLOAT;
 	release_input(&in);
 	assert_int_equal(vaccel_torch_model_run(&f->sess, &f->res, NULL, NULL,
 						1, out, 1),
 			 VACCEL_EINVAL);
 	input(&in, 2, d24, VACCEL_TORCH_FLOAT, x24, sizeof(x24));
-	assert_int_equal(vaccel_torch_model_run(&f->sess, &f->res, NULL, ins,
-						1, NULL, 1),
+	assert_int_equal(vaccel_torch_model_run(&f->sess, &f->res, NULL, ins, 1,
+						NULL, 1),
 			 VACCEL_EINVAL);
 	release_input(&in);
 	/* after all that, the model still runs */
@@ -325,8 +323,7 @@ static void test_lifetime(void **state)
 	assert_int_equal(vaccel_session_init(&s2, VACCEL_PLUGIN_TORCH),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&f->res, &s2), VACCEL_OK);
-	assert_int_equal(vaccel_torch_model_load(&f->sess, &f->res),
-			 VACCEL_OK);
+	assert_int_equal(vaccel_torch_model_load(&f->sess, &f->res), VACCEL_OK);
 	assert_int_equal(vaccel_torch_model_load(&s2, &f->res), VACCEL_OK);
 	assert_int_equal(vaccel_resource_unregister(&f->res, &f->sess),
 			 VACCEL_OK);
@@ -359,36 +356,36 @@ static void test_sgemm(void **state)
 	input(&tb, 1, flat, VACCEL_TORCH_FLOAT, b, sizeof(b));
 	input(&tc, 2, dc, VACCEL_TORCH_FLOAT, c, sizeof(c));
 
-	assert_int_equal(vaccel_torch_sgemm(&f->sess, &pa, &pb, NULL, 2, 2, 3,
-					    &out),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_torch_sgemm(&f->sess, &pa, &pb, NULL, 2, 2, 3, &out),
+		VACCEL_OK);
 	assert_int_equal(out->nr_dims, 2);
 	assert_int_equal(out->size, sizeof(ab));
 	assert_memory_equal(out->data, ab, sizeof(ab));
 	vaccel_torch_tensor_delete(out);
-	assert_int_equal(vaccel_torch_sgemm(&f->sess, &pa, &pb, &none, 2, 2,
-					    3, &out),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_torch_sgemm(&f->sess, &pa, &pb, &none, 2, 2, 3, &out),
+		VACCEL_OK);
 	vaccel_torch_tensor_delete(out);
-	assert_int_equal(vaccel_torch_sgemm(&f->sess, &pa, &pb, &pc, 2, 2, 3,
-					    &out),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_torch_sgemm(&f->sess, &pa, &pb, &pc, 2, 2, 3, &out),
+		VACCEL_OK);
 	assert_memory_equal(out->data, abc, sizeof(abc));
 	vaccel_torch_tensor_delete(out);
 
 	/* shapes that do not match M, N, K; a non-float tensor */
 	out = NULL;
-	assert_int_equal(vaccel_torch_sgemm(&f->sess, &pa, &pb, NULL, 3, 2, 2,
-					    &out),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_sgemm(&f->sess, &pa, &pb, NULL, 3, 2, 2, &out),
+		VACCEL_EINVAL);
 	assert_null(out);
-	assert_int_equal(vaccel_torch_sgemm(&f->sess, &pa, &pb, &pc, 2, 3, 3,
-					    &out),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_sgemm(&f->sess, &pa, &pb, &pc, 2, 3, 3, &out),
+		VACCEL_EINVAL);
 	tb.data_type = VACCEL_TORCH_INT;
-	assert_int_equal(vaccel_torch_sgemm(&f->sess, &pa, &pb, NULL, 2, 2, 3,
-					    &out),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_sgemm(&f->sess, &pa, &pb, NULL, 2, 2, 3, &out),
+		VACCEL_EINVAL);
 	tb.data_type = VACCEL_TORCH_FLOAT;
 
 	release_input(&ta);
@@ -409,9 +406,9 @@ static void run_real(struct vaccel_session *sess, const struct ref *r)
 	double t_load, t_first = 0, t[9], worst_abs = 0, worst_scaled = 0;
 
 	assert_non_null(x);
-	assert_int_equal(vaccel_resource_init(&res, r->model,
-					      VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&res, r->model, VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&res, sess), VACCEL_OK);
 	t_load = ref_now_ms();
 	assert_int_equal(vaccel_torch_model_load(sess, &res), VACCEL_OK);
@@ -434,8 +431,7 @@ static void run_real(struct vaccel_session *sess, const struct ref *r)
 			double a, s;
 
 			assert_non_null(want);
-			assert_int_equal(out[i]->data_type,
-					 VACCEL_TORCH_FLOAT);
+			assert_int_equal(out[i]->data_type, VACCEL_TORCH_FLOAT);
 			assert_int_equal(out[i]->nr_dims, r->out[i].nr_dims);
 			assert_memory_equal(out[i]->dims, r->out[i].dims,
 					    r->out[i].nr_dims *
@@ -457,10 +453,11 @@ static void run_real(struct vaccel_session *sess, const struct ref *r)
 				t[i] = t[j];
 				t[j] = tmp;
 			}
-	print_message("%-16s %-12s load %6.1f ms  first %7.1f ms  median %7.1f ms"
-		      " (python3-torch %6.1f)  max|diff| %.3g  scaled %.3g\n",
-		      r->name, r->image, t_load, t_first, t[4], r->py_ms,
-		      worst_abs, worst_scaled);
+	print_message(
+		"%-16s %-12s load %6.1f ms  first %7.1f ms  median %7.1f ms"
+		" (python3-torch %6.1f)  max|diff| %.3g  scaled %.3g\n",
+		r->name, r->image, t_load, t_first, t[4], r->py_ms, worst_abs,
+		worst_scaled);
 	assert_true(worst_scaled <= REF_TOL);
 	release_input(&in);
 	free(x);
@@ -476,7 +473,8 @@ static void test_real_models(void **state)
 		struct ref r;
 
 		if (ref_load(ref_real_models[i], &r) != 0) {
-			print_message("%-16s skipped: no reference (converted model missing?)\n",
+			print_message("%-16s skipped: no reference (converted "
+				      "model missing?)\n",
 				      ref_real_models[i]);
 			continue;
 		}
@@ -537,7 +535,9 @@ static void *run_many(void *p)
 
 static void test_threads(void **state)
 {
-	enum { T = 3 };
+	enum {
+		T = 3
+	};
 	struct fixture *f = *state;
 	struct vaccel_resource res;
 	struct ref r;
@@ -551,9 +551,9 @@ static void test_threads(void **state)
 	want = ref_read_output(&r, 0);
 	assert_non_null(x);
 	assert_non_null(want);
-	assert_int_equal(vaccel_resource_init(&res, r.model,
-					      VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&res, r.model, VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&res, &f->sess), VACCEL_OK);
 	for (int i = 0; i < T; i++) {
 		ta[i] = (struct thread_arg){ .sess = &f->sess,
@@ -578,15 +578,14 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_load_and_run, setup,
 						teardown),
-		cmocka_unit_test_setup_teardown(test_run_loads_on_demand,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_loads_on_demand, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_model_from_buffer, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_multi_outputs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_lifetime, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sgemm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_models, setup,
 						teardown),
@@ -596,7 +595,8 @@ int main(void)
 	ref_require_models();
 	if (getenv("VACCEL_PLUGINS") == NULL ||
 	    strstr(getenv("VACCEL_PLUGINS"), "libvaccel-torch") == NULL) {
-		printf("SKIP: VACCEL_PLUGINS does not name libvaccel-torch.so\n");
+		printf("SKIP: VACCEL_PLUGINS does not name "
+		       "libvaccel-torch.so\n");
 		return 77;
 	}
 	return cmocka_run_group_tests(tests, NULL, NULL);
