@@ -7,6 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 #define REF_MAX_DIMS	8
 #define REF_MAX_OUTPUTS 8
 
@@ -54,3 +58,7 @@ void ref_diff(const float *got, const float *want, size_t n, double *abs_diff,
 /* Read a whole file (malloc'ed); NULL on error. */
 void *ref_read_file(const char *path, size_t *size);
 double ref_now_ms(void);
+
+#ifdef __cplusplus
+}
+#endif
