@@ -581,8 +581,12 @@ static bool serve(struct req *r)
 	c->nreq++;
 	if (r->hdr.type == VRPC_T_HELLO)
 		keep = handle_hello(r);
-	else if (r->hdr.type == VRPC_T_BYE)
+	else if (r->hdr.type == VRPC_T_BYE) {
 		keep = false;
+		pthread_mutex_lock(&c->lock);
+		c->reason = c->reason ? c->reason : "bye";
+		pthread_mutex_unlock(&c->lock);
+	}
 	else if (r->early_err)
 		;
 	else if (r->hdr.type >= VRPC_T_OP)
