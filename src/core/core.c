@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -190,15 +191,20 @@ int vaccel_cleanup(void)
 	return VACCEL_OK;
 }
 
-static bool env_is_zero(const char *name)
+/* True if `name` is set to a false boolean (0, false, no, off). */
+static bool env_is_false(const char *name)
 {
+	static const char *const no[] = { "0", "false", "no", "off" };
 	const char *v = getenv(name);
-	return v && strcmp(v, "0") == 0;
+	for (size_t i = 0; v && i < VACCEL__ARRAY_SIZE(no); i++)
+		if (strcasecmp(v, no[i]) == 0)
+			return true;
+	return false;
 }
 
 __attribute__((constructor)) static void vaccel__ctor(void)
 {
-	if (env_is_zero("VACCEL_BOOTSTRAP_ENABLED"))
+	if (env_is_false("VACCEL_BOOTSTRAP_ENABLED"))
 		return;
 	/* Errors are logged and kept for vaccel_session_init(). */
 	(void)vaccel_bootstrap();
@@ -206,7 +212,7 @@ __attribute__((constructor)) static void vaccel__ctor(void)
 
 __attribute__((destructor)) static void vaccel__dtor(void)
 {
-	if (env_is_zero("VACCEL_CLEANUP_ENABLED"))
+	if (env_is_false("VACCEL_CLEANUP_ENABLED"))
 		return;
 	exiting = true;
 	vaccel_cleanup();

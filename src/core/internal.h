@@ -128,6 +128,12 @@ int vaccel__resource_check(struct vaccel_session *sess,
 			   const struct vaccel_resource *res,
 			   vaccel_resource_type_t type);
 
+/* Unlink the registration of res with sess and call the plugin's hook; the
+ * registration is gone whatever the hook returns (logged). VACCEL_EINVAL if
+ * there was none. */
+int vaccel__resource_unregister(struct vaccel_resource *res,
+				struct vaccel_session *sess);
+
 /* Registration node linking a resource and a session (many-to-many). */
 struct vaccel__registration {
 	vaccel_list_entry_t in_res;  /* in res->sessions */

@@ -517,13 +517,9 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	return ret;
 }
 
-int vaccel_resource_unregister(struct vaccel_resource *res,
-			       struct vaccel_session *sess)
+/* Unlink the registration of `res` with `sess`; false if there was none. */
+static bool unlink_reg(struct vaccel_resource *res, struct vaccel_session *sess)
 {
-	int ret = check_pair(res, sess);
-	if (ret)
-		return ret;
-
 	pthread_mutex_lock(&res->sessions_lock);
 	struct vaccel__registration *r = find_reg(res, sess);
 	if (r) {
@@ -535,19 +531,48 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 		atomic_fetch_sub(&res->refcount, 1);
 	}
 	pthread_mutex_unlock(&res->sessions_lock);
-	if (!r) {
-		vaccel_error("Resource %" PRId64
-			     " is not registered to session %" PRId64,
-			     res->id, sess->id);
-		return VACCEL_EINVAL;
-	}
 	free(r);
+	return r != NULL;
+}
 
+static int call_unregister_hook(struct vaccel_resource *res,
+				struct vaccel_session *sess)
+{
 	const struct vaccel_plugin_desc *d =
 		vaccel__plugin_of(sess->plugin)->desc;
 	if (d->resource_unregister)
 		return d->resource_unregister(res, sess);
 	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
+}
+
+int vaccel__resource_unregister(struct vaccel_resource *res,
+				struct vaccel_session *sess)
+{
+	if (!unlink_reg(res, sess))
+		return VACCEL_EINVAL;
+	int ret = call_unregister_hook(res, sess);
+	if (ret)
+		vaccel_warn("Plugin %s failed to unregister resource %" PRId64
+			    " from session %" PRId64 ": %s",
+			    sess->plugin->info->name, res->id, sess->id,
+			    vaccel_strerror(ret));
+	return ret;
+}
+
+int vaccel_resource_unregister(struct vaccel_resource *res,
+			       struct vaccel_session *sess)
+{
+	int ret = check_pair(res, sess);
+	if (ret)
+		return ret;
+	if (!vaccel_session_has_resource(sess, res)) {
+		vaccel_error("Resource %" PRId64
+			     " is not registered to session %" PRId64,
+			     res->id, sess->id);
+		return VACCEL_EINVAL;
+	}
+	/* The registration is gone even when the plugin's hook fails. */
+	return vaccel__resource_unregister(res, sess);
 }
 
 int vaccel_resource_sync(struct vaccel_resource *res,
@@ -604,7 +629,8 @@ static void unregister_everywhere(struct vaccel_resource *res)
 		}
 		struct vaccel_session *s = reg_in_res(res->sessions.next)->sess;
 		pthread_mutex_unlock(&res->sessions_lock);
-		vaccel_resource_unregister(res, s);
+		/* always unlinks, so the loop ends whatever the hook says */
+		vaccel__resource_unregister(res, s);
 	}
 }
 

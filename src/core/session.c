@@ -145,8 +145,8 @@ static void unregister_all(struct vaccel_session *sess)
 				struct vaccel__registration, in_sess);
 			struct vaccel_resource *res = r->res;
 			pthread_mutex_unlock(&sess->resources_lock);
-			if (vaccel_resource_unregister(res, sess))
-				break; /* already gone: do not spin */
+			/* always unlinks (a failing plugin hook is logged) */
+			vaccel__resource_unregister(res, sess);
 		}
 	}
 }
