@@ -701,12 +701,14 @@ static int resource_src(struct vaccel_resource *res, struct src *s)
 	return VACCEL_ENOENT;
 }
 
-int onnx_resource_model(struct vaccel_resource *res, struct onnx_model **m)
+int onnx_resource_model(struct vaccel_resource *res, struct onnx_model **m,
+			bool *described)
 {
 	struct src s;
 	int ret = resource_src(res, &s);
 
-	if (ret == VACCEL_ENOENT)
+	*described = ret != VACCEL_ENOENT;
+	if (!*described)
 		vaccel_debug(ONNX_TAG "resource %ld has no model description",
 			     (long)res->id);
 	if (!ret)

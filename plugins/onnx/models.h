@@ -51,9 +51,11 @@ int onnx_default_model(enum vpc_task task, struct onnx_model **m);
 void onnx_defaults_release(void);
 
 /* The image-op model a MODEL resource describes (a new reference).
- * VACCEL_ENOENT (nothing logged above debug level) when the resource has
- * no description and matches no shipped one. */
-int onnx_resource_model(struct vaccel_resource *res, struct onnx_model **m);
+ * *described is false (and nothing is logged above debug level) when the
+ * resource has no description and matches no shipped one; errors of a
+ * description that exists are errors. */
+int onnx_resource_model(struct vaccel_resource *res, struct onnx_model **m,
+			bool *described);
 /* The network of a MODEL resource for the generic ops: the file its
  * description names, else its only .onnx file (a new reference). */
 int onnx_resource_net(struct vaccel_resource *res, struct ort_net **net);

@@ -17,8 +17,10 @@
 /* What the plugin keeps for one resource in one session. */
 struct res_entry {
 	struct vaccel_resource *res;
-	/* image-op model; NULL and model_err set once building failed */
+	/* image-op model, built on first use; `tried` once attempted,
+	 * `described` if the resource has a description */
 	struct onnx_model *model;
+	bool tried, described;
 	int model_err;
 	/* loaded by vaccel_onnx_model_load() */
 	struct ort_net *net;
@@ -155,12 +157,15 @@ static int pick_model(struct vaccel_session *sess, enum vpc_task task,
 			ret = VACCEL_ENOMEM;
 			break;
 		}
-		if (!e->model && !e->model_err)
-			e->model_err = onnx_resource_model(v[i], &e->model);
+		if (!e->tried) {
+			e->model_err = onnx_resource_model(v[i], &e->model,
+							   &e->described);
+			e->tried = true;
+		}
 		if (e->model && e->model->desc.task == task) {
 			onnx_model_get(e->model);
 			*m = e->model;
-		} else if (e->model_err && e->model_err != VACCEL_ENOENT) {
+		} else if (e->described && e->model_err) {
 			ret = e->model_err;
 		}
 	}
@@ -421,6 +426,11 @@ static int wrap_input(const struct ort_net *net, size_t i,
 			     (int)t->data_type);
 		return VACCEL_EINVAL;
 	}
+	/* rank-0 inputs arrive as [1] (vAccel tensors have a rank >= 1) */
+	if (io->nr_dims == 0 && t->nr_dims == 1 && t->dims[0] == 1 &&
+	    t->size == esize)
+		return ort_tensor_wrap(t->data, t->size, t->dims, 0, io->type,
+				       v);
 	if (io->nr_dims != t->nr_dims) {
 		vaccel_error(ONNX_TAG "run: input %zu (%s) has %d dims, got %d",
 			     i, io->name, io->nr_dims, t->nr_dims);
@@ -466,6 +476,10 @@ static int output_tensor(OrtValue *v, struct vaccel_onnx_tensor **out)
 				      "supported",
 			     ort_type_name(type));
 		return VACCEL_ENOTSUP;
+	}
+	if (nr_dims == 0) { /* a scalar: vAccel tensors have a rank >= 1 */
+		nr_dims = 1;
+		dims[0] = 1;
 	}
 	ret = vaccel_onnx_tensor_allocate(out, nr_dims, dims,
 					  (enum vaccel_onnx_data_type)type,
