@@ -80,8 +80,10 @@ void vpc_nms(struct vpc_det *dets, size_t *n, float iou, bool weighted,
 	size_t out = 0, cnt = *n;
 	bool *used;
 
+	if (cnt < 2)
+		return;
 	qsort(dets, cnt, sizeof(*dets), by_score_desc);
-	if (iou <= 0 || cnt < 2)
+	if (iou <= 0)
 		return;
 	used = calloc(cnt, sizeof(bool));
 	if (!used)
