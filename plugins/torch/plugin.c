@@ -6,13 +6,15 @@
  * Loaded models are kept per (session, resource): each session of this
  * plugin has a small list in sess->priv. A model is loaded by
  * torch_model_load, or by the first torch_model_run of that resource in the
- * session, and freed when the resource is unregistered from the session or
- * the session is released. Runs take a reference under the session's lock
- * and run outside it, so several threads may run one model at once and an
- * unregister during a run frees the model after the run. */
+ * session (once: concurrent first calls wait for one load), and freed when
+ * the resource is unregistered from the session or the session is
+ * released. Runs take a reference under the session's lock and run outside
+ * it, so several threads may run one model at once, and an unregister
+ * during a run frees the model after the run. */
 #include "torch_backend.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,21 +26,29 @@
 /* Defaults, overridden by VACCEL_TORCH_THREADS and VACCEL_TORCH_JIT. */
 #define DEFAULT_THREADS 1
 #define MAX_THREADS	256
-
+/* One model of a session. Loaded once: the first thread that needs it
+ * loads it (outside the lock); others wait for that load. */
 struct torch_entry {
 	struct torch_entry *next;
 	/* the resource, checked by pointer and id (an id is never reused
 	 * while its resource is registered) */
 	const struct vaccel_resource *res;
 	vaccel_id_t res_id;
+	/* set when loaded; NULL while loading or after a failed load */
 	struct torch_backend_model *model;
-	/* 1 while listed, + 1 per run in progress (session lock) */
+	/* VACCEL_EINPROGRESS while loading, then the load's result */
+	int load_ret;
+	/* in the session's list (an unregister or a failed load unlinks) */
+	bool listed;
+	/* 1 while listed, + 1 per user (load or run in progress) */
 	unsigned refs;
 };
 
-/* sess->priv of this plugin's sessions. */
+/* sess->priv of this plugin's sessions; the lock guards the list and
+ * every entry's fields. */
 struct torch_session {
 	pthread_mutex_t lock;
+	pthread_cond_t loaded; /* broadcast when a load ends */
 	struct torch_entry *models;
 };
 
@@ -116,7 +126,6 @@ static int torch_fini(void)
 {
 	return VACCEL_OK;
 }
-
 /* ---- per-session model cache ------------------------------------------ */
 
 static int torch_session_init(struct vaccel_session *sess, uint32_t flags)
@@ -126,6 +135,7 @@ static int torch_session_init(struct vaccel_session *sess, uint32_t flags)
 	if (ts == NULL)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&ts->lock, NULL);
+	pthread_cond_init(&ts->loaded, NULL);
 	sess->priv = ts;
 	return VACCEL_OK;
 }
@@ -135,8 +145,23 @@ static void entry_put_locked(struct torch_entry *e)
 {
 	if (--e->refs > 0)
 		return;
-	torch_backend_model_free(e->model);
+	if (e->model != NULL)
+		torch_backend_model_free(e->model);
 	free(e);
+}
+
+/* Unlink `e` and drop the list's reference. Call with the lock. */
+static void entry_unlink_locked(struct torch_session *ts, struct torch_entry *e)
+{
+	for (struct torch_entry **p = &ts->models; *p != NULL;
+	     p = &(*p)->next) {
+		if (*p == e) {
+			*p = e->next;
+			e->listed = false;
+			entry_put_locked(e);
+			return;
+		}
+	}
 }
 
 /* The library releases a session only when none of its ops is running, so
@@ -149,42 +174,46 @@ static int torch_session_release(struct vaccel_session *sess)
 		return VACCEL_OK;
 	pthread_mutex_lock(&ts->lock);
 	while (ts->models != NULL) {
-		struct torch_entry *e = ts->models;
-
-		ts->models = e->next;
-		if (e->refs > 1)
-			vaccel_warn("[torch] session %lld released during a "
-				    "run of resource %lld",
-				    (long long)sess->id, (long long)e->res_id);
-		entry_put_locked(e);
+		if (ts->models->refs > 1)
+			vaccel_warn("[torch] session %lld released during an "
+				    "op on resource %lld",
+				    (long long)sess->id,
+				    (long long)ts->models->res_id);
+		entry_unlink_locked(ts, ts->models);
 	}
 	pthread_mutex_unlock(&ts->lock);
+	pthread_cond_destroy(&ts->loaded);
 	pthread_mutex_destroy(&ts->lock);
 	free(ts);
 	sess->priv = NULL;
 	return VACCEL_OK;
 }
 
+static struct torch_entry *find_locked(struct torch_session *ts,
+				       const struct vaccel_resource *res)
+{
+	for (struct torch_entry *e = ts->models; e != NULL; e = e->next)
+		if (e->res == res && e->res_id == res->id)
+			return e;
+	return NULL;
+}
+
+/* A run in progress keeps its reference: the model is freed after it. */
 static int torch_resource_unregister(struct vaccel_resource *res,
 				     struct vaccel_session *sess)
 {
 	struct torch_session *ts = sess->priv;
+	struct torch_entry *e;
 
 	if (ts == NULL)
 		return VACCEL_OK;
 	pthread_mutex_lock(&ts->lock);
-	for (struct torch_entry **p = &ts->models; *p != NULL;
-	     p = &(*p)->next) {
-		struct torch_entry *e = *p;
-
-		if (e->res == res && e->res_id == res->id) {
-			*p = e->next;
-			vaccel_debug("[torch] session %lld: model of resource "
-				     "%lld dropped",
-				     (long long)sess->id, (long long)res->id);
-			entry_put_locked(e);
-			break;
-		}
+	e = find_locked(ts, res);
+	if (e != NULL) {
+		vaccel_debug(
+			"[torch] session %lld: model of resource %lld dropped",
+			(long long)sess->id, (long long)res->id);
+		entry_unlink_locked(ts, e);
 	}
 	pthread_mutex_unlock(&ts->lock);
 	return VACCEL_OK;
@@ -268,65 +297,63 @@ static int load_model(const struct vaccel_resource *res,
 	return VACCEL_OK;
 }
 
-static struct torch_entry *find_locked(struct torch_session *ts,
-				       const struct vaccel_resource *res)
+/* Load the model of a new entry (we hold a reference) and tell waiters. A
+ * failed entry leaves the list, so that a later call tries again. */
+static int entry_load(struct torch_session *ts, struct torch_entry *e)
 {
-	for (struct torch_entry *e = ts->models; e != NULL; e = e->next)
-		if (e->res == res && e->res_id == res->id)
-			return e;
-	return NULL;
+	struct torch_backend_model *model = NULL;
+	int ret = load_model(e->res, &model);
+
+	pthread_mutex_lock(&ts->lock);
+	e->model = model;
+	e->load_ret = ret;
+	if (ret != VACCEL_OK && e->listed)
+		entry_unlink_locked(ts, e);
+	pthread_cond_broadcast(&ts->loaded);
+	pthread_mutex_unlock(&ts->lock);
+	return ret;
 }
 
-/* The session's entry for `res`, loading the model if needed (outside the
- * lock; if two threads load at once, the first to finish wins). The caller
- * owns one reference: entry_put(). */
+/* The session's loaded model of `res`, loading it if needed. On success
+ * the caller holds a reference: entry_put(). */
 static int entry_get(struct torch_session *ts,
 		     const struct vaccel_resource *res,
 		     struct torch_entry **out)
 {
-	struct torch_backend_model *model = NULL;
-	struct torch_entry *e, *fresh;
+	struct torch_entry *e;
 	int ret;
 
 	pthread_mutex_lock(&ts->lock);
 	e = find_locked(ts, res);
-	if (e != NULL)
-		e->refs++;
-	pthread_mutex_unlock(&ts->lock);
-	if (e != NULL) {
-		*out = e;
-		return VACCEL_OK;
-	}
-
-	ret = load_model(res, &model);
-	if (ret != VACCEL_OK)
-		return ret;
-	fresh = calloc(1, sizeof(*fresh));
-	if (fresh == NULL) {
-		torch_backend_model_free(model);
-		return VACCEL_ENOMEM;
-	}
-
-	pthread_mutex_lock(&ts->lock);
-	e = find_locked(ts, res);
 	if (e == NULL) {
-		*fresh = (struct torch_entry){ .next = ts->models,
-					       .res = res,
-					       .res_id = res->id,
-					       .model = model,
-					       .refs = 1 };
-		ts->models = fresh;
-		e = fresh;
-		fresh = NULL;
+		e = calloc(1, sizeof(*e));
+		if (e == NULL) {
+			pthread_mutex_unlock(&ts->lock);
+			return VACCEL_ENOMEM;
+		}
+		*e = (struct torch_entry){ .next = ts->models,
+					   .res = res,
+					   .res_id = res->id,
+					   .load_ret = VACCEL_EINPROGRESS,
+					   .listed = true,
+					   .refs = 2 };
+		ts->models = e;
+		pthread_mutex_unlock(&ts->lock);
+		ret = entry_load(ts, e);
+		pthread_mutex_lock(&ts->lock);
+	} else {
+		e->refs++;
+		while (e->load_ret == VACCEL_EINPROGRESS)
+			pthread_cond_wait(&ts->loaded, &ts->lock);
+		ret = e->load_ret;
 	}
-	e->refs++;
+	if (ret != VACCEL_OK) {
+		entry_put_locked(e);
+		e = NULL;
+	}
 	pthread_mutex_unlock(&ts->lock);
-	if (fresh != NULL) {
-		torch_backend_model_free(model);
-		free(fresh);
-	}
 	*out = e;
-	return VACCEL_OK;
+	return ret;
 }
 
 static void entry_put(struct torch_session *ts, struct torch_entry *e)

@@ -166,6 +166,43 @@ static void test_model_from_buffer(void **state)
 	free(buf);
 }
 
+/* A directory resource: the .pt among its files is the model. */
+static void test_model_directory(void **state)
+{
+	struct fixture *f = *state;
+	char dir[] = "/tmp/vaccel-torch-dir-XXXXXX", p[PATH_MAX + 32];
+	struct vaccel_resource res;
+	size_t size = 0;
+	void *buf;
+	FILE *fp;
+
+	buf = ref_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
+	assert_non_null(buf);
+	assert_non_null(mkdtemp(dir));
+	const char *names[] = { "a-readme.txt", "model.pt", "z-labels.txt" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		fp = fopen(p, "wb");
+		assert_non_null(fp);
+		if (i == 1)
+			assert_int_equal(fwrite(buf, 1, size, fp), size);
+		else
+			fputs("not a model\n", fp);
+		fclose(fp);
+	}
+	assert_int_equal(vaccel_resource_init(&res, dir, VACCEL_RESOURCE_MODEL),
+			 VACCEL_OK);
+	assert_int_equal(vaccel_resource_register(&res, &f->sess), VACCEL_OK);
+	assert_int_equal(run_linear(&f->sess, &res), VACCEL_OK);
+	assert_int_equal(vaccel_resource_release(&res), VACCEL_OK);
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+	free(buf);
+}
+
 static void test_multi_outputs(void **state)
 {
 	struct fixture *f = *state;
@@ -581,6 +618,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_run_loads_on_demand, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_model_from_buffer, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_model_directory, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_multi_outputs, setup,
 						teardown),
