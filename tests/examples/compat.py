@@ -81,6 +81,7 @@ def check_run(app, libdir, image):
                LD_LIBRARY_PATH=libdir,
                VACCEL_PLUGINS=os.path.join(libdir, "libvaccel-noop.so"),
                VACCEL_LOG_LEVEL="3", VACCEL_PROFILING_ENABLED="1")
+    env.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
     cmd = [app, os.path.join(libdir, "libmytestlib.so"), image]
     print("$", " ".join(cmd))
     p = subprocess.run(cmd, env=env, capture_output=True, text=True,

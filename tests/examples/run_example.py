@@ -121,6 +121,8 @@ def run(prog, args, plugins, env=None, timeout=120):
     e["VACCEL_PLUGINS"] = plugins
     e.pop("VACCEL_LOG_LEVEL", None)
     e.pop("VACCEL_PROFILING_ENABLED", None)
+    # in sanitizer builds, undefined behaviour fails the run
+    e.setdefault("UBSAN_OPTIONS", "halt_on_error=1:print_stacktrace=1")
     e.update(env or {})
     cmd = [example(prog)] + [str(a) for a in args]
     print("$", " ".join("%s=%s" % kv for kv in (env or {}).items()),
