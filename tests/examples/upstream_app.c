@@ -42,9 +42,8 @@ static int classify(struct vaccel_session *sess, const char *image)
 	if (!img)
 		return VACCEL_EIO;
 	vaccel_prof_region_start(&classify_stats);
-	int ret = vaccel_image_classification(sess, img, out_text,
-					      out_imgname, len,
-					      sizeof(out_text),
+	int ret = vaccel_image_classification(sess, img, out_text, out_imgname,
+					      len, sizeof(out_text),
 					      sizeof(out_imgname));
 	vaccel_prof_region_stop(&classify_stats);
 	if (!ret)
@@ -94,8 +93,8 @@ static int exec(struct vaccel_session *sess, struct vaccel_resource *lib,
 	printf("exec output: %d\n", output);
 
 	output = 0;
-	ret = vaccel_exec_with_resource(sess, lib, "mytestfunc", read, 1,
-					write, 1);
+	ret = vaccel_exec_with_resource(sess, lib, "mytestfunc", read, 1, write,
+					1);
 	if (!ret)
 		printf("exec_with_resource output: %d\n", output);
 	return ret;
