@@ -4,7 +4,7 @@
 usage: scripts/make-text-images.py [OUTDIR]      (default: $VACCEL_DEPS/images/text)
 
 Writes, with the DejaVu fonts (fonts-dejavu-core) and python3-pil:
-  lineN_0.jpg, lineN_180.jpg   one line of dark text on a light background,
+  textN_0.jpg, textN_180.jpg   one line of dark text on a light background,
                                upright, and the same image rotated 180 degrees
                                (PP-OCR text-direction classifier: 0 / 180)
   page.png                     a 640x480 page: a block of text lines in the
@@ -69,7 +69,7 @@ def main():
     for i, (font, text, ink, paper) in enumerate(LINES):
         img = line_image(font, text, ink, paper)
         for angle, im in ((0, img), (180, img.rotate(180))):
-            name = "line%d_%d.jpg" % (i, angle)
+            name = "text%d_%d.jpg" % (i, angle)
             im.save(os.path.join(out, name), quality=95)
             files.append(name)
     page, box, margin = page_image()

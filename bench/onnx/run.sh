@@ -27,8 +27,8 @@ echo "(of the medians, and the median of per-round ratios):"
 echo
 echo "| op, image (model, top result) | direct | through libvaccel | ratio of medians | median ratio |"
 echo "|---|---|---|---|---|"
-"$bin" classify "$M/ppocr-cls.model" "$T/line0_0.jpg" "$R"
-"$bin" classify "$M/ppocr-cls.model" "$T/line1_180.jpg" "$R"
+"$bin" classify "$M/ppocr-cls.model" "$T/text0_0.jpg" "$R"
+"$bin" classify "$M/ppocr-cls.model" "$T/text1_180.jpg" "$R"
 "$bin" detect "$M/blazeface.model" "$VACCEL_DEPS/images/sample1.jpg" "$R"
 "$bin" detect "$M/blazeface.model" "$VACCEL_DEPS/images/dog.jpg" "$R"
 echo

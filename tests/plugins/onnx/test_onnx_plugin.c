@@ -141,9 +141,9 @@ static void test_classify_text(void **state)
 		skip();
 	s = new_sess();
 	for (int i = 0; i < 4; i++) {
-		snprintf(p, sizeof(p), "%s/line%d_0.jpg", text_dir, i);
+		snprintf(p, sizeof(p), "%s/text%d_0.jpg", text_dir, i);
 		classify_file(s, p, "0");
-		snprintf(p, sizeof(p), "%s/line%d_180.jpg", text_dir, i);
+		snprintf(p, sizeof(p), "%s/text%d_180.jpg", text_dir, i);
 		classify_file(s, p, "180");
 	}
 	assert_int_equal(vaccel_session_delete(s), VACCEL_OK);
@@ -185,7 +185,7 @@ static void test_truncation(void **state)
 	}
 	/* classify: 12 bytes hold one record, not the marker; 8 bytes hold
 	 * nothing but an empty, terminated string */
-	snprintf(p, sizeof(p), "%s/line0_0.jpg", text_dir);
+	snprintf(p, sizeof(p), "%s/text0_0.jpg", text_dir);
 	img = read_all(p, &len);
 	memset(name, 'x', sizeof(name));
 	assert_int_equal(vaccel_image_classification(s, img, tiny, name, len,
@@ -563,7 +563,7 @@ static void test_resource_bare_onnx(void **state)
 		void *t;
 
 		free(img);
-		snprintf(p, sizeof(p), "%s/line1_180.jpg", text_dir);
+		snprintf(p, sizeof(p), "%s/text1_180.jpg", text_dir);
 		t = read_all(p, &len);
 		img = t;
 		assert_int_equal(vaccel_image_classification(s, img, text, NULL,
@@ -613,7 +613,7 @@ static void test_resource_blobs(void **state)
 			 VACCEL_OK);
 	s = new_sess();
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
-	snprintf(p, sizeof(p), "%s/line2_180.jpg", text_dir);
+	snprintf(p, sizeof(p), "%s/text2_180.jpg", text_dir);
 	img = read_all(p, &len);
 	assert_int_equal(vaccel_image_classification(s, img, text, NULL, len,
 						     sizeof(text), 0),
@@ -846,7 +846,7 @@ static void test_image_genop(void **state)
 	s = new_sess();
 	vaccel_arg_init_from_buf(&rd[0], &op, 1, VACCEL_ARG_UINT8, 0);
 	if (have_text) {
-		snprintf(p, sizeof(p), "%s/line3_0.jpg", text_dir);
+		snprintf(p, sizeof(p), "%s/text3_0.jpg", text_dir);
 		img = read_all(p, &len);
 		vaccel_arg_init_from_buf(&rd[1], img, len, VACCEL_ARG_BUFFER,
 					 0);
