@@ -279,7 +279,10 @@ int vpc_decode_keypoints(const struct vpc_desc *d, const struct vpc_fmap *rows,
 		float tx = (d->xy ? r[0] : r[1]) * ux;
 		float ty = (d->xy ? r[1] : r[0]) * uy;
 
+		/* a keypoint guessed in padding still lands on the image */
 		vpc_geom_to_src(g, tx, ty, &v[i].x, &v[i].y);
+		v[i].x = fminf(fmaxf(v[i].x, 0), (float)g->src_w);
+		v[i].y = fminf(fmaxf(v[i].y, 0), (float)g->src_h);
 		v[i].score = r[2];
 	}
 	*kps = v;

@@ -75,7 +75,8 @@ int vpc_decode_anchors(const struct vpc_desc *d, const struct vpc_fmap *scores,
 int vpc_decode_boxes(const struct vpc_desc *d, const struct vpc_fmap *rows,
 		     const struct vpc_geom *g, struct vpc_det **dets,
 		     size_t *nr_dets);
-/* Keypoints from rows of 3 (VPC_DEC_KEYPOINTS); *kps is malloc'ed. */
+/* Keypoints from rows of 3 (VPC_DEC_KEYPOINTS), clamped to the image;
+ * *kps is malloc'ed. */
 int vpc_decode_keypoints(const struct vpc_desc *d, const struct vpc_fmap *rows,
 			 const struct vpc_geom *g, struct vpc_keypoint **kps,
 			 size_t *nr_kps);

@@ -523,9 +523,9 @@ static void test_boxes_keypoints(void **state)
 			      .cw = 100,
 			      .ch = 100 };
 	float rows[12] = { 10, 20, 30, 40, 0.8f, 2, 0, 0, 5, 5, 0.1f, 1 };
-	float kps[6] = { 0.5f, 0.25f, 0.9f, 0.1f, 1.0f, 0.2f };
-	int64_t rd[3] = { 1, 2, 6 }, kd[4] = { 1, 1, 2, 3 };
-	struct vpc_fmap fr = { rows, rd, 3, 12 }, fk = { kps, kd, 4, 6 };
+	float kps[9] = { 0.5f, 0.25f, 0.9f, 0.1f, 1.0f, 0.2f, -0.5f, 2.0f, 0 };
+	int64_t rd[3] = { 1, 2, 6 }, kd[4] = { 1, 1, 3, 3 };
+	struct vpc_fmap fr = { rows, rd, 3, 12 }, fk = { kps, kd, 4, 9 };
 	char *labels[3] = { "a", "b", "c_d" };
 	struct vpc_result r;
 
@@ -545,10 +545,12 @@ static void test_boxes_keypoints(void **state)
 	assert_int_equal(vpc_postprocess(&d, d.labels, d.nr_labels, &fk, 1, &g,
 					 NULL, &r),
 			 0);
-	assert_int_equal(r.name.n, 2);
+	assert_int_equal(r.name.n, 3);
 	/* [y, x, s] over 100x100, back to 200x100 */
 	assert_string_equal(r.name.v[0], "nose 50.0 50.0 0.9000");
 	assert_string_equal(r.name.v[1], "eye 200.0 10.0 0.2000");
+	/* outside the image: clamped; no label: its index */
+	assert_string_equal(r.name.v[2], "2 200.0 0.0 0.0000");
 	vpc_result_release(&r);
 	vpc_desc_release(&d);
 }
