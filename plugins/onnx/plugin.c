@@ -189,13 +189,21 @@ static int png_path(struct vaccel_session *sess, enum vpc_task task, char *path,
 				      "VACCEL_ONNX_OUTPUT_DIR)");
 		return VACCEL_EINVAL;
 	}
-	n = snprintf(path, size, "%s/%s-%d-%lu-%lu.png", dir,
-		     vpc_task_name(task), (int)getpid(),
-		     (unsigned long)sess->id,
-		     (unsigned long)atomic_fetch_add(&png_seq, 1) + 1);
-	if (n < 0 || (size_t)n >= size)
-		return VACCEL_ENAMETOOLONG;
-	return VACCEL_OK;
+	/* The counter restarts when the plugin is reloaded, and ids are
+	 * reused: skip names already taken (the file is then created with
+	 * O_EXCL, so a race only fails the op, never overwrites). */
+	for (int tries = 0; tries < 1000; tries++) {
+		n = snprintf(path, size, "%s/%s-%d-%lu-%lu.png", dir,
+			     vpc_task_name(task), (int)getpid(),
+			     (unsigned long)sess->id,
+			     (unsigned long)atomic_fetch_add(&png_seq, 1) + 1);
+		if (n < 0 || (size_t)n >= size)
+			return VACCEL_ENAMETOOLONG;
+		if (access(path, F_OK))
+			return VACCEL_OK;
+	}
+	vaccel_error(ONNX_TAG "no free PNG name in %s", dir);
+	return VACCEL_EEXIST;
 }
 
 static void remember_file(struct vaccel_session *sess, const char *path)

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
 #include <cmocka.h>
 #include <vaccel.h>
 
@@ -391,6 +392,31 @@ static void test_unsupported(void **state)
 			 VACCEL_ENOTSUP);
 }
 
+/* VACCEL_BLAS_THREADS sets OpenBLAS's pool when the plugin loads (the
+ * library is shared with this process, so it can be asked). Last: the
+ * reload releases the group's session, so this makes a new one. */
+static void test_threads_env(void **state)
+{
+	float a[4] = { 1, 2, 3, 4 }, c[4];
+
+	assert_int_equal(openblas_get_num_threads(), 1);
+	setenv("VACCEL_BLAS_THREADS", "2", 1);
+	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
+	assert_int_equal(openblas_get_num_threads(), 2);
+	assert_int_equal(vaccel_session_init(&sess, VACCEL_PLUGIN_CPU), 0);
+	assert_int_equal(vaccel_sgemm(&sess, 2, 2, 2, 1, a, 2, a, 2, 0, c, 2),
+			 VACCEL_OK);
+	assert_true(c[0] == 7 && c[1] == 10 && c[2] == 15 && c[3] == 22);
+	assert_int_equal(vaccel_session_release(&sess), VACCEL_OK);
+	/* out of range: a warning, and the default */
+	setenv("VACCEL_BLAS_THREADS", "0", 1);
+	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
+	assert_int_equal(openblas_get_num_threads(), 1);
+	unsetenv("VACCEL_BLAS_THREADS");
+	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
+	assert_int_equal(vaccel_session_init(&sess, VACCEL_PLUGIN_CPU), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +432,7 @@ int main(void)
 		cmocka_unit_test(test_parallel_vadd),
 		cmocka_unit_test(test_vadd_genop),
 		cmocka_unit_test(test_unsupported),
+		cmocka_unit_test(test_threads_env),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -870,6 +870,85 @@ static void test_image_genop(void **state)
 	assert_int_equal(vaccel_session_delete(s), VACCEL_OK);
 }
 
+/* ---- configuration ---- */
+
+/* VACCEL_ONNX_CONFIG, its override by the environment, "none", and a
+ * library that cannot be loaded (the plugin's load fails). */
+static void test_configuration(void **state)
+{
+	char dir[] = "/tmp/vaccel-onnx-cfg-XXXXXX", cfg[256], other[256];
+	struct vaccel_session *s;
+	const char *png;
+	unsigned char out[1024];
+	size_t len;
+	void *img;
+	FILE *f;
+
+	if (!have_text)
+		skip();
+	assert_non_null(mkdtemp(dir));
+	snprintf(cfg, sizeof(cfg), "%s/onnx.conf", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	assert_int_equal(mkdir(other, 0700), 0);
+	f = fopen(cfg, "w");
+	assert_non_null(f);
+	fprintf(f,
+		"# test configuration\n"
+		"output_dir = %s\n"
+		"threads = 1\n"
+		"detect = blazeface-back\n"
+		"pose = none\n",
+		dir);
+	fclose(f);
+	setenv("VACCEL_ONNX_CONFIG", cfg, 1);
+	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
+	s = new_sess();
+	img = read_image("images/sample3.jpg", &len);
+	/* the full-range model finds the faces too */
+	assert_int_equal(vaccel_image_detection(s, img, out, len, sizeof(out)),
+			 VACCEL_OK);
+	printf("# blazeface-back on sample3: %s", out);
+	assert_int_equal(strncmp((char *)out, "face 0.", 7), 0);
+	assert_int_equal(vaccel_image_pose(s, img, out, len, sizeof(out)),
+			 VACCEL_ENOTSUP);
+	free(img);
+	snprintf((char *)out, sizeof(out), "%s", segment_page(s));
+	assert_int_equal(strncmp((char *)out, dir, strlen(dir)), 0);
+	vaccel_session_delete(s);
+	/* after a reload (counter and session ids restart), the kept file
+	 * is not overwritten: a new name */
+	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
+	s = new_sess();
+	png = segment_page(s);
+	assert_string_not_equal(png, (char *)out);
+	assert_true(exists((char *)out));
+	unlink((char *)out);
+	unlink(png);
+	vaccel_session_delete(s);
+	/* the environment wins over the file */
+	setenv("VACCEL_ONNX_OUTPUT_DIR", other, 1);
+	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
+	s = new_sess();
+	snprintf((char *)out, sizeof(out), "%s", segment_page(s));
+	assert_int_equal(strncmp((char *)out, other, strlen(other)), 0);
+	unlink((char *)out);
+	vaccel_session_delete(s);
+	unsetenv("VACCEL_ONNX_OUTPUT_DIR");
+	/* a broken file and a missing library fail the plugin's load */
+	f = fopen(cfg, "w");
+	fprintf(f, "colour = blue\n");
+	fclose(f);
+	assert_int_not_equal(vaccel_bootstrap(), VACCEL_OK);
+	unsetenv("VACCEL_ONNX_CONFIG");
+	setenv("VACCEL_ONNX_LIBRARY", "/nonexistent/libonnxruntime.so.1", 1);
+	assert_int_not_equal(vaccel_bootstrap(), VACCEL_OK);
+	unsetenv("VACCEL_ONNX_LIBRARY");
+	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
+	unlink(cfg);
+	rmdir(other);
+	rmdir(dir);
+}
+
 /* ---- errors, TF/TFLite, threads ---- */
 
 static void test_bad_image(void **state)
@@ -1007,6 +1086,7 @@ int main(void)
 		cmocka_unit_test(test_generic_linear),
 		cmocka_unit_test(test_generic_genop),
 		cmocka_unit_test(test_image_genop),
+		cmocka_unit_test(test_configuration),
 		cmocka_unit_test(test_bad_image),
 		cmocka_unit_test(test_tf_tflite_enotsup),
 		cmocka_unit_test(test_threads),
