@@ -204,6 +204,9 @@ struct src {
 	char origin[PATH_MAX];
 	char *dir;
 	struct vaccel_resource *res;
+	/* from a resource (maybe a remote client's): its names may not
+	 * leave its own files, its directory and the deps directory */
+	bool untrusted;
 };
 
 static void src_release(struct src *s)
@@ -233,6 +236,21 @@ static bool is_file(const char *p)
 	return !stat(p, &st) && S_ISREG(st.st_mode);
 }
 
+/* An absolute name or one with a ".." component. */
+static bool escapes(const char *name)
+{
+	const char *p = name;
+
+	if (name[0] == '/')
+		return true;
+	while ((p = strstr(p, "..")) != NULL) {
+		if ((p == name || p[-1] == '/') && (p[2] == '/' || !p[2]))
+			return true;
+		p += 2;
+	}
+	return false;
+}
+
 static int locate(const struct src *s, const char *name, struct located *loc)
 {
 	const char *bases[2] = { s->dir, onnx_cfg.deps_dir };
@@ -246,6 +264,16 @@ static int locate(const struct src *s, const char *name, struct located *loc)
 			loc->blob = b;
 			return VACCEL_OK;
 		}
+	}
+	/* A description inside a resource may come from a remote client: it
+	 * must not name (and so expose, e.g. as labels) any host file. */
+	if (s->untrusted && escapes(name)) {
+		vaccel_error(ONNX_TAG
+			     "%s: %s: a resource's description may only "
+			     "name its own files, or relative paths "
+			     "without '..'",
+			     s->origin, name);
+		return VACCEL_EPERM;
 	}
 	if (name[0] == '/') {
 		if (is_file(name))
@@ -630,6 +658,7 @@ static int src_from_blob(struct src *s, struct vaccel_resource *res,
 	if (!s->text)
 		return VACCEL_EIO;
 	s->res = res;
+	s->untrusted = true;
 	snprintf(s->origin, sizeof(s->origin), "%s", path ? path : b->name);
 	if (path) {
 		char *copy = strdup(path);
@@ -695,6 +724,7 @@ static int resource_src(struct vaccel_resource *res, struct src *s)
 			return VACCEL_ENOMEM;
 		ret = is_file(p) ? src_from_path(s, p) : VACCEL_ENOENT;
 		free(p);
+		s->untrusted = true;
 		if (ret != VACCEL_ENOENT)
 			return ret;
 	}

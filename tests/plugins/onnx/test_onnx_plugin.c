@@ -634,6 +634,15 @@ static void test_resource_bad_description(void **state)
 	static const char bad[] = "task = classify\nfile = x.onnx\n"
 				  "colour = blue\n";
 	static const char missing[] = "task = classify\nfile = nowhere.onnx\n";
+	/* a description from a resource may not reach other host files */
+	static const char *const escaping[] = {
+		"task = classify\nfile = /opt/vaccel-deps/models/ppocr/"
+		"ch_ppocr_mobile_v2.0_cls_infer.onnx\n",
+		"task = classify\nfile = ../../x.onnx\n",
+		"task = classify\nfile = models/ppocr/"
+		"ch_ppocr_mobile_v2.0_cls_infer.onnx\nlabels_file = "
+		"/etc/passwd\n",
+	};
 	struct vaccel_resource res;
 	struct vaccel_session *s;
 	unsigned char text[64];
@@ -659,6 +668,19 @@ static void test_resource_bad_description(void **state)
 						     sizeof(text), 0),
 			 VACCEL_ENOENT);
 	assert_int_equal(vaccel_resource_release(&res), VACCEL_OK);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(vaccel_resource_init_from_buf(
+					 &res, escaping[i], strlen(escaping[i]),
+					 VACCEL_RESOURCE_MODEL, "esc.model",
+					 false),
+				 VACCEL_OK);
+		assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
+		assert_int_equal(vaccel_image_classification(s, img, text, NULL,
+							     len, sizeof(text),
+							     0),
+				 VACCEL_EPERM);
+		assert_int_equal(vaccel_resource_release(&res), VACCEL_OK);
+	}
 	/* without them the default model answers again */
 	assert_int_equal(vaccel_image_classification(s, img, text, NULL, len,
 						     sizeof(text), 0),
