@@ -172,7 +172,7 @@ static int k_size(struct state *s, const struct line *l)
 		return VACCEL_OK;
 	}
 	if (sscanf(l->words[0], "%dx%d%c", &w, &h, &extra) != 2 || w < 1 ||
-	    h < 1 || w > 16384 || h > 16384)
+	    h < 1 || w > VPC_DESC_MAX_SIDE || h > VPC_DESC_MAX_SIDE)
 		return bad(l, "expects WIDTHxHEIGHT or auto");
 	s->d->in.width = w;
 	s->d->in.height = h;
@@ -331,7 +331,7 @@ static int k_number(struct state *s, const struct line *l)
 	if (ret)
 		return ret;
 	if (!strcmp(l->key, "max_side"))
-		return parse_int(l, w, 0, 16384, &d->in.max_side);
+		return parse_int(l, w, 0, VPC_DESC_MAX_SIDE, &d->in.max_side);
 	if (!strcmp(l->key, "multiple"))
 		return parse_int(l, w, 1, 1024, &d->in.multiple);
 	if (!strcmp(l->key, "top_k"))

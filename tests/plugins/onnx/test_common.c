@@ -167,6 +167,8 @@ static void test_desc_errors(void **state)
 		"task = classify\nfile = x\ncolour = rgb\n", /* unknown key */
 		"task = classify\nfile = x\nsize = 12x\n",
 		"task = classify\nfile = x\nsize = 0x5\n",
+		"task = classify\nfile = x\nsize = 4097x5\n",
+		"task = segment\nfile = x\nmax_side = 5000\n",
 		"task = classify\nfile = x\nlayout = chw\n",
 		"task = classify\nfile = x\nmean = 1 2\n",
 		"task = classify\nfile = x\nmean = 0.5\nscale = 2\n",
