@@ -128,10 +128,12 @@ static void plan_geometry(int w, int h, const struct vpc_input_spec *spec,
 	if (spec->width <= 0 || spec->height <= 0) {
 		int m = spec->multiple > 0 ? spec->multiple : 1;
 		int big = w > h ? w : h;
+		int lim = spec->max_side > 0 &&
+					  spec->max_side < VPC_MAX_TENSOR_SIDE
+				  ? spec->max_side
+				  : VPC_MAX_TENSOR_SIDE;
 
-		s = (spec->max_side > 0 && big > spec->max_side)
-			    ? (double)spec->max_side / big
-			    : 1.0;
+		s = big > lim ? (double)lim / big : 1.0;
 		g->in_w = g->cw = round_multiple(w * s, m);
 		g->in_h = g->ch = round_multiple(h * s, m);
 		goto out;

@@ -49,9 +49,9 @@ enum vpc_activation {
 };
 
 #define VPC_DESC_MAX_OUTPUTS 4
-/* Largest input side a description may ask for (a float tensor of
- * 4096 x 4096 x 3 is 192 MiB: descriptions may come from remote clients) */
-#define VPC_DESC_MAX_SIDE 4096
+/* Largest input side a description may ask for (descriptions may come
+ * from remote clients) */
+#define VPC_DESC_MAX_SIDE VPC_MAX_TENSOR_SIDE
 #define VPC_DESC_MAX_GRIDS   4
 
 struct vpc_anchor_grid {

@@ -29,6 +29,10 @@ struct vpc_image {
 int vpc_image_decode(const void *data, size_t len, struct vpc_image *img);
 void vpc_image_release(struct vpc_image *img);
 
+/* The largest tensor side pre-processing makes (an auto-sized input is
+ * scaled down to it): a float tensor of 4096 x 4096 x 3 is 192 MiB. */
+#define VPC_MAX_TENSOR_SIDE 4096
+
 /* Refuse images above this many pixels (a guard against decompression
  * bombs arriving from a remote client). */
 #define VPC_IMAGE_MAX_PIXELS (64u * 1024u * 1024u)
@@ -64,8 +68,9 @@ enum vpc_resize {
 struct vpc_input_spec {
 	/* tensor size; 0 x 0: taken from the image ("auto"), see below */
 	int width, height;
-	/* auto size only: longest side at most this (0: no limit), then each
-	 * side rounded to a multiple of `multiple` (at least one multiple) */
+	/* auto size only: longest side at most this (0: at most
+	 * VPC_MAX_TENSOR_SIDE), then each side rounded to a multiple of
+	 * `multiple` (at least one multiple) */
 	int max_side;
 	int multiple;
 	enum vpc_layout layout;

@@ -331,13 +331,20 @@ static void test_geometry(void **state)
 	assert_int_equal(g.in_h, 480);
 	assert_true(t.dims[1] == 480 && t.dims[2] == 960 && t.dims[3] == 3);
 	vpc_tensor_release(&t);
-	/* no limit, multiple 1: the image as it is */
+	/* no max_side, multiple 1: the image as it is (below 4096) */
 	s.max_side = 0;
 	s.multiple = 1;
 	assert_int_equal(vpc_preprocess(&im, &s, &t, &g), 0);
 	assert_int_equal(g.in_w, 1000);
 	assert_int_equal(g.in_h, 499);
 	to_src(&g, 10, 20, 10, 20);
+	vpc_tensor_release(&t);
+	free(im.px);
+	/* but never above 4096 a side */
+	im = gradient(8200, 10);
+	assert_int_equal(vpc_preprocess(&im, &s, &t, &g), 0);
+	assert_int_equal(g.in_w, 4096);
+	assert_int_equal(g.in_h, 5);
 	vpc_tensor_release(&t);
 	free(im.px);
 }
