@@ -450,6 +450,139 @@ def torch_torch_inference(ctx):
                plugin("torch"), head + prediction(ctx, label))
 
 
+# ---- through the transport: rpc plugin + a vaccel-agent process ----------
+
+class Agent:
+    """A vaccel-agent on a UNIX socket in the scratch directory, serving
+    `backend`; exec ops allowed for the examples' directory if
+    `allow_exec`."""
+
+    def __init__(self, ctx, backend, allow_exec):
+        exe = os.path.join(BUILD, "agent", "vaccel-agent")
+        if not os.path.isfile(exe):
+            raise Skip("vaccel-agent is not built (%s)" % exe)
+        self.rpc = plugin("rpc")
+        sock, ready = ctx.path("agent.sock"), ctx.path("agent.ready")
+        self.out_path = ctx.path("agent.out")
+        cmd = [exe, "--listen", "unix://" + sock, "--plugins",
+               plugin(backend), "--rundir", ctx.path("agent-run"),
+               "--ready-file", ready]
+        if allow_exec:
+            cmd += ["--exec-allow", os.path.dirname(mytestlib())]
+        print("$", " ".join(cmd), "&")
+        with open(self.out_path, "w") as out:
+            self.p = subprocess.Popen(cmd, stdout=out,
+                                      stderr=subprocess.STDOUT)
+        for _ in range(200):
+            if os.path.exists(ready) and os.path.getsize(ready):
+                break
+            if self.p.poll() is not None:
+                raise Fail("vaccel-agent exited %d" % self.p.returncode)
+            time.sleep(0.05)
+        else:
+            self.stop()
+            raise Fail("vaccel-agent did not get ready")
+        self.env = {"VACCEL_RPC_ADDRESS": "unix://" + sock}
+
+    def stop(self):
+        """SIGTERM; the agent's exit status and its output."""
+        self.p.terminate()
+        rc = self.p.wait(timeout=30)
+        with open(self.out_path) as f:
+            out = f.read()
+        print("--- vaccel-agent exit %d; output:" % rc)
+        print(out, end="")
+        return rc, out
+
+
+def with_agent(backend, body, allow_exec=True):
+    def case(ctx):
+        agent = Agent(ctx, backend, allow_exec)
+        try:
+            body(ctx, agent)
+        finally:
+            rc, out = agent.stop()
+        if rc != 0:
+            raise Fail("vaccel-agent exited %d" % rc)
+        if "runtime error:" in out or "Sanitizer" in out:
+            raise Fail("vaccel-agent reported a sanitizer error")
+        return out
+    return case
+
+
+def rpc_noop(ctx, agent):
+    """Plain examples, remote: the same output as with noop locally."""
+    per = ["classification tags: " + DUMMY_TAG,
+           "classification imagename: " + DUMMY_NAME]
+    expect("classify", [ctx.photo(), 2], agent.rpc, [SESSION1] + per * 2,
+           env=agent.env)
+    expect("detect_generic", [ctx.photo()], agent.rpc,
+           [SESSION1, "detection imagename: " + DUMMY_NAME], env=agent.env)
+    out = ctx.path("c.bin")
+    expect("sgemm", [1, out], agent.rpc, [SESSION1], env=agent.env)
+    check_c(out, c_initial)
+    status = "code:0 message:" + NOOP_MSG
+    expect("tf_inference", [ctx.ppm(), ctx.model_dir(), ctx.labels()],
+           agent.rpc,
+           ["Initialized model resource 1", "Initialized vAccel session 1",
+            "Session load status => " + status,
+            "Session run status => " + status, "Success!",
+            "Output tensor => type:1 nr_dims:4 size:602112B"] +
+           prediction(ctx, "label-0") +
+           ["Session delete status => " + status], env=agent.env)
+    # an agent without --exec-allow refuses exec ops: EPERM
+    expect("exec", [mytestlib()], agent.rpc, [SESSION1], rc=1,
+           env=agent.env, stderr=["Could not run op: 1"])
+
+
+def rpc_exec(ctx, agent):
+    """The exec examples, remote: mytestfunc prints in the agent."""
+    expect("exec", [mytestlib(), 2], agent.rpc,
+           [SESSION1, "output: 20", "output: 20"], env=agent.env)
+    expect("exec_generic", [mytestlib()], agent.rpc,
+           [SESSION1, "output: 20"], env=agent.env)
+    expect("exec_serialized", [mytestlib()], agent.rpc,
+           [SESSION1, "Input: 0 2 4 6 8 10 ", "Output: 10 8 6 4 2 0 "],
+           env=agent.env)
+    expect("exec_with_resource", [mytestlib()], agent.rpc,
+           [SESSION1, "output1: 20", "output2: 20"], env=agent.env)
+
+
+def rpc_local_and_virtio(ctx, agent):
+    """Even iterations remote (mytestfunc prints in the agent), odd local
+    (it prints here)."""
+    expect("local_and_virtio", [mytestlib(), 4],
+           agent.rpc + ":" + plugin("exec"),
+           ["Initialized virtio session with id: 1",
+            "Initialized local session with id: 2"] +
+           (["output(2x10): 20"] + MYTESTFUNC + ["output(2x10): 20"]) * 2,
+           env=dict(agent.env, **EXEC_ENV))
+
+
+def rpc_mbench(ctx, agent):
+    _, _, _, dt = expect("mbench", [50, mytestlib(), 2], agent.rpc,
+                         [SESSION1], env=agent.env)
+    if dt < 0.1:
+        raise Fail("2 x 50 ms remote took %.3f s" % dt)
+
+
+def count_in(text, line, n):
+    got = text.splitlines().count(line)
+    if got != n:
+        raise Fail("the agent printed %r %d times, expected %d" %
+                   (line, got, n))
+
+
+def rpc_exec_checked(backend, body, prints):
+    """with_agent, then check how many calls ran in the agent."""
+    run_it = with_agent(backend, body)
+
+    def case(ctx):
+        out = run_it(ctx)
+        count_in(out, "I got input: 10", prints)
+    return case
+
+
 CASES = {
     "noop": noop_noop,
     "exec": noop_exec,
@@ -470,6 +603,12 @@ CASES = {
     "mbench/mbench": mbench_mbench,
     "blas/minmax": blas_minmax,
     "torch/torch_inference": torch_torch_inference,
+    "rpc/noop": with_agent("noop", rpc_noop, allow_exec=False),
+    # exec x2, exec_generic, exec_with_resource x2 (nonser does not print it)
+    "rpc/exec": rpc_exec_checked("exec", rpc_exec, 5),
+    "rpc/local_and_virtio": rpc_exec_checked("exec", rpc_local_and_virtio,
+                                             2),
+    "rpc/mbench": with_agent("mbench", rpc_mbench),
 }
 for _prog, _what in [("classify", "classification"),
                      ("detect", "detection"), ("segment", "segmentation"),
