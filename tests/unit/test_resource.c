@@ -101,7 +101,7 @@ static char *resource_dir(vaccel_id_t id)
 static void test_init_path(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 
 	assert_int_equal(vaccel_resource_init(&r, c->f1, VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
@@ -138,7 +138,7 @@ static void test_init_path(void **state)
 	assert_int_equal(r.id, 0);
 	assert_false(vaccel_session_has_resource(&c->local, &r));
 	assert_true(tu_exists(c->f1)); /* the user's file stays */
-	struct vaccel_resource *found;
+	static struct vaccel_resource *found;
 	assert_int_equal(vaccel_resource_get_by_id(&found, id), VACCEL_ENOENT);
 	/* released twice */
 	assert_int_equal(vaccel_resource_release(&r), VACCEL_EINVAL);
@@ -147,7 +147,7 @@ static void test_init_path(void **state)
 static void test_init_file_uri(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 	char *uri = tu_strf("file://%s", c->f2);
 
 	assert_int_equal(vaccel_resource_init(&r, uri, VACCEL_RESOURCE_DATA),
@@ -161,7 +161,7 @@ static void test_init_file_uri(void **state)
 static void test_init_invalid(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 	char *missing = tu_strf("%s/missing", c->dir);
 	char *missing_uri = tu_strf("file://%s", missing);
 	char *longp = malloc(PATH_MAX + 10);
@@ -195,7 +195,7 @@ static void test_init_invalid(void **state)
 					      (vaccel_resource_type_t)-1),
 			 VACCEL_EINVAL);
 	/* nothing was left behind */
-	struct vaccel_resource **all;
+	static struct vaccel_resource **all;
 	size_t n = 7;
 	assert_int_equal(vaccel_resource_get_all_by_type(&all, &n,
 							 VACCEL_RESOURCE_LIB),
@@ -209,7 +209,7 @@ static void test_init_invalid(void **state)
 static void test_init_multi(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 	const char *two[] = { c->f1, c->f2 };
 
 	assert_int_equal(vaccel_resource_init_multi(&r, two, 2,
@@ -265,7 +265,7 @@ static bool has_blob(const struct vaccel_resource *r, const char *path)
 static void test_directory(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 	char out[PATH_MAX];
 	char *alloc = NULL;
 
@@ -323,7 +323,7 @@ static void test_directory(void **state)
 static void test_from_buf_mem_only(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r, n;
+	static struct vaccel_resource r, n;
 	char buf[] = "in memory";
 
 	assert_int_equal(vaccel_resource_init_from_buf(&r, buf, sizeof(buf),
@@ -379,7 +379,7 @@ static void test_from_buf_mem_only(void **state)
 static void test_from_buf_persisted(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r, n;
+	static struct vaccel_resource r, n;
 	const char lib[] = "\177ELF pretend";
 
 	assert_int_equal(vaccel_resource_init_from_buf(&r, lib, sizeof(lib),
@@ -431,7 +431,7 @@ static void test_from_blobs(void **state)
 {
 	struct ctx *c = *state;
 	struct vaccel_blob file, owned, ref, mapped;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 	uint8_t data[5] = { 5, 4, 3, 2, 1 };
 
 	assert_int_equal(vaccel_blob_init(&file, c->f1), VACCEL_OK);
@@ -563,8 +563,8 @@ static void test_new_delete(void **state)
 static void test_many_to_many(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s1, s2;
-	struct vaccel_resource r1, r2, r3, *found, **list;
+	static struct vaccel_session s1, s2;
+	static struct vaccel_resource r1, r2, r3, *found, **list;
 	size_t n;
 
 	assert_int_equal(vaccel_session_init(&s1, 0), VACCEL_OK);
@@ -649,8 +649,8 @@ static void test_many_to_many(void **state)
 static void test_register_invalid(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r;
-	struct vaccel_session dead = { 0 };
+	static struct vaccel_resource r;
+	static struct vaccel_session dead = { 0 };
 
 	assert_int_equal(vaccel_resource_init(&r, c->f1, VACCEL_RESOURCE_DATA),
 			 VACCEL_OK);
@@ -688,7 +688,7 @@ static void test_register_invalid(void **state)
 static void test_sync(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource file, buf;
+	static struct vaccel_resource file, buf;
 	char data[] = "sync me";
 
 	assert_int_equal(vaccel_resource_init(&file, c->f1,
@@ -720,7 +720,7 @@ static void test_sync(void **state)
 static void test_local_hooks(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 	struct tp_state *st = c->cpu_st;
 
 	assert_int_equal(vaccel_resource_init(&r, c->f1, VACCEL_RESOURCE_MODEL),
@@ -762,7 +762,7 @@ static void test_local_hooks(void **state)
 static void test_remote_hooks(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r, d;
+	static struct vaccel_resource r, d;
 	struct tp_state *st = c->remote_st;
 
 	assert_true(c->remote.is_virtio);
@@ -804,19 +804,16 @@ static void test_remote_hooks(void **state)
 }
 
 /* The session's release unregisters everything, even when the plugin's
- * resource_unregister hook fails for one of them.
- * TODO(core-bug): vaccel_session_release() stops unregistering the
- * resources of a type at the first hook error (unregister_all() breaks
- * out), so the next resource of that type stays registered with the
- * released session (refcount 1); releasing that resource later loops
- * forever in unregister_everywhere() (the stale registration's session is
- * invalid, so every unregister attempt fails and is retried). Run in a
- * child with a deadline so that the hang is reported, not suffered. */
+ * resource_unregister hook fails for one of them. (Regression test: the
+ * core used to stop at the first hook error, leaving the next resource of
+ * that type registered with the released session, and releasing that
+ * resource then looped forever; fixed in 676cf88.) Run in a child with a
+ * deadline so that a hang is reported, not suffered. */
 static int child_hook_error_on_release(void *arg)
 {
 	struct ctx *c = C;
-	struct vaccel_session s;
-	struct vaccel_resource r1, r2;
+	static struct vaccel_session s;
+	static struct vaccel_resource r1, r2;
 
 	if (vaccel_session_init(&s, VACCEL_PLUGIN_CPU) ||
 	    vaccel_resource_init(&r1, c->f1, VACCEL_RESOURCE_DATA) ||
@@ -841,11 +838,11 @@ static void test_session_release_hook_error(void **state)
 {
 	int rc = tu_run_in_child(child_hook_error_on_release, NULL, 3);
 	if (rc == 13)
-		fail_msg("TODO(core-bug): a resource stayed registered with a "
-			 "released session after a resource_unregister hook "
-			 "error (refcount 1)");
+		fail_msg("a resource stayed registered with a released "
+			 "session after a resource_unregister hook error "
+			 "(refcount 1)");
 	if (rc == TU_CHILD_TIMEOUT)
-		fail_msg("TODO(core-bug): vaccel_resource_release() hangs");
+		fail_msg("vaccel_resource_release() hangs");
 	assert_int_equal(rc, 0);
 }
 
@@ -853,8 +850,8 @@ static void test_session_release_hook_error(void **state)
 static int child_hook_error_cleanup(void *arg)
 {
 	struct ctx *c = C;
-	struct vaccel_session s;
-	struct vaccel_resource r1, r2;
+	static struct vaccel_session s;
+	static struct vaccel_resource r1, r2;
 
 	if (vaccel_session_init(&s, VACCEL_PLUGIN_CPU) ||
 	    vaccel_resource_init(&r1, c->f1, VACCEL_RESOURCE_DATA) ||
@@ -873,8 +870,8 @@ static void test_cleanup_after_hook_error(void **state)
 {
 	int rc = tu_run_in_child(child_hook_error_cleanup, NULL, 3);
 	if (rc == TU_CHILD_TIMEOUT)
-		fail_msg("TODO(core-bug): vaccel_cleanup() hangs on a "
-			 "resource left registered with a released session");
+		fail_msg("vaccel_cleanup() hangs on a resource left "
+			 "registered with a released session");
 	assert_int_equal(rc, 0);
 }
 
@@ -883,7 +880,7 @@ static void test_cleanup_after_hook_error(void **state)
 static void test_lookups(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource a, b, m, *found, **all;
+	static struct vaccel_resource a, b, m, *found, **all;
 	size_t n;
 
 	assert_int_equal(vaccel_resource_init(&a, c->f1, VACCEL_RESOURCE_DATA),
@@ -1066,7 +1063,7 @@ static void test_url(void **state)
 {
 	struct ctx *c = *state;
 	struct http_ctx h;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 
 	if (!http_setup(&h)) {
 		print_message("skipped: cannot start python3 http.server\n");
@@ -1086,7 +1083,10 @@ static void test_url(void **state)
 		print_message("skipped: no libcurl\n");
 		skip();
 	}
-	assert_int_equal(ret, VACCEL_OK);
+	if (ret) {
+		char *text = tu_read_file(c->log, NULL);
+		fail_msg("register of %s: %d; log:\n%s", h.url, ret, text);
+	}
 	char *dest = tu_strf("%s/model.bin", rd);
 	assert_int_equal(r.nr_blobs, 1);
 	assert_int_equal(r.blobs[0]->type, VACCEL_BLOB_FILE);
@@ -1122,7 +1122,7 @@ static void test_url_errors(void **state)
 {
 	struct ctx *c = *state;
 	struct http_ctx h;
-	struct vaccel_resource r;
+	static struct vaccel_resource r;
 
 	if (!http_setup(&h)) {
 		print_message("skipped: cannot start python3 http.server\n");
@@ -1191,7 +1191,7 @@ static void test_url_errors(void **state)
 static void test_not_bootstrapped(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_resource r, *found, **all;
+	static struct vaccel_resource r, *found, **all;
 	size_t n;
 
 	vaccel_cleanup();

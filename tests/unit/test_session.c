@@ -51,7 +51,7 @@ static const char *plugin_name(const struct vaccel_session *s)
 static void test_ids_and_rundir(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s1, s2, s3;
+	static struct vaccel_session s1, s2, s3;
 
 	boot(c, TU_NOOP_PLUGIN);
 	assert_int_equal(vaccel_session_init(&s1, 0), VACCEL_OK);
@@ -83,7 +83,7 @@ static void test_ids_and_rundir(void **state)
 	assert_int_equal(vaccel_session_release(&s2), VACCEL_OK);
 	/* released twice / never initialized */
 	assert_int_equal(vaccel_session_release(&s2), VACCEL_EINVAL);
-	struct vaccel_session zero = { 0 };
+	static struct vaccel_session zero = { 0 };
 	assert_int_equal(vaccel_session_release(&zero), VACCEL_EINVAL);
 	assert_int_equal(vaccel_session_release(NULL), VACCEL_EINVAL);
 	assert_int_equal(vaccel_session_init(NULL, 0), VACCEL_EINVAL);
@@ -92,7 +92,7 @@ static void test_ids_and_rundir(void **state)
 static void test_hint_kept(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s;
+	static struct vaccel_session s;
 
 	boot(c, TU_NOOP_PLUGIN);
 	assert_int_equal(vaccel_session_init(&s, VACCEL_PLUGIN_DEBUG |
@@ -114,7 +114,7 @@ static void check_picks(struct ctx *c, const char *plugins,
 {
 	boot(c, plugins);
 	for (size_t i = 0; i < n; i++) {
-		struct vaccel_session s;
+		static struct vaccel_session s;
 		int ret = vaccel_session_init(&s, p[i].flags);
 		if (ret != p[i].ret)
 			fail_msg("flags 0x%x: got %d, expected %d",
@@ -210,7 +210,7 @@ static void test_selection(void **state)
 static void test_remote_session(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s;
+	static struct vaccel_session s;
 
 	boot(c, TU_NOOP_PLUGIN ":" TU_PLUGIN_REMOTE);
 	struct tp_state *st = tu_plugin_state(TU_PLUGIN_REMOTE);
@@ -247,7 +247,7 @@ static void test_remote_session(void **state)
 static void test_session_init_hook_fails(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s, *found;
+	static struct vaccel_session s, *found;
 
 	boot(c, TU_PLUGIN_CPU);
 	struct tp_state *st = tu_plugin_state(TU_PLUGIN_CPU);
@@ -271,8 +271,8 @@ static void test_session_init_hook_fails(void **state)
 static void test_update_local(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s;
-	struct vaccel_resource r;
+	static struct vaccel_session s;
+	static struct vaccel_resource r;
 
 	boot(c, TU_NOOP_PLUGIN ":" TU_PLUGIN_GPU);
 	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
@@ -311,7 +311,7 @@ static void test_update_local(void **state)
 static void test_get_by_id(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s1, s2, *found = NULL;
+	static struct vaccel_session s1, s2, *found = NULL;
 
 	boot(c, TU_NOOP_PLUGIN);
 	assert_int_equal(vaccel_session_init(&s1, 0), VACCEL_OK);
@@ -334,8 +334,9 @@ static void test_get_by_id(void **state)
 static void test_new_delete_aliases(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session *s = NULL, t;
-	struct vaccel_resource r;
+	struct vaccel_session *s = NULL;
+	static struct vaccel_session t;
+	static struct vaccel_resource r;
 
 	boot(c, TU_NOOP_PLUGIN);
 	assert_int_equal(vaccel_session_new(&s, VACCEL_PLUGIN_DEBUG),
@@ -367,7 +368,7 @@ static void test_new_delete_aliases(void **state)
 static void test_visible_fields(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s;
+	static struct vaccel_session s;
 
 	boot(c, TU_PLUGIN_GPU);
 	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
@@ -411,8 +412,8 @@ static void test_limit(void **state)
 static void test_cleanup_releases(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s;
-	struct vaccel_resource r;
+	static struct vaccel_session s;
+	static struct vaccel_resource r;
 
 	boot(c, TU_PLUGIN_CPU);
 	struct tp_state *st = tu_plugin_state(TU_PLUGIN_CPU);
@@ -495,7 +496,7 @@ static void test_introspection(void **state)
 static void test_load_at_run_time(void **state)
 {
 	struct ctx *c = *state;
-	struct vaccel_session s;
+	static struct vaccel_session s;
 
 	boot(c, NULL);
 	assert_int_equal(vaccel_plugin_count(), 0);

@@ -211,7 +211,7 @@ static int read_port(int fd)
 			n += (size_t)r;
 			buf[n] = '\0';
 			const char *s = strstr(buf, " port ");
-			if (s && strchr(s, '('))
+			if (s && strchr(s, '\n'))
 				return atoi(s + 6);
 		}
 		clock_gettime(CLOCK_MONOTONIC, &now);
@@ -226,6 +226,7 @@ int tu_http_start(struct tu_http *h, const char *dir)
 	static const char python[] = "/usr/bin/python3";
 	h->pid = -1;
 	h->port = -1;
+	h->out_fd = -1;
 	if (access(python, X_OK)) {
 		print_message("%s not found\n", python);
 		return -1;
@@ -249,8 +250,8 @@ int tu_http_start(struct tu_http *h, const char *dir)
 	}
 	close(pfd[1]);
 	h->pid = pid;
+	h->out_fd = pfd[0];
 	h->port = read_port(pfd[0]);
-	close(pfd[0]);
 	if (h->port <= 0) {
 		tu_http_stop(h);
 		return -1;
@@ -264,6 +265,9 @@ void tu_http_stop(struct tu_http *h)
 		kill(h->pid, SIGTERM);
 		waitpid(h->pid, NULL, 0);
 	}
+	if (h->out_fd >= 0)
+		close(h->out_fd);
+	h->out_fd = -1;
 	h->pid = -1;
 }
 

@@ -64,6 +64,9 @@ int tu_run_in_child(int (*fn)(void *), void *arg, unsigned timeout_s);
 struct tu_http {
 	pid_t pid;
 	int port;
+	/* the server's stdout, kept open while it runs (it would die of
+	 * SIGPIPE when writing to a closed pipe) */
+	int out_fd;
 };
 
 /* Serve `dir` on a free port of 127.0.0.1. Returns 0, or -1 if python3 is
