@@ -550,15 +550,15 @@ static void op_torch_sgemm(struct req *r)
 
 /* ---- blas, fpga, minmax ---------------------------------------------------- */
 
-/* Bytes of a row-major rows x cols float matrix with leading dimension ld,
- * or -1 if the numbers are not a valid matrix. */
+/* Bytes a row-major rows x cols float matrix with leading dimension ld
+ * spans (element (i, j) at i * ld + j: what any reader of it touches, even
+ * with ld < cols, which backends refuse), or -1 if the numbers describe no
+ * memory. */
 static int64_t extent(int64_t rows, int64_t cols, int64_t ld)
 {
-	if (rows < 0 || cols < 0 || ld < 0)
-		return -1;
-	if (!rows || !cols)
+	if (rows <= 0 || cols <= 0)
 		return 0;
-	if (ld < cols || rows - 1 > (INT64_MAX / 8 - cols) / (ld ? ld : 1))
+	if (ld < 0 || (ld && rows - 1 > (INT64_MAX / 8 - cols) / ld))
 		return -1;
 	return ((rows - 1) * ld + cols) * (int64_t)sizeof(float);
 }
@@ -571,16 +571,13 @@ static void op_sgemm(struct req *r)
 		return;
 	int64_t ea = extent(g->m, g->k, g->lda), eb = extent(g->k, g->n, g->ldb),
 		ec = extent(g->m, g->n, g->ldc);
-	/* invalid numbers go to the backend with no data: it refuses them as
-	 * it does locally */
-	if (ea >= 0 && eb >= 0 && ec >= 0 &&
-	    ((uint64_t)ea != g->a.len || (uint64_t)eb != g->b.len ||
-	     (uint64_t)ec != g->c.len)) {
+	/* the backend may read every byte the numbers describe: they must
+	 * all be here (negative m, n, k go on: the core refuses them) */
+	if (ea < 0 || eb < 0 || ec < 0 || (uint64_t)ea != g->a.len ||
+	    (uint64_t)eb != g->b.len || (uint64_t)ec != g->c.len) {
 		reply_err(r, VRPC_E_INVAL, "sgemm matrices of the wrong size");
 		return;
 	}
-	if (ea < 0 || eb < 0 || ec < 0)
-		g->a.data = g->b.data = g->c.data = NULL, g->m = -1;
 	int ret = vaccel_sgemm(s, g->m, g->n, g->k, g->alpha, g->a.data,
 			       g->lda, g->b.data, g->ldb, g->beta, g->c.data,
 			       g->ldc);

@@ -537,13 +537,14 @@ static int op_torch_sgemm(struct vaccel_session *sess,
 
 /* ---- blas, fpga, minmax ------------------------------------------------------ */
 
-/* Floats of a row-major rows x cols matrix with leading dimension ld (the
- * contract of vaccel_sgemm); 0 for an empty or invalid one (the backend
- * refuses invalid numbers). */
+/* Floats a row-major rows x cols matrix with leading dimension ld spans
+ * (the contract of vaccel_sgemm): element (i, j) is at i * ld + j. 0 for an
+ * empty matrix or numbers that describe no memory (the core or the
+ * backend refuses those; the agent checks the same formula). */
 static size_t extent(int64_t rows, int64_t cols, int64_t ld)
 {
-	if (rows <= 0 || cols <= 0 || ld < cols ||
-	    rows - 1 > (INT64_MAX / 8 - cols) / ld)
+	if (rows <= 0 || cols <= 0 || ld < 0 ||
+	    (ld && rows - 1 > (INT64_MAX / 8 - cols) / ld))
 		return 0;
 	return (size_t)((rows - 1) * ld + cols);
 }
@@ -557,8 +558,6 @@ static int op_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
 	struct vrpc_sgemm *g = &x.req.u.sgemm;
 	size_t na = extent(m, k, lda), nb = extent(k, n, ldb),
 	       nc = extent(m, n, ldc);
-	if (!na || !nb || !nc)
-		na = nb = nc = 0;
 	*g = (struct vrpc_sgemm){ m, n, k, lda, ldb, ldc, alpha, beta,
 				  rpc_in(a, na * 4), rpc_in(b, nb * 4),
 				  rpc_in(c, nc * 4) };

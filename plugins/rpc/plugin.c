@@ -279,27 +279,33 @@ int rpc_res_unregister(struct vaccel_resource *res,
 int rpc_res_sync(struct vaccel_resource *res, struct vaccel_session *sess)
 {
 	struct rpc_ctx x;
+	void *got[RPC_MAX_COPIES] = { NULL };
 	int ret = rpc_begin(&x, VRPC_T_RES_SYNC, rpc_sess_gen(sess));
 	if (!ret) {
 		x.req.resource = (uint64_t)res->remote_id;
 		x.req.session = (uint64_t)sess->remote_id;
 		ret = rpc_call(&x);
 	}
-	if (!ret && !x.rep.status) {
-		struct vrpc_bufs *b = &x.rep.u.bufs;
-		for (uint32_t i = 0; !ret && i < b->nr; i++) {
-			struct vaccel_blob *blob =
-				i < res->nr_blobs ? res->blobs[i] : NULL;
-			bool buf = blob && blob->type == VACCEL_BLOB_BUFFER;
-			ret = rpc_out(&x, &b->bufs[i], NULL,
-				      buf ? blob->data : NULL,
-				      buf ? blob->size : 0);
-		}
-	}
+	struct vrpc_bufs *b = &x.rep.u.bufs;
+	if (!ret && !x.rep.status && b->nr > RPC_MAX_COPIES)
+		ret = VACCEL_ENOTSUP;
+	for (uint32_t i = 0; !ret && !x.rep.status && i < b->nr; i++)
+		ret = rpc_out_alloc(&x, &b->bufs[i], &got[i]);
 	if (!ret)
 		ret = rpc_finish(&x);
 	if (!ret)
 		ret = rpc_status(&x);
+	/* copy only what changed: an application's buffer may be read-only
+	 * (vaccel_resource_init_from_buf takes a const buffer) */
+	for (uint32_t i = 0; !ret && i < b->nr && i < res->nr_blobs; i++) {
+		struct vaccel_blob *blob = res->blobs[i];
+		size_t n = (size_t)b->bufs[i].len;
+		if (!got[i] || blob->type != VACCEL_BLOB_BUFFER)
+			continue;
+		n = n < blob->size ? n : blob->size;
+		if (memcmp(blob->data, got[i], n))
+			memcpy(blob->data, got[i], n);
+	}
 	rpc_end(&x);
 	return ret;
 }

@@ -1,0 +1,65 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Test helpers: a real vaccel-agent process (a temp UNIX socket and a free
+ * TCP port with a token), the client side bootstrapped on it, and a raw
+ * protocol client for malformed input and isolation checks. Every process
+ * started here is killed by PID (and dies with the test, PR_SET_PDEATHSIG). */
+#pragma once
+
+#include "codec.h"
+#include "msg.h"
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define TEST_TOKEN "0123456789abcdef0123456789abcdef"
+
+struct agent_proc {
+	pid_t pid;
+	char dir[256];
+	char sock[320];
+	char unix_uri[340];
+	char tcp_uri[64];
+	char log[320];
+};
+
+/* The build-tree path of plugin `name` ("noop"), or NULL if not built. */
+const char *plugin_path(const char *name);
+/* Build-tree path of `rel` (e.g. "examples/libmytestlib.so"). */
+const char *build_path(const char *rel);
+/* $VACCEL_DEPS/rel if it exists, else NULL. */
+const char *deps_path(const char *rel);
+
+/* Start an agent serving `plugins` (':'-separated plugin names, each
+ * resolved with plugin_path) with extra options (NULL-terminated, may be
+ * NULL). Waits until it listens. 0 or -1. */
+int agent_start(struct agent_proc *a, const char *plugins,
+		const char *const *extra);
+/* SIGTERM, then SIGKILL after 10 s. Returns the exit status (or 128+sig). */
+int agent_stop(struct agent_proc *a);
+void agent_kill(struct agent_proc *a);
+bool agent_alive(const struct agent_proc *a);
+/* Print the agent's log (for failures). */
+void agent_dump_log(const struct agent_proc *a);
+
+/* Point libvaccel of this process at `uri` with `plugins` (plugin names
+ * resolved as above; "rpc" is the transport) and bootstrap it. */
+int client_bootstrap(const char *plugins, const char *uri);
+
+/* ---- raw protocol ---- */
+/* Connect (blocking fd) or -1. */
+int raw_connect(const char *uri);
+/* HELLO with `token` (NULL: none): the reply status (wire code), or -1 if
+ * the connection failed. */
+int raw_hello(int fd, const char *token);
+/* Send `m` (request id `id`) and read the reply into `rep` (fields and
+ * bulk in `pool`). Returns 0 or -1 (connection closed/bad reply). */
+int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
+	     struct vrpc_pool *pool);
+/* Write raw bytes. 0 or -1. */
+int raw_write(int fd, const void *buf, size_t len);
+/* True if the agent closed `fd` (reads EOF or reset within `ms`). */
+bool raw_closed(int fd, int ms);
+/* INFO stats of the agent at `uri` (indexes VRPC_STAT_*). 0 or -1. */
+int raw_stats(const char *uri, uint64_t stats[VRPC_STAT_MAX]);
+/* Wait until stat `key` equals `want` (up to `ms`). */
+bool wait_stat(const char *uri, int key, uint64_t want, int ms);
