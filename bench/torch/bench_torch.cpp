@@ -6,8 +6,8 @@
  * vaccel tensors, then deleted), in one process, interleaved, medians.
  *
  * usage: bench-torch compare [ROUNDS]   table: direct vs libvaccel
- *        bench-torch first NAME         one row: load, 1st, 2nd call, median
- *                                       through libvaccel (fresh process)
+ *        bench-torch first NAME         NAME JIT load 1st 2nd median (ms),
+ *                                       through libvaccel, this process
  * Needs VACCEL_PLUGINS=<path of libvaccel-torch.so> and the models of
  * scripts/make-torch-test-models.py. The direct path uses the plugin's
  * settings (one thread, graph optimisation as VACCEL_TORCH_JIT says). */
@@ -159,7 +159,7 @@ int compare(int rounds)
 {
 	direct_setup();
 	printf("| model | libtorch direct | through libvaccel | ratio | "
-	       "extra per call |\n|---|---|---|---|---|\n");
+	       "extra per call (median of pairs) |\n|---|---|---|---|---|\n");
 	for (model &md : models()) {
 		torch::jit::Module m = torch::jit::load(md.path);
 		vsession v;
@@ -178,23 +178,28 @@ int compare(int rounds)
 			est = vaccel_call(v, md);
 		}
 		int calls = std::max(3, std::min(20000, (int)(200 / est)));
-		std::vector<double> d, w;
-		/* alternate which path goes first in a round: the other
-		 * model's weights are then cold in the caches */
+		/* Pairs of calls, one of each path, in alternating order: load
+		 * from other processes hits both alike, and the median of the
+		 * paired differences is the plugin's cost. */
+		std::vector<double> d, w, diff;
 		for (int r = 0; r < rounds; r++) {
-			for (int k = 0; k < 2; k++) {
-				bool direct = (r + k) % 2 == 0;
-				for (int i = 0; i < calls; i++) {
-					if (direct)
-						d.push_back(direct_call(m, md));
-					else
-						w.push_back(vaccel_call(v, md));
+			for (int i = 0; i < calls; i++) {
+				double td, tw;
+				if ((r + i) % 2 == 0) {
+					td = direct_call(m, md);
+					tw = vaccel_call(v, md);
+				} else {
+					tw = vaccel_call(v, md);
+					td = direct_call(m, md);
 				}
+				d.push_back(td);
+				w.push_back(tw);
+				diff.push_back(tw - td);
 			}
 		}
 		double dm = median(d), wm = median(w);
 		printf("| %s | %.3f ms | %.3f ms | %.3f | %+.1f µs |\n",
-		       md.name.c_str(), dm, wm, wm / dm, (wm - dm) * 1e3);
+		       md.name.c_str(), dm, wm, wm / dm, median(diff) * 1e3);
 		fflush(stdout);
 		vaccel_close(v);
 	}
@@ -215,9 +220,10 @@ int first(const char *name)
 		for (int i = 0; i < 9; i++)
 			rest.push_back(vaccel_call(v, md));
 		const char *jit = getenv("VACCEL_TORCH_JIT");
-		printf("| %s | %s | %.1f ms | %.1f ms | %.1f ms | %.1f ms |\n",
-		       md.name.c_str(), jit && *jit ? jit : "off", load_ms, c1,
-		       c2, median(rest));
+		/* raw numbers: run.sh takes medians over fresh processes */
+		printf("%s %s %.2f %.2f %.2f %.2f\n", md.name.c_str(),
+		       jit && *jit ? jit : "off", load_ms, c1, c2,
+		       median(rest));
 		vaccel_close(v);
 		return 0;
 	}
