@@ -17,6 +17,7 @@
 
 #include <vaccel.h>
 #include <string.h>
+#include <time.h>
 
 #include "tp_state.h"
 
@@ -147,6 +148,20 @@ static int tp_resource_unregister(struct vaccel_resource *res,
 				  struct vaccel_session *sess)
 {
 	COUNT(resource_unregister);
+	if (tp_state.unregister_delay_ms > 0) {
+		vaccel_id_t res_id = res->id, sess_id = sess->id;
+		struct timespec ts = {
+			.tv_sec = tp_state.unregister_delay_ms / 1000,
+			.tv_nsec = (tp_state.unregister_delay_ms % 1000) *
+				   1000000L,
+		};
+		nanosleep(&ts, NULL);
+		/* both must still be alive while the hook runs */
+		if (res->id != res_id)
+			tp_state.res_released_during_hook = 1;
+		if (sess->id != sess_id || !sess->plugin)
+			tp_state.sess_released_during_hook = 1;
+	}
 	return tp_state.fail_unregister;
 }
 

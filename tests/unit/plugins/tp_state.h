@@ -25,4 +25,8 @@ struct tp_state {
 	int fail_register, fail_unregister;
 	/* remote variants: do not set res->remote_id */
 	int no_remote_id;
+	/* resource_unregister sleeps this long, then records whether the
+	 * resource or the session was released while it ran */
+	int unregister_delay_ms;
+	int res_released_during_hook, sess_released_during_hook;
 };
