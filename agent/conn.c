@@ -289,12 +289,15 @@ static void send_reply(struct req *r)
 				      .message = "reply too large" };
 		vrpc_io_init_enc(&io);
 		vrpc_msg_io(&io, &e);
-		vrpc_io_frame(&io, r->hdr.type, VRPC_F_REPLY, r->hdr.id, &iov,
-			      &niov);
+		err = vrpc_io_frame(&io, r->hdr.type, VRPC_F_REPLY, r->hdr.id,
+				    &iov, &niov);
 	}
-	pthread_mutex_lock(&c->send_lock);
-	int w = vrpc_stream_writev(&c->s, iov, niov, -1, 0);
-	pthread_mutex_unlock(&c->send_lock);
+	int w = VACCEL_EIO;
+	if (!err) {
+		pthread_mutex_lock(&c->send_lock);
+		w = vrpc_stream_writev(&c->s, iov, niov, -1, 0);
+		pthread_mutex_unlock(&c->send_lock);
+	}
 	vrpc_io_release(&io);
 	if (w) {
 		/* the client does not read: end the connection */
@@ -570,6 +573,30 @@ static bool handle_hello(struct req *r)
 	return true;
 }
 
+/* The client leaves. Returns false if the connection must end: always,
+ * unless the stream outlives its clients (a vport): then everything is
+ * freed and the stream waits for the next client's HELLO. */
+static bool handle_bye(struct req *r)
+{
+	struct conn *c = r->c;
+	if (r->early_err || !(r->msg.flags & VRPC_BYE_KEEP_STREAM)) {
+		pthread_mutex_lock(&c->lock);
+		c->reason = c->reason ? c->reason : "bye";
+		pthread_mutex_unlock(&c->lock);
+		return false;
+	}
+	pthread_mutex_lock(&c->lock);
+	while (c->executing > 1)
+		pthread_cond_wait(&c->cv, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	ainfo("conn %" PRIu64 ": %s left; the stream waits for a new client",
+	      c->id, c->identity);
+	free_all(c);
+	c->hello_done = false;
+	c->identity[0] = 0;
+	return true;
+}
+
 /* ---- serving -------------------------------------------------------------- */
 
 /* Serve one request and send its reply. Returns false if the connection
@@ -581,12 +608,8 @@ static bool serve(struct req *r)
 	c->nreq++;
 	if (r->hdr.type == VRPC_T_HELLO)
 		keep = handle_hello(r);
-	else if (r->hdr.type == VRPC_T_BYE) {
-		keep = false;
-		pthread_mutex_lock(&c->lock);
-		c->reason = c->reason ? c->reason : "bye";
-		pthread_mutex_unlock(&c->lock);
-	}
+	else if (r->hdr.type == VRPC_T_BYE)
+		keep = handle_bye(r);
 	else if (r->early_err)
 		;
 	else if (r->hdr.type >= VRPC_T_OP)

@@ -477,16 +477,21 @@ void rpc_client_fini(void)
 	client.link = NULL;
 	pthread_mutex_unlock(&client.lock);
 	if (l && !client.forked) {
-		/* BYE: the agent frees what is left without waiting for EOF */
-		struct vrpc_hdr h = { VRPC_MAGIC, VRPC_MAJOR, VRPC_T_BYE, 0, 0,
-				      0, 0 };
-		uint8_t b[VRPC_HDR_SIZE];
-		vrpc_hdr_pack(&h, b);
-		struct iovec iov = { b, sizeof(b) };
+		/* BYE: the agent frees what is left without waiting for EOF;
+		 * a vport stays open for the port's next process */
+		struct vrpc_msg m = { .type = VRPC_T_BYE };
+		m.flags = rpc_cfg.addr.t->resync ? VRPC_BYE_KEEP_STREAM : 0;
+		struct vrpc_io io;
+		struct iovec *iov;
+		size_t niov;
+		vrpc_io_init_enc(&io);
+		vrpc_msg_io(&io, &m);
 		pthread_mutex_lock(&l->send_lock);
-		if (!l->dead)
-			vrpc_stream_writev(&l->s, &iov, 1, -1, vrpc_deadline(100));
+		if (!l->dead && !vrpc_io_frame(&io, VRPC_T_BYE, 0, 0, &iov, &niov))
+			vrpc_stream_writev(&l->s, iov, niov, -1,
+					   vrpc_deadline(100));
 		pthread_mutex_unlock(&l->send_lock);
+		vrpc_io_release(&io);
 		rpc_link_put(l);
 	}
 	rpc_shm_fini();

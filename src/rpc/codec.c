@@ -150,10 +150,10 @@ void vrpc_io_release(struct vrpc_io *io)
 		free(io->out);
 	if (io->iov != io->iov_inline)
 		free(io->iov);
-	free(io->inl);
+	free(io->bufs);
 	io->out = io->out_inline;
 	io->iov = io->iov_inline;
-	io->inl = NULL;
+	io->bufs = NULL;
 }
 
 void vrpc_io_fail(struct vrpc_io *io, uint32_t err)
@@ -302,27 +302,27 @@ void vrpc_io_str(struct vrpc_io *io, char **s, size_t max)
 	*s = p ? p : (char *)"";
 }
 
-static void dec_note_inline(struct vrpc_io *io, struct vrpc_buf *b)
+static void dec_note_buf(struct vrpc_io *io, struct vrpc_buf *b)
 {
 	uint64_t max = io->lim ? io->lim->max_bulk : UINT64_MAX;
-	if (b->len > max || io->bulk + b->len > max) {
-		vrpc_io_fail(io, VRPC_E_TOOBIG);
-		return;
+	if (b->kind == VRPC_BUF_INLINE) {
+		if (b->len > max || io->bulk + b->len > max) {
+			vrpc_io_fail(io, VRPC_E_TOOBIG);
+			return;
+		}
+		io->bulk += b->len;
 	}
-	io->bulk += b->len;
-	if (!b->len)
-		return;
-	if (io->ninl == io->inl_cap) {
-		size_t cap = io->inl_cap ? io->inl_cap * 2 : 8;
-		struct vrpc_buf **n = realloc(io->inl, cap * sizeof(*n));
+	if (io->nbufs == io->bufs_cap) {
+		size_t cap = io->bufs_cap ? io->bufs_cap * 2 : 8;
+		struct vrpc_buf **n = realloc(io->bufs, cap * sizeof(*n));
 		if (!n) {
 			vrpc_io_fail(io, VRPC_E_NOMEM);
 			return;
 		}
-		io->inl = n;
-		io->inl_cap = cap;
+		io->bufs = n;
+		io->bufs_cap = cap;
 	}
-	io->inl[io->ninl++] = b;
+	io->bufs[io->nbufs++] = b;
 }
 
 static void enc_add_iov(struct vrpc_io *io, void *data, size_t len)
@@ -350,15 +350,14 @@ static void enc_add_iov(struct vrpc_io *io, void *data, size_t len)
 
 void vrpc_io_buf(struct vrpc_io *io, struct vrpc_buf *b)
 {
-	if (!io->dec && b->kind == VRPC_BUF_INLINE && b->len && io->place)
+	if (!io->dec && b->kind != VRPC_BUF_SHM && b->len && b->data &&
+	    io->place)
 		io->place(io->place_ctx, b);
 	vrpc_io_u8(io, &b->kind);
 	vrpc_io_u64(io, &b->len);
 	switch (b->kind) {
 	case VRPC_BUF_INLINE:
-		if (io->dec)
-			dec_note_inline(io, b);
-		else
+		if (!io->dec)
 			enc_add_iov(io, b->data, b->len);
 		break;
 	case VRPC_BUF_SHM:
@@ -370,6 +369,8 @@ void vrpc_io_buf(struct vrpc_io *io, struct vrpc_buf *b)
 	default:
 		vrpc_io_fail(io, VRPC_E_PROTO);
 	}
+	if (io->dec && !io->err)
+		dec_note_buf(io, b);
 	if (io->dec && io->err) {
 		b->kind = VRPC_BUF_NONE;
 		b->len = 0;

@@ -35,8 +35,9 @@ uint32_t vrpc_hdr_check(const struct vrpc_hdr *h, uint16_t version,
 
 /* A data buffer of a message. Encoding: `data`/`len` of an INLINE buffer
  * are sent as they are (the caller keeps the memory alive until the frame
- * is written); decoding: `data` is NULL until the receiver places the
- * buffer (vrpc_io inline list) or maps it (SHM). */
+ * is written); a NONE buffer with `data` set is an output the placement
+ * hook may give a shared-memory region. Decoding: `data` is NULL until the
+ * receiver places the buffer (vrpc_io bufs list) or maps it (SHM). */
 struct vrpc_buf {
 	uint8_t kind; /* enum vrpc_buf_kind */
 	uint64_t len;
@@ -57,8 +58,9 @@ void *vrpc_pool_alloc(struct vrpc_pool *p, size_t size);
 void vrpc_pool_release(struct vrpc_pool *p);
 
 struct vrpc_io;
-/* Encoding only: may turn an INLINE buffer into an SHM one (shared memory
- * placement). Returns true if it did. */
+/* Encoding only: may turn an INLINE buffer (or a NONE one with `data`, an
+ * output) into an SHM one (shared memory placement). Returns true if it
+ * did. */
 typedef bool (*vrpc_place_fn)(void *ctx, struct vrpc_buf *b);
 
 #define VRPC_IO_INLINE_FIELDS 1024
@@ -82,9 +84,10 @@ struct vrpc_io {
 	const uint8_t *in;
 	size_t in_len, pos;
 	struct vrpc_pool *pool;
-	/* INLINE buffers in wire order (pointers into decoded structs) */
-	struct vrpc_buf **inl;
-	size_t ninl, inl_cap;
+	/* every buffer decoded, in wire order (pointers into the decoded
+	 * structs); the INLINE ones are the bulk section, in this order */
+	struct vrpc_buf **bufs;
+	size_t nbufs, bufs_cap;
 
 	/* both: sum of INLINE buffer lengths */
 	uint64_t bulk;

@@ -223,6 +223,9 @@ static void io_control(struct vrpc_io *io, struct vrpc_msg *m)
 			vrpc_io_u64(io, &m->resource);
 		break;
 	case VRPC_T_BYE:
+		if (!rep)
+			vrpc_io_u32(io, &m->flags);
+		break;
 	default:
 		break;
 	}
@@ -456,9 +459,12 @@ uint32_t vrpc_msg_io(struct vrpc_io *io, struct vrpc_msg *m)
 		vrpc_io_u32(io, &m->status);
 		vrpc_io_str(io, &m->message, 4096);
 	}
-	if (!vrpc_msg_known(m->type))
-		vrpc_io_fail(io, VRPC_E_PROTO);
-	else if (m->type >= VRPC_T_OP)
+	if (!vrpc_msg_known(m->type)) {
+		/* an error reply to a message of an unknown type is just
+		 * status and message */
+		if (!m->reply || !m->status)
+			vrpc_io_fail(io, VRPC_E_PROTO);
+	} else if (m->type >= VRPC_T_OP)
 		io_op(io, m, m->type - VRPC_T_OP);
 	else
 		io_control(io, m);

@@ -72,6 +72,8 @@ enum vrpc_layout {
 /* blob kinds in RES_CREATE */
 #define VRPC_BLOB_FILE 0
 #define VRPC_BLOB_BUFFER 1
+/* BYE flags: the stream outlives this client (vport): reset, do not close */
+#define VRPC_BYE_KEEP_STREAM 0x1u
 /* RES_UNREGISTER flags */
 #define VRPC_UNREG_DESTROY_UNUSED 0x1u
 
