@@ -27,20 +27,26 @@
 #include <vaccel.h>
 
 /* ---- log.c ---- */
-enum { ALOG_ERROR = 1, ALOG_WARN, ALOG_INFO, ALOG_DEBUG };
+enum {
+	ALOG_ERROR = 1,
+	ALOG_WARN,
+	ALOG_INFO,
+	ALOG_DEBUG
+};
 extern int alog_level;
-void alog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-#define aerr(...) alog(ALOG_ERROR, __VA_ARGS__)
+void alog(int level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+#define aerr(...)  alog(ALOG_ERROR, __VA_ARGS__)
 #define awarn(...) alog(ALOG_WARN, __VA_ARGS__)
 #define ainfo(...) alog(ALOG_INFO, __VA_ARGS__)
-#define adebug(...)                                \
-	do {                                       \
-		if (alog_level >= ALOG_DEBUG)      \
+#define adebug(...)                                    \
+	do {                                           \
+		if (alog_level >= ALOG_DEBUG)          \
 			alog(ALOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 
 /* ---- configuration (main.c) ---- */
-#define MAX_LISTEN 8
+#define MAX_LISTEN    8
 #define MAX_EXEC_DIRS 16
 
 struct agent_config {
@@ -114,8 +120,7 @@ int policy_exec_by_hash(const struct agent_config *cfg,
 			size_t size);
 /* Sanitise a client name (protocol.md §5.3): relative, at most
  * `max_parts` components. 0 or VACCEL_EINVAL. */
-int policy_sanitize_name(const char *in, int max_parts, char *out,
-			 size_t size);
+int policy_sanitize_name(const char *in, int max_parts, char *out, size_t size);
 /* rm -rf without following symbolic links. */
 void policy_rm_rf(const char *path);
 
@@ -172,7 +177,11 @@ struct req {
 };
 
 /* Objects a connection owns, by client-visible id. */
-enum obj_kind { OBJ_SESSION, OBJ_RESOURCE, OBJ_ARENA };
+enum obj_kind {
+	OBJ_SESSION,
+	OBJ_RESOURCE,
+	OBJ_ARENA
+};
 
 struct obj {
 	enum obj_kind kind;

@@ -169,8 +169,7 @@ void cache_fini(void)
 	pthread_mutex_unlock(&cache.lock);
 }
 
-struct cache_entry *cache_get(const uint8_t sha[VRPC_SHA256_LEN],
-			      uint64_t size)
+struct cache_entry *cache_get(const uint8_t sha[VRPC_SHA256_LEN], uint64_t size)
 {
 	pthread_mutex_lock(&cache.lock);
 	struct cache_entry *e = find(sha);

@@ -83,10 +83,9 @@ uint32_t conn_hold(struct req *r, enum obj_kind kind, uint64_t id,
 	pthread_mutex_unlock(&c->lock);
 	*out = o;
 	if (!o)
-		return reply_err(r, VRPC_E_NOENT, "no %s %" PRIu64
-				 " on this connection",
-				 kind == OBJ_SESSION ? "session" : "resource",
-				 id);
+		return reply_err(
+			r, VRPC_E_NOENT, "no %s %" PRIu64 " on this connection",
+			kind == OBJ_SESSION ? "session" : "resource", id);
 	return 0;
 }
 
@@ -166,8 +165,7 @@ const char *conn_dir(struct conn *c)
 	return c->dir;
 }
 
-void *conn_arena_ptr(struct conn *c, uint32_t arena, uint64_t off,
-		     uint64_t len)
+void *conn_arena_ptr(struct conn *c, uint32_t arena, uint64_t off, uint64_t len)
 {
 	void *p = NULL;
 	pthread_mutex_lock(&c->lock);
@@ -264,8 +262,7 @@ uint32_t reply_err(struct req *r, uint32_t code, const char *fmt, ...)
 void reply_ret(struct req *r, int ret)
 {
 	if (ret)
-		reply_err(r, vrpc_err_to_wire(ret), "%s",
-			  vaccel_strerror(ret));
+		reply_err(r, vrpc_err_to_wire(ret), "%s", vaccel_strerror(ret));
 }
 
 static void send_reply(struct req *r)
@@ -284,7 +281,8 @@ static void send_reply(struct req *r)
 	if (err) {
 		/* the reply itself could not be encoded: say so instead */
 		vrpc_io_release(&io);
-		struct vrpc_msg e = { .type = r->hdr.type, .reply = true,
+		struct vrpc_msg e = { .type = r->hdr.type,
+				      .reply = true,
 				      .status = err,
 				      .message = "reply too large" };
 		vrpc_io_init_enc(&io);
@@ -347,13 +345,14 @@ static uint32_t place_bufs(struct req *r, struct vrpc_io *io)
 		total += (b->len + 63) & ~63ull;
 	}
 	if (total && !(r->mem = malloc(total)))
-		return reply_err(r, VRPC_E_NOMEM, "no memory for %" PRIu64
-				 " bytes", total);
+		return reply_err(r, VRPC_E_NOMEM,
+				 "no memory for %" PRIu64 " bytes", total);
 	uint64_t off = 0;
 	for (size_t i = 0; i < io->nbufs; i++) {
 		struct vrpc_buf *b = io->bufs[i];
 		if (b->kind == VRPC_BUF_SHM) {
-			b->data = conn_arena_ptr(r->c, b->arena, b->off, b->len);
+			b->data =
+				conn_arena_ptr(r->c, b->arena, b->off, b->len);
 			if (!b->data && b->len)
 				return reply_err(r, VRPC_E_INVAL,
 						 "bad shared memory reference");
@@ -405,7 +404,8 @@ static int read_bulk(struct req *r, struct vrpc_io *io)
 static void prepare(struct req *r, struct vrpc_io *io)
 {
 	struct vrpc_msg *m = &r->msg;
-	if (m->type == VRPC_T_BLOB_PUT && m->u.put.data.kind == VRPC_BUF_INLINE) {
+	if (m->type == VRPC_T_BLOB_PUT &&
+	    m->u.put.data.kind == VRPC_BUF_INLINE) {
 		struct conn_usage *u = &r->c->use;
 		uint64_t size = m->u.put.data.len;
 		if (size > agent.cfg.lim.max_blob)
@@ -433,22 +433,23 @@ static struct req *read_request(struct conn *c)
 	struct vrpc_hdr h;
 	int ret = vrpc_stream_read_hdr(&c->s, &h, 0);
 	if (ret) {
-		c->reason = ret == VACCEL_ETIMEDOUT ? "no HELLO in time" : "eof";
+		c->reason =
+			ret == VACCEL_ETIMEDOUT ? "no HELLO in time" : "eof";
 		return NULL;
 	}
 	bool pre = !c->hello_done;
 	const struct vrpc_limits *lim = &agent.cfg.lim;
-	uint32_t err = vrpc_hdr_check(&h, pre ? 0 : VRPC_MAJOR,
-				      pre ? VRPC_PREAUTH_MAX_FIELDS
-					  : lim->max_fields,
-				      pre ? 0 : lim->max_bulk);
+	uint32_t err =
+		vrpc_hdr_check(&h, pre ? 0 : VRPC_MAJOR,
+			       pre ? VRPC_PREAUTH_MAX_FIELDS : lim->max_fields,
+			       pre ? 0 : lim->max_bulk);
 	if (!err && (h.flags & VRPC_F_REPLY))
 		err = VRPC_E_PROTO;
 	if (!err && pre && h.type != VRPC_T_HELLO)
 		err = VRPC_E_AUTH;
 	if (err) {
-		c->reason = err == VRPC_E_TOOBIG   ? "framing: length over limit"
-			    : err == VRPC_E_AUTH   ? "framing: no HELLO first"
+		c->reason = err == VRPC_E_TOOBIG ? "framing: length over limit"
+			    : err == VRPC_E_AUTH ? "framing: no HELLO first"
 			    : err == VRPC_E_VERSION ? "framing: wrong version"
 						    : "framing: bad header";
 		return NULL;
@@ -597,7 +598,8 @@ static bool handle_bye(struct req *r)
 	return true;
 }
 
-/* ---- serving -------------------------------------------------------------- */
+/* ---- serving --------------------------------------------------------------
+ */
 
 /* Serve one request and send its reply. Returns false if the connection
  * must end. */
@@ -722,8 +724,8 @@ static void conn_end(struct conn *c)
 	fmt_bytes(c->s.bytes_out, out, sizeof(out));
 	double secs = (double)(vrpc_now_ns() - c->t0) / 1e9;
 	ainfo("conn %" PRIu64 " %s peer %s id \"%s\": %.3fs, %" PRIu64
-	      " requests, in %s, out %s, left %" PRIu64
-	      " sessions %" PRIu64 " resources; end: %s",
+	      " requests, in %s, out %s, left %" PRIu64 " sessions %" PRIu64
+	      " resources; end: %s",
 	      c->id, c->listen_uri, c->peer.desc, c->identity, secs, c->nreq,
 	      in, out, sessions, resources, c->reason ? c->reason : "eof");
 	vrpc_stream_release(&c->s);

@@ -67,8 +67,10 @@ static void info(struct req *r)
 	o->version = VACCEL_VERSION;
 	o->ops = agent.ops;
 	o->plugins = vrpc_pool_alloc(&r->rpool, (n + 1) * sizeof(*o->plugins));
-	o->limits = vrpc_pool_alloc(&r->rpool, VRPC_NR_LIMITS * sizeof(struct vrpc_kv));
-	o->stats = vrpc_pool_alloc(&r->rpool, VRPC_STAT_MAX * sizeof(struct vrpc_kv));
+	o->limits = vrpc_pool_alloc(&r->rpool,
+				    VRPC_NR_LIMITS * sizeof(struct vrpc_kv));
+	o->stats = vrpc_pool_alloc(&r->rpool,
+				   VRPC_STAT_MAX * sizeof(struct vrpc_kv));
 	if (!o->plugins || !o->limits || !o->stats) {
 		reply_err(r, VRPC_E_NOMEM, "no memory");
 		return;
@@ -105,7 +107,8 @@ static void info(struct req *r)
 		o->stats[o->nr_stats++] = (struct vrpc_kv){ k, v[k] };
 }
 
-/* ---- shared memory -------------------------------------------------------- */
+/* ---- shared memory --------------------------------------------------------
+ */
 
 static void shm_attach(struct req *r)
 {
@@ -113,7 +116,8 @@ static void shm_attach(struct req *r)
 	uint64_t size = r->msg.u.shm.size;
 	struct obj *o;
 	if (!conn_shm_ok(r->c)) {
-		reply_err(r, VRPC_E_PERM, "no shared memory on this connection");
+		reply_err(r, VRPC_E_PERM,
+			  "no shared memory on this connection");
 		return;
 	}
 	if (r->fd < 0) {
@@ -158,17 +162,20 @@ static void shm_detach(struct req *r)
 		reply_err(r, err, "arena %u", (unsigned)r->msg.u.shm.arena);
 		return;
 	}
-	count(&agent.shm_now, &conn_usage(r->c)->shm, -(int64_t)o->u.arena.size);
+	count(&agent.shm_now, &conn_usage(r->c)->shm,
+	      -(int64_t)o->u.arena.size);
 	obj_free(o);
 }
 
-/* ---- sessions ------------------------------------------------------------- */
+/* ---- sessions -------------------------------------------------------------
+ */
 
 static void sess_init(struct req *r)
 {
 	struct conn_usage *u = conn_usage(r->c);
 	if (u->sessions >= agent.cfg.lim.max_sessions) {
-		reply_err(r, VRPC_E_USERS, "session quota (%" PRIu64 ") reached",
+		reply_err(r, VRPC_E_USERS,
+			  "session quota (%" PRIu64 ") reached",
 			  agent.cfg.lim.max_sessions);
 		return;
 	}
@@ -177,8 +184,8 @@ static void sess_init(struct req *r)
 		reply_err(r, VRPC_E_NOMEM, "no memory");
 		return;
 	}
-	int ret = vaccel_session_new(&o->u.sess,
-				     r->msg.flags & ~(uint32_t)VACCEL_PLUGIN_REMOTE);
+	int ret = vaccel_session_new(
+		&o->u.sess, r->msg.flags & ~(uint32_t)VACCEL_PLUGIN_REMOTE);
 	if (ret) {
 		free(o);
 		reply_ret(r, ret);
@@ -213,7 +220,8 @@ static void sess_update(struct req *r)
 			     r->msg.flags & ~(uint32_t)VACCEL_PLUGIN_REMOTE));
 }
 
-/* ---- uploads -------------------------------------------------------------- */
+/* ---- uploads --------------------------------------------------------------
+ */
 
 static void blob_put(struct req *r)
 {
@@ -224,7 +232,8 @@ static void blob_put(struct req *r)
 	if (!p) {
 		/* the bytes are in shared memory: copy them out (hashing the
 		 * copy, never the client-writable bytes) */
-		if (d->kind != VRPC_BUF_SHM || d->len > agent.cfg.lim.max_blob) {
+		if (d->kind != VRPC_BUF_SHM ||
+		    d->len > agent.cfg.lim.max_blob) {
 			reply_err(r, VRPC_E_INVAL, "BLOB_PUT without data");
 			return;
 		}
@@ -262,15 +271,16 @@ static void blob_put(struct req *r)
 	}
 }
 
-/* ---- resources ------------------------------------------------------------ */
+/* ---- resources ------------------------------------------------------------
+ */
 
 /* Hold a cache reference for every blob (preferring this connection's own
  * uploads). If some are missing, say which (NEED_UPLOAD). */
 static uint32_t take_refs(struct req *r, struct obj *o)
 {
 	struct vrpc_res_create *rc = &r->msg.u.rc;
-	uint32_t *missing = vrpc_pool_alloc(&r->rpool,
-					    rc->nr_blobs * sizeof(uint32_t));
+	uint32_t *missing =
+		vrpc_pool_alloc(&r->rpool, rc->nr_blobs * sizeof(uint32_t));
 	uint32_t nmiss = 0;
 	if (!missing)
 		return reply_err(r, VRPC_E_NOMEM, "no memory");
@@ -362,8 +372,9 @@ static bool exec_paths(struct req *r, char **paths)
 	struct vrpc_res_create *rc = &r->msg.u.rc;
 	for (uint32_t i = 0; i < rc->nr_blobs; i++) {
 		paths[i] = vrpc_pool_alloc(&r->rpool, PATH_MAX);
-		if (!paths[i] || policy_exec_by_hash(&agent.cfg, rc->blobs[i].sha,
-						     paths[i], PATH_MAX))
+		if (!paths[i] ||
+		    policy_exec_by_hash(&agent.cfg, rc->blobs[i].sha, paths[i],
+					PATH_MAX))
 			return false;
 	}
 	return true;
@@ -386,10 +397,10 @@ static int build_buffers(struct req *r, struct obj *o, char **paths)
 		}
 		size_t size = (size_t)rc->blobs[i].size;
 		int fd = open(cache_path(o->u.r.refs[i]), O_RDONLY | O_CLOEXEC);
-		void *m = fd < 0 || !size ? MAP_FAILED
-					  : mmap(NULL, size,
-						 PROT_READ | PROT_WRITE,
-						 MAP_PRIVATE, fd, 0);
+		void *m = fd < 0 || !size
+				  ? MAP_FAILED
+				  : mmap(NULL, size, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE, fd, 0);
 		if (fd >= 0)
 			close(fd);
 		if (m == MAP_FAILED) {
@@ -399,8 +410,8 @@ static int build_buffers(struct req *r, struct obj *o, char **paths)
 		o->u.r.maps[i] = m;
 		o->u.r.map_sizes[i] = size;
 		const char *base = strrchr(paths[i], '/') + 1;
-		ret = vaccel_blob_from_buf(&blobs[i], m, size, false, base, NULL,
-					   false);
+		ret = vaccel_blob_from_buf(&blobs[i], m, size, false, base,
+					   NULL, false);
 	}
 	if (!ret)
 		ret = vaccel_resource_init_from_blobs(
@@ -426,9 +437,8 @@ static int build_resource(struct req *r, struct obj *o, char **paths)
 	else if (rc->layout == VRPC_LAYOUT_DIR && !o->u.r.exec_ok)
 		ret = vaccel_resource_init(o->u.r.res, o->u.r.dir, type);
 	else
-		ret = vaccel_resource_init_multi(o->u.r.res,
-						 (const char **)paths,
-						 rc->nr_blobs, type);
+		ret = vaccel_resource_init_multi(
+			o->u.r.res, (const char **)paths, rc->nr_blobs, type);
 	if (ret) {
 		free(o->u.r.res);
 		o->u.r.res = NULL;
@@ -439,8 +449,8 @@ static int build_resource(struct req *r, struct obj *o, char **paths)
 static uint32_t check_create(struct req *r)
 {
 	struct vrpc_res_create *rc = &r->msg.u.rc;
-	if (rc->type >= VACCEL_RESOURCE_MAX || rc->layout > VRPC_LAYOUT_BUFFERS ||
-	    !rc->nr_blobs)
+	if (rc->type >= VACCEL_RESOURCE_MAX ||
+	    rc->layout > VRPC_LAYOUT_BUFFERS || !rc->nr_blobs)
 		return reply_err(r, VRPC_E_INVAL, "bad resource description");
 	if (conn_usage(r->c)->resources >= agent.cfg.lim.max_resources)
 		return reply_err(r, VRPC_E_USERS,
@@ -462,7 +472,8 @@ static void res_create(struct req *r)
 	if (check_create(r) ||
 	    (r->msg.session && conn_hold(r, OBJ_SESSION, r->msg.session, &s)))
 		return;
-	char **paths = vrpc_pool_alloc(&r->rpool, rc->nr_blobs * sizeof(char *));
+	char **paths =
+		vrpc_pool_alloc(&r->rpool, rc->nr_blobs * sizeof(char *));
 	if (!paths || !(o = calloc(1, sizeof(*o)))) {
 		reply_err(r, VRPC_E_NOMEM, "no memory");
 		return;
@@ -529,7 +540,8 @@ static void res_register(struct req *r)
 	if (!hold_pair(r, &res, &sess))
 		return;
 	if (r->msg.type == VRPC_T_RES_REGISTER) {
-		reply_ret(r, vaccel_resource_register(res->u.r.res, sess->u.sess));
+		reply_ret(r,
+			  vaccel_resource_register(res->u.r.res, sess->u.sess));
 		return;
 	}
 	reply_ret(r, vaccel_resource_unregister(res->u.r.res, sess->u.sess));

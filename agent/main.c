@@ -26,80 +26,118 @@ static const char usage[] =
 	"Usage: vaccel-agent --listen URI [--listen URI]... [options]\n"
 	"\n"
 	"Serve vAccel calls of remote clients (the libvaccel-rpc.so transport\n"
-	"plugin in VMs, containers or host processes) with this host's backend\n"
+	"plugin in VMs, containers or host processes) with this host's "
+	"backend\n"
 	"plugins. Protocol: docs/protocol.md; threat model: docs/security.md.\n"
 	"\n"
 	"Endpoints:\n"
-	"  -l, --listen URI          unix://PATH, tcp://HOST:PORT (port 0: any free\n"
-	"                            port, see --ready-file) or vsock://CID:PORT (CID\n"
-	"                            'any' to accept from every VM); repeatable, at\n"
-	"                            most 8. A virtio-serial port reaches the agent\n"
-	"                            through a UNIX socket given to QEMU's chardev.\n"
-	"      --socket-mode MODE    file mode of UNIX sockets (octal, default 0660)\n"
-	"      --token-file FILE     shared secret clients send in HELLO; required on\n"
-	"                            TCP and vsock endpoints (checked on UNIX ones if\n"
+	"  -l, --listen URI          unix://PATH, tcp://HOST:PORT (port 0: any "
+	"free\n"
+	"                            port, see --ready-file) or "
+	"vsock://CID:PORT (CID\n"
+	"                            'any' to accept from every VM); "
+	"repeatable, at\n"
+	"                            most 8. A virtio-serial port reaches the "
+	"agent\n"
+	"                            through a UNIX socket given to QEMU's "
+	"chardev.\n"
+	"      --socket-mode MODE    file mode of UNIX sockets (octal, default "
+	"0660)\n"
+	"      --token-file FILE     shared secret clients send in HELLO; "
+	"required on\n"
+	"                            TCP and vsock endpoints (checked on UNIX "
+	"ones if\n"
 	"                            a client sends one)\n"
-	"      --insecure            allow TCP/vsock endpoints without a token\n"
-	"      --no-shm              never accept shared memory (memfd) from clients\n"
+	"      --insecure            allow TCP/vsock endpoints without a "
+	"token\n"
+	"      --no-shm              never accept shared memory (memfd) from "
+	"clients\n"
 	"\n"
 	"Backends:\n"
-	"  -p, --plugins LIST        ':'-separated backend plugins (paths or sonames),\n"
+	"  -p, --plugins LIST        ':'-separated backend plugins (paths or "
+	"sonames),\n"
 	"                            default $VACCEL_PLUGINS\n"
-	"      --backend-log-level N libvaccel's log level for the backends (1-4,\n"
+	"      --backend-log-level N libvaccel's log level for the backends "
+	"(1-4,\n"
 	"                            default 1: errors)\n"
-	"      --exec-allow DIR      enable exec ops, for libraries under DIR only\n"
-	"                            (repeatable). vaccel_exec(lib) resolves lib's base\n"
-	"                            name (or relative path) under these directories;\n"
-	"                            exec_with_resource runs an uploaded library only\n"
-	"                            if its SHA-256 equals a file's under them.\n"
-	"                            Without this option exec ops are refused (EPERM).\n"
-	"      --exec-allow-uploads  DANGEROUS: also run libraries that clients upload\n"
-	"                            (any client can then run its own code on this\n"
+	"      --exec-allow DIR      enable exec ops, for libraries under DIR "
+	"only\n"
+	"                            (repeatable). vaccel_exec(lib) resolves "
+	"lib's base\n"
+	"                            name (or relative path) under these "
+	"directories;\n"
+	"                            exec_with_resource runs an uploaded "
+	"library only\n"
+	"                            if its SHA-256 equals a file's under "
+	"them.\n"
+	"                            Without this option exec ops are refused "
+	"(EPERM).\n"
+	"      --exec-allow-uploads  DANGEROUS: also run libraries that "
+	"clients upload\n"
+	"                            (any client can then run its own code on "
+	"this\n"
 	"                            host with the agent's privileges)\n"
 	"\n"
 	"Storage:\n"
-	"      --rundir DIR          per-connection files (default /run/vaccel/agent\n"
-	"                            as root, else $XDG_RUNTIME_DIR/vaccel-agent or\n"
+	"      --rundir DIR          per-connection files (default "
+	"/run/vaccel/agent\n"
+	"                            as root, else "
+	"$XDG_RUNTIME_DIR/vaccel-agent or\n"
 	"                            /tmp/vaccel-agent-UID)\n"
-	"      --cache-dir DIR       content-addressed cache of uploaded blobs, kept\n"
+	"      --cache-dir DIR       content-addressed cache of uploaded "
+	"blobs, kept\n"
 	"                            across restarts (default RUNDIR/cache)\n"
-	"      --cache-max-bytes N   cache budget; unused entries are evicted, least\n"
+	"      --cache-max-bytes N   cache budget; unused entries are evicted, "
+	"least\n"
 	"                            recently used first (default 8G)\n"
 	"\n"
 	"Limits and quotas (per connection unless said; sizes take K, M, G):\n"
-	"      --max-connections N   connections at once, all endpoints (default 64)\n"
+	"      --max-connections N   connections at once, all endpoints "
+	"(default 64)\n"
 	"      --max-sessions N      sessions (default 64)\n"
 	"      --max-resources N     resources (default 256)\n"
 	"      --max-stored-bytes N  bytes uploaded to the cache (default 4G)\n"
-	"      --max-inflight N      requests executing at once; more wait in the\n"
+	"      --max-inflight N      requests executing at once; more wait in "
+	"the\n"
 	"                            socket (default 4)\n"
 	"      --max-shm-bytes N     shared memory attached (default 1G)\n"
 	"      --max-message-bytes N bulk bytes of one message (default 1G)\n"
 	"      --max-fields-bytes N  fields bytes of one message (default 4M)\n"
 	"      --max-blob-bytes N    bytes of one blob (default 1G)\n"
-	"      --max-args N          args of an op, tensors of a run, blobs of a\n"
+	"      --max-args N          args of an op, tensors of a run, blobs of "
+	"a\n"
 	"                            resource (default 1024)\n"
 	"      --max-dims N          dimensions of a tensor (default 32)\n"
-	"      --shm-threshold N     buffers from this size should go through shared\n"
+	"      --shm-threshold N     buffers from this size should go through "
+	"shared\n"
 	"                            memory (advice to clients, default 64K)\n"
-	"      --hello-timeout MS    a new connection must say HELLO within (5000)\n"
-	"      --send-timeout MS     a client that does not read a reply for this long\n"
+	"      --hello-timeout MS    a new connection must say HELLO within "
+	"(5000)\n"
+	"      --send-timeout MS     a client that does not read a reply for "
+	"this long\n"
 	"                            is disconnected (30000)\n"
-	"      --shutdown-timeout MS on SIGTERM, wait this long for calls in flight\n"
+	"      --shutdown-timeout MS on SIGTERM, wait this long for calls in "
+	"flight\n"
 	"                            (30000); then exit 1\n"
 	"\n"
 	"Other:\n"
-	"      --ready-file FILE     once listening, write the endpoints (one URI a\n"
+	"      --ready-file FILE     once listening, write the endpoints (one "
+	"URI a\n"
 	"                            line, real ports) and 'pid N' to FILE\n"
-	"  -v, --verbose             log each connection's start and each refused\n"
+	"  -v, --verbose             log each connection's start and each "
+	"refused\n"
 	"                            request (debug level)\n"
-	"      --log-level N         1 error, 2 warn, 3 info (default), 4 debug\n"
+	"      --log-level N         1 error, 2 warn, 3 info (default), 4 "
+	"debug\n"
 	"  -h, --help                this text\n"
 	"      --version             the version\n"
 	"\n"
-	"Logs go to stderr: one line per connection when it ends (endpoint, peer\n"
-	"credentials on UNIX sockets, client identity, requests, bytes, reason).\n"
-	"SIGTERM or SIGINT: stop accepting, finish calls in flight, release every\n"
+	"Logs go to stderr: one line per connection when it ends (endpoint, "
+	"peer\n"
+	"credentials on UNIX sockets, client identity, requests, bytes, "
+	"reason).\n"
+	"SIGTERM or SIGINT: stop accepting, finish calls in flight, release "
+	"every\n"
 	"connection's sessions and resources, exit 0.\n";
 
 enum {
@@ -169,8 +207,8 @@ static const struct option options[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-__attribute__((format(printf, 1, 2), noreturn)) static void
-die(const char *fmt, ...)
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
+								...)
 {
 	char msg[512];
 	va_list ap;
@@ -192,10 +230,20 @@ static uint64_t parse_size(const char *s, const char *opt, uint64_t min,
 	unsigned long long v = strtoull(s, &end, 10);
 	int shift = 0;
 	switch (*end) {
-	case 'K': case 'k': shift = 10, end++; break;
-	case 'M': case 'm': shift = 20, end++; break;
-	case 'G': case 'g': shift = 30, end++; break;
-	default: break;
+	case 'K':
+	case 'k':
+		shift = 10, end++;
+		break;
+	case 'M':
+	case 'm':
+		shift = 20, end++;
+		break;
+	case 'G':
+	case 'g':
+		shift = 30, end++;
+		break;
+	default:
+		break;
 	}
 	if (errno || end == s || *end || (v << shift) >> shift != v ||
 	    (v << shift) < min || (v << shift) > max)
@@ -208,18 +256,44 @@ static void set_limit(int opt, const char *arg)
 	struct vrpc_limits *l = &agent.cfg.lim;
 	const uint64_t G64 = UINT64_MAX >> 1;
 	switch (opt) {
-	case OPT_MAX_SESSIONS: l->max_sessions = parse_size(arg, "--max-sessions", 1, 1u << 20); break;
-	case OPT_MAX_RESOURCES: l->max_resources = parse_size(arg, "--max-resources", 1, 1u << 20); break;
-	case OPT_MAX_STORED: l->max_stored = parse_size(arg, "--max-stored-bytes", 0, G64); break;
-	case OPT_MAX_INFLIGHT: l->max_inflight = parse_size(arg, "--max-inflight", 1, 256); break;
-	case OPT_MAX_SHM: l->max_shm = parse_size(arg, "--max-shm-bytes", 0, G64); break;
-	case OPT_MAX_MESSAGE: l->max_bulk = parse_size(arg, "--max-message-bytes", 4096, G64); break;
-	case OPT_MAX_FIELDS: l->max_fields = parse_size(arg, "--max-fields-bytes", 4096, UINT32_MAX); break;
-	case OPT_MAX_BLOB: l->max_blob = parse_size(arg, "--max-blob-bytes", 1, G64); break;
-	case OPT_MAX_ARGS: l->max_args = parse_size(arg, "--max-args", 1, 1u << 20); break;
-	case OPT_MAX_DIMS: l->max_dims = parse_size(arg, "--max-dims", 1, 1024); break;
-	case OPT_SHM_THRESHOLD: l->shm_threshold = parse_size(arg, "--shm-threshold", 0, G64); break;
-	default: break;
+	case OPT_MAX_SESSIONS:
+		l->max_sessions =
+			parse_size(arg, "--max-sessions", 1, 1u << 20);
+		break;
+	case OPT_MAX_RESOURCES:
+		l->max_resources =
+			parse_size(arg, "--max-resources", 1, 1u << 20);
+		break;
+	case OPT_MAX_STORED:
+		l->max_stored = parse_size(arg, "--max-stored-bytes", 0, G64);
+		break;
+	case OPT_MAX_INFLIGHT:
+		l->max_inflight = parse_size(arg, "--max-inflight", 1, 256);
+		break;
+	case OPT_MAX_SHM:
+		l->max_shm = parse_size(arg, "--max-shm-bytes", 0, G64);
+		break;
+	case OPT_MAX_MESSAGE:
+		l->max_bulk = parse_size(arg, "--max-message-bytes", 4096, G64);
+		break;
+	case OPT_MAX_FIELDS:
+		l->max_fields =
+			parse_size(arg, "--max-fields-bytes", 4096, UINT32_MAX);
+		break;
+	case OPT_MAX_BLOB:
+		l->max_blob = parse_size(arg, "--max-blob-bytes", 1, G64);
+		break;
+	case OPT_MAX_ARGS:
+		l->max_args = parse_size(arg, "--max-args", 1, 1u << 20);
+		break;
+	case OPT_MAX_DIMS:
+		l->max_dims = parse_size(arg, "--max-dims", 1, 1024);
+		break;
+	case OPT_SHM_THRESHOLD:
+		l->shm_threshold = parse_size(arg, "--shm-threshold", 0, G64);
+		break;
+	default:
+		break;
 	}
 }
 
@@ -234,37 +308,86 @@ static void parse_options(int argc, char **argv)
 				die("at most %s --listen", "8");
 			c->listen[c->nr_listen++] = optarg;
 			break;
-		case 'p': c->plugins = optarg; break;
-		case 'v': alog_level = ALOG_DEBUG; break;
-		case 'h': fputs(usage, stdout); exit(0);
-		case OPT_VERSION: printf("vaccel-agent %s (protocol %d.%d)\n", VACCEL_VERSION, VRPC_MAJOR, VRPC_MINOR); exit(0);
-		case OPT_SOCKET_MODE: c->socket_mode = (unsigned)strtoul(optarg, NULL, 8) & 0777; break;
-		case OPT_TOKEN_FILE: c->token_file = optarg; break;
-		case OPT_INSECURE: c->insecure = true; break;
-		case OPT_NO_SHM: c->no_shm = true; break;
-		case OPT_BACKEND_LOG: c->backend_log_level = (int)parse_size(optarg, "--backend-log-level", 1, 4); break;
+		case 'p':
+			c->plugins = optarg;
+			break;
+		case 'v':
+			alog_level = ALOG_DEBUG;
+			break;
+		case 'h':
+			fputs(usage, stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("vaccel-agent %s (protocol %d.%d)\n",
+			       VACCEL_VERSION, VRPC_MAJOR, VRPC_MINOR);
+			exit(0);
+		case OPT_SOCKET_MODE:
+			c->socket_mode =
+				(unsigned)strtoul(optarg, NULL, 8) & 0777;
+			break;
+		case OPT_TOKEN_FILE:
+			c->token_file = optarg;
+			break;
+		case OPT_INSECURE:
+			c->insecure = true;
+			break;
+		case OPT_NO_SHM:
+			c->no_shm = true;
+			break;
+		case OPT_BACKEND_LOG:
+			c->backend_log_level = (int)parse_size(
+				optarg, "--backend-log-level", 1, 4);
+			break;
 		case OPT_EXEC_ALLOW: {
 			char real[PATH_MAX];
 			struct stat st;
 			if (c->nr_exec_dirs == MAX_EXEC_DIRS)
 				die("at most %s --exec-allow", "16");
-			if (!realpath(optarg, real) || stat(real, &st) || !S_ISDIR(st.st_mode))
+			if (!realpath(optarg, real) || stat(real, &st) ||
+			    !S_ISDIR(st.st_mode))
 				die("--exec-allow %s: not a directory", optarg);
 			c->exec_dirs[c->nr_exec_dirs++] = strdup(real);
 			break;
 		}
-		case OPT_EXEC_UPLOADS: c->exec_allow_uploads = true; break;
-		case OPT_RUNDIR: c->rundir = optarg; break;
-		case OPT_CACHE_DIR: c->cache_dir = optarg; break;
-		case OPT_CACHE_MAX: c->cache_max = parse_size(optarg, "--cache-max-bytes", 0, UINT64_MAX >> 1); break;
-		case OPT_MAX_CONNS: c->max_conns = parse_size(optarg, "--max-connections", 1, 65536); break;
-		case OPT_HELLO_TIMEOUT: c->hello_timeout_ms = (int)parse_size(optarg, "--hello-timeout", 1, 3600000); break;
-		case OPT_SEND_TIMEOUT: c->send_timeout_ms = (int)parse_size(optarg, "--send-timeout", 1, 3600000); break;
-		case OPT_SHUTDOWN_TIMEOUT: c->shutdown_timeout_ms = (int)parse_size(optarg, "--shutdown-timeout", 0, 3600000); break;
-		case OPT_READY_FILE: c->ready_file = optarg; break;
-		case OPT_LOG_LEVEL: alog_level = (int)parse_size(optarg, "--log-level", 1, 4); break;
+		case OPT_EXEC_UPLOADS:
+			c->exec_allow_uploads = true;
+			break;
+		case OPT_RUNDIR:
+			c->rundir = optarg;
+			break;
+		case OPT_CACHE_DIR:
+			c->cache_dir = optarg;
+			break;
+		case OPT_CACHE_MAX:
+			c->cache_max = parse_size(optarg, "--cache-max-bytes",
+						  0, UINT64_MAX >> 1);
+			break;
+		case OPT_MAX_CONNS:
+			c->max_conns = parse_size(optarg, "--max-connections",
+						  1, 65536);
+			break;
+		case OPT_HELLO_TIMEOUT:
+			c->hello_timeout_ms = (int)parse_size(
+				optarg, "--hello-timeout", 1, 3600000);
+			break;
+		case OPT_SEND_TIMEOUT:
+			c->send_timeout_ms = (int)parse_size(
+				optarg, "--send-timeout", 1, 3600000);
+			break;
+		case OPT_SHUTDOWN_TIMEOUT:
+			c->shutdown_timeout_ms = (int)parse_size(
+				optarg, "--shutdown-timeout", 0, 3600000);
+			break;
+		case OPT_READY_FILE:
+			c->ready_file = optarg;
+			break;
+		case OPT_LOG_LEVEL:
+			alog_level =
+				(int)parse_size(optarg, "--log-level", 1, 4);
+			break;
 		default:
-			if (opt >= OPT_MAX_SESSIONS && opt <= OPT_SHM_THRESHOLD) {
+			if (opt >= OPT_MAX_SESSIONS &&
+			    opt <= OPT_SHM_THRESHOLD) {
 				set_limit(opt, optarg);
 				break;
 			}
@@ -292,13 +415,14 @@ static void read_token(void)
 		close(fd);
 	if (n < 0)
 		die("cannot read the token file %s", f);
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
-			 buf[n - 1] == ' '))
+	while (n > 0 &&
+	       (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' '))
 		n--;
 	if (n <= 0 || n > VRPC_MAX_TOKEN)
 		die("token file %s: the token must be 1 to 256 bytes", f);
 	if (n < 16)
-		awarn("the token of %s is short (%zd bytes): use 32 random bytes",
+		awarn("the token of %s is short (%zd bytes): use 32 random "
+		      "bytes",
 		      f, n);
 	memcpy(agent.token, buf, (size_t)n);
 	agent.token_len = (size_t)n;
@@ -326,7 +450,8 @@ static void setup_dirs(void)
 		if (geteuid() == 0)
 			snprintf(rundir, sizeof(rundir), "/run/vaccel/agent");
 		else if (xdg && *xdg)
-			snprintf(rundir, sizeof(rundir), "%s/vaccel-agent", xdg);
+			snprintf(rundir, sizeof(rundir), "%s/vaccel-agent",
+				 xdg);
 		else
 			snprintf(rundir, sizeof(rundir), "/tmp/vaccel-agent-%u",
 				 (unsigned)geteuid());
@@ -349,7 +474,8 @@ static void setup_dirs(void)
 static void setup_backends(void)
 {
 	struct agent_config *c = &agent.cfg;
-	const char *plugins = c->plugins ? c->plugins : getenv("VACCEL_PLUGINS");
+	const char *plugins =
+		c->plugins ? c->plugins : getenv("VACCEL_PLUGINS");
 	struct vaccel_config vc;
 	if (!plugins || !*plugins)
 		die("no backend plugins (--plugins or VACCEL_PLUGINS)%s", "");
@@ -367,7 +493,8 @@ static void setup_backends(void)
 					   &ops))
 			continue;
 		if (remote)
-			die("%s is a transport plugin: the agent needs backends",
+			die("%s is a transport plugin: the agent needs "
+			    "backends",
 			    name);
 		ainfo("backend %s %s, ops 0x%" PRIx64, name, version, ops);
 	}
@@ -390,7 +517,8 @@ static int open_listener(const char *uri, struct listener *l)
 	if (!l->addr.t->pass_fds && l->addr.t->needs_token && c->insecure &&
 	    !agent.token_len)
 		awarn("%s: no token (--insecure): anyone who can connect can "
-		      "use the backends", uri);
+		      "use the backends",
+		      uri);
 	if (!strcmp(l->addr.t->scheme, "unix")) {
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", l->addr.path);

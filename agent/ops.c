@@ -16,8 +16,7 @@
 static struct vaccel_session *hold_sess(struct req *r)
 {
 	struct obj *o;
-	return conn_hold(r, OBJ_SESSION, r->msg.session, &o) ? NULL
-							      : o->u.sess;
+	return conn_hold(r, OBJ_SESSION, r->msg.session, &o) ? NULL : o->u.sess;
 }
 
 static struct obj *hold_res(struct req *r)
@@ -52,16 +51,18 @@ static struct vaccel_arg *make_args(struct req *r, struct vrpc_arg *a,
 {
 	struct vaccel_arg *v = pool(r, n * sizeof(*v));
 	for (uint32_t i = 0; v && i < n; i++)
-		v[i] = (struct vaccel_arg){ .buf = a[i].data.data,
-					    .size = (size_t)a[i].data.len,
-					    .type = (vaccel_arg_type_t)a[i].type,
-					    .custom_type_id = a[i].custom_id };
+		v[i] = (struct vaccel_arg){
+			.buf = a[i].data.data,
+			.size = (size_t)a[i].data.len,
+			.type = (vaccel_arg_type_t)a[i].type,
+			.custom_type_id = a[i].custom_id
+		};
 	return v;
 }
 
 /* Whether the session may run the library of this request. */
-static bool exec_allowed(struct req *r, unsigned op, struct obj *res,
-			 char *lib, size_t size)
+static bool exec_allowed(struct req *r, unsigned op, struct obj *res, char *lib,
+			 size_t size)
 {
 	if (!agent.cfg.nr_exec_dirs) {
 		reply_err(r, VRPC_E_PERM, "exec is disabled on this agent");
@@ -91,7 +92,8 @@ static void op_exec(struct req *r, unsigned op)
 	char lib[PATH_MAX];
 	if (!s || (op == VACCEL_OP_EXEC_WITH_RESOURCE && !(res = hold_res(r))))
 		return;
-	if (op != VACCEL_OP_OPENCV && !exec_allowed(r, op, res, lib, sizeof(lib)))
+	if (op != VACCEL_OP_OPENCV &&
+	    !exec_allowed(r, op, res, lib, sizeof(lib)))
 		return;
 	struct vaccel_arg *rd = make_args(r, e->read, e->nr_read);
 	struct vaccel_arg *wr = make_args(r, e->write, e->nr_write);
@@ -173,13 +175,13 @@ static void op_image(struct req *r, unsigned op)
 		reply_ret(r, ret);
 		return;
 	}
-	r->rep.u.image.text = (struct vrpc_buf){
-		VRPC_BUF_INLINE, text ? used_len(text, im->len_text) : 0, 0, 0,
-		text
-	};
-	r->rep.u.image.name = (struct vrpc_buf){
-		VRPC_BUF_INLINE, used_len(name, im->len_name), 0, 0, name
-	};
+	r->rep.u.image.text =
+		(struct vrpc_buf){ VRPC_BUF_INLINE,
+				   text ? used_len(text, im->len_text) : 0, 0,
+				   0, text };
+	r->rep.u.image.name =
+		(struct vrpc_buf){ VRPC_BUF_INLINE,
+				   used_len(name, im->len_name), 0, 0, name };
 }
 
 /* ---- models -------------------------------------------------------------- */
@@ -218,8 +220,8 @@ static void op_model_load(struct req *r, unsigned op)
 	}
 	reply_ret(r, ret);
 	r->rep.u.model.code = st.code;
-	if (st.message && (r->rep.u.model.status_msg =
-				   pool(r, strlen(st.message) + 1)))
+	if (st.message &&
+	    (r->rep.u.model.status_msg = pool(r, strlen(st.message) + 1)))
 		strcpy(r->rep.u.model.status_msg, st.message);
 	if (st.message)
 		vaccel_tf_status_release(&st);
@@ -230,9 +232,9 @@ static void op_model_load(struct req *r, unsigned op)
  * check what a backend reads). */
 static size_t elem_size(unsigned family, uint32_t type)
 {
-	static const uint8_t tf[] = { 0, 4, 8, 4, 1, 2, 1, 0, 8, 8, 1, 1, 1,
-				      4, 2, 2, 2, 2, 16, 2, 0, 0, 4, 8 };
-	static const uint8_t tfl[] = { 0, 4, 4, 1, 8, 0, 1, 2, 8,
+	static const uint8_t tf[] = { 0, 4, 8, 4, 1, 2, 1,  0, 8, 8, 1, 1,
+				      1, 4, 2, 2, 2, 2, 16, 2, 0, 0, 4, 8 };
+	static const uint8_t tfl[] = { 0, 4, 4, 1,  8, 0, 1, 2, 8,
 				       1, 2, 8, 16, 8, 0, 0, 4, 2 };
 	static const uint8_t torch[] = { 0, 1, 1, 2, 4, 8, 2, 4 };
 	switch (family) {
@@ -300,32 +302,36 @@ static bool fill_tensor(struct req *r, unsigned family,
 	size_t size = (size_t)t->data.len;
 	switch (family) {
 	case VACCEL_OP_TF_MODEL_RUN:
-		v->tf = (struct vaccel_tf_tensor){ data, size, false,
-						   (int)t->nr_dims, t->dims,
-						   (enum vaccel_tf_data_type)
-							   t->data_type };
+		v->tf = (struct vaccel_tf_tensor){
+			data,	 size,
+			false,	 (int)t->nr_dims,
+			t->dims, (enum vaccel_tf_data_type)t->data_type
+		};
 		return true;
 	case VACCEL_OP_TFLITE_MODEL_RUN: {
 		int32_t *d = pool(r, t->nr_dims * sizeof(int32_t));
 		for (uint32_t i = 0; d && i < t->nr_dims; i++)
 			d[i] = (int32_t)t->dims[i];
 		v->tfl = (struct vaccel_tflite_tensor){
-			data, size, false, (int)t->nr_dims, d,
-			(enum vaccel_tflite_data_type)t->data_type
+			data,  size,
+			false, (int)t->nr_dims,
+			d,     (enum vaccel_tflite_data_type)t->data_type
 		};
 		return d != NULL;
 	}
 	case VACCEL_OP_TORCH_MODEL_RUN:
 	case VACCEL_OP_TORCH_SGEMM:
 		v->torch = (struct vaccel_torch_tensor){
-			data, size, false, (int64_t)t->nr_dims, t->dims,
-			(enum vaccel_torch_data_type)t->data_type
+			data,	 size,
+			false,	 (int64_t)t->nr_dims,
+			t->dims, (enum vaccel_torch_data_type)t->data_type
 		};
 		return true;
 	default:
 		v->onnx = (struct vaccel_onnx_tensor){
-			data, size, false, (int)t->nr_dims, t->dims,
-			(enum vaccel_onnx_data_type)t->data_type
+			data,	 size,
+			false,	 (int)t->nr_dims,
+			t->dims, (enum vaccel_onnx_data_type)t->data_type
 		};
 		return true;
 	}
@@ -382,9 +388,9 @@ static bool describe(struct req *r, unsigned family, void *p,
 	if (!(t->dims = pool(r, (size_t)nd * sizeof(int64_t))))
 		return false;
 	for (int64_t i = 0; i < nd; i++)
-		t->dims[i] = tfl ? v->tfl.dims[i]
-			   : torch ? v->torch.dims[i]
-				   : v->tf.dims[i];
+		t->dims[i] = tfl     ? v->tfl.dims[i]
+			     : torch ? v->torch.dims[i]
+				     : v->tf.dims[i];
 	switch (family) {
 	case VACCEL_OP_TF_MODEL_RUN:
 		t->data_type = (uint32_t)v->tf.data_type;
@@ -448,8 +454,8 @@ static int run_tf(struct req *r, struct vaccel_session *s,
 		(struct vaccel_tf_tensor *const *)in, (int)md->nr_in, outn,
 		(struct vaccel_tf_tensor **)out, (int)md->nr_outputs, &st);
 	r->rep.u.model.code = st.code;
-	if (st.message && (r->rep.u.model.status_msg =
-				   pool(r, strlen(st.message) + 1)))
+	if (st.message &&
+	    (r->rep.u.model.status_msg = pool(r, strlen(st.message) + 1)))
 		strcpy(r->rep.u.model.status_msg, st.message);
 	if (st.message)
 		vaccel_tf_status_release(&st);
@@ -548,7 +554,8 @@ static void op_torch_sgemm(struct req *r)
 	describe(r, f, out[0], &r->rep.u.tsgemm.out);
 }
 
-/* ---- blas, fpga, minmax ---------------------------------------------------- */
+/* ---- blas, fpga, minmax ----------------------------------------------------
+ */
 
 /* Bytes a row-major rows x cols float matrix with leading dimension ld
  * spans (element (i, j) at i * ld + j: what any reader of it touches, even
@@ -569,7 +576,8 @@ static void op_sgemm(struct req *r)
 	struct vaccel_session *s = hold_sess(r);
 	if (!s)
 		return;
-	int64_t ea = extent(g->m, g->k, g->lda), eb = extent(g->k, g->n, g->ldb),
+	int64_t ea = extent(g->m, g->k, g->lda),
+		eb = extent(g->k, g->n, g->ldb),
 		ec = extent(g->m, g->n, g->ldc);
 	/* the backend may read every byte the numbers describe: they must
 	 * all be here (negative m, n, k go on: the core refuses them) */
@@ -578,9 +586,8 @@ static void op_sgemm(struct req *r)
 		reply_err(r, VRPC_E_INVAL, "sgemm matrices of the wrong size");
 		return;
 	}
-	int ret = vaccel_sgemm(s, g->m, g->n, g->k, g->alpha, g->a.data,
-			       g->lda, g->b.data, g->ldb, g->beta, g->c.data,
-			       g->ldc);
+	int ret = vaccel_sgemm(s, g->m, g->n, g->k, g->alpha, g->a.data, g->lda,
+			       g->b.data, g->ldb, g->beta, g->c.data, g->ldc);
 	if (ret) {
 		reply_ret(r, ret);
 		return;

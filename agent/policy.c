@@ -165,8 +165,7 @@ int policy_exec_by_hash(const struct agent_config *cfg,
 
 /* ---- names -------------------------------------------------------------- */
 
-int policy_sanitize_name(const char *in, int max_parts, char *out,
-			 size_t size)
+int policy_sanitize_name(const char *in, int max_parts, char *out, size_t size)
 {
 	size_t o = 0;
 	int parts = 0;

@@ -28,7 +28,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum { CALL_WAIT, CALL_GOT, CALL_FAILED };
+enum {
+	CALL_WAIT,
+	CALL_GOT,
+	CALL_FAILED
+};
 
 #define RPC_MAX_REGIONS 32
 
@@ -56,7 +60,7 @@ static struct {
 
 /* Client-side bounds on replies (the agent is trusted, memory is not). */
 #define MAX_REPLY_FIELDS (64u << 20)
-#define MAX_REPLY_BULK (1ull << 40)
+#define MAX_REPLY_BULK	 (1ull << 40)
 /* an internal protocol error (never returned to applications) */
 #define RPC_EPROTO EPROTO
 
@@ -70,8 +74,9 @@ static int64_t env_ms(const char *name, int64_t dflt)
 		return dflt;
 	long long n = strtoll(v, &end, 10);
 	if (*end || n < 0) {
-		rpc_warn("%s=%s is not a number of milliseconds: using %" PRId64,
-			 name, v, dflt);
+		rpc_warn(
+			"%s=%s is not a number of milliseconds: using %" PRId64,
+			name, v, dflt);
 		return dflt;
 	}
 	return n;
@@ -89,7 +94,8 @@ static void read_token(void)
 		memcpy(rpc_cfg.token, t, n);
 	} else if (f) {
 		int fd = open(f, O_RDONLY | O_CLOEXEC);
-		ssize_t r = fd < 0 ? -1 : read(fd, rpc_cfg.token, VRPC_MAX_TOKEN);
+		ssize_t r =
+			fd < 0 ? -1 : read(fd, rpc_cfg.token, VRPC_MAX_TOKEN);
 		if (fd >= 0)
 			close(fd);
 		if (r < 0)
@@ -246,8 +252,8 @@ static int take_hello(struct rpc_link *l, const struct vrpc_hdr *h,
 }
 
 /* Read one frame's header and fields (the caller frees *fields). */
-static int read_frame(struct rpc_link *l, struct vrpc_hdr *h,
-		      uint8_t **fields, int64_t deadline)
+static int read_frame(struct rpc_link *l, struct vrpc_hdr *h, uint8_t **fields,
+		      int64_t deadline)
 {
 	int ret = vrpc_stream_read_hdr(&l->s, h, deadline);
 	if (ret)
@@ -325,9 +331,10 @@ static int resync_hello(struct rpc_link *l, int64_t deadline)
 	for (;;) {
 		for (size_t sent = 0; sent < pad;) {
 			size_t n = pad - sent < sizeof(zeros) ? pad - sent
-							       : sizeof(zeros);
+							      : sizeof(zeros);
 			struct iovec iov = { (void *)zeros, n };
-			int ret = vrpc_stream_writev(&l->s, &iov, 1, -1, deadline);
+			int ret = vrpc_stream_writev(&l->s, &iov, 1, -1,
+						     deadline);
 			if (ret)
 				return ret;
 			sent += n;
@@ -487,7 +494,8 @@ void rpc_client_fini(void)
 		vrpc_io_init_enc(&io);
 		vrpc_msg_io(&io, &m);
 		pthread_mutex_lock(&l->send_lock);
-		if (!l->dead && !vrpc_io_frame(&io, VRPC_T_BYE, 0, 0, &iov, &niov))
+		if (!l->dead &&
+		    !vrpc_io_frame(&io, VRPC_T_BYE, 0, 0, &iov, &niov))
 			vrpc_stream_writev(&l->s, iov, niov, -1,
 					   vrpc_deadline(100));
 		pthread_mutex_unlock(&l->send_lock);
@@ -502,7 +510,8 @@ uint64_t rpc_agent_ops(void)
 	return client.ops;
 }
 
-/* ---- calls ---------------------------------------------------------------- */
+/* ---- calls ----------------------------------------------------------------
+ */
 
 int rpc_begin(struct rpc_ctx *x, uint16_t type, uint64_t gen)
 {
@@ -669,9 +678,9 @@ static int send_request(struct rpc_ctx *x)
 	vrpc_msg_io(&io, &x->req);
 	pthread_mutex_lock(&l->lock);
 	x->call->id = ++l->next_id;
-	uint32_t err = vrpc_io_frame(&io, x->req.type,
-				     x->fd >= 0 ? VRPC_F_FD : 0, x->call->id,
-				     &iov, &niov);
+	uint32_t err =
+		vrpc_io_frame(&io, x->req.type, x->fd >= 0 ? VRPC_F_FD : 0,
+			      x->call->id, &iov, &niov);
 	int ret = l->dead ? VACCEL_EIO : 0;
 	if (!ret && !err) {
 		x->call->next = l->pending;
@@ -753,7 +762,8 @@ int rpc_out(struct rpc_ctx *x, struct vrpc_buf *rb, const struct vrpc_buf *qb,
 	if (!src || x->ncopies == RPC_MAX_COPIES)
 		return VACCEL_EIO;
 	if (src != dst && rb->len)
-		x->copies[x->ncopies++] = (struct rpc_copy){ dst, src, rb->len };
+		x->copies[x->ncopies++] =
+			(struct rpc_copy){ dst, src, rb->len };
 	return 0;
 }
 
@@ -792,8 +802,8 @@ int rpc_finish(struct rpc_ctx *x)
 			struct vrpc_buf *b = x->dec.bufs[i];
 			if (b->kind != VRPC_BUF_INLINE || !b->len)
 				continue;
-			ret = b->data ? vrpc_stream_read(&l->s, b->data,
-							 b->len, dl)
+			ret = b->data ? vrpc_stream_read(&l->s, b->data, b->len,
+							 dl)
 				      : vrpc_stream_skip(&l->s, b->len, dl);
 		}
 		pthread_mutex_lock(&l->lock);

@@ -83,8 +83,8 @@ static int exec_common(struct vaccel_session *sess, vaccel_op_type_t op,
 		if (b->nr != nr_write)
 			ret = VACCEL_EIO;
 		for (uint32_t i = 0; !ret && i < b->nr; i++)
-			ret = rpc_out(&x, &b->bufs[i], &wr[i].data, write[i].buf,
-				      write[i].size);
+			ret = rpc_out(&x, &b->bufs[i], &wr[i].data,
+				      write[i].buf, write[i].size);
 	}
 	ret = rd && wr ? end_op(&x, ret) : ret;
 	free(rd);
@@ -100,10 +100,10 @@ static int op_exec(struct vaccel_session *sess, const char *library,
 			   nr_read, write, nr_write);
 }
 
-static int op_exec_res(struct vaccel_session *sess,
-		       struct vaccel_resource *res, const char *fn_symbol,
-		       struct vaccel_arg *read, size_t nr_read,
-		       struct vaccel_arg *write, size_t nr_write)
+static int op_exec_res(struct vaccel_session *sess, struct vaccel_resource *res,
+		       const char *fn_symbol, struct vaccel_arg *read,
+		       size_t nr_read, struct vaccel_arg *write,
+		       size_t nr_write)
 {
 	return exec_common(sess, VACCEL_OP_EXEC_WITH_RESOURCE, NULL, res,
 			   fn_symbol, read, nr_read, write, nr_write);
@@ -116,7 +116,8 @@ static int op_opencv(struct vaccel_session *sess, struct vaccel_arg *read,
 			   (size_t)nr_read, write, (size_t)nr_write);
 }
 
-/* ---- image ops ------------------------------------------------------------ */
+/* ---- image ops ------------------------------------------------------------
+ */
 
 static int image_op(struct vaccel_session *sess, vaccel_op_type_t op,
 		    const void *img, unsigned char *out_text,
@@ -152,20 +153,21 @@ static int op_classify(struct vaccel_session *sess, const void *img,
 			out_imgname, len_img, len_out_text, len_out_imgname);
 }
 
-#define IMAGE_OP(fname, OP)                                                \
-	static int fname(struct vaccel_session *sess, const void *img,     \
-			 unsigned char *out_imgname, size_t len_img,       \
-			 size_t len_out_imgname)                           \
-	{                                                                  \
-		return image_op(sess, OP, img, NULL, out_imgname, len_img, \
-				0, len_out_imgname);                       \
+#define IMAGE_OP(fname, OP)                                                   \
+	static int fname(struct vaccel_session *sess, const void *img,        \
+			 unsigned char *out_imgname, size_t len_img,          \
+			 size_t len_out_imgname)                              \
+	{                                                                     \
+		return image_op(sess, OP, img, NULL, out_imgname, len_img, 0, \
+				len_out_imgname);                             \
 	}
 IMAGE_OP(op_detect, VACCEL_OP_IMAGE_DETECT)
 IMAGE_OP(op_segment, VACCEL_OP_IMAGE_SEGMENT)
 IMAGE_OP(op_pose, VACCEL_OP_IMAGE_POSE)
 IMAGE_OP(op_depth, VACCEL_OP_IMAGE_DEPTH)
 
-/* ---- model load/unload ---------------------------------------------------- */
+/* ---- model load/unload ----------------------------------------------------
+ */
 
 static int model_op(struct vaccel_session *sess, vaccel_op_type_t op,
 		    const struct vaccel_resource *model,
@@ -192,18 +194,17 @@ static int op_tf_load(struct vaccel_session *sess, struct vaccel_resource *m,
 	return model_op(sess, VACCEL_OP_TF_MODEL_LOAD, m, status);
 }
 
-static int op_tf_unload(struct vaccel_session *sess,
-			struct vaccel_resource *m,
+static int op_tf_unload(struct vaccel_session *sess, struct vaccel_resource *m,
 			struct vaccel_tf_status *status)
 {
 	return model_op(sess, VACCEL_OP_TF_MODEL_UNLOAD, m, status);
 }
 
-#define MODEL_OP(fname, OP)                                          \
-	static int fname(struct vaccel_session *sess,                \
-			 struct vaccel_resource *m)                  \
-	{                                                            \
-		return model_op(sess, OP, m, NULL);                  \
+#define MODEL_OP(fname, OP)                           \
+	static int fname(struct vaccel_session *sess, \
+			 struct vaccel_resource *m)   \
+	{                                             \
+		return model_op(sess, OP, m, NULL);   \
 	}
 MODEL_OP(op_tflite_load, VACCEL_OP_TFLITE_MODEL_LOAD)
 MODEL_OP(op_tflite_unload, VACCEL_OP_TFLITE_MODEL_UNLOAD)
@@ -211,7 +212,8 @@ MODEL_OP(op_torch_load, VACCEL_OP_TORCH_MODEL_LOAD)
 MODEL_OP(op_onnx_load, VACCEL_OP_ONNX_MODEL_LOAD)
 MODEL_OP(op_onnx_unload, VACCEL_OP_ONNX_MODEL_UNLOAD)
 
-/* ---- model runs ------------------------------------------------------------- */
+/* ---- model runs -------------------------------------------------------------
+ */
 
 /* Every family's tensor starts with data, size, owned; nr_dims and dims
  * differ in type (see ops/tf.h, tflite.h, torch.h, onnx.h). */
@@ -232,26 +234,34 @@ static void view_of(vaccel_op_type_t fam, const void *p, struct tview *v)
 	const struct vaccel_onnx_tensor *on = p;
 	switch (fam) {
 	case VACCEL_OP_TF_MODEL_RUN:
-		*v = (struct tview){ tf->data, tf->size, tf->nr_dims, tf->dims,
-				     false, (uint32_t)tf->data_type };
+		*v =
+			(struct tview){ tf->data,    tf->size,
+					tf->nr_dims, tf->dims,
+					false,	     (uint32_t)tf->data_type };
 		break;
 	case VACCEL_OP_TFLITE_MODEL_RUN:
-		*v = (struct tview){ tl->data, tl->size, tl->nr_dims, tl->dims,
-				     true, (uint32_t)tl->data_type };
+		*v =
+			(struct tview){ tl->data,    tl->size,
+					tl->nr_dims, tl->dims,
+					true,	     (uint32_t)tl->data_type };
 		break;
 	case VACCEL_OP_ONNX_MODEL_RUN:
-		*v = (struct tview){ on->data, on->size, on->nr_dims, on->dims,
-				     false, (uint32_t)on->data_type };
+		*v =
+			(struct tview){ on->data,    on->size,
+					on->nr_dims, on->dims,
+					false,	     (uint32_t)on->data_type };
 		break;
 	default:
-		*v = (struct tview){ to->data, to->size, to->nr_dims, to->dims,
-				     false, (uint32_t)to->data_type };
+		*v =
+			(struct tview){ to->data,    to->size,
+					to->nr_dims, to->dims,
+					false,	     (uint32_t)to->data_type };
 	}
 }
 
 /* The wire form of an application tensor (dims copied into the pool). */
-static int wire_tensor(struct rpc_ctx *x, vaccel_op_type_t fam,
-		       const void *p, struct vrpc_tensor *t)
+static int wire_tensor(struct rpc_ctx *x, vaccel_op_type_t fam, const void *p,
+		       struct vrpc_tensor *t)
 {
 	struct tview v;
 	if (!p)
@@ -394,10 +404,9 @@ static int take_outputs(struct rpc_ctx *x, vaccel_op_type_t fam,
 }
 
 static int run_common(struct vaccel_session *sess, vaccel_op_type_t fam,
-		      const struct vaccel_resource *model,
-		      const void *opts, size_t opts_len,
-		      const void *const *in, int nr_in, void **out,
-		      int nr_out, struct rpc_ctx *x)
+		      const struct vaccel_resource *model, const void *opts,
+		      size_t opts_len, const void *const *in, int nr_in,
+		      void **out, int nr_out, struct rpc_ctx *x)
 {
 	int ret = begin_op(x, sess, fam);
 	if (ret)
@@ -427,12 +436,13 @@ static int op_tf_run(struct vaccel_session *sess,
 		     struct vaccel_tf_status *status)
 {
 	struct rpc_ctx x;
-	struct vrpc_node *nodes = calloc((size_t)(nr_inputs + nr_outputs) + 1,
-					 sizeof(*nodes));
+	struct vrpc_node *nodes =
+		calloc((size_t)(nr_inputs + nr_outputs) + 1, sizeof(*nodes));
 	if (!nodes)
 		return VACCEL_ENOMEM;
 	for (int i = 0; i < nr_inputs; i++)
-		nodes[i] = (struct vrpc_node){ in_nodes[i].name, in_nodes[i].id };
+		nodes[i] =
+			(struct vrpc_node){ in_nodes[i].name, in_nodes[i].id };
 	for (int i = 0; i < nr_outputs; i++)
 		nodes[nr_inputs + i] = (struct vrpc_node){ out_nodes[i].name,
 							   out_nodes[i].id };
@@ -440,8 +450,9 @@ static int op_tf_run(struct vaccel_session *sess,
 	if (!ret) {
 		x.req.resource = (uint64_t)model->remote_id;
 		x.req.u.model.run_options =
-			run_options ? rpc_in(run_options->data, run_options->size)
-				    : rpc_outbuf(NULL, 0);
+			run_options
+				? rpc_in(run_options->data, run_options->size)
+				: rpc_outbuf(NULL, 0);
 		x.req.u.model.in_nodes = nodes;
 		x.req.u.model.nr_in_nodes = (uint32_t)nr_inputs;
 		x.req.u.model.out_nodes = nodes + nr_inputs;
@@ -458,9 +469,9 @@ static int op_tf_run(struct vaccel_session *sess,
 					  : NULL;
 	}
 	if (!ret && !x.rep.status)
-		ret = take_outputs(&x, VACCEL_OP_TF_MODEL_RUN, x.rep.u.model.out,
-				   x.rep.u.model.nr_out, (void **)out,
-				   nr_outputs);
+		ret = take_outputs(&x, VACCEL_OP_TF_MODEL_RUN,
+				   x.rep.u.model.out, x.rep.u.model.nr_out,
+				   (void **)out, nr_outputs);
 	free(nodes);
 	return end_op(&x, ret);
 }
@@ -535,7 +546,8 @@ static int op_torch_sgemm(struct vaccel_session *sess,
 	return end_op(&x, ret);
 }
 
-/* ---- blas, fpga, minmax ------------------------------------------------------ */
+/* ---- blas, fpga, minmax
+ * ------------------------------------------------------ */
 
 /* Floats a row-major rows x cols matrix with leading dimension ld spans
  * (the contract of vaccel_sgemm): element (i, j) is at i * ld + j. 0 for an
@@ -558,8 +570,16 @@ static int op_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
 	struct vrpc_sgemm *g = &x.req.u.sgemm;
 	size_t na = extent(m, k, lda), nb = extent(k, n, ldb),
 	       nc = extent(m, n, ldc);
-	*g = (struct vrpc_sgemm){ m, n, k, lda, ldb, ldc, alpha, beta,
-				  rpc_in(a, na * 4), rpc_in(b, nb * 4),
+	*g = (struct vrpc_sgemm){ m,
+				  n,
+				  k,
+				  lda,
+				  ldb,
+				  ldc,
+				  alpha,
+				  beta,
+				  rpc_in(a, na * 4),
+				  rpc_in(b, nb * 4),
 				  rpc_in(c, nc * 4) };
 	if (!ret)
 		ret = rpc_call(&x);
@@ -581,7 +601,8 @@ static int arrays_op(struct vaccel_session *sess, vaccel_op_type_t op,
 	if (!ret && !x.rep.status) {
 		ret = rpc_out(&x, &r->out1, &q->out1, out1, q->out1.len);
 		if (!ret && out2)
-			ret = rpc_out(&x, &r->out2, &q->out2, out2, q->out2.len);
+			ret = rpc_out(&x, &r->out2, &q->out2, out2,
+				      q->out2.len);
 		if (min)
 			*min = r->min;
 		if (max)
@@ -594,7 +615,8 @@ static int op_arraycopy(struct vaccel_session *sess, int a[], int out_a[],
 			size_t len_a)
 {
 	struct vrpc_arrays w = { .a = rpc_in(a, len_a * sizeof(int)),
-				 .out1 = rpc_outbuf(out_a, len_a * sizeof(int)) };
+				 .out1 = rpc_outbuf(out_a,
+						    len_a * sizeof(int)) };
 	return arrays_op(sess, VACCEL_OP_FPGA_ARRAYCOPY, &w, out_a, NULL, NULL,
 			 NULL);
 }
@@ -603,7 +625,8 @@ static int op_mmult(struct vaccel_session *sess, float a[], float b[],
 		    float c[], size_t len_a)
 {
 	size_t n = len_a * sizeof(float);
-	struct vrpc_arrays w = { .a = rpc_in(a, n), .b = rpc_in(b, n),
+	struct vrpc_arrays w = { .a = rpc_in(a, n),
+				 .b = rpc_in(b, n),
 				 .out1 = rpc_outbuf(c, n) };
 	return arrays_op(sess, VACCEL_OP_FPGA_MMULT, &w, c, NULL, NULL, NULL);
 }
@@ -620,8 +643,8 @@ static int op_parallel(struct vaccel_session *sess, float a[], float b[],
 			 mult_output, NULL, NULL);
 }
 
-static int op_vadd(struct vaccel_session *sess, float a[], float b[],
-		   float c[], size_t len_a, size_t len_b)
+static int op_vadd(struct vaccel_session *sess, float a[], float b[], float c[],
+		   size_t len_a, size_t len_b)
 {
 	struct vrpc_arrays w = { .a = rpc_in(a, len_a * sizeof(float)),
 				 .b = rpc_in(b, len_b * sizeof(float)),
@@ -643,7 +666,8 @@ static int op_minmax(struct vaccel_session *sess, const double *indata,
 	return arrays_op(sess, VACCEL_OP_MINMAX, &w, outdata, NULL, min, max);
 }
 
-/* ---- the descriptor ------------------------------------------------------------ */
+/* ---- the descriptor
+ * ------------------------------------------------------------ */
 
 static const struct vaccel_plugin_op ops[] = {
 	VACCEL_PLUGIN_OP(NOOP, op_noop),

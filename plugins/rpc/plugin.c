@@ -12,7 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- sessions ------------------------------------------------------------- */
+/* ---- sessions -------------------------------------------------------------
+ */
 
 int rpc_sess_init(struct vaccel_session *sess, uint32_t flags)
 {
@@ -68,7 +69,8 @@ int rpc_sess_update(struct vaccel_session *sess, uint32_t flags)
 	return ret;
 }
 
-/* ---- resources -------------------------------------------------------------- */
+/* ---- resources --------------------------------------------------------------
+ */
 
 /* The remote twin of a local resource, on one connection. Kept in a list
  * (not in res->plugin_priv, which the resource's other plugins may use). */
@@ -110,8 +112,7 @@ static const char *blob_name(const struct vaccel_resource *res,
 }
 
 static int describe_blobs(const struct vaccel_resource *res,
-			  struct vrpc_res_create *rc,
-			  struct vrpc_blobdesc *d)
+			  struct vrpc_res_create *rc, struct vrpc_blobdesc *d)
 {
 	bool buffers = false;
 	for (size_t i = 0; i < res->nr_blobs; i++) {
@@ -180,7 +181,8 @@ static int create_twin(struct vaccel_resource *res, uint64_t sess_id,
 			     i++) {
 				uint32_t k = x.rep.u.rc.missing[i];
 				ret = k < res->nr_blobs
-					      ? upload(x.link, res->blobs[k], &d[k])
+					      ? upload(x.link, res->blobs[k],
+						       &d[k])
 					      : VACCEL_EIO;
 			}
 			rpc_end(&x);
@@ -200,8 +202,7 @@ static int create_twin(struct vaccel_resource *res, uint64_t sess_id,
 	return ret;
 }
 
-int rpc_res_register(struct vaccel_resource *res,
-			struct vaccel_session *sess)
+int rpc_res_register(struct vaccel_resource *res, struct vaccel_session *sess)
 {
 	uint64_t gen = rpc_sess_gen(sess);
 	pthread_mutex_lock(&twins.lock);
@@ -235,8 +236,7 @@ int rpc_res_register(struct vaccel_resource *res,
 	return t ? 0 : VACCEL_ENOMEM;
 }
 
-int rpc_res_unregister(struct vaccel_resource *res,
-			  struct vaccel_session *sess)
+int rpc_res_unregister(struct vaccel_resource *res, struct vaccel_session *sess)
 {
 	uint64_t gen = rpc_sess_gen(sess);
 	bool last = false;
@@ -310,7 +310,8 @@ int rpc_res_sync(struct vaccel_resource *res, struct vaccel_session *sess)
 	return ret;
 }
 
-/* ---- the plugin ------------------------------------------------------------ */
+/* ---- the plugin ------------------------------------------------------------
+ */
 
 int rpc_plugin_init(void)
 {

@@ -22,10 +22,10 @@
 #include <stdint.h>
 #include <vaccel.h>
 
-#define LOG_PREFIX "[rpc] "
-#define rpc_err(...) vaccel_error(LOG_PREFIX __VA_ARGS__)
+#define LOG_PREFIX    "[rpc] "
+#define rpc_err(...)  vaccel_error(LOG_PREFIX __VA_ARGS__)
 #define rpc_warn(...) vaccel_warn(LOG_PREFIX __VA_ARGS__)
-#define rpc_dbg(...) vaccel_debug(LOG_PREFIX __VA_ARGS__)
+#define rpc_dbg(...)  vaccel_debug(LOG_PREFIX __VA_ARGS__)
 
 struct rpc_call;
 

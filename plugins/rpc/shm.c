@@ -41,7 +41,7 @@ static struct {
 } shm = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 #define SCRATCH_MIN (16u << 20)
-#define ALIGN 4096u
+#define ALIGN	    4096u
 
 static struct rpc_arena *arena_new(size_t size, bool user)
 {
@@ -119,7 +119,8 @@ static bool arena_take(struct rpc_arena *a, uint64_t len, uint64_t *off)
 		a->used = n;
 		a->cap = cap;
 	}
-	memmove(a->used + i + 1, a->used + i, (a->nused - i) * sizeof(*a->used));
+	memmove(a->used + i + 1, a->used + i,
+		(a->nused - i) * sizeof(*a->used));
 	a->used[i] = (struct used){ at, len };
 	a->nused++;
 	*off = at;
@@ -153,7 +154,8 @@ static bool region_new(struct rpc_ctx *x, uint64_t len, struct rpc_region *r)
 			break;
 	}
 	if (!a) {
-		uint64_t size = (len + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
+		uint64_t size =
+			(len + (1u << 20) - 1) & ~(uint64_t)((1u << 20) - 1);
 		size = size < SCRATCH_MIN ? SCRATCH_MIN : size;
 		size = size < 2 * largest ? 2 * largest : size;
 		if (size > x->link->lim.max_shm - shm.total)
@@ -183,8 +185,7 @@ void rpc_shm_release(struct rpc_region *r, int n)
 	pthread_mutex_unlock(&shm.lock);
 }
 
-static struct rpc_arena *user_arena(const void *p, uint64_t len,
-				    uint64_t *off)
+static struct rpc_arena *user_arena(const void *p, uint64_t len, uint64_t *off)
 {
 	const uint8_t *b = p;
 	struct rpc_arena *a;
@@ -204,7 +205,8 @@ bool rpc_shm_place(void *ctx, struct vrpc_buf *b)
 {
 	struct rpc_ctx *x = ctx;
 	uint64_t off;
-	if (b->len < rpc_cfg.shm_threshold || b->len < x->link->lim.shm_threshold)
+	if (b->len < rpc_cfg.shm_threshold ||
+	    b->len < x->link->lim.shm_threshold)
 		return false;
 	struct rpc_arena *a = user_arena(b->data, b->len, &off);
 	if (a && ensure_attached(x, a)) {

@@ -201,20 +201,20 @@ static const uint8_t *dec_take(struct vrpc_io *io, size_t n)
 	return p;
 }
 
-#define IO_INT(name, T, N, PUT, GET)                             \
-	void vrpc_io_##name(struct vrpc_io *io, T *v)            \
-	{                                                        \
-		if (io->dec) {                                   \
-			const uint8_t *p = dec_take(io, N);      \
-			*v = p ? (T)GET(p) : 0;                  \
-		} else {                                         \
-			uint8_t *p = enc_room(io, N);            \
-			if (p)                                   \
-				PUT(p, *v);                      \
-		}                                                \
+#define IO_INT(name, T, N, PUT, GET)                        \
+	void vrpc_io_##name(struct vrpc_io *io, T *v)       \
+	{                                                   \
+		if (io->dec) {                              \
+			const uint8_t *p = dec_take(io, N); \
+			*v = p ? (T)GET(p) : 0;             \
+		} else {                                    \
+			uint8_t *p = enc_room(io, N);       \
+			if (p)                              \
+				PUT(p, *v);                 \
+		}                                           \
 	}
 
-#define GET8(p) ((p)[0])
+#define GET8(p)	   ((p)[0])
 #define PUT8(p, v) ((p)[0] = (uint8_t)(v))
 IO_INT(u8, uint8_t, 1, PUT8, GET8)
 IO_INT(u16, uint16_t, 2, put16, get16)
@@ -377,8 +377,8 @@ void vrpc_io_buf(struct vrpc_io *io, struct vrpc_buf *b)
 	}
 }
 
-void vrpc_io_array(struct vrpc_io *io, void **arr, uint32_t *count,
-		   size_t elem, uint64_t max, size_t min_wire)
+void vrpc_io_array(struct vrpc_io *io, void **arr, uint32_t *count, size_t elem,
+		   uint64_t max, size_t min_wire)
 {
 	vrpc_io_u32(io, count);
 	if (!io->dec)
@@ -455,8 +455,8 @@ void vrpc_limits_from_kv(struct vrpc_limits *lim, const struct vrpc_kv *kv,
 {
 	for (size_t i = 0; i < n; i++) {
 		switch (kv[i].key) {
-#define X(k, name, def)               \
-	case k:                       \
+#define X(k, name, def)                \
+	case k:                        \
 		lim->name = kv[i].val; \
 		break;
 			VRPC_LIMITS(X)

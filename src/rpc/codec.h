@@ -64,7 +64,7 @@ struct vrpc_io;
 typedef bool (*vrpc_place_fn)(void *ctx, struct vrpc_buf *b);
 
 #define VRPC_IO_INLINE_FIELDS 1024
-#define VRPC_IO_INLINE_IOV 16
+#define VRPC_IO_INLINE_IOV    16
 
 struct vrpc_io {
 	bool dec;
@@ -129,8 +129,8 @@ void vrpc_io_raw(struct vrpc_io *io, void *p, size_t len);
 void vrpc_io_buf(struct vrpc_io *io, struct vrpc_buf *b);
 /* An array count: at most `max` elements of at least `min_wire` bytes
  * each. Decoding allocates `*arr` (count * elem, zeroed) from the pool. */
-void vrpc_io_array(struct vrpc_io *io, void **arr, uint32_t *count,
-		   size_t elem, uint64_t max, size_t min_wire);
+void vrpc_io_array(struct vrpc_io *io, void **arr, uint32_t *count, size_t elem,
+		   uint64_t max, size_t min_wire);
 /* True when decoding and an error occurred: loops over arrays stop. */
 static inline bool vrpc_io_failed(const struct vrpc_io *io)
 {

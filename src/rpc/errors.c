@@ -24,8 +24,7 @@ uint32_t vrpc_err_to_wire(int err)
 		err = -err;
 	/* Codes from PROTO on are the protocol's own: never chosen for a
 	 * VACCEL_E* value (those have their errno twin below PROTO). */
-	for (size_t i = 0; i < NR_ERRORS && errors[i].code < VRPC_E_PROTO;
-	     i++)
+	for (size_t i = 0; i < NR_ERRORS && errors[i].code < VRPC_E_PROTO; i++)
 		if (errors[i].vaccel == err)
 			return errors[i].code;
 	return VRPC_E_UNKNOWN;

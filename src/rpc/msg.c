@@ -5,12 +5,12 @@
 #include <vaccel/op.h>
 
 /* Smallest wire size of array elements (for the count check). */
-#define W_ARG (4 + 4 + 9)
+#define W_ARG	 (4 + 4 + 9)
 #define W_TENSOR (4 + 4 + 9)
-#define W_NODE (4 + 4)
-#define W_BLOB (4 + 1 + 8 + VRPC_SHA256_LEN)
-#define W_BUF 9
-#define W_KV 10
+#define W_NODE	 (4 + 4)
+#define W_BLOB	 (4 + 1 + 8 + VRPC_SHA256_LEN)
+#define W_BUF	 9
+#define W_KV	 10
 #define W_PLUGIN (4 + 4 + 4 + 8)
 
 /* A decoding limit (encoding is not limited). */
@@ -27,8 +27,7 @@ static void io_kvs(struct vrpc_io *io, struct vrpc_kv **kv, uint32_t *n)
 
 static void io_args(struct vrpc_io *io, struct vrpc_arg **a, uint32_t *n)
 {
-	vrpc_io_array(io, (void **)a, n, sizeof(**a), LIM(io, max_args),
-		      W_ARG);
+	vrpc_io_array(io, (void **)a, n, sizeof(**a), LIM(io, max_args), W_ARG);
 	for (uint32_t i = 0; i < *n && !vrpc_io_failed(io); i++) {
 		vrpc_io_u32(io, &(*a)[i].type);
 		vrpc_io_u32(io, &(*a)[i].custom_id);
@@ -46,8 +45,7 @@ static void io_tensor(struct vrpc_io *io, struct vrpc_tensor *t)
 	vrpc_io_buf(io, &t->data);
 }
 
-static void io_tensors(struct vrpc_io *io, struct vrpc_tensor **t,
-		       uint32_t *n)
+static void io_tensors(struct vrpc_io *io, struct vrpc_tensor **t, uint32_t *n)
 {
 	vrpc_io_array(io, (void **)t, n, sizeof(**t), LIM(io, max_args),
 		      W_TENSOR);
@@ -285,8 +283,7 @@ static bool op_is_load(unsigned op)
 	}
 }
 
-static void io_model_load(struct vrpc_io *io, struct vrpc_msg *m,
-			  unsigned op)
+static void io_model_load(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
 {
 	bool tf = op == VACCEL_OP_TF_MODEL_LOAD ||
 		  op == VACCEL_OP_TF_MODEL_UNLOAD;

@@ -43,7 +43,8 @@ static void blocks_c(uint32_t h[8], const uint8_t *p, size_t nblocks)
 		a = h[0], b = h[1], c = h[2], d = h[3];
 		e = h[4], f = h[5], g = h[6], hh = h[7];
 		for (int i = 0; i < 64; i++) {
-			uint32_t t1 = hh + (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) +
+			uint32_t t1 = hh +
+				      (ror(e, 6) ^ ror(e, 11) ^ ror(e, 25)) +
 				      ((e & f) ^ (~e & g)) + K[i] + w[i];
 			uint32_t t2 = (ror(a, 2) ^ ror(a, 13) ^ ror(a, 22)) +
 				      ((a & b) ^ (a & c) ^ (b & c));
@@ -64,14 +65,14 @@ static void blocks_c(uint32_t h[8], const uint8_t *p, size_t nblocks)
 SHA_TARGET static void blocks_ni(uint32_t h[8], const uint8_t *p,
 				 size_t nblocks)
 {
-	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL,
-					     0x0405060700010203ULL);
+	const __m128i bswap =
+		_mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
 	__m128i tmp = _mm_loadu_si128((const __m128i *)&h[0]);
 	__m128i st1 = _mm_loadu_si128((const __m128i *)&h[4]);
-	tmp = _mm_shuffle_epi32(tmp, 0xB1);  /* CDAB */
-	st1 = _mm_shuffle_epi32(st1, 0x1B);  /* EFGH */
+	tmp = _mm_shuffle_epi32(tmp, 0xB1);	    /* CDAB */
+	st1 = _mm_shuffle_epi32(st1, 0x1B);	    /* EFGH */
 	__m128i st0 = _mm_alignr_epi8(tmp, st1, 8); /* ABEF */
-	st1 = _mm_blend_epi16(st1, tmp, 0xF0);      /* CDGH */
+	st1 = _mm_blend_epi16(st1, tmp, 0xF0);	    /* CDGH */
 
 	for (; nblocks--; p += 64) {
 		__m128i save0 = st0, save1 = st1, m[4], msg;
@@ -90,8 +91,8 @@ SHA_TARGET static void blocks_ni(uint32_t h[8], const uint8_t *p,
 				__m128i t = _mm_alignr_epi8(m[r & 3],
 							    m[(r - 1) & 3], 4);
 				__m128i *n = &m[(r + 1) & 3];
-				*n = _mm_sha256msg2_epu32(
-					_mm_add_epi32(*n, t), m[r & 3]);
+				*n = _mm_sha256msg2_epu32(_mm_add_epi32(*n, t),
+							  m[r & 3]);
 			}
 			st0 = _mm_sha256rnds2_epu32(
 				st0, st1, _mm_shuffle_epi32(msg, 0x0E));
@@ -102,10 +103,10 @@ SHA_TARGET static void blocks_ni(uint32_t h[8], const uint8_t *p,
 		st0 = _mm_add_epi32(st0, save0);
 		st1 = _mm_add_epi32(st1, save1);
 	}
-	tmp = _mm_shuffle_epi32(st0, 0x1B);       /* FEBA */
-	st1 = _mm_shuffle_epi32(st1, 0xB1);       /* DCHG */
-	st0 = _mm_blend_epi16(tmp, st1, 0xF0);    /* DCBA */
-	st1 = _mm_alignr_epi8(st1, tmp, 8);       /* HGFE */
+	tmp = _mm_shuffle_epi32(st0, 0x1B);    /* FEBA */
+	st1 = _mm_shuffle_epi32(st1, 0xB1);    /* DCHG */
+	st0 = _mm_blend_epi16(tmp, st1, 0xF0); /* DCBA */
+	st1 = _mm_alignr_epi8(st1, tmp, 8);    /* HGFE */
 	_mm_storeu_si128((__m128i *)&h[0], st0);
 	_mm_storeu_si128((__m128i *)&h[4], st1);
 }

@@ -9,11 +9,11 @@
 #include <vaccel/error.h>
 
 #ifndef F_SEAL_SHRINK
-#define F_ADD_SEALS 1033
-#define F_GET_SEALS 1034
-#define F_SEAL_SEAL 0x0001
+#define F_ADD_SEALS   1033
+#define F_GET_SEALS   1034
+#define F_SEAL_SEAL   0x0001
 #define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
+#define F_SEAL_GROW   0x0004
 #endif
 
 int vrpc_shm_create(size_t size, int *fd, void **map)

@@ -84,8 +84,7 @@ static int take_cmsg_fds(struct vrpc_stream *s, struct msghdr *mh)
 
 /* One read() of at most `len` bytes into `dst`: >0 bytes, 0 end of
  * stream, -1 with errno. */
-static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len,
-			 int *err)
+static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len, int *err)
 {
 	if (!s->pass_fds)
 		return read(s->fd, dst, len);
@@ -171,7 +170,8 @@ int vrpc_stream_skip(struct vrpc_stream *s, uint64_t len, int64_t deadline)
 {
 	uint8_t scratch[16384];
 	while (len) {
-		size_t n = len < sizeof(scratch) ? (size_t)len : sizeof(scratch);
+		size_t n =
+			len < sizeof(scratch) ? (size_t)len : sizeof(scratch);
 		int r = vrpc_stream_read(s, scratch, n, deadline);
 		if (r)
 			return r;
@@ -203,8 +203,8 @@ int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 	return r;
 }
 
-static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov,
-			  size_t niov, int *fd)
+static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov, size_t niov,
+			  int *fd)
 {
 	if (!s->is_socket)
 		return writev(s->fd, iov, (int)niov);

@@ -482,8 +482,8 @@ void vrpc_addr_format(const struct vrpc_addr *a, char *buf, size_t size)
 {
 	const char *s = a->t ? a->t->scheme : "?";
 	if (a->t && a->t->parse == tcp_parse)
-		snprintf(buf, size, strchr(a->host, ':') ? "%s://[%s]:%u"
-							 : "%s://%s:%u",
+		snprintf(buf, size,
+			 strchr(a->host, ':') ? "%s://[%s]:%u" : "%s://%s:%u",
 			 s, a->host, (unsigned)a->port);
 	else if (a->t && a->t->parse == vsock_parse)
 		snprintf(buf, size, "%s://%u:%u", s, (unsigned)a->cid,

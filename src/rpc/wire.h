@@ -9,27 +9,27 @@
 
 #include <stdint.h>
 
-#define VRPC_MAGIC 0x52434156u /* bytes "VACR" */
-#define VRPC_MAJOR 1
-#define VRPC_MINOR 0
+#define VRPC_MAGIC    0x52434156u /* bytes "VACR" */
+#define VRPC_MAJOR    1
+#define VRPC_MINOR    0
 #define VRPC_HDR_SIZE 32
 
 /* header flags */
 #define VRPC_F_REPLY 0x1u
-#define VRPC_F_FD 0x2u
-#define VRPC_F_ALL (VRPC_F_REPLY | VRPC_F_FD)
+#define VRPC_F_FD    0x2u
+#define VRPC_F_ALL   (VRPC_F_REPLY | VRPC_F_FD)
 
 /* Before the handshake: the only message allowed is a HELLO this small. */
 #define VRPC_PREAUTH_MAX_FIELDS 4096u
 
 /* HELLO flags */
-#define VRPC_HELLO_WANT_SHM 0x1u
-#define VRPC_AGENT_SHM 0x1u
-#define VRPC_AGENT_EXEC 0x2u
+#define VRPC_HELLO_WANT_SHM	0x1u
+#define VRPC_AGENT_SHM		0x1u
+#define VRPC_AGENT_EXEC		0x2u
 #define VRPC_AGENT_EXEC_UPLOADS 0x4u
 
 #define VRPC_MAX_IDENTITY 256u
-#define VRPC_MAX_TOKEN 256u
+#define VRPC_MAX_TOKEN	  256u
 
 /* buf kinds */
 enum vrpc_buf_kind {
@@ -39,21 +39,21 @@ enum vrpc_buf_kind {
 };
 
 /* Message types. Op calls are VRPC_T_OP + op number. */
-#define VRPC_CONTROL_TYPES(X)        \
-	X(1, HELLO)                  \
-	X(2, PING)                   \
-	X(3, INFO)                   \
-	X(4, BYE)                    \
-	X(5, SHM_ATTACH)             \
-	X(6, SHM_DETACH)             \
-	X(16, SESS_INIT)             \
-	X(17, SESS_RELEASE)          \
-	X(18, SESS_UPDATE)           \
-	X(32, BLOB_PUT)              \
-	X(33, RES_CREATE)            \
-	X(34, RES_REGISTER)          \
-	X(35, RES_UNREGISTER)        \
-	X(36, RES_DESTROY)           \
+#define VRPC_CONTROL_TYPES(X) \
+	X(1, HELLO)           \
+	X(2, PING)            \
+	X(3, INFO)            \
+	X(4, BYE)             \
+	X(5, SHM_ATTACH)      \
+	X(6, SHM_DETACH)      \
+	X(16, SESS_INIT)      \
+	X(17, SESS_RELEASE)   \
+	X(18, SESS_UPDATE)    \
+	X(32, BLOB_PUT)       \
+	X(33, RES_CREATE)     \
+	X(34, RES_REGISTER)   \
+	X(35, RES_UNREGISTER) \
+	X(36, RES_DESTROY)    \
 	X(37, RES_SYNC)
 
 enum vrpc_type {
@@ -70,7 +70,7 @@ enum vrpc_layout {
 	VRPC_LAYOUT_BUFFERS = 2,
 };
 /* blob kinds in RES_CREATE */
-#define VRPC_BLOB_FILE 0
+#define VRPC_BLOB_FILE	 0
 #define VRPC_BLOB_BUFFER 1
 /* BYE flags: the stream outlives this client (vport): reset, do not close */
 #define VRPC_BYE_KEEP_STREAM 0x1u
@@ -78,18 +78,18 @@ enum vrpc_layout {
 #define VRPC_UNREG_DESTROY_UNUSED 0x1u
 
 /* Limit keys (HELLO and INFO). Never reused. */
-#define VRPC_LIMITS(X)                         \
-	X(1, max_fields, 4u << 20)             \
-	X(2, max_bulk, 1ull << 30)             \
-	X(3, max_inflight, 4)                  \
-	X(4, max_sessions, 64)                 \
-	X(5, max_resources, 256)               \
-	X(6, max_stored, 4ull << 30)           \
-	X(7, max_shm, 1ull << 30)              \
-	X(8, max_blob, 1ull << 30)             \
-	X(9, max_args, 1024)                   \
-	X(10, max_dims, 32)                    \
-	X(11, max_name, 4096)                  \
+#define VRPC_LIMITS(X)               \
+	X(1, max_fields, 4u << 20)   \
+	X(2, max_bulk, 1ull << 30)   \
+	X(3, max_inflight, 4)        \
+	X(4, max_sessions, 64)       \
+	X(5, max_resources, 256)     \
+	X(6, max_stored, 4ull << 30) \
+	X(7, max_shm, 1ull << 30)    \
+	X(8, max_blob, 1ull << 30)   \
+	X(9, max_args, 1024)         \
+	X(10, max_dims, 32)          \
+	X(11, max_name, 4096)        \
 	X(12, shm_threshold, 64u << 10)
 
 struct vrpc_limits {

@@ -108,13 +108,20 @@ int agent_start(struct agent_proc *a, const char *plugins,
 	fclose(t);
 
 	const char *argv[64] = { build_path("agent/vaccel-agent"),
-				 "--listen", a->unix_uri,
-				 "--listen", "tcp://127.0.0.1:0",
-				 "--token-file", token,
-				 "--plugins", list,
-				 "--rundir", rundir,
-				 "--ready-file", ready,
-				 "--log-level", "4" };
+				 "--listen",
+				 a->unix_uri,
+				 "--listen",
+				 "tcp://127.0.0.1:0",
+				 "--token-file",
+				 token,
+				 "--plugins",
+				 list,
+				 "--rundir",
+				 rundir,
+				 "--ready-file",
+				 ready,
+				 "--log-level",
+				 "4" };
 	int n = 15;
 	for (int i = 0; extra && extra[i] && n < 62; i++)
 		argv[n++] = extra[i];
@@ -317,7 +324,11 @@ int raw_hello(int fd, const char *token)
 {
 	struct vrpc_msg m = { .type = VRPC_T_HELLO }, r;
 	struct vrpc_pool pool = { 0 };
-	m.u.hello = (struct vrpc_hello){ 1, 0, 0, 7, "raw-test",
+	m.u.hello = (struct vrpc_hello){ 1,
+					 0,
+					 0,
+					 7,
+					 "raw-test",
 					 (void *)token,
 					 token ? (uint32_t)strlen(token) : 0 };
 	int ret = raw_call(fd, &m, 0, &r, &pool);
@@ -357,7 +368,8 @@ int raw_stats(const char *uri, uint64_t stats[VRPC_STAT_MAX])
 	memset(stats, 0, VRPC_STAT_MAX * sizeof(uint64_t));
 	for (uint32_t i = 0; !ret && i < r.u.info_r.nr_stats; i++)
 		if (r.u.info_r.stats[i].key < VRPC_STAT_MAX)
-			stats[r.u.info_r.stats[i].key] = r.u.info_r.stats[i].val;
+			stats[r.u.info_r.stats[i].key] =
+				r.u.info_r.stats[i].val;
 	vrpc_pool_release(&pool);
 	close(fd);
 	/* this connection is counted until the agent notices it ended */

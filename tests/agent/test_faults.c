@@ -41,7 +41,8 @@ static const char *const exec_allow[] = { "--exec-allow", NULL, NULL };
 
 static void start(const char *plugins, const char *const *extra)
 {
-	const char *args[24] = { "--exec-allow", build_path("tests/agent/lib") };
+	const char *args[24] = { "--exec-allow",
+				 build_path("tests/agent/lib") };
 	int n = 2;
 	for (int i = 0; extra && extra[i] && n < 22; i++)
 		args[n++] = extra[i];
@@ -98,8 +99,8 @@ static uint32_t blob_put(int fd, const void *data, size_t len,
 	struct vrpc_msg m = { .type = VRPC_T_BLOB_PUT }, r;
 	struct vrpc_pool p = { 0 };
 	memcpy(m.u.put.sha, sha, 32);
-	m.u.put.data = (struct vrpc_buf){ VRPC_BUF_INLINE, len, 0, 0,
-					  (void *)data };
+	m.u.put.data =
+		(struct vrpc_buf){ VRPC_BUF_INLINE, len, 0, 0, (void *)data };
 	uint32_t st = call(fd, &m, &r, &p);
 	vrpc_pool_release(&p);
 	return st;
@@ -114,7 +115,8 @@ static uint32_t res_create(int fd, uint64_t sess, const char *name,
 	struct vrpc_msg m = { .type = VRPC_T_RES_CREATE, .session = sess }, r;
 	struct vrpc_pool p = { 0 };
 	vrpc_sha256(data, len, b.sha);
-	m.u.rc = (struct vrpc_res_create){ VACCEL_RESOURCE_DATA, layout, &b, 1 };
+	m.u.rc =
+		(struct vrpc_res_create){ VACCEL_RESOURCE_DATA, layout, &b, 1 };
 	uint32_t st = call(fd, &m, &r, &p);
 	if (id)
 		*id = r.resource;
@@ -168,10 +170,12 @@ static void test_isolation(void **state)
 	m = (struct vrpc_msg){ .type = VRPC_T_RES_DESTROY, .resource = ra };
 	assert_int_equal(call(b, &m, &r, &p), VRPC_E_NOENT);
 	uint64_t sb = new_session(b);
-	m = (struct vrpc_msg){ .type = VRPC_T_RES_REGISTER, .resource = ra,
+	m = (struct vrpc_msg){ .type = VRPC_T_RES_REGISTER,
+			       .resource = ra,
 			       .session = sb };
 	assert_int_equal(call(b, &m, &r, &p), VRPC_E_NOENT);
-	m = (struct vrpc_msg){ .type = VRPC_T_RES_SYNC, .resource = ra,
+	m = (struct vrpc_msg){ .type = VRPC_T_RES_SYNC,
+			       .resource = ra,
 			       .session = sb };
 	assert_int_equal(call(b, &m, &r, &p), VRPC_E_NOENT);
 	/* ids are per connection: b's first session has a's number, but is
@@ -184,9 +188,12 @@ static void test_isolation(void **state)
 	/* a's resource is not registered with a's second session: EPERM */
 	uint64_t sa2 = new_session(a);
 	m = (struct vrpc_msg){ .type = VRPC_T_OP + VACCEL_OP_TORCH_MODEL_LOAD,
-			       .session = sa2, .resource = ra };
-	assert_int_equal(call(a, &m, &r, &p), VRPC_E_INVAL); /* DATA, not MODEL */
-	m = (struct vrpc_msg){ .type = VRPC_T_RES_UNREGISTER, .resource = ra,
+			       .session = sa2,
+			       .resource = ra };
+	assert_int_equal(call(a, &m, &r, &p),
+			 VRPC_E_INVAL); /* DATA, not MODEL */
+	m = (struct vrpc_msg){ .type = VRPC_T_RES_UNREGISTER,
+			       .resource = ra,
 			       .session = sa2 };
 	assert_int_equal(call(a, &m, &r, &p), VRPC_E_INVAL);
 	vrpc_pool_release(&p);
@@ -197,7 +204,8 @@ static void test_isolation(void **state)
 	stop();
 }
 
-/* ---- clients and agents that die ------------------------------------------ */
+/* ---- clients and agents that die ------------------------------------------
+ */
 
 static int exec_sleep(struct vaccel_session *s, int32_t ms)
 {
@@ -212,8 +220,8 @@ static int exec_sleep(struct vaccel_session *s, int32_t ms)
 static int conn_dirs(void)
 {
 	char cmd[512];
-	snprintf(cmd, sizeof(cmd), "ls %s/run/conns.*/ 2>/dev/null | grep -c conn",
-		 ag.dir);
+	snprintf(cmd, sizeof(cmd),
+		 "ls %s/run/conns.*/ 2>/dev/null | grep -c conn", ag.dir);
 	FILE *f = popen(cmd, "r");
 	int n = -1;
 	if (f && fscanf(f, "%d", &n) != 1)
@@ -330,13 +338,15 @@ static void test_agent_killed(void **state)
 	stop();
 }
 
-/* ---- malformed input ------------------------------------------------------ */
+/* ---- malformed input ------------------------------------------------------
+ */
 
 static void hdr(uint8_t *b, uint16_t version, uint16_t type, uint32_t flags,
 		uint32_t fields, uint64_t id, uint64_t bulk)
 {
-	struct vrpc_hdr h = { VRPC_MAGIC, version, type, flags, fields, id,
-			      bulk };
+	struct vrpc_hdr h = {
+		VRPC_MAGIC, version, type, flags, fields, id, bulk
+	};
 	vrpc_hdr_pack(&h, b);
 }
 
@@ -454,18 +464,28 @@ static void test_malformed(void **state)
 	 * matrices are too small: refused before any backend reads them */
 	int64_t dims[2] = { 1000, 1000 };
 	float x[4] = { 0 };
-	struct vrpc_tensor t = { VACCEL_ONNX_FLOAT, 2, dims,
+	struct vrpc_tensor t = { VACCEL_ONNX_FLOAT,
+				 2,
+				 dims,
 				 { VRPC_BUF_INLINE, sizeof(x), 0, 0, x } };
 	uint64_t rid = resource(fd, s, "model", 5);
 	struct vrpc_msg run = { .type = VRPC_T_OP + VACCEL_OP_ONNX_MODEL_RUN,
-				.session = s, .resource = rid };
+				.session = s,
+				.resource = rid };
 	run.u.model.in = &t;
 	run.u.model.nr_in = 1;
 	run.u.model.nr_outputs = 1;
 	assert_int_equal(call(fd, &run, &r, &p), VRPC_E_INVAL);
 	struct vrpc_msg g = { .type = VRPC_T_OP + VACCEL_OP_BLAS_SGEMM,
 			      .session = s };
-	g.u.sgemm = (struct vrpc_sgemm){ 100, 100, 100, 100, 100, 100, 1, 0,
+	g.u.sgemm = (struct vrpc_sgemm){ 100,
+					 100,
+					 100,
+					 100,
+					 100,
+					 100,
+					 1,
+					 0,
 					 { VRPC_BUF_INLINE, 16, 0, 0, x },
 					 { VRPC_BUF_INLINE, 16, 0, 0, x },
 					 { VRPC_BUF_INLINE, 16, 0, 0, x } };
@@ -502,7 +522,8 @@ static void test_malformed(void **state)
 	struct iovec iov = { b, 32 + 8 };
 	hdr(b, 1, VRPC_T_OP, 0, 8, 9, 0);
 	memcpy(b + 32, &s, 8);
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
 			     .msg_control = ctl.buf,
 			     .msg_controllen = sizeof(ctl.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
@@ -551,7 +572,8 @@ static void test_flood(void **state)
 	stop();
 }
 
-/* ---- concurrency ------------------------------------------------------------ */
+/* ---- concurrency ------------------------------------------------------------
+ */
 
 /* One client process: `calls` execs with distinct values, some with a
  * 100 KiB buffer (shared memory on UNIX). Exit 0 if every result is
@@ -564,15 +586,17 @@ static int client_work(const char *uri, int id, int calls)
 	static uint8_t in[100 << 10], out[100 << 10];
 	for (int i = 0; i < calls; i++) {
 		int32_t v = id * 100000 + i, w = -1;
-		struct vaccel_arg rd[2] = { { &v, 4, VACCEL_ARG_INT32, 0, false },
+		struct vaccel_arg rd[2] = { { &v, 4, VACCEL_ARG_INT32, 0,
+					      false },
 					    { in, i % 10 ? 64 : sizeof(in),
 					      VACCEL_ARG_RAW, 0, false } };
-		struct vaccel_arg wr[2] = { { &w, 4, VACCEL_ARG_INT32, 0, false },
-					    { out, rd[1].size, VACCEL_ARG_RAW, 0,
-					      false } };
+		struct vaccel_arg wr[2] = {
+			{ &w, 4, VACCEL_ARG_INT32, 0, false },
+			{ out, rd[1].size, VACCEL_ARG_RAW, 0, false }
+		};
 		memset(in, (int)(v & 0xff), rd[1].size);
-		if (vaccel_exec(&s, sleeplib(), "echo", rd, 2, wr, 2) || w != v ||
-		    memcmp(in, out, rd[1].size))
+		if (vaccel_exec(&s, sleeplib(), "echo", rd, 2, wr, 2) ||
+		    w != v || memcmp(in, out, rd[1].size))
 			return 3;
 	}
 	vaccel_session_release(&s);
@@ -586,7 +610,8 @@ static void *thread_work(void *arg)
 		int32_t v = (int32_t)(intptr_t)s * 1000 + i, w = 0;
 		struct vaccel_arg rd = { &v, 4, VACCEL_ARG_INT32, 0, false };
 		struct vaccel_arg wr = { &w, 4, VACCEL_ARG_INT32, 0, false };
-		if (vaccel_exec(s, sleeplib(), "echo", &rd, 1, &wr, 1) || w != v)
+		if (vaccel_exec(s, sleeplib(), "echo", &rd, 1, &wr, 1) ||
+		    w != v)
 			return (void *)1;
 	}
 	return NULL;
@@ -670,7 +695,8 @@ static void test_parallel_calls(void **state)
 	stop();
 }
 
-/* ---- the content cache -------------------------------------------------------- */
+/* ---- the content cache
+ * -------------------------------------------------------- */
 
 static int register_file(const char *uri, const char *path)
 {
@@ -702,7 +728,8 @@ static void test_upload_once(void **state)
 	for (int i = 0; i < 2; i++) {
 		pid_t pid = fork();
 		if (pid == 0)
-			_exit(register_file(i ? ag.tcp_uri : ag.unix_uri, path));
+			_exit(register_file(i ? ag.tcp_uri : ag.unix_uri,
+					    path));
 		int st;
 		waitpid(pid, &st, 0);
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
@@ -753,9 +780,10 @@ static void test_names(void **state)
 	uint64_t s = new_session(fd), id;
 	const char d[] = "data";
 	resource(fd, s, d, sizeof(d));
-	static const char *const bad[] = { "../../etc/passwd", "/etc/passwd",
-					   "..", ".", "", "a/../../b",
-					   "x\ny", "trailing/" };
+	static const char *const bad[] = {
+		"../../etc/passwd", "/etc/passwd", "..",       ".", "",
+		"a/../../b",	    "x\ny",	   "trailing/"
+	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_int_equal(res_create(fd, s, bad[i], VRPC_LAYOUT_DIR, d,
 					    sizeof(d), &id),
@@ -776,7 +804,8 @@ static void test_names(void **state)
 	stop();
 }
 
-/* ---- exec policy ---------------------------------------------------------------- */
+/* ---- exec policy
+ * ---------------------------------------------------------------- */
 
 static int exec_lib(struct vaccel_session *s, const char *lib)
 {
@@ -827,8 +856,9 @@ static void test_exec_policy(void **state)
 			 VACCEL_OK);
 	/* outside: system libraries, relative escapes, symlinks out */
 	assert_int_equal(exec_lib(&s, "libc.so.6"), VACCEL_EPERM);
-	assert_int_equal(exec_lib(&s, "../../../lib/x86_64-linux-gnu/libc.so.6"),
-			 VACCEL_EPERM);
+	assert_int_equal(
+		exec_lib(&s, "../../../lib/x86_64-linux-gnu/libc.so.6"),
+		VACCEL_EPERM);
 	char link[512];
 	snprintf(link, sizeof(link), "%s/escape.so",
 		 build_path("tests/agent/lib"));
@@ -843,14 +873,16 @@ static void test_exec_policy(void **state)
 	snprintf(cmd, sizeof(cmd), "cp %s %s", sleeplib(), copy);
 	assert_int_equal(system(cmd), 0);
 	assert_int_equal(exec_res_path(&s, copy), VACCEL_OK);
-	assert_int_equal(exec_res_path(&s, build_path("examples/libmytestlib.so")),
-			 VACCEL_EPERM);
+	assert_int_equal(
+		exec_res_path(&s, build_path("examples/libmytestlib.so")),
+		VACCEL_EPERM);
 	vaccel_session_release(&s);
 	vaccel_cleanup();
 	stop();
 }
 
-/* ---- tokens and quotas ------------------------------------------------------------ */
+/* ---- tokens and quotas
+ * ------------------------------------------------------------ */
 
 static void test_token(void **state)
 {
@@ -898,9 +930,15 @@ static void test_token(void **state)
 static void test_quotas(void **state)
 {
 	(void)state;
-	const char *extra[] = { "--max-sessions", "2", "--max-resources", "1",
-				"--max-stored-bytes", "8K", "--max-blob-bytes",
-				"6K", NULL };
+	const char *extra[] = { "--max-sessions",
+				"2",
+				"--max-resources",
+				"1",
+				"--max-stored-bytes",
+				"8K",
+				"--max-blob-bytes",
+				"6K",
+				NULL };
 	start("noop", extra);
 	int fd = hello_fd(ag.unix_uri);
 	uint64_t s = new_session(fd);
@@ -914,9 +952,9 @@ static void test_quotas(void **state)
 	memset(b, 2, sizeof(b));
 	resource(fd, s, a, sizeof(a));
 	uint64_t id;
-	assert_int_equal(res_create(fd, s, "x", VRPC_LAYOUT_FILES, a,
-				    sizeof(a), &id),
-			 VRPC_E_USERS);
+	assert_int_equal(
+		res_create(fd, s, "x", VRPC_LAYOUT_FILES, a, sizeof(a), &id),
+		VRPC_E_USERS);
 	/* a blob over max_blob, then over the stored-bytes quota */
 	vrpc_sha256(big, sizeof(big), sha);
 	assert_int_equal(blob_put(fd, big, sizeof(big), sha), VRPC_E_TOOBIG);
@@ -931,7 +969,8 @@ static void test_quotas(void **state)
 	stop();
 }
 
-/* ---- SIGTERM ---------------------------------------------------------------------- */
+/* ---- SIGTERM
+ * ---------------------------------------------------------------------- */
 
 static void test_sigterm_drain(void **state)
 {
@@ -958,7 +997,8 @@ static void test_sigterm_drain(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-/* ---- vport ------------------------------------------------------------------------ */
+/* ---- vport
+ * ------------------------------------------------------------------------ */
 
 /* QEMU's side of a virtio-serial port, in small: one long-lived connection
  * to the agent's socket ("the chardev") that outlives the guest processes
@@ -1088,7 +1128,8 @@ static void test_vport_resync(void **state)
 	stop();
 }
 
-/* ---- vsock -------------------------------------------------------------------------- */
+/* ---- vsock
+ * -------------------------------------------------------------------------- */
 
 static void test_vsock(void **state)
 {
@@ -1113,8 +1154,8 @@ static void test_vsock(void **state)
 		skip();
 	}
 	close(c);
-	start("noop", (const char *const[]){ "--listen", "vsock://any:20999",
-					     NULL });
+	start("noop",
+	      (const char *const[]){ "--listen", "vsock://any:20999", NULL });
 	assert_int_equal(client_bootstrap("rpc", "vsock://local:20999"), 0);
 	struct vaccel_session s;
 	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);

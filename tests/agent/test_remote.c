@@ -152,8 +152,8 @@ static void c_exec_big(struct vaccel_session *s, struct result *r)
 	struct vaccel_arg rd[2] = { { in, n, VACCEL_ARG_RAW, 0, false },
 				    { in, 16, VACCEL_ARG_RAW, 0, false } };
 	struct vaccel_arg wr[1] = { { out, n, VACCEL_ARG_RAW, 0, false } };
-	put_int(r, vaccel_exec(s, testlib(), "mytestfunc_nonser", rd, 2, wr,
-			       1));
+	put_int(r,
+		vaccel_exec(s, testlib(), "mytestfunc_nonser", rd, 2, wr, 1));
 	put(r, out, n);
 	free(in);
 	free(out);
@@ -188,9 +188,9 @@ static void exec_res(struct vaccel_session *s, struct result *r,
 static void c_exec_res_file(struct vaccel_session *s, struct result *r)
 {
 	struct vaccel_resource lib;
-	assert_int_equal(vaccel_resource_init(&lib, testlib(),
-					      VACCEL_RESOURCE_LIB),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&lib, testlib(), VACCEL_RESOURCE_LIB),
+		VACCEL_OK);
 	exec_res(s, r, &lib);
 	vaccel_resource_release(&lib);
 }
@@ -242,8 +242,9 @@ static void put_output(struct result *r, unsigned char *out, size_t len)
 {
 	if (!strncmp((char *)out, "png /", 5)) {
 		const char *rest = memchr(out, '\n', len);
-		size_t n = rest ? strnlen(rest, len - (size_t)(rest - (char *)out))
-				: 0;
+		size_t n =
+			rest ? strnlen(rest, len - (size_t)(rest - (char *)out))
+			     : 0;
 		put(r, "png", 3);
 		put(r, rest, n);
 		return;
@@ -251,8 +252,7 @@ static void put_output(struct result *r, unsigned char *out, size_t len)
 	put(r, out, len);
 }
 
-static void images(struct vaccel_session *s, struct result *r,
-		   const char *file)
+static void images(struct vaccel_session *s, struct result *r, const char *file)
 {
 	size_t len;
 	void *img = read_file(file, &len);
@@ -271,11 +271,10 @@ static void images(struct vaccel_session *s, struct result *r,
 	put_int(r, vaccel_image_classification(s, img, NULL, name, len, 0,
 					       sizeof(name)));
 	put(r, name, sizeof(name));
-	int (*ops[4])(struct vaccel_session *, const void *, unsigned char *,
-		      size_t, size_t) = { vaccel_image_detection,
-					  vaccel_image_segmentation,
-					  vaccel_image_pose,
-					  vaccel_image_depth };
+	int (*ops[4])(
+		struct vaccel_session *, const void *, unsigned char *, size_t,
+		size_t) = { vaccel_image_detection, vaccel_image_segmentation,
+			    vaccel_image_pose, vaccel_image_depth };
 	for (int i = 0; i < 4; i++) {
 		memset(name, 0x5a, sizeof(name));
 		put_int(r, ops[i](s, img, name, len, sizeof(name)));
@@ -334,8 +333,8 @@ static void c_sgemm(struct vaccel_session *s, struct result *r)
 		b[i] = (float)(i % 7) - 3;
 	for (int i = 0; i < 21; i++)
 		c[i] = (float)i;
-	put_int(r, vaccel_sgemm(s, m, n, k, 1.5f, a, lda, b, ldb, 0.5f, c,
-				ldc));
+	put_int(r,
+		vaccel_sgemm(s, m, n, k, 1.5f, a, lda, b, ldb, 0.5f, c, ldc));
 	put(r, c, sizeof(c));
 	/* invalid leading dimension */
 	put_int(r, vaccel_sgemm(s, m, n, k, 1, a, 2, b, ldb, 0, c, ldc));
@@ -418,9 +417,9 @@ static void model_res(struct vaccel_resource *res, const char *path)
 {
 	static const char blob[] = "not really a model";
 	if (path)
-		assert_int_equal(vaccel_resource_init(res, path,
-						      VACCEL_RESOURCE_MODEL),
-				 VACCEL_OK);
+		assert_int_equal(
+			vaccel_resource_init(res, path, VACCEL_RESOURCE_MODEL),
+			VACCEL_OK);
 	else
 		assert_int_equal(vaccel_resource_init_from_buf(
 					 res, blob, sizeof(blob),
@@ -436,8 +435,8 @@ static void c_onnx(struct vaccel_session *s, struct result *r)
 	put_int(r, vaccel_onnx_model_load(s, &res));
 	int64_t dims[2] = { 1, 4 };
 	float x[4] = { 1, 2, 3, 4 };
-	struct vaccel_onnx_tensor in = { x, sizeof(x), false, 2, dims,
-					 VACCEL_ONNX_FLOAT };
+	struct vaccel_onnx_tensor in = { x, sizeof(x), false,
+					 2, dims,      VACCEL_ONNX_FLOAT };
 	struct vaccel_onnx_tensor *pin = &in, *out[1] = { NULL };
 	put_int(r, vaccel_onnx_model_run(s, &res, &pin, 1, out, 1));
 	if (out[0]) {
@@ -459,8 +458,8 @@ static void c_torch(struct vaccel_session *s, struct result *r)
 	put_int(r, vaccel_torch_model_load(s, &res));
 	int64_t dims[2] = { 1, 4 };
 	float x[4] = { 1, 2, 3, 4 };
-	struct vaccel_torch_tensor in = { x, sizeof(x), false, 2, dims,
-					  VACCEL_TORCH_FLOAT };
+	struct vaccel_torch_tensor in = { x, sizeof(x), false,
+					  2, dims,	VACCEL_TORCH_FLOAT };
 	struct vaccel_torch_tensor *pin = &in, *out[1] = { NULL };
 	put_int(r, vaccel_torch_model_run(s, &res, NULL, &pin, 1, out, 1));
 	if (out[0]) {
@@ -481,17 +480,18 @@ static void c_tf_tflite(struct vaccel_session *s, struct result *r)
 	put_int(r, vaccel_resource_register(&res, s));
 	put_int(r, vaccel_tf_model_load(s, &res, &st));
 	put_int(r, st.code);
-	put(r, st.message ? st.message : "", st.message ? strlen(st.message) : 0);
+	put(r, st.message ? st.message : "",
+	    st.message ? strlen(st.message) : 0);
 	vaccel_tf_status_release(&st);
 	int64_t dims[4] = { 1, 2, 3, 2 };
 	float x[12] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
-	struct vaccel_tf_tensor in = { x, sizeof(x), false, 4, dims,
-				       VACCEL_TF_FLOAT };
+	struct vaccel_tf_tensor in = { x, sizeof(x), false,
+				       4, dims,	     VACCEL_TF_FLOAT };
 	struct vaccel_tf_tensor *pin = &in, *out[1] = { NULL };
 	struct vaccel_tf_node nin = { "serving_default_data", 0 },
 			      nout = { "PartitionedCall", 0 };
-	put_int(r, vaccel_tf_model_run(s, &res, NULL, &nin, &pin, 1, &nout,
-				       out, 1, &st));
+	put_int(r, vaccel_tf_model_run(s, &res, NULL, &nin, &pin, 1, &nout, out,
+				       1, &st));
 	put_int(r, st.code);
 	vaccel_tf_status_release(&st);
 	if (out[0]) {
@@ -504,12 +504,14 @@ static void c_tf_tflite(struct vaccel_session *s, struct result *r)
 	vaccel_tf_status_release(&st);
 	/* tflite, int32 dims */
 	int32_t d32[2] = { 3, 4 };
-	struct vaccel_tflite_tensor lin = { x, sizeof(x), false, 2, d32,
-					    VACCEL_TFLITE_FLOAT32 };
+	struct vaccel_tflite_tensor lin = {
+		x, sizeof(x), false, 2, d32, VACCEL_TFLITE_FLOAT32
+	};
 	struct vaccel_tflite_tensor *plin = &lin, *lout[1] = { NULL };
 	uint8_t status = 9;
 	put_int(r, vaccel_tflite_model_load(s, &res));
-	put_int(r, vaccel_tflite_model_run(s, &res, &plin, 1, lout, 1, &status));
+	put_int(r,
+		vaccel_tflite_model_run(s, &res, &plin, 1, lout, 1, &status));
 	put_int(r, status);
 	if (lout[0]) {
 		put_tensor_common(r, lout[0]->data, lout[0]->size,
@@ -613,14 +615,13 @@ static void c_torch_sgemm(struct vaccel_session *s, struct result *r)
 {
 	int64_t dims[2] = { 2, 2 };
 	float a[4] = { 1, 2, 3, 4 }, b[4] = { 1, 0, 0, 1 }, c[4] = { 0 };
-	struct vaccel_torch_tensor ta = { a, 16, false, 2, dims,
-					  VACCEL_TORCH_FLOAT },
-				   tb = { b, 16, false, 2, dims,
-					  VACCEL_TORCH_FLOAT },
-				   tc = { c, 16, false, 2, dims,
-					  VACCEL_TORCH_FLOAT };
-	struct vaccel_torch_tensor *pa = &ta, *pb = &tb, *pc = &tc,
-				   *out = NULL;
+	struct vaccel_torch_tensor ta = { a, 16,   false,
+					  2, dims, VACCEL_TORCH_FLOAT },
+				   tb = { b, 16,   false,
+					  2, dims, VACCEL_TORCH_FLOAT },
+				   tc = { c, 16,   false,
+					  2, dims, VACCEL_TORCH_FLOAT };
+	struct vaccel_torch_tensor *pa = &ta, *pb = &tb, *pc = &tc, *out = NULL;
 	put_int(r, vaccel_torch_sgemm(s, &pa, &pb, &pc, 2, 2, 2, &out));
 	put_int(r, out != NULL);
 	if (out) {
@@ -629,8 +630,12 @@ static void c_torch_sgemm(struct vaccel_session *s, struct result *r)
 	}
 }
 
-#define CASE(fn) \
-	static void t_##fn(void **state) { (void)state; compare(#fn, fn); }
+#define CASE(fn)                         \
+	static void t_##fn(void **state) \
+	{                                \
+		(void)state;             \
+		compare(#fn, fn);        \
+	}
 CASE(c_noop)
 CASE(c_exec)
 CASE(c_exec_big)

@@ -79,16 +79,16 @@ static void test_error_table(void **state)
 {
 	(void)state;
 	static const int codes[] = {
-		VACCEL_OK,	 VACCEL_EINVAL,	      VACCEL_ENOMEM,
-		VACCEL_ENOTSUP,	 VACCEL_EINPROGRESS,  VACCEL_EBUSY,
-		VACCEL_EEXIST,	 VACCEL_ENOENT,	      VACCEL_ELIBBAD,
-		VACCEL_ENODEV,	 VACCEL_EIO,	      VACCEL_ESESS,
-		VACCEL_EBACKEND, VACCEL_ENOEXEC,      VACCEL_ENAMETOOLONG,
-		VACCEL_EUSERS,	 VACCEL_EPERM,	      VACCEL_ELOOP,
-		VACCEL_EMLINK,	 VACCEL_ENOSPC,	      VACCEL_ENOTDIR,
-		VACCEL_EROFS,	 VACCEL_EACCES,	      VACCEL_EBADF,
+		VACCEL_OK,	  VACCEL_EINVAL,      VACCEL_ENOMEM,
+		VACCEL_ENOTSUP,	  VACCEL_EINPROGRESS, VACCEL_EBUSY,
+		VACCEL_EEXIST,	  VACCEL_ENOENT,      VACCEL_ELIBBAD,
+		VACCEL_ENODEV,	  VACCEL_EIO,	      VACCEL_ESESS,
+		VACCEL_EBACKEND,  VACCEL_ENOEXEC,     VACCEL_ENAMETOOLONG,
+		VACCEL_EUSERS,	  VACCEL_EPERM,	      VACCEL_ELOOP,
+		VACCEL_EMLINK,	  VACCEL_ENOSPC,      VACCEL_ENOTDIR,
+		VACCEL_EROFS,	  VACCEL_EACCES,      VACCEL_EBADF,
 		VACCEL_EREMOTEIO, VACCEL_EFAULT,      VACCEL_ERANGE,
-		VACCEL_EAGAIN,	 VACCEL_ENOSYS,	      VACCEL_ETIMEDOUT,
+		VACCEL_EAGAIN,	  VACCEL_ENOSYS,      VACCEL_ETIMEDOUT,
 	};
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		uint32_t w = vrpc_err_to_wire(codes[i]);
@@ -115,8 +115,9 @@ static void test_error_table(void **state)
 static void test_header(void **state)
 {
 	(void)state;
-	struct vrpc_hdr h = { VRPC_MAGIC, 1, 300, VRPC_F_REPLY, 77,
-			      0x0102030405060708ull, 1ull << 40 };
+	struct vrpc_hdr h = { VRPC_MAGIC,   1,	300,
+			      VRPC_F_REPLY, 77, 0x0102030405060708ull,
+			      1ull << 40 };
 	uint8_t b[VRPC_HDR_SIZE], expect_magic[4] = { 'V', 'A', 'C', 'R' };
 	vrpc_hdr_pack(&h, b);
 	assert_memory_equal(b, expect_magic, 4);
@@ -128,19 +129,15 @@ static void test_header(void **state)
 	assert_int_equal(vrpc_hdr_check(&g, 2, 100, 1ull << 41),
 			 VRPC_E_VERSION);
 	assert_int_equal(vrpc_hdr_check(&g, 0, 100, 1ull << 41), 0);
-	assert_int_equal(vrpc_hdr_check(&g, 1, 76, 1ull << 41),
-			 VRPC_E_TOOBIG);
+	assert_int_equal(vrpc_hdr_check(&g, 1, 76, 1ull << 41), VRPC_E_TOOBIG);
 	g.bulk_len = 1ull << 63;
-	assert_int_equal(vrpc_hdr_check(&g, 1, 100, 1ull << 41),
-			 VRPC_E_TOOBIG);
+	assert_int_equal(vrpc_hdr_check(&g, 1, 100, 1ull << 41), VRPC_E_TOOBIG);
 	g = h;
 	g.flags |= 0x80;
-	assert_int_equal(vrpc_hdr_check(&g, 1, 100, 1ull << 41),
-			 VRPC_E_PROTO);
+	assert_int_equal(vrpc_hdr_check(&g, 1, 100, 1ull << 41), VRPC_E_PROTO);
 	g = h;
 	g.magic ^= 1;
-	assert_int_equal(vrpc_hdr_check(&g, 1, 100, 1ull << 41),
-			 VRPC_E_PROTO);
+	assert_int_equal(vrpc_hdr_check(&g, 1, 100, 1ull << 41), VRPC_E_PROTO);
 }
 
 /* ---- messages ---------------------------------------------------------- */
@@ -184,9 +181,11 @@ static uint32_t roundtrip(struct vrpc_msg *m, struct vrpc_msg *out,
 	vrpc_msg_io(&dec, out);
 	uint32_t err = vrpc_io_finish_dec(&dec, h.bulk_len);
 	const uint8_t *bulk = flat + VRPC_HDR_SIZE + h.fields_len;
-	for (size_t i = 0; !err && i < dec.ninl; i++) {
-		dec.inl[i]->data = (void *)bulk;
-		bulk += dec.inl[i]->len;
+	for (size_t i = 0; !err && i < dec.nbufs; i++) {
+		if (dec.bufs[i]->kind != VRPC_BUF_INLINE)
+			continue;
+		dec.bufs[i]->data = (void *)bulk;
+		bulk += dec.bufs[i]->len;
 	}
 	vrpc_io_release(&dec);
 	return err;
@@ -197,8 +196,9 @@ static void test_msg_hello(void **state)
 	(void)state;
 	struct vrpc_pool pool = { 0 };
 	struct vrpc_msg m = { .type = VRPC_T_HELLO }, r;
-	m.u.hello = (struct vrpc_hello){ 1, 0, VRPC_HELLO_WANT_SHM, 42,
-					 "app[1]@h", "sekrit", 6 };
+	m.u.hello = (struct vrpc_hello){ 1,  0,		 VRPC_HELLO_WANT_SHM,
+					 42, "app[1]@h", "sekrit",
+					 6 };
 	assert_int_equal(roundtrip(&m, &r, &pool), 0);
 	assert_int_equal(r.u.hello.nonce, 42);
 	assert_string_equal(r.u.hello.identity, "app[1]@h");
@@ -211,8 +211,12 @@ static void test_msg_hello(void **state)
 	lim.max_sessions = 3;
 	m = (struct vrpc_msg){ .type = VRPC_T_HELLO, .reply = true };
 	m.u.hello_r = (struct vrpc_hello_r){
-		.major = 1, .nonce = 42, .conn = 7, .version = "0.7.1",
-		.ops = 0x1234, .limits = kv,
+		.major = 1,
+		.nonce = 42,
+		.conn = 7,
+		.version = "0.7.1",
+		.ops = 0x1234,
+		.limits = kv,
 		.nr_limits = (uint32_t)vrpc_limits_to_kv(&lim, kv)
 	};
 	assert_int_equal(m.u.hello_r.nr_limits, VRPC_NR_LIMITS);
@@ -224,8 +228,10 @@ static void test_msg_hello(void **state)
 	assert_string_equal(r.u.hello_r.version, "0.7.1");
 
 	/* a VERSION error carries the supported range */
-	m = (struct vrpc_msg){ .type = VRPC_T_HELLO, .reply = true,
-			       .status = VRPC_E_VERSION, .message = "no" };
+	m = (struct vrpc_msg){ .type = VRPC_T_HELLO,
+			       .reply = true,
+			       .status = VRPC_E_VERSION,
+			       .message = "no" };
 	m.u.hello_r.min_major = 1;
 	m.u.hello_r.max_major = 1;
 	assert_int_equal(roundtrip(&m, &r, &pool), 0);
@@ -246,12 +252,15 @@ static void test_msg_exec(void **state)
 		{ 5, 0, { VRPC_BUF_INLINE, 4, 0, 0, &in } },
 		{ 28, 0, { VRPC_BUF_INLINE, sizeof(big), 0, 0, big } },
 	};
-	struct vrpc_arg wr[1] = { { 5, 0, { VRPC_BUF_INLINE, 4, 0, 0, &out } } };
+	struct vrpc_arg wr[1] = {
+		{ 5, 0, { VRPC_BUF_INLINE, 4, 0, 0, &out } }
+	};
 	struct vrpc_msg m = { .type = VRPC_T_OP + VACCEL_OP_EXEC,
 			      .session = 3 },
 			r;
-	m.u.exec = (struct vrpc_exec){ "libmytestlib.so", "mytestfunc", rd, 2,
-				       wr, 1 };
+	m.u.exec = (struct vrpc_exec){
+		"libmytestlib.so", "mytestfunc", rd, 2, wr, 1
+	};
 	assert_int_equal(roundtrip(&m, &r, &pool), 0);
 	assert_int_equal(r.session, 3);
 	assert_string_equal(r.u.exec.library, "libmytestlib.so");
@@ -284,11 +293,13 @@ static void test_msg_model(void **state)
 	struct vrpc_pool pool = { 0 };
 	int64_t dims[4] = { 1, 3, 2, 2 };
 	float data[12] = { 1, 2, 3 };
-	struct vrpc_tensor t = { 1, 4, dims,
-				 { VRPC_BUF_INLINE, sizeof(data), 0, 0, data } };
+	struct vrpc_tensor t = {
+		1, 4, dims, { VRPC_BUF_INLINE, sizeof(data), 0, 0, data }
+	};
 	struct vrpc_node nodes[1] = { { "serving_default", 0 } };
 	struct vrpc_msg m = { .type = VRPC_T_OP + VACCEL_OP_TF_MODEL_RUN,
-			      .session = 1, .resource = 2 },
+			      .session = 1,
+			      .resource = 2 },
 			r;
 	m.u.model.in_nodes = nodes;
 	m.u.model.nr_in_nodes = 1;
@@ -305,7 +316,8 @@ static void test_msg_model(void **state)
 
 	/* a failed TF run still carries its status */
 	struct vrpc_msg e = { .type = VRPC_T_OP + VACCEL_OP_TF_MODEL_RUN,
-			      .reply = true, .status = VRPC_E_BACKEND };
+			      .reply = true,
+			      .status = VRPC_E_BACKEND };
 	e.u.model.code = 3;
 	e.u.model.status_msg = "bad input";
 	assert_int_equal(roundtrip(&e, &r, &pool), 0);
@@ -323,7 +335,8 @@ static void test_msg_model(void **state)
 	assert_int_equal(r.u.rc.nr_blobs, 2);
 	assert_memory_equal(r.u.rc.blobs[1].sha, b[1].sha, 32);
 	uint32_t missing[1] = { 1 };
-	c = (struct vrpc_msg){ .type = VRPC_T_RES_CREATE, .reply = true,
+	c = (struct vrpc_msg){ .type = VRPC_T_RES_CREATE,
+			       .reply = true,
 			       .status = VRPC_E_NEED_UPLOAD };
 	c.u.rc.missing = missing;
 	c.u.rc.nr_missing = 1;
@@ -382,9 +395,9 @@ static void test_msg_malformed(void **state)
 	memcpy(hdr, "\1\0\0\0\0\0\0\0", 8); /* session 1 */
 	uint8_t big[64] = { 0 };
 	memcpy(big, hdr, 8);
-	big[8] = 1, big[12] = 'l';     /* str "l" */
-	big[13] = 1, big[17] = 'f';    /* str "f" */
-	memset(big + 18, 0xff, 4);     /* read count 2^32-1 */
+	big[8] = 1, big[12] = 'l';  /* str "l" */
+	big[13] = 1, big[17] = 'f'; /* str "f" */
+	memset(big + 18, 0xff, 4);  /* read count 2^32-1 */
 	assert_int_equal(decode(m.type, big, 22, 0), VRPC_E_TOOBIG);
 	big[18] = 17, big[19] = big[20] = big[21] = 0; /* 17 > max_args */
 	assert_int_equal(decode(m.type, big, 22, 0), VRPC_E_TOOBIG);
@@ -392,11 +405,11 @@ static void test_msg_malformed(void **state)
 	assert_int_equal(decode(m.type, big, 22, 0), VRPC_E_PROTO);
 	/* one arg whose INLINE buf claims 2^63 bytes */
 	big[18] = 1;
-	memset(big + 22, 0, 8);  /* type, custom id */
+	memset(big + 22, 0, 8); /* type, custom id */
 	big[30] = VRPC_BUF_INLINE;
 	memset(big + 31, 0, 8);
-	big[38] = 0x80;          /* len 2^63 */
-	memset(big + 39, 0, 4);  /* write count 0 */
+	big[38] = 0x80;		/* len 2^63 */
+	memset(big + 39, 0, 4); /* write count 0 */
 	assert_int_equal(decode(m.type, big, 43, 0), VRPC_E_TOOBIG);
 	big[30] = 9; /* unknown buf kind */
 	assert_int_equal(decode(m.type, big, 43, 0), VRPC_E_PROTO);
@@ -420,7 +433,7 @@ static void test_msg_random(void **state)
 		size_t len = (size_t)(rand_r(&seed) % (int)sizeof(buf));
 		for (size_t i = 0; i < len; i++)
 			buf[i] = (uint8_t)(rand_r(&seed) & 0x0f ? rand_r(&seed)
-							       : 0);
+								: 0);
 		uint16_t type = (uint16_t)(rand_r(&seed) % 300);
 		decode(type, buf, len, (uint64_t)(rand_r(&seed) % 64));
 	}
@@ -537,8 +550,8 @@ static void test_stream_socketpair(void **state)
 	/* padding, a header with a descriptor, then a large payload read
 	 * straight to its destination */
 	uint8_t pad[100] = { 0 };
-	struct vrpc_hdr h = { VRPC_MAGIC, 1, VRPC_T_SHM_ATTACH, VRPC_F_FD, 0,
-			      5, 1000 };
+	struct vrpc_hdr h = { VRPC_MAGIC, 1,   VRPC_T_SHM_ATTACH, VRPC_F_FD, 0,
+			      5,	  1000 };
 	uint8_t hb[VRPC_HDR_SIZE];
 	vrpc_hdr_pack(&h, hb);
 	uint8_t payload[1000];
@@ -610,8 +623,7 @@ static void test_endpoints_connect(void **state)
 	assert_true(l >= 0);
 	close(l);
 	a.t->unlisten(&a);
-	assert_int_equal(a.t->connect(&a, vrpc_deadline(100)),
-			 -VACCEL_ENOENT);
+	assert_int_equal(a.t->connect(&a, vrpc_deadline(100)), -VACCEL_ENOENT);
 
 	/* vport falls back to a UNIX socket standing in for the port */
 	assert_int_equal(vrpc_addr_parse(uri, &a), 0);
@@ -625,8 +637,7 @@ static void test_endpoints_connect(void **state)
 	close(l);
 	a.t->unlisten(&a);
 	assert_int_equal(vrpc_addr_parse("vport://no-such-port-here", &v), 0);
-	assert_int_equal(v.t->connect(&v, vrpc_deadline(100)),
-			 -VACCEL_ENOENT);
+	assert_int_equal(v.t->connect(&v, vrpc_deadline(100)), -VACCEL_ENOENT);
 
 	/* tcp with port 0: the port chosen is reported */
 	assert_int_equal(vrpc_addr_parse("tcp://127.0.0.1:0", &a), 0);
