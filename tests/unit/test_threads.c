@@ -468,6 +468,10 @@ static int group_teardown(void **state)
 
 int main(void)
 {
+	/* e.g. VACCEL_TEST_FILTER=test_stress: one test only */
+	const char *filter = getenv("VACCEL_TEST_FILTER");
+	if (filter && *filter)
+		cmocka_set_test_filter(filter);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stress),
 		cmocka_unit_test(test_first_register_race),
