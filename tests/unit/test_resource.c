@@ -77,9 +77,15 @@ static int setup(void **state)
 	return 0;
 }
 
+struct http_ctx;
+static struct http_ctx *active_http;
+static void http_teardown(struct http_ctx *h);
+
 static int teardown(void **state)
 {
 	struct ctx *c = *state;
+	if (active_http)
+		http_teardown(active_http); /* a test failed half-way */
 	vaccel_cleanup();
 	tu_rm_rf(c->dir);
 	free(c->dir);
@@ -1080,11 +1086,13 @@ static bool http_setup(struct http_ctx *h)
 	h->url_404 = tu_strf("http://127.0.0.1:%d/missing.bin", h->srv.port);
 	h->url_same_name = tu_strf("http://127.0.0.1:%d/other/model.bin",
 				   h->srv.port);
+	active_http = h;
 	return true;
 }
 
 static void http_teardown(struct http_ctx *h)
 {
+	active_http = NULL;
 	tu_http_stop(&h->srv);
 	tu_rm_rf(h->root);
 	free(h->root);
@@ -1096,7 +1104,7 @@ static void http_teardown(struct http_ctx *h)
 static void test_url(void **state)
 {
 	struct ctx *c = *state;
-	struct http_ctx h;
+	static struct http_ctx h;
 	static struct vaccel_resource r;
 
 	if (!http_setup(&h)) {
@@ -1155,7 +1163,7 @@ static void test_url(void **state)
 static void test_url_errors(void **state)
 {
 	struct ctx *c = *state;
-	struct http_ctx h;
+	static struct http_ctx h;
 	static struct vaccel_resource r;
 
 	if (!http_setup(&h)) {

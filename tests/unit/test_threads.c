@@ -420,6 +420,8 @@ static int child_session_released_hook_fails(void *arg)
 {
 	pthread_t b;
 
+	/* a crash leaves the run directory: put it where teardown looks */
+	setenv("VACCEL_RUNDIR", dir, 1);
 	if (tu_bootstrap(TU_PLUGIN_CPU, VACCEL_LOG_ERROR, log_path, false))
 		return 10;
 	struct tp_state *st = tu_plugin_state(TU_PLUGIN_CPU);
@@ -434,6 +436,7 @@ static int child_session_released_hook_fails(void *arg)
 	sleep_ms(100);
 	vaccel_session_release(&race_sess);
 	pthread_join(b, NULL);
+	vaccel_cleanup();
 	return 0;
 }
 
