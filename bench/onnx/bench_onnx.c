@@ -85,6 +85,8 @@ static void *read_all(const char *path, size_t *len)
 /* The direct pipeline: what an application would write on ORT itself. */
 struct direct {
 	struct vpc_desc d;
+	char **labels;
+	size_t nr_labels;
 	OrtSession *s;
 	OrtMemoryInfo *mem;
 	const char *in_name;
@@ -117,6 +119,15 @@ static void direct_init(struct direct *x, const char *desc_path)
 	if (vpc_desc_parse(text, len, desc_path, &x->d))
 		exit(1);
 	free(text);
+	x->labels = x->d.labels;
+	x->nr_labels = x->d.nr_labels;
+	if (x->d.labels_file) {
+		snprintf(path, sizeof(path), "%s/%s", deps, x->d.labels_file);
+		text = read_all(path, &len);
+		if (vpc_labels_parse(text, len, &x->labels, &x->nr_labels))
+			exit(1);
+		free(text);
+	}
 	CHECK(ort->CreateEnv(ORT_LOGGING_LEVEL_ERROR, "bench", &env));
 	CHECK(ort->CreateSessionOptions(&so));
 	CHECK(ort->SetIntraOpNumThreads(so, 1));
@@ -173,8 +184,8 @@ static void direct_run(struct direct *x, const void *img, size_t len, char *out,
 		fm[i].dims = dims[i];
 		fm[i].nr_dims = (int)nd;
 	}
-	if (vpc_postprocess(&x->d, x->d.labels, x->d.nr_labels, fm, x->nr_out,
-			    &g, NULL, &r))
+	if (vpc_postprocess(&x->d, x->labels, x->nr_labels, fm, x->nr_out, &g,
+			    NULL, &r))
 		exit(1);
 	vpc_lines_emit(x->d.task == VPC_TASK_CLASSIFY ? &r.text : &r.name, out,
 		       cap, NULL);
@@ -200,8 +211,9 @@ static int vaccel_run(struct vaccel_session *s, bool classify, const void *img,
 
 int main(int argc, char **argv)
 {
+	/* static: the library's exit-time cleanup may still see it */
+	static struct vaccel_session sess;
 	char a[4096], b[4096];
-	struct vaccel_session sess;
 	struct direct x = { 0 };
 	double *td, *tv, *pr, mtd, mtv;
 	bool classify;
@@ -222,7 +234,11 @@ int main(int argc, char **argv)
 	tv = calloc((size_t)rounds, sizeof(double));
 	pr = calloc((size_t)rounds, sizeof(double));
 	img = read_all(argv[3], &len);
-	if (vaccel_session_init(&sess, 0) ||
+	/* the plugin serves the op with the same description */
+	setenv(classify ? "VACCEL_ONNX_CLASSIFY_MODEL"
+			: "VACCEL_ONNX_DETECT_MODEL",
+	       argv[2], 1);
+	if (vaccel_bootstrap() || vaccel_session_init(&sess, 0) ||
 	    strcmp(sess.plugin->info->name, "onnx")) {
 		fprintf(stderr, "no onnx session (VACCEL_PLUGINS?)\n");
 		return 1;
@@ -236,6 +252,7 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(a, b)) {
 		fprintf(stderr, "results differ:\n%s---\n%s", a, b);
+		vaccel_session_release(&sess);
 		return 1;
 	}
 	for (int r = 0; r < rounds; r++) {

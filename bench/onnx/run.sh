@@ -31,5 +31,9 @@ echo "|---|---|---|---|---|"
 "$bin" classify "$M/ppocr-cls.model" "$T/text1_180.jpg" "$R"
 "$bin" detect "$M/blazeface.model" "$VACCEL_DEPS/images/sample1.jpg" "$R"
 "$bin" detect "$M/blazeface.model" "$VACCEL_DEPS/images/dog.jpg" "$R"
+# COCO detection (converted model, scripts/convert-models.sh), when present
+if [ -f "$VACCEL_DEPS/models/converted/centernet.onnx" ]; then
+	"$bin" detect "$M/centernet.model" "$VACCEL_DEPS/images/dog.jpg" "$(( (R + 3) / 4 ))"
+fi
 echo
 echo "Target: ratio <= 1.02."
