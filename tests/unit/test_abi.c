@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <vaccel.h>
 
-#define SIZE(T, n) assert_int_equal(sizeof(T), (n))
+#define SIZE(T, n)   assert_int_equal(sizeof(T), (n))
 #define OFF(T, f, n) assert_int_equal(offsetof(T, f), (n))
 
 static void test_sizes_lp64(void **state)
@@ -173,8 +173,7 @@ static void test_field_types(void **state)
 	assert_int_equal(sizeof(((struct vaccel_plugin *)0)->ops) /
 				 sizeof(struct vaccel_op *),
 			 24);
-	assert_int_equal(sizeof(((struct vaccel_torch_tensor *)0)->nr_dims),
-			 8);
+	assert_int_equal(sizeof(((struct vaccel_torch_tensor *)0)->nr_dims), 8);
 	assert_int_equal(sizeof(((struct vaccel_tflite_tensor *)0)->dims[0]),
 			 4);
 	/* LIST_ENTRY_INIT and VACCEL_PROF_REGION_INIT expand as upstream's */
@@ -361,8 +360,8 @@ static void test_dtypes(void **state)
 		assert_int_equal(tfl[i], (int)i);
 	/* torch: BYTE = 1 .. FLOAT = 7 */
 	static const int torch[] = {
-		VACCEL_TORCH_BYTE, VACCEL_TORCH_CHAR, VACCEL_TORCH_SHORT,
-		VACCEL_TORCH_INT,  VACCEL_TORCH_LONG, VACCEL_TORCH_HALF,
+		VACCEL_TORCH_BYTE,  VACCEL_TORCH_CHAR, VACCEL_TORCH_SHORT,
+		VACCEL_TORCH_INT,   VACCEL_TORCH_LONG, VACCEL_TORCH_HALF,
 		VACCEL_TORCH_FLOAT,
 	};
 	for (size_t i = 0; i < sizeof(torch) / sizeof(torch[0]); i++)

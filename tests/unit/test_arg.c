@@ -18,9 +18,9 @@ static void test_arg_init_release(void **state)
 	struct vaccel_arg a;
 	const char data[] = "hello";
 
-	assert_int_equal(vaccel_arg_init(&a, data, sizeof(data),
-					 VACCEL_ARG_STRING, 7),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_arg_init(&a, data, sizeof(data), VACCEL_ARG_STRING, 7),
+		VACCEL_OK);
 	assert_true(a.owned);
 	assert_ptr_not_equal(a.buf, data); /* copied */
 	assert_memory_equal(a.buf, data, sizeof(data));
@@ -70,18 +70,17 @@ static void test_arg_from_buf(void **state)
 	assert_int_equal(vaccel_arg_release(&a), VACCEL_OK);
 	assert_int_equal(v, 5);
 
-	assert_int_equal(vaccel_arg_init_from_buf(&a, NULL, 0, VACCEL_ARG_RAW,
-						  0),
-			 VACCEL_OK);
-	assert_int_equal(vaccel_arg_init_from_buf(&a, &v, 0, VACCEL_ARG_RAW,
-						  0),
+	assert_int_equal(
+		vaccel_arg_init_from_buf(&a, NULL, 0, VACCEL_ARG_RAW, 0),
+		VACCEL_OK);
+	assert_int_equal(vaccel_arg_init_from_buf(&a, &v, 0, VACCEL_ARG_RAW, 0),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_init_from_buf(&a, NULL, 4, VACCEL_ARG_RAW,
-						  0),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_init_from_buf(NULL, &v, 4, VACCEL_ARG_RAW,
-						  0),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_arg_init_from_buf(&a, NULL, 4, VACCEL_ARG_RAW, 0),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_arg_init_from_buf(NULL, &v, 4, VACCEL_ARG_RAW, 0),
+		VACCEL_EINVAL);
 }
 
 static void test_arg_new_delete(void **state)
@@ -96,9 +95,9 @@ static void test_arg_new_delete(void **state)
 	assert_int_equal(*(int *)a->buf, 9);
 	assert_int_equal(vaccel_arg_delete(a), VACCEL_OK);
 
-	assert_int_equal(vaccel_arg_from_buf(&a, &v, sizeof(v),
-					     VACCEL_ARG_INT32, 0),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_arg_from_buf(&a, &v, sizeof(v), VACCEL_ARG_INT32, 0),
+		VACCEL_OK);
 	assert_ptr_equal(a->buf, &v);
 	assert_int_equal(vaccel_arg_delete(a), VACCEL_OK);
 
@@ -217,8 +216,8 @@ static void test_array_wrap(void **state)
 	assert_int_equal(vaccel_arg_array_wrap(NULL, args, 2), VACCEL_EINVAL);
 }
 
-static int ser_copy(const void *data, size_t data_size, uint32_t id,
-		    void **buf, size_t *size)
+static int ser_copy(const void *data, size_t data_size, uint32_t id, void **buf,
+		    size_t *size)
 {
 	*buf = malloc(data_size);
 	if (!*buf)
@@ -237,9 +236,8 @@ static void test_array_clear(void **state)
 	assert_int_equal(vaccel_arg_array_init(&a, 2), VACCEL_OK);
 	assert_int_equal(vaccel_arg_array_add_int32(&a, &v), VACCEL_OK);
 	/* an owned arg: clear must free it (ASan checks) */
-	assert_int_equal(vaccel_arg_array_add_serialized(&a, VACCEL_ARG_RAW, 0,
-							 s, sizeof(s),
-							 ser_copy),
+	assert_int_equal(vaccel_arg_array_add_serialized(
+				 &a, VACCEL_ARG_RAW, 0, s, sizeof(s), ser_copy),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_arg_array_add_int32(&a, &v), VACCEL_OK);
 	assert_int_equal(vaccel_arg_array_get_int32(&a, &out), VACCEL_OK);
@@ -264,118 +262,119 @@ static void test_array_clear(void **state)
  * set (writes into the referenced buffers), the cursor past the end
  * (ERANGE), type mismatch (EINVAL, cursor kept), NULLs (EINVAL). Values are
  * 0/1 so that they are valid for bool too. */
-#define FAMILY_TEST(NAME, C_TYPE, SCALAR, ARRAY)                               \
+#define FAMILY_TEST(NAME, C_TYPE, SCALAR, ARRAY)                              \
 	static void test_family_##NAME(void **state)                          \
-	{                                                                      \
-		struct vaccel_arg_array a;                                     \
-		C_TYPE v = (C_TYPE)1, out = (C_TYPE)0;                         \
-		C_TYPE arr[3] = { (C_TYPE)1, (C_TYPE)0, (C_TYPE)1 };           \
-		C_TYPE *pout = NULL;                                           \
-		size_t n = 0;                                                  \
-                                                                               \
+	{                                                                     \
+		struct vaccel_arg_array a;                                    \
+		C_TYPE v = (C_TYPE)1, out = (C_TYPE)0;                        \
+		C_TYPE arr[3] = { (C_TYPE)1, (C_TYPE)0, (C_TYPE)1 };          \
+		C_TYPE *pout = NULL;                                          \
+		size_t n = 0;                                                 \
+                                                                              \
 		assert_int_equal(vaccel_arg_array_init(&a, 0), VACCEL_OK);    \
-		assert_int_equal(vaccel_arg_array_add_##NAME(&a, &v),          \
-				 VACCEL_OK);                                   \
-		assert_int_equal(vaccel_arg_array_add_##NAME##_array(&a, arr,  \
-								     3),       \
-				 VACCEL_OK);                                   \
-		assert_int_equal(a.count, 2);                                  \
-		assert_ptr_equal(a.args[0].buf, &v);                           \
-		assert_int_equal(a.args[0].size, sizeof(C_TYPE));              \
-		assert_int_equal(a.args[0].type, SCALAR);                      \
-		assert_false(a.args[0].owned);                                 \
-		assert_ptr_equal(a.args[1].buf, arr);                          \
-		assert_int_equal(a.args[1].size, 3 * sizeof(C_TYPE));          \
-		assert_int_equal(a.args[1].type, ARRAY);                       \
-		/* invalid adds */                                             \
-		assert_int_equal(vaccel_arg_array_add_##NAME(&a, NULL),        \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(vaccel_arg_array_add_##NAME##_array(&a, NULL, \
-								     3),       \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(vaccel_arg_array_add_##NAME##_array(&a, arr,  \
-								     0),       \
-				 VACCEL_EINVAL);                               \
-		/* count x element size overflows */                           \
-		if (sizeof(C_TYPE) > 1)                                        \
-			assert_int_equal(vaccel_arg_array_add_##NAME##_array(  \
-						 &a, arr,                      \
-						 SIZE_MAX / sizeof(C_TYPE) +   \
-							 1),                   \
-					 VACCEL_EINVAL);                       \
-		assert_int_equal(vaccel_arg_array_add_##NAME(NULL, &v),        \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(a.count, 2);                                  \
-                                                                               \
-		/* wrong kind at the cursor: EINVAL, cursor stays */           \
-		assert_int_equal(vaccel_arg_array_get_##NAME##_array(&a, &pout, \
-								     &n),      \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(vaccel_arg_array_position(&a), 0);            \
-		assert_int_equal(vaccel_arg_array_get_##NAME(&a, NULL),        \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(vaccel_arg_array_position(&a), 0);            \
-		/* get */                                                      \
-		assert_int_equal(vaccel_arg_array_get_##NAME(&a, &out),        \
-				 VACCEL_OK);                                   \
-		assert_memory_equal(&out, &v, sizeof(C_TYPE));                 \
-		assert_int_equal(vaccel_arg_array_get_##NAME(&a, &out),        \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(vaccel_arg_array_get_##NAME##_array(&a, &pout, \
-								     &n),      \
-				 VACCEL_OK);                                   \
-		assert_ptr_equal(pout, arr);                                   \
-		assert_int_equal(n, 3);                                        \
-		assert_int_equal(vaccel_arg_array_get_##NAME(&a, &out),        \
-				 VACCEL_ERANGE);                               \
-		assert_int_equal(vaccel_arg_array_get_##NAME##_array(&a, &pout, \
-								     NULL),    \
-				 VACCEL_ERANGE);                               \
-		/* count is optional */                                        \
-		vaccel_arg_array_set_position(&a, 1);                          \
-		assert_int_equal(vaccel_arg_array_get_##NAME##_array(&a, &pout, \
-								     NULL),    \
-				 VACCEL_OK);                                   \
-                                                                               \
-		/* set writes into the referenced buffers */                   \
-		vaccel_arg_array_reset_position(&a);                           \
-		C_TYPE zero = (C_TYPE)0;                                       \
-		C_TYPE narr[3] = { (C_TYPE)0, (C_TYPE)1, (C_TYPE)0 };          \
-		C_TYPE big[4] = { (C_TYPE)0, (C_TYPE)0, (C_TYPE)0, (C_TYPE)0 }; \
-		assert_int_equal(vaccel_arg_array_set_##NAME##_array(&a, narr, \
-								     3),       \
-				 VACCEL_EINVAL); /* scalar at cursor */        \
-		assert_int_equal(vaccel_arg_array_set_##NAME(&a, NULL),        \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(vaccel_arg_array_set_##NAME(&a, &zero),       \
-				 VACCEL_OK);                                   \
-		assert_memory_equal(&v, &zero, sizeof(C_TYPE));                \
-		assert_int_equal(vaccel_arg_array_set_##NAME##_array(&a, big,  \
-								     4),       \
-				 VACCEL_EINVAL); /* larger than the arg */     \
-		assert_int_equal(vaccel_arg_array_set_##NAME##_array(&a, NULL, \
-								     3),       \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(vaccel_arg_array_position(&a), 1);            \
-		assert_int_equal(vaccel_arg_array_set_##NAME##_array(&a, narr, \
-								     3),       \
-				 VACCEL_OK);                                   \
-		assert_memory_equal(arr, narr, sizeof(narr));                  \
-		assert_int_equal(vaccel_arg_array_set_##NAME(&a, &zero),       \
-				 VACCEL_ERANGE);                               \
-		assert_int_equal(vaccel_arg_array_set_##NAME##_array(&a, narr, \
-								     3),       \
-				 VACCEL_ERANGE);                               \
-		/* a smaller array fits into the arg */                        \
-		vaccel_arg_array_set_position(&a, 1);                          \
-		assert_int_equal(vaccel_arg_array_set_##NAME##_array(&a, big,  \
-								     2),       \
-				 VACCEL_OK);                                   \
-		assert_int_equal(vaccel_arg_array_get_##NAME(NULL, &out),      \
-				 VACCEL_EINVAL);                               \
-		assert_int_equal(vaccel_arg_array_set_##NAME(NULL, &zero),     \
-				 VACCEL_EINVAL);                               \
-		vaccel_arg_array_release(&a);                                  \
+		assert_int_equal(vaccel_arg_array_add_##NAME(&a, &v),         \
+				 VACCEL_OK);                                  \
+		assert_int_equal(                                             \
+			vaccel_arg_array_add_##NAME##_array(&a, arr, 3),      \
+			VACCEL_OK);                                           \
+		assert_int_equal(a.count, 2);                                 \
+		assert_ptr_equal(a.args[0].buf, &v);                          \
+		assert_int_equal(a.args[0].size, sizeof(C_TYPE));             \
+		assert_int_equal(a.args[0].type, SCALAR);                     \
+		assert_false(a.args[0].owned);                                \
+		assert_ptr_equal(a.args[1].buf, arr);                         \
+		assert_int_equal(a.args[1].size, 3 * sizeof(C_TYPE));         \
+		assert_int_equal(a.args[1].type, ARRAY);                      \
+		/* invalid adds */                                            \
+		assert_int_equal(vaccel_arg_array_add_##NAME(&a, NULL),       \
+				 VACCEL_EINVAL);                              \
+		assert_int_equal(                                             \
+			vaccel_arg_array_add_##NAME##_array(&a, NULL, 3),     \
+			VACCEL_EINVAL);                                       \
+		assert_int_equal(                                             \
+			vaccel_arg_array_add_##NAME##_array(&a, arr, 0),      \
+			VACCEL_EINVAL);                                       \
+		/* count x element size overflows */                          \
+		if (sizeof(C_TYPE) > 1)                                       \
+			assert_int_equal(                                     \
+				vaccel_arg_array_add_##NAME##_array(          \
+					&a, arr,                              \
+					SIZE_MAX / sizeof(C_TYPE) + 1),       \
+				VACCEL_EINVAL);                               \
+		assert_int_equal(vaccel_arg_array_add_##NAME(NULL, &v),       \
+				 VACCEL_EINVAL);                              \
+		assert_int_equal(a.count, 2);                                 \
+                                                                              \
+		/* wrong kind at the cursor: EINVAL, cursor stays */          \
+		assert_int_equal(                                             \
+			vaccel_arg_array_get_##NAME##_array(&a, &pout, &n),   \
+			VACCEL_EINVAL);                                       \
+		assert_int_equal(vaccel_arg_array_position(&a), 0);           \
+		assert_int_equal(vaccel_arg_array_get_##NAME(&a, NULL),       \
+				 VACCEL_EINVAL);                              \
+		assert_int_equal(vaccel_arg_array_position(&a), 0);           \
+		/* get */                                                     \
+		assert_int_equal(vaccel_arg_array_get_##NAME(&a, &out),       \
+				 VACCEL_OK);                                  \
+		assert_memory_equal(&out, &v, sizeof(C_TYPE));                \
+		assert_int_equal(vaccel_arg_array_get_##NAME(&a, &out),       \
+				 VACCEL_EINVAL);                              \
+		assert_int_equal(                                             \
+			vaccel_arg_array_get_##NAME##_array(&a, &pout, &n),   \
+			VACCEL_OK);                                           \
+		assert_ptr_equal(pout, arr);                                  \
+		assert_int_equal(n, 3);                                       \
+		assert_int_equal(vaccel_arg_array_get_##NAME(&a, &out),       \
+				 VACCEL_ERANGE);                              \
+		assert_int_equal(                                             \
+			vaccel_arg_array_get_##NAME##_array(&a, &pout, NULL), \
+			VACCEL_ERANGE);                                       \
+		/* count is optional */                                       \
+		vaccel_arg_array_set_position(&a, 1);                         \
+		assert_int_equal(                                             \
+			vaccel_arg_array_get_##NAME##_array(&a, &pout, NULL), \
+			VACCEL_OK);                                           \
+                                                                              \
+		/* set writes into the referenced buffers */                  \
+		vaccel_arg_array_reset_position(&a);                          \
+		C_TYPE zero = (C_TYPE)0;                                      \
+		C_TYPE narr[3] = { (C_TYPE)0, (C_TYPE)1, (C_TYPE)0 };         \
+		C_TYPE big[4] = { (C_TYPE)0, (C_TYPE)0, (C_TYPE)0,            \
+				  (C_TYPE)0 };                                \
+		assert_int_equal(                                             \
+			vaccel_arg_array_set_##NAME##_array(&a, narr, 3),     \
+			VACCEL_EINVAL); /* scalar at cursor */                \
+		assert_int_equal(vaccel_arg_array_set_##NAME(&a, NULL),       \
+				 VACCEL_EINVAL);                              \
+		assert_int_equal(vaccel_arg_array_set_##NAME(&a, &zero),      \
+				 VACCEL_OK);                                  \
+		assert_memory_equal(&v, &zero, sizeof(C_TYPE));               \
+		assert_int_equal(                                             \
+			vaccel_arg_array_set_##NAME##_array(&a, big, 4),      \
+			VACCEL_EINVAL); /* larger than the arg */             \
+		assert_int_equal(                                             \
+			vaccel_arg_array_set_##NAME##_array(&a, NULL, 3),     \
+			VACCEL_EINVAL);                                       \
+		assert_int_equal(vaccel_arg_array_position(&a), 1);           \
+		assert_int_equal(                                             \
+			vaccel_arg_array_set_##NAME##_array(&a, narr, 3),     \
+			VACCEL_OK);                                           \
+		assert_memory_equal(arr, narr, sizeof(narr));                 \
+		assert_int_equal(vaccel_arg_array_set_##NAME(&a, &zero),      \
+				 VACCEL_ERANGE);                              \
+		assert_int_equal(                                             \
+			vaccel_arg_array_set_##NAME##_array(&a, narr, 3),     \
+			VACCEL_ERANGE);                                       \
+		/* a smaller array fits into the arg */                       \
+		vaccel_arg_array_set_position(&a, 1);                         \
+		assert_int_equal(                                             \
+			vaccel_arg_array_set_##NAME##_array(&a, big, 2),      \
+			VACCEL_OK);                                           \
+		assert_int_equal(vaccel_arg_array_get_##NAME(NULL, &out),     \
+				 VACCEL_EINVAL);                              \
+		assert_int_equal(vaccel_arg_array_set_##NAME(NULL, &zero),    \
+				 VACCEL_EINVAL);                              \
+		vaccel_arg_array_release(&a);                                 \
 	}
 
 VACCEL_ARG_NUMERIC_TYPES(FAMILY_TEST)
@@ -463,8 +462,7 @@ static void test_string(void **state)
 
 	assert_int_equal(vaccel_arg_array_init(&a, 0), VACCEL_OK);
 	assert_int_equal(vaccel_arg_array_add_string(&a, NULL), VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_array_add_string(&a, empty),
-			 VACCEL_EINVAL);
+	assert_int_equal(vaccel_arg_array_add_string(&a, empty), VACCEL_EINVAL);
 	assert_int_equal(vaccel_arg_array_add_string(&a, s), VACCEL_OK);
 	assert_int_equal(a.args[0].size, 6); /* strlen + 1 */
 	assert_int_equal(a.args[0].type, VACCEL_ARG_STRING);
@@ -551,8 +549,7 @@ static void test_raw(void **state)
 	assert_int_equal(vaccel_arg_array_add_raw(&a, buf, sizeof(buf)),
 			 VACCEL_OK);
 	assert_int_equal(a.args[1].type, VACCEL_ARG_RAW);
-	assert_int_equal(vaccel_arg_array_add_raw(NULL, buf, 4),
-			 VACCEL_EINVAL);
+	assert_int_equal(vaccel_arg_array_add_raw(NULL, buf, 4), VACCEL_EINVAL);
 
 	assert_int_equal(vaccel_arg_array_get_raw(&a, NULL, &n), VACCEL_EINVAL);
 	assert_int_equal(vaccel_arg_array_get_raw(&a, &out, &n), VACCEL_OK);
@@ -560,8 +557,7 @@ static void test_raw(void **state)
 	assert_int_equal(n, 0);
 	assert_int_equal(vaccel_arg_array_get_raw(&a, &out, NULL), VACCEL_OK);
 	assert_ptr_equal(out, buf);
-	assert_int_equal(vaccel_arg_array_get_raw(&a, &out, &n),
-			 VACCEL_ERANGE);
+	assert_int_equal(vaccel_arg_array_get_raw(&a, &out, &n), VACCEL_ERANGE);
 
 	vaccel_arg_array_reset_position(&a);
 	/* none given: only OK for an empty arg */
@@ -622,31 +618,30 @@ static void test_custom(void **state)
 	assert_int_equal(vaccel_arg_array_get_custom(&a, MY_ID + 1, &out, &n,
 						     valid_mine),
 			 VACCEL_EINVAL); /* id */
-	assert_int_equal(vaccel_arg_array_get_custom(&a, MY_ID, &out, &n,
-						     valid_never),
+	assert_int_equal(
+		vaccel_arg_array_get_custom(&a, MY_ID, &out, &n, valid_never),
+		VACCEL_EINVAL);
+	assert_int_equal(vaccel_arg_array_get_custom(&a, MY_ID, &out, &n, NULL),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_array_get_custom(&a, MY_ID, &out, &n,
-						     NULL),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_array_get_custom(&a, MY_ID, NULL, &n,
-						     valid_mine),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_arg_array_get_custom(&a, MY_ID, NULL, &n, valid_mine),
+		VACCEL_EINVAL);
 	assert_int_equal(vaccel_arg_array_position(&a), 0);
-	assert_int_equal(vaccel_arg_array_get_custom(&a, MY_ID, &out, &n,
-						     valid_mine),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_arg_array_get_custom(&a, MY_ID, &out, &n, valid_mine),
+		VACCEL_OK);
 	assert_ptr_equal(out, pair);
 	assert_int_equal(n, sizeof(pair));
-	assert_int_equal(vaccel_arg_array_get_custom(&a, MY_ID, &out, NULL,
-						     valid_mine),
-			 VACCEL_ERANGE);
+	assert_int_equal(
+		vaccel_arg_array_get_custom(&a, MY_ID, &out, NULL, valid_mine),
+		VACCEL_ERANGE);
 
 	vaccel_arg_array_reset_position(&a);
 	assert_int_equal(vaccel_arg_array_set_custom(&a, MY_ID, three,
 						     sizeof(three), valid_mine),
 			 VACCEL_EINVAL); /* size must match exactly */
-	assert_int_equal(vaccel_arg_array_set_custom(&a, MY_ID, other,
-						     sizeof(other), valid_never),
+	assert_int_equal(vaccel_arg_array_set_custom(
+				 &a, MY_ID, other, sizeof(other), valid_never),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_arg_array_set_custom(&a, MY_ID, NULL,
 						     sizeof(other), valid_mine),
@@ -665,9 +660,9 @@ static void test_custom(void **state)
 	/* a non-custom arg at the cursor */
 	int32_t i = 1;
 	vaccel_arg_array_add_int32(&a, &i);
-	assert_int_equal(vaccel_arg_array_get_custom(&a, 0, &out, &n,
-						     valid_mine),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_arg_array_get_custom(&a, 0, &out, &n, valid_mine),
+		VACCEL_EINVAL);
 	vaccel_arg_array_release(&a);
 }
 
@@ -704,16 +699,16 @@ static int mydata_deser(const void *buf, size_t size, uint32_t id,
 	struct mydata *d = data;
 	const uint32_t *in = buf;
 	last_deser_id = id;
-	if (data_size != sizeof(*d) || size < sizeof(uint32_t) ||
-	    in[0] > 6 || size != (1 + in[0]) * sizeof(uint32_t))
+	if (data_size != sizeof(*d) || size < sizeof(uint32_t) || in[0] > 6 ||
+	    size != (1 + in[0]) * sizeof(uint32_t))
 		return VACCEL_EINVAL;
 	d->count = in[0];
 	memcpy(d->v, in + 1, d->count * sizeof(uint32_t));
 	return VACCEL_OK;
 }
 
-static int ser_fail(const void *data, size_t data_size, uint32_t id,
-		    void **buf, size_t *size)
+static int ser_fail(const void *data, size_t data_size, uint32_t id, void **buf,
+		    size_t *size)
 {
 	return VACCEL_EIO;
 }
@@ -751,9 +746,9 @@ static void test_serialized(void **state)
 	int32_t i32 = 77, o32 = 0;
 
 	assert_int_equal(vaccel_arg_array_init(&a, 0), VACCEL_OK);
-	assert_int_equal(vaccel_arg_array_add_serialized(
-				 &a, VACCEL_ARG_CUSTOM, MY_ID, &in, sizeof(in),
-				 mydata_ser),
+	assert_int_equal(vaccel_arg_array_add_serialized(&a, VACCEL_ARG_CUSTOM,
+							 MY_ID, &in, sizeof(in),
+							 mydata_ser),
 			 VACCEL_OK);
 	assert_int_equal(a.args[0].type, VACCEL_ARG_CUSTOM);
 	assert_int_equal(a.args[0].custom_type_id, MY_ID);
@@ -771,25 +766,25 @@ static void test_serialized(void **state)
 	/* errors: the serializer's code; an invalid result (freed: ASan);
 	 * a bad type; NULLs */
 	assert_int_equal(vaccel_arg_array_add_serialized(&a, VACCEL_ARG_CUSTOM,
-							 MY_ID, &in,
-							 sizeof(in), ser_fail),
+							 MY_ID, &in, sizeof(in),
+							 ser_fail),
 			 VACCEL_EIO);
-	assert_int_equal(vaccel_arg_array_add_serialized(
-				 &a, VACCEL_ARG_INT32, 0, &i32, sizeof(i32),
-				 ser_three_bytes),
+	assert_int_equal(vaccel_arg_array_add_serialized(&a, VACCEL_ARG_INT32,
+							 0, &i32, sizeof(i32),
+							 ser_three_bytes),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_array_add_serialized(
-				 &a, VACCEL_ARG_MAX, 0, &in, sizeof(in),
-				 mydata_ser),
+	assert_int_equal(vaccel_arg_array_add_serialized(&a, VACCEL_ARG_MAX, 0,
+							 &in, sizeof(in),
+							 mydata_ser),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_array_add_serialized(
-				 &a, VACCEL_ARG_CUSTOM, 0, &in, sizeof(in),
-				 NULL),
+	assert_int_equal(vaccel_arg_array_add_serialized(&a, VACCEL_ARG_CUSTOM,
+							 0, &in, sizeof(in),
+							 NULL),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_array_add_serialized(
-				 NULL, VACCEL_ARG_CUSTOM, 0, &in, sizeof(in),
-				 mydata_ser),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_arg_array_add_serialized(NULL, VACCEL_ARG_CUSTOM, 0, &in,
+						sizeof(in), mydata_ser),
+		VACCEL_EINVAL);
 	assert_int_equal(a.count, 2);
 
 	/* get */
@@ -797,22 +792,22 @@ static void test_serialized(void **state)
 				 &a, VACCEL_ARG_CUSTOM, MY_ID + 1, &out,
 				 sizeof(out), mydata_deser),
 			 VACCEL_EINVAL); /* id */
-	assert_int_equal(vaccel_arg_array_get_serialized(
-				 &a, VACCEL_ARG_RAW, MY_ID, &out, sizeof(out),
-				 mydata_deser),
-			 VACCEL_EINVAL); /* type */
+	assert_int_equal(
+		vaccel_arg_array_get_serialized(&a, VACCEL_ARG_RAW, MY_ID, &out,
+						sizeof(out), mydata_deser),
+		VACCEL_EINVAL); /* type */
 	assert_int_equal(vaccel_arg_array_get_serialized(
 				 &a, VACCEL_ARG_CUSTOM, MY_ID, NULL,
 				 sizeof(out), mydata_deser),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_arg_array_get_serialized(
-				 &a, VACCEL_ARG_CUSTOM, MY_ID, &out,
-				 sizeof(out), NULL),
+	assert_int_equal(vaccel_arg_array_get_serialized(&a, VACCEL_ARG_CUSTOM,
+							 MY_ID, &out,
+							 sizeof(out), NULL),
 			 VACCEL_EINVAL);
 	/* the deserializer's error; the cursor stays */
-	assert_int_equal(vaccel_arg_array_get_serialized(
-				 &a, VACCEL_ARG_CUSTOM, MY_ID, &out, 1,
-				 mydata_deser),
+	assert_int_equal(vaccel_arg_array_get_serialized(&a, VACCEL_ARG_CUSTOM,
+							 MY_ID, &out, 1,
+							 mydata_deser),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_arg_array_position(&a), 0);
 	assert_int_equal(vaccel_arg_array_get_serialized(
@@ -822,15 +817,15 @@ static void test_serialized(void **state)
 	assert_int_equal(last_deser_id, MY_ID);
 	assert_int_equal(out.count, 3);
 	assert_int_equal(out.v[2], 30);
-	assert_int_equal(vaccel_arg_array_get_serialized(
-				 &a, VACCEL_ARG_INT32, 99, &o32, sizeof(o32),
-				 deser_int32),
+	assert_int_equal(vaccel_arg_array_get_serialized(&a, VACCEL_ARG_INT32,
+							 99, &o32, sizeof(o32),
+							 deser_int32),
 			 VACCEL_OK);
 	assert_int_equal(o32, 77);
 	assert_int_equal(last_deser_id, 0); /* builtin: id forced to 0 */
-	assert_int_equal(vaccel_arg_array_get_serialized(
-				 &a, VACCEL_ARG_INT32, 0, &o32, sizeof(o32),
-				 deser_int32),
+	assert_int_equal(vaccel_arg_array_get_serialized(&a, VACCEL_ARG_INT32,
+							 0, &o32, sizeof(o32),
+							 deser_int32),
 			 VACCEL_ERANGE);
 
 	/* set: serialize, exact size, copy into the arg */
@@ -920,9 +915,9 @@ static void test_range(void **state)
 			 VACCEL_ERANGE);
 	assert_int_equal(vaccel_arg_array_add_range(&dst, &src, 7, 0, false),
 			 VACCEL_ERANGE);
-	assert_int_equal(vaccel_arg_array_add_range(&dst, &src, 1, SIZE_MAX,
-						    false),
-			 VACCEL_ERANGE);
+	assert_int_equal(
+		vaccel_arg_array_add_range(&dst, &src, 1, SIZE_MAX, false),
+		VACCEL_ERANGE);
 	assert_int_equal(vaccel_arg_array_add_range(&dst, &src, 6, 0, false),
 			 VACCEL_OK); /* empty range at the end */
 	assert_int_equal(vaccel_arg_array_add_range(NULL, &src, 0, 1, false),
@@ -1067,12 +1062,12 @@ static void test_cursor_past_end(void **state)
 	assert_int_equal(vaccel_arg_array_get_string(&a, &s), VACCEL_ERANGE);
 	assert_int_equal(vaccel_arg_array_get_buffer(&a, &p, &n),
 			 VACCEL_ERANGE);
-	assert_int_equal(vaccel_arg_array_get_custom(&a, MY_ID, &p, &n,
-						     valid_mine),
-			 VACCEL_ERANGE);
-	assert_int_equal(vaccel_arg_array_get_serialized(
-				 &a, VACCEL_ARG_INT32, 0, &i32, sizeof(i32),
-				 deser_int32),
+	assert_int_equal(
+		vaccel_arg_array_get_custom(&a, MY_ID, &p, &n, valid_mine),
+		VACCEL_ERANGE);
+	assert_int_equal(vaccel_arg_array_get_serialized(&a, VACCEL_ARG_INT32,
+							 0, &i32, sizeof(i32),
+							 deser_int32),
 			 VACCEL_ERANGE);
 	assert_int_equal(vaccel_arg_array_get_int32(&a, &i32), VACCEL_ERANGE);
 	assert_int_equal(vaccel_arg_array_set_raw(&a, "x", 1), VACCEL_ERANGE);
@@ -1082,9 +1077,9 @@ static void test_cursor_past_end(void **state)
 	assert_int_equal(vaccel_arg_array_set_custom(&a, MY_ID, u2, sizeof(u2),
 						     valid_mine),
 			 VACCEL_ERANGE);
-	assert_int_equal(vaccel_arg_array_set_serialized(
-				 &a, VACCEL_ARG_INT32, 0, &i32, sizeof(i32),
-				 ser_int32),
+	assert_int_equal(vaccel_arg_array_set_serialized(&a, VACCEL_ARG_INT32,
+							 0, &i32, sizeof(i32),
+							 ser_int32),
 			 VACCEL_ERANGE);
 	assert_int_equal(vaccel_arg_array_set_int32(&a, &i32), VACCEL_ERANGE);
 	vaccel_arg_array_release(&a);
@@ -1166,8 +1161,8 @@ static void test_arg_list(void **state)
 
 	/* extract/write, as a plugin does with the raw vaccel_arg array */
 	assert_ptr_equal(vaccel_extract_serial_arg(l->list, 0), &serial);
-	struct point *got = vaccel_extract_nonserial_arg(l->list, 1,
-							 point_deser);
+	struct point *got =
+		vaccel_extract_nonserial_arg(l->list, 1, point_deser);
 	assert_non_null(got);
 	assert_int_equal(got->x, 3);
 	assert_int_equal(got->y, 4);
@@ -1179,15 +1174,14 @@ static void test_arg_list(void **state)
 	/* more bytes than the slot: EINVAL (the temporary is freed) */
 	assert_int_equal(vaccel_write_nonserial_arg(l->list, 2, &p2, point_ser),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_write_nonserial_arg(l->list, 3, &p2,
-						    point_ser_fail),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_write_nonserial_arg(l->list, 3, &p2, point_ser_fail),
+		VACCEL_EINVAL);
 
 	/* NULLs */
 	assert_null(vaccel_extract_serial_arg(NULL, 0));
 	assert_null(vaccel_extract_nonserial_arg(l->list, 1, NULL));
-	assert_int_equal(vaccel_write_serial_arg(NULL, 0, &src),
-			 VACCEL_EINVAL);
+	assert_int_equal(vaccel_write_serial_arg(NULL, 0, &src), VACCEL_EINVAL);
 	assert_int_equal(vaccel_write_serial_arg(l->list, 2, NULL),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_write_nonserial_arg(l->list, 3, &p2, NULL),
@@ -1219,7 +1213,7 @@ int main(void)
 		cmocka_unit_test(test_array_wrap),
 		cmocka_unit_test(test_array_clear),
 		VACCEL_ARG_NUMERIC_TYPES(FAMILY_ENTRY)
-		cmocka_unit_test(test_family_mismatch),
+			cmocka_unit_test(test_family_mismatch),
 		cmocka_unit_test(test_family_bad_size),
 		cmocka_unit_test(test_bool_values),
 		cmocka_unit_test(test_string),

@@ -89,9 +89,9 @@ static void test_new_delete(void **state)
 			 VACCEL_OK);
 	assert_int_equal(b->type, VACCEL_BLOB_BUFFER);
 	assert_int_equal(vaccel_blob_delete(b), VACCEL_OK);
-	assert_int_equal(vaccel_blob_from_buf(&b, NULL, 3, true, "x", NULL,
-					      false),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_blob_from_buf(&b, NULL, 3, true, "x", NULL, false),
+		VACCEL_EINVAL);
 	assert_int_equal(vaccel_blob_from_buf(NULL, (const uint8_t *)"a", 1,
 					      true, "x", NULL, false),
 			 VACCEL_EINVAL);
@@ -132,19 +132,19 @@ static void test_buffer_owned_and_ref(void **state)
 	assert_string_equal((char *)buf, "hello");
 
 	/* invalid */
-	assert_int_equal(vaccel_blob_init_from_buf(&b, NULL, 6, true, "x",
-						   NULL, false),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_blob_init_from_buf(&b, NULL, 6, true, "x", NULL, false),
+		VACCEL_EINVAL);
 	assert_int_equal(b.type, VACCEL_BLOB_MAX);
-	assert_int_equal(vaccel_blob_init_from_buf(&b, buf, 0, true, "x", NULL,
-						   false),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_blob_init_from_buf(&b, buf, 6, true, NULL,
-						   NULL, false),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_blob_init_from_buf(NULL, buf, 6, true, "x",
-						   NULL, false),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_blob_init_from_buf(&b, buf, 0, true, "x", NULL, false),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_blob_init_from_buf(&b, buf, 6, true, NULL, NULL, false),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_blob_init_from_buf(NULL, buf, 6, true, "x", NULL, false),
+		VACCEL_EINVAL);
 	assert_false(vaccel_blob_valid(&b));
 }
 
@@ -342,10 +342,9 @@ static void test_read_data(void **state)
 static void test_valid(void **state)
 {
 	uint8_t d[1] = { 1 };
-	struct vaccel_blob b = { .type = VACCEL_BLOB_BUFFER,
-				 .name = "n",
-				 .data = d,
-				 .size = 1 };
+	struct vaccel_blob b = {
+		.type = VACCEL_BLOB_BUFFER, .name = "n", .data = d, .size = 1
+	};
 
 	assert_true(vaccel_blob_valid(&b));
 	b.size = 0;
@@ -379,10 +378,14 @@ static void test_release_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_init_file),	  T(test_new_delete),
-		T(test_buffer_owned_and_ref), T(test_persist_from_buf),
-		T(test_persist),	  T(test_read_data),
-		T(test_valid),		  T(test_release_invalid),
+		T(test_init_file),
+		T(test_new_delete),
+		T(test_buffer_owned_and_ref),
+		T(test_persist_from_buf),
+		T(test_persist),
+		T(test_read_data),
+		T(test_valid),
+		T(test_release_invalid),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

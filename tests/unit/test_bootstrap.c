@@ -67,9 +67,9 @@ static void test_cleanup(void **state)
 	static struct vaccel_session s;
 	static struct vaccel_resource r;
 
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_WARN, c->log,
-				      true),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_WARN, c->log, true),
+		VACCEL_OK);
 	char *rundir = strdup(vaccel_rundir());
 	assert_true(tu_is_dir(rundir));
 	assert_int_equal(vaccel_cleanup(), VACCEL_OK);
@@ -88,9 +88,8 @@ static void test_cleanup(void **state)
 	assert_int_equal(vaccel_cleanup(), VACCEL_OK);
 	/* not initialized */
 	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_ESESS);
-	assert_int_equal(vaccel_resource_init_from_buf(&r, "x", 1,
-						       VACCEL_RESOURCE_DATA,
-						       NULL, true),
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, "x", 1, VACCEL_RESOURCE_DATA, NULL, true),
 			 VACCEL_EPERM);
 	free(rundir);
 }
@@ -174,9 +173,9 @@ static void test_rebootstrap_bad_env(void **state)
 	static struct vaccel_session s;
 	struct tu_capture cap;
 
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, c->log,
-				      false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, c->log, false),
+		VACCEL_OK);
 	setenv("VACCEL_PROFILING_ENABLED", "sometimes", 1);
 	tu_capture_start(&cap, 2);
 	int ret = vaccel_bootstrap();
@@ -201,21 +200,20 @@ static void test_rebootstrap_live(void **state)
 	static struct vaccel_session s, s2;
 	static struct vaccel_resource r;
 
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, c->log,
-				      false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, c->log, false),
+		VACCEL_OK);
 	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
-	assert_int_equal(vaccel_resource_init_from_buf(&r, "x", 1,
-						       VACCEL_RESOURCE_DATA,
-						       "x", false),
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, "x", 1, VACCEL_RESOURCE_DATA, "x", false),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&r, &s), VACCEL_OK);
 	assert_int_equal(vaccel_session_init(&s2, 0), VACCEL_OK);
 	char *first = strdup(vaccel_rundir());
 
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, c->log,
-				      false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, c->log, false),
+		VACCEL_OK);
 	assert_int_equal(s.id, 0);
 	assert_int_equal(s2.id, 0);
 	assert_int_equal(r.id, 0);
@@ -277,12 +275,12 @@ static int child_disabled(void)
 	static struct vaccel_resource r, *rp;
 	static struct vaccel_session *sp;
 	int bad = 0;
-#define CHECK(cond)                                                   \
-	do {                                                          \
-		if (!(cond)) {                                        \
+#define CHECK(cond)                                                    \
+	do {                                                           \
+		if (!(cond)) {                                         \
 			fprintf(stderr, "child: failed: %s\n", #cond); \
-			bad = 1;                                      \
-		}                                                     \
+			bad = 1;                                       \
+		}                                                      \
 	} while (0)
 	CHECK(!vaccel_is_initialized());
 	CHECK(vaccel_rundir()[0] == '\0');
@@ -429,19 +427,16 @@ static void test_child_disabled_bool(void **state)
 static void test_child_env_plugins(void **state)
 {
 	struct ctx *c = *state;
-	static const char *const env[] = {
-		"VACCEL_PLUGINS=" TU_NOOP_PLUGIN, "VACCEL_BOOTSTRAP_ENABLED=1",
-		NULL
-	};
+	static const char *const env[] = { "VACCEL_PLUGINS=" TU_NOOP_PLUGIN,
+					   "VACCEL_BOOTSTRAP_ENABLED=1", NULL };
 	int rc = run_child(c->dir, "env-plugins", NULL, env);
 	if (rc != 42) {
 		char *err = child_output(c->dir, "stderr");
 		fail_msg("child exited with %d:\n%s", rc, err);
 	}
 	/* the deprecated name works too, with its warning */
-	static const char *const old[] = {
-		"VACCEL_BACKENDS=" TU_NOOP_PLUGIN, NULL
-	};
+	static const char *const old[] = { "VACCEL_BACKENDS=" TU_NOOP_PLUGIN,
+					   NULL };
 	assert_int_equal(run_child(c->dir, "env-plugins", NULL, old), 42);
 	char *err = child_output(c->dir, "stderr");
 	assert_non_null(strstr(err, "Warning: VACCEL_BACKENDS is deprecated. "
@@ -485,7 +480,10 @@ static void test_child_exit(void **state)
 	char *logenv = tu_strf("VACCEL_LOG_FILE=%s", c->log);
 	const char *env[] = { "VACCEL_PLUGINS=" TU_NOOP_PLUGIN,
 			      "VACCEL_PROFILING_ENABLED=1",
-			      "VACCEL_LOG_LEVEL=3", logenv, NULL, NULL };
+			      "VACCEL_LOG_LEVEL=3",
+			      logenv,
+			      NULL,
+			      NULL };
 
 	/* the destructor cleans up: rundir removed, op regions printed */
 	assert_int_equal(run_child(c->dir, "exit", NULL, env), 42);
@@ -525,18 +523,12 @@ int main(int argc, char **argv)
 	self_exe = realpath("/proc/self/exe", NULL);
 
 	const struct CMUnitTest tests[] = {
-		T(test_automatic_bootstrap),
-		T(test_cleanup),
-		T(test_with_config),
-		T(test_bootstrap_from_env),
-		T(test_rebootstrap_live),
-		T(test_rebootstrap_bad_env),
-		T(test_rundir_layout),
-		T(test_child_disabled),
-		T(test_child_disabled_bool),
-		T(test_child_env_plugins),
-		T(test_child_bad_env),
-		T(test_child_exit),
+		T(test_automatic_bootstrap), T(test_cleanup),
+		T(test_with_config),	     T(test_bootstrap_from_env),
+		T(test_rebootstrap_live),    T(test_rebootstrap_bad_env),
+		T(test_rundir_layout),	     T(test_child_disabled),
+		T(test_child_disabled_bool), T(test_child_env_plugins),
+		T(test_child_bad_env),	     T(test_child_exit),
 	};
 	int ret = cmocka_run_group_tests(tests, NULL, NULL);
 	free(self_exe);

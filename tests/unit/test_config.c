@@ -10,8 +10,9 @@
 #include <vaccel.h>
 
 static const char *const env_vars[] = {
-	"VACCEL_PLUGINS",	 "VACCEL_BACKENDS",	  "VACCEL_LOG_LEVEL",
-	"VACCEL_DEBUG_LEVEL",	 "VACCEL_LOG_FILE",	  "VACCEL_PROFILING_ENABLED",
+	"VACCEL_PLUGINS",	 "VACCEL_BACKENDS",
+	"VACCEL_LOG_LEVEL",	 "VACCEL_DEBUG_LEVEL",
+	"VACCEL_LOG_FILE",	 "VACCEL_PROFILING_ENABLED",
 	"VACCEL_VERSION_IGNORE", "VACCEL_IGNORE_VERSION",
 };
 
@@ -210,9 +211,9 @@ static void test_env_deprecated(void **state)
 
 static void test_env_booleans(void **state)
 {
-	static const char *const yes[] = { "1", "true", "TRUE", "yes",
+	static const char *const yes[] = { "1",	  "true", "TRUE", "yes",
 					   "Yes", "on",	  "ON" };
-	static const char *const no[] = { "0", "false", "False", "no",
+	static const char *const no[] = { "0",	"false", "False", "no",
 					  "NO", "off",	 "" };
 	static const char *const vars[] = { "VACCEL_PROFILING_ENABLED",
 					    "VACCEL_VERSION_IGNORE" };
@@ -302,8 +303,8 @@ static void test_print_debug(void **state)
 
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_DEBUG, log, false),
 			 VACCEL_OK);
-	assert_int_equal(vaccel_config_init(&c, "one.so:two.so", VACCEL_LOG_INFO,
-					    NULL, true, false),
+	assert_int_equal(vaccel_config_init(&c, "one.so:two.so",
+					    VACCEL_LOG_INFO, NULL, true, false),
 			 VACCEL_OK);
 	vaccel_config_print_debug(&c);
 	vaccel_config_print_debug(NULL); /* nothing, no crash */

@@ -15,8 +15,7 @@ static_assert(sizeof(void *) != 8 || sizeof(vaccel_session) == 4264,
 	      "struct vaccel_session");
 static_assert(sizeof(void *) != 8 || sizeof(vaccel_resource) == 152,
 	      "struct vaccel_resource");
-static_assert(sizeof(void *) != 8 || offsetof(vaccel_resource, refcount) ==
-						     136,
+static_assert(sizeof(void *) != 8 || offsetof(vaccel_resource, refcount) == 136,
 	      "vaccel_resource.refcount");
 static_assert(sizeof(void *) != 8 || sizeof(vaccel_arg) == 32, "vaccel_arg");
 static_assert(sizeof(void *) != 8 || sizeof(struct vaccel_config) == 32,
@@ -29,21 +28,21 @@ static_assert(VACCEL_OP_OPENCV == 23 && VACCEL_ARG_CUSTOM == 29 &&
 
 static int failures;
 
-#define CHECK(cond)                                                        \
-	do {                                                               \
-		if (!(cond)) {                                             \
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
 			std::fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, \
-				     __LINE__, #cond);                     \
-			failures++;                                        \
-		}                                                          \
+				     __LINE__, #cond);                        \
+			failures++;                                           \
+		}                                                             \
 	} while (0)
 
 int main()
 {
 	/* "struct": vaccel_config() is also a function */
 	struct vaccel_config cfg;
-	CHECK(vaccel_config_init(&cfg, TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, nullptr,
-				 false, false) == VACCEL_OK);
+	CHECK(vaccel_config_init(&cfg, TU_NOOP_PLUGIN, VACCEL_LOG_ERROR,
+				 nullptr, false, false) == VACCEL_OK);
 	CHECK(vaccel_bootstrap_with_config(&cfg) == VACCEL_OK);
 	vaccel_config_release(&cfg);
 

@@ -53,8 +53,7 @@ static int teardown(void **state)
 }
 
 /* An arg referencing `buf` (no copy). */
-static struct vaccel_arg A(vaccel_arg_type_t t, void *buf, size_t size)
-{
+static struct vaccel_arg A(vaccel_arg_type_t t, void *buf, size_t size) {
 	struct vaccel_arg a;
 	assert_int_equal(vaccel_arg_init_from_buf(&a, buf, size, t, 0),
 			 VACCEL_OK);
@@ -63,8 +62,7 @@ static struct vaccel_arg A(vaccel_arg_type_t t, void *buf, size_t size)
 
 /* The op-type arg (read[0]). */
 static uint8_t op_byte[64];
-static struct vaccel_arg OP(int op)
-{
+static struct vaccel_arg OP(int op) {
 	static int next;
 	uint8_t *p = &op_byte[next++ % 64];
 	*p = (uint8_t)op;
@@ -73,7 +71,8 @@ static struct vaccel_arg OP(int op)
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static void test_op_type_arg(void **state)
+static void
+test_op_type_arg(void **state)
 {
 	struct ctx *c = *state;
 	uint8_t op = VACCEL_OP_IMAGE_DETECT;
@@ -106,8 +105,8 @@ static void test_op_numbers(void **state)
 {
 	struct ctx *c = *state;
 	/* NOOP is refused; past the upstream range, the gap, past ours */
-	static const int bad[] = { VACCEL_OP_NOOP, VACCEL_OP_MAX, 25, 31,
-				   VACCEL_OP_EXT_MAX, 100, 255 };
+	static const int bad[] = { VACCEL_OP_NOOP,    VACCEL_OP_MAX, 25, 31,
+				   VACCEL_OP_EXT_MAX, 100,	     255 };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct vaccel_arg r[1] = { OP(bad[i]) };
 		int ret = vaccel_genop(&c->noop, r, 1, NULL, 0);
@@ -235,13 +234,12 @@ static void test_image_ops(void **state)
 
 	for (size_t i = 0; i < 4; i++) {
 		memset(name, 0, sizeof(name));
-		struct vaccel_arg r[] = { OP(ops[i]),
-					  A(VACCEL_ARG_BUFFER, img,
-					    sizeof(img)) };
-		struct vaccel_arg w[] = { A(VACCEL_ARG_UCHAR_ARRAY, name,
-					    sizeof(name)),
-					  A(VACCEL_ARG_UCHAR_ARRAY, name,
-					    sizeof(name)) };
+		struct vaccel_arg r[] = { OP(ops[i]), A(VACCEL_ARG_BUFFER, img,
+							sizeof(img)) };
+		struct vaccel_arg w[] = {
+			A(VACCEL_ARG_UCHAR_ARRAY, name, sizeof(name)),
+			A(VACCEL_ARG_UCHAR_ARRAY, name, sizeof(name))
+		};
 		assert_int_equal(vaccel_genop(&c->noop, r, 2, w, 1), VACCEL_OK);
 		assert_string_equal((char *)name, "This is a dummy imgname!");
 		assert_int_equal(vaccel_genop(&c->noop, r, 2, w, 2),
@@ -531,12 +529,12 @@ static void test_with_arg_array(void **state)
 	assert_int_equal(vaccel_arg_array_add_uint8(&read, &op), VACCEL_OK);
 	assert_int_equal(vaccel_arg_array_add_buffer(&read, img, sizeof(img)),
 			 VACCEL_OK);
-	assert_int_equal(vaccel_arg_array_add_uchar_array(&write, name,
-							  sizeof(name)),
-			 VACCEL_OK);
-	assert_int_equal(vaccel_arg_array_add_uchar_array(&write, text,
-							  sizeof(text)),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_arg_array_add_uchar_array(&write, name, sizeof(name)),
+		VACCEL_OK);
+	assert_int_equal(
+		vaccel_arg_array_add_uchar_array(&write, text, sizeof(text)),
+		VACCEL_OK);
 	assert_int_equal(vaccel_genop(&c->noop, vaccel_arg_array_raw(&read),
 				      (int)vaccel_arg_array_count(&read),
 				      vaccel_arg_array_raw(&write),
@@ -554,18 +552,12 @@ static void test_with_arg_array(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_op_type_arg),
-		T(test_op_numbers),
-		T(test_exec),
-		T(test_exec_with_resource),
-		T(test_classify),
-		T(test_image_ops),
-		T(test_sgemm),
-		T(test_minmax),
-		T(test_fpga),
-		T(test_opencv),
-		T(test_onnx),
-		T(test_with_arg_array),
+		T(test_op_type_arg), T(test_op_numbers),
+		T(test_exec),	     T(test_exec_with_resource),
+		T(test_classify),    T(test_image_ops),
+		T(test_sgemm),	     T(test_minmax),
+		T(test_fpga),	     T(test_opencv),
+		T(test_onnx),	     T(test_with_arg_array),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -83,11 +83,9 @@ static void test_fs(void **state)
 	assert_int_equal(vaccel__fs_map(file, &data, &size), VACCEL_OK);
 	assert_memory_equal(data, "0123", 4);
 	munmap(data, size);
-	assert_int_equal(vaccel__fs_read(under_file, &data, &size),
-			 VACCEL_EIO);
+	assert_int_equal(vaccel__fs_read(under_file, &data, &size), VACCEL_EIO);
 	char *missing = tu_strf("%s/missing", dir);
-	assert_int_equal(vaccel__fs_read(missing, &data, &size),
-			 VACCEL_ENOENT);
+	assert_int_equal(vaccel__fs_read(missing, &data, &size), VACCEL_ENOENT);
 	char *empty = tu_strf("%s/empty", dir);
 	tu_write_file(empty, "", 0);
 	assert_int_equal(vaccel__fs_read(empty, &data, &size), VACCEL_EINVAL);
@@ -96,18 +94,17 @@ static void test_fs(void **state)
 
 	/* write_new: exact, collision, randomize, bad names */
 	char *p1 = NULL, *p2 = NULL, *p3 = NULL;
-	assert_int_equal(vaccel__fs_write_new(dir, "m.onnx", false, "ab", 2,
-					      &p1),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel__fs_write_new(dir, "m.onnx", false, "ab", 2, &p1),
+		VACCEL_OK);
 	char *want = tu_strf("%s/m.onnx", dir);
 	assert_string_equal(p1, want);
-	assert_int_equal(vaccel__fs_write_new(dir, "m.onnx", false, "cd", 2,
-					      &p2),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel__fs_write_new(dir, "m.onnx", false, "cd", 2, &p2),
+		VACCEL_OK);
 	assert_string_not_equal(p2, p1);
 	assert_string_equal(p2 + strlen(p2) - 5, ".onnx");
-	assert_int_equal(vaccel__fs_write_new(dir, "noext", true, "ef", 2,
-					      &p3),
+	assert_int_equal(vaccel__fs_write_new(dir, "noext", true, "ef", 2, &p3),
 			 VACCEL_OK);
 	assert_int_equal(strlen(vaccel__fs_basename(p3)),
 			 strlen("noext_XXXXXX"));
@@ -119,8 +116,7 @@ static void test_fs(void **state)
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel__fs_write_new(dir, "..", false, "x", 1, &px),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel__fs_write_new(missing, "x", false, "x", 1,
-					      &px),
+	assert_int_equal(vaccel__fs_write_new(missing, "x", false, "x", 1, &px),
 			 VACCEL_EIO);
 	assert_null(px);
 
@@ -131,8 +127,7 @@ static void test_fs(void **state)
 	char *stop = tu_strf("%s/a/b/stop", dir);
 	tu_write_file(stop, "s", 1);
 	n = 0;
-	assert_int_equal(vaccel__fs_walk(dir, collect, &n),
-			 ECANCELED);
+	assert_int_equal(vaccel__fs_walk(dir, collect, &n), ECANCELED);
 	assert_int_equal(vaccel__fs_walk(missing, collect, &n), VACCEL_ENOENT);
 
 	/* rm -rf */
@@ -299,8 +294,8 @@ static void test_registry(void **state)
 	assert_int_equal(vaccel_plugin_count(), 3);
 
 	assert_string_equal(vaccel__plugin_select(0)->info->name, "cpu");
-	assert_string_equal(vaccel__plugin_select(VACCEL_PLUGIN_GPU)->info->name,
-			    "gpu");
+	assert_string_equal(
+		vaccel__plugin_select(VACCEL_PLUGIN_GPU)->info->name, "gpu");
 	assert_string_equal(
 		vaccel__plugin_select(VACCEL_PLUGIN_REMOTE)->info->name,
 		"remote");

@@ -62,9 +62,8 @@ static char *log_at(struct ctx *c, int level)
 static void test_levels(void **state)
 {
 	struct ctx *c = *state;
-	static const char *const msgs[] = { NULL, "msg-error x",
-					    "msg-warn x", "msg-info x",
-					    "msg-debug x" };
+	static const char *const msgs[] = { NULL, "msg-error x", "msg-warn x",
+					    "msg-info x", "msg-debug x" };
 
 	for (int level = 1; level <= 4; level++) {
 		char *text = log_at(c, level);
@@ -114,12 +113,13 @@ static void test_format(void **state)
 {
 	struct ctx *c = *state;
 	regex_t re;
-	assert_int_equal(regcomp(&re,
-				 "^[0-9]{4}\\.[01][0-9]\\.[0-3][0-9]-[0-2][0-9]:"
-				 "[0-5][0-9]:[0-6][0-9]\\.[0-9]{2} - "
-				 "<(error|warn|info|debug)> msg-[a-z]+ x$",
-				 REG_EXTENDED | REG_NOSUB),
-			 0);
+	assert_int_equal(
+		regcomp(&re,
+			"^[0-9]{4}\\.[01][0-9]\\.[0-3][0-9]-[0-2][0-9]:"
+			"[0-5][0-9]:[0-6][0-9]\\.[0-9]{2} - "
+			"<(error|warn|info|debug)> msg-[a-z]+ x$",
+			REG_EXTENDED | REG_NOSUB),
+		0);
 	char *text = log_at(c, VACCEL_LOG_DEBUG);
 	int lines = 0;
 	for (char *save, *l = strtok_r(text, "\n", &save); l;
@@ -149,15 +149,15 @@ static void test_startup_lines(void **state)
 	struct ctx *c = *state;
 
 	unlink(c->log);
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_INFO, c->log,
-				      false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_INFO, c->log, false),
+		VACCEL_OK);
 	vaccel_cleanup();
 	char *text = tu_read_file(c->log, NULL);
 	assert_int_equal(tu_count(text, "<info> vAccel " VACCEL_VERSION "\n"),
 			 1);
-	char *reg = tu_strf("<info> Registered plugin noop %s\n",
-			    VACCEL_VERSION);
+	char *reg =
+		tu_strf("<info> Registered plugin noop %s\n", VACCEL_VERSION);
 	assert_int_equal(tu_count(text, reg), 1);
 	free(reg);
 	free(text);
@@ -365,9 +365,8 @@ static void test_threads_whole_lines(void **state)
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_ERROR, c->log, false),
 			 VACCEL_OK);
 	for (long i = 0; i < NTHREADS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, log_thread,
-						(void *)i),
-				 0);
+		assert_int_equal(
+			pthread_create(&t[i], NULL, log_thread, (void *)i), 0);
 	for (int i = 0; i < NTHREADS; i++)
 		pthread_join(t[i], NULL);
 	vaccel_cleanup();
@@ -391,18 +390,28 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_levels_out_of_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_levels_out_of_range, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_enabled, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_startup_lines, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_file_appends, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stdout_default, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dev_stderr, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unopenable_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trace_fatal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_init_shutdown, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_long_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_threads_whole_lines, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_startup_lines, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_file_appends, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_stdout_default, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_dev_stderr, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_unopenable_file, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_trace_fatal, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_init_shutdown, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_long_message, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_threads_whole_lines, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,11 +19,9 @@ static void test_strerror(void **state)
 	assert_non_null(strstr(vaccel_strerror(VACCEL_ETIMEDOUT), "timed"));
 	/* the others are the errno texts; negative codes mean the same */
 	assert_string_equal(vaccel_strerror(VACCEL_EINVAL), strerror(EINVAL));
-	assert_string_equal(vaccel_strerror(-VACCEL_EINVAL),
-			    strerror(EINVAL));
+	assert_string_equal(vaccel_strerror(-VACCEL_EINVAL), strerror(EINVAL));
 	assert_string_equal(vaccel_strerror(VACCEL_ENOENT), strerror(ENOENT));
-	assert_string_equal(vaccel_strerror(VACCEL_ELIBBAD),
-			    strerror(ELIBBAD));
+	assert_string_equal(vaccel_strerror(VACCEL_ELIBBAD), strerror(ELIBBAD));
 	/* never NULL, even for nonsense */
 	assert_non_null(vaccel_strerror(123456));
 	assert_non_null(vaccel_strerror(-123456));
@@ -34,16 +32,16 @@ static void test_str_to_lower(void **state)
 	char buf[16];
 	char *alloc = NULL;
 
-	assert_int_equal(vaccel_str_to_lower("ImAgE_ClaSSify", buf,
-					     sizeof(buf), NULL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_str_to_lower("ImAgE_ClaSSify", buf, sizeof(buf), NULL),
+		VACCEL_OK);
 	assert_string_equal(buf, "image_classify");
 
 	/* truncated to size-1, always terminated */
 	memset(buf, 'x', sizeof(buf));
-	assert_int_equal(vaccel_str_to_lower("ABCDEFGHIJKLMNOPQRST", buf, 5,
-					     NULL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_str_to_lower("ABCDEFGHIJKLMNOPQRST", buf, 5, NULL),
+		VACCEL_OK);
 	assert_string_equal(buf, "abcd");
 	assert_int_equal(vaccel_str_to_lower("ABC", buf, 1, NULL), VACCEL_OK);
 	assert_string_equal(buf, "");
@@ -67,8 +65,7 @@ static void test_str_to_lower(void **state)
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_str_to_lower("x", NULL, 10, NULL),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_str_to_lower("x", buf, 0, NULL),
-			 VACCEL_EINVAL);
+	assert_int_equal(vaccel_str_to_lower("x", buf, 0, NULL), VACCEL_EINVAL);
 }
 
 static void test_op_names(void **state)
@@ -80,9 +77,9 @@ static void test_op_names(void **state)
 			    "VACCEL_OP_OPENCV");
 	assert_string_equal(vaccel_op_type_to_str(VACCEL_OP_ONNX_MODEL_RUN),
 			    "VACCEL_OP_ONNX_MODEL_RUN");
-	assert_string_equal(vaccel_op_type_to_base_str(
-				    VACCEL_OP_EXEC_WITH_RESOURCE),
-			    "EXEC_WITH_RESOURCE");
+	assert_string_equal(
+		vaccel_op_type_to_base_str(VACCEL_OP_EXEC_WITH_RESOURCE),
+		"EXEC_WITH_RESOURCE");
 	assert_string_equal(vaccel_op_type_to_lower(VACCEL_OP_IMAGE_CLASSIFY,
 						    lower, sizeof(lower)),
 			    "image_classify");
@@ -98,8 +95,8 @@ static void test_op_names(void **state)
 	/* every op of 0..23 and 32..34 has its own name */
 	for (int op = 0; op < VACCEL_OP_EXT_MAX; op++) {
 		const char *n = vaccel_op_type_name((vaccel_op_type_t)op);
-		bool known = op < VACCEL_OP_MAX ||
-			     op >= VACCEL_OP_ONNX_MODEL_LOAD;
+		bool known =
+			op < VACCEL_OP_MAX || op >= VACCEL_OP_ONNX_MODEL_LOAD;
 		assert_int_equal(strcmp(n, "VACCEL_OP_MAX") != 0, known);
 		assert_int_equal(strncmp(n, "VACCEL_OP_", 10), 0);
 	}
@@ -193,9 +190,8 @@ static void test_onnx_type_size(void **state)
 	assert_int_equal(vaccel_onnx_data_type_size(VACCEL_ONNX_UINT64), 8);
 	assert_int_equal(vaccel_onnx_data_type_size(VACCEL_ONNX_STRING), 0);
 	assert_int_equal(vaccel_onnx_data_type_size(VACCEL_ONNX_UNDEFINED), 0);
-	assert_int_equal(vaccel_onnx_data_type_size(
-				 (enum vaccel_onnx_data_type)99),
-			 0);
+	assert_int_equal(
+		vaccel_onnx_data_type_size((enum vaccel_onnx_data_type)99), 0);
 }
 
 int main(void)

@@ -96,9 +96,9 @@ static void test_exec(void **state)
 			 VACCEL_OK);
 	assert_int_equal(out, 10);
 	/* no args at all */
-	assert_int_equal(vaccel_exec(&c->noop, "lib.so", "fn", NULL, 0, NULL,
-				     0),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_exec(&c->noop, "lib.so", "fn", NULL, 0, NULL, 0),
+		VACCEL_OK);
 
 	assert_int_equal(vaccel_exec(NULL, "lib", "fn", r, 1, w, 1),
 			 VACCEL_EINVAL);
@@ -131,9 +131,9 @@ static void test_plugin_return_value(void **state)
 		int v = codes[i];
 		vaccel_arg_init_from_buf(&r[0], &v, sizeof(v), VACCEL_ARG_INT32,
 					 0);
-		assert_int_equal(vaccel_exec(&c->few, "lib", "fn", r, 1, NULL,
-					     0),
-				 codes[i]);
+		assert_int_equal(
+			vaccel_exec(&c->few, "lib", "fn", r, 1, NULL, 0),
+			codes[i]);
 	}
 }
 
@@ -150,37 +150,37 @@ static void test_exec_with_resource(void **state)
 						       NULL, true),
 			 VACCEL_OK);
 
-	assert_int_equal(vaccel_exec_with_resource(&c->noop, &c->lib, "fn", r,
-						   1, w, 1),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_exec_with_resource(&c->noop, &c->lib, "fn", r, 1, w, 1),
+		VACCEL_OK);
 	assert_int_equal(out, 7);
 	assert_int_equal(vaccel_exec_with_resource(&c->few, &c->few_lib, "fn",
 						   r, 1, w, 1),
 			 VACCEL_OK);
 
-	assert_int_equal(vaccel_exec_with_resource(NULL, &c->lib, "fn", r, 1,
-						   w, 1),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_exec_with_resource(&dead, &c->lib, "fn", r, 1,
-						   w, 1),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_exec_with_resource(&c->noop, NULL, "fn", r, 1,
-						   w, 1),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_exec_with_resource(NULL, &c->lib, "fn", r, 1, w, 1),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_exec_with_resource(&dead, &c->lib, "fn", r, 1, w, 1),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_exec_with_resource(&c->noop, NULL, "fn", r, 1, w, 1),
+		VACCEL_EINVAL);
 	/* a LIB resource is needed */
-	assert_int_equal(vaccel_exec_with_resource(&c->noop, &c->model, "fn",
-						   r, 1, w, 1),
+	assert_int_equal(vaccel_exec_with_resource(&c->noop, &c->model, "fn", r,
+						   1, w, 1),
 			 VACCEL_EINVAL);
 	/* registered with another session only */
 	assert_int_equal(vaccel_exec_with_resource(&c->noop, &c->few_lib, "fn",
 						   r, 1, w, 1),
 			 VACCEL_EPERM);
-	assert_int_equal(vaccel_exec_with_resource(&c->noop, &unreg, "fn", r,
-						   1, w, 1),
-			 VACCEL_EPERM);
-	assert_int_equal(vaccel_exec_with_resource(&c->noop, &c->lib, NULL, r,
-						   1, w, 1),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_exec_with_resource(&c->noop, &unreg, "fn", r, 1, w, 1),
+		VACCEL_EPERM);
+	assert_int_equal(
+		vaccel_exec_with_resource(&c->noop, &c->lib, NULL, r, 1, w, 1),
+		VACCEL_EINVAL);
 	assert_int_equal(vaccel_exec_with_resource(&c->noop, &c->lib, "fn",
 						   NULL, 1, w, 1),
 			 VACCEL_EINVAL);
@@ -222,43 +222,41 @@ static void test_image(void **state)
 	assert_string_equal((char *)name, "This");
 	assert_int_equal(name[5], 'z');
 
-	int (*const fns[])(struct vaccel_session *, const void *,
-			   unsigned char *, size_t, size_t) = {
-		vaccel_image_detection, vaccel_image_segmentation,
-		vaccel_image_pose, vaccel_image_depth
-	};
+	int (*const fns[])(
+		struct vaccel_session *, const void *, unsigned char *, size_t,
+		size_t) = { vaccel_image_detection, vaccel_image_segmentation,
+			    vaccel_image_pose, vaccel_image_depth };
 	for (size_t i = 0; i < 4; i++) {
 		memset(name, 0, sizeof(name));
-		assert_int_equal(fns[i](&c->noop, img, name, sizeof(img),
-					sizeof(name)),
-				 VACCEL_OK);
+		assert_int_equal(
+			fns[i](&c->noop, img, name, sizeof(img), sizeof(name)),
+			VACCEL_OK);
 		assert_string_equal((char *)name, "This is a dummy imgname!");
-		assert_int_equal(fns[i](NULL, img, name, sizeof(img),
-					sizeof(name)),
-				 VACCEL_EINVAL);
-		assert_int_equal(fns[i](&dead, img, name, sizeof(img),
-					sizeof(name)),
-				 VACCEL_EINVAL);
-		assert_int_equal(fns[i](&c->noop, NULL, name, sizeof(img),
-					sizeof(name)),
-				 VACCEL_EINVAL);
+		assert_int_equal(
+			fns[i](NULL, img, name, sizeof(img), sizeof(name)),
+			VACCEL_EINVAL);
+		assert_int_equal(
+			fns[i](&dead, img, name, sizeof(img), sizeof(name)),
+			VACCEL_EINVAL);
+		assert_int_equal(
+			fns[i](&c->noop, NULL, name, sizeof(img), sizeof(name)),
+			VACCEL_EINVAL);
 		assert_int_equal(fns[i](&c->noop, img, name, 0, sizeof(name)),
 				 VACCEL_EINVAL);
-		assert_int_equal(fns[i](&c->noop, img, NULL, sizeof(img),
-					sizeof(name)),
-				 VACCEL_EINVAL);
+		assert_int_equal(
+			fns[i](&c->noop, img, NULL, sizeof(img), sizeof(name)),
+			VACCEL_EINVAL);
 		/* not implemented by the session's plugin */
-		assert_int_equal(fns[i](&c->few, img, name, sizeof(img),
-					sizeof(name)),
-				 VACCEL_ENOTSUP);
+		assert_int_equal(
+			fns[i](&c->few, img, name, sizeof(img), sizeof(name)),
+			VACCEL_ENOTSUP);
 	}
 	assert_int_equal(vaccel_image_classification(NULL, img, text, name,
 						     sizeof(img), sizeof(text),
 						     sizeof(name)),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_image_classification(&c->noop, NULL, text,
-						     name, sizeof(img),
-						     sizeof(text),
+	assert_int_equal(vaccel_image_classification(&c->noop, NULL, text, name,
+						     sizeof(img), sizeof(text),
 						     sizeof(name)),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_image_classification(&c->noop, img, text, NULL,
@@ -271,10 +269,9 @@ static void test_image(void **state)
 						     sizeof(name)),
 			 VACCEL_ENOTSUP);
 	/* in the plugin's table but not in its ops_mask() */
-	assert_int_equal(vaccel_image_classification(&c->masked, img, text,
-						     name, sizeof(img),
-						     sizeof(text),
-						     sizeof(name)),
+	assert_int_equal(vaccel_image_classification(
+				 &c->masked, img, text, name, sizeof(img),
+				 sizeof(text), sizeof(name)),
 			 VACCEL_ENOTSUP);
 }
 
@@ -420,9 +417,9 @@ static void test_tf(void **state)
 	assert_string_equal(st.message, "Operation handled by noop plugin");
 	vaccel_tf_status_release(&st);
 
-	assert_int_equal(vaccel_tf_node_init(&in_node, "serving_default_data",
-					     0),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_tf_node_init(&in_node, "serving_default_data", 0),
+		VACCEL_OK);
 	assert_int_equal(vaccel_tf_node_init(&out_node, "PartitionedCall", 0),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_tf_tensor_new(&in, 4, dims, VACCEL_TF_FLOAT),
@@ -457,12 +454,12 @@ static void test_tf(void **state)
 					     &st),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_tf_model_run(&c->noop, &c->model, NULL,
-					     &in_node, &in, -1, &out_node,
-					     &out, 1, &st),
+					     &in_node, &in, -1, &out_node, &out,
+					     1, &st),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_tf_model_run(&c->noop, &c->model, NULL,
-					     &in_node, &in, 1, &out_node,
-					     &out, -1, &st),
+					     &in_node, &in, 1, &out_node, &out,
+					     -1, &st),
 			 VACCEL_EINVAL);
 
 	assert_int_equal(vaccel_tf_model_unload(&c->noop, &c->model, &st),
@@ -484,9 +481,9 @@ static void test_tflite(void **state)
 
 	assert_int_equal(vaccel_tflite_model_load(&c->noop, &c->model),
 			 VACCEL_OK);
-	assert_int_equal(vaccel_tflite_tensor_new(&in, 2, dims,
-						  VACCEL_TFLITE_INT32),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_tflite_tensor_new(&in, 2, dims, VACCEL_TFLITE_INT32),
+		VACCEL_OK);
 	vaccel_tflite_tensor_set_data(in, data, sizeof(data));
 	assert_int_equal(vaccel_tflite_model_run(&c->noop, &c->model, &in, 1,
 						 &out, 1, &st),
@@ -520,9 +517,9 @@ static void test_torch(void **state)
 
 	assert_int_equal(vaccel_torch_model_load(&c->noop, &c->model),
 			 VACCEL_OK);
-	assert_int_equal(vaccel_torch_tensor_new(&in, 3, dims,
-						 VACCEL_TORCH_FLOAT),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_torch_tensor_new(&in, 3, dims, VACCEL_TORCH_FLOAT),
+		VACCEL_OK);
 	vaccel_torch_tensor_set_data(in, data, sizeof(data));
 	assert_int_equal(vaccel_torch_model_run(&c->noop, &c->model, NULL, &in,
 						1, &out, 1),
@@ -531,8 +528,8 @@ static void test_torch(void **state)
 	assert_int_equal(out->nr_dims, 3);
 	assert_memory_equal(out->data, data, sizeof(data));
 	vaccel_torch_tensor_delete(out);
-	assert_int_equal(vaccel_torch_model_run(&c->noop, &c->model, NULL,
-						NULL, 1, &out, 1),
+	assert_int_equal(vaccel_torch_model_run(&c->noop, &c->model, NULL, NULL,
+						1, &out, 1),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_torch_model_run(&c->noop, &c->model, NULL, &in,
 						1, NULL, 1),
@@ -543,22 +540,21 @@ static void test_torch(void **state)
 
 	/* torch_sgemm: no resource */
 	struct vaccel_torch_tensor *a = in, *b = in, *r = NULL;
-	assert_int_equal(vaccel_torch_sgemm(&c->noop, &a, &b, NULL, 2, 2, 2,
-					    &r),
-			 VACCEL_OK);
-	assert_int_equal(vaccel_torch_sgemm(&c->noop, NULL, &b, NULL, 2, 2, 2,
-					    &r),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_torch_sgemm(&c->noop, &a, &b, NULL, 2, 2, 2,
-					    NULL),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_torch_sgemm(&c->noop, &a, &b, NULL, -1, 2, 2,
-					    &r),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_sgemm(&c->noop, &a, &b, NULL, 2, 2, 2, &r),
+		VACCEL_OK);
+	assert_int_equal(
+		vaccel_torch_sgemm(&c->noop, NULL, &b, NULL, 2, 2, 2, &r),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_sgemm(&c->noop, &a, &b, NULL, 2, 2, 2, NULL),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_torch_sgemm(&c->noop, &a, &b, NULL, -1, 2, 2, &r),
+		VACCEL_EINVAL);
 	assert_int_equal(vaccel_torch_sgemm(NULL, &a, &b, NULL, 2, 2, 2, &r),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_torch_sgemm(&c->few, &a, &b, NULL, 2, 2, 2,
-					    &r),
+	assert_int_equal(vaccel_torch_sgemm(&c->few, &a, &b, NULL, 2, 2, 2, &r),
 			 VACCEL_ENOTSUP);
 	vaccel_torch_tensor_delete(in);
 }
@@ -572,14 +568,14 @@ static void test_onnx(void **state)
 
 	assert_int_equal(vaccel_onnx_model_load(&c->noop, &c->model),
 			 VACCEL_OK);
-	assert_int_equal(vaccel_onnx_tensor_new(&in, 2, dims,
-						VACCEL_ONNX_DOUBLE),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_onnx_tensor_new(&in, 2, dims, VACCEL_ONNX_DOUBLE),
+		VACCEL_OK);
 	vaccel_onnx_tensor_set_data(in, data, sizeof(data));
 	/* two outputs: noop copies the (last) input into each */
-	assert_int_equal(vaccel_onnx_model_run(&c->noop, &c->model, &in, 1, out,
-					       2),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_onnx_model_run(&c->noop, &c->model, &in, 1, out, 2),
+		VACCEL_OK);
 	for (int i = 0; i < 2; i++) {
 		assert_non_null(out[i]);
 		assert_int_equal(out[i]->data_type, VACCEL_ONNX_DOUBLE);
@@ -587,18 +583,18 @@ static void test_onnx(void **state)
 		vaccel_onnx_tensor_delete(out[i]);
 	}
 	struct vaccel_onnx_tensor *nulls[1] = { NULL };
-	assert_int_equal(vaccel_onnx_model_run(&c->noop, &c->model, nulls, 1,
-					       out, 1),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_onnx_model_run(&c->noop, &c->model, NULL, 1,
-					       out, 1),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_onnx_model_run(&c->noop, &c->model, &in, 1,
-					       NULL, 1),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_onnx_model_run(&c->noop, &c->model, &in, -1,
-					       out, 1),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_onnx_model_run(&c->noop, &c->model, nulls, 1, out, 1),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_onnx_model_run(&c->noop, &c->model, NULL, 1, out, 1),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_onnx_model_run(&c->noop, &c->model, &in, 1, NULL, 1),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_onnx_model_run(&c->noop, &c->model, &in, -1, out, 1),
+		VACCEL_EINVAL);
 	assert_int_equal(vaccel_onnx_model_unload(&c->noop, &c->model),
 			 VACCEL_OK);
 	vaccel_onnx_tensor_delete(in);
@@ -611,21 +607,21 @@ static void test_sgemm(void **state)
 	struct ctx *c = *state;
 	float a[4] = { 1, 2, 3, 4 }, b[4] = { 5, 6, 7, 8 }, r[4] = { 0 };
 
-	assert_int_equal(vaccel_sgemm(&c->noop, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f,
-				      r, 2),
-			 VACCEL_OK);
-	assert_int_equal(vaccel_sgemm(&c->noop, -1, 2, 2, 1.0f, a, 2, b, 2,
-				      0.0f, r, 2),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_sgemm(&c->noop, 2, 2, -2, 1.0f, a, 2, b, 2,
-				      0.0f, r, 2),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_sgemm(NULL, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, r,
-				      2),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_sgemm(&c->few, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f,
-				      r, 2),
-			 VACCEL_ENOTSUP);
+	assert_int_equal(
+		vaccel_sgemm(&c->noop, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, r, 2),
+		VACCEL_OK);
+	assert_int_equal(
+		vaccel_sgemm(&c->noop, -1, 2, 2, 1.0f, a, 2, b, 2, 0.0f, r, 2),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_sgemm(&c->noop, 2, 2, -2, 1.0f, a, 2, b, 2, 0.0f, r, 2),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_sgemm(NULL, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, r, 2),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_sgemm(&c->few, 2, 2, 2, 1.0f, a, 2, b, 2, 0.0f, r, 2),
+		VACCEL_ENOTSUP);
 }
 
 static void test_fpga(void **state)
@@ -690,8 +686,7 @@ static void test_minmax(void **state)
 	assert_true(mx == 10000.0);
 	assert_int_equal(vaccel_minmax(&c->noop, in, -1, 0, 10, out, &mn, &mx),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_minmax(&c->noop, NULL, 3, 0, 10, out, &mn,
-				       &mx),
+	assert_int_equal(vaccel_minmax(&c->noop, NULL, 3, 0, 10, out, &mn, &mx),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_minmax(&c->noop, in, 3, 0, 10, out, NULL, &mx),
 			 VACCEL_EINVAL);
@@ -720,8 +715,7 @@ static void test_opencv(void **state)
 	w0 = 0;
 	assert_int_equal(vaccel_opencv_unpack(&c->noop, r, 1, w, 1), VACCEL_OK);
 	assert_int_equal(w0, sizeof(w0) / sizeof(float));
-	assert_int_equal(vaccel_opencv(&c->noop, NULL, 1, w, 1),
-			 VACCEL_EINVAL);
+	assert_int_equal(vaccel_opencv(&c->noop, NULL, 1, w, 1), VACCEL_EINVAL);
 	assert_int_equal(vaccel_opencv(&c->noop, r, -1, w, 1), VACCEL_EINVAL);
 	assert_int_equal(vaccel_opencv(&c->noop, r, 1, w, -1), VACCEL_EINVAL);
 	assert_int_equal(vaccel_opencv(NULL, r, 1, w, 1), VACCEL_EINVAL);

@@ -68,8 +68,7 @@ static const struct bad_case cases[] = {
 	{ "init() fails with a negative code", TU_PLUGIN_BAD_INIT_NEG,
 	  VACCEL_EBACKEND, "Plugin bad-init-neg: init failed (-1)", NULL },
 	{ "the same plugin twice", TU_NOOP_PLUGIN ":" TU_NOOP_PLUGIN,
-	  VACCEL_EEXIST,
-	  "Plugin noop (" TU_NOOP_PLUGIN ") is already loaded",
+	  VACCEL_EEXIST, "Plugin noop (" TU_NOOP_PLUGIN ") is already loaded",
 	  "Registered plugin noop" },
 	{ "a good plugin after a bad one", TU_PLUGIN_BAD_ABI ":" TU_PLUGIN_GOOD,
 	  VACCEL_ELIBBAD, "was built for plugin ABI 2",
@@ -116,11 +115,11 @@ static void test_rebootstrap(void **state)
 		struct vaccel_resource r;
 
 		unlink(log);
-		int ret = tu_bootstrap(bc->plugins, VACCEL_LOG_INFO, log,
-				       false);
+		int ret =
+			tu_bootstrap(bc->plugins, VACCEL_LOG_INFO, log, false);
 		if (ret != bc->code)
-			fail_msg("%s: bootstrap gave %d, expected %d",
-				 bc->what, ret, bc->code);
+			fail_msg("%s: bootstrap gave %d, expected %d", bc->what,
+				 ret, bc->code);
 		assert_false(vaccel_is_initialized());
 		assert_int_equal(vaccel_plugin_count(), 0);
 		assert_string_equal(vaccel_rundir(), "");
@@ -134,16 +133,16 @@ static void test_rebootstrap(void **state)
 		free(text);
 		/* the next calls report it; nothing ended the process */
 		assert_int_equal(vaccel_session_init(&s, 0), bc->code);
-		assert_int_equal(vaccel_resource_init_from_buf(
-					 &r, "x", 1, VACCEL_RESOURCE_DATA, NULL,
-					 true),
-				 VACCEL_EPERM);
+		assert_int_equal(
+			vaccel_resource_init_from_buf(
+				&r, "x", 1, VACCEL_RESOURCE_DATA, NULL, true),
+			VACCEL_EPERM);
 	}
 	/* and a good configuration works again afterwards */
 	struct vaccel_session s;
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, log,
-				      false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, log, false),
+		VACCEL_OK);
 	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
 	assert_int_equal(vaccel_noop(&s), VACCEL_OK);
 	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);

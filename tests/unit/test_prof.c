@@ -52,9 +52,9 @@ static void spin_us(long us)
 static bool has_line(const char *text, const char *pattern)
 {
 	regex_t re;
-	assert_int_equal(regcomp(&re, pattern,
-				 REG_EXTENDED | REG_NEWLINE | REG_NOSUB),
-			 0);
+	assert_int_equal(
+		regcomp(&re, pattern, REG_EXTENDED | REG_NEWLINE | REG_NOSUB),
+		0);
 	bool found = regexec(&re, text, 0, NULL, 0) == 0;
 	regfree(&re);
 	return found;
@@ -211,12 +211,12 @@ static void test_batch(void **state)
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_INFO, c->log, true),
 			 VACCEL_OK);
 	for (int i = 0; i < 2; i++) {
-		assert_int_equal(vaccel_prof_regions_start_by_name(rs, 3,
-								   "alpha"),
-				 VACCEL_OK);
-		assert_int_equal(vaccel_prof_regions_stop_by_name(rs, 3,
-								  "alpha"),
-				 VACCEL_OK);
+		assert_int_equal(
+			vaccel_prof_regions_start_by_name(rs, 3, "alpha"),
+			VACCEL_OK);
+		assert_int_equal(
+			vaccel_prof_regions_stop_by_name(rs, 3, "alpha"),
+			VACCEL_OK);
 	}
 	assert_int_equal(vaccel_prof_regions_start_by_name(rs, 3, "beta"),
 			 VACCEL_OK);
@@ -243,8 +243,7 @@ static void test_batch(void **state)
 	 * found only when it is in range */
 	assert_int_equal(vaccel_prof_regions_stop_by_name(rs, 1, "beta"),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_prof_regions_print_all(NULL, 3),
-			 VACCEL_EINVAL);
+	assert_int_equal(vaccel_prof_regions_print_all(NULL, 3), VACCEL_EINVAL);
 	assert_int_equal(vaccel_prof_regions_print_all(rs, -1), VACCEL_EINVAL);
 	assert_int_equal(vaccel_prof_regions_init(NULL, 3), VACCEL_EINVAL);
 	assert_int_equal(vaccel_prof_regions_init(rs, 0), VACCEL_EINVAL);
@@ -256,13 +255,12 @@ static void test_batch(void **state)
 	char *buf = NULL;
 	int need = vaccel_prof_regions_print_all_to_buf(NULL, 0, rs, 3);
 	assert_true(need > 0);
-	assert_int_equal(vaccel_prof_regions_print_all_to_buf(&buf, need - 1,
-							      rs, 3),
-			 -VACCEL_ERANGE);
+	assert_int_equal(
+		vaccel_prof_regions_print_all_to_buf(&buf, need - 1, rs, 3),
+		-VACCEL_ERANGE);
 	assert_null(buf);
-	assert_int_equal(vaccel_prof_regions_print_all_to_buf(&buf, need, rs,
-							      3),
-			 3);
+	assert_int_equal(
+		vaccel_prof_regions_print_all_to_buf(&buf, need, rs, 3), 3);
 	assert_non_null(buf);
 	const char *p = buf;
 	size_t sum = 0;
@@ -281,9 +279,9 @@ static void test_batch(void **state)
 	}
 	assert_int_equal(sum, (size_t)need);
 	free(buf);
-	assert_int_equal(vaccel_prof_regions_print_all_to_buf(&buf, 10, NULL,
-							      3),
-			 -VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_prof_regions_print_all_to_buf(&buf, 10, NULL, 3),
+		-VACCEL_EINVAL);
 	assert_int_equal(vaccel_prof_regions_print_all_to_buf(&buf, 10, rs, 0),
 			 -VACCEL_EINVAL);
 
@@ -341,12 +339,12 @@ static void run_some_ops(int noops)
 						     sizeof(img), sizeof(text),
 						     sizeof(out)),
 			 VACCEL_OK);
-	assert_int_equal(vaccel_image_detection(&s, img, out, sizeof(img),
-						sizeof(out)),
-			 VACCEL_OK);
-	assert_int_equal(vaccel_image_depth(&s, img, out, sizeof(img),
-					    sizeof(out)),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_image_detection(&s, img, out, sizeof(img), sizeof(out)),
+		VACCEL_OK);
+	assert_int_equal(
+		vaccel_image_depth(&s, img, out, sizeof(img), sizeof(out)),
+		VACCEL_OK);
 	vaccel_arg_init_from_buf(&a[0], &v, sizeof(v), VACCEL_ARG_INT32, 0);
 	assert_int_equal(vaccel_exec(&s, "lib.so", "fn", a, 1, NULL, 0),
 			 VACCEL_OK);
@@ -360,9 +358,9 @@ static void test_op_regions_at_cleanup(void **state)
 {
 	struct ctx *c = *state;
 
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_INFO, c->log,
-				      true),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_INFO, c->log, true),
+		VACCEL_OK);
 	run_some_ops(3);
 	vaccel_cleanup();
 	char *text = tu_read_file(c->log, NULL);
@@ -380,9 +378,9 @@ static void test_op_regions_at_cleanup(void **state)
 
 	/* the regions start empty after a re-bootstrap */
 	unlink(c->log);
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_INFO, c->log,
-				      true),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_INFO, c->log, true),
+		VACCEL_OK);
 	run_some_ops(1);
 	vaccel_cleanup();
 	text = tu_read_file(c->log, NULL);
@@ -395,9 +393,9 @@ static void test_op_regions_disabled(void **state)
 {
 	struct ctx *c = *state;
 
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_DEBUG, c->log,
-				      false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_DEBUG, c->log, false),
+		VACCEL_OK);
 	run_some_ops(2);
 	vaccel_cleanup();
 	char *text = tu_read_file(c->log, NULL);

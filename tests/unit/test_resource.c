@@ -177,18 +177,18 @@ static void test_init_invalid(void **state)
 
 	assert_int_equal(vaccel_resource_init(&r, missing, VACCEL_RESOURCE_LIB),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init(&r, missing_uri,
-					      VACCEL_RESOURCE_LIB),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init(&r, "s3://bucket/x",
-					      VACCEL_RESOURCE_LIB),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init(&r, "http://",
-					      VACCEL_RESOURCE_LIB),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init(&r, "/dev/null",
-					      VACCEL_RESOURCE_LIB),
-			 VACCEL_EINVAL); /* neither file nor directory */
+	assert_int_equal(
+		vaccel_resource_init(&r, missing_uri, VACCEL_RESOURCE_LIB),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_init(&r, "s3://bucket/x", VACCEL_RESOURCE_LIB),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_init(&r, "http://", VACCEL_RESOURCE_LIB),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_init(&r, "/dev/null", VACCEL_RESOURCE_LIB),
+		VACCEL_EINVAL); /* neither file nor directory */
 	assert_int_equal(vaccel_resource_init(&r, longp, VACCEL_RESOURCE_LIB),
 			 VACCEL_ENAMETOOLONG);
 	assert_int_equal(vaccel_resource_init(&r, NULL, VACCEL_RESOURCE_LIB),
@@ -197,15 +197,15 @@ static void test_init_invalid(void **state)
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_resource_init(&r, c->f1, VACCEL_RESOURCE_MAX),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init(&r, c->f1,
-					      (vaccel_resource_type_t)-1),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_init(&r, c->f1, (vaccel_resource_type_t)-1),
+		VACCEL_EINVAL);
 	/* nothing was left behind */
 	static struct vaccel_resource **all;
 	size_t n = 7;
-	assert_int_equal(vaccel_resource_get_all_by_type(&all, &n,
-							 VACCEL_RESOURCE_LIB),
-			 VACCEL_ENOENT);
+	assert_int_equal(
+		vaccel_resource_get_all_by_type(&all, &n, VACCEL_RESOURCE_LIB),
+		VACCEL_ENOENT);
 	assert_int_equal(n, 0);
 	free(missing);
 	free(missing_uri);
@@ -218,9 +218,9 @@ static void test_init_multi(void **state)
 	static struct vaccel_resource r;
 	const char *two[] = { c->f1, c->f2 };
 
-	assert_int_equal(vaccel_resource_init_multi(&r, two, 2,
-						    VACCEL_RESOURCE_LIB),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init_multi(&r, two, 2, VACCEL_RESOURCE_LIB),
+		VACCEL_OK);
 	assert_int_equal(r.nr_paths, 2);
 	assert_string_equal(r.paths[1], c->f2);
 	assert_int_equal(vaccel_resource_register(&r, &c->local), VACCEL_OK);
@@ -237,9 +237,9 @@ static void test_init_multi(void **state)
 	assert_int_equal(vaccel_resource_init_multi(&r, file_dir, 2,
 						    VACCEL_RESOURCE_LIB),
 			 VACCEL_ENOTSUP);
-	assert_int_equal(vaccel_resource_init_multi(&r, dir_dir, 2,
-						    VACCEL_RESOURCE_LIB),
-			 VACCEL_ENOTSUP);
+	assert_int_equal(
+		vaccel_resource_init_multi(&r, dir_dir, 2, VACCEL_RESOURCE_LIB),
+		VACCEL_ENOTSUP);
 	assert_int_equal(vaccel_resource_init_multi(&r, dir_file, 2,
 						    VACCEL_RESOURCE_LIB),
 			 VACCEL_EINVAL);
@@ -249,15 +249,15 @@ static void test_init_multi(void **state)
 	assert_int_equal(vaccel_resource_init_multi(&r, with_null, 2,
 						    VACCEL_RESOURCE_LIB),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init_multi(&r, two, 0,
-						    VACCEL_RESOURCE_LIB),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init_multi(&r, NULL, 2,
-						    VACCEL_RESOURCE_LIB),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init_multi(NULL, two, 2,
-						    VACCEL_RESOURCE_LIB),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_init_multi(&r, two, 0, VACCEL_RESOURCE_LIB),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_init_multi(&r, NULL, 2, VACCEL_RESOURCE_LIB),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_init_multi(NULL, two, 2, VACCEL_RESOURCE_LIB),
+		VACCEL_EINVAL);
 }
 
 static bool has_blob(const struct vaccel_resource *r, const char *path)
@@ -275,9 +275,9 @@ static void test_directory(void **state)
 	char out[PATH_MAX];
 	char *alloc = NULL;
 
-	assert_int_equal(vaccel_resource_init(&r, c->tree,
-					      VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&r, c->tree, VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
 	assert_int_equal(r.path_type, VACCEL_PATH_LOCAL_DIR);
 	assert_int_equal(vaccel_resource_register(&r, &c->local), VACCEL_OK);
 	/* every regular file below, recursively */
@@ -300,16 +300,16 @@ static void test_directory(void **state)
 			 VACCEL_OK);
 	assert_string_equal(alloc, c->tree);
 	free(alloc);
-	assert_int_equal(vaccel_resource_directory(&r, out, strlen(c->tree),
-						   NULL),
-			 VACCEL_EINVAL); /* no room for the NUL */
+	assert_int_equal(
+		vaccel_resource_directory(&r, out, strlen(c->tree), NULL),
+		VACCEL_EINVAL); /* no room for the NUL */
 	assert_int_equal(vaccel_resource_directory(&r, NULL, 10, NULL),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_resource_directory(&r, out, 0, NULL),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_directory(NULL, out, sizeof(out),
-						   NULL),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_directory(NULL, out, sizeof(out), NULL),
+		VACCEL_EINVAL);
 	assert_int_equal(vaccel_resource_release(&r), VACCEL_OK);
 	/* nothing of the user's tree is removed */
 	assert_true(tu_exists(a));
@@ -398,21 +398,18 @@ static void test_from_buf_mem_only(void **state)
 	assert_string_equal(n.blobs[0]->name, "file");
 	assert_int_equal(vaccel_resource_release(&n), VACCEL_OK);
 
-	assert_int_equal(vaccel_resource_init_from_buf(&r, NULL, 4,
-						       VACCEL_RESOURCE_DATA,
-						       NULL, true),
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, NULL, 4, VACCEL_RESOURCE_DATA, NULL, true),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init_from_buf(&r, buf, 0,
-						       VACCEL_RESOURCE_DATA,
-						       NULL, true),
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, buf, 0, VACCEL_RESOURCE_DATA, NULL, true),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_resource_init_from_buf(NULL, buf, 4,
 						       VACCEL_RESOURCE_DATA,
 						       NULL, true),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_init_from_buf(&r, buf, 4,
-						       VACCEL_RESOURCE_MAX,
-						       NULL, true),
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, buf, 4, VACCEL_RESOURCE_MAX, NULL, true),
 			 VACCEL_EINVAL);
 }
 
@@ -510,8 +507,7 @@ static void test_from_blobs(void **state)
 	assert_non_null(r.rundir);
 	assert_int_equal(r.blobs[3]->type, VACCEL_BLOB_MAPPED);
 	assert_string_equal(r.blobs[3]->name, "mapped.bin");
-	assert_int_equal(strncmp(r.blobs[3]->path, r.rundir,
-				 strlen(r.rundir)),
+	assert_int_equal(strncmp(r.blobs[3]->path, r.rundir, strlen(r.rundir)),
 			 0);
 	assert_memory_equal(r.blobs[3]->data, data, sizeof(data));
 	char *copy = strdup(r.blobs[3]->path);
@@ -566,9 +562,9 @@ static void test_new_delete(void **state)
 	assert_int_equal(vaccel_resource_new(&r, c->f1, VACCEL_RESOURCE_DATA),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_delete(r), VACCEL_OK);
-	assert_int_equal(vaccel_resource_multi_new(&r, two, 2,
-						   VACCEL_RESOURCE_DATA),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_multi_new(&r, two, 2, VACCEL_RESOURCE_DATA),
+		VACCEL_OK);
 	assert_int_equal(r->nr_paths, 2);
 	assert_int_equal(vaccel_resource_delete(r), VACCEL_OK);
 	assert_int_equal(vaccel_resource_from_buf(&r, "xy", 2,
@@ -577,9 +573,9 @@ static void test_new_delete(void **state)
 			 VACCEL_OK);
 	assert_int_equal(r->blobs[0]->type, VACCEL_BLOB_MAPPED);
 	assert_int_equal(vaccel_resource_delete(r), VACCEL_OK);
-	assert_int_equal(vaccel_resource_from_blobs(&r, blobs, 1,
-						    VACCEL_RESOURCE_DATA),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_from_blobs(&r, blobs, 1, VACCEL_RESOURCE_DATA),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_delete(r), VACCEL_OK);
 	vaccel_blob_release(&blob);
 
@@ -609,10 +605,12 @@ static void test_many_to_many(void **state)
 
 	assert_int_equal(vaccel_session_init(&s1, 0), VACCEL_OK);
 	assert_int_equal(vaccel_session_init(&s2, 0), VACCEL_OK);
-	assert_int_equal(vaccel_resource_init(&r1, c->f1, VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
-	assert_int_equal(vaccel_resource_init(&r2, c->f2, VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&r1, c->f1, VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&r2, c->f2, VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_init(&r3, c->f2, VACCEL_RESOURCE_LIB),
 			 VACCEL_OK);
 
@@ -632,12 +630,12 @@ static void test_many_to_many(void **state)
 	assert_ptr_equal(found, &r2);
 	assert_int_equal(vaccel_session_resource_by_id(&s2, &found, r2.id),
 			 VACCEL_ENOENT);
-	assert_int_equal(vaccel_session_resource_by_type(
-				 &s1, &found, VACCEL_RESOURCE_MODEL),
+	assert_int_equal(vaccel_session_resource_by_type(&s1, &found,
+							 VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
 	assert_ptr_equal(found, &r1); /* the first registered */
-	assert_int_equal(vaccel_session_resource_by_type(
-				 &s2, &found, VACCEL_RESOURCE_LIB),
+	assert_int_equal(vaccel_session_resource_by_type(&s2, &found,
+							 VACCEL_RESOURCE_LIB),
 			 VACCEL_ENOENT);
 	assert_int_equal(vaccel_session_resources_by_type(
 				 &s1, &list, &n, VACCEL_RESOURCE_MODEL),
@@ -647,8 +645,8 @@ static void test_many_to_many(void **state)
 	assert_ptr_equal(list[1], &r2);
 	free(list);
 	list = (void *)1;
-	assert_int_equal(vaccel_session_resources_by_type(
-				 &s2, &list, &n, VACCEL_RESOURCE_DATA),
+	assert_int_equal(vaccel_session_resources_by_type(&s2, &list, &n,
+							  VACCEL_RESOURCE_DATA),
 			 VACCEL_ENOENT);
 	assert_int_equal(n, 0);
 	assert_null(list);
@@ -669,8 +667,8 @@ static void test_many_to_many(void **state)
 	assert_int_equal(n, 1);
 	assert_ptr_equal(list[0], &r1);
 	free(list);
-	assert_int_equal(vaccel_session_resource_by_type(
-				 &s2, &found, VACCEL_RESOURCE_MODEL),
+	assert_int_equal(vaccel_session_resource_by_type(&s2, &found,
+							 VACCEL_RESOURCE_MODEL),
 			 VACCEL_ENOENT);
 
 	/* releasing a session unregisters its resources */
@@ -731,9 +729,9 @@ static void test_sync(void **state)
 	static struct vaccel_resource file, buf;
 	char data[] = "sync me";
 
-	assert_int_equal(vaccel_resource_init(&file, c->f1,
-					      VACCEL_RESOURCE_DATA),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&file, c->f1, VACCEL_RESOURCE_DATA),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_init_from_buf(&buf, data, sizeof(data),
 						       VACCEL_RESOURCE_DATA,
 						       "d", true),
@@ -935,42 +933,42 @@ static void test_lookups(void **state)
 	assert_int_equal(vaccel_resource_get_by_id(&found, 9999),
 			 VACCEL_ENOENT);
 	assert_int_equal(vaccel_resource_get_by_id(&found, 0), VACCEL_ENOENT);
-	assert_int_equal(vaccel_resource_get_by_type(&found,
-						     VACCEL_RESOURCE_DATA),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_get_by_type(&found, VACCEL_RESOURCE_DATA),
+		VACCEL_OK);
 	assert_ptr_equal(found, &a); /* the first created */
-	assert_int_equal(vaccel_resource_get_by_type(&found,
-						     VACCEL_RESOURCE_LIB),
-			 VACCEL_ENOENT);
-	assert_int_equal(vaccel_resource_get_all_by_type(&all, &n,
-							 VACCEL_RESOURCE_DATA),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_get_by_type(&found, VACCEL_RESOURCE_LIB),
+		VACCEL_ENOENT);
+	assert_int_equal(
+		vaccel_resource_get_all_by_type(&all, &n, VACCEL_RESOURCE_DATA),
+		VACCEL_OK);
 	assert_int_equal(n, 2);
 	assert_ptr_equal(all[0], &a);
 	assert_ptr_equal(all[1], &b);
 	free(all);
-	assert_int_equal(vaccel_resource_get_all_by_type(&all, &n,
-							 VACCEL_RESOURCE_LIB),
-			 VACCEL_ENOENT);
+	assert_int_equal(
+		vaccel_resource_get_all_by_type(&all, &n, VACCEL_RESOURCE_LIB),
+		VACCEL_ENOENT);
 	assert_int_equal(n, 0);
 
 	assert_int_equal(vaccel_resource_get_by_id(NULL, a.id), VACCEL_EINVAL);
 	assert_int_equal(vaccel_resource_get_by_type(NULL, 0), VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_get_by_type(&found,
-						     VACCEL_RESOURCE_MAX),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_get_by_type(&found, VACCEL_RESOURCE_MAX),
+		VACCEL_EINVAL);
 	assert_int_equal(vaccel_resource_get_all_by_type(NULL, &n, 0),
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_resource_get_all_by_type(&all, NULL, 0),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_resource_get_all_by_type(&all, &n,
-							 VACCEL_RESOURCE_MAX),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_resource_get_all_by_type(&all, &n, VACCEL_RESOURCE_MAX),
+		VACCEL_EINVAL);
 
 	assert_int_equal(vaccel_resource_release(&a), VACCEL_OK);
-	assert_int_equal(vaccel_resource_get_by_type(&found,
-						     VACCEL_RESOURCE_DATA),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_get_by_type(&found, VACCEL_RESOURCE_DATA),
+		VACCEL_OK);
 	assert_ptr_equal(found, &b);
 	vaccel_resource_release(&b);
 	vaccel_resource_release(&m);
@@ -991,12 +989,12 @@ static void test_lookups(void **state)
 			 VACCEL_EINVAL);
 	assert_int_equal(vaccel_session_resource_by_type(&c->local, NULL, 0),
 			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_session_resources_by_type(&c->local, &all, NULL,
-							  0),
-			 VACCEL_EINVAL);
-	assert_int_equal(vaccel_session_resources_by_type(&c->local, NULL, &n,
-							  0),
-			 VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_session_resources_by_type(&c->local, &all, NULL, 0),
+		VACCEL_EINVAL);
+	assert_int_equal(
+		vaccel_session_resources_by_type(&c->local, NULL, &n, 0),
+		VACCEL_EINVAL);
 	assert_int_equal(vaccel_session_resources_by_type(&c->local, &all, &n,
 							  VACCEL_RESOURCE_MAX),
 			 VACCEL_EINVAL);
@@ -1008,7 +1006,9 @@ static void test_lookups(void **state)
  * every id is taken: VACCEL_EUSERS. */
 static void test_ids(void **state)
 {
-	enum { MAX = 2048 };
+	enum {
+		MAX = 2048
+	};
 	struct vaccel_resource *rs = calloc(MAX + 1, sizeof(*rs));
 	char b = 'x';
 
@@ -1084,8 +1084,8 @@ static bool http_setup(struct http_ctx *h)
 	}
 	h->url = tu_strf("http://127.0.0.1:%d/model.bin", h->srv.port);
 	h->url_404 = tu_strf("http://127.0.0.1:%d/missing.bin", h->srv.port);
-	h->url_same_name = tu_strf("http://127.0.0.1:%d/other/model.bin",
-				   h->srv.port);
+	h->url_same_name =
+		tu_strf("http://127.0.0.1:%d/other/model.bin", h->srv.port);
 	active_http = h;
 	return true;
 }
@@ -1171,9 +1171,9 @@ static void test_url_errors(void **state)
 		skip();
 	}
 	/* 404: EREMOTEIO, no partial file left */
-	assert_int_equal(vaccel_resource_init(&r, h.url_404,
-					      VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init(&r, h.url_404, VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
 	int ret = vaccel_resource_register(&r, &c->local);
 	if (ret == VACCEL_ENOTSUP) {
 		vaccel_resource_release(&r);
@@ -1207,9 +1207,9 @@ static void test_url_errors(void **state)
 
 	/* two URLs with one file name: the second one collides */
 	const char *two[] = { h.url, h.url_same_name };
-	assert_int_equal(vaccel_resource_init_multi(&r, two, 2,
-						    VACCEL_RESOURCE_MODEL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_resource_init_multi(&r, two, 2, VACCEL_RESOURCE_MODEL),
+		VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&r, &c->local),
 			 VACCEL_EEXIST);
 	rd = resource_dir(r.id);
@@ -1240,12 +1240,11 @@ static void test_not_bootstrapped(void **state)
 	assert_int_equal(vaccel_resource_init(&r, c->f1, VACCEL_RESOURCE_DATA),
 			 VACCEL_EPERM);
 	const char *paths[] = { c->f1 };
-	assert_int_equal(vaccel_resource_init_multi(&r, paths, 1,
-						    VACCEL_RESOURCE_DATA),
-			 VACCEL_EPERM);
-	assert_int_equal(vaccel_resource_init_from_buf(&r, "x", 1,
-						       VACCEL_RESOURCE_DATA,
-						       NULL, true),
+	assert_int_equal(
+		vaccel_resource_init_multi(&r, paths, 1, VACCEL_RESOURCE_DATA),
+		VACCEL_EPERM);
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, "x", 1, VACCEL_RESOURCE_DATA, NULL, true),
 			 VACCEL_EPERM);
 	assert_int_equal(vaccel_resource_get_by_id(&found, 1), VACCEL_EPERM);
 	assert_int_equal(vaccel_resource_get_by_type(&found, 0), VACCEL_EPERM);

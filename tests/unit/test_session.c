@@ -63,8 +63,8 @@ static void test_ids_and_rundir(void **state)
 	assert_non_null(s1.plugin);
 	assert_string_equal(plugin_name(&s1), "noop");
 
-	char *rd = tu_strf("%s/session.%lld", vaccel_rundir(),
-			   (long long)s1.id);
+	char *rd =
+		tu_strf("%s/session.%lld", vaccel_rundir(), (long long)s1.id);
 	assert_string_equal(s1.rundir, rd);
 	assert_true(tu_is_dir(rd));
 	assert_int_equal(vaccel_session_release(&s1), VACCEL_OK);
@@ -117,8 +117,8 @@ static void check_picks(struct ctx *c, const char *plugins,
 		static struct vaccel_session s;
 		int ret = vaccel_session_init(&s, p[i].flags);
 		if (ret != p[i].ret)
-			fail_msg("flags 0x%x: got %d, expected %d",
-				 p[i].flags, ret, p[i].ret);
+			fail_msg("flags 0x%x: got %d, expected %d", p[i].flags,
+				 ret, p[i].ret);
 		if (ret)
 			continue;
 		if (strcmp(plugin_name(&s), p[i].plugin))
@@ -135,21 +135,23 @@ static void check_picks(struct ctx *c, const char *plugins,
 static void test_selection(void **state)
 {
 	struct ctx *c = *state;
-	enum { CPU = VACCEL_PLUGIN_CPU,
-	       GPU = VACCEL_PLUGIN_GPU,
-	       TORCH = VACCEL_PLUGIN_TORCH,
-	       FPGA = VACCEL_PLUGIN_FPGA,
-	       GENERIC = VACCEL_PLUGIN_GENERIC,
-	       DEBUG = VACCEL_PLUGIN_DEBUG,
-	       REMOTE = VACCEL_PLUGIN_REMOTE };
+	enum {
+		CPU = VACCEL_PLUGIN_CPU,
+		GPU = VACCEL_PLUGIN_GPU,
+		TORCH = VACCEL_PLUGIN_TORCH,
+		FPGA = VACCEL_PLUGIN_FPGA,
+		GENERIC = VACCEL_PLUGIN_GENERIC,
+		DEBUG = VACCEL_PLUGIN_DEBUG,
+		REMOTE = VACCEL_PLUGIN_REMOTE
+	};
 
 	/* cpu (CPU), gpu (GPU|TORCH), remote (virtio, GENERIC) */
 	static const struct pick three[] = {
-		{ 0, 0, "test-cpu", false },	  /* first local */
-		{ GPU, 0, "test-gpu", false },	  /* by type */
-		{ TORCH, 0, "test-gpu", false },  /* any common bit */
+		{ 0, 0, "test-cpu", false },	     /* first local */
+		{ GPU, 0, "test-gpu", false },	     /* by type */
+		{ TORCH, 0, "test-gpu", false },     /* any common bit */
 		{ CPU | GPU, 0, "test-cpu", false }, /* first in load order */
-		{ FPGA, 0, "test-cpu", false },	  /* no match: fallback */
+		{ FPGA, 0, "test-cpu", false },	     /* no match: fallback */
 		{ DEBUG, 0, "test-cpu", false },
 		{ REMOTE, 0, "test-remote", true },
 		{ REMOTE | GPU, 0, "test-remote", true }, /* REMOTE first */
@@ -166,8 +168,7 @@ static void test_selection(void **state)
 		{ CPU, 0, "test-cpu", false },
 		{ REMOTE, VACCEL_ENOTSUP, NULL, false }, /* no virtio plugin */
 	};
-	check_picks(c, TU_NOOP_PLUGIN ":" TU_PLUGIN_CPU, noop_cpu,
-		    N(noop_cpu));
+	check_picks(c, TU_NOOP_PLUGIN ":" TU_PLUGIN_CPU, noop_cpu, N(noop_cpu));
 
 	/* exactly one plugin, and it is virtio: sessions are remote */
 	static const struct pick only_remote[] = {
@@ -290,9 +291,8 @@ static void test_update_local(void **state)
 			 VACCEL_ENOTSUP);
 	assert_string_equal(plugin_name(&s), "noop");
 	/* not with registered resources */
-	assert_int_equal(vaccel_resource_init_from_buf(&r, "x", 1,
-						       VACCEL_RESOURCE_DATA,
-						       NULL, true),
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, "x", 1, VACCEL_RESOURCE_DATA, NULL, true),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&r, &s), VACCEL_OK);
 	assert_int_equal(vaccel_session_update(&s, VACCEL_PLUGIN_GPU),
@@ -352,9 +352,8 @@ static void test_new_delete_aliases(void **state)
 
 	/* the deprecated aliases */
 	assert_int_equal(vaccel_sess_init(&t, 0), VACCEL_OK);
-	assert_int_equal(vaccel_resource_init_from_buf(&r, "x", 1,
-						       VACCEL_RESOURCE_DATA,
-						       NULL, true),
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, "x", 1, VACCEL_RESOURCE_DATA, NULL, true),
 			 VACCEL_OK);
 	assert_false(vaccel_sess_has_resource(&t, &r));
 	assert_int_equal(vaccel_resource_register(&r, &t), VACCEL_OK);
@@ -391,7 +390,9 @@ static void test_visible_fields(void **state)
 static void test_limit(void **state)
 {
 	struct ctx *c = *state;
-	enum { MAX = 1024 };
+	enum {
+		MAX = 1024
+	};
 	struct vaccel_session *s = calloc(MAX + 1, sizeof(*s));
 
 	boot(c, TU_NOOP_PLUGIN);
@@ -418,9 +419,8 @@ static void test_cleanup_releases(void **state)
 	boot(c, TU_PLUGIN_CPU);
 	struct tp_state *st = tu_plugin_state(TU_PLUGIN_CPU);
 	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
-	assert_int_equal(vaccel_resource_init_from_buf(&r, "x", 1,
-						       VACCEL_RESOURCE_DATA,
-						       NULL, false),
+	assert_int_equal(vaccel_resource_init_from_buf(
+				 &r, "x", 1, VACCEL_RESOURCE_DATA, NULL, false),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&r, &s), VACCEL_OK);
 	char *rundir = strdup(vaccel_rundir());
@@ -447,7 +447,7 @@ static void test_introspection(void **state)
 	uint64_t mask;
 
 	boot(c, TU_NOOP_PLUGIN ":" TU_PLUGIN_CPU ":" TU_PLUGIN_GPU
-		":" TU_PLUGIN_REMOTE);
+			       ":" TU_PLUGIN_REMOTE);
 	assert_int_equal(vaccel_plugin_count(), 4);
 	assert_int_equal(vaccel_plugin_get_info(0, &name, &version, &type,
 						&remote, &mask),
@@ -462,35 +462,35 @@ static void test_introspection(void **state)
 	uint64_t few = (UINT64_C(1) << VACCEL_OP_NOOP) |
 		       (UINT64_C(1) << VACCEL_OP_EXEC) |
 		       (UINT64_C(1) << VACCEL_OP_EXEC_WITH_RESOURCE);
-	assert_int_equal(vaccel_plugin_get_info(1, &name, NULL, &type, NULL,
-						&mask),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_plugin_get_info(1, &name, NULL, &type, NULL, &mask),
+		VACCEL_OK);
 	assert_string_equal(name, "test-cpu");
 	assert_int_equal(type, VACCEL_PLUGIN_CPU);
 	assert_true(mask == few);
 	/* gpu lists IMAGE_CLASSIFY but its ops_mask() drops it */
-	assert_int_equal(vaccel_plugin_get_info(2, &name, NULL, NULL, NULL,
-						&mask),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_plugin_get_info(2, &name, NULL, NULL, NULL, &mask),
+		VACCEL_OK);
 	assert_string_equal(name, "test-gpu");
 	assert_true(mask == few);
-	assert_int_equal(vaccel_plugin_get_info(3, &name, NULL, NULL, &remote,
-						NULL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_plugin_get_info(3, &name, NULL, NULL, &remote, NULL),
+		VACCEL_OK);
 	assert_string_equal(name, "test-remote");
 	assert_true(remote);
-	assert_int_equal(vaccel_plugin_get_info(4, &name, NULL, NULL, NULL,
-						NULL),
-			 VACCEL_ENOENT);
-	assert_int_equal(vaccel_plugin_get_info(0, NULL, NULL, NULL, NULL,
-						NULL),
-			 VACCEL_OK);
+	assert_int_equal(
+		vaccel_plugin_get_info(4, &name, NULL, NULL, NULL, NULL),
+		VACCEL_ENOENT);
+	assert_int_equal(
+		vaccel_plugin_get_info(0, NULL, NULL, NULL, NULL, NULL),
+		VACCEL_OK);
 
 	vaccel_cleanup();
 	assert_int_equal(vaccel_plugin_count(), 0);
-	assert_int_equal(vaccel_plugin_get_info(0, &name, NULL, NULL, NULL,
-						NULL),
-			 VACCEL_ENOENT);
+	assert_int_equal(
+		vaccel_plugin_get_info(0, &name, NULL, NULL, NULL, NULL),
+		VACCEL_ENOENT);
 }
 
 static void test_load_at_run_time(void **state)

@@ -11,7 +11,7 @@
 
 /* The four tensor families share their semantics; one macro tests each. */
 #define TENSOR_TEST(NAME, PFX, T, DIM_T, DTYPE, MAXDIMS)                       \
-	static void test_##NAME(void **state)                                 \
+	static void test_##NAME(void **state)                                  \
 	{                                                                      \
 		struct T t, *n = NULL;                                         \
 		DIM_T dims[3] = { 2, 3, 4 };                                   \
@@ -123,7 +123,7 @@ TENSOR_TEST(onnx_tensor, vaccel_onnx_tensor, vaccel_onnx_tensor, int64_t,
 	    VACCEL_ONNX_FLOAT, VACCEL_ONNX_MAX_DIMS)
 
 #define BUFFER_TEST(NAME, PFX, T, DATA_T)                                     \
-	static void test_##NAME(void **state)                                \
+	static void test_##NAME(void **state)                                 \
 	{                                                                     \
 		struct T b, *n = NULL;                                        \
 		DATA_T data = malloc(10);                                     \

@@ -41,14 +41,14 @@ static const char data_bytes[] = "shared data";
 static pthread_barrier_t round_start, round_end;
 static int failures;
 
-#define CHECK(cond)                                                          \
-	do {                                                                 \
-		if (!(cond)) {                                               \
+#define CHECK(cond)                                                           \
+	do {                                                                  \
+		if (!(cond)) {                                                \
 			fprintf(stderr, "thread check failed at %s:%d: %s\n", \
-				__FILE__, __LINE__, #cond);                  \
-			__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);  \
-			return -1;                                           \
-		}                                                            \
+				__FILE__, __LINE__, #cond);                   \
+			__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);   \
+			return -1;                                            \
+		}                                                             \
 	} while (0)
 
 static int run_ops(struct vaccel_session *s, struct vaccel_resource *priv)
@@ -68,15 +68,15 @@ static int run_ops(struct vaccel_session *s, struct vaccel_resource *priv)
 	/* an image op (noop looks up the session's first MODEL) */
 	unsigned char img[16] = { 1 }, text[64] = { 0 }, name[64] = { 0 };
 	CHECK(vaccel_image_classification(s, img, text, name, sizeof(img),
-					  sizeof(text), sizeof(name)) ==
-	      VACCEL_OK);
+					  sizeof(text),
+					  sizeof(name)) == VACCEL_OK);
 	CHECK(!strcmp((char *)text, "This is a dummy classification tag!"));
 
 	/* a model op on the shared MODEL */
 	struct vaccel_tf_status st = { 0 };
 	CHECK(vaccel_tf_model_load(s, shared_model, &st) == VACCEL_OK);
-	CHECK(st.message && !strcmp(st.message,
-				    "Operation handled by noop plugin"));
+	CHECK(st.message &&
+	      !strcmp(st.message, "Operation handled by noop plugin"));
 	vaccel_tf_status_release(&st);
 
 	/* genop: classify, and exec_with_resource by (global) id */
@@ -92,8 +92,8 @@ static int run_ops(struct vaccel_session *s, struct vaccel_resource *priv)
 	      VACCEL_OK);
 	CHECK(vaccel_arg_array_add_uchar_array(&wa, text, sizeof(text)) ==
 	      VACCEL_OK);
-	CHECK(vaccel_genop(s, ra.args, (int)ra.count, wa.args,
-			   (int)wa.count) == VACCEL_OK);
+	CHECK(vaccel_genop(s, ra.args, (int)ra.count, wa.args, (int)wa.count) ==
+	      VACCEL_OK);
 	CHECK(!strcmp((char *)name, "This is a dummy imgname!"));
 	vaccel_arg_array_clear(&ra);
 	vaccel_arg_array_clear(&wa);
@@ -106,8 +106,8 @@ static int run_ops(struct vaccel_session *s, struct vaccel_resource *priv)
 	CHECK(vaccel_arg_array_add_string(&ra, fn) == VACCEL_OK);
 	CHECK(vaccel_arg_array_add_int32(&ra, &in) == VACCEL_OK);
 	CHECK(vaccel_arg_array_add_int32(&wa, &out) == VACCEL_OK);
-	CHECK(vaccel_genop(s, ra.args, (int)ra.count, wa.args,
-			   (int)wa.count) == VACCEL_OK);
+	CHECK(vaccel_genop(s, ra.args, (int)ra.count, wa.args, (int)wa.count) ==
+	      VACCEL_OK);
 	CHECK(out == in);
 	vaccel_arg_array_release(&ra);
 	vaccel_arg_array_release(&wa);
@@ -128,11 +128,10 @@ static int one_iteration(long tid, int i)
 
 	CHECK(vaccel_session_new(&s, 0) == VACCEL_OK);
 	/* private: alternately persisted to a file and in memory */
-	CHECK(vaccel_resource_from_buf(&priv, buf, strlen(buf) + 1,
-				       i % 2 ? VACCEL_RESOURCE_DATA
-					     : VACCEL_RESOURCE_LIB,
-				       i % 3 ? NULL : "lib.so",
-				       i % 2 == 0) == VACCEL_OK);
+	CHECK(vaccel_resource_from_buf(
+		      &priv, buf, strlen(buf) + 1,
+		      i % 2 ? VACCEL_RESOURCE_DATA : VACCEL_RESOURCE_LIB,
+		      i % 3 ? NULL : "lib.so", i % 2 == 0) == VACCEL_OK);
 	CHECK(vaccel_resource_register(priv, s) == VACCEL_OK);
 	CHECK(vaccel_resource_register(shared_lib, s) == VACCEL_OK);
 	CHECK(vaccel_resource_register(shared_model, s) == VACCEL_OK);
@@ -147,16 +146,14 @@ static int one_iteration(long tid, int i)
 	CHECK(vaccel_session_has_resource(s, shared_data));
 	CHECK(vaccel_session_resource_by_id(s, &found, priv->id) == VACCEL_OK);
 	CHECK(found == priv);
-	CHECK(vaccel_session_resources_by_type(s, &list, &n,
-					       VACCEL_RESOURCE_MODEL) ==
-	      VACCEL_OK);
+	CHECK(vaccel_session_resources_by_type(
+		      s, &list, &n, VACCEL_RESOURCE_MODEL) == VACCEL_OK);
 	CHECK(n == 1 && list[0] == shared_model);
 	free(list);
 	CHECK(vaccel_resource_get_by_id(&found, shared_data->id) == VACCEL_OK);
 	CHECK(found == shared_data);
-	CHECK(vaccel_resource_get_all_by_type(&list, &n,
-					      VACCEL_RESOURCE_MODEL) ==
-	      VACCEL_OK);
+	CHECK(vaccel_resource_get_all_by_type(
+		      &list, &n, VACCEL_RESOURCE_MODEL) == VACCEL_OK);
 	free(list);
 
 	/* unregister explicitly on some iterations; session release does
@@ -201,14 +198,13 @@ static void test_stress(void **state)
 	if (env && atoi(env) > 0)
 		iters = atoi(env);
 
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR,
-				      log_path, true),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, log_path, true),
+		VACCEL_OK);
 	pthread_barrier_init(&round_start, NULL, THREADS + 1);
 	pthread_barrier_init(&round_end, NULL, THREADS + 1);
 	for (long i = 0; i < THREADS; i++)
-		assert_int_equal(pthread_create(&t[i], NULL, worker,
-						(void *)i),
+		assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i),
 				 0);
 	for (int round = 0; round < ROUNDS; round++) {
 		assert_int_equal(vaccel_resource_from_buf(
@@ -283,9 +279,9 @@ static void test_first_register_race(void **state)
 	pthread_t t[THREADS];
 
 	failures = 0;
-	assert_int_equal(tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR,
-				      log_path, false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, log_path, false),
+		VACCEL_OK);
 	for (int round = 0; round < 20; round++) {
 		assert_int_equal(vaccel_resource_init(&first_res, dir,
 						      VACCEL_RESOURCE_MODEL),
@@ -350,9 +346,9 @@ static void test_race_resource_released_during_hook(void **state)
 {
 	pthread_t a;
 
-	assert_int_equal(tu_bootstrap(TU_PLUGIN_CPU, VACCEL_LOG_ERROR,
-				      log_path, false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_PLUGIN_CPU, VACCEL_LOG_ERROR, log_path, false),
+		VACCEL_OK);
 	struct tp_state *st = tu_plugin_state(TU_PLUGIN_CPU);
 	assert_non_null(st);
 	assert_int_equal(vaccel_session_init(&race_sess, 0), VACCEL_OK);
@@ -388,9 +384,9 @@ static void test_race_session_released_during_hook(void **state)
 {
 	pthread_t b;
 
-	assert_int_equal(tu_bootstrap(TU_PLUGIN_CPU, VACCEL_LOG_ERROR,
-				      log_path, false),
-			 VACCEL_OK);
+	assert_int_equal(
+		tu_bootstrap(TU_PLUGIN_CPU, VACCEL_LOG_ERROR, log_path, false),
+		VACCEL_OK);
 	struct tp_state *st = tu_plugin_state(TU_PLUGIN_CPU);
 	assert_non_null(st);
 	assert_int_equal(vaccel_session_init(&race_sess, 0), VACCEL_OK);

@@ -121,7 +121,8 @@ size_t tu_count(const char *hay, const char *needle)
 	size_t n = 0, len = strlen(needle);
 	if (!hay || !len)
 		return 0;
-	for (const char *p = strstr(hay, needle); p; p = strstr(p + len, needle))
+	for (const char *p = strstr(hay, needle); p;
+	     p = strstr(p + len, needle))
 		n++;
 	return n;
 }
@@ -282,9 +283,9 @@ int tu_bootstrap(const char *plugins, int log_level, const char *log_file,
 		 bool profiling)
 {
 	struct vaccel_config cfg;
-	int ret = vaccel_config_init(&cfg, plugins,
-				     (vaccel_log_level_t)log_level, log_file,
-				     profiling, false);
+	int ret =
+		vaccel_config_init(&cfg, plugins, (vaccel_log_level_t)log_level,
+				   log_file, profiling, false);
 	if (ret)
 		return ret;
 	ret = vaccel_bootstrap_with_config(&cfg);

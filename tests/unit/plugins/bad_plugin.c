@@ -22,9 +22,10 @@ static int bp_noop(struct vaccel_session *sess)
 	return VACCEL_OK;
 }
 
-__attribute__((unused)) static int bp_exec(struct vaccel_session *sess, const char *library,
-		   const char *fn_symbol, struct vaccel_arg *read,
-		   size_t nr_read, struct vaccel_arg *write, size_t nr_write)
+__attribute__((unused)) static int
+bp_exec(struct vaccel_session *sess, const char *library, const char *fn_symbol,
+	struct vaccel_arg *read, size_t nr_read, struct vaccel_arg *write,
+	size_t nr_write)
 {
 	return VACCEL_OK;
 }
@@ -54,8 +55,8 @@ static const struct vaccel_plugin_op bp_ops[] = {
 
 #if defined(BAD_ABI) || defined(BAD_SIZE)
 /* Written out by hand: the macro always fills in the right values. */
-__attribute__((visibility("default"))) extern const struct vaccel_plugin_desc
-	vaccel_plugin_desc;
+__attribute__((visibility(
+	"default"))) extern const struct vaccel_plugin_desc vaccel_plugin_desc;
 const struct vaccel_plugin_desc vaccel_plugin_desc = {
 #ifdef BAD_ABI
 	.abi_version = VACCEL_PLUGIN_ABI_VERSION + 1,
@@ -73,10 +74,10 @@ const struct vaccel_plugin_desc vaccel_plugin_desc = {
 #else
 VACCEL_PLUGIN_DESCRIPTOR(
 #ifdef BAD_NONAME
-	.name = NULL,
+		.name = NULL,
 #else
-	.name = TP_NAME,
+		.name = TP_NAME,
 #endif
-	.version = "1", .type = VACCEL_PLUGIN_CPU, .init = bp_init,
-	.ops = bp_ops, .nr_ops = sizeof(bp_ops) / sizeof(bp_ops[0]));
+		.version = "1", .type = VACCEL_PLUGIN_CPU, .init = bp_init,
+		.ops = bp_ops, .nr_ops = sizeof(bp_ops) / sizeof(bp_ops[0]));
 #endif

@@ -82,7 +82,8 @@ static int tp_exec(struct vaccel_session *sess, const char *library,
 
 static int tp_exec_res(struct vaccel_session *sess, struct vaccel_resource *res,
 		       const char *fn_symbol, struct vaccel_arg *read,
-		       size_t nr_read, struct vaccel_arg *write, size_t nr_write)
+		       size_t nr_read, struct vaccel_arg *write,
+		       size_t nr_write)
 {
 	COUNT(exec_res);
 	tp_state.last_sess_id = sess->id;
@@ -176,7 +177,8 @@ static int tp_resource_sync(struct vaccel_resource *res,
 #if TP_MASKED
 static uint64_t tp_ops_mask(void)
 {
-	return (UINT64_C(1) << VACCEL_OP_NOOP) | (UINT64_C(1) << VACCEL_OP_EXEC) |
+	return (UINT64_C(1) << VACCEL_OP_NOOP) |
+	       (UINT64_C(1) << VACCEL_OP_EXEC) |
 	       (UINT64_C(1) << VACCEL_OP_EXEC_WITH_RESOURCE);
 }
 #endif
@@ -190,9 +192,9 @@ static const struct vaccel_plugin_op tp_ops[] = {
 #endif
 };
 
-VACCEL_PLUGIN_DESCRIPTOR(.name = TP_NAME, .version = "9.8.7",
-			 .type = TP_TYPE, .is_virtio = TP_VIRTIO,
-			 .init = tp_init, .fini = tp_fini,
+VACCEL_PLUGIN_DESCRIPTOR(.name = TP_NAME, .version = "9.8.7", .type = TP_TYPE,
+			 .is_virtio = TP_VIRTIO, .init = tp_init,
+			 .fini = tp_fini,
 #if TP_HOOKS
 			 .session_init = tp_session_init,
 			 .session_release = tp_session_release,
