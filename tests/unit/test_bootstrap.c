@@ -116,9 +116,17 @@ static void test_with_config(void **state)
 	assert_true(vaccel_prof_enabled());
 	assert_true(vaccel_is_initialized());
 	assert_int_equal(vaccel_plugin_count(), 1);
+	/* the live config itself, changed in place (upstream's tests flip
+	 * fields through vaccel_config()) */
+	struct vaccel_config *mut = (struct vaccel_config *)vaccel_config();
+	mut->version_ignore = false;
+	assert_int_equal(vaccel_bootstrap_with_config(mut), VACCEL_OK);
+	assert_string_equal(vaccel_config()->plugins, TU_NOOP_PLUGIN);
+	assert_false(vaccel_config()->version_ignore);
+	assert_int_equal(vaccel_plugin_count(), 1);
 	vaccel_cleanup();
 	char *text = tu_read_file(c->log, NULL);
-	assert_int_equal(tu_count(text, "<info> vAccel " VACCEL_VERSION), 1);
+	assert_int_equal(tu_count(text, "<info> vAccel " VACCEL_VERSION), 2);
 	free(text);
 }
 

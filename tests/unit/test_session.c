@@ -308,6 +308,48 @@ static void test_update_local(void **state)
 	assert_int_equal(vaccel_session_update(&s, 0), VACCEL_EINVAL);
 }
 
+/* vaccel_session_update() moves a local session to another plugin. The
+ * plugins' session hooks must stay balanced: the plugin that gets the
+ * session had session_init() called for it before it sees
+ * session_release(), and the plugin that loses it gets its
+ * session_release() (it may keep state in sess->priv).
+ * TODO(core-bug): update only swaps sess->plugin: the new plugin's
+ * session_init() is never called, yet its session_release() is called at
+ * release (with the old plugin's sess->priv), and the old plugin's
+ * session_release() is never called. */
+static void test_update_hooks_balanced(void **state)
+{
+	struct ctx *c = *state;
+	static struct vaccel_session s;
+
+	boot(c, TU_NOOP_PLUGIN ":" TU_PLUGIN_CPU);
+	struct tp_state *st = tu_plugin_state(TU_PLUGIN_CPU);
+	assert_non_null(st);
+
+	/* noop -> test-cpu */
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	assert_int_equal(vaccel_session_update(&s, VACCEL_PLUGIN_CPU),
+			 VACCEL_OK);
+	assert_string_equal(plugin_name(&s), "test-cpu");
+	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
+	int init1 = st->session_init, rel1 = st->session_release;
+
+	/* test-cpu -> noop */
+	assert_int_equal(vaccel_session_init(&s, VACCEL_PLUGIN_CPU), VACCEL_OK);
+	assert_int_equal(vaccel_session_update(&s, VACCEL_PLUGIN_DEBUG),
+			 VACCEL_OK);
+	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
+	int init2 = st->session_init - init1;
+	int rel2 = st->session_release - rel1;
+
+	if (init1 != rel1 || init2 != rel2)
+		fail_msg("TODO(core-bug): session hooks unbalanced across "
+			 "vaccel_session_update(): noop->cpu gave %d "
+			 "session_init / %d session_release on test-cpu, "
+			 "cpu->noop gave %d / %d",
+			 init1, rel1, init2, rel2);
+}
+
 static void test_get_by_id(void **state)
 {
 	struct ctx *c = *state;
@@ -557,6 +599,7 @@ int main(void)
 		T(test_remote_session),
 		T(test_session_init_hook_fails),
 		T(test_update_local),
+		T(test_update_hooks_balanced),
 		T(test_get_by_id),
 		T(test_new_delete_aliases),
 		T(test_visible_fields),
