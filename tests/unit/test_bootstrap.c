@@ -506,18 +506,23 @@ static void test_child_exit(void **state)
 	assert_non_null(strstr(text, " nsec nr_entries: 3\n"));
 	free(text);
 
-	/* VACCEL_CLEANUP_ENABLED=0: nothing is done at exit */
-	unlink(c->log);
-	env[4] = "VACCEL_CLEANUP_ENABLED=0";
-	assert_int_equal(run_child(c->dir, "exit", NULL, env), 42);
-	out = child_output(c->dir, "stdout");
-	*strchr(out, '\n') = '\0';
-	assert_true(tu_is_dir(out));
-	tu_rm_rf(out); /* what the child left */
-	free(out);
-	text = tu_read_file(c->log, NULL);
-	assert_null(strstr(text, "[prof]"));
-	free(text);
+	/* VACCEL_CLEANUP_ENABLED=0 (or another false boolean): nothing is
+	 * done at exit */
+	static const char *const off[] = { "VACCEL_CLEANUP_ENABLED=0",
+					   "VACCEL_CLEANUP_ENABLED=off" };
+	for (size_t i = 0; i < 2; i++) {
+		unlink(c->log);
+		env[4] = off[i];
+		assert_int_equal(run_child(c->dir, "exit", NULL, env), 42);
+		out = child_output(c->dir, "stdout");
+		*strchr(out, '\n') = '\0';
+		assert_true(tu_is_dir(out));
+		tu_rm_rf(out); /* what the child left */
+		free(out);
+		text = tu_read_file(c->log, NULL);
+		assert_null(strstr(text, "[prof]"));
+		free(text);
+	}
 	free(log);
 	free(logenv);
 }
