@@ -35,6 +35,12 @@ static double median(double *v, int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static void direct(const float *a, const float *b, float *c, int n)
+{
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n,
+		    b, n, 0, c, n);
+}
+
 int main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 1024;
@@ -42,15 +48,19 @@ int main(int argc, char **argv)
 	size_t nn = (size_t)n * n;
 	float *a = malloc(nn * sizeof(float)), *b = malloc(nn * sizeof(float));
 	float *c = malloc(nn * sizeof(float));
-	double *td = malloc(rounds * sizeof(double));
-	double *tv = malloc(rounds * sizeof(double));
-	double *pr = malloc(rounds * sizeof(double));
-	double flop = 2.0 * n * n * n, gd, gv;
+	/* t[0]: direct, t[1]: through libvaccel, t[2]: direct again (the
+	 * A/A control: how far two identical runs differ here) */
+	double *t[3], *pv = malloc(rounds * sizeof(double));
+	double *pa = malloc(rounds * sizeof(double));
+	double flop = 2.0 * n * n * n, g[3];
 	const char *core = getenv("OPENBLAS_CORETYPE");
-	struct vaccel_session sess;
+	static struct vaccel_session sess;
 	int ret;
 
-	if (n < 1 || rounds < 1 || !a || !b || !c || !td || !tv || !pr)
+	for (int i = 0; i < 3; i++)
+		t[i] = malloc(rounds * sizeof(double));
+	if (n < 1 || rounds < 1 || !a || !b || !c || !t[0] || !t[1] || !t[2] ||
+	    !pv || !pa)
 		return 2;
 	ret = vaccel_session_init(&sess, VACCEL_PLUGIN_CPU);
 	if (ret || strcmp(sess.plugin->info->name, "blas")) {
@@ -65,36 +75,33 @@ int main(int argc, char **argv)
 	}
 	/* warm-up: OpenBLAS buffers, page faults */
 	for (int i = 0; i < 2; i++) {
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n,
-			    1, a, n, b, n, 0, c, n);
+		direct(a, b, c, n);
 		vaccel_sgemm(&sess, n, n, n, 1, a, n, b, n, 0, c, n);
 	}
 	for (int r = 0; r < rounds; r++) {
-		/* alternate which goes first so neither always runs warm */
-		for (int k = 0; k < 2; k++) {
+		/* rotate the order so that none always runs first */
+		for (int k = 0; k < 3; k++) {
+			int which = (k + r) % 3;
 			double t0 = now();
 
-			if ((k + r) % 2 == 0) {
-				cblas_sgemm(CblasRowMajor, CblasNoTrans,
-					    CblasNoTrans, n, n, n, 1, a, n, b,
-					    n, 0, c, n);
-				td[r] = now() - t0;
-			} else {
+			if (which == 1)
 				ret = vaccel_sgemm(&sess, n, n, n, 1, a, n, b,
 						   n, 0, c, n);
-				tv[r] = now() - t0;
-				if (ret)
-					return 1;
-			}
+			else
+				direct(a, b, c, n);
+			t[which][r] = now() - t0;
+			if (ret)
+				return 1;
 		}
-		/* the pair ran back to back: their ratio sees the same load */
-		pr[r] = td[r] / tv[r];
+		/* back to back: the ratios see the same load */
+		pv[r] = t[0][r] / t[1][r];
+		pa[r] = t[0][r] / t[2][r];
 	}
-	gd = flop / median(td, rounds) * 1e-9;
-	gv = flop / median(tv, rounds) * 1e-9;
-	printf("sgemm %dx%dx%d (row-major, alpha 1, beta 0), %d interleaved "
-	       "rounds, OpenBLAS core %s, OPENBLAS_CORETYPE=%s, %s "
-	       "thread(s):\n\n",
+	for (int i = 0; i < 3; i++)
+		g[i] = flop / median(t[i], rounds) * 1e-9;
+	printf("sgemm %dx%dx%d (row-major, alpha 1, beta 0), %d rounds of "
+	       "three interleaved calls, OpenBLAS core %s, "
+	       "OPENBLAS_CORETYPE=%s, %s thread(s):\n\n",
 	       n, n, n, rounds, openblas_get_corename(), core ? core : "unset",
 	       getenv("VACCEL_BLAS_THREADS") ? getenv("VACCEL_BLAS_THREADS")
 					     : "1");
@@ -103,17 +110,21 @@ int main(int argc, char **argv)
 	       n);
 	printf("|---|---|---|---|---|\n");
 	printf("| cblas_sgemm, direct | %.2f ms | %.1f | 1 | 1 |\n",
-	       flop / gd * 1e-6, gd);
+	       flop / g[0] * 1e-6, g[0]);
 	printf("| vaccel_sgemm, blas plugin | %.2f ms | %.1f | **%.3f** | "
 	       "**%.3f** |\n",
-	       flop / gv * 1e-6, gv, gv / gd, median(pr, rounds));
+	       flop / g[1] * 1e-6, g[1], g[1] / g[0], median(pv, rounds));
+	printf("| cblas_sgemm again (A/A control: the noise) | %.2f ms | %.1f "
+	       "| %.3f | %.3f |\n",
+	       flop / g[2] * 1e-6, g[2], g[2] / g[0], median(pa, rounds));
 	printf("\nTarget: >= 0.98 of the direct GFLOP/s.\n");
 	vaccel_session_release(&sess);
 	free(a);
 	free(b);
 	free(c);
-	free(td);
-	free(tv);
-	free(pr);
+	for (int i = 0; i < 3; i++)
+		free(t[i]);
+	free(pv);
+	free(pa);
 	return 0;
 }

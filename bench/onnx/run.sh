@@ -22,11 +22,12 @@ M=$ROOT/plugins/onnx/models
 bin=$B/bench/onnx/bench-onnx
 
 echo "Per image (decode + pre-process + inference + output records), ONNX Runtime"
-echo "1.29, 1 intra-op thread, $R interleaved rounds; ratio = libvaccel / direct"
-echo "(of the medians, and the median of per-round ratios):"
+echo "1.29, 1 intra-op thread; $R rounds of three interleaved runs: direct, through"
+echo "libvaccel, direct again (A/A control: the noise of this machine). Ratios:"
+echo "libvaccel / direct, as ratio of the medians and median of per-round ratios."
 echo
-echo "| op, image (model, top result) | direct | through libvaccel | ratio of medians | median ratio |"
-echo "|---|---|---|---|---|"
+echo "| op, image (model: top result) | direct | through libvaccel | ratio of medians | median ratio | A/A control (same two) |"
+echo "|---|---|---|---|---|---|"
 "$bin" classify "$M/ppocr-cls.model" "$T/text0_0.jpg" "$R"
 "$bin" classify "$M/ppocr-cls.model" "$T/text1_180.jpg" "$R"
 "$bin" detect "$M/blazeface.model" "$VACCEL_DEPS/images/sample1.jpg" "$R"
