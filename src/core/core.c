@@ -154,6 +154,14 @@ static int bootstrap_from(struct vaccel_config *src)
 		fprintf(stderr,
 			"vaccel: could not read the configuration: %s\n",
 			vaccel_strerror(ret));
+		/* as any failed bootstrap: nothing of the previous one is
+		 * left running, and session_init() reports the error */
+		if (initialized) {
+			do_cleanup();
+			vaccel__log_close();
+			vaccel_config_release(&config);
+			atomic_store(&vaccel__prof_on, false);
+		}
 		bootstrap_status = ret;
 		pthread_mutex_unlock(&core_lock);
 		return ret;

@@ -225,8 +225,10 @@ int vaccel__fs_walk(const char *dir, int (*fn)(const char *path, void *ctx),
 			ret = VACCEL_ENAMETOOLONG;
 			break;
 		}
+		/* lstat: symlinks are not followed (a link to a parent would
+		 * loop, a link to / would walk the file system) */
 		struct stat st;
-		if (stat(child, &st))
+		if (lstat(child, &st))
 			continue;
 		if (S_ISDIR(st.st_mode))
 			ret = vaccel__fs_walk(child, fn, ctx);

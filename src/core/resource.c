@@ -518,23 +518,6 @@ int vaccel_resource_register(struct vaccel_resource *res,
 }
 
 /* Unlink the registration of `res` with `sess`; false if there was none. */
-static bool unlink_reg(struct vaccel_resource *res, struct vaccel_session *sess)
-{
-	pthread_mutex_lock(&res->sessions_lock);
-	struct vaccel__registration *r = find_reg(res, sess);
-	if (r) {
-		vaccel__list_del(&r->in_res);
-		pthread_mutex_lock(&sess->resources_lock);
-		vaccel__list_del(&r->in_sess);
-		sess->resource_counts[res->type]--;
-		pthread_mutex_unlock(&sess->resources_lock);
-		atomic_fetch_sub(&res->refcount, 1);
-	}
-	pthread_mutex_unlock(&res->sessions_lock);
-	free(r);
-	return r != NULL;
-}
-
 static int call_unregister_hook(struct vaccel_resource *res,
 				struct vaccel_session *sess)
 {
@@ -545,17 +528,35 @@ static int call_unregister_hook(struct vaccel_resource *res,
 	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
 }
 
+/* The plugin's hook runs with both locks held (resource, then session, the
+ * usual order): a concurrent vaccel_resource_release() of `res` waits in
+ * unregister_everywhere() for res->sessions_lock, and a concurrent
+ * vaccel_session_release() of `sess` waits in unregister_all() for
+ * sess->resources_lock, so neither is freed under the hook. Hooks must not
+ * call back into registration or session queries (they never did). */
 int vaccel__resource_unregister(struct vaccel_resource *res,
 				struct vaccel_session *sess)
 {
-	if (!unlink_reg(res, sess))
+	pthread_mutex_lock(&res->sessions_lock);
+	struct vaccel__registration *r = find_reg(res, sess);
+	if (!r) {
+		pthread_mutex_unlock(&res->sessions_lock);
 		return VACCEL_EINVAL;
+	}
+	vaccel__list_del(&r->in_res);
+	pthread_mutex_lock(&sess->resources_lock);
+	vaccel__list_del(&r->in_sess);
+	sess->resource_counts[res->type]--;
+	atomic_fetch_sub(&res->refcount, 1);
 	int ret = call_unregister_hook(res, sess);
 	if (ret)
 		vaccel_warn("Plugin %s failed to unregister resource %" PRId64
 			    " from session %" PRId64 ": %s",
 			    sess->plugin->info->name, res->id, sess->id,
 			    vaccel_strerror(ret));
+	pthread_mutex_unlock(&sess->resources_lock);
+	pthread_mutex_unlock(&res->sessions_lock);
+	free(r);
 	return ret;
 }
 

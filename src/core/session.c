@@ -199,6 +199,39 @@ int vaccel_session_delete(struct vaccel_session *sess)
 	return VACCEL_OK;
 }
 
+/* Bind a local session to plugin `p`, keeping the plugins' session hooks
+ * balanced: `p` gets session_init() first (on failure nothing changes),
+ * then the old plugin session_release() with its own priv. */
+static int session_move(struct vaccel_session *sess, struct vaccel_plugin *p,
+			uint32_t flags)
+{
+	struct vaccel_plugin *old = sess->plugin;
+	void *old_priv = sess->priv;
+	const struct vaccel_plugin_desc *nd = vaccel__plugin_of(p)->desc;
+	const struct vaccel_plugin_desc *od = vaccel__plugin_of(old)->desc;
+
+	sess->plugin = p;
+	sess->priv = NULL;
+	if (nd->session_init) {
+		int ret = nd->session_init(
+			sess, flags & ~(uint32_t)VACCEL_PLUGIN_REMOTE);
+		if (ret) {
+			sess->plugin = old;
+			sess->priv = old_priv;
+			return ret;
+		}
+	}
+	void *new_priv = sess->priv;
+	sess->plugin = old;
+	sess->priv = old_priv;
+	if (od->session_release && od->session_release(sess))
+		vaccel_warn("Plugin %s could not release session %" PRId64,
+			    old->info->name, sess->id);
+	sess->plugin = p;
+	sess->priv = new_priv;
+	return VACCEL_OK;
+}
+
 int vaccel_session_update(struct vaccel_session *sess, uint32_t flags)
 {
 	int ret = vaccel__session_check(sess);
@@ -225,7 +258,11 @@ int vaccel_session_update(struct vaccel_session *sess, uint32_t flags)
 	struct vaccel_plugin *p = vaccel__plugin_select(flags);
 	if (!p)
 		return VACCEL_ENOTSUP;
-	sess->plugin = p;
+	if (p != sess->plugin) {
+		ret = session_move(sess, p, flags);
+		if (ret)
+			return ret;
+	}
 	sess->hint = flags;
 	return VACCEL_OK;
 }
