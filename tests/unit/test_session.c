@@ -310,13 +310,11 @@ static void test_update_local(void **state)
 
 /* vaccel_session_update() moves a local session to another plugin. The
  * plugins' session hooks must stay balanced: the plugin that gets the
- * session had session_init() called for it before it sees
- * session_release(), and the plugin that loses it gets its
- * session_release() (it may keep state in sess->priv).
- * TODO(core-bug): update only swaps sess->plugin: the new plugin's
- * session_init() is never called, yet its session_release() is called at
- * release (with the old plugin's sess->priv), and the old plugin's
- * session_release() is never called. */
+ * session has session_init() called before it sees session_release(), and
+ * the plugin that loses it gets its session_release() (it may keep state in
+ * sess->priv). (Regression test: update used to only swap sess->plugin, so
+ * the new plugin got session_release() for a session it never saw, with the
+ * old plugin's priv; fixed in 73aa089.) */
 static void test_update_hooks_balanced(void **state)
 {
 	struct ctx *c = *state;
@@ -343,7 +341,7 @@ static void test_update_hooks_balanced(void **state)
 	int rel2 = st->session_release - rel1;
 
 	if (init1 != rel1 || init2 != rel2)
-		fail_msg("TODO(core-bug): session hooks unbalanced across "
+		fail_msg("session hooks unbalanced across "
 			 "vaccel_session_update(): noop->cpu gave %d "
 			 "session_init / %d session_release on test-cpu, "
 			 "cpu->noop gave %d / %d",

@@ -8,9 +8,10 @@
  *    DATA buffer), then every thread, ITERS times: creates a session,
  *    creates private resources (in memory and persisted), registers the
  *    private and the shared ones, runs ops and genop (noop plugin) and
- *    checks their results, queries, unregisters and releases; the main
- *    thread releases the shared resources once the threads are done with
- *    them. Profiling is on, so the library's op regions are hit by every
+ *    checks their results, queries, unregisters and releases; then each
+ *    thread registers the shared resources with one more session and
+ *    releases it while the main thread releases the shared resources.
+ *    Profiling is on, so the library's op regions are hit by every
  *    thread. ITERS can be raised with VACCEL_TEST_ITERS.
  *  - test_first_register_race: threads register one fresh path resource at
  *    the same moment: its blobs are built once.
@@ -38,7 +39,8 @@ static char *dir, *log_path, *model_file;
 static struct vaccel_resource *shared_lib, *shared_model, *shared_data;
 static const char lib_bytes[] = "\177ELF not really a library";
 static const char data_bytes[] = "shared data";
-static pthread_barrier_t round_start, round_end;
+static pthread_barrier_t round_start, round_iters, round_checked, round_mid,
+	round_end;
 static int failures;
 
 #define CHECK(cond)                                                           \
@@ -178,6 +180,20 @@ static int one_iteration(long tid, int i)
 	return 0;
 }
 
+/* The last step of a round: a session with the shared resources, released
+ * while the main thread releases those resources. */
+static struct vaccel_session *final_session(void)
+{
+	struct vaccel_session *s = NULL;
+	if (vaccel_session_new(&s, 0) != VACCEL_OK)
+		return NULL;
+	if (vaccel_resource_register(shared_lib, s) ||
+	    vaccel_resource_register(shared_model, s) ||
+	    vaccel_resource_register(shared_data, s) || vaccel_noop(s))
+		__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
+	return s;
+}
+
 static void *worker(void *arg)
 {
 	long tid = (long)arg;
@@ -186,10 +202,27 @@ static void *worker(void *arg)
 		for (int i = 0; i < iters; i++)
 			if (one_iteration(tid, i))
 				break;
+		pthread_barrier_wait(&round_iters);
+		pthread_barrier_wait(&round_checked); /* main looked */
+		struct vaccel_session *s = final_session();
+		pthread_barrier_wait(&round_mid);
+		if (!s || vaccel_session_delete(s) != VACCEL_OK)
+			__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED);
 		pthread_barrier_wait(&round_end);
 	}
 	return NULL;
 }
+
+/* A check of the main thread while workers wait at a barrier (an assert
+ * would leave them there). */
+#define MCHECK(cond)                                                        \
+	do {                                                                \
+		if (!(cond)) {                                              \
+			fprintf(stderr, "main check failed at %s:%d: %s\n", \
+				__FILE__, __LINE__, #cond);                 \
+			__atomic_fetch_add(&failures, 1, __ATOMIC_RELAXED); \
+		}                                                           \
+	} while (0)
 
 static void test_stress(void **state)
 {
@@ -202,40 +235,45 @@ static void test_stress(void **state)
 		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_ERROR, log_path, true),
 		VACCEL_OK);
 	pthread_barrier_init(&round_start, NULL, THREADS + 1);
+	pthread_barrier_init(&round_iters, NULL, THREADS + 1);
+	pthread_barrier_init(&round_checked, NULL, THREADS + 1);
+	pthread_barrier_init(&round_mid, NULL, THREADS + 1);
 	pthread_barrier_init(&round_end, NULL, THREADS + 1);
 	for (long i = 0; i < THREADS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, worker, (void *)i),
 				 0);
 	for (int round = 0; round < ROUNDS; round++) {
-		assert_int_equal(vaccel_resource_from_buf(
-					 &shared_lib, lib_bytes,
-					 sizeof(lib_bytes), VACCEL_RESOURCE_LIB,
-					 "shared.so", false),
-				 VACCEL_OK);
-		assert_int_equal(vaccel_resource_new(&shared_model, model_file,
-						     VACCEL_RESOURCE_MODEL),
-				 VACCEL_OK);
-		assert_int_equal(vaccel_resource_from_buf(
-					 &shared_data, data_bytes,
-					 sizeof(data_bytes),
-					 VACCEL_RESOURCE_DATA, NULL, true),
-				 VACCEL_OK);
+		MCHECK(vaccel_resource_from_buf(
+			       &shared_lib, lib_bytes, sizeof(lib_bytes),
+			       VACCEL_RESOURCE_LIB, "shared.so",
+			       false) == VACCEL_OK);
+		MCHECK(vaccel_resource_new(&shared_model, model_file,
+					   VACCEL_RESOURCE_MODEL) == VACCEL_OK);
+		MCHECK(vaccel_resource_from_buf(
+			       &shared_data, data_bytes, sizeof(data_bytes),
+			       VACCEL_RESOURCE_DATA, NULL, true) == VACCEL_OK);
 		pthread_barrier_wait(&round_start);
-		pthread_barrier_wait(&round_end);
+		pthread_barrier_wait(&round_iters);
 		/* every thread released its sessions: nothing refers to the
 		 * shared resources */
-		assert_int_equal(vaccel_resource_refcount(shared_lib), 0);
-		assert_int_equal(vaccel_resource_refcount(shared_model), 0);
-		assert_int_equal(shared_model->nr_blobs, 1);
-		assert_int_equal(vaccel_resource_delete(shared_lib), VACCEL_OK);
-		assert_int_equal(vaccel_resource_delete(shared_model),
-				 VACCEL_OK);
-		assert_int_equal(vaccel_resource_delete(shared_data),
-				 VACCEL_OK);
+		MCHECK(vaccel_resource_refcount(shared_lib) == 0);
+		MCHECK(vaccel_resource_refcount(shared_model) == 0);
+		MCHECK(shared_model->nr_blobs == 1);
+		pthread_barrier_wait(&round_checked);
+		pthread_barrier_wait(&round_mid);
+		/* now every thread has a session with them, and releases it
+		 * while they are released here */
+		MCHECK(vaccel_resource_delete(shared_lib) == VACCEL_OK);
+		MCHECK(vaccel_resource_delete(shared_model) == VACCEL_OK);
+		MCHECK(vaccel_resource_delete(shared_data) == VACCEL_OK);
+		pthread_barrier_wait(&round_end);
 	}
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(t[i], NULL);
 	pthread_barrier_destroy(&round_start);
+	pthread_barrier_destroy(&round_iters);
+	pthread_barrier_destroy(&round_checked);
+	pthread_barrier_destroy(&round_mid);
 	pthread_barrier_destroy(&round_end);
 	assert_int_equal(failures, 0);
 
@@ -334,14 +372,11 @@ static void sleep_ms(int ms)
 /* Thread A releases a session: the library unlinks resource R from it and
  * calls the plugin's resource_unregister(R, session) hook (here it takes
  * 400 ms). Meanwhile thread B releases R. R must stay valid until the hook
- * is done (R's release waits for it, or the hook runs under a lock B
- * needs).
- * TODO(core-bug): vaccel_resource_release(R) does not wait: it sees R
- * unregistered everywhere and frees it (blobs, paths, id = 0; a heap
- * resource would be freed by vaccel_resource_delete()) while the plugin's
- * hook still uses it: a use-after-free in any plugin that touches the
- * resource in resource_unregister (the exec plugin dlcloses
- * res->plugin_priv there). */
+ * is done. (Regression test: vaccel_resource_release(R) used not to wait:
+ * it saw R unregistered everywhere and released it (a heap resource would
+ * have been freed by vaccel_resource_delete()) under the running hook, a
+ * use-after-free for any plugin that touches the resource there; fixed in
+ * 73aa089: the hook runs under the registration locks.) */
 static void test_race_resource_released_during_hook(void **state)
 {
 	pthread_t a;
@@ -367,19 +402,18 @@ static void test_race_resource_released_during_hook(void **state)
 	int bad = st->res_released_during_hook;
 	vaccel_cleanup();
 	if (bad)
-		fail_msg("TODO(core-bug): a resource was released while the "
+		fail_msg("a resource was released while the "
 			 "plugin's resource_unregister hook was using it "
 			 "(session release in another thread)");
 }
 
 /* The other way round: thread B releases R, whose registration with
  * session S is unlinked and then the plugin's resource_unregister(R, S)
- * hook runs (400 ms); meanwhile thread A releases S.
- * TODO(core-bug): vaccel_session_release(S) does not wait either: S no
- * longer lists R, so it completes (plugin session_release, id = 0,
- * plugin = NULL; vaccel_session_delete() would free it) while the hook
- * still runs with S, and the core itself reads S->plugin after the hook
- * (call_unregister_hook, and its warning on a hook error). */
+ * hook runs (400 ms); meanwhile thread A releases S, which must wait for
+ * the hook. (Regression test: vaccel_session_release(S) used to complete
+ * under the hook (plugin session_release, which frees the onnx and torch
+ * plugins' sess->priv that their hooks use; id = 0, plugin = NULL), and
+ * the core read S->plugin after the hook; fixed in 73aa089.) */
 static void test_race_session_released_during_hook(void **state)
 {
 	pthread_t b;
@@ -405,13 +439,14 @@ static void test_race_session_released_during_hook(void **state)
 	int bad = st->sess_released_during_hook;
 	vaccel_cleanup();
 	if (bad)
-		fail_msg("TODO(core-bug): a session was released while the "
+		fail_msg("a session was released while the "
 			 "plugin's resource_unregister hook was using it "
 			 "(resource release in another thread)");
 }
 
-/* The same, with a hook that fails: the core's warning then reads the
- * released session's plugin (NULL). In a child: it may crash. */
+/* The same, with a hook that fails: the core's warning about it must not
+ * read a released session (it used to dereference its NULL plugin and
+ * crash). In a child, so that a crash is reported. */
 static int child_session_released_hook_fails(void *arg)
 {
 	pthread_t b;
@@ -440,7 +475,7 @@ static void test_race_session_released_hook_fails(void **state)
 {
 	int rc = tu_run_in_child(child_session_released_hook_fails, NULL, 5);
 	if (rc == TU_CHILD_SIGNAL)
-		fail_msg("TODO(core-bug): the process crashed: after a failing "
+		fail_msg("the process crashed: after a failing "
 			 "resource_unregister hook the core reads the "
 			 "released session's plugin");
 	assert_int_equal(rc, 0);
