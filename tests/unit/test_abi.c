@@ -402,5 +402,5 @@ int main(void)
 		cmocka_unit_test(test_dtypes),
 		cmocka_unit_test(test_plugin_abi),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

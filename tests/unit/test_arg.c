@@ -1227,5 +1227,5 @@ int main(void)
 		cmocka_unit_test(test_cursor_past_end),
 		cmocka_unit_test(test_arg_list),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

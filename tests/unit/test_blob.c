@@ -387,5 +387,5 @@ int main(void)
 		T(test_valid),
 		T(test_release_invalid),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

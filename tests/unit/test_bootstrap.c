@@ -541,7 +541,8 @@ int main(int argc, char **argv)
 		T(test_child_disabled_bool), T(test_child_env_plugins),
 		T(test_child_bad_env),	     T(test_child_exit),
 	};
-	int ret = cmocka_run_group_tests(tests, NULL, NULL);
+	int ret = cmocka_run_group_tests(tests, tu_group_setup,
+					 tu_group_teardown);
 	free(self_exe);
 	return ret;
 }

@@ -23,6 +23,12 @@ static int clear_env(void **state)
 	return 0;
 }
 
+static int group_teardown(void **state)
+{
+	clear_env(state);
+	return tu_group_teardown(state);
+}
+
 static void assert_defaults(const struct vaccel_config *c)
 {
 	assert_null(c->plugins);
@@ -364,5 +370,5 @@ int main(void)
 		cmocka_unit_test_setup(test_print_debug, clear_env),
 		cmocka_unit_test_setup(test_print_debug_quiet, clear_env),
 	};
-	return cmocka_run_group_tests(tests, NULL, clear_env);
+	return cmocka_run_group_tests(tests, tu_group_setup, group_teardown);
 }

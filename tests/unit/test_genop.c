@@ -20,6 +20,8 @@ struct ctx {
 static int setup(void **state)
 {
 	static struct ctx c;
+	if (tu_group_setup(state))
+		return -1;
 	memset(&c, 0, sizeof(c));
 	c.dir = tu_mkdtemp();
 	c.log = tu_strf("%s/vaccel.log", c.dir);
@@ -27,7 +29,7 @@ static int setup(void **state)
 			 c.log, false) ||
 	    vaccel_session_init(&c.noop, 0) ||
 	    vaccel_session_init(&c.few, VACCEL_PLUGIN_CPU))
-		return -1;
+		goto fail;
 	static const char b[] = "bytes";
 	if (vaccel_resource_init_from_buf(&c.lib, b, sizeof(b),
 					  VACCEL_RESOURCE_LIB, "l.so", true) ||
@@ -37,9 +39,16 @@ static int setup(void **state)
 					  VACCEL_RESOURCE_LIB, "u.so", true) ||
 	    vaccel_resource_register(&c.lib, &c.noop) ||
 	    vaccel_resource_register(&c.model, &c.noop))
-		return -1;
+		goto fail;
 	*state = &c;
 	return 0;
+fail:
+	/* cmocka does not call the teardown of a failed setup */
+	print_message("setup failed (is the noop plugin built?)\n");
+	vaccel_cleanup();
+	tu_rm_rf(c.dir);
+	tu_group_teardown(state);
+	return -1;
 }
 
 static int teardown(void **state)
@@ -49,7 +58,7 @@ static int teardown(void **state)
 	tu_rm_rf(c->dir);
 	free(c->dir);
 	free(c->log);
-	return 0;
+	return tu_group_teardown(state);
 }
 
 /* An arg referencing `buf` (no copy). */

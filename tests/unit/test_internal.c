@@ -339,5 +339,5 @@ int main(void)
 		cmocka_unit_test(test_strdup_opt),
 		cmocka_unit_test(test_registry),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

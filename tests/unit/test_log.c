@@ -413,5 +413,5 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_threads_whole_lines, setup,
 						teardown),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -204,5 +204,5 @@ int main(void)
 		cmocka_unit_test(test_other_enum_names),
 		cmocka_unit_test(test_onnx_type_size),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

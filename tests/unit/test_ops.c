@@ -22,20 +22,22 @@ struct ctx {
 static int setup(void **state)
 {
 	static struct ctx c;
+	if (tu_group_setup(state))
+		return -1;
 	memset(&c, 0, sizeof(c));
 	c.dir = tu_mkdtemp();
 	c.log = tu_strf("%s/vaccel.log", c.dir);
 	if (tu_bootstrap(TU_NOOP_PLUGIN ":" TU_PLUGIN_CPU ":" TU_PLUGIN_GPU,
 			 VACCEL_LOG_ERROR, c.log, false))
-		return -1;
+		goto fail;
 	if (vaccel_session_init(&c.noop, 0) ||
 	    vaccel_session_init(&c.few, VACCEL_PLUGIN_CPU) ||
 	    vaccel_session_init(&c.masked, VACCEL_PLUGIN_GPU))
-		return -1;
+		goto fail;
 	if (strcmp(c.noop.plugin->info->name, "noop") ||
 	    strcmp(c.few.plugin->info->name, "test-cpu") ||
 	    strcmp(c.masked.plugin->info->name, "test-gpu"))
-		return -1;
+		goto fail;
 	static const char bytes[] = "model";
 	if (vaccel_resource_init_from_buf(&c.model, bytes, sizeof(bytes),
 					  VACCEL_RESOURCE_MODEL, "m.onnx",
@@ -48,15 +50,22 @@ static int setup(void **state)
 					  VACCEL_RESOURCE_MODEL, "m", true) ||
 	    vaccel_resource_init_from_buf(&c.few_lib, bytes, sizeof(bytes),
 					  VACCEL_RESOURCE_LIB, "l", true))
-		return -1;
+		goto fail;
 	if (vaccel_resource_register(&c.model, &c.noop) ||
 	    vaccel_resource_register(&c.lib, &c.noop) ||
 	    vaccel_resource_register(&c.data, &c.noop) ||
 	    vaccel_resource_register(&c.few_model, &c.few) ||
 	    vaccel_resource_register(&c.few_lib, &c.few))
-		return -1;
+		goto fail;
 	*state = &c;
 	return 0;
+fail:
+	/* cmocka does not call the teardown of a failed setup */
+	print_message("setup failed (is the noop plugin built?)\n");
+	vaccel_cleanup();
+	tu_rm_rf(c.dir);
+	tu_group_teardown(state);
+	return -1;
 }
 
 static int teardown(void **state)
@@ -66,7 +75,7 @@ static int teardown(void **state)
 	tu_rm_rf(c->dir);
 	free(c->dir);
 	free(c->log);
-	return 0;
+	return tu_group_teardown(state);
 }
 
 static struct vaccel_session dead; /* id 0: not initialized */

@@ -276,7 +276,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_good_after_bad_unloaded),
 		cmocka_unit_test(test_child_processes),
 	};
-	int ret = cmocka_run_group_tests(tests, NULL, NULL);
+	int ret = cmocka_run_group_tests(tests, tu_group_setup,
+					 tu_group_teardown);
 	free(self_exe);
 	return ret;
 }

@@ -429,5 +429,5 @@ int main(void)
 		T(test_op_regions_disabled),
 		T(test_cleanup_disables),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -64,17 +64,23 @@ static int setup(void **state)
 	free(p);
 
 	if (tu_bootstrap(PLUGINS, VACCEL_LOG_ERROR, c->log, false))
-		return -1;
+		goto fail;
 	if (vaccel_session_init(&c->local, 0) ||
 	    vaccel_session_init(&c->cpu, VACCEL_PLUGIN_CPU) ||
 	    vaccel_session_init(&c->remote, VACCEL_PLUGIN_REMOTE))
-		return -1;
+		goto fail;
 	c->cpu_st = tu_plugin_state(TU_PLUGIN_CPU);
 	c->remote_st = tu_plugin_state(TU_PLUGIN_REMOTE);
 	if (!c->cpu_st || !c->remote_st)
-		return -1;
+		goto fail;
 	*state = C = c;
 	return 0;
+fail:
+	/* cmocka does not call the teardown of a failed setup */
+	print_message("setup failed (is the noop plugin built?)\n");
+	vaccel_cleanup();
+	tu_rm_rf(c->dir);
+	return -1;
 }
 
 struct http_ctx;
@@ -1286,5 +1292,5 @@ int main(void)
 		T(test_url_errors),
 		T(test_not_bootstrapped),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

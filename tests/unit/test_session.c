@@ -607,5 +607,5 @@ int main(void)
 		T(test_load_at_run_time),
 		T(test_register_ops_unsupported),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -231,5 +231,5 @@ int main(void)
 		cmocka_unit_test(test_tf_node),
 		cmocka_unit_test(test_tf_status),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

@@ -483,6 +483,8 @@ static void test_race_session_released_hook_fails(void **state)
 
 static int group_setup(void **state)
 {
+	if (tu_group_setup(state))
+		return -1;
 	dir = tu_mkdtemp();
 	log_path = tu_strf("%s/vaccel.log", dir);
 	model_file = tu_strf("%s/model.bin", dir);
@@ -497,7 +499,7 @@ static int group_teardown(void **state)
 	free(dir);
 	free(log_path);
 	free(model_file);
-	return 0;
+	return tu_group_teardown(state);
 }
 
 int main(void)

@@ -28,6 +28,32 @@ char *tu_mkdtemp(void)
 	return path;
 }
 
+static char *group_dir, *saved_tmpdir;
+
+int tu_group_setup(void **state)
+{
+	const char *t = getenv("TMPDIR");
+	saved_tmpdir = t ? strdup(t) : NULL;
+	group_dir = tu_mkdtemp();
+	if (!group_dir)
+		return -1;
+	setenv("TMPDIR", group_dir, 1);
+	return 0;
+}
+
+int tu_group_teardown(void **state)
+{
+	if (saved_tmpdir)
+		setenv("TMPDIR", saved_tmpdir, 1);
+	else
+		unsetenv("TMPDIR");
+	tu_rm_rf(group_dir);
+	free(group_dir);
+	free(saved_tmpdir);
+	group_dir = saved_tmpdir = NULL;
+	return 0;
+}
+
 void tu_rm_rf(const char *path)
 {
 	struct stat st;

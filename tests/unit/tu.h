@@ -23,6 +23,12 @@
  * removes the directory (tu_rm_rf). */
 char *tu_mkdtemp(void);
 void tu_rm_rf(const char *path);
+/* cmocka group setup/teardown: $TMPDIR becomes a fresh directory for the
+ * whole program (tu_mkdtemp() makes its directories there, and child
+ * processes inherit it), removed at the end even when tests failed half
+ * way. */
+int tu_group_setup(void **state);
+int tu_group_teardown(void **state);
 /* The whole file as a NUL-terminated string (NULL if unreadable). */
 char *tu_read_file(const char *path, size_t *len);
 int tu_write_file(const char *path, const void *data, size_t len);
