@@ -620,18 +620,25 @@ int vaccel__resource_check(struct vaccel_session *sess,
 
 /* ---- release, lookup ---- */
 
+pthread_mutex_t vaccel__release_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static void unregister_everywhere(struct vaccel_resource *res)
 {
 	for (;;) {
+		/* The release lock keeps the session we pick alive until we
+		 * have unregistered from it (see vaccel__release_lock). */
+		pthread_mutex_lock(&vaccel__release_lock);
 		pthread_mutex_lock(&res->sessions_lock);
-		if (vaccel__list_empty(&res->sessions)) {
-			pthread_mutex_unlock(&res->sessions_lock);
-			return;
-		}
-		struct vaccel_session *s = reg_in_res(res->sessions.next)->sess;
+		bool done = vaccel__list_empty(&res->sessions);
+		struct vaccel_session *s =
+			done ? NULL : reg_in_res(res->sessions.next)->sess;
 		pthread_mutex_unlock(&res->sessions_lock);
 		/* always unlinks, so the loop ends whatever the hook says */
-		vaccel__resource_unregister(res, s);
+		if (s)
+			vaccel__resource_unregister(res, s);
+		pthread_mutex_unlock(&vaccel__release_lock);
+		if (done)
+			return;
 	}
 }
 

@@ -135,18 +135,25 @@ static void unregister_all(struct vaccel_session *sess)
 {
 	for (int t = 0; t < VACCEL_RESOURCE_MAX; t++) {
 		for (;;) {
+			/* The release lock keeps the resource we pick alive
+			 * until we have unregistered it. */
+			pthread_mutex_lock(&vaccel__release_lock);
 			pthread_mutex_lock(&sess->resources_lock);
-			if (vaccel__list_empty(&sess->resources[t])) {
-				pthread_mutex_unlock(&sess->resources_lock);
-				break;
-			}
-			struct vaccel__registration *r = vaccel__container_of(
-				sess->resources[t].next,
-				struct vaccel__registration, in_sess);
-			struct vaccel_resource *res = r->res;
+			bool done = vaccel__list_empty(&sess->resources[t]);
+			struct vaccel_resource *res =
+				done ? NULL
+				     : vaccel__container_of(
+					       sess->resources[t].next,
+					       struct vaccel__registration,
+					       in_sess)
+						->res;
 			pthread_mutex_unlock(&sess->resources_lock);
 			/* always unlinks (a failing plugin hook is logged) */
-			vaccel__resource_unregister(res, sess);
+			if (res)
+				vaccel__resource_unregister(res, sess);
+			pthread_mutex_unlock(&vaccel__release_lock);
+			if (done)
+				break;
 		}
 	}
 }
