@@ -241,6 +241,8 @@ void vrpc_io_f64(struct vrpc_io *io, double *v)
 
 void vrpc_io_raw(struct vrpc_io *io, void *p, size_t len)
 {
+	if (!len)
+		return;
 	if (io->dec) {
 		const uint8_t *s = dec_take(io, len);
 		if (s)

@@ -167,7 +167,8 @@ void vrpc_sha256_update(struct vrpc_sha256 *c, const void *data, size_t len)
 		p += len & ~(size_t)63;
 		len &= 63;
 	}
-	memcpy(c->buf, p, len);
+	if (len)
+		memcpy(c->buf, p, len);
 	c->nbuf = len;
 }
 

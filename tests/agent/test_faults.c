@@ -607,7 +607,7 @@ static void *thread_work(void *arg)
 {
 	struct vaccel_session *s = arg;
 	for (int i = 0; i < 200; i++) {
-		int32_t v = (int32_t)(intptr_t)s * 1000 + i, w = 0;
+		int32_t v = (int32_t)(s->id * 1000 + i), w = 0;
 		struct vaccel_arg rd = { &v, 4, VACCEL_ARG_INT32, 0, false };
 		struct vaccel_arg wr = { &w, 4, VACCEL_ARG_INT32, 0, false };
 		if (vaccel_exec(s, sleeplib(), "echo", &rd, 1, &wr, 1) ||
