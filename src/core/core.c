@@ -97,8 +97,8 @@ static int create_rundir(void)
 
 static void do_cleanup(void)
 {
-	vaccel__sessions_cleanup();
-	vaccel__resources_cleanup();
+	vaccel__sessions_cleanup(!exiting);
+	vaccel__resources_cleanup(!exiting);
 	vaccel__plugins_cleanup(!exiting);
 	if (rundir[0]) {
 		vaccel__fs_rm_rf(rundir);

@@ -106,8 +106,9 @@ vaccel__op_func(struct vaccel_session *sess, vaccel_op_type_t op)
 /* ---- sessions (session.c) ---- */
 
 int vaccel__sessions_bootstrap(void);
-/* Release every live session (cleanup). */
-void vaccel__sessions_cleanup(void);
+/* Release every live session (cleanup). With `release` false (process
+ * exit) the sessions are only forgotten: their structs may be gone. */
+void vaccel__sessions_cleanup(bool release);
 int vaccel__session_invalid(void);
 
 /* VACCEL_OK if `sess` looks initialized; otherwise VACCEL_EINVAL, logged. */
@@ -121,7 +122,8 @@ static inline int vaccel__session_check(const struct vaccel_session *sess)
 /* ---- resources (resource.c) ---- */
 
 int vaccel__resources_bootstrap(void);
-void vaccel__resources_cleanup(void);
+/* As vaccel__sessions_cleanup, for resources. */
+void vaccel__resources_cleanup(bool release);
 /* Op-side check: `res` is registered with `sess` and of `type` (EPERM /
  * EINVAL otherwise, logged). */
 int vaccel__resource_check(struct vaccel_session *sess,

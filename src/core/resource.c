@@ -38,9 +38,17 @@ static struct vaccel_resource *first_live(void)
 	return r;
 }
 
-void vaccel__resources_cleanup(void)
+void vaccel__resources_cleanup(bool release)
 {
 	struct vaccel_resource *r;
+	if (!release) {
+		/* At exit: do not touch application-owned structs (see
+		 * vaccel__sessions_cleanup); the run directory goes anyway. */
+		for (int t = 0; t < VACCEL_RESOURCE_MAX; t++)
+			vaccel__list_init(&live[t]);
+		vaccel__id_pool_release(&ids);
+		return;
+	}
 	while ((r = first_live())) {
 		vaccel_warn("Releasing resource %" PRId64 " at cleanup", r->id);
 		if (vaccel_resource_release(r))

@@ -21,8 +21,16 @@ int vaccel__sessions_bootstrap(void)
 	return vaccel__id_pool_init(&ids, MAX_SESSIONS);
 }
 
-void vaccel__sessions_cleanup(void)
+void vaccel__sessions_cleanup(bool release)
 {
+	if (!release) {
+		/* At exit: the application's session structs may already be
+		 * gone (a stack session of main() is), so do not even walk
+		 * the list: forget it. */
+		vaccel__list_init(&live);
+		vaccel__id_pool_release(&ids);
+		return;
+	}
 	for (;;) {
 		pthread_mutex_lock(&live_lock);
 		if (vaccel__list_empty(&live)) {
