@@ -135,6 +135,8 @@ struct agent {
 	pthread_cond_t cv;
 	uint64_t nconns, conns_total, next_conn_id;
 	uint64_t sessions_now, resources_now, shm_now, requests;
+	/* bytes of request buffers kept for reuse (see conn.c) */
+	uint64_t spare_bytes;
 	bool stopping;
 	struct conn *conns; /* live connections (list) */
 };
@@ -160,6 +162,7 @@ struct req {
 	uint8_t *fields;
 	/* agent memory of the request's INLINE and NONE buffers (one block) */
 	uint8_t *mem;
+	size_t mem_size;
 	/* BLOB_PUT streamed into the cache */
 	struct cache_upload *upload;
 	/* the descriptor of an SHM_ATTACH (-1 if none; closed at the end) */

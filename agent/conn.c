@@ -51,6 +51,11 @@ struct conn {
 	struct cache_entry **uploads;
 	size_t nr_uploads;
 
+	/* a large request buffer kept for the next request: fresh memory
+	 * costs a page fault per 4 KiB, several times a memcpy */
+	uint8_t *spare;
+	size_t spare_size;
+
 	uint64_t nreq;
 	int64_t t0;
 	const char *reason;
@@ -316,6 +321,63 @@ static void set_timeout(int fd, int opt, int ms)
 	setsockopt(fd, SOL_SOCKET, opt, &tv, sizeof(tv));
 }
 
+/* Request buffers from 1 MiB up are kept, one per connection, within an
+ * agent-wide budget. */
+#define SPARE_MIN (1u << 20)
+#define SPARE_MAX (128u << 20)
+#define SPARE_BUDGET (512ull << 20)
+
+static uint8_t *mem_get(struct conn *c, size_t size, size_t *got)
+{
+	uint8_t *p = NULL;
+	if (size >= SPARE_MIN) {
+		pthread_mutex_lock(&agent.lock);
+		pthread_mutex_lock(&c->lock);
+		if (c->spare && c->spare_size >= size) {
+			p = c->spare;
+			*got = c->spare_size;
+			c->spare = NULL;
+			agent.spare_bytes -= *got;
+		}
+		pthread_mutex_unlock(&c->lock);
+		pthread_mutex_unlock(&agent.lock);
+	}
+	if (!p && (p = malloc(size)))
+		*got = size;
+	return p;
+}
+
+static void mem_put(struct conn *c, uint8_t *p, size_t size)
+{
+	bool keep = false;
+	if (p && size >= SPARE_MIN && size <= SPARE_MAX) {
+		pthread_mutex_lock(&agent.lock);
+		pthread_mutex_lock(&c->lock);
+		size_t old = c->spare ? c->spare_size : 0;
+		if (size > old &&
+		    agent.spare_bytes - old + size <= SPARE_BUDGET) {
+			agent.spare_bytes = agent.spare_bytes - old + size;
+			free(c->spare);
+			c->spare = p;
+			c->spare_size = size;
+			keep = true;
+		}
+		pthread_mutex_unlock(&c->lock);
+		pthread_mutex_unlock(&agent.lock);
+	}
+	if (!keep)
+		free(p);
+}
+
+static void spare_free(struct conn *c)
+{
+	pthread_mutex_lock(&agent.lock);
+	agent.spare_bytes -= c->spare ? c->spare_size : 0;
+	pthread_mutex_unlock(&agent.lock);
+	free(c->spare);
+	c->spare = NULL;
+}
+
 static void req_free(struct req *r)
 {
 	if (r->fd >= 0)
@@ -326,7 +388,7 @@ static void req_free(struct req *r)
 	vrpc_pool_release(&r->pool);
 	vrpc_pool_release(&r->rpool);
 	free(r->fields);
-	free(r->mem);
+	mem_put(r->c, r->mem, r->mem_size);
 	free(r);
 }
 
@@ -344,7 +406,7 @@ static uint32_t place_bufs(struct req *r, struct vrpc_io *io)
 					 "buffers exceed max_bulk");
 		total += (b->len + 63) & ~63ull;
 	}
-	if (total && !(r->mem = malloc(total)))
+	if (total && !(r->mem = mem_get(r->c, (size_t)total, &r->mem_size)))
 		return reply_err(r, VRPC_E_NOMEM,
 				 "no memory for %" PRIu64 " bytes", total);
 	uint64_t off = 0;
@@ -719,6 +781,7 @@ static void conn_end(struct conn *c)
 {
 	uint64_t sessions = c->use.sessions, resources = c->use.resources;
 	free_all(c);
+	spare_free(c);
 	char in[32], out[32];
 	fmt_bytes(c->s.bytes_in, in, sizeof(in));
 	fmt_bytes(c->s.bytes_out, out, sizeof(out));

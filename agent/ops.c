@@ -615,11 +615,8 @@ static void op_arrays(struct req *r, unsigned op)
 		reply_err(r, VRPC_E_INVAL, "array sizes do not match");
 		return;
 	}
-	/* pure outputs: zero-filled (shared memory holds leftovers) */
-	if (a->out1.kind == VRPC_BUF_SHM)
-		memset(a->out1.data, 0, n);
-	if (a->out2.kind == VRPC_BUF_SHM)
-		memset(a->out2.data, 0, n);
+	/* pure outputs in agent memory were zero-filled (place_bufs); in
+	 * shared memory they are the client's own bytes, left as they are */
 	size_t len = (size_t)(n / esz);
 	int ret;
 	switch (op) {

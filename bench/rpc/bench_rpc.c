@@ -1,0 +1,658 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Benchmarks of the rpc transport (docs/benchmarks.md, "Remote execution").
+ * Every table is a ratio of two ways of doing the same thing, measured in
+ * one run, interleaved by rounds; the figures are medians of per-round
+ * medians.
+ *
+ *   bench-rpc latency [ROUNDS]  small call round trip (UNIX, TCP) vs a raw
+ *                               socket ping-pong of the same byte counts
+ *   bench-rpc bulk [ROUNDS]     1-64 MiB each way vs single-thread memcpy
+ *   bench-rpc infer [ROUNDS]    onnx image ops through the agent vs local
+ *   bench-rpc scale [CALLS]     two clients vs one (compute-bound calls)
+ *
+ * It starts its own vaccel-agent (and raw echo server) processes; run it
+ * with VACCEL_BUILD_ROOT set and VACCEL_BOOTSTRAP_ENABLED=0 (run.sh). */
+
+#include "../../tests/agent/harness.h"
+#include "../../plugins/rpc/vaccel_rpc.h"
+#include "stream.h"
+#include "transport.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vaccel.h>
+
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+
+static int64_t now(void)
+{
+	return vrpc_now_ns();
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int64_t median(int64_t *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_i64);
+	return v[n / 2];
+}
+
+static double dmedian(double *v, int n)
+{
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
+			double t = v[k];
+			v[k] = v[k - 1];
+			v[k - 1] = t;
+		}
+	return v[n / 2];
+}
+
+static void pin(int cpu)
+{
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	CPU_SET(cpu, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+}
+
+static void unpin(void)
+{
+	cpu_set_t s;
+	CPU_ZERO(&s);
+	for (int i = 0; i < CPU_SETSIZE; i++)
+		CPU_SET(i, &s);
+	sched_setaffinity(0, sizeof(s), &s);
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench-rpc: %s\n", what);
+	exit(1);
+}
+
+/* ---- latency ------------------------------------------------------------ */
+
+/* Sizes of a request and reply frame of a message (header + fields +
+ * bulk). */
+static void frame_size(struct vrpc_msg *m, size_t *bytes)
+{
+	struct vrpc_io io;
+	struct iovec *iov;
+	size_t n;
+	vrpc_io_init_enc(&io);
+	vrpc_msg_io(&io, m);
+	vrpc_io_frame(&io, m->type, 0, 1, &iov, &n);
+	*bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		*bytes += iov[i].iov_len;
+	vrpc_io_release(&io);
+}
+
+/* A raw echo server: reads `req` bytes, answers `rep` bytes, forever. */
+struct raw_server {
+	pid_t pid;
+	char path[108];
+	int port;
+};
+
+static void serve_conn(int fd, size_t req, size_t rep)
+{
+	char buf[4096];
+	for (;;) {
+		size_t got = 0;
+		while (got < req) {
+			ssize_t n = read(fd, buf, req - got < sizeof(buf)
+							  ? req - got
+							  : sizeof(buf));
+			if (n <= 0)
+				return;
+			got += (size_t)n;
+		}
+		if (write(fd, buf, rep) != (ssize_t)rep)
+			return;
+	}
+}
+
+static void raw_start(struct raw_server *s, size_t req, size_t rep)
+{
+	snprintf(s->path, sizeof(s->path), "/tmp/bench-raw-%d.sock",
+		 (int)getpid());
+	unlink(s->path);
+	int u = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	memcpy(sa.sun_path, s->path, strlen(s->path));
+	int t = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in si = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(si);
+	if (bind(u, (struct sockaddr *)&sa, sizeof(sa)) || listen(u, 4) ||
+	    bind(t, (struct sockaddr *)&si, sizeof(si)) || listen(t, 4) ||
+	    getsockname(t, (struct sockaddr *)&si, &len))
+		die("raw server");
+	s->port = ntohs(si.sin_port);
+	s->pid = fork();
+	if (s->pid)
+		return;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (;;) {
+		fd_set fs;
+		FD_ZERO(&fs);
+		FD_SET(u, &fs);
+		FD_SET(t, &fs);
+		select((u > t ? u : t) + 1, &fs, NULL, NULL, NULL);
+		int fd = accept(FD_ISSET(u, &fs) ? u : t, NULL, NULL);
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		serve_conn(fd, req, rep);
+		close(fd);
+	}
+}
+
+static int raw_client(struct raw_server *s, bool tcp)
+{
+	int fd;
+	if (tcp) {
+		struct sockaddr_in si = { .sin_family = AF_INET,
+					  .sin_port = htons((uint16_t)s->port),
+					  .sin_addr.s_addr =
+						  htonl(INADDR_LOOPBACK) };
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (connect(fd, (struct sockaddr *)&si, sizeof(si)))
+			die("raw connect");
+	} else {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		memcpy(sa.sun_path, s->path, strlen(s->path));
+		fd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)))
+			die("raw connect");
+	}
+	return fd;
+}
+
+/* Median ns of `iters` raw round trips. */
+static int64_t raw_rtt(int fd, size_t req, size_t rep, int iters)
+{
+	static int64_t t[100000];
+	char buf[4096] = { 1 };
+	for (int i = 0; i < iters; i++) {
+		int64_t t0 = now();
+		if (write(fd, buf, req) != (ssize_t)req)
+			die("raw write");
+		for (size_t got = 0; got < rep;) {
+			ssize_t n = read(fd, buf, rep - got);
+			if (n <= 0)
+				die("raw read");
+			got += (size_t)n;
+		}
+		t[i] = now() - t0;
+	}
+	return median(t, iters);
+}
+
+/* The small calls measured: vaccel_noop, and an op with a 64-byte read
+ * arg and a 64-byte in-out write arg (opencv of the noop plugin). */
+static int call_small(struct vaccel_session *s, int kind)
+{
+	static char in[64], out[64];
+	struct vaccel_arg rd = { in, 64, VACCEL_ARG_RAW, 0, false };
+	struct vaccel_arg wr = { out, 64, VACCEL_ARG_RAW, 0, false };
+	if (!kind)
+		return vaccel_noop(s);
+	return vaccel_opencv(s, &rd, 1, &wr, 1);
+}
+
+static int64_t rpc_rtt(struct vaccel_session *s, int kind, int iters)
+{
+	static int64_t t[100000];
+	for (int i = 0; i < iters; i++) {
+		int64_t t0 = now();
+		if (call_small(s, kind))
+			die("rpc call failed");
+		t[i] = now() - t0;
+	}
+	return median(t, iters);
+}
+
+static void small_sizes(int kind, size_t *req, size_t *rep)
+{
+	static char b64[64];
+	struct vrpc_arg a = { 0, 0, { VRPC_BUF_INLINE, 64, 0, 0, b64 } };
+	struct vrpc_msg q = { .type = VRPC_T_OP +
+					(kind ? VACCEL_OP_OPENCV : VACCEL_OP_NOOP) };
+	struct vrpc_msg r = { .type = q.type, .reply = true };
+	struct vrpc_buf rb = a.data;
+	if (kind) {
+		q.u.exec = (struct vrpc_exec){ NULL, NULL, &a, 1, &a, 1 };
+		r.u.bufs = (struct vrpc_bufs){ &rb, 1 };
+	}
+	frame_size(&q, req);
+	frame_size(&r, rep);
+}
+
+static void latency(int rounds)
+{
+	struct agent_proc ag;
+	const char *names[2] = { "vaccel_noop()",
+				 "opencv, 64 B read + 64 B in-out arg" };
+	/* the agent and the echo server on CPU 1, the client on CPU 0 */
+	pin(1);
+	if (agent_start(&ag, "noop", NULL))
+		die("cannot start the agent");
+	int64_t raw[2][2][64], rpc[2][2][64];
+	for (int kind = 0; kind < 2; kind++) {
+		size_t req, rep;
+		small_sizes(kind, &req, &rep);
+		struct raw_server srv;
+		pin(1);
+		raw_start(&srv, req, rep);
+		pin(0);
+		for (int tr = 0; tr < 2; tr++) {
+			const char *uri = tr ? ag.tcp_uri : ag.unix_uri;
+			if (client_bootstrap("rpc", uri))
+				die("bootstrap");
+			struct vaccel_session s;
+			if (vaccel_session_init(&s, 0))
+				die("session");
+			int fd = raw_client(&srv, tr);
+			raw_rtt(fd, req, rep, 2000);
+			rpc_rtt(&s, kind, 2000);
+			for (int r = 0; r < rounds; r++) {
+				raw[kind][tr][r] = raw_rtt(fd, req, rep, 3000);
+				rpc[kind][tr][r] = rpc_rtt(&s, kind, 3000);
+			}
+			close(fd);
+			vaccel_session_release(&s);
+			vaccel_cleanup();
+		}
+		kill(srv.pid, SIGKILL);
+		waitpid(srv.pid, NULL, 0);
+		unlink(srv.path);
+		printf("%s: request %zu B, reply %zu B\n", names[kind], req,
+		       rep);
+	}
+	unpin();
+	agent_stop(&ag);
+	printf("\n| small call (client CPU 0, server CPU 1) | raw socket "
+	       "ping-pong | through the agent | ratio | extra per call |\n"
+	       "|---|---|---|---|---|\n");
+	for (int kind = 0; kind < 2; kind++) {
+		for (int tr = 0; tr < 2; tr++) {
+			double ratio[64];
+			for (int r = 0; r < rounds; r++)
+				ratio[r] = (double)rpc[kind][tr][r] /
+					   (double)raw[kind][tr][r];
+			double mr = dmedian(ratio, rounds);
+			int64_t a = median(raw[kind][tr], rounds),
+				b = median(rpc[kind][tr], rounds);
+			printf("| %s, %s | %.1f µs | %.1f µs | **%.2f** | %+.1f µs "
+			       "|\n",
+			       names[kind], tr ? "TCP" : "UNIX", (double)a / 1e3,
+			       (double)b / 1e3, mr, (double)(b - a) / 1e3);
+		}
+	}
+}
+
+/* ---- bulk --------------------------------------------------------------- */
+
+/* One arraycopy of n bytes each way (fpga_arraycopy of the blas
+ * plugin: n in, n out). */
+static int64_t arraycopy_ns(struct vaccel_session *s, int *a, int *b,
+			    size_t n, int iters)
+{
+	int64_t t[64];
+	for (int i = 0; i < iters; i++) {
+		int64_t t0 = now();
+		if (vaccel_fpga_arraycopy(s, a, b, n / sizeof(int)))
+			die("arraycopy failed");
+		t[i] = now() - t0;
+	}
+	return median(t, iters);
+}
+
+static int64_t memcpy_ns(void *d, const void *s, size_t n, int iters)
+{
+	int64_t t[64];
+	for (int i = 0; i < iters; i++) {
+		int64_t t0 = now();
+		memcpy(d, s, n);
+		memcpy((char *)s + 1, (char *)d + 1, n - 1);
+		t[i] = now() - t0;
+	}
+	return median(t, iters);
+}
+
+enum { B_MEMCPY, B_LOCAL, B_SHM, B_ZERO, B_UNIX, B_TCP, B_N };
+
+static void bulk(int rounds)
+{
+	static const char *const what[B_N] = {
+		"memcpy 2 x n (one thread)", "arraycopy, local plugin",
+		"UNIX, shared memory (copies in and out)",
+		"UNIX, zero copy (vaccel_rpc_shm_alloc buffers)",
+		"UNIX socket (VACCEL_RPC_SHM=0)", "TCP socket"
+	};
+	struct agent_proc ag;
+	if (!plugin_path("blas"))
+		die("the blas plugin is not built");
+	if (agent_start(&ag, "blas", NULL))
+		die("cannot start the agent");
+	size_t sizes[4] = { 1 << 20, 4 << 20, 16 << 20, 64 << 20 };
+	static int64_t t[4][B_N][64];
+	for (int r = 0; r < rounds; r++) {
+		for (int cfg = 0; cfg < 3; cfg++) {
+			/* cfg 0: UNIX with shm; 1: UNIX without; 2: TCP */
+			setenv("VACCEL_RPC_SHM", cfg == 1 ? "0" : "1", 1);
+			if (client_bootstrap("blas:rpc",
+					     cfg == 2 ? ag.tcp_uri : ag.unix_uri))
+				die("bootstrap");
+			struct vaccel_session l, s;
+			if (vaccel_session_init(&l, 0) ||
+			    vaccel_session_init(&s, VACCEL_PLUGIN_REMOTE))
+				die("session");
+			struct vaccel_rpc_shm_api api;
+			if (cfg == 0 && vaccel_rpc_shm_api(&api))
+				die("no vaccel_rpc_shm_alloc");
+			for (int k = 0; k < 4; k++) {
+				size_t n = sizes[k];
+				int *a = malloc(n), *b = malloc(n);
+				memset(a, 1, n);
+				memset(b, 2, n);
+				int it = n >= (16 << 20) ? 3 : 7;
+				if (cfg == 0) {
+					t[k][B_MEMCPY][r] = memcpy_ns(b, a, n, it);
+					t[k][B_LOCAL][r] =
+						arraycopy_ns(&l, a, b, n, it);
+					arraycopy_ns(&s, a, b, n, 1);
+					t[k][B_SHM][r] =
+						arraycopy_ns(&s, a, b, n, it);
+					int *za = api.alloc(n), *zb = api.alloc(n);
+					memset(za, 1, n);
+					memset(zb, 2, n);
+					arraycopy_ns(&s, za, zb, n, 1);
+					t[k][B_ZERO][r] =
+						arraycopy_ns(&s, za, zb, n, it);
+					api.free(za);
+					api.free(zb);
+				} else {
+					arraycopy_ns(&s, a, b, n, 1);
+					t[k][cfg == 1 ? B_UNIX : B_TCP][r] =
+						arraycopy_ns(&s, a, b, n, it);
+				}
+				free(a);
+				free(b);
+			}
+			vaccel_session_release(&s);
+			vaccel_session_release(&l);
+			vaccel_cleanup();
+		}
+	}
+	unsetenv("VACCEL_RPC_SHM");
+	agent_stop(&ag);
+	printf("\nTransport cost of a call = (call through the agent) - (same "
+	       "call locally);\nratio = memcpy of the same 2 x n bytes / "
+	       "transport cost (higher is better).\n\n");
+	printf("| n each way | memcpy 2n | local call | transport | through "
+	       "the agent | transport cost | GiB/s | ratio vs memcpy |\n"
+	       "|---|---|---|---|---|---|---|---|\n");
+	for (int k = 0; k < 4; k++) {
+		int64_t mc = median(t[k][B_MEMCPY], rounds);
+		int64_t lo = median(t[k][B_LOCAL], rounds);
+		for (int m = B_SHM; m < B_N; m++) {
+			double ratios[64];
+			for (int r = 0; r < rounds; r++) {
+				double cost = (double)(t[k][m][r] -
+						       t[k][B_LOCAL][r]);
+				ratios[r] = cost > 1000
+						    ? (double)t[k][B_MEMCPY][r] /
+							      cost
+						    : 99;
+			}
+			int64_t v = median(t[k][m], rounds);
+			double cost = (double)(v - lo);
+			printf("| %zu MiB | %.2f ms | %.2f ms | %s | %.2f ms | "
+			       "%.2f ms | %.1f | **%.2f** |\n",
+			       sizes[k] >> 20, (double)mc / 1e6,
+			       (double)lo / 1e6, what[m], (double)v / 1e6,
+			       cost / 1e6,
+			       cost > 0 ? 2.0 * (double)sizes[k] / cost *
+						  1e9 / (1 << 30)
+					: 0,
+			       dmedian(ratios, rounds));
+		}
+	}
+}
+
+/* ---- inference ------------------------------------------------------------ */
+
+static void *read_file(const char *path, size_t *len)
+{
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	*len = (size_t)ftell(f);
+	fseek(f, 0, SEEK_SET);
+	void *p = malloc(*len);
+	if (fread(p, 1, *len, f) != *len)
+		die("read");
+	fclose(f);
+	return p;
+}
+
+static int image_op(struct vaccel_session *s, int op, const void *img,
+		    size_t len)
+{
+	unsigned char text[4096], name[4096];
+	switch (op) {
+	case 0:
+		return vaccel_image_classification(s, img, text, name, len,
+						   sizeof(text), sizeof(name));
+	case 1:
+		return vaccel_image_detection(s, img, name, len, sizeof(name));
+	case 2:
+		return vaccel_image_segmentation(s, img, name, len,
+						 sizeof(name));
+	default:
+		return vaccel_image_pose(s, img, name, len, sizeof(name));
+	}
+}
+
+static int64_t image_ns(struct vaccel_session *s, int op, const void *img,
+			size_t len, int iters)
+{
+	int64_t t[64];
+	for (int i = 0; i < iters; i++) {
+		int64_t t0 = now();
+		if (image_op(s, op, img, len))
+			die("image op failed");
+		t[i] = now() - t0;
+	}
+	return median(t, iters);
+}
+
+static void infer(int rounds)
+{
+	static const char *const ops[4] = { "classify (PP-OCR cls)",
+					    "detect (BlazeFace)",
+					    "segment (selfie)",
+					    "pose (MoveNet)" };
+	static const char *const imgs[4] = { "images/dog.jpg",
+					     "images/sample3.jpg",
+					     "images/person.jpg",
+					     "images/person.jpg" };
+	struct agent_proc ag;
+	if (!plugin_path("onnx"))
+		die("the onnx plugin is not built");
+	if (agent_start(&ag, "onnx", NULL) ||
+	    client_bootstrap("onnx:rpc", ag.unix_uri))
+		die("cannot start the agent");
+	struct vaccel_session l, s;
+	if (vaccel_session_init(&l, 0) ||
+	    vaccel_session_init(&s, VACCEL_PLUGIN_REMOTE))
+		die("session");
+	static int64_t t[4][2][64];
+	void *img[4];
+	size_t len[4];
+	for (int op = 0; op < 4; op++) {
+		img[op] = read_file(deps_path(imgs[op]), &len[op]);
+		if (!img[op])
+			die("image missing (scripts/fetch-assets.sh)");
+		image_ns(&l, op, img[op], len[op], 3);
+		image_ns(&s, op, img[op], len[op], 3);
+	}
+	for (int r = 0; r < rounds; r++) {
+		for (int op = 0; op < 4; op++) {
+			bool first_remote = r & 1;
+			t[op][first_remote][r] =
+				image_ns(first_remote ? &s : &l, op, img[op],
+					 len[op], 5);
+			t[op][!first_remote][r] =
+				image_ns(first_remote ? &l : &s, op, img[op],
+					 len[op], 5);
+		}
+	}
+	vaccel_session_release(&s);
+	vaccel_session_release(&l);
+	vaccel_cleanup();
+	agent_stop(&ag);
+	printf("\n| image op (onnx plugin, 1 thread) | image | local | through "
+	       "the agent (UNIX) | ratio |\n|---|---|---|---|---|\n");
+	for (int op = 0; op < 4; op++) {
+		double ratio[64];
+		for (int r = 0; r < rounds; r++)
+			ratio[r] = (double)t[op][1][r] / (double)t[op][0][r];
+		printf("| %s | %s (%zu KB) | %.2f ms | %.2f ms | **%.3f** |\n",
+		       ops[op], strrchr(imgs[op], '/') + 1, len[op] >> 10,
+		       (double)median(t[op][0], rounds) / 1e6,
+		       (double)median(t[op][1], rounds) / 1e6,
+		       dmedian(ratio, rounds));
+		free(img[op]);
+	}
+}
+
+/* ---- scaling -------------------------------------------------------------- */
+
+/* One client process doing `calls` compute-bound calls; writes its
+ * elapsed ns to `out`. Starts when `go` becomes readable. */
+static pid_t client(const char *uri, int kind, int calls, int go, int out)
+{
+	pid_t pid = fork();
+	if (pid)
+		return pid;
+	struct vaccel_session s;
+	char lib[1024], b;
+	snprintf(lib, sizeof(lib), "%s", build_path("bench/rpc/lib/libbenchrpc.so"));
+	size_t len = 0;
+	void *img = kind ? read_file(deps_path("images/person.jpg"), &len)
+			 : NULL;
+	if (client_bootstrap("rpc", uri) || vaccel_session_init(&s, 0))
+		_exit(2);
+	int32_t ms = 10;
+	struct vaccel_arg rd = { &ms, 4, VACCEL_ARG_INT32, 0, false };
+	/* warm up (model load) */
+	if (kind ? image_op(&s, 3, img, len)
+		 : vaccel_exec(&s, lib, "spin_ms", &rd, 1, NULL, 0))
+		_exit(3);
+	if (read(go, &b, 1) != 1)
+		_exit(4);
+	int64_t t0 = now();
+	for (int i = 0; i < calls; i++)
+		if (kind ? image_op(&s, 3, img, len)
+			 : vaccel_exec(&s, lib, "spin_ms", &rd, 1, NULL, 0))
+			_exit(5);
+	int64_t el = now() - t0;
+	if (write(out, &el, sizeof(el)) != sizeof(el))
+		_exit(6);
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	_exit(0);
+}
+
+/* Calls per second of `n` clients at once. */
+static double throughput(const char *uri, int kind, int n, int calls)
+{
+	int go[2], out[2];
+	pid_t pids[2];
+	if (pipe(go) || pipe(out))
+		die("pipe");
+	for (int i = 0; i < n; i++)
+		pids[i] = client(uri, kind, calls, go[0], out[1]);
+	usleep(1500000); /* sessions up, models loaded */
+	if (write(go[1], "xx", (size_t)n) != n)
+		die("go");
+	int64_t worst = 0;
+	for (int i = 0; i < n; i++) {
+		int64_t el;
+		if (read(out[0], &el, sizeof(el)) != sizeof(el))
+			die("a client failed");
+		worst = el > worst ? el : worst;
+	}
+	for (int i = 0; i < n; i++)
+		waitpid(pids[i], NULL, 0);
+	close(go[0]), close(go[1]), close(out[0]), close(out[1]);
+	return (double)(n * calls) / ((double)worst / 1e9);
+}
+
+static void scale(int calls)
+{
+	struct agent_proc ag;
+	const char *extra[] = { "--exec-allow", build_path("bench/rpc/lib"),
+				NULL };
+	bool onnx = plugin_path("onnx") && deps_path("images/person.jpg");
+	if (agent_start(&ag, onnx ? "exec:onnx" : "exec", extra))
+		die("cannot start the agent");
+	printf("\n| compute-bound calls | 1 client | 2 clients at once | "
+	       "ratio |\n|---|---|---|---|\n");
+	for (int kind = 0; kind < (onnx ? 2 : 1); kind++) {
+		double one[5], two[5], ratio[5];
+		for (int r = 0; r < 5; r++) {
+			one[r] = throughput(ag.unix_uri, kind, 1, calls);
+			two[r] = throughput(ag.unix_uri, kind, 2, calls);
+			ratio[r] = two[r] / one[r];
+		}
+		printf("| %s | %.1f calls/s | %.1f calls/s | **%.2f** |\n",
+		       kind ? "pose (MoveNet, onnx plugin, 1 thread each)"
+			    : "exec spin_ms(10), exec plugin",
+		       dmedian(one, 5), dmedian(two, 5), dmedian(ratio, 5));
+	}
+	agent_stop(&ag);
+}
+
+int main(int argc, char **argv)
+{
+	const char *what = argc > 1 ? argv[1] : "";
+	int n = argc > 2 ? atoi(argv[2]) : 0;
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	if (!plugin_path("rpc"))
+		die("libvaccel-rpc.so is not built");
+	if (!strcmp(what, "latency"))
+		latency(n > 0 && n <= 64 ? n : 11);
+	else if (!strcmp(what, "bulk"))
+		bulk(n > 0 && n <= 64 ? n : 5);
+	else if (!strcmp(what, "infer"))
+		infer(n > 0 && n <= 64 ? n : 9);
+	else if (!strcmp(what, "scale"))
+		scale(n > 0 ? n : 60);
+	else
+		die("usage: bench-rpc latency|bulk|infer|scale [N]");
+	return 0;
+}
