@@ -126,6 +126,28 @@ meson_suites() {
 	count_meson "$dir" "$label"
 }
 
+# counted NAME CMD...: run a test program that ends with its own
+# "N passed, N failed" line; add its counts (or one failure if it has none).
+counted() {
+	local name=$1 out rc ok fail
+	shift
+	say "== $name"
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	read -r ok fail < <(sed -n 's/^\([0-9]\+\) passed, \([0-9]\+\) failed.*/\1 \2/p' "$out" | tail -n 1)
+	rm -f "$out"
+	if [ -z "${ok:-}" ]; then
+		record "$name" fail "(exit $rc, no summary line)"
+		return
+	fi
+	[ "$rc" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + fail))
+	REPORT+=("$(printf '%-5s %s: %d passed, %d failed' \
+		"$([ "$fail" -eq 0 ] && echo pass || echo fail)" "$name" "$ok" "$fail")")
+}
+
 fmt_check() {
 	local files
 	files=$(git ls-files '*.c' '*.h' '*.cpp' | grep -v '^tests/fuzz/corpus/')
@@ -147,7 +169,7 @@ fi
 wanted format && step clang-format fmt_check
 
 if [ $quick -eq 0 ] && wanted models && [ -f tests/models/test_converted.py ]; then
-	step "converted models vs TF.js" /usr/bin/python3 tests/models/test_converted.py
+	counted "converted models vs TF.js" /usr/bin/python3 tests/models/test_converted.py
 fi
 
 if [ $quick -eq 0 ] && wanted asan; then

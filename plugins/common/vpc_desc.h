@@ -51,8 +51,8 @@ enum vpc_activation {
 #define VPC_DESC_MAX_OUTPUTS 4
 /* Largest input side a description may ask for (descriptions may come
  * from remote clients) */
-#define VPC_DESC_MAX_SIDE VPC_MAX_TENSOR_SIDE
-#define VPC_DESC_MAX_GRIDS   4
+#define VPC_DESC_MAX_SIDE  VPC_MAX_TENSOR_SIDE
+#define VPC_DESC_MAX_GRIDS 4
 
 struct vpc_anchor_grid {
 	int w, h, per_cell;
