@@ -148,6 +148,31 @@ counted() {
 		"$([ "$fail" -eq 0 ] && echo pass || echo fail)" "$name" "$ok" "$fail")")
 }
 
+# scenarios NAME CMD...: run a tier script that prints one line per
+# scenario ("ok NAME", "FAIL NAME: why", "skip NAME: why"); count them.
+scenarios() {
+	local name=$1 out rc ok fail skip
+	shift
+	say "== $name"
+	out=$(mktemp)
+	"$@" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	ok=$(grep -c '^ok ' "$out")
+	fail=$(grep -c '^FAIL ' "$out")
+	skip=$(grep -c '^skip ' "$out")
+	rm -f "$out"
+	if [ "$rc" -eq 77 ] && [ "$ok" -eq 0 ] && [ "$fail" -eq 0 ]; then
+		record "$name" skip "(the tier cannot run here)"
+		return
+	fi
+	[ "$rc" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1
+	PASSED=$((PASSED + ok))
+	FAILED=$((FAILED + fail))
+	SKIPPED=$((SKIPPED + skip))
+	REPORT+=("$(printf '%-5s %s: %d passed, %d failed, %d skipped' \
+		"$([ "$fail" -eq 0 ] && echo pass || echo fail)" "$name" "$ok" "$fail" "$skip")")
+}
+
 fmt_check() {
 	local files
 	files=$(git ls-files '*.c' '*.h' '*.cpp' | grep -v '^tests/fuzz/corpus/')
@@ -200,11 +225,11 @@ if [ $quick -eq 0 ] && wanted fuzz && [ -f tests/fuzz/run.sh ]; then
 fi
 
 if [ $quick -eq 0 ] && wanted container && [ -x tests/container/run-tests.sh ]; then
-	step "container tier" tests/container/run-tests.sh build-ci
+	scenarios "container tier" tests/container/run-tests.sh build-ci
 fi
 
 if [ $quick -eq 0 ] && wanted vm && [ -x tests/vm/run-tests.sh ]; then
-	step "VM tier" tests/vm/run-tests.sh build-ci
+	scenarios "VM tier" tests/vm/run-tests.sh build-ci
 fi
 
 echo
