@@ -525,7 +525,7 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	return ret;
 }
 
-/* Unlink the registration of `res` with `sess`; false if there was none. */
+/* The plugin's resource_unregister hook (remote sessions need one). */
 static int call_unregister_hook(struct vaccel_resource *res,
 				struct vaccel_session *sess)
 {
