@@ -18,7 +18,7 @@ E2E_VM=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 E2E_PASS=0 E2E_FAIL=0 E2E_SKIP=0
 E2E_PIDS=()       # processes to end at exit (agents, helpers, run-vm.sh)
 E2E_QEMU_PIDFILES=() # QEMU pidfiles: their QEMU is killed at exit too
-declare -A AGENT_PID=() AGENT_TCP=()
+declare -A AGENT_PID=() AGENT_TCP=() AGENT_SOCK=()
 TOKEN_FILE="" TMP="" E2E_KEEP=""
 
 # e2e_init TIER_WORKDIR BUILD_DIR: B, D, TMP; traps. TIER_WORKDIR (ignored
@@ -175,7 +175,7 @@ plugin_list() {
 
 # agent_start NAME BACKEND[:BACKEND...] [extra vaccel-agent options...]
 # A fresh agent serving these plugins (a session without a hint gets the
-# first), listening on unix://$TMP/NAME.sock
+# first), listening on unix://${AGENT_SOCKDIR:-$TMP}/NAME.sock
 # and tcp://127.0.0.1:<free port> (token $TOKEN_FILE), with -v (one debug
 # line per accepted connection and per refused request), its run dir, cache
 # and libvaccel run dir under $TMP. Log: $TMP/logs/NAME.agent.log (stderr),
@@ -186,10 +186,12 @@ agent_start() {
 	local name=$1 backend=$2 i
 	shift 2
 	local log=$TMP/logs/$name.agent.log ready=$TMP/$name.ready
-	rm -f "$ready" "$TMP/$name.sock"
+	local sock=${AGENT_SOCKDIR:-$TMP}/$name.sock
+	AGENT_SOCK[$name]=$sock
+	rm -f "$ready" "$sock"
 	mkdir -p "$TMP/$name.vrun"
 	VACCEL_RUNDIR=$TMP/$name.vrun "$B/agent/vaccel-agent" -v \
-		--listen "unix://$TMP/$name.sock" --listen tcp://127.0.0.1:0 \
+		--listen "unix://$sock" --listen tcp://127.0.0.1:0 \
 		--token-file "$TOKEN_FILE" --plugins "$(plugin_list "$backend")" \
 		--rundir "$TMP/$name.run" --ready-file "$ready" \
 		--hello-timeout 300000 "$@" \
@@ -229,7 +231,7 @@ agent_stop() {
 }
 
 agent_info() { # agent_info NAME: the INFO stats line
-	"$E2E_VM/agent-info.py" "unix://$TMP/$1.sock" --identity "e2e-check"
+	"$E2E_VM/agent-info.py" "unix://${AGENT_SOCK[$1]}" --identity "e2e-check"
 }
 
 # stat_of "STATS LINE" KEY
