@@ -188,7 +188,9 @@ scenario_kill() {
 			grep -q 'left 1 sessions 0 resources; end: ' <<<"$aline" || err "killed container's connection: left ${aline##*left }"
 		fi
 		wait_stats "$name-mbench" 10 conns=1 sessions=0 resources=0 shm_bytes=0
-		[ -z "$(runc list -q 2>/dev/null | grep "^$name-a-$$\$")" ] || err "the killed container is still listed by runc"
+		if runc list -q 2>/dev/null | grep -q "^$name-a-$$\$"; then
+			err "the killed container is still listed by runc"
+		fi
 	fi
 	e2e_untrack "$rpid"
 	e2e_kill "$rpid"
