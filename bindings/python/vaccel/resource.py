@@ -195,7 +195,6 @@ class Resource:
                               RuntimeWarning)
 
     def __repr__(self):
-        state = "closed" if self.closed else "id=%d" % self.id
-        return "<vaccel.Resource %s %s>" % (self.type.name
-                                             if not self.closed else "",
-                                             state)
+        if self.closed:
+            return "<vaccel.Resource closed>"
+        return "<vaccel.Resource %s id=%d>" % (self.type.name, self.id)
