@@ -175,7 +175,7 @@ plugin_list() {
 
 # agent_start NAME BACKEND[:BACKEND...] [extra vaccel-agent options...]
 # A fresh agent serving these plugins (a session without a hint gets the
-# first), listening on unix://${AGENT_SOCKDIR:-$TMP}/NAME.sock
+# first), listening on unix://${AGENT_SOCKDIR:-$TMP}/${AGENT_SOCKNAME:-NAME}.sock
 # and tcp://127.0.0.1:<free port> (token $TOKEN_FILE), with -v (one debug
 # line per accepted connection and per refused request), its run dir, cache
 # and libvaccel run dir under $TMP. Log: $TMP/logs/NAME.agent.log (stderr),
@@ -186,7 +186,7 @@ agent_start() {
 	local name=$1 backend=$2 i
 	shift 2
 	local log=$TMP/logs/$name.agent.log ready=$TMP/$name.ready
-	local sock=${AGENT_SOCKDIR:-$TMP}/$name.sock
+	local sock=${AGENT_SOCKDIR:-$TMP}/${AGENT_SOCKNAME:-$name}.sock
 	AGENT_SOCK[$name]=$sock
 	rm -f "$ready" "$sock"
 	mkdir -p "$TMP/$name.vrun"

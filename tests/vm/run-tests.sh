@@ -14,6 +14,13 @@
 #   vm-tcp-ops     the same over TCP through QEMU's user-mode network (guest
 #                  10.0.2.2 -> host 127.0.0.1), token on the kernel command
 #                  line; a wrong token is refused
+#   vm-vport-app-killed
+#                  a guest program killed (SIGKILL) in the middle of a call;
+#                  the next program on the same port resynchronises the
+#                  stream and is served; the agent drops the dead one's state
+#   vm-agent-restart
+#                  the agent is restarted while the VM runs; QEMU reconnects
+#                  the port and the guest's next program is served
 #   vm-two-vms-isolation-kill
 #                  two guests at once on one agent: each forges the other's
 #                  session and resource ids (refused: ENOENT); one is killed
@@ -82,10 +89,11 @@ fi
 IMG=$TMP/guest.cpio.gz
 margs=(-o "$IMG" -s "$HERE/guest/ops.sh"
 	-f "$HERE/guest/ops.sh:/guest/ops.sh" -f "$HERE/guest/iso.sh:/guest/iso.sh"
+	-f "$HERE/guest/appkill.sh:/guest/appkill.sh" -f "$HERE/guest/restart.sh:/guest/restart.sh"
 	-f "$HERE/guest/run-ops.sh:/guest/run-ops.sh" -f "$HERE/ops.list:/guest/ops.list"
 	-f "$TMP/bin/isolation:/usr/local/bin/isolation"
 	-l "$B/plugins/rpc/libvaccel-rpc.so")
-for p in classify detect pose segment sgemm exec exec_with_resource; do
+for p in classify detect pose segment sgemm exec exec_with_resource mbench; do
 	margs+=(-f "$B/examples/$p:/usr/local/bin/$p")
 done
 mapfile -t dargs < <(e2e_data_args)
@@ -208,6 +216,69 @@ scenario_ops() {
 	got=$(grep -c -E '^(I got nr_in: |I got input: |Will return output: )' "$TMP/logs/$name-exec.agent.out" || true)
 	[ "$got" -eq "$want" ] || err "the exec agent printed $got libmytestlib lines, want $want"
 	e2e_note "$name: boot-run-poweroff $VM_WALL s"
+	e2e_result "$name" "$t0"
+}
+
+scenario_app_killed() {
+	local name=vm-vport-app-killed t0 log con
+	t0=$(now)
+	agent_start "$name-mbench" mbench --exec-allow "$B/examples" || { e2e_result "$name" "$t0"; return; }
+	run_vm "$name" -t 90 -e VACCEL_SCRIPT=/guest/appkill.sh -e "VM_NAME=$name" \
+		-p "org.vaccel.mbench=$TMP/$name-mbench.sock" -e AGENT_mbench=vport://org.vaccel.mbench
+	check_vm "$name"
+	con=$TMP/logs/$name.console log=$TMP/logs/$name-mbench.agent.log
+	tr -d '\r' <"$con" | grep -aq '^APPKILL killed rc=137' || err "the guest program was not killed by SIGKILL"
+	tr -d '\r' <"$con" | grep -aq '^APPKILL next rc=0' || err "the next program on the port failed"
+	# the next program's HELLO reset the state the killed one left
+	local killed next resets
+	killed=$(grep -ao "state of mbench\[[0-9]*\]@$name reset" "$log" | head -n 1)
+	next=$(grep -ao "new HELLO from mbench\[[0-9]*\]@$name" "$log" | head -n 1)
+	resets=$(grep -c "new HELLO from .*@$name: state of" "$log")
+	if [ -z "$killed" ] || [ -z "$next" ] || [ "${killed#state of }" = "${next#new HELLO from }: reset" ]; then
+		err "the agent did not reset the killed program's state on the port"
+	else
+		e2e_note "$name: $next: ${killed} ($resets HELLOs while the killed call finished on the agent)"
+	fi
+	[ "$(agent_end_lines "$name-mbench" | grep -c .)" -eq 1 ] || err "agent: more than the port's connection ended"
+	check_left "$name-mbench"
+	expect_stats "$name-mbench" conns=1 sessions=0 resources=0 shm_bytes=0
+	agent_stop "$name-mbench"
+	e2e_result "$name" "$t0"
+}
+
+scenario_agent_restart() {
+	local name=vm-agent-restart t0 rpid con
+	t0=$(now)
+	agent_start "$name-onnx" onnx || { e2e_result "$name" "$t0"; return; }
+	con=$TMP/logs/$name.console
+	E2E_QEMU_PIDFILES+=("$TMP/$name.qemu.pid")
+	local tv
+	tv=$(now)
+	"$HERE/run-vm.sh" -i "$IMG" -k "$KDIR/vmlinuz" -l "$con" -P "$TMP/$name.qemu.pid" -t 90 \
+		-e VACCEL_SCRIPT=/guest/restart.sh -e "VM_NAME=$name" \
+		-p "org.vaccel.onnx=$TMP/$name-onnx.sock" -e AGENT_onnx=vport://org.vaccel.onnx \
+		2>"$TMP/logs/$name.run-vm.log" &
+	rpid=$!
+	e2e_track "$rpid"
+	if wait_for "$con" '^RESTART-NOW' 60 "$rpid"; then
+		agent_stop "$name-onnx"
+		sleep 1
+		AGENT_SOCKNAME=$name-onnx agent_start "$name-onnx2" onnx
+	else
+		err "the guest's first program did not finish"
+	fi
+	VM_RC=0
+	wait "$rpid" || VM_RC=$?
+	e2e_untrack "$rpid"
+	VM_WALL=$(since "$tv")
+	check_vm "$name"
+	e2e_compare "$con" "$name" classify-text0 classify-text180
+	[ "$(agent_end_lines "$name-onnx" | grep -c .)" -eq 1 ] || err "first agent: the port's connection did not end at its stop"
+	grep -aq "classify\[[0-9]*\]@$name left" "$TMP/logs/$name-onnx2.agent.log" || err "restarted agent: the guest's second program did not reach it"
+	[ "$(agent_end_lines "$name-onnx2" | grep -c .)" -eq 1 ] || err "restarted agent: $(agent_end_lines "$name-onnx2" | grep -c .) connections ended, want 1 (QEMU's, reconnected)"
+	check_left "$name-onnx2"
+	expect_stats "$name-onnx2" conns=1 sessions=0 resources=0
+	agent_stop "$name-onnx2"
 	e2e_result "$name" "$t0"
 }
 
@@ -394,5 +465,7 @@ scenario_isolation() {
 
 wanted vm-vport-ops && scenario_ops vport
 wanted vm-tcp-ops && scenario_ops tcp
+wanted vm-vport-app-killed && scenario_app_killed
+wanted vm-agent-restart && scenario_agent_restart
 wanted vm-two-vms-isolation-kill && scenario_isolation
 e2e_exit
