@@ -283,7 +283,8 @@ class Args(unittest.TestCase):
             Arg.int32_array([1, 2, 3], count=2)
 
     def test_bytes_types(self):
-        self.assertEqual(Arg.string("héllo").bytes(), "héllo".encode() + b"\0")
+        self.assertEqual(Arg.string("héllo").bytes(),
+                         "héllo".encode() + b"\0")
         self.assertEqual(Arg.string("x").value, "x")
         with self.assertRaises(ValueError):
             Arg.string("a\0b")

@@ -205,7 +205,21 @@ def _scalar_value(name, value):
         return float(value)
     if name == "bool":
         return bool(value)
-    return int(value)
+    return _in_range(name, int(value))
+
+
+def _in_range(name, value):
+    """``value`` if the C integer type of ``name`` holds it, else
+    ValueError (ctypes would wrap it silently)."""
+    bits = 8 * ctypes.sizeof(_NUMERIC[name][0])
+    if name.startswith("u"):
+        lo, hi = 0, (1 << bits) - 1
+    else:
+        lo, hi = -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+    if not lo <= value <= hi:
+        raise ValueError("%d does not fit %s (%d..%d)" % (value, name, lo,
+                                                          hi))
+    return value
 
 
 def _np_dtype(ctype):

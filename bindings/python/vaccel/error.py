@@ -11,7 +11,7 @@ __all__ = ["ErrorCode", "VaccelError", "check"]
 
 
 class ErrorCode(enum.IntEnum):
-    """The ``VACCEL_E*`` codes (Linux errno values, as in ``vaccel/error.h``)."""
+    """The ``VACCEL_E*`` codes (Linux errno values, see vaccel/error.h)."""
 
     OK = 0
     EINVAL = _errno.EINVAL

@@ -119,7 +119,7 @@ class Session:
 
     @contextlib.contextmanager
     def _op(self):
-        """Mark an op in flight; VaccelError(EINVAL) if the session is closed."""
+        """Mark an op in flight; VaccelError(EINVAL) once closed."""
         with self._cond:
             if self._closed:
                 raise VaccelError(ErrorCode.EINVAL, "session is closed",
@@ -209,7 +209,7 @@ class Session:
             return bool(_lib.lib().vaccel_session_has_resource(
                 s, res.address()))
 
-    # ---- ops -----------------------------------------------------------------
+    # ---- ops ------------------------------------------------------------
 
     def noop(self):
         """The op that does nothing (``vaccel_noop``)."""
