@@ -24,6 +24,9 @@ bool vaccel_is_initialized(void);
 const char *vaccel_rundir(void);
 /* The live configuration (never NULL). */
 const struct vaccel_config *vaccel_config(void);
+/* The library's version (ours): what VACCEL_VERSION was when libvaccel was
+ * built, for bindings that cannot read the header's macro. */
+const char *vaccel_version(void);
 
 #ifdef __cplusplus
 }

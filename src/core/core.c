@@ -34,6 +34,11 @@ struct vaccel_config *vaccel__config_mut(void)
 	return &config;
 }
 
+const char *vaccel_version(void)
+{
+	return VACCEL_VERSION;
+}
+
 bool vaccel_is_initialized(void)
 {
 	return initialized;
