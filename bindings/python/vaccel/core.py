@@ -45,8 +45,15 @@ class LibraryInfo:
 
 
 def version():
-    """libvaccel's version (``0.7.1``) from the loaded file's name
-    (``libvaccel.so.0.7.1``), or None if the name carries none."""
+    """libvaccel's version (``0.7.1``): vaccel_version() where the library
+    has it, else from the loaded file's name (``libvaccel.so.0.7.1``), else
+    None."""
+    lib = _lib.lib()
+    fn = getattr(lib, "vaccel_version", None)
+    if fn is not None:
+        fn.restype = ctypes.c_char_p
+        fn.argtypes = []
+        return fn().decode()
     path = _lib.library_path() or ""
     m = re.search(r"\.so\.(\d+\.\d+\.\d+)$", os.path.basename(path))
     return m.group(1) if m else None
