@@ -595,6 +595,7 @@ static double throughput(const char *uri, int kind, int n, int calls)
 		die("pipe");
 	for (int i = 0; i < n; i++)
 		pids[i] = client(uri, kind, calls, go[0], out[1]);
+	close(out[1]); /* a client that fails ends the reads below */
 	usleep(1500000); /* sessions up, models loaded */
 	if (write(go[1], "xx", (size_t)n) != n)
 		die("go");
@@ -607,21 +608,21 @@ static double throughput(const char *uri, int kind, int n, int calls)
 	}
 	for (int i = 0; i < n; i++)
 		waitpid(pids[i], NULL, 0);
-	close(go[0]), close(go[1]), close(out[0]), close(out[1]);
+	close(go[0]), close(go[1]), close(out[0]);
 	return (double)(n * calls) / ((double)worst / 1e9);
 }
 
 static void scale(int calls)
 {
-	struct agent_proc ag;
-	const char *extra[] = { "--exec-allow", build_path("bench/rpc/lib"),
-				NULL };
 	bool onnx = plugin_path("onnx") && deps_path("images/person.jpg");
-	if (agent_start(&ag, onnx ? "exec:onnx" : "exec", extra))
-		die("cannot start the agent");
 	printf("\n| compute-bound calls | 1 client | 2 clients at once | "
 	       "ratio |\n|---|---|---|---|\n");
 	for (int kind = 0; kind < (onnx ? 2 : 1); kind++) {
+		struct agent_proc ag;
+		const char *extra[] = { "--exec-allow",
+					build_path("bench/rpc/lib"), NULL };
+		if (agent_start(&ag, kind ? "onnx" : "exec", extra))
+			die("cannot start the agent");
 		double one[5], two[5], ratio[5];
 		for (int r = 0; r < 5; r++) {
 			one[r] = throughput(ag.unix_uri, kind, 1, calls);
@@ -632,8 +633,8 @@ static void scale(int calls)
 		       kind ? "pose (MoveNet, onnx plugin, 1 thread each)"
 			    : "exec spin_ms(10), exec plugin",
 		       dmedian(one, 5), dmedian(two, 5), dmedian(ratio, 5));
+		agent_stop(&ag);
 	}
-	agent_stop(&ag);
 }
 
 int main(int argc, char **argv)
