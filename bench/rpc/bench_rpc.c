@@ -117,9 +117,9 @@ static void serve_conn(int fd, size_t req, size_t rep)
 	for (;;) {
 		size_t got = 0;
 		while (got < req) {
-			ssize_t n = read(fd, buf, req - got < sizeof(buf)
-							  ? req - got
-							  : sizeof(buf));
+			ssize_t n = read(fd, buf,
+					 req - got < sizeof(buf) ? req - got
+								 : sizeof(buf));
 			if (n <= 0)
 				return;
 			got += (size_t)n;
@@ -235,8 +235,8 @@ static void small_sizes(int kind, size_t *req, size_t *rep)
 {
 	static char b64[64];
 	struct vrpc_arg a = { 0, 0, { VRPC_BUF_INLINE, 64, 0, 0, b64 } };
-	struct vrpc_msg q = { .type = VRPC_T_OP +
-					(kind ? VACCEL_OP_OPENCV : VACCEL_OP_NOOP) };
+	struct vrpc_msg q = { .type = VRPC_T_OP + (kind ? VACCEL_OP_OPENCV
+							: VACCEL_OP_NOOP) };
 	struct vrpc_msg r = { .type = q.type, .reply = true };
 	struct vrpc_buf rb = a.data;
 	if (kind) {
@@ -302,10 +302,12 @@ static void latency(int rounds)
 			double mr = dmedian(ratio, rounds);
 			int64_t a = median(raw[kind][tr], rounds),
 				b = median(rpc[kind][tr], rounds);
-			printf("| %s, %s | %.1f µs | %.1f µs | **%.2f** | %+.1f µs "
+			printf("| %s, %s | %.1f µs | %.1f µs | **%.2f** | "
+			       "%+.1f µs "
 			       "|\n",
-			       names[kind], tr ? "TCP" : "UNIX", (double)a / 1e3,
-			       (double)b / 1e3, mr, (double)(b - a) / 1e3);
+			       names[kind], tr ? "TCP" : "UNIX",
+			       (double)a / 1e3, (double)b / 1e3, mr,
+			       (double)(b - a) / 1e3);
 		}
 	}
 }
@@ -314,8 +316,8 @@ static void latency(int rounds)
 
 /* One arraycopy of n bytes each way (fpga_arraycopy of the blas
  * plugin: n in, n out). */
-static int64_t arraycopy_ns(struct vaccel_session *s, int *a, int *b,
-			    size_t n, int iters)
+static int64_t arraycopy_ns(struct vaccel_session *s, int *a, int *b, size_t n,
+			    int iters)
 {
 	int64_t t[64];
 	for (int i = 0; i < iters; i++) {
@@ -339,15 +341,25 @@ static int64_t memcpy_ns(void *d, const void *s, size_t n, int iters)
 	return median(t, iters);
 }
 
-enum { B_MEMCPY, B_LOCAL, B_SHM, B_ZERO, B_UNIX, B_TCP, B_N };
+enum {
+	B_MEMCPY,
+	B_LOCAL,
+	B_SHM,
+	B_ZERO,
+	B_UNIX,
+	B_TCP,
+	B_N
+};
 
 static void bulk(int rounds)
 {
 	static const char *const what[B_N] = {
-		"memcpy 2 x n (one thread)", "arraycopy, local plugin",
+		"memcpy 2 x n (one thread)",
+		"arraycopy, local plugin",
 		"UNIX, shared memory (copies in and out)",
 		"UNIX, zero copy (vaccel_rpc_shm_alloc buffers)",
-		"UNIX socket (VACCEL_RPC_SHM=0)", "TCP socket"
+		"UNIX socket (VACCEL_RPC_SHM=0)",
+		"TCP socket"
 	};
 	struct agent_proc ag;
 	if (!plugin_path("blas"))
@@ -360,8 +372,9 @@ static void bulk(int rounds)
 		for (int cfg = 0; cfg < 3; cfg++) {
 			/* cfg 0: UNIX with shm; 1: UNIX without; 2: TCP */
 			setenv("VACCEL_RPC_SHM", cfg == 1 ? "0" : "1", 1);
-			if (client_bootstrap("blas:rpc",
-					     cfg == 2 ? ag.tcp_uri : ag.unix_uri))
+			if (client_bootstrap("blas:rpc", cfg == 2
+								 ? ag.tcp_uri
+								 : ag.unix_uri))
 				die("bootstrap");
 			struct vaccel_session l, s;
 			if (vaccel_session_init(&l, 0) ||
@@ -377,13 +390,15 @@ static void bulk(int rounds)
 				memset(b, 2, n);
 				int it = n >= (16 << 20) ? 3 : 7;
 				if (cfg == 0) {
-					t[k][B_MEMCPY][r] = memcpy_ns(b, a, n, it);
+					t[k][B_MEMCPY][r] =
+						memcpy_ns(b, a, n, it);
 					t[k][B_LOCAL][r] =
 						arraycopy_ns(&l, a, b, n, it);
 					arraycopy_ns(&s, a, b, n, 1);
 					t[k][B_SHM][r] =
 						arraycopy_ns(&s, a, b, n, it);
-					int *za = api.alloc(n), *zb = api.alloc(n);
+					int *za = api.alloc(n),
+					    *zb = api.alloc(n);
 					memset(za, 1, n);
 					memset(zb, 2, n);
 					arraycopy_ns(&s, za, zb, n, 1);
@@ -418,12 +433,13 @@ static void bulk(int rounds)
 		for (int m = B_SHM; m < B_N; m++) {
 			double ratios[64];
 			for (int r = 0; r < rounds; r++) {
-				double cost = (double)(t[k][m][r] -
-						       t[k][B_LOCAL][r]);
-				ratios[r] = cost > 1000
-						    ? (double)t[k][B_MEMCPY][r] /
-							      cost
-						    : 99;
+				double cost =
+					(double)(t[k][m][r] - t[k][B_LOCAL][r]);
+				ratios[r] =
+					cost > 1000
+						? (double)t[k][B_MEMCPY][r] /
+							  cost
+						: 99;
 			}
 			int64_t v = median(t[k][m], rounds);
 			double cost = (double)(v - lo);
@@ -432,15 +448,16 @@ static void bulk(int rounds)
 			       sizes[k] >> 20, (double)mc / 1e6,
 			       (double)lo / 1e6, what[m], (double)v / 1e6,
 			       cost / 1e6,
-			       cost > 0 ? 2.0 * (double)sizes[k] / cost *
-						  1e9 / (1 << 30)
+			       cost > 0 ? 2.0 * (double)sizes[k] / cost * 1e9 /
+						  (1 << 30)
 					: 0,
 			       dmedian(ratios, rounds));
 		}
 	}
 }
 
-/* ---- inference ------------------------------------------------------------ */
+/* ---- inference ------------------------------------------------------------
+ */
 
 static void *read_file(const char *path, size_t *len)
 {
@@ -548,7 +565,8 @@ static void infer(int rounds)
 	}
 }
 
-/* ---- scaling -------------------------------------------------------------- */
+/* ---- scaling --------------------------------------------------------------
+ */
 
 /* One client process doing `calls` compute-bound calls; writes its
  * elapsed ns to `out`. Starts when `go` becomes readable. */
@@ -559,10 +577,11 @@ static pid_t client(const char *uri, int kind, int calls, int go, int out)
 		return pid;
 	struct vaccel_session s;
 	char lib[1024], b;
-	snprintf(lib, sizeof(lib), "%s", build_path("bench/rpc/lib/libbenchrpc.so"));
+	snprintf(lib, sizeof(lib), "%s",
+		 build_path("bench/rpc/lib/libbenchrpc.so"));
 	size_t len = 0;
-	void *img = kind ? read_file(deps_path("images/person.jpg"), &len)
-			 : NULL;
+	void *img =
+		kind ? read_file(deps_path("images/person.jpg"), &len) : NULL;
 	if (client_bootstrap("rpc", uri) || vaccel_session_init(&s, 0))
 		_exit(2);
 	int32_t ms = 10;
@@ -595,7 +614,7 @@ static double throughput(const char *uri, int kind, int n, int calls)
 		die("pipe");
 	for (int i = 0; i < n; i++)
 		pids[i] = client(uri, kind, calls, go[0], out[1]);
-	close(out[1]); /* a client that fails ends the reads below */
+	close(out[1]);	 /* a client that fails ends the reads below */
 	usleep(1500000); /* sessions up, models loaded */
 	if (write(go[1], "xx", (size_t)n) != n)
 		die("go");

@@ -85,15 +85,11 @@ static bool read_ready(struct agent_proc *a, const char *ready)
 	return a->tcp_uri[0] != 0;
 }
 
-int agent_start(struct agent_proc *a, const char *plugins,
-		const char *const *extra)
+static int start_in(struct agent_proc *a, const char *plugins,
+		    const char *const *extra)
 {
 	char list[4096], ready[320], token[320], rundir[320];
-	memset(a, 0, sizeof(*a));
 	if (plugin_list(plugins, list, sizeof(list)))
-		return -1;
-	snprintf(a->dir, sizeof(a->dir), "/tmp/vaccel-agent-test-XXXXXX");
-	if (!mkdtemp(a->dir))
 		return -1;
 	snprintf(a->sock, sizeof(a->sock), "%s/agent.sock", a->dir);
 	snprintf(a->unix_uri, sizeof(a->unix_uri), "unix://%s", a->sock);
@@ -128,6 +124,8 @@ int agent_start(struct agent_proc *a, const char *plugins,
 	argv[n] = NULL;
 
 	pid_t parent = getpid();
+	unlink(ready);
+	a->tcp_uri[0] = 0;
 	a->pid = fork();
 	if (a->pid < 0)
 		return -1;
@@ -154,6 +152,23 @@ int agent_start(struct agent_proc *a, const char *plugins,
 	}
 	agent_kill(a);
 	return -1;
+}
+
+int agent_start(struct agent_proc *a, const char *plugins,
+		const char *const *extra)
+{
+	memset(a, 0, sizeof(*a));
+	snprintf(a->dir, sizeof(a->dir), "/tmp/vaccel-agent-test-XXXXXX");
+	if (!mkdtemp(a->dir))
+		return -1;
+	return start_in(a, plugins, extra);
+}
+
+int agent_restart(struct agent_proc *a, const char *plugins,
+		  const char *const *extra)
+{
+	agent_kill(a);
+	return start_in(a, plugins, extra);
 }
 
 static void rm_dir(struct agent_proc *a)

@@ -34,6 +34,10 @@ const char *deps_path(const char *rel);
  * NULL). Waits until it listens. 0 or -1. */
 int agent_start(struct agent_proc *a, const char *plugins,
 		const char *const *extra);
+/* Kill the agent (if it runs) and start a new one on the same UNIX socket
+ * (a new TCP port). */
+int agent_restart(struct agent_proc *a, const char *plugins,
+		  const char *const *extra);
 /* SIGTERM, then SIGKILL after 10 s. Returns the exit status (or 128+sig). */
 int agent_stop(struct agent_proc *a);
 void agent_kill(struct agent_proc *a);

@@ -37,7 +37,7 @@ static const char *sleeplib(void)
 	return build_path("tests/agent/lib/libtestsleep.so");
 }
 
-static const char *const exec_allow[] = { "--exec-allow", NULL, NULL };
+static const char *exec_allow[] = { "--exec-allow", NULL, NULL };
 
 static void start(const char *plugins, const char *const *extra)
 {
@@ -307,6 +307,12 @@ static void test_agent_killed(void **state)
 	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
 	/* and nothing answers now */
 	assert_int_not_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	/* an agent back on the same address: the next call reconnects */
+	assert_int_equal(agent_restart(&ag, "exec", exec_allow), 0);
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	assert_int_equal(exec_sleep(&s, 1), 0);
+	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
+	vaccel_cleanup();
 	agent_kill(&ag);
 	agent_stop(&ag);
 
@@ -1177,7 +1183,7 @@ static int teardown(void **state)
 
 int main(void)
 {
-	(void)exec_allow;
+	exec_allow[1] = strdup(build_path("tests/agent/lib"));
 	if (!plugin_path("rpc") || !plugin_path("noop") ||
 	    !plugin_path("exec")) {
 		printf("skipped: the rpc, noop and exec plugins are needed\n");
