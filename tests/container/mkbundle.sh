@@ -19,8 +19,9 @@
 # The config starts from `runc spec` and is edited with python3's json
 # module: no terminal, read-only root, fresh pid/net/ipc/uts/mount
 # namespaces (the container shares no network with the host: reach the agent
-# through the socket in /run/vaccel), a tmpfs on /tmp (unless the rootfs
-# holds files under /tmp), cwd /, hostname vaccel-test. The rootfs holds
+# through the socket in /run/vaccel), a writable tmpfs on /tmp (files the
+# rootfs holds under /tmp, e.g. a build tree in /tmp, are bind-mounted back
+# over it read-only), cwd /, hostname vaccel-test. The rootfs holds
 # static busybox (+ applet links), the given files and their libraries at
 # their host paths, and an etc/ld.so.cache for them.
 # run-container.sh can add env and the socket dir per run.
@@ -97,8 +98,16 @@ fi
 [ ${#cmd[@]} -gt 0 ] || cmd=(/bin/sh /test.sh)
 [ ${#cmd[@]} -ne 2 ] || [ "${cmd[1]}" != /test.sh ] || [ -f "$R/test.sh" ] ||
 	die "no command given and no --script: nothing to run"
-tmp_on_tmp=1
-[ -z "$(ls -A "$R/tmp")" ] || { tmp_on_tmp=0; say "rootfs holds files under /tmp: no tmpfs on /tmp"; }
+# /tmp is always a writable tmpfs; what the rootfs holds there (a build tree
+# under /tmp brings its libraries to their host paths) moves out of the
+# rootfs, because the tmpfs hides it, and is bound back over the tmpfs.
+tmp_binds=()
+for e in "$R"/tmp/* "$R"/tmp/.[!.]*; do
+	[ -e "$e" ] || continue
+	mkdir -p "$bundle/tmp-binds"
+	mv "$e" "$bundle/tmp-binds/"
+	tmp_binds+=("$bundle/tmp-binds/$(basename "$e"):/tmp/$(basename "$e"):ro")
+done
 
 (cd "$bundle" && runc spec) || die "runc spec failed"
 
@@ -111,11 +120,12 @@ for m in ${mounts[@]+"${mounts[@]}"}; do
 	mspecs+=("$(realpath "$src"):$rest")
 done
 
-"$PY" - "$bundle/config.json" "$tmp_on_tmp" "${#cmd[@]}" "${cmd[@]}" \
-	"${#envs[@]}" ${envs[@]+"${envs[@]}"} ${mspecs[@]+"${mspecs[@]}"} <<'EOF' || die "editing config.json failed"
+"$PY" - "$bundle/config.json" "${#cmd[@]}" "${cmd[@]}" \
+	"${#envs[@]}" ${envs[@]+"${envs[@]}"} ${tmp_binds[@]+"${tmp_binds[@]}"} \
+	${mspecs[@]+"${mspecs[@]}"} <<'EOF' || die "editing config.json failed"
 import json, sys
-path, tmp_on_tmp = sys.argv[1], sys.argv[2] == "1"
-a = sys.argv[3:]
+path = sys.argv[1]
+a = sys.argv[2:]
 n = int(a[0]); cmd = a[1:1 + n]; a = a[1 + n:]
 n = int(a[0]); envs = a[1:1 + n]; mounts = a[1 + n:]
 c = json.load(open(path))
@@ -131,9 +141,8 @@ for e in envs:
 p["env"] = list(env.values())
 c["root"] = {"path": "rootfs", "readonly": True}
 c["hostname"] = "vaccel-test"
-if tmp_on_tmp:
-    c["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
-                        "options": ["nosuid", "nodev", "mode=1777", "size=64m"]})
+c["mounts"].append({"destination": "/tmp", "type": "tmpfs", "source": "tmpfs",
+                    "options": ["nosuid", "nodev", "mode=1777", "size=64m"]})
 for m in mounts:
     parts = m.split(":")
     src, dst = parts[0], parts[1]
