@@ -33,7 +33,11 @@ struct conn {
 	char identity[VRPC_MAX_IDENTITY + 1];
 
 	pthread_mutex_t lock;
+	/* idle threads wait here for the reader role */
 	pthread_cond_t cv;
+	/* HELLO/BYE wait here for the other requests to finish */
+	pthread_cond_t drain_cv;
+	int draining;
 	pthread_mutex_t send_lock;
 	bool hello_done;
 	bool shm_ok;
@@ -42,6 +46,9 @@ struct conn {
 	int nthreads;
 	int idle;
 	int executing;
+
+	/* recent duration of each op on this connection (µs, 0: unknown) */
+	uint32_t op_us[64];
 
 	struct obj *objs;
 	uint64_t next_id;
@@ -323,8 +330,8 @@ static void set_timeout(int fd, int opt, int ms)
 
 /* Request buffers from 1 MiB up are kept, one per connection, within an
  * agent-wide budget. */
-#define SPARE_MIN (1u << 20)
-#define SPARE_MAX (128u << 20)
+#define SPARE_MIN    (1u << 20)
+#define SPARE_MAX    (128u << 20)
 #define SPARE_BUDGET (512ull << 20)
 
 static uint8_t *mem_get(struct conn *c, size_t size, size_t *got)
@@ -563,6 +570,18 @@ static struct req *read_request(struct conn *c)
 	return r;
 }
 
+/* Wait until the request of the calling thread is the only one running
+ * (c->lock not held). */
+static void drain(struct conn *c)
+{
+	pthread_mutex_lock(&c->lock);
+	c->draining++;
+	while (c->executing > 1)
+		pthread_cond_wait(&c->drain_cv, &c->lock);
+	c->draining--;
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* ---- HELLO -------------------------------------------------------------- */
 
 static bool token_ok(const struct vrpc_hello *h)
@@ -597,10 +616,7 @@ static bool handle_hello(struct req *r)
 	}
 	if (c->hello_done) {
 		/* a new client of this stream (protocol.md §4.2) */
-		pthread_mutex_lock(&c->lock);
-		while (c->executing > 1)
-			pthread_cond_wait(&c->cv, &c->lock);
-		pthread_mutex_unlock(&c->lock);
+		drain(c);
 		ainfo("conn %" PRIu64 ": new HELLO from %s: state of %s reset",
 		      c->id, h->identity, c->identity);
 		free_all(c);
@@ -648,10 +664,7 @@ static bool handle_bye(struct req *r)
 		pthread_mutex_unlock(&c->lock);
 		return false;
 	}
-	pthread_mutex_lock(&c->lock);
-	while (c->executing > 1)
-		pthread_cond_wait(&c->cv, &c->lock);
-	pthread_mutex_unlock(&c->lock);
+	drain(c);
 	ainfo("conn %" PRIu64 ": %s left; the stream waits for a new client",
 	      c->id, c->identity);
 	free_all(c);
@@ -701,7 +714,8 @@ static bool hand_off(struct conn *c)
 	if ((uint64_t)c->executing >= agent.cfg.lim.max_inflight)
 		return false;
 	if (c->idle) {
-		pthread_cond_broadcast(&c->cv);
+		c->reading = false;
+		pthread_cond_signal(&c->cv);
 		return true;
 	}
 	pthread_t th;
@@ -710,54 +724,85 @@ static bool hand_off(struct conn *c)
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
 	bool ok = pthread_create(&th, &at, conn_thread, c) == 0;
 	pthread_attr_destroy(&at);
-	if (ok)
+	if (ok) {
 		c->nthreads++;
+		c->reading = false;
+	}
 	return ok;
+}
+
+/* Ops that usually take less than this run on the reader thread without
+ * handing the reading over (a hand-off costs a wake-up, several µs). */
+#define INLINE_US 100
+
+static bool usually_quick(struct conn *c, uint16_t type)
+{
+	unsigned op = type - VRPC_T_OP;
+	return op < 64 && c->op_us[op] && c->op_us[op] < INLINE_US;
+}
+
+static void note_time(struct conn *c, uint16_t type, int64_t ns)
+{
+	unsigned op = type - VRPC_T_OP;
+	uint64_t us = (uint64_t)ns / 1000;
+	if (type < VRPC_T_OP || op >= 64)
+		return;
+	us = us ? us : 1;
+	c->op_us[op] = c->op_us[op]
+			       ? (uint32_t)((c->op_us[op] * 3 + us) / 4)
+			       : (uint32_t)(us > UINT32_MAX ? UINT32_MAX : us);
 }
 
 static void conn_end(struct conn *c);
 
+/* One thread of a connection: idle, or the reader (reading a request,
+ * then serving it; or handing the reading over and serving it). */
 static void *conn_thread(void *arg)
 {
 	struct conn *c = arg;
 	pthread_mutex_lock(&c->lock);
-	for (;;) {
-		while (c->reading && !c->closing) {
+	while (!c->closing) {
+		if (c->reading) {
 			c->idle++;
 			pthread_cond_wait(&c->cv, &c->lock);
 			c->idle--;
+			continue;
 		}
-		if (c->closing)
-			break;
 		c->reading = true;
-		pthread_mutex_unlock(&c->lock);
-		struct req *r = read_request(c);
-		pthread_mutex_lock(&c->lock);
-		if (!r) {
-			c->closing = true;
-			c->reading = false;
-			pthread_cond_broadcast(&c->cv);
-			break;
+		bool off = false;
+		while (!off && !c->closing) {
+			pthread_mutex_unlock(&c->lock);
+			struct req *r = read_request(c);
+			pthread_mutex_lock(&c->lock);
+			if (!r) {
+				c->closing = true;
+				c->reading = false;
+				break;
+			}
+			c->executing++;
+			off = vrpc_op_computes(r->hdr.type) && !r->early_err &&
+			      !usually_quick(c, r->hdr.type) && hand_off(c);
+			uint16_t type = r->hdr.type;
+			pthread_mutex_unlock(&c->lock);
+			int64_t t0 = vrpc_now_ns();
+			bool keep = serve(r);
+			int64_t dt = vrpc_now_ns() - t0;
+			pthread_mutex_lock(&c->lock);
+			note_time(c, type, dt);
+			c->executing--;
+			if (c->draining)
+				pthread_cond_broadcast(&c->drain_cv);
+			if (!keep) {
+				if (!c->reason)
+					c->reason = "closed by the agent";
+				c->closing = true;
+				if (!off)
+					c->reading = false;
+				shutdown(c->s.fd, SHUT_RD);
+			}
 		}
-		c->executing++;
-		bool off = vrpc_op_computes(r->hdr.type) && !r->early_err &&
-			   hand_off(c);
-		if (off)
-			c->reading = false;
-		pthread_mutex_unlock(&c->lock);
-		bool keep = serve(r);
-		pthread_mutex_lock(&c->lock);
-		c->executing--;
-		if (!off)
-			c->reading = false;
-		if (!keep) {
-			if (!c->reason)
-				c->reason = "closed by the agent";
-			c->closing = true;
-			shutdown(c->s.fd, SHUT_RD);
-		}
-		pthread_cond_broadcast(&c->cv);
 	}
+	pthread_cond_broadcast(&c->cv);
 	bool last = --c->nthreads == 0;
 	pthread_mutex_unlock(&c->lock);
 	if (last)
@@ -805,6 +850,7 @@ static void conn_end(struct conn *c)
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->send_lock);
 	pthread_cond_destroy(&c->cv);
+	pthread_cond_destroy(&c->drain_cv);
 	free(c);
 }
 
@@ -828,6 +874,7 @@ void conn_start(int fd, const struct vrpc_transport *t,
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_mutex_init(&c->send_lock, NULL);
 	pthread_cond_init(&c->cv, NULL);
+	pthread_cond_init(&c->drain_cv, NULL);
 	set_timeout(fd, SO_RCVTIMEO, agent.cfg.hello_timeout_ms);
 	set_timeout(fd, SO_SNDTIMEO, agent.cfg.send_timeout_ms);
 
