@@ -46,6 +46,9 @@ struct rpc_link {
 	uint64_t next_id;
 	/* bulk bytes of an unwanted reply still to skip */
 	uint64_t discard;
+	/* recent duration of each op's calls (µs, 0: unknown), to spin
+	 * briefly before its reply is due */
+	uint32_t op_us[64];
 	/* from HELLO */
 	struct vrpc_limits lim;
 	uint64_t ops;
@@ -81,6 +84,7 @@ struct rpc_ctx {
 	struct vrpc_io dec;
 	struct rpc_call *call;
 	int64_t deadline;
+	int64_t t0;
 	struct rpc_copy copies[RPC_MAX_COPIES];
 	int ncopies;
 	/* allocations owned by the call until rpc_end (tensor data...) */
@@ -98,6 +102,8 @@ struct rpc_config {
 	size_t token_len;
 	bool shm;
 	uint64_t shm_threshold;
+	/* most µs spent spinning before a reply is due (0: never spin) */
+	int64_t spin_us;
 	char identity[VRPC_MAX_IDENTITY];
 };
 

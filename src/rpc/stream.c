@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <vaccel/error.h>
 
@@ -185,6 +186,27 @@ int vrpc_stream_wait(struct vrpc_stream *s, int64_t deadline)
 	if (s->rlen > s->rpos)
 		return 0;
 	return wait_fd(s->fd, POLLIN, deadline);
+}
+
+bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
+			  int64_t spin_until)
+{
+	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+	if (s->rlen > s->rpos)
+		return true;
+	int64_t left = sleep_until - vrpc_now_ns();
+	if (left > 0) {
+		struct timespec ts = { (time_t)(left / 1000000000),
+				       (long)(left % 1000000000) };
+		if (ppoll(&p, 1, &ts, NULL) > 0)
+			return true;
+	}
+	const struct timespec zero = { 0, 0 };
+	do {
+		if (ppoll(&p, 1, &zero, NULL) > 0)
+			return true;
+	} while (vrpc_now_ns() < spin_until);
+	return false;
 }
 
 int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
