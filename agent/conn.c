@@ -496,14 +496,23 @@ static void prepare(struct req *r, struct vrpc_io *io)
 	r->early_err = place_bufs(r, io);
 }
 
+/* Why the connection ends (the first reason given is kept). */
+static void set_reason(struct conn *c, const char *why)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!c->reason)
+		c->reason = why;
+	pthread_mutex_unlock(&c->lock);
+}
+
 /* Read one request. NULL: the connection is over (c->reason set). */
 static struct req *read_request(struct conn *c)
 {
 	struct vrpc_hdr h;
 	int ret = vrpc_stream_read_hdr(&c->s, &h, 0);
 	if (ret) {
-		c->reason =
-			ret == VACCEL_ETIMEDOUT ? "no HELLO in time" : "eof";
+		set_reason(c, ret == VACCEL_ETIMEDOUT ? "no HELLO in time"
+						      : "eof");
 		return NULL;
 	}
 	bool pre = !c->hello_done;
@@ -517,15 +526,16 @@ static struct req *read_request(struct conn *c)
 	if (!err && pre && h.type != VRPC_T_HELLO)
 		err = VRPC_E_AUTH;
 	if (err) {
-		c->reason = err == VRPC_E_TOOBIG ? "framing: length over limit"
-			    : err == VRPC_E_AUTH ? "framing: no HELLO first"
-			    : err == VRPC_E_VERSION ? "framing: wrong version"
-						    : "framing: bad header";
+		set_reason(c, err == VRPC_E_TOOBIG
+				      ? "framing: length over limit"
+			      : err == VRPC_E_AUTH ? "framing: no HELLO first"
+			      : err == VRPC_E_VERSION ? "framing: wrong version"
+						      : "framing: bad header");
 		return NULL;
 	}
 	struct req *r = calloc(1, sizeof(*r));
 	if (!r) {
-		c->reason = "out of memory";
+		set_reason(c, "out of memory");
 		return NULL;
 	}
 	r->c = c;
@@ -533,12 +543,12 @@ static struct req *read_request(struct conn *c)
 	r->hdr = h;
 	r->msg.type = h.type;
 	if (h.fields_len && !(r->fields = malloc(h.fields_len))) {
-		c->reason = "out of memory";
+		set_reason(c, "out of memory");
 		req_free(r);
 		return NULL;
 	}
 	if (vrpc_stream_read(&c->s, r->fields, h.fields_len, 0)) {
-		c->reason = "eof in a frame";
+		set_reason(c, "eof in a frame");
 		req_free(r);
 		return NULL;
 	}
@@ -563,7 +573,7 @@ static struct req *read_request(struct conn *c)
 			   : read_bulk(r, &io);
 	vrpc_io_release(&io);
 	if (ret) {
-		c->reason = "eof in a frame";
+		set_reason(c, "eof in a frame");
 		req_free(r);
 		return NULL;
 	}
@@ -680,9 +690,7 @@ static bool handle_bye(struct req *r)
  * must end. */
 static bool serve(struct req *r)
 {
-	struct conn *c = r->c;
 	bool keep = true;
-	c->nreq++;
 	if (r->hdr.type == VRPC_T_HELLO)
 		keep = handle_hello(r);
 	else if (r->hdr.type == VRPC_T_BYE)
@@ -780,6 +788,7 @@ static void *conn_thread(void *arg)
 				break;
 			}
 			c->executing++;
+			c->nreq++;
 			off = vrpc_op_computes(r->hdr.type) && !r->early_err &&
 			      !usually_quick(c, r->hdr.type) && hand_off(c);
 			uint16_t type = r->hdr.type;
@@ -827,6 +836,15 @@ static void conn_end(struct conn *c)
 	uint64_t sessions = c->use.sessions, resources = c->use.resources;
 	free_all(c);
 	spare_free(c);
+	/* out of the list first: conn_stop_all must not touch it any more */
+	pthread_mutex_lock(&agent.lock);
+	for (struct conn **p = &agent.conns; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&agent.lock);
 	char in[32], out[32];
 	fmt_bytes(c->s.bytes_in, in, sizeof(in));
 	fmt_bytes(c->s.bytes_out, out, sizeof(out));
@@ -838,12 +856,6 @@ static void conn_end(struct conn *c)
 	      in, out, sessions, resources, c->reason ? c->reason : "eof");
 	vrpc_stream_release(&c->s);
 	pthread_mutex_lock(&agent.lock);
-	for (struct conn **p = &agent.conns; *p; p = &(*p)->next) {
-		if (*p == c) {
-			*p = c->next;
-			break;
-		}
-	}
 	agent.nconns--;
 	pthread_cond_broadcast(&agent.cv);
 	pthread_mutex_unlock(&agent.lock);

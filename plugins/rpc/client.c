@@ -553,9 +553,13 @@ int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
 static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 {
 	unsigned op = (unsigned)x->req.type - VRPC_T_OP;
-	if (op >= 64 || !rpc_cfg.spin_us || !l->op_us[op])
+	if (op >= 64 || !rpc_cfg.spin_us)
 		return;
-	int64_t expect = (int64_t)l->op_us[op] * 1000;
+	int64_t expect =
+		(int64_t)__atomic_load_n(&l->op_us[op], __ATOMIC_RELAXED) *
+		1000;
+	if (!expect)
+		return;
 	int64_t spin = expect / 32 < rpc_cfg.spin_us * 1000
 			       ? expect / 32
 			       : rpc_cfg.spin_us * 1000;
@@ -572,9 +576,11 @@ static void note_time(struct rpc_link *l, struct rpc_ctx *x)
 	if (op >= 64)
 		return;
 	us = us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : us;
-	/* racy between threads: only a hint */
-	l->op_us[op] = l->op_us[op] ? (uint32_t)((l->op_us[op] * 3 + us) / 4)
-				    : (uint32_t)us;
+	/* threads may update it at once: only a hint, relaxed */
+	uint64_t old = __atomic_load_n(&l->op_us[op], __ATOMIC_RELAXED);
+	uint32_t v =
+		old ? (uint32_t)((old * 3 + (uint64_t)us) / 4) : (uint32_t)us;
+	__atomic_store_n(&l->op_us[op], v, __ATOMIC_RELAXED);
 }
 
 static int read_one(struct rpc_link *l, struct rpc_ctx *x)

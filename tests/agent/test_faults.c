@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1014,7 +1015,7 @@ struct vport {
 	char path[320];
 	const char *agent_sock;
 	int lfd;
-	volatile bool stop;
+	atomic_bool stop;
 	pthread_t th;
 };
 
@@ -1181,8 +1182,12 @@ static int teardown(void **state)
 	return 0;
 }
 
-int main(void)
+/* usage: test-agent-faults [PATTERN]: only the cases matching PATTERN
+ * (cmocka's wildcards), e.g. "*concurrency*". */
+int main(int argc, char **argv)
 {
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
 	exec_allow[1] = strdup(build_path("tests/agent/lib"));
 	if (!plugin_path("rpc") || !plugin_path("noop") ||
 	    !plugin_path("exec")) {
