@@ -230,7 +230,6 @@ struct conn_usage {
 	uint64_t sessions, resources, stored, shm;
 };
 struct conn_usage *conn_usage(struct conn *c);
-const struct vrpc_transport *conn_transport(const struct conn *c);
 const char *conn_dir(struct conn *c);
 bool conn_shm_ok(const struct conn *c);
 /* Pointer to `len` bytes of arena `arena` at `off`, or NULL. */

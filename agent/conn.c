@@ -154,11 +154,6 @@ struct conn_usage *conn_usage(struct conn *c)
 	return &c->use;
 }
 
-const struct vrpc_transport *conn_transport(const struct conn *c)
-{
-	return c->t;
-}
-
 bool conn_shm_ok(const struct conn *c)
 {
 	return c->shm_ok;

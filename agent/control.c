@@ -14,13 +14,17 @@
 #include <unistd.h>
 #include "shm.h"
 
+/* Counters of the agent (for INFO) and of the connection (its quotas;
+ * several requests of one connection may run at once). `agent_counter`
+ * may be NULL. */
 static void count(uint64_t *agent_counter, uint64_t *conn_counter,
 		  int64_t delta)
 {
 	pthread_mutex_lock(&agent.lock);
-	*agent_counter += (uint64_t)delta;
-	pthread_mutex_unlock(&agent.lock);
+	if (agent_counter)
+		*agent_counter += (uint64_t)delta;
 	*conn_counter += (uint64_t)delta;
+	pthread_mutex_unlock(&agent.lock);
 }
 
 void obj_free(struct obj *o)
@@ -264,7 +268,7 @@ static void blob_put(struct req *r)
 		reply_err(r, err, "upload refused");
 		return;
 	}
-	u->stored += cache_size(e);
+	count(NULL, &u->stored, (int64_t)cache_size(e));
 	if (conn_keep_upload(r->c, e)) {
 		cache_put_ref(e);
 		reply_err(r, VRPC_E_NOMEM, "no memory");

@@ -631,13 +631,6 @@ static int read_one(struct rpc_link *l, struct rpc_ctx *x)
 	return 0;
 }
 
-static void abandon(struct rpc_link *l, struct rpc_call *c)
-{
-	/* l->lock held: the reply will be skipped by whoever reads it; the
-	 * call (and the shared memory it lent) is freed then */
-	c->abandoned = true;
-}
-
 /* Wait until the reply of `c` arrived (its fields, and with bulk, the
  * stream), reading frames ourselves when nobody else does. */
 static int wait_reply(struct rpc_ctx *x)
@@ -693,7 +686,9 @@ static int wait_reply(struct rpc_ctx *x)
 	else if (c->state == CALL_FAILED)
 		ret = c->err;
 	else if (ret == VACCEL_ETIMEDOUT) {
-		abandon(l, c);
+		/* the reply will be skipped by whoever reads it; the call
+		 * (and the shared memory it lent) is freed then */
+		c->abandoned = true;
 		x->call = NULL;
 		rpc_err("%s: no reply within %" PRId64 " ms "
 			"(VACCEL_RPC_TIMEOUT_MS)",
@@ -776,7 +771,13 @@ int rpc_call(struct rpc_ctx *x)
 	x->rep.reply = true;
 	vrpc_io_init_dec(&x->dec, c->fields, c->hdr.fields_len, &x->pool, NULL);
 	vrpc_msg_io(&x->dec, &x->rep);
-	if (vrpc_io_finish_dec(&x->dec, c->hdr.bulk_len)) {
+	/* at most one copy and one allocation per buffer of the reply */
+	x->copies = vrpc_pool_alloc(&x->pool,
+				    (x->dec.nbufs + 1) * sizeof(*x->copies));
+	x->owned = vrpc_pool_alloc(&x->pool,
+				   (x->dec.nbufs + 1) * sizeof(*x->owned));
+	if (!x->copies || !x->owned ||
+	    vrpc_io_finish_dec(&x->dec, c->hdr.bulk_len)) {
 		pthread_mutex_lock(&x->link->lock);
 		link_kill(x->link, "malformed reply");
 		pthread_mutex_unlock(&x->link->lock);
@@ -801,7 +802,7 @@ int rpc_out(struct rpc_ctx *x, struct vrpc_buf *rb, const struct vrpc_buf *qb,
 	    qb->off != rb->off)
 		return VACCEL_EIO;
 	void *src = rpc_shm_ptr(rb->arena, rb->off, rb->len);
-	if (!src || x->ncopies == RPC_MAX_COPIES)
+	if (!src || x->ncopies >= (int)x->dec.nbufs)
 		return VACCEL_EIO;
 	if (src != dst && rb->len)
 		x->copies[x->ncopies++] =
@@ -814,7 +815,7 @@ int rpc_out_alloc(struct rpc_ctx *x, struct vrpc_buf *rb, void **out)
 	*out = NULL;
 	if (rb->kind == VRPC_BUF_NONE || !rb->len)
 		return 0;
-	if (x->nowned == RPC_MAX_COPIES)
+	if (x->nowned >= (int)x->dec.nbufs)
 		return VACCEL_EIO;
 	void *p = malloc(rb->len);
 	if (!p)
@@ -826,7 +827,7 @@ int rpc_out_alloc(struct rpc_ctx *x, struct vrpc_buf *rb, void **out)
 		return 0;
 	}
 	void *src = rpc_shm_ptr(rb->arena, rb->off, rb->len);
-	if (!src || x->ncopies == RPC_MAX_COPIES)
+	if (!src || x->ncopies >= (int)x->dec.nbufs)
 		return VACCEL_EIO;
 	x->copies[x->ncopies++] = (struct rpc_copy){ p, src, rb->len };
 	return 0;

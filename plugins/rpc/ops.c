@@ -373,9 +373,11 @@ static int take_outputs(struct rpc_ctx *x, vaccel_op_type_t fam,
 			struct vrpc_tensor *t, uint32_t nr_t, void **out,
 			int nr_outputs)
 {
-	void *data[256];
-	if (nr_t != (uint32_t)nr_outputs || nr_outputs > 256)
+	if (nr_t != (uint32_t)nr_outputs)
 		return VACCEL_EIO;
+	void **data = calloc((size_t)nr_outputs + 1, sizeof(*data));
+	if (!data)
+		return VACCEL_ENOMEM;
 	int ret = 0;
 	for (int i = 0; i < nr_outputs; i++)
 		out[i] = NULL;
@@ -400,6 +402,7 @@ static int take_outputs(struct rpc_ctx *x, vaccel_op_type_t fam,
 			if (x->owned[k] == data[i])
 				x->owned[k] = NULL;
 	}
+	free(data);
 	return ret;
 }
 
@@ -411,8 +414,6 @@ static int run_common(struct vaccel_session *sess, vaccel_op_type_t fam,
 	int ret = begin_op(x, sess, fam);
 	if (ret)
 		return ret;
-	if (nr_out > 256)
-		return VACCEL_EINVAL;
 	x->req.resource = (uint64_t)model->remote_id;
 	x->req.u.model.run_options =
 		opts ? rpc_in(opts, opts_len) : rpc_outbuf(NULL, 0);

@@ -279,7 +279,7 @@ int rpc_res_unregister(struct vaccel_resource *res, struct vaccel_session *sess)
 int rpc_res_sync(struct vaccel_resource *res, struct vaccel_session *sess)
 {
 	struct rpc_ctx x;
-	void *got[RPC_MAX_COPIES] = { NULL };
+	void **got = NULL;
 	int ret = rpc_begin(&x, VRPC_T_RES_SYNC, rpc_sess_gen(sess));
 	if (!ret) {
 		x.req.resource = (uint64_t)res->remote_id;
@@ -287,8 +287,8 @@ int rpc_res_sync(struct vaccel_resource *res, struct vaccel_session *sess)
 		ret = rpc_call(&x);
 	}
 	struct vrpc_bufs *b = &x.rep.u.bufs;
-	if (!ret && !x.rep.status && b->nr > RPC_MAX_COPIES)
-		ret = VACCEL_ENOTSUP;
+	if (!ret && !x.rep.status && !(got = calloc(b->nr + 1, sizeof(*got))))
+		ret = VACCEL_ENOMEM;
 	for (uint32_t i = 0; !ret && !x.rep.status && i < b->nr; i++)
 		ret = rpc_out_alloc(&x, &b->bufs[i], &got[i]);
 	if (!ret)
@@ -307,6 +307,7 @@ int rpc_res_sync(struct vaccel_resource *res, struct vaccel_session *sess)
 			memcpy(blob->data, got[i], n);
 	}
 	rpc_end(&x);
+	free(got);
 	return ret;
 }
 

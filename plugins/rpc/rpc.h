@@ -71,8 +71,6 @@ struct rpc_region {
 	uint64_t off, len;
 };
 
-#define RPC_MAX_COPIES 16
-
 /* One call, on the caller's stack. */
 struct rpc_ctx {
 	struct rpc_link *link;
@@ -85,10 +83,11 @@ struct rpc_ctx {
 	struct rpc_call *call;
 	int64_t deadline;
 	int64_t t0;
-	struct rpc_copy copies[RPC_MAX_COPIES];
+	/* one slot per buffer of the reply (in `pool`) */
+	struct rpc_copy *copies;
 	int ncopies;
 	/* allocations owned by the call until rpc_end (tensor data...) */
-	void *owned[RPC_MAX_COPIES];
+	void **owned;
 	int nowned;
 };
 

@@ -524,6 +524,50 @@ static void c_tf_tflite(struct vaccel_session *s, struct result *r)
 	vaccel_resource_release(&res);
 }
 
+/* A run with many tensors each way (more than any fixed table), one of
+ * them 1 MiB (shared memory on UNIX). */
+static void c_many_tensors(struct vaccel_session *s, struct result *r)
+{
+	enum {
+		N = 40
+	};
+	struct vaccel_resource res;
+	model_res(&res, NULL);
+	put_int(r, vaccel_resource_register(&res, s));
+	static float data[N][64];
+	static float big[1 << 18];
+	int32_t dims[N][2], bigdims[2] = { 512, 512 };
+	struct vaccel_tflite_tensor t[N], *in[N], *out[N];
+	for (int i = 0; i < N; i++) {
+		for (int k = 0; k < 64; k++)
+			data[i][k] = (float)(i * 100 + k);
+		dims[i][0] = 8, dims[i][1] = 8;
+		t[i] = (struct vaccel_tflite_tensor){
+			data[i], sizeof(data[i]), false,
+			2,	 dims[i],	  VACCEL_TFLITE_FLOAT32
+		};
+		in[i] = &t[i];
+		out[i] = NULL;
+	}
+	for (int k = 0; k < (1 << 18); k++)
+		big[k] = (float)k / 7;
+	t[N / 2] = (struct vaccel_tflite_tensor){
+		big, sizeof(big), false, 2, bigdims, VACCEL_TFLITE_FLOAT32
+	};
+	uint8_t status = 9;
+	put_int(r, vaccel_tflite_model_run(s, &res, in, N, out, N, &status));
+	for (int i = 0; i < N; i++) {
+		if (!out[i])
+			continue;
+		put_tensor_common(r, out[i]->data, out[i]->size,
+				  out[i]->nr_dims, out[i]->dims, 4,
+				  out[i]->data_type);
+		vaccel_tflite_tensor_delete(out[i]);
+	}
+	put_int(r, vaccel_resource_unregister(&res, s));
+	vaccel_resource_release(&res);
+}
+
 /* A directory resource (two files, one in a subdirectory) and a resource
  * of two in-memory buffers. */
 static void c_dir_and_buffers(struct vaccel_session *s, struct result *r)
@@ -653,6 +697,7 @@ CASE(c_opencv)
 CASE(c_onnx)
 CASE(c_torch)
 CASE(c_tf_tflite)
+CASE(c_many_tensors)
 CASE(c_dir_and_buffers)
 CASE(c_genop)
 CASE(c_torch_sgemm)
@@ -710,6 +755,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(t_c_onnx),
 		cmocka_unit_test(t_c_torch),
 		cmocka_unit_test(t_c_tf_tflite),
+		cmocka_unit_test(t_c_many_tensors),
 		cmocka_unit_test(t_c_dir_and_buffers),
 		cmocka_unit_test(t_c_genop),
 		cmocka_unit_test(t_c_torch_sgemm),
