@@ -547,8 +547,7 @@ static int op_torch_sgemm(struct vaccel_session *sess,
 	return end_op(&x, ret);
 }
 
-/* ---- blas, fpga, minmax
- * ------------------------------------------------------ */
+/* ---- blas, fpga, minmax -------------------------------------------- */
 
 /* Floats a row-major rows x cols matrix with leading dimension ld spans
  * (the contract of vaccel_sgemm): element (i, j) is at i * ld + j. 0 for an
@@ -667,8 +666,7 @@ static int op_minmax(struct vaccel_session *sess, const double *indata,
 	return arrays_op(sess, VACCEL_OP_MINMAX, &w, outdata, NULL, min, max);
 }
 
-/* ---- the descriptor
- * ------------------------------------------------------------ */
+/* ---- the descriptor ------------------------------------------------ */
 
 static const struct vaccel_plugin_op ops[] = {
 	VACCEL_PLUGIN_OP(NOOP, op_noop),

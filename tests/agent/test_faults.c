@@ -702,8 +702,38 @@ static void test_parallel_calls(void **state)
 	stop();
 }
 
-/* ---- the content cache
- * -------------------------------------------------------- */
+/* After fork() the child does not use the parent's connection: the
+ * parent's sessions are lost in the child (ESESS), new ones work, and the
+ * parent's connection is untouched. */
+static void test_fork(void **state)
+{
+	(void)state;
+	start("noop", NULL);
+	assert_int_equal(client_bootstrap("rpc", ag.unix_uri), 0);
+	struct vaccel_session s;
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	assert_int_equal(vaccel_noop(&s), VACCEL_OK);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct vaccel_session c;
+		if (vaccel_noop(&s) != VACCEL_ESESS)
+			_exit(2);
+		if (vaccel_session_init(&c, 0) || vaccel_noop(&c) ||
+		    vaccel_session_release(&c))
+			_exit(3);
+		_exit(0);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	assert_int_equal(vaccel_noop(&s), VACCEL_OK);
+	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
+	vaccel_cleanup();
+	stop();
+}
+
+/* ---- the content cache --------------------------------------------- */
 
 static int register_file(const char *uri, const char *path)
 {
@@ -811,8 +841,7 @@ static void test_names(void **state)
 	stop();
 }
 
-/* ---- exec policy
- * ---------------------------------------------------------------- */
+/* ---- exec policy --------------------------------------------------- */
 
 static int exec_lib(struct vaccel_session *s, const char *lib)
 {
@@ -888,8 +917,7 @@ static void test_exec_policy(void **state)
 	stop();
 }
 
-/* ---- tokens and quotas
- * ------------------------------------------------------------ */
+/* ---- tokens and quotas --------------------------------------------- */
 
 static void test_token(void **state)
 {
@@ -976,8 +1004,7 @@ static void test_quotas(void **state)
 	stop();
 }
 
-/* ---- SIGTERM
- * ---------------------------------------------------------------------- */
+/* ---- SIGTERM ------------------------------------------------------- */
 
 static void test_sigterm_drain(void **state)
 {
@@ -1004,8 +1031,7 @@ static void test_sigterm_drain(void **state)
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-/* ---- vport
- * ------------------------------------------------------------------------ */
+/* ---- vport --------------------------------------------------------- */
 
 /* QEMU's side of a virtio-serial port, in small: one long-lived connection
  * to the agent's socket ("the chardev") that outlives the guest processes
@@ -1135,8 +1161,7 @@ static void test_vport_resync(void **state)
 	stop();
 }
 
-/* ---- vsock
- * -------------------------------------------------------------------------- */
+/* ---- vsock --------------------------------------------------------- */
 
 static void test_vsock(void **state)
 {
@@ -1203,6 +1228,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_flood, teardown),
 		cmocka_unit_test_teardown(test_concurrency, teardown),
 		cmocka_unit_test_teardown(test_parallel_calls, teardown),
+		cmocka_unit_test_teardown(test_fork, teardown),
 		cmocka_unit_test_teardown(test_upload_once, teardown),
 		cmocka_unit_test_teardown(test_names, teardown),
 		cmocka_unit_test_teardown(test_exec_policy, teardown),
