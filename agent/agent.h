@@ -175,8 +175,13 @@ struct req {
 	/* cleanup after the reply was sent */
 	void (*after)(struct req *r);
 	void *after_ctx;
-	/* objects held while the request runs */
-	struct obj *held[3];
+	/* objects held while the request runs (sessions, resources, arenas
+	 * its buffers point into) */
+	struct obj **held;
+	size_t nheld, held_cap;
+	/* run after the request's objects are let go, before the reply is
+	 * sent (RES_UNREGISTER's destroy-if-unused) */
+	void (*finish)(struct req *r);
 };
 
 /* Objects a connection owns, by client-visible id. */
@@ -232,9 +237,11 @@ struct conn_usage {
 struct conn_usage *conn_usage(struct conn *c);
 const char *conn_dir(struct conn *c);
 bool conn_shm_ok(const struct conn *c);
-/* Pointer to `len` bytes of arena `arena` at `off`, or NULL. */
-void *conn_arena_ptr(struct conn *c, uint32_t arena, uint64_t off,
-		     uint64_t len);
+/* Pointer to `len` bytes of arena `arena` at `off`, held for the request
+ * (it cannot be detached meanwhile), or NULL. */
+void *conn_hold_arena(struct req *r, uint32_t arena, uint64_t off,
+		      uint64_t len);
+bool conn_arena_exists(struct conn *c, uint32_t arena);
 /* Free everything an object holds (no lock held). */
 void obj_free(struct obj *o);
 

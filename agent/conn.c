@@ -79,19 +79,30 @@ static struct obj *find_obj(struct conn *c, enum obj_kind kind, uint64_t id)
 	return NULL;
 }
 
+/* Hold `o` for the request (c->lock held). */
+static bool hold(struct req *r, struct obj *o)
+{
+	if (r->nheld == r->held_cap) {
+		size_t cap = r->held_cap ? r->held_cap * 2 : 4;
+		struct obj **n = realloc(r->held, cap * sizeof(*n));
+		if (!n)
+			return false;
+		r->held = n;
+		r->held_cap = cap;
+	}
+	o->users++;
+	r->held[r->nheld++] = o;
+	return true;
+}
+
 uint32_t conn_hold(struct req *r, enum obj_kind kind, uint64_t id,
 		   struct obj **out)
 {
 	struct conn *c = r->c;
-	size_t slot = 0;
-	while (slot < 3 && r->held[slot])
-		slot++;
 	pthread_mutex_lock(&c->lock);
 	struct obj *o = find_obj(c, kind, id);
-	if (o && slot < 3) {
-		o->users++;
-		r->held[slot] = o;
-	}
+	if (o && !hold(r, o))
+		o = NULL;
 	pthread_mutex_unlock(&c->lock);
 	*out = o;
 	if (!o)
@@ -105,10 +116,13 @@ static void release_held(struct req *r)
 {
 	struct conn *c = r->c;
 	pthread_mutex_lock(&c->lock);
-	for (int i = 0; i < 3; i++)
-		if (r->held[i])
-			r->held[i]->users--;
+	for (size_t i = 0; i < r->nheld; i++)
+		r->held[i]->users--;
+	r->nheld = 0;
 	pthread_mutex_unlock(&c->lock);
+	free(r->held);
+	r->held = NULL;
+	r->held_cap = 0;
 }
 
 void conn_add(struct conn *c, struct obj *o)
@@ -172,15 +186,25 @@ const char *conn_dir(struct conn *c)
 	return c->dir;
 }
 
-void *conn_arena_ptr(struct conn *c, uint32_t arena, uint64_t off, uint64_t len)
+void *conn_hold_arena(struct req *r, uint32_t arena, uint64_t off, uint64_t len)
 {
+	struct conn *c = r->c;
 	void *p = NULL;
 	pthread_mutex_lock(&c->lock);
 	struct obj *o = find_obj(c, OBJ_ARENA, arena);
-	if (o && off <= o->u.arena.size && len <= o->u.arena.size - off)
+	if (o && off <= o->u.arena.size && len <= o->u.arena.size - off &&
+	    hold(r, o))
 		p = o->u.arena.map + off;
 	pthread_mutex_unlock(&c->lock);
 	return p;
+}
+
+bool conn_arena_exists(struct conn *c, uint32_t arena)
+{
+	pthread_mutex_lock(&c->lock);
+	bool found = find_obj(c, OBJ_ARENA, arena) != NULL;
+	pthread_mutex_unlock(&c->lock);
+	return found;
 }
 
 /* Release everything the connection owns (no request runs). */
@@ -382,6 +406,8 @@ static void spare_free(struct conn *c)
 
 static void req_free(struct req *r)
 {
+	if (r->held)
+		release_held(r);
 	if (r->fd >= 0)
 		close(r->fd);
 	if (r->upload)
@@ -415,8 +441,7 @@ static uint32_t place_bufs(struct req *r, struct vrpc_io *io)
 	for (size_t i = 0; i < io->nbufs; i++) {
 		struct vrpc_buf *b = io->bufs[i];
 		if (b->kind == VRPC_BUF_SHM) {
-			b->data =
-				conn_arena_ptr(r->c, b->arena, b->off, b->len);
+			b->data = conn_hold_arena(r, b->arena, b->off, b->len);
 			if (!b->data && b->len)
 				return reply_err(r, VRPC_E_INVAL,
 						 "bad shared memory reference");
@@ -696,9 +721,13 @@ static bool serve(struct req *r)
 		handle_op(r);
 	else
 		handle_control(r);
+	/* let go of the request's objects before the client can see the
+	 * reply: its next request may release or detach them */
+	release_held(r);
+	if (r->finish)
+		r->finish(r);
 	if (r->hdr.type != VRPC_T_BYE)
 		send_reply(r);
-	release_held(r);
 	if (r->after)
 		r->after(r);
 	req_free(r);

@@ -133,7 +133,7 @@ static void shm_attach(struct req *r)
 		reply_err(r, VRPC_E_NOSPC, "shared memory quota exceeded");
 		return;
 	}
-	if (conn_arena_ptr(r->c, r->msg.u.shm.arena, 0, 0)) {
+	if (conn_arena_exists(r->c, r->msg.u.shm.arena)) {
 		reply_err(r, VRPC_E_EXIST, "arena %u exists",
 			  (unsigned)r->msg.u.shm.arena);
 		return;
@@ -550,7 +550,7 @@ static void res_register(struct req *r)
 	}
 	reply_ret(r, vaccel_resource_unregister(res->u.r.res, sess->u.sess));
 	if (r->msg.flags & VRPC_UNREG_DESTROY_UNUSED)
-		r->after = destroy_if_unused;
+		r->finish = destroy_if_unused;
 }
 
 static void res_destroy(struct req *r)
@@ -586,10 +586,19 @@ static void res_sync(struct req *r)
 	for (size_t i = 0; i < v->nr_blobs; i++) {
 		struct vaccel_blob *blob = v->blobs[i];
 		bool buf = blob->type == VACCEL_BLOB_BUFFER;
+		/* a copy: the resource is let go before the reply is sent */
+		void *copy =
+			buf ? vrpc_pool_alloc(&r->rpool, blob->size) : NULL;
+		if (buf && !copy) {
+			reply_err(r, VRPC_E_NOMEM, "no memory");
+			return;
+		}
+		if (buf)
+			memcpy(copy, blob->data, blob->size);
 		b->bufs[i] = (struct vrpc_buf){
 			.kind = buf ? VRPC_BUF_INLINE : VRPC_BUF_NONE,
 			.len = buf ? blob->size : 0,
-			.data = buf ? blob->data : NULL,
+			.data = copy,
 		};
 	}
 }

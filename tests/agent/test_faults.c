@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../../plugins/rpc/vaccel_rpc.h"
 #include "shm.h"
 #include "stream.h"
 #include "transport.h"
@@ -702,6 +703,79 @@ static void test_parallel_calls(void **state)
 	stop();
 }
 
+/* A session released right after an op's reply is never BUSY: the agent
+ * lets go of a request's objects before it sends the reply. */
+static void test_release_after_call(void **state)
+{
+	(void)state;
+	start("exec", NULL);
+	assert_int_equal(client_bootstrap("rpc", ag.unix_uri), 0);
+	for (int i = 0; i < 100; i++) {
+		struct vaccel_session s;
+		struct vaccel_resource r;
+		char data[] = "x";
+		assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+		assert_int_equal(vaccel_resource_init_from_buf(
+					 &r, data, sizeof(data),
+					 VACCEL_RESOURCE_DATA, "d", true),
+				 VACCEL_OK);
+		assert_int_equal(vaccel_resource_register(&r, &s), VACCEL_OK);
+		/* 1 ms: long enough to be handed to another agent thread */
+		assert_int_equal(exec_sleep(&s, 1), 0);
+		assert_int_equal(vaccel_resource_unregister(&r, &s), VACCEL_OK);
+		assert_int_equal(vaccel_resource_release(&r), VACCEL_OK);
+		assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
+	}
+	vaccel_cleanup();
+	assert_true(wait_stat(ag.unix_uri, VRPC_STAT_SESSIONS, 0, 3000));
+	assert_true(wait_stat(ag.unix_uri, VRPC_STAT_RESOURCES, 0, 3000));
+	stop();
+}
+
+struct shm_call {
+	struct vaccel_session *s;
+	void *buf;
+	int ret;
+};
+
+static void *shm_sleep(void *arg)
+{
+	struct shm_call *c = arg;
+	int32_t ms = 400;
+	struct vaccel_arg rd[2] = { { &ms, 4, VACCEL_ARG_INT32, 0, false },
+				    { c->buf, 1 << 20, VACCEL_ARG_RAW, 0,
+				      false } };
+	c->ret = vaccel_exec(c->s, sleeplib(), "sleep_ms", rd, 2, NULL, 0);
+	return NULL;
+}
+
+/* Shared memory detached (freed by the application) while a call uses it:
+ * the agent keeps its mapping until the call is over, nothing faults. */
+static void test_shm_detach_busy(void **state)
+{
+	(void)state;
+	start("exec", NULL);
+	assert_int_equal(client_bootstrap("rpc", ag.unix_uri), 0);
+	struct vaccel_rpc_shm_api api = { NULL, NULL };
+	assert_int_equal(vaccel_rpc_shm_api(&api), 0);
+	struct vaccel_session s;
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	struct shm_call c = { &s, api.alloc(1 << 20), -1 };
+	assert_non_null(c.buf);
+	memset(c.buf, 5, 1 << 20);
+	pthread_t th;
+	pthread_create(&th, NULL, shm_sleep, &c);
+	usleep(150000);
+	api.free(c.buf);
+	pthread_join(th, NULL);
+	assert_int_equal(c.ret, VACCEL_OK);
+	assert_int_equal(vaccel_noop(&s), VACCEL_OK);
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	still_serving();
+	stop();
+}
+
 /* After fork() the child does not use the parent's connection: the
  * parent's sessions are lost in the child (ESESS), new ones work, and the
  * parent's connection is untouched. */
@@ -1228,6 +1302,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_flood, teardown),
 		cmocka_unit_test_teardown(test_concurrency, teardown),
 		cmocka_unit_test_teardown(test_parallel_calls, teardown),
+		cmocka_unit_test_teardown(test_release_after_call, teardown),
+		cmocka_unit_test_teardown(test_shm_detach_busy, teardown),
 		cmocka_unit_test_teardown(test_fork, teardown),
 		cmocka_unit_test_teardown(test_upload_once, teardown),
 		cmocka_unit_test_teardown(test_names, teardown),
