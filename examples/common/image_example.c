@@ -9,7 +9,9 @@
 #include <stdlib.h>
 
 enum {
-	STR_SIZE_MAX = 512
+	/* upstream used 512; real results (e.g. 17 pose keypoints, one line
+	 * each) need more */
+	STR_SIZE_MAX = 4096
 };
 
 struct run {
