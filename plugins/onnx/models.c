@@ -28,9 +28,12 @@ static const char *const task_envs[VPC_TASK_MAX] = {
 	"VACCEL_ONNX_SEGMENT_MODEL",  "VACCEL_ONNX_POSE_MODEL",
 	"VACCEL_ONNX_DEPTH_MODEL",
 };
-/* No depth-estimation model ships in the registries we fetch from. */
+/* The built-in defaults (issue 5): COCO detection, person segmentation and
+ * pose are models converted from TF.js by scripts/convert-models.sh; no
+ * depth-estimation model ships in the registries we fetch from. BlazeFace
+ * and PP-OCRv4 det stay available by name (blazeface, ppocr-det). */
 static const char *const task_builtin[VPC_TASK_MAX] = {
-	"ppocr-cls", "blazeface", "ppocr-det", "movenet", "none",
+	"ppocr-cls", "centernet", "selfie", "movenet", "none",
 };
 
 static int set_str(char **dst, const char *v)
@@ -292,9 +295,22 @@ static int locate(const struct src *s, const char *name, struct located *loc)
 			free(p);
 		}
 	}
-	vaccel_error(ONNX_TAG "%s: cannot find %s (looked in the resource, "
-			      "%s, %s)",
-		     s->origin, name, s->dir ? s->dir : "-", onnx_cfg.deps_dir);
+	/* The files the setup makes: say which command makes them. */
+	if (!strncmp(name, "models/converted/", 17))
+		vaccel_error(ONNX_TAG
+			     "%s: %s/%s is missing: scripts/convert-models.sh "
+			     "creates it (offline TF.js conversion, part of "
+			     "scripts/setup.sh)",
+			     s->origin, onnx_cfg.deps_dir, name);
+	else if (!s->dir && !s->res) /* a shipped description */
+		vaccel_error(ONNX_TAG "%s: %s/%s is missing: "
+				      "scripts/fetch-assets.sh fetches it",
+			     s->origin, onnx_cfg.deps_dir, name);
+	else
+		vaccel_error(ONNX_TAG "%s: cannot find %s (looked in the "
+				      "resource, %s, %s)",
+			     s->origin, name, s->dir ? s->dir : "-",
+			     onnx_cfg.deps_dir);
 	return VACCEL_ENOENT;
 }
 
@@ -585,6 +601,13 @@ static int default_build(enum vpc_task task, struct onnx_model **out)
 	ret = src_by_name(&s, name);
 	if (!ret)
 		ret = model_build(&s, out);
+	if (ret)
+		vaccel_error(ONNX_TAG "%s: the %s %s model %s cannot be used; "
+				      "set %s or register a MODEL resource "
+				      "to use another (docs/plugins/onnx.md)",
+			     task_keys[task],
+			     onnx_cfg.defaults[task] ? "configured" : "default",
+			     task_keys[task], name, task_envs[task]);
 	if (!ret && (*out)->desc.task != task) {
 		vaccel_error(ONNX_TAG "%s: the %s model %s is a %s model",
 			     task_keys[task], task_keys[task], name,

@@ -8,6 +8,9 @@
  *    and none in the darknet eagle, giraffe and horses photos;
  *  - segment: the PP-OCRv4 text map covers the text of a page and not its
  *    empty margin (read back from the PNG);
+ *    (detect and segment default to COCO CenterNet and selfie, tested in
+ *    test_onnx_real.c: main() names BlazeFace and PP-OCRv4 det with
+ *    VACCEL_ONNX_DETECT_MODEL / VACCEL_ONNX_SEGMENT_MODEL)
  *  - pose, depth: MoveNet keypoints, the synthetic depth model against its
  *    closed form (converted models: skipped while they are absent);
  *  - MODEL resources (bare .onnx, description + files, bad description),
@@ -919,10 +922,14 @@ static void test_configuration(void **state)
 		"output_dir = %s\n"
 		"threads = 1\n"
 		"detect = blazeface-back\n"
+		"segment = ppocr-det\n"
 		"pose = none\n",
 		dir);
 	fclose(f);
 	setenv("VACCEL_ONNX_CONFIG", cfg, 1);
+	/* the file's choices, not main()'s environment */
+	unsetenv("VACCEL_ONNX_DETECT_MODEL");
+	unsetenv("VACCEL_ONNX_SEGMENT_MODEL");
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
 	s = new_sess();
 	img = read_image("images/sample3.jpg", &len);
@@ -965,6 +972,8 @@ static void test_configuration(void **state)
 	setenv("VACCEL_ONNX_LIBRARY", "/nonexistent/libonnxruntime.so.1", 1);
 	assert_int_not_equal(vaccel_bootstrap(), VACCEL_OK);
 	unsetenv("VACCEL_ONNX_LIBRARY");
+	setenv("VACCEL_ONNX_DETECT_MODEL", "blazeface", 1);
+	setenv("VACCEL_ONNX_SEGMENT_MODEL", "ppocr-det", 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
 	unlink(cfg);
 	rmdir(other);
@@ -1138,6 +1147,14 @@ int main(void)
 	if (!vaccel_is_initialized()) {
 		printf("skip: libvaccel did not bootstrap with the onnx "
 		       "plugin\n");
+		return 77;
+	}
+	/* the face and text tests name their models (the plugin reads its
+	 * configuration when it is loaded: bootstrap again) */
+	setenv("VACCEL_ONNX_DETECT_MODEL", "blazeface", 1);
+	setenv("VACCEL_ONNX_SEGMENT_MODEL", "ppocr-det", 1);
+	if (vaccel_bootstrap()) {
+		printf("skip: libvaccel did not bootstrap again\n");
 		return 77;
 	}
 	make_text_images();
