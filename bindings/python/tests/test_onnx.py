@@ -3,7 +3,11 @@
 """Real inference through the bindings on the onnx plugin: PP-OCR
 text-direction classify on rendered text lines, BlazeFace detect on the
 face-api photo sample1.jpg (and nothing on a bird photo), PP-OCRv4 segment
-on a rendered page, generic onnx_run on the fixed-weight linear model.
+on a rendered page (both named with VACCEL_ONNX_DETECT_MODEL /
+VACCEL_ONNX_SEGMENT_MODEL: the defaults are COCO CenterNet and selfie),
+the default models themselves (COCO objects on dog.jpg, a person mask and
+17 keypoints on a face-api photo) once converted, generic onnx_run on the
+fixed-weight linear model.
 Skips (77) when the plugin or the fetched assets are missing."""
 import ctypes
 import os
@@ -15,6 +19,10 @@ import support
 
 support.require_env("VACCEL_PY_ONNX")
 DEPS = support.deps_dir()
+# Read by the plugin when libvaccel loads it (require_library below).
+NAMED = {"VACCEL_ONNX_DETECT_MODEL": "blazeface",
+         "VACCEL_ONNX_SEGMENT_MODEL": "ppocr-det"}
+os.environ.update(NAMED)
 support.require_files(
     os.path.join(DEPS, "models/ppocr/ch_ppocr_mobile_v2.0_cls_infer.onnx"),
     os.path.join(DEPS, "models/ppocr/ch_PP-OCRv4_det_infer.onnx"),
@@ -29,6 +37,8 @@ from vaccel import ErrorCode, VaccelError, _buffers  # noqa: E402
 np = _buffers.np
 IMAGES = pathlib.Path(DEPS) / "images"
 LINEAR = pathlib.Path(DEPS) / "models/converted/linear_fixed.onnx"
+CONVERTED = [pathlib.Path(DEPS) / "models/converted" / f
+             for f in ("centernet.onnx", "selfie.onnx", "movenet.onnx")]
 
 
 def image_size(path):
@@ -162,6 +172,46 @@ class ImageOps(unittest.TestCase):
         self.assertEqual(errors, [])
         self.assertEqual(len(labels), 20)
         self.assertTrue(all(r["label"] == "0" for r in labels))
+
+
+@unittest.skipUnless(all(p.exists() for p in CONVERTED),
+                     "converted models missing (scripts/convert-models.sh)")
+class DefaultModels(unittest.TestCase):
+    """The built-in defaults: the environment's model names removed and
+    the plugin reloaded (vaccel.bootstrap()) for this class only."""
+
+    @classmethod
+    def setUpClass(cls):
+        for k in NAMED:
+            del os.environ[k]
+        vaccel.bootstrap()
+        cls.sess = vaccel.Session()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.sess.close()
+        os.environ.update(NAMED)
+        vaccel.bootstrap()
+
+    def test_detect_coco(self):
+        dets = vaccel.parse_detections(self.sess.detect(IMAGES / "dog.jpg"))
+        labels = [d["label"] for d in dets]
+        self.assertIn("dog", labels)
+        self.assertIn("bicycle", labels)
+        self.assertTrue({"car", "truck"} & set(labels), labels)
+        self.assertNotIn("face", labels)
+
+    def test_person_segment_and_pose(self):
+        path = IMAGES / "sample4.jpg"
+        people = [d for d in vaccel.parse_detections(self.sess.detect(path))
+                  if d["label"] == "person"]
+        self.assertGreaterEqual(len(people), 1)
+        seg = vaccel.parse_segmentation(self.sess.segment(path))
+        self.assertEqual(seg["threshold"], 0.5)
+        self.assertTrue(0.3 < seg["coverage"] < 0.95, seg)
+        pose = vaccel.parse_pose(self.sess.pose(path))
+        self.assertEqual(len(pose), 17)
+        self.assertEqual(pose[0]["name"], "nose")
 
 
 @unittest.skipUnless(LINEAR.exists(), "no %s (scripts/convert-models.sh)" %
