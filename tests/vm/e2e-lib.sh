@@ -129,15 +129,23 @@ e2e_need_build() {
 }
 
 # Inputs of tests/vm/ops.list and the isolation scenario: NAME -> host path.
+# The image ops run on the agent, so an op that wants a model other than the
+# default (detect = centernet, segment = selfie) sends it as a MODEL resource:
+# BlazeFace's .onnx (the shipped description of that file name applies), or
+# the shipped ppocr-det description alone (its network resolves under the
+# agent's $VACCEL_DEPS).
 e2e_data_files() {
 	cat <<EOF
 text0_180.jpg $D/images/text/text0_180.jpg
 text1_0.jpg $D/images/text/text1_0.jpg
 page.png $D/images/text/page.png
 sample1.jpg $D/images/sample1.jpg
+sample4.jpg $D/images/sample4.jpg
 dog.jpg $D/images/dog.jpg
 person.jpg $D/images/person.jpg
 centernet.onnx $D/models/converted/centernet.onnx
+face_detection_front_128x128_barracuda.onnx $D/models/blazeface/face_detection_front_128x128_barracuda.onnx
+ppocr-det.model $E2E_VM/../../plugins/onnx/models/ppocr-det.model
 linear_fixed.onnx $D/models/converted/linear_fixed.onnx
 libmytestlib.so $B/examples/libmytestlib.so
 EOF
