@@ -9,14 +9,22 @@
 # usage: scripts/run-demo.sh [--help] [--no-setup] [--no-install] [IMAGE...]
 #   --no-setup    skip scripts/setup.sh
 #   --no-install  run from the build tree (build-demo/) instead of installing
-#   IMAGE...      photos to use (default: a text line, a face photo, dog.jpg)
+#   IMAGE...      photos to run every op on (default: each op on photos that
+#                 suit its default model: classify (text direction) on a text
+#                 line upright and upside down, detect (80 COCO classes) on
+#                 dog.jpg and a face-api group photo, pose and segment
+#                 (person mask) on that photo)
+# The masks (segment's PNGs, written by the agent: VACCEL_ONNX_OUTPUT_DIR in
+# its environment) and drawings of every photo's results
+# (scripts/draw-results.py) stay in demo-output/ (git-ignored), replaced by
+# the next run.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 setup=1 install=1 images=()
 while [ $# -gt 0 ]; do
 	case "$1" in
-	-h | --help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	--no-setup) setup=0 ;;
 	--no-install) install=0 ;;
 	-*) die "unknown option $1 (see --help)" ;;
@@ -52,9 +60,28 @@ else
 fi
 
 D=$VACCEL_DEPS
+T=$D/images/text/text0_0.jpg T180=$D/images/text/text0_180.jpg
+DOG=$D/images/dog.jpg PEOPLE=$D/images/sample1.jpg
+# "OP|IMAGE|WHAT TO EXPECT" per run
+runs=()
 if [ ${#images[@]} -eq 0 ]; then
-	images=("$D/images/text/text0_0.jpg" "$D/images/sample1.jpg" "$D/images/dog.jpg")
+	runs=("classify|$T|upright text: 0 first"
+		"classify|$T180|upside-down text: 180 first"
+		"detect|$DOG|a dog (lower left), a bicycle (centre), a car or truck (upper right)"
+		"detect|$PEOPLE|three persons"
+		"pose|$PEOPLE|17 keypoints of one person (MoveNet follows one)"
+		"segment|$PEOPLE|a mask over the three persons, not the room")
+else
+	for img in "${images[@]}"; do
+		for op in classify detect segment pose; do runs+=("$op|$img|"); done
+	done
 fi
+
+# The agent writes the masks here (an absolute path on the agent's host,
+# which is this machine); a person looks at them after the demo.
+out=$VACCEL_ROOT/demo-output
+mkdir -p "$out"
+rm -f "$out"/segment-*.png "$out"/depth-*.png "$out"/*-results.png
 
 work=$(mktemp -d)
 sock=$work/agent.sock
@@ -68,8 +95,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "starting the agent: $AGENT --listen unix://$sock --plugins $ONNX"
-"$AGENT" --listen "unix://$sock" --plugins "$ONNX" >"$work/agent.log" 2>&1 &
+say "starting the agent: VACCEL_ONNX_OUTPUT_DIR=$out $AGENT --listen unix://$sock --plugins $ONNX"
+VACCEL_ONNX_OUTPUT_DIR=$out "$AGENT" --listen "unix://$sock" --plugins "$ONNX" >"$work/agent.log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 100); do
 	[ -S "$sock" ] && break
@@ -79,14 +106,43 @@ done
 [ -S "$sock" ] || die "the agent did not open $sock"
 
 export VACCEL_PLUGINS=$RPC VACCEL_RPC_ADDRESS=unix://$sock
-for img in "${images[@]}"; do
+failed=0
+declare -A txt_of=() # photo -> the file of its results (for the drawings)
+for r in "${runs[@]}"; do
+	IFS='|' read -r op img expect <<<"$r"
 	[ -f "$img" ] || die "no such image: $img"
-	for op in classify detect segment pose; do
-		echo
-		echo "### $op $(basename "$img")  (computed by the agent)"
-		"${BIN}$op" "$img"
-	done
+	echo
+	echo "### $op $(basename "$img")  (computed by the agent)${expect:+; expected: $expect}"
+	[ -n "${txt_of[$img]:-}" ] || txt_of[$img]=$work/results-${#txt_of[@]}.txt
+	if ! "${BIN}$op" "$img" | tee -a "${txt_of[$img]}"; then
+		failed=1
+		say "$op $(basename "$img") failed (agent log below)"
+	fi
 done
+echo
+
+# Draw each photo's boxes, keypoints and mask (python3-pil, as the setup
+# installs it).
+drawn=0
+if /usr/bin/python3 -c 'import PIL' 2>/dev/null; then
+	for img in "${!txt_of[@]}"; do
+		txt=${txt_of[$img]}
+		name=$(basename "$img")
+		# classify's records are not drawn: skip photos with nothing else
+		grep -q -E '^(detection|pose estimation|segmentation) imagename: ' "$txt" || continue
+		/usr/bin/python3 "$VACCEL_ROOT/scripts/draw-results.py" "$img" "$txt" \
+			-o "$out/${name%.*}-results.png" >/dev/null && drawn=$((drawn + 1))
+	done
+fi
+say "every result above was computed by the agent (pid $agent_pid) on this machine"
+say "masks and drawings are in $out/ (kept after the demo):"
+for f in "$out"/*.png; do
+	if [ -e "$f" ]; then say "    ${f#"$VACCEL_ROOT"/}"; fi
+done
+[ $drawn -gt 0 ] || say "    (no drawings: /usr/bin/python3 with PIL is missing)"
+say "segment's 'png PATH' names a file on the agent's host (here the same machine);"
+say "the agent keeps it because VACCEL_ONNX_OUTPUT_DIR is set in its environment"
 echo
 say "agent log:"
 sed 's/^/    /' "$work/agent.log"
+exit $failed

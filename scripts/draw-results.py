@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
+"""Draw the image ops' text results onto the photo, to look at them.
+
+usage: scripts/draw-results.py IMAGE [RESULTS...] [-o OUT.png]
+
+RESULTS are files (or "-" for stdin; the default) holding what the onnx
+plugin's image ops write (docs/plugins/onnx.md, "Output formats"), as the
+example programs, `vaccel run` or scripts/run-demo.sh print them; lines of
+other text are ignored:
+  LABEL SCORE X1 Y1 X2 Y2   detect: a box and its label
+  NAME X Y SCORE            pose: a keypoint (17 of them make a skeleton)
+  png PATH                  segment/depth: the grey PNG, overlaid in red
+The examples' prefixes ("detection imagename: ", "pose estimation
+imagename: ", "segmentation imagename: ", "depth estimation imagename: ")
+are stripped. Keypoints under --min-score (0.3) are drawn hollow, their
+bones left out. The PNG path is read on this machine: for results computed
+by an agent on another host, copy the PNG first (or set
+VACCEL_ONNX_OUTPUT_DIR in the agent's environment to a shared folder).
+
+Example:
+  vaccel run detect dog.jpg >det.txt && scripts/draw-results.py dog.jpg \\
+      det.txt -o /tmp/dog-detect.png
+Needs python3-pil (Debian); run with /usr/bin/python3."""
+import argparse
+import re
+import sys
+
+from PIL import Image, ImageDraw, ImageFont
+
+PREFIX = re.compile(r"^(classification tags|[a-z ]+ imagename): ?")
+NUM = r"(-?[0-9]+(?:\.[0-9]+)?)"
+BOX = re.compile(r"^(\S+) %s %s %s %s %s$" % ((NUM,) * 5))
+KEYPOINT = re.compile(r"^(\S+) %s %s %s$" % ((NUM,) * 3))
+BONES = [("left_shoulder", "right_shoulder"), ("left_hip", "right_hip"),
+         ("left_shoulder", "left_hip"), ("right_shoulder", "right_hip"),
+         ("left_shoulder", "left_elbow"), ("left_elbow", "left_wrist"),
+         ("right_shoulder", "right_elbow"), ("right_elbow", "right_wrist"),
+         ("left_hip", "left_knee"), ("left_knee", "left_ankle"),
+         ("right_hip", "right_knee"), ("right_knee", "right_ankle"),
+         ("nose", "left_eye"), ("nose", "right_eye"),
+         ("left_eye", "left_ear"), ("right_eye", "right_ear")]
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+COLOURS = ["#ff3030", "#30c0ff", "#ffd000", "#40ff40", "#ff40ff",
+           "#ff8000", "#ffffff", "#8080ff"]
+
+
+def parse(lines):
+    boxes, points, pngs = [], {}, []
+    for raw in lines:
+        line = PREFIX.sub("", raw.strip())
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("png "):
+            pngs.append(line[4:].strip())
+            continue
+        m = BOX.match(line)
+        if m:
+            boxes.append((m.group(1), *map(float, m.groups()[1:])))
+            continue
+        m = KEYPOINT.match(line)
+        if m and not line.startswith(("mask ", "bbox ", "depth ")):
+            points[m.group(1)] = tuple(map(float, m.groups()[1:]))
+    return boxes, points, pngs
+
+
+def main():
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="\n\n".join(__doc__.split("\n\n")[1:]))
+    ap.add_argument("image")
+    ap.add_argument("results", nargs="*", default=["-"])
+    ap.add_argument("-o", "--out", default="/tmp/vaccel-results.png")
+    ap.add_argument("--min-score", type=float, default=0.3)
+    a = ap.parse_args()
+
+    lines = []
+    for r in a.results:
+        if r == "-":
+            lines += sys.stdin.read().splitlines()
+        else:
+            with open(r, encoding="utf-8", errors="replace") as f:
+                lines += f.read().splitlines()
+    boxes, points, pngs = parse(lines)
+
+    img = Image.open(a.image).convert("RGB")
+    w, h = img.size
+    for png in pngs:
+        mask = Image.open(png).convert("L")
+        if mask.size != img.size:
+            mask = mask.resize(img.size)
+        red = Image.new("RGB", img.size, (255, 0, 0))
+        img = Image.composite(red, img, mask.point(lambda v: v * 45 // 100))
+    draw = ImageDraw.Draw(img)
+    lw = max(2, round(max(w, h) / 300))
+    try:  # labels readable on large photos (fonts-dejavu-core)
+        font = ImageFont.truetype(FONT, max(12, round(max(w, h) / 60)))
+    except OSError:
+        font = ImageFont.load_default()
+    labels = []
+    used = set()  # label corners taken (e.g. car and truck on one box)
+    for i, (label, score, x1, y1, x2, y2) in enumerate(boxes):
+        c = COLOURS[i % len(COLOURS)]
+        draw.rectangle([x1, y1, x2, y2], outline=c, width=lw)
+        text = "%s %.2f" % (label, score)
+        tx2, ty2 = draw.textbbox((0, 0), text, font=font)[2:]
+        th = ty2 + 2
+        ty = y1 - th if y1 >= th else y1
+        while (round(x1), round(ty)) in used:
+            ty += th
+        used.add((round(x1), round(ty)))
+        labels.append((c, text, x1, ty, tx2, th))
+    # the best on top where labels overlap
+    for c, text, x1, ty, tx2, th in reversed(labels):
+        draw.rectangle([x1, ty, x1 + tx2 + 4, ty + th], fill=c)
+        draw.text((x1 + 2, ty), text, fill="black", font=font)
+    good = {n: p for n, p in points.items() if p[2] >= a.min_score}
+    for n1, n2 in BONES:
+        if n1 in good and n2 in good:
+            draw.line([good[n1][:2], good[n2][:2]], fill="#00ff00", width=lw)
+    r = 2 * lw
+    for n, (x, y, s) in points.items():
+        if s >= a.min_score:
+            draw.ellipse([x - r, y - r, x + r, y + r], fill="#ffff00",
+                         outline="black")
+        else:
+            draw.ellipse([x - r, y - r, x + r, y + r], outline="#ffff00",
+                         width=max(1, lw // 2))
+    img.save(a.out)
+    print("%s: %d boxes, %d keypoints (%d with score >= %.2f), %d masks"
+          % (a.out, len(boxes), len(points), len(good), a.min_score,
+             len(pngs)))
+
+
+if __name__ == "__main__":
+    main()
