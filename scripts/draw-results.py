@@ -10,7 +10,8 @@ example programs, `vaccel run` or scripts/run-demo.sh print them; lines of
 other text are ignored:
   LABEL SCORE X1 Y1 X2 Y2   detect: a box and its label
   NAME X Y SCORE            pose: a keypoint (17 of them make a skeleton)
-  png PATH                  segment/depth: the grey PNG, overlaid in red
+  png PATH                  segment/depth: the grey PNG: the photo is dimmed
+                            where it is 0, tinted blue where it is 255
 The examples' prefixes ("detection imagename: ", "pose estimation
 imagename: ", "segmentation imagename: ", "depth estimation imagename: ")
 are stripped. Keypoints under --min-score (0.3) are drawn hollow, their
@@ -90,8 +91,10 @@ def main():
         mask = Image.open(png).convert("L")
         if mask.size != img.size:
             mask = mask.resize(img.size)
-        red = Image.new("RGB", img.size, (255, 0, 0))
-        img = Image.composite(red, img, mask.point(lambda v: v * 45 // 100))
+        # the mask at full brightness, a bluish tint; the rest dimmed
+        dim = Image.blend(img, Image.new("RGB", img.size, (0, 0, 0)), 0.65)
+        lit = Image.blend(img, Image.new("RGB", img.size, (0, 90, 255)), 0.25)
+        img = Image.composite(lit, dim, mask)
     draw = ImageDraw.Draw(img)
     lw = max(2, round(max(w, h) / 300))
     try:  # labels readable on large photos (fonts-dejavu-core)
