@@ -14,8 +14,9 @@
 #   upload                 a 16 MiB DATA resource from memory, new content
 #                          each round (SHA-256 on both sides, BLOB_PUT, the
 #                          agent's cache): ms per upload
-#   inference              classify (PP-OCR text image) and detect (BlazeFace,
-#                          1920x1280 photo) per image, onnx plugin: against
+#   inference              classify (PP-OCR text image) and detect (the
+#                          default CenterNet, 1920x1280 photo) per image,
+#                          onnx plugin: against
 #                          host-local (the plugin in the process)
 # Host references run before and after the VM; the lower of the two
 # medians is the ratio's denominator and both are shown. Exit: 0, 1 a measurement failed, 77 the
@@ -214,7 +215,7 @@ mibs() { awk -v ms="$1" -v m="$MIB" 'BEGIN{ if (ms == "" || ms == 0) print "n/a"
 		vv=$(med vm-vport "$w") vt=$(med vm-tcp "$w")
 		case "$w" in
 		classify*) name="classify \`text0_180.jpg\` (350x47, PP-OCR cls)" ;;
-		*) name="detect \`sample1.jpg\` (1920x1280, 145 KB, BlazeFace)" ;;
+		*) name="detect \`sample1.jpg\` (1920x1280, 145 KB, CenterNet)" ;;
 		esac
 		echo "| $name | $hlshow ms | $hushow ms ($(ratio "$hu" "$hl")) | $(fmt "$vv") ms | $(fmt "$vt") ms | **$(ratio "$vv" "$hl")** | **$(ratio "$vt" "$hl")** |"
 	done

@@ -118,8 +118,8 @@ class Remote(unittest.TestCase):
                 with self.subTest(op=op):
                     want = getattr(local, op)(TEXT_IMAGE)
                     self.assertEqual(getattr(remote, op)(TEXT_IMAGE), want)
-            faces = vaccel.parse_detections(remote.detect(TEXT_IMAGE))
-            self.assertGreaterEqual(len(faces), 1)
+            objects = vaccel.parse_detections(remote.detect(TEXT_IMAGE))
+            self.assertGreaterEqual(len(objects), 1)
 
 
 class DeadAgent(unittest.TestCase):
