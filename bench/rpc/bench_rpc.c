@@ -511,7 +511,7 @@ static int64_t image_ns(struct vaccel_session *s, int op, const void *img,
 static void infer(int rounds)
 {
 	static const char *const ops[4] = { "classify (PP-OCR cls)",
-					    "detect (BlazeFace)",
+					    "detect (CenterNet)",
 					    "segment (selfie)",
 					    "pose (MoveNet)" };
 	static const char *const imgs[4] = { "images/dog.jpg",
