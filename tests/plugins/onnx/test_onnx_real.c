@@ -130,10 +130,8 @@ static int detect(struct vaccel_session *s, const char *photo, struct det *d,
 	n = parse_dets((char *)out, d, max);
 	for (int i = 0; i < n; i++) {
 		assert_true(d[i].score >= 0.3f && d[i].score <= 1);
-		assert_true(0 <= d[i].x1 && d[i].x1 < d[i].x2 &&
-			    d[i].x2 <= *w);
-		assert_true(0 <= d[i].y1 && d[i].y1 < d[i].y2 &&
-			    d[i].y2 <= *h);
+		assert_true(0 <= d[i].x1 && d[i].x1 < d[i].x2 && d[i].x2 <= *w);
+		assert_true(0 <= d[i].y1 && d[i].y1 < d[i].y2 && d[i].y2 <= *h);
 		/* best first */
 		assert_true(i == 0 || d[i].score <= d[i - 1].score);
 	}
@@ -214,7 +212,7 @@ static void person_pose(const char *photo)
 	struct det d[100];
 	const struct det *box = NULL;
 	float x[17], y[17], sc[17], top = 1e9f, bottom = -1e9f, head = -1e9f,
-					       hips = 1e9f;
+				    hips = 1e9f;
 	int w, h, n = detect(s, photo, d, 100, &w, &h), good = 0;
 	char *line;
 	size_t len;
@@ -288,8 +286,8 @@ static void test_person_pose_sample3(void **state)
 /* ---- segment ---- */
 
 /* The mean of the mask (0..1) over a region given in fractions. */
-static double region_mean(const uint8_t *px, int w, int h, float fx1,
-			  float fy1, float fx2, float fy2)
+static double region_mean(const uint8_t *px, int w, int h, float fx1, float fy1,
+			  float fx2, float fy2)
 {
 	int x1 = (int)(fx1 * w), y1 = (int)(fy1 * h), x2 = (int)(fx2 * w),
 	    y2 = (int)(fy2 * h);
@@ -458,8 +456,8 @@ static void test_depth_configured(void **state)
 						 (int)floor(v) &&
 					 px[(size_t)y * w + x] != (int)ceil(v);
 			} else {
-				wrong += px[(size_t)y * w + x] !=
-					 (int)lround(v);
+				wrong +=
+					px[(size_t)y * w + x] != (int)lround(v);
 			}
 		}
 	}
@@ -548,10 +546,10 @@ static void test_missing_converted(void **state)
 int main(void)
 {
 	static const char *const env[] = {
-		"VACCEL_ONNX_CONFIG",	     "VACCEL_ONNX_CLASSIFY_MODEL",
-		"VACCEL_ONNX_DETECT_MODEL",  "VACCEL_ONNX_SEGMENT_MODEL",
-		"VACCEL_ONNX_POSE_MODEL",    "VACCEL_ONNX_DEPTH_MODEL",
-		"VACCEL_ONNX_MODELS_DIR",    "VACCEL_ONNX_OUTPUT_DIR",
+		"VACCEL_ONNX_CONFIG",	    "VACCEL_ONNX_CLASSIFY_MODEL",
+		"VACCEL_ONNX_DETECT_MODEL", "VACCEL_ONNX_SEGMENT_MODEL",
+		"VACCEL_ONNX_POSE_MODEL",   "VACCEL_ONNX_DEPTH_MODEL",
+		"VACCEL_ONNX_MODELS_DIR",   "VACCEL_ONNX_OUTPUT_DIR",
 	};
 	static const char *const need[] = {
 		"onnxruntime/lib/libonnxruntime.so.1",
