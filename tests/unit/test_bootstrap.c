@@ -20,33 +20,14 @@
 
 static char *self_exe;
 
-struct ctx {
-	char *dir;
-	char *log;
-};
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-	c->dir = tu_mkdtemp();
-	c->log = tu_strf("%s/vaccel.log", c->dir);
-	*state = c;
-	return c->dir ? 0 : -1;
-}
-
 static int teardown(void **state)
 {
-	struct ctx *c = *state;
 	vaccel_cleanup();
 	unsetenv("VACCEL_RUNDIR");
 	unsetenv("VACCEL_PLUGINS");
 	unsetenv("VACCEL_LOG_LEVEL");
 	unsetenv("VACCEL_LOG_FILE");
-	tu_rm_rf(c->dir);
-	free(c->dir);
-	free(c->log);
-	free(c);
-	return 0;
+	return tu_dir_teardown(state);
 }
 
 /* The library bootstrapped itself when the program was loaded (test_env
@@ -63,7 +44,7 @@ static void test_automatic_bootstrap(void **state)
 
 static void test_cleanup(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 	static struct vaccel_resource r;
 
@@ -96,7 +77,7 @@ static void test_cleanup(void **state)
 
 static void test_with_config(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct vaccel_config cfg;
 
 	assert_int_equal(vaccel_bootstrap_with_config(NULL), VACCEL_EINVAL);
@@ -133,7 +114,7 @@ static void test_with_config(void **state)
 /* vaccel_bootstrap() reads the environment. */
 static void test_bootstrap_from_env(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 
 	vaccel_cleanup();
 	setenv("VACCEL_PLUGINS", TU_NOOP_PLUGIN, 1);
@@ -175,7 +156,7 @@ static void test_bootstrap_from_env(void **state)
  * 73aa089.) */
 static void test_rebootstrap_bad_env(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 	struct tu_capture cap;
 
@@ -202,7 +183,7 @@ static void test_rebootstrap_bad_env(void **state)
  * released first (a new run directory, ids from 1 again). */
 static void test_rebootstrap_live(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s, s2;
 	static struct vaccel_resource r;
 
@@ -234,7 +215,7 @@ static void test_rebootstrap_live(void **state)
 
 static void test_rundir_layout(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	char *base = tu_strf("%s/run-base", c->dir);
 
 	setenv("VACCEL_RUNDIR", base, 1);
@@ -402,7 +383,7 @@ static char *child_output(const char *dir, const char *which)
 
 static void test_child_disabled(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static const char *const env[] = { "VACCEL_BOOTSTRAP_ENABLED=0", NULL };
 	int rc = run_child(c->dir, "disabled", NULL, env);
 	if (rc != 42) {
@@ -416,7 +397,7 @@ static void test_child_disabled(void **state)
  * variable; fixed in 676cf88.) */
 static void test_child_disabled_bool(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static const char *const values[] = { "false", "no", "off", "FALSE" };
 	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
 		char *kv = tu_strf("VACCEL_BOOTSTRAP_ENABLED=%s", values[i]);
@@ -432,7 +413,7 @@ static void test_child_disabled_bool(void **state)
 
 static void test_child_env_plugins(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static const char *const env[] = { "VACCEL_PLUGINS=" TU_NOOP_PLUGIN,
 					   "VACCEL_BOOTSTRAP_ENABLED=1", NULL };
 	int rc = run_child(c->dir, "env-plugins", NULL, env);
@@ -452,7 +433,7 @@ static void test_child_env_plugins(void **state)
 
 static void test_child_bad_env(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static const char *const cases[][2] = {
 		{ "VACCEL_LOG_LEVEL=loud", "VACCEL_LOG_LEVEL" },
 		{ "VACCEL_PROFILING_ENABLED=perhaps",
@@ -481,7 +462,7 @@ static void test_child_bad_env(void **state)
 
 static void test_child_exit(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	char *log = tu_strf("LOG=%s", c->log);
 	char *logenv = tu_strf("VACCEL_LOG_FILE=%s", c->log);
 	const char *env[] = { "VACCEL_PLUGINS=" TU_NOOP_PLUGIN,
@@ -525,7 +506,7 @@ static void test_child_exit(void **state)
 	free(logenv);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_dir_setup, teardown)
 
 int main(int argc, char **argv)
 {

@@ -14,31 +14,6 @@
 #include <unistd.h>
 #include <vaccel.h>
 
-struct ctx {
-	char *dir;
-	char *log;
-};
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-	c->dir = tu_mkdtemp();
-	c->log = tu_strf("%s/vaccel.log", c->dir);
-	*state = c;
-	return c->dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-	vaccel_cleanup();
-	tu_rm_rf(c->dir);
-	free(c->dir);
-	free(c->log);
-	free(c);
-	return 0;
-}
-
 static void emit_all(const char *tag)
 {
 	vaccel_error("msg-error %s", tag);
@@ -49,7 +24,7 @@ static void emit_all(const char *tag)
 
 /* Bootstrap at `level` logging to a fresh file; emit one message per level;
  * return the file's text. */
-static char *log_at(struct ctx *c, int level)
+static char *log_at(struct tu_dir *c, int level)
 {
 	unlink(c->log);
 	assert_int_equal(tu_bootstrap(NULL, level, c->log, false), VACCEL_OK);
@@ -61,7 +36,7 @@ static char *log_at(struct ctx *c, int level)
 
 static void test_levels(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static const char *const msgs[] = { NULL, "msg-error x", "msg-warn x",
 					    "msg-info x", "msg-debug x" };
 
@@ -76,7 +51,7 @@ static void test_levels(void **state)
 
 static void test_levels_out_of_range(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static const int levels[] = { 0, 5, 7, 1000 };
 
 	for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
@@ -88,7 +63,7 @@ static void test_levels_out_of_range(void **state)
 
 static void test_enabled(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_WARN, c->log, false),
 			 VACCEL_OK);
@@ -111,7 +86,7 @@ static void test_enabled(void **state)
 /* YYYY.MM.DD-HH:MM:SS.cc - <level> msg */
 static void test_format(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	regex_t re;
 	assert_int_equal(
 		regcomp(&re,
@@ -146,7 +121,7 @@ static void test_format(void **state)
 
 static void test_startup_lines(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 
 	unlink(c->log);
 	assert_int_equal(
@@ -165,7 +140,7 @@ static void test_startup_lines(void **state)
 
 static void test_file_appends(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 
 	assert_int_equal(tu_write_file(c->log, "existing line\n", 14), 0);
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_ERROR, c->log, false),
@@ -232,7 +207,7 @@ static void test_dev_stderr(void **state)
 
 static void test_unopenable_file(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct tu_capture err, out;
 	char *bad = tu_strf("%s/no/such/dir/log", c->dir);
 
@@ -254,7 +229,7 @@ static void test_unopenable_file(void **state)
 
 static void test_trace_fatal(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_DEBUG, c->log, false),
 			 VACCEL_OK);
@@ -299,7 +274,7 @@ static void test_trace_fatal(void **state)
 
 static void test_init_shutdown(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct tu_capture out;
 
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_ERROR, c->log, false),
@@ -323,7 +298,7 @@ static void test_init_shutdown(void **state)
 
 static void test_long_message(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	size_t n = 10000;
 	char *big = malloc(n + 1);
 	memset(big, 'a', n);
@@ -359,7 +334,7 @@ static void *log_thread(void *arg)
 
 static void test_threads_whole_lines(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	pthread_t t[NTHREADS];
 
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_ERROR, c->log, false),
@@ -389,29 +364,32 @@ static void test_threads_whole_lines(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_levels, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_levels_out_of_range, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_enabled, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_format, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_startup_lines, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_file_appends, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_stdout_default, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_dev_stderr, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_unopenable_file, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_trace_fatal, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_init_shutdown, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_long_message, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_threads_whole_lines, setup,
-						teardown),
+		cmocka_unit_test_setup_teardown(test_levels, tu_dir_setup,
+						tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_levels_out_of_range,
+						tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_enabled, tu_dir_setup,
+						tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_format, tu_dir_setup,
+						tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_startup_lines,
+						tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_file_appends, tu_dir_setup,
+						tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_stdout_default,
+						tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_dev_stderr, tu_dir_setup,
+						tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_unopenable_file,
+						tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_trace_fatal, tu_dir_setup,
+						tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_init_shutdown,
+						tu_dir_setup, tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_long_message, tu_dir_setup,
+						tu_dir_teardown),
+		cmocka_unit_test_setup_teardown(test_threads_whole_lines,
+						tu_dir_setup, tu_dir_teardown),
 	};
 	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
 }

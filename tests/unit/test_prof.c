@@ -13,31 +13,6 @@
 #include <unistd.h>
 #include <vaccel.h>
 
-struct ctx {
-	char *dir;
-	char *log;
-};
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-	c->dir = tu_mkdtemp();
-	c->log = tu_strf("%s/vaccel.log", c->dir);
-	*state = c;
-	return c->dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-	vaccel_cleanup();
-	tu_rm_rf(c->dir);
-	free(c->dir);
-	free(c->log);
-	free(c);
-	return 0;
-}
-
 static void spin_us(long us)
 {
 	struct timespec a, b;
@@ -62,7 +37,7 @@ static bool has_line(const char *text, const char *pattern)
 
 static void test_disabled(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct vaccel_prof_region r = VACCEL_PROF_REGION_INIT("off");
 	struct vaccel_prof_region rs[2] = { VACCEL_PROF_REGION_INIT("a"),
 					    VACCEL_PROF_REGION_INIT("b") };
@@ -109,7 +84,7 @@ static void test_disabled(void **state)
 
 static void test_region(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct vaccel_prof_region r = VACCEL_PROF_REGION_INIT(NULL);
 
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_INFO, c->log, true),
@@ -177,7 +152,7 @@ static void test_region(void **state)
  * initial 1024 samples. */
 static void test_static_region_grows(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct vaccel_prof_region r = VACCEL_PROF_REGION_INIT("static_region");
 
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_INFO, c->log, true),
@@ -201,7 +176,7 @@ static void test_static_region_grows(void **state)
 
 static void test_batch(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct vaccel_prof_region rs[3] = {
 		VACCEL_PROF_REGION_INIT("alpha"),
 		VACCEL_PROF_REGION_INIT("beta"),
@@ -303,7 +278,7 @@ static void test_batch(void **state)
 /* regions_init: named-less regions (zeroed names), owned, releasable. */
 static void test_regions_init(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct vaccel_prof_region rs[4];
 
 	memset(rs, 0xaa, sizeof(rs)); /* garbage: init must not trust it */
@@ -356,7 +331,7 @@ static void run_some_ops(int noops)
 
 static void test_op_regions_at_cleanup(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 
 	assert_int_equal(
 		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_INFO, c->log, true),
@@ -391,7 +366,7 @@ static void test_op_regions_at_cleanup(void **state)
 
 static void test_op_regions_disabled(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 
 	assert_int_equal(
 		tu_bootstrap(TU_NOOP_PLUGIN, VACCEL_LOG_DEBUG, c->log, false),
@@ -406,7 +381,7 @@ static void test_op_regions_disabled(void **state)
 /* Profiling is part of the config: it ends with cleanup. */
 static void test_cleanup_disables(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 
 	assert_int_equal(tu_bootstrap(NULL, VACCEL_LOG_INFO, c->log, true),
 			 VACCEL_OK);
@@ -415,7 +390,7 @@ static void test_cleanup_disables(void **state)
 	assert_false(vaccel_prof_enabled());
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_dir_setup, tu_dir_teardown)
 
 int main(void)
 {

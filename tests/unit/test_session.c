@@ -12,32 +12,7 @@
 #include <string.h>
 #include <vaccel.h>
 
-struct ctx {
-	char *dir;
-	char *log;
-};
-
-static int setup(void **state)
-{
-	struct ctx *c = calloc(1, sizeof(*c));
-	c->dir = tu_mkdtemp();
-	c->log = tu_strf("%s/vaccel.log", c->dir);
-	*state = c;
-	return c->dir ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	struct ctx *c = *state;
-	vaccel_cleanup();
-	tu_rm_rf(c->dir);
-	free(c->dir);
-	free(c->log);
-	free(c);
-	return 0;
-}
-
-static void boot(struct ctx *c, const char *plugins)
+static void boot(struct tu_dir *c, const char *plugins)
 {
 	assert_int_equal(tu_bootstrap(plugins, VACCEL_LOG_ERROR, c->log, false),
 			 VACCEL_OK);
@@ -50,7 +25,7 @@ static const char *plugin_name(const struct vaccel_session *s)
 
 static void test_ids_and_rundir(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s1, s2, s3;
 
 	boot(c, TU_NOOP_PLUGIN);
@@ -91,7 +66,7 @@ static void test_ids_and_rundir(void **state)
 
 static void test_hint_kept(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 
 	boot(c, TU_NOOP_PLUGIN);
@@ -109,7 +84,7 @@ struct pick {
 	bool is_virtio;
 };
 
-static void check_picks(struct ctx *c, const char *plugins,
+static void check_picks(struct tu_dir *c, const char *plugins,
 			const struct pick *p, size_t n)
 {
 	boot(c, plugins);
@@ -134,7 +109,7 @@ static void check_picks(struct ctx *c, const char *plugins,
 
 static void test_selection(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	enum {
 		CPU = VACCEL_PLUGIN_CPU,
 		GPU = VACCEL_PLUGIN_GPU,
@@ -210,7 +185,7 @@ static void test_selection(void **state)
 
 static void test_remote_session(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 
 	boot(c, TU_NOOP_PLUGIN ":" TU_PLUGIN_REMOTE);
@@ -247,7 +222,7 @@ static void test_remote_session(void **state)
 
 static void test_session_init_hook_fails(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s, *found;
 
 	boot(c, TU_PLUGIN_CPU);
@@ -271,7 +246,7 @@ static void test_session_init_hook_fails(void **state)
 
 static void test_update_local(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 	static struct vaccel_resource r;
 
@@ -317,7 +292,7 @@ static void test_update_local(void **state)
  * old plugin's priv; fixed in 73aa089.) */
 static void test_update_hooks_balanced(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 
 	boot(c, TU_NOOP_PLUGIN ":" TU_PLUGIN_CPU);
@@ -350,7 +325,7 @@ static void test_update_hooks_balanced(void **state)
 
 static void test_get_by_id(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s1, s2, *found = NULL;
 
 	boot(c, TU_NOOP_PLUGIN);
@@ -373,7 +348,7 @@ static void test_get_by_id(void **state)
 
 static void test_new_delete_aliases(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct vaccel_session *s = NULL;
 	static struct vaccel_session t;
 	static struct vaccel_resource r;
@@ -406,7 +381,7 @@ static void test_new_delete_aliases(void **state)
 /* The struct fields applications and plugins read. */
 static void test_visible_fields(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 
 	boot(c, TU_PLUGIN_GPU);
@@ -429,7 +404,7 @@ static void test_visible_fields(void **state)
 /* At most 1024 live sessions: then VACCEL_EUSERS. */
 static void test_limit(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	enum {
 		MAX = 1024
 	};
@@ -452,7 +427,7 @@ static void test_limit(void **state)
 /* Cleanup releases what the application left, and resets the structs. */
 static void test_cleanup_releases(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 	static struct vaccel_resource r;
 
@@ -480,7 +455,7 @@ static void test_cleanup_releases(void **state)
 
 static void test_introspection(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	const char *name, *version;
 	uint32_t type;
 	bool remote;
@@ -535,7 +510,7 @@ static void test_introspection(void **state)
 
 static void test_load_at_run_time(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	static struct vaccel_session s;
 
 	boot(c, NULL);
@@ -571,7 +546,7 @@ static int dummy_fn(struct vaccel_session *s)
 /* Upstream's untyped registration is not supported by our ABI. */
 static void test_register_ops_unsupported(void **state)
 {
-	struct ctx *c = *state;
+	struct tu_dir *c = *state;
 	struct vaccel_op op = { VACCEL_OP_NOOP, (void *)dummy_fn, NULL };
 
 	boot(c, NULL);
@@ -586,7 +561,7 @@ static void test_register_ops_unsupported(void **state)
 	free(text);
 }
 
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, tu_dir_setup, tu_dir_teardown)
 
 int main(void)
 {

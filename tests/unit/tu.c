@@ -54,6 +54,31 @@ int tu_group_teardown(void **state)
 	return 0;
 }
 
+int tu_dir_setup(void **state)
+{
+	struct tu_dir *d = calloc(1, sizeof(*d));
+	if (!d)
+		return -1;
+	*state = d;
+	d->dir = tu_mkdtemp();
+	d->log = d->dir ? tu_strf("%s/vaccel.log", d->dir) : NULL;
+	return d->log ? 0 : -1;
+}
+
+int tu_dir_teardown(void **state)
+{
+	struct tu_dir *d = *state;
+	vaccel_cleanup();
+	if (!d)
+		return 0;
+	if (d->dir)
+		tu_rm_rf(d->dir);
+	free(d->dir);
+	free(d->log);
+	free(d);
+	return 0;
+}
+
 void tu_rm_rf(const char *path)
 {
 	struct stat st;

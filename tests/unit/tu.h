@@ -41,6 +41,18 @@ size_t tu_count(const char *hay, const char *needle);
 /* A malloc'ed printf. */
 char *tu_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* ---- per-test fixture ---- */
+
+/* A fresh directory and the path of a log file in it (not created). */
+struct tu_dir {
+	char *dir;
+	char *log;
+};
+/* cmocka setup: *state becomes a struct tu_dir. */
+int tu_dir_setup(void **state);
+/* cmocka teardown: vaccel_cleanup(), then the directory is removed. */
+int tu_dir_teardown(void **state);
+
 /* ---- output capture (fd 1 or 2 redirected to a file) ---- */
 
 struct tu_capture {
