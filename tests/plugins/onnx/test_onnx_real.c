@@ -35,37 +35,12 @@
 #include <stb_image.h>
 #include <vaccel.h>
 
+#include "onnx_tu.h"
+
 /* MoveNet's usual confidence threshold (docs/models.md) */
 #define KP_MIN 0.3f
 
 static char deps[1024];
-
-static bool exists(const char *p)
-{
-	struct stat st;
-
-	return !stat(p, &st);
-}
-
-static void *read_all(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf;
-	long n;
-
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	((char *)buf)[n] = '\0';
-	*len = (size_t)n;
-	return buf;
-}
 
 static void *read_image(const char *name, size_t *len, int *w, int *h)
 {
@@ -74,18 +49,9 @@ static void *read_image(const char *name, size_t *len, int *w, int *h)
 	int n;
 
 	snprintf(p, sizeof(p), "%s/images/%s", deps, name);
-	img = read_all(p, len);
+	img = otu_read_all(p, len);
 	assert_true(stbi_info_from_memory(img, (int)*len, w, h, &n));
 	return img;
-}
-
-static struct vaccel_session *new_sess(void)
-{
-	struct vaccel_session *s = NULL;
-
-	assert_int_equal(vaccel_session_new(&s, 0), VACCEL_OK);
-	assert_string_equal(s->plugin->info->name, "onnx");
-	return s;
 }
 
 /* ---- detect ---- */
@@ -161,7 +127,7 @@ static const struct where dog_jpg[] = {
 
 static void test_detect_dog(void **state)
 {
-	struct vaccel_session *s = new_sess();
+	struct vaccel_session *s = otu_new_sess();
 	struct det d[100];
 	int w, h, n = detect(s, "dog.jpg", d, 100, &w, &h);
 
@@ -207,7 +173,7 @@ static const char *const kp_names[17] = {
 
 static void person_pose(const char *photo)
 {
-	struct vaccel_session *s = new_sess();
+	struct vaccel_session *s = otu_new_sess();
 	unsigned char out[4096];
 	struct det d[100];
 	const struct det *box = NULL;
@@ -313,7 +279,7 @@ static void selfie(const char *photo, const char *bg)
 		{ "BL", 0, 1 - CORNER },
 		{ "BR", 1 - CORNER, 1 - CORNER },
 	};
-	struct vaccel_session *s = new_sess();
+	struct vaccel_session *s = otu_new_sess();
 	unsigned char out[2048];
 	char png[1024];
 	int w, h, pw, ph, n, above = 0;
@@ -379,7 +345,7 @@ static void test_selfie_sample3(void **state)
 
 static void test_depth_no_default(void **state)
 {
-	struct vaccel_session *s = new_sess();
+	struct vaccel_session *s = otu_new_sess();
 	unsigned char out[256];
 	size_t len;
 	int w, h;
@@ -409,7 +375,7 @@ static void test_depth_configured(void **state)
 
 	setenv("VACCEL_ONNX_DEPTH_MODEL", "depth-synthetic", 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = new_sess();
+	s = otu_new_sess();
 	assert_int_equal(vaccel_image_depth(s, img, out, len, sizeof(out)),
 			 VACCEL_OK);
 	printf("# depth dog.jpg (depth-synthetic by configuration):\n%s", out);
@@ -506,7 +472,7 @@ static void test_missing_converted(void **state)
 	setenv("VACCEL_DEPS", dir, 1);
 	setenv("VACCEL_LOG_FILE", log, 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = new_sess();
+	s = otu_new_sess();
 	assert_int_equal(vaccel_image_detection(s, img, out, len, sizeof(out)),
 			 VACCEL_ENOENT);
 	assert_int_equal(
@@ -518,7 +484,7 @@ static void test_missing_converted(void **state)
 	unsetenv("VACCEL_LOG_FILE");
 	setenv("VACCEL_DEPS", deps, 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	text = read_all(log, &len);
+	text = otu_read_all(log, &len);
 	printf("# the log without converted models:\n%s", text);
 	for (int i = 0; i < 3; i++) {
 		char want[2300];
@@ -579,7 +545,7 @@ int main(void)
 	snprintf(deps, sizeof(deps), "%s", e && *e ? e : "/opt/vaccel-deps");
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", deps, need[i]);
-		if (!exists(p)) {
+		if (!otu_exists(p)) {
 			printf("skip: %s is missing (scripts/fetch-assets.sh "
 			       "fetches the photos, scripts/convert-models.sh "
 			       "converts the models)\n",
