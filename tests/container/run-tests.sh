@@ -29,28 +29,10 @@ set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 VM=$(cd "$HERE/../vm" && pwd)
 
-only=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	-h | --help) sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-	--only) only+=("${2:?--only needs a scenario name}"); shift ;;
-	-*) echo "unknown option $1" >&2; exit 2 ;;
-	*) break ;;
-	esac
-	shift
-done
-[ $# -eq 1 ] || { echo "usage: $0 [--only NAME]... BUILD_DIR" >&2; exit 2; }
-
 # shellcheck source=SCRIPTDIR/../vm/e2e-lib.sh
 . "$VM/e2e-lib.sh"
-e2e_init "$HERE/work" "$1"
-
-wanted() {
-	[ ${#only[@]} -eq 0 ] && return 0
-	local s
-	for s in "${only[@]}"; do [ "$s" = "$1" ] && return 0; done
-	return 1
-}
+e2e_args "$@"
+e2e_init "$HERE/work" "$E2E_BUILD_ARG"
 cannot_run() { say "the container tier cannot run here: $*"; echo "skip container-tier: $*"; exit 77; }
 
 command -v runc >/dev/null 2>&1 || cannot_run "runc not found (apt-get install runc)"
@@ -241,7 +223,7 @@ scenario_k8s() {
 	e2e_result "$name" "$t0"
 }
 
-wanted ctr-ops && scenario_ops
-wanted ctr-kill && scenario_kill
-wanted k8s-manifests && scenario_k8s
+e2e_wanted ctr-ops && scenario_ops
+e2e_wanted ctr-kill && scenario_kill
+e2e_wanted k8s-manifests && scenario_k8s
 e2e_exit

@@ -21,6 +21,30 @@ E2E_QEMU_PIDFILES=() # QEMU pidfiles: their QEMU is killed at exit too
 declare -A AGENT_PID=() AGENT_TCP=() AGENT_SOCK=()
 TOKEN_FILE="" TMP="" E2E_KEEP=""
 
+# e2e_args "$@" (a tier's run-tests.sh): --help prints the script's header
+# comment, --only NAME (repeatable) picks scenarios, one BUILD_DIR is left in
+# E2E_BUILD_ARG; exit 2 on bad usage. e2e_wanted NAME: run that scenario?
+E2E_ONLY=() E2E_BUILD_ARG=""
+e2e_args() {
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		-h | --help) sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+		--only) E2E_ONLY+=("${2:?--only needs a scenario name}"); shift ;;
+		-*) echo "unknown option $1" >&2; exit 2 ;;
+		*) break ;;
+		esac
+		shift
+	done
+	[ $# -eq 1 ] || { echo "usage: $0 [--only NAME]... BUILD_DIR" >&2; exit 2; }
+	E2E_BUILD_ARG=$1
+}
+e2e_wanted() {
+	[ ${#E2E_ONLY[@]} -eq 0 ] && return 0
+	local s
+	for s in "${E2E_ONLY[@]}"; do [ "$s" = "$1" ] && return 0; done
+	return 1
+}
+
 # e2e_init TIER_WORKDIR BUILD_DIR: B, D, TMP; traps. TIER_WORKDIR (ignored
 # by git) receives the logs of the last run ("last-run/").
 e2e_init() {

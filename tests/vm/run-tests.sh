@@ -36,28 +36,10 @@
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 
-only=()
-while [ $# -gt 0 ]; do
-	case "$1" in
-	-h | --help) sed -n '2,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-	--only) only+=("${2:?--only needs a scenario name}"); shift ;;
-	-*) echo "unknown option $1" >&2; exit 2 ;;
-	*) break ;;
-	esac
-	shift
-done
-[ $# -eq 1 ] || { echo "usage: $0 [--only NAME]... BUILD_DIR" >&2; exit 2; }
-
 # shellcheck source=SCRIPTDIR/e2e-lib.sh
 . "$HERE/e2e-lib.sh"
-e2e_init "$HERE/work" "$1"
-
-wanted() {
-	[ ${#only[@]} -eq 0 ] && return 0
-	local s
-	for s in "${only[@]}"; do [ "$s" = "$1" ] && return 0; done
-	return 1
-}
+e2e_args "$@"
+e2e_init "$HERE/work" "$E2E_BUILD_ARG"
 
 cannot_run() { say "the VM tier cannot run here: $*"; echo "skip vm-tier: $*"; exit 77; }
 
@@ -463,9 +445,9 @@ scenario_isolation() {
 	finish
 }
 
-wanted vm-vport-ops && scenario_ops vport
-wanted vm-tcp-ops && scenario_ops tcp
-wanted vm-vport-app-killed && scenario_app_killed
-wanted vm-agent-restart && scenario_agent_restart
-wanted vm-two-vms-isolation-kill && scenario_isolation
+e2e_wanted vm-vport-ops && scenario_ops vport
+e2e_wanted vm-tcp-ops && scenario_ops tcp
+e2e_wanted vm-vport-app-killed && scenario_app_killed
+e2e_wanted vm-agent-restart && scenario_agent_restart
+e2e_wanted vm-two-vms-isolation-kill && scenario_isolation
 e2e_exit
