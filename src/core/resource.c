@@ -17,7 +17,13 @@
 
 static struct vaccel__id_pool ids;
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-static vaccel_list_t live[VACCEL_RESOURCE_MAX];
+/* initialised here too: cleanup after a failed bootstrap walks them */
+static vaccel_list_t live[VACCEL_RESOURCE_MAX] = {
+	LIST_ENTRY_INIT(live[0]),
+	LIST_ENTRY_INIT(live[1]),
+	LIST_ENTRY_INIT(live[2]),
+};
+_Static_assert(VACCEL_RESOURCE_MAX == 3, "initialise every list of live");
 
 int vaccel__resources_bootstrap(void)
 {
