@@ -22,3 +22,7 @@ void vrpc_sha256_final(struct vrpc_sha256 *c, uint8_t out[VRPC_SHA256_LEN]);
 void vrpc_sha256(const void *data, size_t len, uint8_t out[VRPC_SHA256_LEN]);
 /* 64 lower-case hex digits + NUL into `hex`. */
 void vrpc_sha256_hex(const uint8_t digest[VRPC_SHA256_LEN], char hex[65]);
+/* Digest of a whole file (and its size in *size, if not NULL). 0, or
+ * VACCEL_EIO if it cannot be read. */
+int vrpc_sha256_file(const char *path, uint8_t out[VRPC_SHA256_LEN],
+		     uint64_t *size);

@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,6 +162,9 @@ int agent_start(struct agent_proc *a, const char *plugins,
 	snprintf(a->dir, sizeof(a->dir), "/tmp/vaccel-agent-test-XXXXXX");
 	if (!mkdtemp(a->dir))
 		return -1;
+	/* as root, the agent's workers run as other uids: they go through
+	 * this directory to their own */
+	chmod(a->dir, 0711);
 	return start_in(a, plugins, extra);
 }
 
@@ -403,4 +407,47 @@ bool wait_stat(const char *uri, int key, uint64_t want, int ms)
 	fprintf(stderr, "stat %d is %llu, want %llu\n", key,
 		(unsigned long long)s[key], (unsigned long long)want);
 	return false;
+}
+
+/* The parent pid in /proc/PID/stat (after the command in parentheses). */
+static pid_t ppid_of(const char *pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	int ppid;
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
+}
+
+int agent_workers(const struct agent_proc *a, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		if (ppid_of(e->d_name) == a->pid && n < max)
+			pids[n++] = (pid_t)atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+bool agent_wait_workers(const struct agent_proc *a, int n, int ms)
+{
+	pid_t pids[64];
+	for (int i = 0; i < ms / 10; i++) {
+		if (agent_workers(a, pids, 64) == n)
+			return true;
+		usleep(10000);
+	}
+	return agent_workers(a, pids, 64) == n;
 }

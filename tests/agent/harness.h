@@ -42,6 +42,11 @@ int agent_restart(struct agent_proc *a, const char *plugins,
 int agent_stop(struct agent_proc *a);
 void agent_kill(struct agent_proc *a);
 bool agent_alive(const struct agent_proc *a);
+/* The worker processes of the agent (--isolation process: one per tenant
+ * with a connection): their pids in `pids` (at most `max`); how many. */
+int agent_workers(const struct agent_proc *a, pid_t *pids, int max);
+/* Wait until the agent has `n` workers (up to `ms`). */
+bool agent_wait_workers(const struct agent_proc *a, int n, int ms);
 /* Print the agent's log (for failures). */
 void agent_dump_log(const struct agent_proc *a);
 
