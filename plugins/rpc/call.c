@@ -63,12 +63,10 @@ int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
  * arriving then does not pay for waking an idle CPU (75 µs in this VM). */
 static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 {
-	unsigned op = (unsigned)x->req.type - VRPC_T_OP;
-	if (op >= 64 || !rpc_cfg.spin_us)
+	if (!rpc_cfg.spin_us)
 		return;
 	int64_t expect =
-		(int64_t)__atomic_load_n(&l->op_us[op], __ATOMIC_RELAXED) *
-		1000;
+		(int64_t)vrpc_optime_get(&l->optime, x->req.type) * 1000;
 	if (!expect)
 		return;
 	int64_t spin = expect / 32 < rpc_cfg.spin_us * 1000
@@ -78,20 +76,6 @@ static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 	if (spin < 2000 || due + spin <= vrpc_now_ns())
 		return;
 	vrpc_stream_ready_by(&l->s, due - spin, due + spin);
-}
-
-static void note_time(struct rpc_link *l, struct rpc_ctx *x)
-{
-	unsigned op = (unsigned)x->req.type - VRPC_T_OP;
-	int64_t us = (vrpc_now_ns() - x->t0) / 1000;
-	if (op >= 64)
-		return;
-	us = us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : us;
-	/* threads may update it at once: only a hint, relaxed */
-	uint64_t old = __atomic_load_n(&l->op_us[op], __ATOMIC_RELAXED);
-	uint32_t v =
-		old ? (uint32_t)((old * 3 + (uint64_t)us) / 4) : (uint32_t)us;
-	__atomic_store_n(&l->op_us[op], v, __ATOMIC_RELAXED);
 }
 
 /* Read one frame and give it to its call (l->reading held by us). Returns
@@ -277,7 +261,7 @@ int rpc_call(struct rpc_ctx *x)
 		ret = wait_reply(x);
 	if (ret)
 		return ret;
-	note_time(x->link, x);
+	vrpc_optime_note(&x->link->optime, x->req.type, vrpc_now_ns() - x->t0);
 	struct rpc_call *c = x->call;
 	x->rep.type = x->req.type;
 	x->rep.reply = true;

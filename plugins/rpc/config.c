@@ -3,8 +3,8 @@
  * load (docs/protocol.md, "Client configuration"). */
 
 #include "rpc.h"
+#include "token.h"
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,18 +40,15 @@ static void read_token(void)
 			n = 0;
 		memcpy(rpc_cfg.token, t, n);
 	} else if (f) {
-		int fd = open(f, O_RDONLY | O_CLOEXEC);
-		ssize_t r =
-			fd < 0 ? -1 : read(fd, rpc_cfg.token, VRPC_MAX_TOKEN);
-		if (fd >= 0)
-			close(fd);
-		if (r < 0)
+		int ret = vrpc_token_read(f, rpc_cfg.token, &n);
+		if (ret == VACCEL_EIO)
 			rpc_warn("cannot read VACCEL_RPC_TOKEN_FILE %s", f);
-		n = r > 0 ? (size_t)r : 0;
-		while (n && (rpc_cfg.token[n - 1] == '\n' ||
-			     rpc_cfg.token[n - 1] == '\r' ||
-			     rpc_cfg.token[n - 1] == ' '))
-			n--;
+		else if (ret)
+			rpc_warn("VACCEL_RPC_TOKEN_FILE %s holds more than %u "
+				 "bytes: no token sent",
+				 f, VRPC_MAX_TOKEN);
+		if (ret)
+			n = 0;
 	}
 	rpc_cfg.token_len = n;
 }

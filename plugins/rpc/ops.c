@@ -166,6 +166,14 @@ int fwd_image_classify(struct vaccel_session *sess, const void *img,
 /* ---- model load/unload ----------------------------------------------------
  */
 
+void rpc_tf_status(struct rpc_ctx *x, struct vaccel_tf_status *status)
+{
+	status->code = x->rep.u.model.code;
+	status->message = x->rep.u.model.status_msg
+				  ? strdup(x->rep.u.model.status_msg)
+				  : NULL;
+}
+
 static int model_op(struct vaccel_session *sess, vaccel_op_type_t op,
 		    const struct vaccel_resource *model,
 		    struct vaccel_tf_status *status)
@@ -176,12 +184,8 @@ static int model_op(struct vaccel_session *sess, vaccel_op_type_t op,
 		x.req.resource = (uint64_t)model->remote_id;
 		ret = rpc_call(&x);
 	}
-	if (!ret && status) {
-		status->code = x.rep.u.model.code;
-		status->message = x.rep.u.model.status_msg
-					  ? strdup(x.rep.u.model.status_msg)
-					  : NULL;
-	}
+	if (!ret && status)
+		rpc_tf_status(&x, status);
 	return rpc_op_end(&x, ret);
 }
 

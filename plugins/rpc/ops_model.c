@@ -105,6 +105,15 @@ static size_t tensor_struct_size(vaccel_op_type_t fam)
 	}
 }
 
+/* nr_dims, dims and data_type of `o`, a tensor struct of any family, from
+ * the wire tensor `t` (the types of the fields differ by family). */
+#define SET_SHAPE(o, ENUM, t, d)                            \
+	do {                                                \
+		(o)->nr_dims = (t)->nr_dims;                \
+		(o)->dims = (d);                            \
+		(o)->data_type = (enum ENUM)(t)->data_type; \
+	} while (0)
+
 /* A new application tensor from a reply tensor; its data is placed by
  * rpc_out_alloc and adopted once the bulk is read. */
 static int app_tensor(struct rpc_ctx *x, vaccel_op_type_t fam,
@@ -133,30 +142,20 @@ static int app_tensor(struct rpc_ctx *x, vaccel_op_type_t fam,
 	h->owned = true;
 	switch (fam) {
 	case VACCEL_OP_TF_MODEL_RUN:
-		h->nr_dims = (int)t->nr_dims;
-		h->dims = dims;
-		h->data_type = (enum vaccel_tf_data_type)t->data_type;
+		SET_SHAPE((struct vaccel_tf_tensor *)p, vaccel_tf_data_type, t,
+			  dims);
 		break;
-	case VACCEL_OP_TFLITE_MODEL_RUN: {
-		struct vaccel_tflite_tensor *l = p;
-		l->nr_dims = (int)t->nr_dims;
-		l->dims = dims;
-		l->data_type = (enum vaccel_tflite_data_type)t->data_type;
+	case VACCEL_OP_TFLITE_MODEL_RUN:
+		SET_SHAPE((struct vaccel_tflite_tensor *)p,
+			  vaccel_tflite_data_type, t, dims);
 		break;
-	}
-	case VACCEL_OP_ONNX_MODEL_RUN: {
-		struct vaccel_onnx_tensor *o = p;
-		o->nr_dims = (int)t->nr_dims;
-		o->dims = dims;
-		o->data_type = (enum vaccel_onnx_data_type)t->data_type;
+	case VACCEL_OP_ONNX_MODEL_RUN:
+		SET_SHAPE((struct vaccel_onnx_tensor *)p, vaccel_onnx_data_type,
+			  t, dims);
 		break;
-	}
-	default: {
-		struct vaccel_torch_tensor *o = p;
-		o->nr_dims = t->nr_dims;
-		o->dims = dims;
-		o->data_type = (enum vaccel_torch_data_type)t->data_type;
-	}
+	default:
+		SET_SHAPE((struct vaccel_torch_tensor *)p,
+			  vaccel_torch_data_type, t, dims);
 	}
 	*out = p;
 	return rpc_out_alloc(x, &t->data, data);
@@ -257,12 +256,8 @@ int fwd_tf_model_run(struct vaccel_session *sess,
 	}
 	if (!ret)
 		ret = rpc_call(&x);
-	if (!ret && status) {
-		status->code = x.rep.u.model.code;
-		status->message = x.rep.u.model.status_msg
-					  ? strdup(x.rep.u.model.status_msg)
-					  : NULL;
-	}
+	if (!ret && status)
+		rpc_tf_status(&x, status);
 	if (!ret && !x.rep.status)
 		ret = take_outputs(&x, VACCEL_OP_TF_MODEL_RUN,
 				   x.rep.u.model.out, x.rep.u.model.nr_out,

@@ -20,6 +20,7 @@
 
 #include "codec.h"
 #include "op_list.h"
+#include "optime.h"
 #include "msg.h"
 #include "stream.h"
 #include "transport.h"
@@ -86,9 +87,9 @@ struct rpc_link {
 	uint64_t next_id;
 	/* bulk bytes of an unwanted reply still to skip */
 	uint64_t discard;
-	/* recent duration of each op's calls (µs, 0: unknown), to spin
-	 * briefly before its reply is due */
-	uint32_t op_us[64];
+	/* recent duration of each op's calls, to spin briefly before its
+	 * reply is due */
+	struct vrpc_optime optime;
 	/* from HELLO */
 	struct vrpc_limits lim;
 	uint64_t ops;
@@ -296,6 +297,8 @@ int rpc_res_sync(struct vaccel_resource *res, struct vaccel_session *sess);
 int rpc_op_begin(struct rpc_ctx *x, struct vaccel_session *sess,
 		 vaccel_op_type_t op);
 int rpc_op_end(struct rpc_ctx *x, int ret);
+/* The TF status of a reply into `status` (its message is new memory). */
+void rpc_tf_status(struct rpc_ctx *x, struct vaccel_tf_status *status);
 
 /* The forwarding function of every op of the list, fwd_<name>, declared
  * with the op's plugin signature (its member of union vaccel_op_fn). */
