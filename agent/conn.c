@@ -17,7 +17,8 @@
  * stream's buffer, and answered here, where the backends are known. */
 
 #include "ctl.h"
-#include "policy.h"
+#include "optime.h"
+#include "dirtree.h"
 #include "serve.h"
 #include <errno.h>
 #include <inttypes.h>
@@ -59,8 +60,8 @@ struct conn {
 	/* requests being served (the watchdog reads their start times) */
 	struct req *running;
 
-	/* recent duration of each op on this connection (µs, 0: unknown) */
-	uint32_t op_us[64];
+	/* recent duration of each op on this connection */
+	struct vrpc_optime optime;
 
 	struct conn_usage use;
 	uint64_t mem_used;
@@ -201,7 +202,7 @@ static void free_all(struct conn *c)
 {
 	objects_free_all(&c->objs);
 	if (c->dir[0])
-		policy_rm_rf(c->dir);
+		vaccel__fs_rm_rf(c->dir);
 	c->dir[0] = 0;
 	pthread_mutex_lock(&tenants_lock);
 	c->tn->sessions -= c->use.sessions;
@@ -388,20 +389,8 @@ static bool hand_off(struct conn *c)
 
 static bool usually_quick(struct conn *c, uint16_t type)
 {
-	unsigned op = type - VRPC_T_OP;
-	return op < 64 && c->op_us[op] && c->op_us[op] < INLINE_US;
-}
-
-static void note_time(struct conn *c, uint16_t type, int64_t ns)
-{
-	unsigned op = type - VRPC_T_OP;
-	uint64_t us = (uint64_t)ns / 1000;
-	if (type < VRPC_T_OP || op >= 64)
-		return;
-	us = us ? us : 1;
-	c->op_us[op] = c->op_us[op]
-			       ? (uint32_t)((c->op_us[op] * 3 + us) / 4)
-			       : (uint32_t)(us > UINT32_MAX ? UINT32_MAX : us);
+	uint32_t us = vrpc_optime_get(&c->optime, type);
+	return us && us < INLINE_US;
 }
 
 static void unlink_running(struct conn *c, struct req *r)
@@ -434,7 +423,7 @@ static bool run(struct conn *c, struct req *r, bool off)
 	c->tn->requests++;
 	pthread_mutex_unlock(&tenants_lock);
 	pthread_mutex_lock(&c->lock);
-	note_time(c, type, dt);
+	vrpc_optime_note(&c->optime, type, dt);
 	c->executing--;
 	if (c->draining)
 		pthread_cond_broadcast(&c->drain_cv);

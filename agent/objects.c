@@ -4,7 +4,7 @@
  * Ids are per connection: another connection's ids name nothing here. A
  * request holds the objects it uses; an object in use cannot be removed. */
 
-#include "policy.h"
+#include "dirtree.h"
 #include "serve.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -201,7 +201,7 @@ void obj_free(struct obj *o, struct cache *cache)
 		free(o->u.r.maps);
 		free(o->u.r.map_sizes);
 		if (o->u.r.dir[0])
-			policy_rm_rf(o->u.r.dir);
+			vaccel__fs_rm_rf(o->u.r.dir);
 		break;
 	case OBJ_ARENA:
 		munmap(o->u.arena.map, o->u.arena.size);

@@ -5,6 +5,7 @@
 #include "agent.h"
 #include "codec.h"
 #include "sha256.h"
+#include "token.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -452,23 +453,14 @@ static void add_listen(const char *arg)
 	}
 }
 
-/* Read a token (trailing white space dropped). */
 static void read_token_file(const char *f, struct token *t)
 {
-	int fd = open(f, O_RDONLY | O_CLOEXEC);
-	uint8_t buf[VRPC_MAX_TOKEN + 2];
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf));
-	if (fd >= 0)
-		close(fd);
-	if (n < 0)
+	int r = vrpc_token_read(f, t->bytes, &t->len);
+	if (r == VACCEL_EIO)
 		die("cannot read the token file %s: %s", f, strerror(errno));
-	while (n > 0 && isspace(buf[n - 1]))
-		n--;
-	if (n <= 0 || n > VRPC_MAX_TOKEN)
+	if (r || !t->len)
 		die("token file %s: the token must be 1 to %u bytes", f,
 		    VRPC_MAX_TOKEN);
-	memcpy(t->bytes, buf, (size_t)n);
-	t->len = (size_t)n;
 }
 
 static void add_token(const char *name, const uint8_t *tok, size_t len,

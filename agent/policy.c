@@ -4,6 +4,7 @@
  * path is never opened as sent), client names of resource files. */
 
 #define _XOPEN_SOURCE 700
+#include "dirtree.h"
 #include "policy.h"
 #include "agent.h"
 #include <limits.h>
@@ -13,7 +14,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +75,7 @@ static pthread_mutex_t hash_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int hash_file(const char *path, uint8_t sha[VRPC_SHA256_LEN])
 {
-	return vrpc_sha256_file(path, sha, NULL);
+	return vrpc_sha256_file(path, sha);
 }
 
 /* The (cached) hash of a regular file; hash_lock held. */
@@ -189,21 +189,4 @@ int policy_sanitize_name(const char *in, int max_parts, char *out, size_t size)
 	}
 	out[o] = 0;
 	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-void policy_rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

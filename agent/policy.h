@@ -18,5 +18,3 @@ int policy_exec_by_hash(const uint8_t sha[VRPC_SHA256_LEN], char *out,
 /* Sanitise a client name (protocol.md §5.3): relative, at most
  * `max_parts` components. 0 or VACCEL_EINVAL. */
 int policy_sanitize_name(const char *in, int max_parts, char *out, size_t size);
-/* rm -rf without following symbolic links. */
-void policy_rm_rf(const char *path);

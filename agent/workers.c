@@ -20,7 +20,7 @@
 #include "ctl.h"
 #include "front.h"
 #include "msg.h"
-#include "policy.h"
+#include "dirtree.h"
 #include "worker.h"
 #include <dirent.h>
 #include <errno.h>
@@ -130,7 +130,7 @@ static int prepare_dirs(struct worker *w)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	policy_rm_rf(w->dir);
+	vaccel__fs_rm_rf(w->dir);
 	if (make_dir(w->dir, 0700) ||
 	    (!cfg.cache_shared && make_dir(w->cache, 0700)))
 		return -1;
@@ -146,7 +146,7 @@ static int prepare_dirs(struct worker *w)
 static void release_dirs(struct worker *w)
 {
 	if (w->dir[0])
-		policy_rm_rf(w->dir);
+		vaccel__fs_rm_rf(w->dir);
 	if (w->slot >= 0 && !cfg.cache_shared && w->cache[0])
 		chown_tree(w->cache, 0);
 }
@@ -760,7 +760,7 @@ static void inprocess(void)
 	w->ready = true;
 	if (!path_join(w->dir, sizeof(w->dir), tenants_root, "all"))
 		die("--rundir: path too long");
-	policy_rm_rf(w->dir);
+	vaccel__fs_rm_rf(w->dir);
 	if (make_dir(w->dir, 0700))
 		die("cannot create %s: %s", w->dir, strerror(errno));
 	cfg.worker_dir = w->dir;

@@ -202,6 +202,33 @@ void vrpc_sha256(const void *data, size_t len, uint8_t out[VRPC_SHA256_LEN])
 	vrpc_sha256_final(&c, out);
 }
 
+int vrpc_sha256_fd(int fd, uint8_t out[VRPC_SHA256_LEN])
+{
+	struct vrpc_sha256 c;
+	uint8_t buf[65536];
+	ssize_t n;
+	vrpc_sha256_init(&c);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return VACCEL_EIO;
+		vrpc_sha256_update(&c, buf, (size_t)n);
+	}
+	vrpc_sha256_final(&c, out);
+	return 0;
+}
+
+int vrpc_sha256_file(const char *path, uint8_t out[VRPC_SHA256_LEN])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return VACCEL_EIO;
+	int ret = vrpc_sha256_fd(fd, out);
+	close(fd);
+	return ret;
+}
+
 void vrpc_sha256_hex(const uint8_t digest[VRPC_SHA256_LEN], char hex[65])
 {
 	static const char d[] = "0123456789abcdef";
@@ -210,31 +237,4 @@ void vrpc_sha256_hex(const uint8_t digest[VRPC_SHA256_LEN], char hex[65])
 		hex[2 * i + 1] = d[digest[i] & 15];
 	}
 	hex[64] = 0;
-}
-
-int vrpc_sha256_file(const char *path, uint8_t out[VRPC_SHA256_LEN],
-		     uint64_t *size)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return VACCEL_EIO;
-	struct vrpc_sha256 c;
-	uint8_t buf[65536];
-	uint64_t total = 0;
-	ssize_t n;
-	vrpc_sha256_init(&c);
-	while ((n = read(fd, buf, sizeof(buf))) > 0 ||
-	       (n < 0 && errno == EINTR)) {
-		if (n < 0)
-			continue;
-		vrpc_sha256_update(&c, buf, (size_t)n);
-		total += (uint64_t)n;
-	}
-	close(fd);
-	if (n < 0)
-		return VACCEL_EIO;
-	vrpc_sha256_final(&c, out);
-	if (size)
-		*size = total;
-	return 0;
 }

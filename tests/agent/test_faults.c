@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
-#include "../../plugins/rpc/vaccel_rpc.h"
+#include "vaccel_rpc.h"
 #include "shm.h"
 #include "stream.h"
 #include "transport.h"
@@ -36,15 +36,14 @@ static struct agent_proc ag;
 
 static const char *sleeplib(void)
 {
-	return build_path("tests/agent/lib/libtestsleep.so");
+	return build_path("tests/lib/exec/libtestsleep.so");
 }
 
 static const char *exec_allow[] = { "--exec-allow", NULL, NULL };
 
 static void start(const char *plugins, const char *const *extra)
 {
-	const char *args[24] = { "--exec-allow",
-				 build_path("tests/agent/lib") };
+	const char *args[24] = { "--exec-allow", build_path("tests/lib/exec") };
 	int n = 2;
 	for (int i = 0; extra && extra[i] && n < 22; i++)
 		args[n++] = extra[i];
@@ -985,7 +984,7 @@ static void test_exec_policy(void **state)
 		VACCEL_EPERM);
 	char link[512];
 	snprintf(link, sizeof(link), "%s/escape.so",
-		 build_path("tests/agent/lib"));
+		 build_path("tests/lib/exec"));
 	unlink(link);
 	assert_int_equal(symlink("/lib/x86_64-linux-gnu/libc.so.6", link), 0);
 	assert_int_equal(exec_lib(&s, "escape.so"), VACCEL_EPERM);
@@ -1301,7 +1300,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	exec_allow[1] = strdup(build_path("tests/agent/lib"));
+	exec_allow[1] = strdup(build_path("tests/lib/exec"));
 	if (!plugin_path("rpc") || !plugin_path("noop") ||
 	    !plugin_path("exec")) {
 		printf("skipped: the rpc, noop and exec plugins are needed\n");

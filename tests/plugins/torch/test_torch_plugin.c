@@ -3,6 +3,7 @@
  * libvaccel-torch.so): TorchScript models from MODEL resources (file and
  * memory), exact results of the fixed-weight models, the real image models
  * against python3-torch, model lifetime, errors, torch_sgemm and threads. */
+#include "files.h"
 #include "refs.h"
 
 #include <pthread.h>
@@ -146,7 +147,7 @@ static void test_model_from_buffer(void **state)
 	struct fixture *f = *state;
 	char p[PATH_MAX];
 	size_t size = 0;
-	void *buf = ref_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
+	void *buf = tu_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
 
 	assert_non_null(buf);
 	for (int mem_only = 0; mem_only <= 1; mem_only++) {
@@ -176,7 +177,7 @@ static void test_model_directory(void **state)
 	void *buf;
 	FILE *fp;
 
-	buf = ref_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
+	buf = tu_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
 	assert_non_null(buf);
 	assert_non_null(mkdtemp(dir));
 	const char *names[] = { "a-readme.txt", "model.pt", "z-labels.txt" };

@@ -6,6 +6,7 @@
 #pragma once
 
 #include "codec.h"
+#include "paths.h"
 #include "msg.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,13 +22,6 @@ struct agent_proc {
 	char tcp_uri[64];
 	char log[320];
 };
-
-/* The build-tree path of plugin `name` ("noop"), or NULL if not built. */
-const char *plugin_path(const char *name);
-/* Build-tree path of `rel` (e.g. "examples/libmytestlib.so"). */
-const char *build_path(const char *rel);
-/* $VACCEL_DEPS/rel if it exists, else NULL. */
-const char *deps_path(const char *rel);
 
 /* Start an agent serving `plugins` (':'-separated plugin names, each
  * resolved with plugin_path) with extra options (NULL-terminated, may be
