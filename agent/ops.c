@@ -257,24 +257,40 @@ static size_t elem_size(unsigned family, uint32_t type)
 }
 
 /* A tensor's data holds at least what its dims and type say. */
-static bool tensor_ok(struct req *r, unsigned family,
-		      const struct vrpc_tensor *t)
+/* The bytes a tensor's dims and element type describe: false if the dims
+ * are negative or overflow, or the type has no fixed size (such tensors
+ * are refused: the agent could not check what a backend reads). */
+static bool tensor_bytes(unsigned family, const struct vrpc_tensor *t,
+			 uint64_t *bytes)
 {
 	size_t esize = elem_size(family, t->data_type);
 	uint64_t n = 1;
 	if (!esize)
-		return reply_err(r, VRPC_E_INVAL,
-				 "tensor type %u not supported remotely",
-				 (unsigned)t->data_type),
-		       false;
+		return false;
 	for (uint32_t i = 0; i < t->nr_dims; i++) {
 		if (t->dims[i] < 0 ||
 		    (t->dims[i] && n > UINT64_MAX / (uint64_t)t->dims[i]))
-			return reply_err(r, VRPC_E_INVAL, "bad tensor dims"),
-			       false;
+			return false;
 		n *= (uint64_t)t->dims[i];
 	}
-	if (n > UINT64_MAX / esize || n * esize > t->data.len)
+	if (n > UINT64_MAX / esize)
+		return false;
+	*bytes = n * esize;
+	return true;
+}
+
+/* A tensor's data holds at least what its dims and type say. */
+static bool tensor_ok(struct req *r, unsigned family,
+		      const struct vrpc_tensor *t)
+{
+	uint64_t bytes;
+	if (!tensor_bytes(family, t, &bytes))
+		return reply_err(r, VRPC_E_INVAL,
+				 "tensor of type %u with these dims not "
+				 "supported remotely",
+				 (unsigned)t->data_type),
+		       false;
+	if (bytes > t->data.len)
 		return reply_err(r, VRPC_E_INVAL,
 				 "tensor data smaller than its dims"),
 		       false;
@@ -409,8 +425,19 @@ static bool describe(struct req *r, unsigned family, void *p,
 	default:
 		t->data_type = (uint32_t)v->torch.data_type;
 	}
-	/* data and size lead every family's struct */
-	if (v->tf.data && v->tf.size)
+	/* data and size lead every family's struct; a backend's size is
+	 * believed only if it is what its dims and type say (a faulty one
+	 * must not make the agent send memory beyond its data) */
+	uint64_t bytes;
+	if (!tensor_bytes(family, t, &bytes) || bytes != v->tf.size ||
+	    (bytes && !v->tf.data)) {
+		reply_err(r, VRPC_E_BACKEND,
+			  "the backend's output tensor says %zu bytes where "
+			  "its dims and type say otherwise",
+			  v->tf.size);
+		return false;
+	}
+	if (bytes)
 		t->data = (struct vrpc_buf){ VRPC_BUF_INLINE, v->tf.size, 0, 0,
 					     v->tf.data };
 	return true;
