@@ -14,6 +14,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static struct vaccel_session *hold_sess(struct req *r)
 {
@@ -129,11 +131,32 @@ static void op_exec(struct req *r, unsigned op)
 
 /* The written part of an output string buffer: up to the last non-zero
  * byte plus one terminating zero (the rest is the agent's zero fill). */
+/* Whether the page at `page` (aligned) was ever touched. */
+static bool resident(uintptr_t page)
+{
+	unsigned char in = 1;
+	return mincore((void *)page, 1, &in) != 0 || (in & 1);
+}
+
 static uint64_t used_len(const unsigned char *p, uint64_t cap)
 {
+	uintptr_t mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
 	uint64_t n = cap;
-	while (n && !p[n - 1])
-		n--;
+	while (n) {
+		/* a page the backend never touched is zero: skipped without
+		 * reading it (a read would fault it in: a client's capacity of
+		 * 1 GiB would cost seconds and, here, resident memory) */
+		uintptr_t page = (uintptr_t)(p + n - 1) & mask;
+		uint64_t from = page > (uintptr_t)p ? page - (uintptr_t)p : 0;
+		if (!resident(page)) {
+			n = from;
+			continue;
+		}
+		while (n > from && !p[n - 1])
+			n--;
+		if (n > from)
+			break;
+	}
 	return n < cap ? n + 1 : cap;
 }
 
