@@ -82,33 +82,32 @@ static uid_t uid_of(const struct worker *w)
 	return (uid_t)(cfg.worker_uid_base + (uint64_t)w->slot);
 }
 
-/* chown -R without following links (the worker may have made some). */
+/* chown -R without following links (the worker may have made some). A
+ * failure is logged: the worker may then lack, or keep, access. */
 static void chown_tree(const char *path, uid_t uid)
 {
-	char cmd[PATH_MAX + 64];
-	if (lchown(path, uid, uid))
+	if (lchown(path, uid, uid)) {
+		awarn("cannot give %s to uid %u: %s", path, (unsigned)uid,
+		      strerror(errno));
 		return;
-	/* nftw would do; this tree is the agent's own and small */
-	snprintf(cmd, sizeof(cmd), "%s", path);
-	int fd = open(cmd, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	DIR *d = fdopendir(fd);
+	}
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		char p[PATH_MAX];
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    snprintf(p, sizeof(p), "%s/%s", path, e->d_name) >=
-			    (int)sizeof(p))
+		    !path_join(p, sizeof(p), path, e->d_name))
 			continue;
 		if (e->d_type == DT_DIR)
 			chown_tree(p, uid);
-		else
-			lchown(p, uid, uid);
+		else if (lchown(p, uid, uid))
+			awarn("cannot give %s to uid %u: %s", p, (unsigned)uid,
+			      strerror(errno));
 	}
 	if (d)
 		closedir(d);
-	else
+	else if (fd >= 0)
 		close(fd);
 }
 

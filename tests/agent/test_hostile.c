@@ -5,7 +5,7 @@
  * while the attack runs (every call answered, within a generous bound),
  * and that nothing is left afterwards (objects, workers, descriptors).
  *
- * Backends: the faulty test plugin (tests/agent/faulty), which crashes,
+ * Backends: the faulty test plugin (tests/lib/faulty), which crashes,
  * aborts, loops, leaks, lies about its outputs and tries to escape on
  * command; and the real onnx and torch plugins with hostile files. */
 
@@ -33,7 +33,7 @@
 #include <unistd.h>
 #include <vaccel.h>
 
-#define FAULTY	    "tests/agent/faulty/libvaccel-faulty.so"
+#define FAULTY	    "tests/lib/faulty/libvaccel-faulty.so"
 #define ALICE_TOKEN "alice-0123456789abcdef0123456789"
 #define BOB_TOKEN   "bob-0123456789abcdef0123456789ab"
 
