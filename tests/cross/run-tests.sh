@@ -61,7 +61,8 @@ import json, sys
 arch = sys.argv[2]
 for line in open(sys.argv[1]):
     t = json.loads(line)
-    name, res = "%s/%s" % (arch, t["name"]), t["result"]
+    name = "%s/%s" % (arch, t["name"].split(" / ")[-1])
+    res = t["result"]
     if res in ("OK", "EXPECTEDFAIL"):
         print("ok %s (%.1fs)" % (name, t["duration"]))
     elif res == "SKIP":
@@ -99,8 +100,8 @@ run_arch() {
 		meson setup "$b" "${opts[@]}" >"$b.setup.log" 2>&1
 	fi || { cat "$b.setup.log" >&2; echo "FAIL $arch/configure"; return; }
 	sed -n '/^  Plugins/,/^  Tools/p' "$b.setup.log" | sed '$d' >&2
-	meson compile -C "$b" -j "$JOBS" >"$b.build.log" 2>&1 ||
-		{ tail -n 30 "$b.build.log" >&2; echo "FAIL $arch/build"; return; }
+	meson compile -C "$b" -j "$JOBS" >"$b/cross-build.log" 2>&1 ||
+		{ tail -n 30 "$b/cross-build.log" >&2; echo "FAIL $arch/build"; return; }
 	say "$arch: built in $((SECONDS - t0)) s; running tests under qemu-$q"
 	t0=$SECONDS
 	local names
@@ -111,15 +112,15 @@ run_arch() {
 	local cmd=(meson test -C "$b" --no-rebuild --num-processes "$JOBS" "${names[@]}")
 	if [ "$arch" = arm64 ] && command -v unshare >/dev/null; then
 		unshare -m sh -c 'mount --bind "$0" /proc/cpuinfo && exec "$@"' \
-			tests/cross/cpuinfo-aarch64 "${cmd[@]}" >"$b.test.log" 2>&1
+			tests/cross/cpuinfo-aarch64 "${cmd[@]}" >"$b/cross-test.log" 2>&1
 	else
-		"${cmd[@]}" >"$b.test.log" 2>&1
+		"${cmd[@]}" >"$b/cross-test.log" 2>&1
 	fi
 	say "$arch: tests ran in $((SECONDS - t0)) s (log: $b/meson-logs/testlog.txt)"
 	if [ -f "$b/meson-logs/testlog.json" ]; then
 		report "$b" "$arch"
 	else
-		tail -n 20 "$b.test.log" >&2
+		tail -n 20 "$b/cross-test.log" >&2
 		echo "FAIL $arch/tests: no test log"
 	fi
 }
