@@ -8,20 +8,25 @@
 #
 # usage: tests/cross/run-tests.sh [--help] [ARCH...]   (default: arm64 armhf)
 # Build trees: build-cross-ARCH at the repository root (incremental).
-# Environment: VACCEL_DEPS (default /opt/vaccel-deps), JOBS (default nproc).
+# Environment: VACCEL_DEPS (default /opt/vaccel-deps), JOBS (default nproc),
+# NATIVE_BUILD (the x86-64 build whose agent the arm64 guest calls; default
+# build-ci, else build).
 #
 # Tests run: unit-* (not unit-headers: a compile-only check, already run
-# natively), rpc-wire, exec-plugin, blas-plugin, onnx-common and onnx-real
-# (arm64: ONNX Runtime's aarch64 build from onnxruntime-node), and the agent
-# tests remote-{noop,exec,blas[,onnx]}-unix. Not run: the TCP twins of the
-# remote tests (same code paths, twice the time), the long thread tests,
-# onnx-plugin (~100 s under emulation) and agent-faults (its SCM_RIGHTS case
-# fails under qemu-user; docs/development.md).
+# natively), abi-plugins, rpc-wire, exec-plugin, blas-plugin, the agent tests
+# remote-{noop,exec,blas}-unix, and on arm64 onnx-common and onnx-small (ONNX
+# Runtime's aarch64 build from onnxruntime-node). Not run under emulation
+# (minutes each, or broken by qemu-user; docs/development.md): the TCP twins
+# of the remote tests (same code paths), the long thread tests, onnx-plugin,
+# onnx-real and remote-onnx-* (big models: 1-3 min each under TCG), and
+# agent-faults (its SCM_RIGHTS case fails under qemu-user).
+# arm64 also boots an arm64 guest whose application calls this machine's
+# x86-64 agent over virtio-serial (tests/cross/vm-arm64.sh).
 set -uo pipefail
 . "$(dirname "$0")/../../scripts/lib.sh"
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 fi
 cd "$VACCEL_ROOT" || exit 1
@@ -48,9 +53,10 @@ tests_for() {
 	local t=(unit-abi unit-misc unit-arg unit-config unit-log unit-prof
 		unit-blob unit-resource unit-session unit-bootstrap
 		unit-plugin-load unit-ops unit-genop unit-tensor unit-threads
-		unit-exports unit-cxx unit-internal rpc-wire exec-plugin
-		blas-plugin remote-noop-unix remote-exec-unix remote-blas-unix)
-	[ "$1" = arm64 ] && t+=(onnx-common onnx-real remote-onnx-unix)
+		unit-exports unit-cxx unit-internal abi-plugins rpc-wire
+		exec-plugin blas-plugin remote-noop-unix remote-exec-unix
+		remote-blas-unix)
+	[ "$1" = arm64 ] && t+=(onnx-common onnx-small)
 	printf '%s\n' "${t[@]}"
 }
 
@@ -122,6 +128,11 @@ run_arch() {
 	else
 		tail -n 20 "$b/cross-test.log" >&2
 		echo "FAIL $arch/tests: no test log"
+	fi
+	if [ "$arch" = arm64 ]; then
+		local native=${NATIVE_BUILD:-build-ci}
+		[ -d "$native" ] || native=build
+		tests/cross/vm-arm64.sh "$b" "$native"
 	fi
 }
 
