@@ -474,38 +474,34 @@ func runCases(t *testing.T, context string, hint PluginType) {
 	}
 }
 
-func TestConformanceNoop(t *testing.T) {
-	usePlugins(t, "noop")
-	runCases(t, "noop", PluginNone)
-}
-
-func TestConformanceExec(t *testing.T) {
-	usePlugins(t, "exec")
-	runCases(t, "exec", PluginNone)
-}
-
-func TestConformanceBlas(t *testing.T) {
-	usePlugins(t, "blas")
-	runCases(t, "blas", PluginNone)
-}
-
-func TestConformanceOnnx(t *testing.T) {
-	if _, err := os.Stat(filepath.Join(depsDir(), "onnxruntime")); err != nil {
-		t.Skip("no ONNX Runtime under $VACCEL_DEPS (scripts/fetch-assets.sh)")
+// TestConformance runs each context's cases with its plugin loaded here,
+// and the "remote" ones through a real vaccel-agent (noop backend) on a
+// UNIX socket.
+func TestConformance(t *testing.T) {
+	for _, ctx := range []struct {
+		name, plugin string
+		hint         PluginType
+	}{
+		{"noop", "noop", PluginNone}, {"exec", "exec", PluginNone},
+		{"blas", "blas", PluginNone}, {"onnx", "onnx", PluginNone},
+		{"torch", "torch", PluginTorch}, {"remote", "", PluginRemote},
+	} {
+		ctx := ctx
+		t.Run(ctx.name, func(t *testing.T) {
+			switch ctx.name {
+			case "remote":
+				useAgent(t, "noop")
+			case "onnx":
+				if _, err := os.Stat(filepath.Join(depsDir(), "onnxruntime")); err != nil {
+					t.Skip("no ONNX Runtime under $VACCEL_DEPS (scripts/fetch-assets.sh)")
+				}
+				fallthrough
+			default:
+				usePlugins(t, ctx.plugin)
+			}
+			runCases(t, ctx.name, ctx.hint)
+		})
 	}
-	usePlugins(t, "onnx")
-	runCases(t, "onnx", PluginNone)
-}
-
-func TestConformanceTorch(t *testing.T) {
-	usePlugins(t, "torch")
-	runCases(t, "torch", PluginTorch)
-}
-
-// Through a real vaccel-agent (noop backend) on a UNIX socket.
-func TestConformanceRemote(t *testing.T) {
-	useAgent(t, "noop")
-	runCases(t, "remote", PluginRemote)
 }
 
 func widen(vs []float32) []float64 {

@@ -184,18 +184,12 @@ func (s *Session) runModel(fam family, res *Resource, inputs []Tensor, nrOutputs
 // OnnxLoad loads the ONNX network of a registered MODEL resource; OnnxRun
 // needs it loaded (the onnx plugin refuses a run before, with EINVAL).
 func (s *Session) OnnxLoad(res *Resource) error {
-	return s.withResource("vaccel_onnx_model_load", res,
-		func(c *C.struct_vaccel_session, rc *C.struct_vaccel_resource) C.int {
-			return C.vaccel_onnx_model_load(c, rc)
-		})
+	return s.resourceOp(resOnnxLoad, "vaccel_onnx_model_load", res)
 }
 
 // OnnxUnload unloads it (unregistering does it too).
 func (s *Session) OnnxUnload(res *Resource) error {
-	return s.withResource("vaccel_onnx_model_unload", res,
-		func(c *C.struct_vaccel_session, rc *C.struct_vaccel_resource) C.int {
-			return C.vaccel_onnx_model_unload(c, rc)
-		})
+	return s.resourceOp(resOnnxUnload, "vaccel_onnx_model_unload", res)
 }
 
 // OnnxRun runs a loaded ONNX model: inputs in the network's order,
@@ -207,10 +201,7 @@ func (s *Session) OnnxRun(res *Resource, inputs []Tensor, nrOutputs int) ([]Tens
 // TorchLoad loads the TorchScript model of a registered MODEL resource
 // (optional: a run loads on demand).
 func (s *Session) TorchLoad(res *Resource) error {
-	return s.withResource("vaccel_torch_model_load", res,
-		func(c *C.struct_vaccel_session, rc *C.struct_vaccel_resource) C.int {
-			return C.vaccel_torch_model_load(c, rc)
-		})
+	return s.resourceOp(resTorchLoad, "vaccel_torch_model_load", res)
 }
 
 // TorchRun runs a TorchScript model's forward().

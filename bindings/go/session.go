@@ -10,6 +10,31 @@ static const char *go_plugin_name(struct vaccel_session *s)
 {
 	return s->plugin && s->plugin->info ? s->plugin->info->name : NULL;
 }
+
+// The calls taking a session and a resource, by number (cgo cannot take a C
+// function's address as a Go value).
+enum { GO_REGISTER, GO_UNREGISTER, GO_HAS, GO_ONNX_LOAD, GO_ONNX_UNLOAD,
+       GO_TORCH_LOAD };
+
+static int go_resource_op(int which, struct vaccel_session *s,
+			  struct vaccel_resource *r)
+{
+	switch (which) {
+	case GO_REGISTER:
+		return vaccel_resource_register(r, s);
+	case GO_UNREGISTER:
+		return vaccel_resource_unregister(r, s);
+	case GO_HAS:
+		return vaccel_session_has_resource(s, r) ? 0 : VACCEL_ENOENT;
+	case GO_ONNX_LOAD:
+		return vaccel_onnx_model_load(s, r);
+	case GO_ONNX_UNLOAD:
+		return vaccel_onnx_model_unload(s, r);
+	case GO_TORCH_LOAD:
+		return vaccel_torch_model_load(s, r);
+	}
+	return VACCEL_EINVAL;
+}
 */
 import "C"
 
@@ -152,29 +177,31 @@ func (s *Session) withResource(fn string, r *Resource,
 	})
 }
 
+// The resource calls of model.go (its cgo preamble cannot see this one's).
+const (
+	resOnnxLoad   = C.GO_ONNX_LOAD
+	resOnnxUnload = C.GO_ONNX_UNLOAD
+	resTorchLoad  = C.GO_TORCH_LOAD
+)
+
+// resourceOp runs one of the C calls that take a session and a resource.
+func (s *Session) resourceOp(which C.int, fn string, r *Resource) error {
+	return s.withResource(fn, r, func(c *C.struct_vaccel_session, rc *C.struct_vaccel_resource) C.int {
+		return C.go_resource_op(which, c, rc)
+	})
+}
+
 // Register makes r usable by the session's ops.
 func (s *Session) Register(r *Resource) error {
-	return s.withResource("vaccel_resource_register", r,
-		func(c *C.struct_vaccel_session, rc *C.struct_vaccel_resource) C.int {
-			return C.vaccel_resource_register(rc, c)
-		})
+	return s.resourceOp(C.GO_REGISTER, "vaccel_resource_register", r)
 }
 
 // Unregister undoes Register.
 func (s *Session) Unregister(r *Resource) error {
-	return s.withResource("vaccel_resource_unregister", r,
-		func(c *C.struct_vaccel_session, rc *C.struct_vaccel_resource) C.int {
-			return C.vaccel_resource_unregister(rc, c)
-		})
+	return s.resourceOp(C.GO_UNREGISTER, "vaccel_resource_unregister", r)
 }
 
 // HasResource tells whether r is registered with the session.
 func (s *Session) HasResource(r *Resource) bool {
-	return s.withResource("vaccel_session_has_resource", r,
-		func(c *C.struct_vaccel_session, rc *C.struct_vaccel_resource) C.int {
-			if C.vaccel_session_has_resource(c, rc) {
-				return 0
-			}
-			return C.int(ENOENT)
-		}) == nil
+	return s.resourceOp(C.GO_HAS, "vaccel_session_has_resource", r) == nil
 }

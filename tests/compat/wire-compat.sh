@@ -32,37 +32,7 @@ case $? in
 77) echo "skip wire-compat: no commit $COMMIT in this clone"; exit 77 ;;
 *) echo "FAIL wire-compat: cannot build $COMMIT"; exit 1 ;;
 esac
-TMP=$(mktemp -d)
-AGENT_PID=
-cleanup() {
-	[ -n "$AGENT_PID" ] && kill "$AGENT_PID" 2>/dev/null && wait "$AGENT_PID" 2>/dev/null
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# agent TREE PLUGINS...: start TREE's agent with TREE's plugins
-agent() {
-	local tree=$1 plugins=() p
-	shift
-	for p in "$@"; do plugins+=("$tree/plugins/$p/libvaccel-$p.so"); done
-	rm -f "$TMP/ready" "$TMP/agent.sock"
-	"$tree/agent/vaccel-agent" --listen "unix://$TMP/agent.sock" \
-		--plugins "$(IFS=:; echo "${plugins[*]}")" --ready-file "$TMP/ready" \
-		--rundir "$TMP/run" >"$TMP/agent.log" 2>&1 &
-	AGENT_PID=$!
-	for _ in $(seq 200); do
-		[ -e "$TMP/ready" ] && return 0
-		sleep 0.05
-	done
-	cat "$TMP/agent.log" >&2
-	return 1
-}
-
-stop_agent() {
-	kill "$AGENT_PID" 2>/dev/null
-	wait "$AGENT_PID" 2>/dev/null
-	AGENT_PID=
-}
+. "$(dirname "$0")/agent-lib.sh"
 
 # client TREE PROGRAM ARGS...: TREE's example through TREE's rpc plugin
 client() {
@@ -83,13 +53,18 @@ check() {
 }
 
 TAG="This is a dummy classification tag!"
-if agent "$NEW" noop; then
-	client "$OLD" classify "$IMG" 1 >"$TMP/out" 2>&1
-	check "old client ($COMMIT) -> new agent: classify" "$TMP/out" "$TAG"
-	stop_agent
-else
-	echo "FAIL old client -> new agent: the agent did not start"
-fi
+# classify_through AGENT_TREE CLIENT_TREE NAME: noop agent, classify client
+classify_through() {
+	if agent "$1" noop; then
+		client "$2" classify "$IMG" 1 >"$TMP/out" 2>&1
+		check "$3: classify" "$TMP/out" "$TAG"
+		stop_agent
+	else
+		echo "FAIL $3: the agent did not start"
+	fi
+}
+
+classify_through "$NEW" "$OLD" "old client ($COMMIT) -> new agent"
 if [ -e "$NEW/plugins/blas/libvaccel-blas.so" ] && [ -e "$NEW/examples/sgemm" ] &&
 	agent "$NEW" blas; then
 	client "$OLD" sgemm 1 "$TMP/remote.bin" >"$TMP/out" 2>&1
@@ -105,10 +80,4 @@ if [ -e "$NEW/plugins/blas/libvaccel-blas.so" ] && [ -e "$NEW/examples/sgemm" ] 
 else
 	echo "skip old client -> new agent: sgemm: no blas plugin or sgemm example"
 fi
-if agent "$OLD" noop; then
-	client "$NEW" classify "$IMG" 1 >"$TMP/out" 2>&1
-	check "new client -> old agent ($COMMIT): classify" "$TMP/out" "$TAG"
-	stop_agent
-else
-	echo "FAIL new client -> old agent: the old agent did not start"
-fi
+classify_through "$OLD" "$NEW" "new client -> old agent ($COMMIT)"

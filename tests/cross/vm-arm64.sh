@@ -40,13 +40,8 @@ if [ ! -x "$BB/bin/busybox" ]; then
 	[ -x "$BB/bin/busybox" ] || skip "cannot fetch busybox-static:arm64"
 fi
 
-T=$(mktemp -d)
-AGENT=
-cleanup() {
-	[ -n "$AGENT" ] && kill "$AGENT" 2>/dev/null && wait "$AGENT" 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$HERE/../compat/agent-lib.sh"
+T=$TMP
 fail() {
 	echo "FAIL $NAME: $*"
 	exit 1
@@ -72,12 +67,8 @@ BUSYBOX=$BB/bin/busybox ROOTFS_LDD="/lib/ld-linux-aarch64.so.1 --list" \
 	-f "$IMG:/data/photo.jpg" >"$T/mkguest.log" 2>&1 ||
 	fail "mkguest.sh: $(tail -n 2 "$T/mkguest.log" | paste -sd '|')"
 
-"$N/agent/vaccel-agent" --listen "unix://$T/agent.sock" \
-	--plugins "$N/plugins/onnx/libvaccel-onnx.so" --ready-file "$T/ready" \
-	--rundir "$T/run" >"$T/agent.log" 2>&1 &
-AGENT=$!
-for _ in $(seq 400); do [ -e "$T/ready" ] && break; sleep 0.05; done
-[ -e "$T/ready" ] || fail "the agent did not start: $(tail -n 2 "$T/agent.log")"
+# the host's agent, x86-64, with the onnx backend
+agent "$N" onnx || fail "the agent did not start"
 
 "$HERE/../vm/run-vm.sh" --arch arm64 -i "$T/guest.cpio.gz" -t 240 \
 	-p "org.vaccel.agent=$T/agent.sock" -l "$T/console.log" 2>"$T/run-vm.log"
