@@ -29,7 +29,10 @@ fi
 export PKG_CONFIG_PATH=$BUILD/meson-uninstalled
 export LD_LIBRARY_PATH=$BUILD/src${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 export VACCEL_BUILD_ROOT=$BUILD VACCEL_PLUGINS= VACCEL_LOG_LEVEL=1
-export GOPROXY=off GOFLAGS=-mod=mod GO111MODULE=on CGO_ENABLED=1
+# offline: no proxy, no module downloads (go.mod requires nothing)
+export GOPROXY=off GOFLAGS= GO111MODULE=on CGO_ENABLED=1
+# the build cache (and the race runtime's build) need a HOME
+export HOME=${HOME:-$BUILD}
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
 json=$(mktemp)
 trap 'rm -f "$json"' EXIT
