@@ -55,11 +55,8 @@ const (
 
 // String is the type's name without the prefix ("INT32_ARRAY").
 func (t ArgType) String() string {
-	if t < 0 || t >= argMax {
-		return fmt.Sprintf("ArgType(%d)", int(t))
-	}
-	name := C.GoString(C.vaccel_arg_type_name(C.vaccel_arg_type_t(t)))
-	return name[len("VACCEL_ARG_"):]
+	return tableName("ArgType", int(t), int(argMax), "VACCEL_ARG_",
+		func() *C.char { return C.vaccel_arg_type_name(C.vaccel_arg_type_t(t)) })
 }
 
 // elemSize is the size of one element of a numeric, bool or char type (0

@@ -72,12 +72,17 @@ const (
 )
 
 func (t ResourceType) String() string {
-	if t < 0 || t >= C.VACCEL_RESOURCE_MAX {
-		return fmt.Sprintf("ResourceType(%d)", int(t))
+	return tableName("ResourceType", int(t), C.VACCEL_RESOURCE_MAX, "VACCEL_RESOURCE_",
+		func() *C.char { return C.vaccel_resource_type_name(C.vaccel_resource_type_t(t)) })
+}
+
+// tableName is the name libvaccel's table gives v, without prefix, or
+// "kind(v)" out of range.
+func tableName(kind string, v, max int, prefix string, name func() *C.char) string {
+	if v < 0 || v >= max {
+		return fmt.Sprintf("%s(%d)", kind, v)
 	}
-	return strings.TrimPrefix(C.GoString(
-		C.vaccel_resource_type_name(C.vaccel_resource_type_t(t))),
-		"VACCEL_RESOURCE_")
+	return strings.TrimPrefix(C.GoString(name()), prefix)
 }
 
 // Op is an op number (VACCEL_OP_*), as genop takes it.
@@ -105,11 +110,8 @@ const (
 // String is the op's name without the prefix ("IMAGE_CLASSIFY"), from
 // libvaccel's table.
 func (op Op) String() string {
-	if op < 0 || op >= opExtMax {
-		return fmt.Sprintf("Op(%d)", int(op))
-	}
-	return strings.TrimPrefix(C.GoString(
-		C.vaccel_op_type_name(C.vaccel_op_type_t(op))), "VACCEL_OP_")
+	return tableName("Op", int(op), int(opExtMax), "VACCEL_OP_",
+		func() *C.char { return C.vaccel_op_type_name(C.vaccel_op_type_t(op)) })
 }
 
 // ParseOp maps a name ("image_classify", "IMAGE_CLASSIFY",
