@@ -80,7 +80,15 @@ func startAgent(t *testing.T, plugins ...string) *agent {
 	for _, n := range plugins {
 		paths = append(paths, buildPath(t, pluginFiles[n]))
 	}
-	dir := t.TempDir()
+	// the agent's sandboxed workers (other uids) must reach --rundir
+	dir, err := os.MkdirTemp("", "vaccel-go-agent-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o711); err != nil {
+		t.Fatal(err)
+	}
 	sock, ready := filepath.Join(dir, "agent.sock"), filepath.Join(dir, "ready")
 	log, err := os.Create(filepath.Join(dir, "agent.log"))
 	if err != nil {

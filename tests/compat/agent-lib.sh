@@ -7,6 +7,8 @@
 # shellcheck shell=bash
 
 TMP=$(mktemp -d)
+# the agent's sandboxed workers (other uids) must reach its --rundir
+chmod 711 "$TMP"
 AGENT_PID=
 
 stop_agent() {

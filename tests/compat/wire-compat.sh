@@ -52,6 +52,13 @@ check() {
 	fi
 }
 
+# wire TREE_SRC: the protocol version that tree speaks (major.minor)
+wire() {
+	sed -n 's/^#define VRPC_M[AI][JN]OR *\([0-9]*\).*/\1/p' "$1/src/rpc/wire.h" |
+		paste -sd .
+}
+OV=$(wire "$OLD_DIR/src") NV=$(wire .)
+OLDN="old client ($COMMIT, wire $OV)" NEWA="new agent (wire $NV)"
 TAG="This is a dummy classification tag!"
 # classify_through AGENT_TREE CLIENT_TREE NAME: noop agent, classify client
 classify_through() {
@@ -64,14 +71,14 @@ classify_through() {
 	fi
 }
 
-classify_through "$NEW" "$OLD" "old client ($COMMIT) -> new agent"
+classify_through "$NEW" "$OLD" "$OLDN -> $NEWA"
 if [ -e "$NEW/plugins/blas/libvaccel-blas.so" ] && [ -e "$NEW/examples/sgemm" ] &&
 	agent "$NEW" blas; then
 	client "$OLD" sgemm 1 "$TMP/remote.bin" >"$TMP/out" 2>&1
 	LD_LIBRARY_PATH=$NEW/src VACCEL_PLUGINS=$NEW/plugins/blas/libvaccel-blas.so \
 		"$NEW/examples/sgemm" 1 "$TMP/local.bin" >/dev/null 2>&1
 	if [ -s "$TMP/local.bin" ] && cmp -s "$TMP/local.bin" "$TMP/remote.bin"; then
-		echo "ok old client ($COMMIT) -> new agent: sgemm equals a local OpenBLAS run"
+		echo "ok $OLDN -> $NEWA: sgemm equals a local OpenBLAS run"
 	else
 		echo "FAIL old client -> new agent: sgemm result differs or missing"
 		tail -n 5 "$TMP/out"
@@ -80,4 +87,4 @@ if [ -e "$NEW/plugins/blas/libvaccel-blas.so" ] && [ -e "$NEW/examples/sgemm" ] 
 else
 	echo "skip old client -> new agent: sgemm: no blas plugin or sgemm example"
 fi
-classify_through "$OLD" "$NEW" "new client -> old agent ($COMMIT)"
+classify_through "$OLD" "$NEW" "new client (wire $NV) -> old agent ($COMMIT, wire $OV)"
