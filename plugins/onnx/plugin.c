@@ -27,7 +27,7 @@ struct res_entry {
 	struct res_entry *next;
 };
 
-/* sess->priv */
+/* The plugin's state of a session (vaccel_session_plugin_priv()) */
 struct onnx_sess {
 	pthread_mutex_t lock;
 	struct res_entry *res;
@@ -47,8 +47,7 @@ static int sess_init(struct vaccel_session *sess, uint32_t flags)
 	if (!s)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
-	sess->priv = s;
-	return VACCEL_OK;
+	return vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, s);
 }
 
 static void entry_free(struct res_entry *e)
@@ -58,9 +57,14 @@ static void entry_free(struct res_entry *e)
 	free(e);
 }
 
+static struct onnx_sess *state_of(struct vaccel_session *sess)
+{
+	return vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+}
+
 static int sess_release(struct vaccel_session *sess)
 {
-	struct onnx_sess *s = sess->priv;
+	struct onnx_sess *s = state_of(sess);
 	struct res_entry *e, *next;
 
 	if (!s)
@@ -78,14 +82,14 @@ static int sess_release(struct vaccel_session *sess)
 	free(s->files);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
-	sess->priv = NULL;
+	vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, NULL);
 	return VACCEL_OK;
 }
 
 static int res_unregister(struct vaccel_resource *res,
 			  struct vaccel_session *sess)
 {
-	struct onnx_sess *s = sess->priv;
+	struct onnx_sess *s = state_of(sess);
 	struct res_entry **p, *e = NULL;
 
 	if (!s)
@@ -123,11 +127,12 @@ static struct res_entry *entry_of(struct onnx_sess *s,
 
 static struct onnx_sess *sess_state(struct vaccel_session *sess)
 {
-	if (!sess->priv)
+	struct onnx_sess *s = state_of(sess);
+	if (!s)
 		vaccel_error(ONNX_TAG
 			     "session %ld was not set up by this plugin",
 			     (long)sess->id);
-	return sess->priv;
+	return s;
 }
 
 /* ---- image ops ---- */

@@ -4,7 +4,7 @@
  * (docs/plugins/torch.md).
  *
  * Loaded models are kept per (session, resource): each session of this
- * plugin has a small list in sess->priv. A model is loaded by
+ * plugin has a small list (vaccel_session_plugin_priv()). A model is loaded by
  * torch_model_load, or by the first torch_model_run of that resource in the
  * session (once: concurrent first calls wait for one load), and freed when
  * the resource is unregistered from the session or the session is
@@ -44,8 +44,8 @@ struct torch_entry {
 	unsigned refs;
 };
 
-/* sess->priv of this plugin's sessions; the lock guards the list and
- * every entry's fields. */
+/* The state of one session (vaccel_session_plugin_priv()); the lock guards the
+ * list and every entry's fields. */
 struct torch_session {
 	pthread_mutex_t lock;
 	pthread_cond_t loaded; /* broadcast when a load ends */
@@ -136,8 +136,7 @@ static int torch_session_init(struct vaccel_session *sess, uint32_t flags)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&ts->lock, NULL);
 	pthread_cond_init(&ts->loaded, NULL);
-	sess->priv = ts;
-	return VACCEL_OK;
+	return vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, ts);
 }
 
 /* Drop one reference; the last one frees the model. Call with the lock. */
@@ -168,7 +167,8 @@ static void entry_unlink_locked(struct torch_session *ts, struct torch_entry *e)
  * every entry has only its list reference left. */
 static int torch_session_release(struct vaccel_session *sess)
 {
-	struct torch_session *ts = sess->priv;
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
 
 	if (ts == NULL)
 		return VACCEL_OK;
@@ -185,7 +185,7 @@ static int torch_session_release(struct vaccel_session *sess)
 	pthread_cond_destroy(&ts->loaded);
 	pthread_mutex_destroy(&ts->lock);
 	free(ts);
-	sess->priv = NULL;
+	vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, NULL);
 	return VACCEL_OK;
 }
 
@@ -202,7 +202,8 @@ static struct torch_entry *find_locked(struct torch_session *ts,
 static int torch_resource_unregister(struct vaccel_resource *res,
 				     struct vaccel_session *sess)
 {
-	struct torch_session *ts = sess->priv;
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
 	struct torch_entry *e;
 
 	if (ts == NULL)
@@ -219,13 +220,15 @@ static int torch_resource_unregister(struct vaccel_resource *res,
 	return VACCEL_OK;
 }
 
-static struct torch_session *session_of(const struct vaccel_session *sess)
+static struct torch_session *session_of(struct vaccel_session *sess)
 {
-	if (sess->priv == NULL)
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+	if (ts == NULL)
 		vaccel_error("[torch] session %lld was not set up by the torch "
 			     "plugin",
 			     (long long)sess->id);
-	return sess->priv;
+	return ts;
 }
 
 /* The TorchScript blob of a MODEL resource: its only blob, or, for a

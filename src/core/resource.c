@@ -201,6 +201,7 @@ static int check_init_args(struct vaccel_resource *res,
 int vaccel_resource_init_multi(struct vaccel_resource *res, const char **paths,
 			       size_t nr_paths, vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;
@@ -225,6 +226,7 @@ int vaccel_resource_init_multi(struct vaccel_resource *res, const char **paths,
 int vaccel_resource_init(struct vaccel_resource *res, const char *path,
 			 vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	if (!path)
 		return VACCEL_EINVAL;
 	return vaccel_resource_init_multi(res, &path, 1, type);
@@ -260,6 +262,7 @@ int vaccel_resource_init_from_buf(struct vaccel_resource *res, const void *buf,
 				  size_t nr_bytes, vaccel_resource_type_t type,
 				  const char *filename, bool mem_only)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;
@@ -311,6 +314,7 @@ int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 				    size_t nr_blobs,
 				    vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;
@@ -448,21 +452,40 @@ static int read_blobs(struct vaccel_resource *res)
 	return VACCEL_OK;
 }
 
-static int call_register_hook(struct vaccel_resource *res,
-			      struct vaccel_session *sess)
+static int register_with(const struct vaccel__plugin *p,
+			 struct vaccel_resource *res,
+			 struct vaccel_session *sess)
 {
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
+	const struct vaccel_plugin_desc *d = p->desc;
 	if (!d->resource_register)
 		return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
 	int ret = d->resource_register(res, sess);
 	if (!ret && sess->is_virtio && res->remote_id <= 0) {
 		vaccel_error("Plugin %s registered resource %" PRId64
 			     " without a remote id",
-			     sess->plugin->info->name, res->id);
+			     d->name, res->id);
 		ret = VACCEL_EINVAL;
 	}
 	return ret;
+}
+
+/* The resource_register hook of every plugin serving the session; if one
+ * fails, those before it forget the resource again. */
+static int call_register_hook(struct vaccel_resource *res,
+			      struct vaccel_session *sess)
+{
+	struct vaccel__plugin *ps[VACCEL__SESSION_PLUGINS_MAX];
+	size_t n = vaccel__session_plugins(sess, ps, VACCEL__ARRAY_SIZE(ps));
+	for (size_t i = 0; i < n; i++) {
+		int ret = register_with(ps[i], res, sess);
+		if (!ret)
+			continue;
+		while (i-- > 0)
+			if (ps[i]->desc->resource_unregister)
+				ps[i]->desc->resource_unregister(res, sess);
+		return ret;
+	}
+	return VACCEL_OK;
 }
 
 static int link_reg(struct vaccel_resource *res, struct vaccel_session *sess)
@@ -494,6 +517,7 @@ static int check_pair(struct vaccel_resource *res, struct vaccel_session *sess)
 int vaccel_resource_register(struct vaccel_resource *res,
 			     struct vaccel_session *sess)
 {
+	vaccel__reason_begin();
 	int ret = check_pair(res, sess);
 	if (ret)
 		return ret;
@@ -525,15 +549,24 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	return ret;
 }
 
-/* The plugin's resource_unregister hook (remote sessions need one). */
+/* The resource_unregister hook of every plugin serving the session
+ * (remote sessions need one); the first failure is returned. */
 static int call_unregister_hook(struct vaccel_resource *res,
 				struct vaccel_session *sess)
 {
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
-	if (d->resource_unregister)
-		return d->resource_unregister(res, sess);
-	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
+	struct vaccel__plugin *ps[VACCEL__SESSION_PLUGINS_MAX];
+	size_t n = vaccel__session_plugins(sess, ps, VACCEL__ARRAY_SIZE(ps));
+	int ret = VACCEL_OK;
+	for (size_t i = 0; i < n; i++) {
+		const struct vaccel_plugin_desc *d = ps[i]->desc;
+		int r = d->resource_unregister
+				? d->resource_unregister(res, sess)
+			: sess->is_virtio ? VACCEL_ENOTSUP
+					  : VACCEL_OK;
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
 }
 
 /* The plugin's hook runs with both locks held (resource, then session, the
@@ -571,6 +604,7 @@ int vaccel__resource_unregister(struct vaccel_resource *res,
 int vaccel_resource_unregister(struct vaccel_resource *res,
 			       struct vaccel_session *sess)
 {
+	vaccel__reason_begin();
 	int ret = check_pair(res, sess);
 	if (ret)
 		return ret;
@@ -587,6 +621,7 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 int vaccel_resource_sync(struct vaccel_resource *res,
 			 struct vaccel_session *sess)
 {
+	vaccel__reason_begin();
 	int ret = check_pair(res, sess);
 	if (ret)
 		return ret;
@@ -600,11 +635,15 @@ int vaccel_resource_sync(struct vaccel_resource *res,
 		vaccel_error("Cannot synchronize non-buffer resources");
 		return VACCEL_EINVAL;
 	}
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
-	if (d->resource_sync)
-		return d->resource_sync(res, sess);
-	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
+	struct vaccel__plugin *ps[VACCEL__SESSION_PLUGINS_MAX];
+	size_t n = vaccel__session_plugins(sess, ps, VACCEL__ARRAY_SIZE(ps));
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct vaccel_plugin_desc *d = ps[i]->desc;
+		ret = d->resource_sync	? d->resource_sync(res, sess)
+		      : sess->is_virtio ? VACCEL_ENOTSUP
+					: VACCEL_OK;
+	}
+	return ret;
 }
 
 int vaccel__resource_check(struct vaccel_session *sess,
@@ -652,6 +691,7 @@ static void unregister_everywhere(struct vaccel_resource *res)
 
 int vaccel_resource_release(struct vaccel_resource *res)
 {
+	vaccel__reason_begin();
 	int ret = check_ready();
 	if (ret)
 		return ret;

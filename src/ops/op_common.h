@@ -11,6 +11,7 @@ static inline int vaccel__op_begin(struct vaccel_session *sess,
 				   vaccel_op_type_t op,
 				   const union vaccel_op_fn **fn)
 {
+	vaccel__reason_begin();
 	int ret = vaccel__session_check(sess);
 	if (vaccel__unlikely(ret))
 		return ret;
@@ -30,6 +31,7 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 				       vaccel_op_type_t op,
 				       const union vaccel_op_fn **fn)
 {
+	vaccel__reason_begin();
 	int ret = vaccel__session_check(sess);
 	if (vaccel__unlikely(ret))
 		return ret;
@@ -44,12 +46,15 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 	return vaccel__op_begin(sess, op, fn);
 }
 
-/* ret = expr (the plugin call), timed into `region` when profiling. */
+/* ret = expr (the plugin call), timed into `region` when profiling; a
+ * failure the plugin did not explain gets a reason naming it. */
 #define VACCEL__OP_CALL(ret, region, expr)           \
 	do {                                         \
 		uint64_t t0_ = vaccel__prof_now();   \
 		(ret) = (expr);                      \
 		vaccel__prof_op_add(&(region), t0_); \
+		if (vaccel__unlikely(ret))           \
+			vaccel__op_failed(ret);      \
 	} while (0)
 
 /* An argument check that logs which argument of which op is wrong. */
