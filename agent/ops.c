@@ -9,6 +9,7 @@
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
 #include "agent.h"
+#include "op_list.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -649,55 +650,53 @@ static void op_arrays(struct req *r, unsigned op)
 		r->rep.u.arrays.out2 = out_buf(&a->out2, a->out2.data, n);
 }
 
+/* ---- dispatch: one handler per wire family of the op list ---------------- */
+
+typedef void (*op_handler)(struct req *r, unsigned op);
+
+static void op_noop(struct req *r, unsigned op)
+{
+	struct vaccel_session *s = hold_sess(r);
+	if (s)
+		reply_ret(r, vaccel_noop(s));
+}
+
+static void op_tsgemm(struct req *r, unsigned op)
+{
+	op_torch_sgemm(r);
+}
+
+static void op_blas_sgemm(struct req *r, unsigned op)
+{
+	op_sgemm(r);
+}
+
+static const op_handler family_handlers[VACCEL__FAMILY_MAX] = {
+	[VACCEL__FAMILY_NOOP] = op_noop,
+	[VACCEL__FAMILY_EXEC] = op_exec,
+	[VACCEL__FAMILY_IMAGE] = op_image,
+	[VACCEL__FAMILY_MODEL] = op_model_load,
+	[VACCEL__FAMILY_RUN] = op_model_run,
+	[VACCEL__FAMILY_TSGEMM] = op_tsgemm,
+	[VACCEL__FAMILY_SGEMM] = op_blas_sgemm,
+	[VACCEL__FAMILY_ARRAYS] = op_arrays,
+};
+
 void handle_op(struct req *r)
 {
 	unsigned op = r->msg.type - VRPC_T_OP;
-	if (op >= 64 || !(agent.ops & (UINT64_C(1) << op))) {
+	if (!vaccel__op_valid(op) || !(agent.ops & (UINT64_C(1) << op))) {
 		reply_err(r, VRPC_E_NOTSUP, "no backend plugin serves %s",
 			  vrpc_type_name(r->msg.type));
 		return;
 	}
-	switch (op) {
-	case VACCEL_OP_NOOP: {
-		struct vaccel_session *s = hold_sess(r);
-		if (s)
-			reply_ret(r, vaccel_noop(s));
-		break;
+	op_handler h = family_handlers[vaccel__op_family(op)];
+	if (!h) {
+		reply_err(r, VRPC_E_NOTSUP, "the agent cannot serve %s",
+			  vrpc_type_name(r->msg.type));
+		return;
 	}
-	case VACCEL_OP_EXEC:
-	case VACCEL_OP_EXEC_WITH_RESOURCE:
-	case VACCEL_OP_OPENCV:
-		op_exec(r, op);
-		break;
-	case VACCEL_OP_IMAGE_CLASSIFY:
-	case VACCEL_OP_IMAGE_DETECT:
-	case VACCEL_OP_IMAGE_SEGMENT:
-	case VACCEL_OP_IMAGE_POSE:
-	case VACCEL_OP_IMAGE_DEPTH:
-		op_image(r, op);
-		break;
-	case VACCEL_OP_TF_MODEL_RUN:
-	case VACCEL_OP_TFLITE_MODEL_RUN:
-	case VACCEL_OP_TORCH_MODEL_RUN:
-	case VACCEL_OP_ONNX_MODEL_RUN:
-		op_model_run(r, op);
-		break;
-	case VACCEL_OP_TORCH_SGEMM:
-		op_torch_sgemm(r);
-		break;
-	case VACCEL_OP_BLAS_SGEMM:
-		op_sgemm(r);
-		break;
-	case VACCEL_OP_FPGA_ARRAYCOPY:
-	case VACCEL_OP_FPGA_MMULT:
-	case VACCEL_OP_FPGA_PARALLEL:
-	case VACCEL_OP_FPGA_VECTORADD:
-	case VACCEL_OP_MINMAX:
-		op_arrays(r, op);
-		break;
-	default:
-		op_model_load(r, op);
-	}
+	h(r, op);
 }
 
 uint64_t agent_ops_mask(void)
@@ -708,5 +707,6 @@ uint64_t agent_ops_mask(void)
 		if (!vaccel_plugin_get_info(i, NULL, NULL, NULL, NULL, &m))
 			mask |= m;
 	}
-	return mask;
+	/* only ops the dispatch above knows are offered to clients */
+	return mask & VACCEL__OPS_ALL;
 }

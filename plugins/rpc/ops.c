@@ -3,6 +3,7 @@
  * the op reads (write args too: they are in-out), the reply what it wrote,
  * straight into the application's buffers. */
 
+#include "op_list.h"
 #include "rpc.h"
 #include <inttypes.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static int end_op(struct rpc_ctx *x, int ret)
 	return ret;
 }
 
-static int op_noop(struct vaccel_session *sess)
+static int fwd_noop(struct vaccel_session *sess)
 {
 	struct rpc_ctx x;
 	int ret = begin_op(&x, sess, VACCEL_OP_NOOP);
@@ -92,25 +93,26 @@ static int exec_common(struct vaccel_session *sess, vaccel_op_type_t op,
 	return ret;
 }
 
-static int op_exec(struct vaccel_session *sess, const char *library,
-		   const char *fn_symbol, struct vaccel_arg *read,
-		   size_t nr_read, struct vaccel_arg *write, size_t nr_write)
+static int fwd_exec(struct vaccel_session *sess, const char *library,
+		    const char *fn_symbol, struct vaccel_arg *read,
+		    size_t nr_read, struct vaccel_arg *write, size_t nr_write)
 {
 	return exec_common(sess, VACCEL_OP_EXEC, library, NULL, fn_symbol, read,
 			   nr_read, write, nr_write);
 }
 
-static int op_exec_res(struct vaccel_session *sess, struct vaccel_resource *res,
-		       const char *fn_symbol, struct vaccel_arg *read,
-		       size_t nr_read, struct vaccel_arg *write,
-		       size_t nr_write)
+static int fwd_exec_with_resource(struct vaccel_session *sess,
+				  struct vaccel_resource *res,
+				  const char *fn_symbol,
+				  struct vaccel_arg *read, size_t nr_read,
+				  struct vaccel_arg *write, size_t nr_write)
 {
 	return exec_common(sess, VACCEL_OP_EXEC_WITH_RESOURCE, NULL, res,
 			   fn_symbol, read, nr_read, write, nr_write);
 }
 
-static int op_opencv(struct vaccel_session *sess, struct vaccel_arg *read,
-		     int nr_read, struct vaccel_arg *write, int nr_write)
+static int fwd_opencv(struct vaccel_session *sess, struct vaccel_arg *read,
+		      int nr_read, struct vaccel_arg *write, int nr_write)
 {
 	return exec_common(sess, VACCEL_OP_OPENCV, NULL, NULL, NULL, read,
 			   (size_t)nr_read, write, (size_t)nr_write);
@@ -144,27 +146,24 @@ static int image_op(struct vaccel_session *sess, vaccel_op_type_t op,
 	return end_op(&x, ret);
 }
 
-static int op_classify(struct vaccel_session *sess, const void *img,
-		       unsigned char *out_text, unsigned char *out_imgname,
-		       size_t len_img, size_t len_out_text,
-		       size_t len_out_imgname)
+static int fwd_image_classify(struct vaccel_session *sess, const void *img,
+			      unsigned char *out_text,
+			      unsigned char *out_imgname, size_t len_img,
+			      size_t len_out_text, size_t len_out_imgname)
 {
 	return image_op(sess, VACCEL_OP_IMAGE_CLASSIFY, img, out_text,
 			out_imgname, len_img, len_out_text, len_out_imgname);
 }
 
-#define IMAGE_OP(fname, OP)                                                   \
-	static int fname(struct vaccel_session *sess, const void *img,        \
-			 unsigned char *out_imgname, size_t len_img,          \
-			 size_t len_out_imgname)                              \
+/* The forwarding function of every op of shape IMAGE (one signature). */
+#define FWD_IMAGE(OP, name)                                                   \
+	static int fwd_##name(struct vaccel_session *sess, const void *img,   \
+			      unsigned char *out_imgname, size_t len_img,     \
+			      size_t len_out_imgname)                         \
 	{                                                                     \
-		return image_op(sess, OP, img, NULL, out_imgname, len_img, 0, \
-				len_out_imgname);                             \
+		return image_op(sess, VACCEL_OP_##OP, img, NULL, out_imgname, \
+				len_img, 0, len_out_imgname);                 \
 	}
-IMAGE_OP(op_detect, VACCEL_OP_IMAGE_DETECT)
-IMAGE_OP(op_segment, VACCEL_OP_IMAGE_SEGMENT)
-IMAGE_OP(op_pose, VACCEL_OP_IMAGE_POSE)
-IMAGE_OP(op_depth, VACCEL_OP_IMAGE_DEPTH)
 
 /* ---- model load/unload ----------------------------------------------------
  */
@@ -188,29 +187,49 @@ static int model_op(struct vaccel_session *sess, vaccel_op_type_t op,
 	return end_op(&x, ret);
 }
 
-static int op_tf_load(struct vaccel_session *sess, struct vaccel_resource *m,
-		      struct vaccel_tf_status *status)
+static int fwd_tf_model_load(struct vaccel_session *sess,
+			     struct vaccel_resource *m,
+			     struct vaccel_tf_status *status)
 {
 	return model_op(sess, VACCEL_OP_TF_MODEL_LOAD, m, status);
 }
 
-static int op_tf_unload(struct vaccel_session *sess, struct vaccel_resource *m,
-			struct vaccel_tf_status *status)
+static int fwd_tf_model_unload(struct vaccel_session *sess,
+			       struct vaccel_resource *m,
+			       struct vaccel_tf_status *status)
 {
 	return model_op(sess, VACCEL_OP_TF_MODEL_UNLOAD, m, status);
 }
 
-#define MODEL_OP(fname, OP)                           \
-	static int fname(struct vaccel_session *sess, \
-			 struct vaccel_resource *m)   \
-	{                                             \
-		return model_op(sess, OP, m, NULL);   \
+/* ... and of every op of shape MODEL. */
+#define FWD_MODEL(OP, name)                                     \
+	static int fwd_##name(struct vaccel_session *sess,      \
+			      struct vaccel_resource *m)        \
+	{                                                       \
+		return model_op(sess, VACCEL_OP_##OP, m, NULL); \
 	}
-MODEL_OP(op_tflite_load, VACCEL_OP_TFLITE_MODEL_LOAD)
-MODEL_OP(op_tflite_unload, VACCEL_OP_TFLITE_MODEL_UNLOAD)
-MODEL_OP(op_torch_load, VACCEL_OP_TORCH_MODEL_LOAD)
-MODEL_OP(op_onnx_load, VACCEL_OP_ONNX_MODEL_LOAD)
-MODEL_OP(op_onnx_unload, VACCEL_OP_ONNX_MODEL_UNLOAD)
+#define FWD_SHAPE(number, OP, name, family, shape, api) FWD_SHAPE_##shape(OP, name)
+#define FWD_SHAPE_IMAGE(OP, name)		   FWD_IMAGE(OP, name)
+#define FWD_SHAPE_MODEL(OP, name)		   FWD_MODEL(OP, name)
+/* shapes of a single op: written out above or below */
+#define FWD_SHAPE_NOOP(OP, name)
+#define FWD_SHAPE_EXEC_LIB(OP, name)
+#define FWD_SHAPE_EXEC_RES(OP, name)
+#define FWD_SHAPE_EXEC_ARGS(OP, name)
+#define FWD_SHAPE_IMAGE_TEXT(OP, name)
+#define FWD_SHAPE_MODEL_TF(OP, name)
+#define FWD_SHAPE_RUN_TF(OP, name)
+#define FWD_SHAPE_RUN_TFLITE(OP, name)
+#define FWD_SHAPE_RUN_TORCH(OP, name)
+#define FWD_SHAPE_RUN_ONNX(OP, name)
+#define FWD_SHAPE_TSGEMM(OP, name)
+#define FWD_SHAPE_SGEMM(OP, name)
+#define FWD_SHAPE_ARRAYCOPY(OP, name)
+#define FWD_SHAPE_MMULT(OP, name)
+#define FWD_SHAPE_PARALLEL(OP, name)
+#define FWD_SHAPE_VECTORADD(OP, name)
+#define FWD_SHAPE_MINMAX(OP, name)
+VACCEL__OP_LIST(FWD_SHAPE)
 
 /* ---- model runs -------------------------------------------------------------
  */
@@ -427,14 +446,14 @@ static int run_common(struct vaccel_session *sess, vaccel_op_type_t fam,
 	return ret;
 }
 
-static int op_tf_run(struct vaccel_session *sess,
-		     const struct vaccel_resource *model,
-		     const struct vaccel_tf_buffer *run_options,
-		     const struct vaccel_tf_node *in_nodes,
-		     struct vaccel_tf_tensor *const *in, int nr_inputs,
-		     const struct vaccel_tf_node *out_nodes,
-		     struct vaccel_tf_tensor **out, int nr_outputs,
-		     struct vaccel_tf_status *status)
+static int fwd_tf_model_run(struct vaccel_session *sess,
+			    const struct vaccel_resource *model,
+			    const struct vaccel_tf_buffer *run_options,
+			    const struct vaccel_tf_node *in_nodes,
+			    struct vaccel_tf_tensor *const *in, int nr_inputs,
+			    const struct vaccel_tf_node *out_nodes,
+			    struct vaccel_tf_tensor **out, int nr_outputs,
+			    struct vaccel_tf_status *status)
 {
 	struct rpc_ctx x;
 	struct vrpc_node *nodes =
@@ -477,11 +496,12 @@ static int op_tf_run(struct vaccel_session *sess,
 	return end_op(&x, ret);
 }
 
-static int op_tflite_run(struct vaccel_session *sess,
-			 const struct vaccel_resource *model,
-			 struct vaccel_tflite_tensor *const *in, int nr_inputs,
-			 struct vaccel_tflite_tensor **out, int nr_outputs,
-			 uint8_t *status)
+static int fwd_tflite_model_run(struct vaccel_session *sess,
+				const struct vaccel_resource *model,
+				struct vaccel_tflite_tensor *const *in,
+				int nr_inputs,
+				struct vaccel_tflite_tensor **out,
+				int nr_outputs, uint8_t *status)
 {
 	struct rpc_ctx x;
 	int ret = run_common(sess, VACCEL_OP_TFLITE_MODEL_RUN, model, NULL, 0,
@@ -492,11 +512,12 @@ static int op_tflite_run(struct vaccel_session *sess,
 	return end_op(&x, ret);
 }
 
-static int op_torch_run(struct vaccel_session *sess,
-			const struct vaccel_resource *model,
-			const struct vaccel_torch_buffer *run_options,
-			struct vaccel_torch_tensor *const *in, int nr_inputs,
-			struct vaccel_torch_tensor **out, int nr_outputs)
+static int fwd_torch_model_run(struct vaccel_session *sess,
+			       const struct vaccel_resource *model,
+			       const struct vaccel_torch_buffer *run_options,
+			       struct vaccel_torch_tensor *const *in,
+			       int nr_inputs, struct vaccel_torch_tensor **out,
+			       int nr_outputs)
 {
 	struct rpc_ctx x;
 	int ret = run_common(sess, VACCEL_OP_TORCH_MODEL_RUN, model,
@@ -507,10 +528,11 @@ static int op_torch_run(struct vaccel_session *sess,
 	return end_op(&x, ret);
 }
 
-static int op_onnx_run(struct vaccel_session *sess,
-		       const struct vaccel_resource *model,
-		       struct vaccel_onnx_tensor *const *in, int nr_inputs,
-		       struct vaccel_onnx_tensor **out, int nr_outputs)
+static int fwd_onnx_model_run(struct vaccel_session *sess,
+			      const struct vaccel_resource *model,
+			      struct vaccel_onnx_tensor *const *in,
+			      int nr_inputs, struct vaccel_onnx_tensor **out,
+			      int nr_outputs)
 {
 	struct rpc_ctx x;
 	int ret = run_common(sess, VACCEL_OP_ONNX_MODEL_RUN, model, NULL, 0,
@@ -519,11 +541,11 @@ static int op_onnx_run(struct vaccel_session *sess,
 	return end_op(&x, ret);
 }
 
-static int op_torch_sgemm(struct vaccel_session *sess,
-			  struct vaccel_torch_tensor **in_A,
-			  struct vaccel_torch_tensor **in_B,
-			  struct vaccel_torch_tensor **in_C, int M, int N,
-			  int K, struct vaccel_torch_tensor **out)
+static int fwd_torch_sgemm(struct vaccel_session *sess,
+			   struct vaccel_torch_tensor **in_A,
+			   struct vaccel_torch_tensor **in_B,
+			   struct vaccel_torch_tensor **in_C, int M, int N,
+			   int K, struct vaccel_torch_tensor **out)
 {
 	struct rpc_ctx x;
 	const vaccel_op_type_t f = VACCEL_OP_TORCH_SGEMM;
@@ -561,9 +583,10 @@ static size_t extent(int64_t rows, int64_t cols, int64_t ld)
 	return (size_t)((rows - 1) * ld + cols);
 }
 
-static int op_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
-		    int64_t k, float alpha, float *a, int64_t lda, float *b,
-		    int64_t ldb, float beta, float *c, int64_t ldc)
+static int fwd_blas_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
+			  int64_t k, float alpha, float *a, int64_t lda,
+			  float *b, int64_t ldb, float beta, float *c,
+			  int64_t ldc)
 {
 	struct rpc_ctx x;
 	int ret = begin_op(&x, sess, VACCEL_OP_BLAS_SGEMM);
@@ -611,8 +634,8 @@ static int arrays_op(struct vaccel_session *sess, vaccel_op_type_t op,
 	return end_op(&x, ret);
 }
 
-static int op_arraycopy(struct vaccel_session *sess, int a[], int out_a[],
-			size_t len_a)
+static int fwd_fpga_arraycopy(struct vaccel_session *sess, int a[], int out_a[],
+			      size_t len_a)
 {
 	struct vrpc_arrays w = { .a = rpc_in(a, len_a * sizeof(int)),
 				 .out1 = rpc_outbuf(out_a,
@@ -621,8 +644,8 @@ static int op_arraycopy(struct vaccel_session *sess, int a[], int out_a[],
 			 NULL);
 }
 
-static int op_mmult(struct vaccel_session *sess, float a[], float b[],
-		    float c[], size_t len_a)
+static int fwd_fpga_mmult(struct vaccel_session *sess, float a[], float b[],
+			  float c[], size_t len_a)
 {
 	size_t n = len_a * sizeof(float);
 	struct vrpc_arrays w = { .a = rpc_in(a, n),
@@ -631,8 +654,9 @@ static int op_mmult(struct vaccel_session *sess, float a[], float b[],
 	return arrays_op(sess, VACCEL_OP_FPGA_MMULT, &w, c, NULL, NULL, NULL);
 }
 
-static int op_parallel(struct vaccel_session *sess, float a[], float b[],
-		       float add_output[], float mult_output[], size_t len_a)
+static int fwd_fpga_parallel(struct vaccel_session *sess, float a[], float b[],
+			     float add_output[], float mult_output[],
+			     size_t len_a)
 {
 	size_t n = len_a * sizeof(float);
 	struct vrpc_arrays w = { .a = rpc_in(a, n),
@@ -643,8 +667,8 @@ static int op_parallel(struct vaccel_session *sess, float a[], float b[],
 			 mult_output, NULL, NULL);
 }
 
-static int op_vadd(struct vaccel_session *sess, float a[], float b[], float c[],
-		   size_t len_a, size_t len_b)
+static int fwd_fpga_vectoradd(struct vaccel_session *sess, float a[], float b[],
+			      float c[], size_t len_a, size_t len_b)
 {
 	struct vrpc_arrays w = { .a = rpc_in(a, len_a * sizeof(float)),
 				 .b = rpc_in(b, len_b * sizeof(float)),
@@ -653,9 +677,9 @@ static int op_vadd(struct vaccel_session *sess, float a[], float b[], float c[],
 			 NULL);
 }
 
-static int op_minmax(struct vaccel_session *sess, const double *indata,
-		     int ndata, int low_threshold, int high_threshold,
-		     double *outdata, double *min, double *max)
+static int fwd_minmax(struct vaccel_session *sess, const double *indata,
+		      int ndata, int low_threshold, int high_threshold,
+		      double *outdata, double *min, double *max)
 {
 	size_t n = ndata > 0 ? (size_t)ndata * sizeof(double) : 0;
 	struct vrpc_arrays w = { .a = rpc_in(indata, n),
@@ -668,35 +692,10 @@ static int op_minmax(struct vaccel_session *sess, const double *indata,
 
 /* ---- the descriptor ------------------------------------------------ */
 
-static const struct vaccel_plugin_op ops[] = {
-	VACCEL_PLUGIN_OP(NOOP, op_noop),
-	VACCEL_PLUGIN_OP(EXEC, op_exec),
-	VACCEL_PLUGIN_OP(EXEC_WITH_RESOURCE, op_exec_res),
-	VACCEL_PLUGIN_OP(IMAGE_CLASSIFY, op_classify),
-	VACCEL_PLUGIN_OP(IMAGE_DETECT, op_detect),
-	VACCEL_PLUGIN_OP(IMAGE_SEGMENT, op_segment),
-	VACCEL_PLUGIN_OP(IMAGE_POSE, op_pose),
-	VACCEL_PLUGIN_OP(IMAGE_DEPTH, op_depth),
-	VACCEL_PLUGIN_OP(TF_MODEL_LOAD, op_tf_load),
-	VACCEL_PLUGIN_OP(TF_MODEL_UNLOAD, op_tf_unload),
-	VACCEL_PLUGIN_OP(TF_MODEL_RUN, op_tf_run),
-	VACCEL_PLUGIN_OP(TFLITE_MODEL_LOAD, op_tflite_load),
-	VACCEL_PLUGIN_OP(TFLITE_MODEL_UNLOAD, op_tflite_unload),
-	VACCEL_PLUGIN_OP(TFLITE_MODEL_RUN, op_tflite_run),
-	VACCEL_PLUGIN_OP(TORCH_MODEL_LOAD, op_torch_load),
-	VACCEL_PLUGIN_OP(TORCH_MODEL_RUN, op_torch_run),
-	VACCEL_PLUGIN_OP(TORCH_SGEMM, op_torch_sgemm),
-	VACCEL_PLUGIN_OP(BLAS_SGEMM, op_sgemm),
-	VACCEL_PLUGIN_OP(FPGA_ARRAYCOPY, op_arraycopy),
-	VACCEL_PLUGIN_OP(FPGA_MMULT, op_mmult),
-	VACCEL_PLUGIN_OP(FPGA_PARALLEL, op_parallel),
-	VACCEL_PLUGIN_OP(FPGA_VECTORADD, op_vadd),
-	VACCEL_PLUGIN_OP(MINMAX, op_minmax),
-	VACCEL_PLUGIN_OP(OPENCV, op_opencv),
-	VACCEL_PLUGIN_OP(ONNX_MODEL_LOAD, op_onnx_load),
-	VACCEL_PLUGIN_OP(ONNX_MODEL_RUN, op_onnx_run),
-	VACCEL_PLUGIN_OP(ONNX_MODEL_UNLOAD, op_onnx_unload),
-};
+/* Every op of the list, each forwarded by fwd_<name>. */
+#define FWD_OP(number, OP, name, family, shape, api) \
+	VACCEL_PLUGIN_OP(OP, fwd_##name),
+static const struct vaccel_plugin_op ops[] = { VACCEL__OP_LIST(FWD_OP) };
 
 VACCEL_PLUGIN_DESCRIPTOR(.name = "rpc", .version = VACCEL_VERSION,
 			 .type = VACCEL_PLUGIN_REMOTE, .is_virtio = true,

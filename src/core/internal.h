@@ -156,6 +156,17 @@ static inline int vaccel__session_check(const struct vaccel_session *sess)
 	return vaccel__session_invalid();
 }
 
+/* Ops in flight: an op holds its session shared for the plugin call;
+ * update, release and resource (un)registration take it exclusively, so
+ * that no plugin state of the session is freed or swapped under a running
+ * op. Both are one atomic operation; neither waits. */
+/* VACCEL_OK, or VACCEL_EBUSY while the session is held exclusively. */
+int vaccel__session_enter(const struct vaccel_session *sess);
+void vaccel__session_leave(const struct vaccel_session *sess);
+/* VACCEL_OK, or VACCEL_EBUSY (logged, naming `what`) while ops run. */
+int vaccel__session_lock(const struct vaccel_session *sess, const char *what);
+void vaccel__session_unlock(const struct vaccel_session *sess);
+
 /* ---- resources (resource.c) ---- */
 
 int vaccel__resources_bootstrap(void);

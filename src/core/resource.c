@@ -17,7 +17,13 @@
 
 static struct vaccel__id_pool ids;
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-static vaccel_list_t live[VACCEL_RESOURCE_MAX];
+/* initialised here too: cleanup after a failed bootstrap walks them */
+static vaccel_list_t live[VACCEL_RESOURCE_MAX] = {
+	LIST_ENTRY_INIT(live[0]),
+	LIST_ENTRY_INIT(live[1]),
+	LIST_ENTRY_INIT(live[2]),
+};
+_Static_assert(VACCEL_RESOURCE_MAX == 3, "initialise every list of live");
 
 int vaccel__resources_bootstrap(void)
 {
@@ -519,12 +525,15 @@ int vaccel_resource_register(struct vaccel_resource *res,
 {
 	vaccel__reason_begin();
 	int ret = check_pair(res, sess);
+	if (!ret)
+		ret = vaccel__session_lock(sess, "register a resource with");
 	if (ret)
 		return ret;
 
 	pthread_mutex_lock(&res->sessions_lock);
 	if (find_reg(res, sess)) {
 		pthread_mutex_unlock(&res->sessions_lock);
+		vaccel__session_unlock(sess);
 		vaccel_warn("Resource %" PRId64
 			    " already registered to session %" PRId64,
 			    res->id, sess->id);
@@ -538,6 +547,7 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	if (!ret)
 		ret = link_reg(res, sess);
 	pthread_mutex_unlock(&res->sessions_lock);
+	vaccel__session_unlock(sess);
 	if (ret)
 		vaccel_error("Could not register resource %" PRId64
 			     " with session %" PRId64 ": %s",
@@ -614,8 +624,13 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 			     res->id, sess->id);
 		return VACCEL_EINVAL;
 	}
+	ret = vaccel__session_lock(sess, "unregister a resource from");
+	if (ret)
+		return ret;
 	/* The registration is gone even when the plugin's hook fails. */
-	return vaccel__resource_unregister(res, sess);
+	ret = vaccel__resource_unregister(res, sess);
+	vaccel__session_unlock(sess);
+	return ret;
 }
 
 int vaccel_resource_sync(struct vaccel_resource *res,

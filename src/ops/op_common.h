@@ -46,15 +46,22 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 	return vaccel__op_begin(sess, op, fn);
 }
 
-/* ret = expr (the plugin call), timed into `region` when profiling; a
- * failure the plugin did not explain gets a reason naming it. */
-#define VACCEL__OP_CALL(ret, region, expr)           \
-	do {                                         \
-		uint64_t t0_ = vaccel__prof_now();   \
-		(ret) = (expr);                      \
-		vaccel__prof_op_add(&(region), t0_); \
-		if (vaccel__unlikely(ret))           \
-			vaccel__op_failed(ret);      \
+/* ret = expr (the plugin call on `sess`), timed into `region` when
+ * profiling. The session is held for the call: an update, release or
+ * registration of it meanwhile is refused (VACCEL_EBUSY), and a call while
+ * one of those runs is refused the same way. A failure the plugin did not
+ * explain gets a reason naming it. */
+#define VACCEL__OP_CALL(ret, region, sess, expr)             \
+	do {                                                 \
+		(ret) = vaccel__session_enter(sess);         \
+		if (vaccel__likely(!(ret))) {                \
+			uint64_t t0_ = vaccel__prof_now();   \
+			(ret) = (expr);                      \
+			vaccel__prof_op_add(&(region), t0_); \
+			vaccel__session_leave(sess);         \
+			if (vaccel__unlikely(ret))           \
+				vaccel__op_failed(ret);      \
+		}                                            \
 	} while (0)
 
 /* An argument check that logs which argument of which op is wrong. */

@@ -7,6 +7,7 @@
 
 #include "tu.h"
 #include "internal.h"
+#include "op_list.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -254,6 +255,35 @@ static const struct vaccel_plugin_desc d_noname = DESC(.name = "", OPS);
 static const struct vaccel_plugin_desc d_nullops =
 	DESC(.name = "nullops", .nr_ops = 3);
 
+/* The op list, its name table and its validity agree for every number a
+ * mask can hold; every op has a family and a shape. */
+static void test_op_list(void **state)
+{
+	(void)state;
+	int n = 0;
+	for (long op = -1; op < 70; op++) {
+		const char *name = vaccel_op_type_name((vaccel_op_type_t)op);
+		bool named = strcmp(name, "VACCEL_OP_MAX") != 0;
+		assert_int_equal(vaccel__op_valid(op), named);
+		if (!named)
+			continue;
+		n++;
+		assert_true(op < 64);
+		assert_int_not_equal(vaccel__op_family((unsigned long)op),
+				     VACCEL__FAMILY_NONE);
+		assert_int_not_equal(vaccel__op_shape((unsigned long)op),
+				     VACCEL__SHAPE_NONE);
+	}
+	assert_int_equal(n, __builtin_popcountll(VACCEL__OPS_ALL));
+	assert_int_equal(vaccel__op_family(VACCEL_OP_IMAGE_DEPTH),
+			 VACCEL__FAMILY_IMAGE);
+	assert_int_equal(vaccel__op_shape(VACCEL_OP_OPENCV),
+			 VACCEL__SHAPE_EXEC_ARGS);
+	assert_int_equal(vaccel__op_family(24), VACCEL__FAMILY_NONE);
+	assert_true(VACCEL__OPS_ALL >> VACCEL_OP_ONNX_MODEL_UNLOAD & 1);
+	assert_false(VACCEL__OPS_ALL >> VACCEL_OP_MAX & 1);
+}
+
 static void test_registry(void **state)
 {
 	char *dir = tu_mkdtemp();
@@ -337,6 +367,7 @@ int main(void)
 		cmocka_unit_test(test_fs),
 		cmocka_unit_test(test_net_is_url),
 		cmocka_unit_test(test_strdup_opt),
+		cmocka_unit_test(test_op_list),
 		cmocka_unit_test(test_registry),
 	};
 	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);
