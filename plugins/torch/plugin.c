@@ -112,8 +112,7 @@ static int torch_init(void)
 	int ret = torch_backend_init(threads, jit, err, sizeof(err));
 
 	if (ret != VACCEL_OK) {
-		vaccel_error("[torch] %s", err);
-		return ret;
+		return vaccel_fail(ret, "[torch] %s", err);
 	}
 	if (err[0] != '\0')
 		vaccel_warn("[torch] %s", err);
@@ -265,9 +264,9 @@ static int load_model(const struct vaccel_resource *res,
 	int ret;
 
 	if (blob == NULL) {
-		vaccel_error("[torch] resource %lld has no file",
-			     (long long)res->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] resource %lld has no file",
+				   (long long)res->id);
 	}
 	path = vaccel_blob_path(blob);
 	if (path != NULL) {
@@ -278,21 +277,21 @@ static int load_model(const struct vaccel_resource *res,
 		const uint8_t *data = vaccel_blob_data(blob, &size);
 
 		if (data == NULL || size == 0) {
-			vaccel_error(
+			return vaccel_fail(
+				VACCEL_EINVAL,
 				"[torch] resource %lld: blob %s has no data",
 				(long long)res->id,
 				blob->name ? blob->name : "?");
-			return VACCEL_EINVAL;
 		}
 		ret = torch_backend_model_load_buffer(data, size, model, err,
 						      sizeof(err));
 	}
 	if (ret != VACCEL_OK) {
-		vaccel_error("[torch] resource %lld (%s): %s",
-			     (long long)res->id,
-			     path ? path : (blob->name ? blob->name : "buffer"),
-			     err);
-		return ret;
+		return vaccel_fail(ret, "[torch] resource %lld (%s): %s",
+				   (long long)res->id,
+				   path ? path
+					: (blob->name ? blob->name : "buffer"),
+				   err);
 	}
 	vaccel_debug("[torch] resource %lld: loaded %s in %.1f ms",
 		     (long long)res->id, path ? path : "from memory",
@@ -391,20 +390,21 @@ static int check_run_args(struct vaccel_torch_tensor *const *inputs,
 	char err[ERR_LEN];
 
 	if (nr_inputs < 0 || (nr_inputs > 0 && inputs == NULL)) {
-		vaccel_error("[torch] model run: %d inputs at %p", nr_inputs,
-			     (const void *)inputs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] model run: %d inputs at %p",
+				   nr_inputs, (const void *)inputs);
 	}
 	if (nr_outputs < 0 || (nr_outputs > 0 && outputs == NULL)) {
-		vaccel_error("[torch] model run: %d outputs at %p", nr_outputs,
-			     (void *)outputs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] model run: %d outputs at %p",
+				   nr_outputs, (void *)outputs);
 	}
 	for (int i = 0; i < nr_inputs; i++) {
 		if (torch_backend_check_tensor(inputs[i], err, sizeof(err)) !=
 		    VACCEL_OK) {
-			vaccel_error("[torch] model run: input %d: %s", i, err);
-			return VACCEL_EINVAL;
+			return vaccel_fail(VACCEL_EINVAL,
+					   "[torch] model run: input %d: %s", i,
+					   err);
 		}
 	}
 	return VACCEL_OK;
@@ -487,19 +487,20 @@ static int check_matrix(const char *name, struct vaccel_torch_tensor **pt,
 	char err[ERR_LEN];
 
 	if (torch_backend_check_tensor(t, err, sizeof(err)) != VACCEL_OK) {
-		vaccel_error("[torch] sgemm: %s: %s", name, err);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL, "[torch] sgemm: %s: %s", name,
+				   err);
 	}
 	if (t->data_type != VACCEL_TORCH_FLOAT) {
-		vaccel_error("[torch] sgemm: %s has type %d, not FLOAT (7)",
-			     name, (int)t->data_type);
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			"[torch] sgemm: %s has type %d, not FLOAT (7)", name,
+			(int)t->data_type);
 	}
 	if (!((t->nr_dims == 2 && t->dims[0] == rows && t->dims[1] == cols) ||
 	      (t->nr_dims == 1 && t->dims[0] == rows * cols))) {
-		vaccel_error("[torch] sgemm: %s is not %lld x %lld", name,
-			     (long long)rows, (long long)cols);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] sgemm: %s is not %lld x %lld", name,
+				   (long long)rows, (long long)cols);
 	}
 	return VACCEL_OK;
 }
@@ -516,10 +517,10 @@ static int op_sgemm(struct vaccel_session *sess,
 	int ret;
 
 	if (M < 1 || N < 1 || K < 1 || out == NULL) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_EINVAL,
 			"[torch] sgemm: M=%d N=%d K=%d must be >= 1, out %p", M,
 			N, K, (void *)out);
-		return VACCEL_EINVAL;
 	}
 	if (check_matrix("A", in_A, M, K) != VACCEL_OK ||
 	    check_matrix("B", in_B, K, N) != VACCEL_OK ||

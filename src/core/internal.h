@@ -44,8 +44,6 @@ void vaccel__log_close(void);
 #define VACCEL__REASON_MAX 1024
 void vaccel__reason_begin(void);
 bool vaccel__reason_set(void);
-void vaccel__reason_setf(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
 
 #define vaccel__debug_on()                                             \
 	vaccel__unlikely(atomic_load_explicit(&vaccel__log_level,      \

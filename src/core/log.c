@@ -126,16 +126,17 @@ static void emit(const char *line, size_t len)
 /* ---- the calling thread's error reason (vaccel/error.h) ---- */
 
 /* The reason of the call in progress (or last failed) on this thread: the
- * first error line logged since the call began, or what a plugin gave
- * vaccel_fail(). `set` keeps later lines (wrappers of the first) out. */
+ * first line given to vaccel_fail() since the call began, else the first
+ * error line logged. Later lines (usually wrappers of the first) do not
+ * replace it; `chosen` marks a vaccel_fail() reason. */
 static _Thread_local struct {
 	char msg[VACCEL__REASON_MAX];
-	bool set;
+	bool set, chosen;
 } reason;
 
 void vaccel__reason_begin(void)
 {
-	reason.set = false;
+	reason.set = reason.chosen = false;
 	reason.msg[0] = '\0';
 }
 
@@ -144,20 +145,15 @@ bool vaccel__reason_set(void)
 	return reason.set;
 }
 
-static void reason_vsetf(const char *fmt, va_list ap)
+static void reason_set(const char *msg, bool chosen)
 {
-	if (reason.set)
+	if (reason.chosen || (reason.set && !chosen))
 		return;
-	vsnprintf(reason.msg, sizeof(reason.msg), fmt, ap);
+	/* msg may be the current reason itself (a plugin quoting it) */
+	memmove(reason.msg, msg, strnlen(msg, sizeof(reason.msg) - 1));
+	reason.msg[strnlen(msg, sizeof(reason.msg) - 1)] = '\0';
 	reason.set = true;
-}
-
-void vaccel__reason_setf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	reason_vsetf(fmt, ap);
-	va_end(ap);
+	reason.chosen = chosen;
 }
 
 const char *vaccel_last_error(void)
@@ -178,7 +174,7 @@ static size_t add_len(size_t len, int n, size_t size)
 	return len + ((size_t)n < size - len ? (size_t)n : size - len - 1);
 }
 
-static void log_vprint(vaccel_log_level_t level, const char *where,
+static void log_vprint(vaccel_log_level_t level, const char *where, bool chosen,
 		       const char *fmt, va_list ap)
 {
 	char line[4096];
@@ -193,7 +189,7 @@ static void log_vprint(vaccel_log_level_t level, const char *where,
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
 	len = add_len(len, n, sizeof(line));
 	if (level == VACCEL_LOG_ERROR)
-		vaccel__reason_setf("%s", line + text);
+		reason_set(line + text, chosen);
 
 	/* Always end with exactly one newline, even when truncated. */
 	if (len >= sizeof(line) - 1)
@@ -212,7 +208,7 @@ void vaccel_log_print(vaccel_log_level_t level, const char *where,
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	log_vprint(level, where, fmt, ap);
+	log_vprint(level, where, false, fmt, ap);
 	va_end(ap);
 }
 
@@ -221,7 +217,7 @@ int vaccel_fail(int err, const char *fmt, ...)
 	if (fmt) {
 		va_list ap;
 		va_start(ap, fmt);
-		log_vprint(VACCEL_LOG_ERROR, NULL, fmt, ap);
+		log_vprint(VACCEL_LOG_ERROR, NULL, true, fmt, ap);
 		va_end(ap);
 	}
 	return err;
