@@ -3,6 +3,7 @@
  * libvaccel.so's exports (names start with "vaccel__" or are static). */
 #pragma once
 
+#include "dirtree.h"
 #include "list.h"
 #include "vaccel.h"
 #include <inttypes.h>
@@ -199,10 +200,7 @@ struct vaccel__registration {
 
 /* ---- files (fs.c) ---- */
 
-/* mkdir -p with mode 0700 for the created components. */
-int vaccel__fs_mkdir_p(const char *path);
-/* Remove a directory tree (best effort, logs failures). */
-int vaccel__fs_rm_rf(const char *path);
+/* vaccel__fs_mkdir_p, vaccel__fs_rm_rf: src/shared/dirtree.h */
 /* Read a whole file into a new malloc'ed buffer (the caller frees it). */
 int vaccel__fs_read(const char *path, void **data, size_t *size);
 /* Map a file read-only-private (writable copy-on-write); *data is to be

@@ -4,9 +4,9 @@
  * UV_ERRNO_MAP: the op-name table (src/core/names.c), op validity (the
  * core's plugin registration and genop), the wire's op names and its
  * op -> family mapping (src/rpc), the rpc client's op table
- * (plugins/rpc/ops.c), the agent's dispatch (agent/ops.c) and the noop
- * plugin's op table. docs/development.md ("Adding an op") says what else a
- * new op needs.
+ * (plugins/rpc: plugin.c, rpc.h, ops.c), the agent's dispatch (agent/ops.c) and
+ * the noop plugin's op table. docs/development.md ("Adding an op") says what
+ * else a new op needs.
  *
  * X(NUMBER, NAME, name, FAMILY, SHAPE, API):
  *   NUMBER  the op's number; equal to VACCEL_OP_<NAME> of vaccel/op.h
@@ -104,7 +104,7 @@ enum vaccel__op_shape {
 #define VACCEL__OPS_ALL (UINT64_C(0) VACCEL__OP_LIST(VACCEL__OP_BIT))
 
 /* The list agrees with the public enum, and every op fits the masks. */
-#define VACCEL__OP_CHECK(NUMBER, NAME, name, FAMILY, SHAPE, API)                   \
+#define VACCEL__OP_CHECK(NUMBER, NAME, name, FAMILY, SHAPE, API)              \
 	_Static_assert((NUMBER) == VACCEL_OP_##NAME,                          \
 		       "op list: " #NAME                                      \
 		       " is not numbered as in vaccel/op.h");                 \
@@ -116,10 +116,10 @@ _Static_assert(VACCEL_OP_EXT_MAX <= 64,
 	       "a uint64_t ops mask has a bit for every op number");
 
 #define VACCEL__OP_FAMILY_CASE(NUMBER, NAME, name, FAMILY, SHAPE, API) \
-	case NUMBER:                                              \
+	case NUMBER:                                                   \
 		return VACCEL__FAMILY_##FAMILY;
 #define VACCEL__OP_SHAPE_CASE(NUMBER, NAME, name, FAMILY, SHAPE, API) \
-	case NUMBER:                                             \
+	case NUMBER:                                                  \
 		return VACCEL__SHAPE_##SHAPE;
 
 /* The wire family of op number `op`; VACCEL__FAMILY_NONE if it is none. */

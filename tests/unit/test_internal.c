@@ -67,13 +67,14 @@ static void test_fs(void **state)
 	assert_string_equal(vaccel__fs_basename("z.so"), "z.so");
 	assert_string_equal(vaccel__fs_basename("/x/"), "");
 
-	assert_int_equal(vaccel__fs_mkdir_p(deep), VACCEL_OK);
+	assert_int_equal(vaccel__fs_mkdir_p(deep, 0700), VACCEL_OK);
 	assert_true(tu_is_dir(deep));
-	assert_int_equal(vaccel__fs_mkdir_p(deep), VACCEL_OK); /* exists */
+	assert_int_equal(vaccel__fs_mkdir_p(deep, 0700),
+			 VACCEL_OK); /* exists */
 	tu_write_file(file, "0123", 4);
-	assert_int_not_equal(vaccel__fs_mkdir_p(file), VACCEL_OK);
-	assert_int_not_equal(vaccel__fs_mkdir_p(under_file), VACCEL_OK);
-	assert_int_not_equal(vaccel__fs_mkdir_p(""), VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p(file, 0700), VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p(under_file, 0700), VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p("", 0700), VACCEL_OK);
 
 	void *data;
 	size_t size;
@@ -151,6 +152,41 @@ static void test_fs(void **state)
 	free(deep);
 	free(file);
 	free(under_file);
+}
+
+/* mkdir -p's modes; rm -rf never follows a symlink (in the tree or at
+ * its top). */
+static void test_dirtree(void **state)
+{
+	(void)state;
+	char *dir = tu_mkdtemp();
+	char *parent = tu_strf("%s/p", dir), *leaf = tu_strf("%s/p/q", dir);
+	mode_t old = umask(022);
+	assert_int_equal(vaccel__fs_mkdir_p(leaf, 0755), VACCEL_OK);
+	umask(old);
+	struct stat st;
+	assert_int_equal(stat(parent, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0755);
+	assert_int_equal(stat(leaf, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+
+	char *keep = tu_strf("%s/keep", dir), *kept = tu_strf("%s/keep/x", dir);
+	char *tree = tu_strf("%s/t", dir), *in_tree = tu_strf("%s/t/l", dir);
+	char *top = tu_strf("%s/top", dir);
+	assert_int_equal(vaccel__fs_mkdir_p(tree, 0700), VACCEL_OK);
+	assert_int_equal(vaccel__fs_mkdir_p(keep, 0700), VACCEL_OK);
+	tu_write_file(kept, "k", 1);
+	assert_int_equal(symlink(keep, in_tree), 0);
+	assert_int_equal(symlink(keep, top), 0);
+	assert_int_equal(vaccel__fs_rm_rf(tree), VACCEL_OK);
+	assert_int_equal(vaccel__fs_rm_rf(top), VACCEL_OK);
+	assert_false(tu_exists(tree));
+	assert_int_equal(lstat(top, &st), -1);
+	assert_true(tu_exists(kept));
+	assert_int_equal(vaccel__fs_rm_rf(dir), VACCEL_OK);
+	assert_false(tu_exists(dir));
+	free(dir), free(parent), free(leaf), free(keep), free(kept);
+	free(tree), free(in_tree), free(top);
 }
 
 static void test_net_is_url(void **state)
@@ -365,6 +401,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_pool),
 		cmocka_unit_test(test_fs),
+		cmocka_unit_test(test_dirtree),
 		cmocka_unit_test(test_net_is_url),
 		cmocka_unit_test(test_strdup_opt),
 		cmocka_unit_test(test_op_list),
