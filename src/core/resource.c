@@ -549,9 +549,12 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	pthread_mutex_unlock(&res->sessions_lock);
 	vaccel__session_unlock(sess);
 	if (ret)
-		vaccel_error("Could not register resource %" PRId64
-			     " with session %" PRId64 ": %s",
-			     res->id, sess->id, vaccel_strerror(ret));
+		vaccel_log_print(vaccel__reason_set() ? VACCEL_LOG_DEBUG
+						      : VACCEL_LOG_ERROR,
+				 NULL,
+				 "Could not register resource %" PRId64
+				 " with session %" PRId64 ": %s",
+				 res->id, sess->id, vaccel_strerror(ret));
 	else
 		vaccel_debug("Registered resource %" PRId64
 			     " with session %" PRId64,

@@ -343,8 +343,14 @@ int vaccel_session_init(struct vaccel_session *sess, uint32_t flags)
 	    d->session_release)
 		d->session_release(sess);
 	if (ret) {
-		vaccel_error("Could not initialize session with plugin %s: %s",
-			     sess->plugin->info->name, vaccel_strerror(ret));
+		/* an error line already said why: this one for debugging */
+		vaccel_log_print(vaccel__reason_set() ? VACCEL_LOG_DEBUG
+						      : VACCEL_LOG_ERROR,
+				 NULL,
+				 "Could not initialize session with plugin "
+				 "%s: %s",
+				 sess->plugin->info->name,
+				 vaccel_strerror(ret));
 		session_forget(sess);
 		return ret;
 	}
