@@ -365,9 +365,11 @@ static size_t lines_size(const struct vpc_lines *l)
 	return n;
 }
 
-/* segment, depth: the records, the record `png N`, their NUL, then the N
- * bytes of the PNG (docs/plugins/onnx.md). When that does not fit, the
- * records and `# png N needs a buffer of T bytes`. */
+/* segment, depth: the records, the record `png N`, their NUL, the N bytes
+ * of the PNG and a NUL (docs/plugins/onnx.md). A PNG ends with the fixed
+ * CRC of its IEND chunk (non-zero), so the agent, which returns a buffer
+ * up to its last non-zero byte and one zero, returns all of it. When that
+ * does not fit, the records and `# png N needs a buffer of T bytes`. */
 static int emit_png(const char *task, struct vpc_result *r, unsigned char *buf,
 		    size_t len)
 {
@@ -377,10 +379,11 @@ static int emit_png(const char *task, struct vpc_result *r, unsigned char *buf,
 	if (ret)
 		return ret;
 	text = lines_size(&r->name);
-	need = text + r->png_len;
+	need = text + r->png_len + 1;
 	if (need <= len) {
 		emit(task, "image-name output", &r->name, buf, len);
 		memcpy(buf + text, r->png, r->png_len);
+		buf[text + r->png_len] = '\0';
 		return VACCEL_OK;
 	}
 	free(r->name.v[--r->name.n]);

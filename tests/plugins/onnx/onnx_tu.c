@@ -64,7 +64,9 @@ const unsigned char *otu_png(const unsigned char *out, size_t cap,
 		rec = strstr(rec + 1, "png ");
 	if (!rec || sscanf(rec, "png %llu", &n) != 1)
 		fail_msg("no png record in:\n%s", text);
-	assert_true(tlen + 1 + n <= cap);
+	assert_true(tlen + 1 + n + 1 <= cap);
+	/* the output ends with a NUL after the PNG */
+	assert_int_equal(out[tlen + 1 + n], 0);
 	*png_len = (size_t)n;
 	return out + tlen + 1;
 }
