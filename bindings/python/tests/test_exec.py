@@ -2,9 +2,16 @@
 # SPDX-License-Identifier: Apache-2.0
 """exec and exec_with_resource on the exec plugin with the examples'
 libmytestlib.so (mytestfunc: int32 -> 2 * int32; mytestfunc_nonser: a
-CUSTOM 'mydata' arg, type id 100, reversed), directly and through genop."""
+CUSTOM 'mydata' arg, type id 100, reversed), directly and through genop;
+and docs/python.md's exec example, run as written."""
+import os
 import pathlib
+import re
+import shutil
 import struct
+import subprocess
+import sys
+import tempfile
 import unittest
 
 import support
@@ -58,7 +65,8 @@ class Exec(unittest.TestCase):
         with self.assertRaises(VaccelError) as cm:
             self.sess.exec(LIB, "mytestfunc", [Arg.float32(1)], [Arg.int32()])
         self.assertEqual(cm.exception.code, ErrorCode.EBACKEND)
-        self.assertEqual(cm.exception.message, "the backend failed")
+        self.assertEqual(cm.exception.strerror, "the backend failed")
+        self.assertIn("mytestfunc", cm.exception.reason)
 
     def test_with_resource(self):
         data = pathlib.Path(LIB).read_bytes()
@@ -90,6 +98,31 @@ class Exec(unittest.TestCase):
                 "exec_with_resource", [Arg.int64(res.id),
                                        Arg.string("mytestfunc"),
                                        Arg.int32(-3)], [Arg.int32()]), [-6])
+
+
+class DocsExample(unittest.TestCase):
+    """The exec block of docs/python.md, as written, where it says to run
+    it: a directory holding libmytestlib.so, LD_LIBRARY_PATH=. ; each
+    ``print`` must give the value its ``# [N]`` comment says."""
+
+    def test_exec_block_of_docs_python_md(self):
+        doc = pathlib.Path(os.environ["VACCEL_SOURCE_ROOT"], "docs",
+                           "python.md").read_text()
+        blocks = [b for b in re.findall(r"```python\n(.*?)```", doc, re.S)
+                  if "exec_with_resource" in b]
+        self.assertEqual(len(blocks), 1)
+        want = re.findall(r"print\(.*# (\[.*\])$", blocks[0], re.M)
+        self.assertEqual(want, ["[42]", "[8]"])
+        with tempfile.TemporaryDirectory(prefix="vaccel-py-doc-") as d:
+            shutil.copy(LIB, d)
+            env = dict(os.environ, LD_LIBRARY_PATH=d,
+                       VACCEL_PLUGINS=os.environ["VACCEL_PY_EXEC"])
+            p = subprocess.run([sys.executable, "-c", blocks[0]], cwd=d,
+                               env=env, capture_output=True, text=True,
+                               timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        got = [ln for ln in p.stdout.splitlines() if ln.startswith("[")]
+        self.assertEqual(got, want, p.stdout)
 
 
 if __name__ == "__main__":
