@@ -14,7 +14,7 @@ enum {
 	 * each) need more */
 	STR_SIZE_MAX = 4096,
 	/* segment and depth: their records and the PNG of the map */
-	MAP_SIZE_MAX = 32 << 20,
+	MAP_SIZE_MAX = 16 << 20,
 };
 
 struct run {
