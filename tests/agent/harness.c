@@ -33,6 +33,27 @@ const char *build_path(const char *rel)
 	return s;
 }
 
+void *read_whole(const char *path, size_t *len)
+{
+	FILE *f = path ? fopen(path, "rb") : NULL;
+	*len = 0;
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	long n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	char *p = n >= 0 ? malloc((size_t)n + 1) : NULL;
+	if (p && fread(p, 1, (size_t)n, f) == (size_t)n) {
+		p[n] = 0;
+		*len = (size_t)n;
+	} else {
+		free(p);
+		p = NULL;
+	}
+	fclose(f);
+	return p;
+}
+
 const char *plugin_path(const char *name)
 {
 	char rel[256];

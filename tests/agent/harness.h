@@ -26,6 +26,9 @@ struct agent_proc {
 const char *plugin_path(const char *name);
 /* Build-tree path of `rel` (e.g. "examples/libmytestlib.so"). */
 const char *build_path(const char *rel);
+/* The whole file (NUL-terminated, malloc'ed), or NULL when `path` is NULL
+ * or cannot be read; *len its size. */
+void *read_whole(const char *path, size_t *len);
 /* $VACCEL_DEPS/rel if it exists, else NULL. */
 const char *deps_path(const char *rel);
 

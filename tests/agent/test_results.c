@@ -50,19 +50,6 @@ static const char *uri(void)
 	return strcmp(mode, "tcp") ? agent.unix_uri : agent.tcp_uri;
 }
 
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	void *p = malloc(*len + 1);
-	assert_int_equal(fread(p, 1, *len, f), *len);
-	fclose(f);
-	return p;
-}
-
 static const char *need(const char *rel)
 {
 	const char *p = deps_path(rel);
@@ -70,6 +57,14 @@ static const char *need(const char *rel)
 		printf("# %s missing: skipped\n", rel);
 		skip();
 	}
+	return p;
+}
+
+/* The bytes of $VACCEL_DEPS/rel (skipped when absent). */
+static void *input(const char *rel, size_t *len)
+{
+	void *p = read_whole(need(rel), len);
+	assert_non_null(p);
 	return p;
 }
 
@@ -109,7 +104,7 @@ static uint64_t all_ops(void)
 static void classify(struct vaccel_session *s)
 {
 	size_t len;
-	void *img = read_file(need("images/text/text0_180.jpg"), &len);
+	void *img = input("images/text/text0_180.jpg", &len);
 	unsigned char text[256] = { 0 }, name[256] = { 0 };
 	assert_int_equal(vaccel_image_classification(s, img, text, name, len,
 						     sizeof(text),
@@ -176,7 +171,7 @@ static uint32_t be32(const unsigned char *p)
 static void test_mask_as_png(void **state)
 {
 	size_t len, cap = 4u << 20;
-	void *img = read_file(need("images/sample4.jpg"), &len);
+	void *img = input("images/sample4.jpg", &len);
 	unsigned char *out = calloc(1, cap);
 	struct vaccel_session *s = new_session();
 	assert_int_equal(vaccel_image_segmentation(s, img, out, len, cap),
@@ -240,7 +235,7 @@ static void test_reason_bad_image(void **state)
 static void detect_with(struct vaccel_session *s, struct vaccel_resource *m)
 {
 	size_t len;
-	void *img = read_file(need("images/dog.jpg"), &len);
+	void *img = input("images/dog.jpg", &len);
 	unsigned char out[1024];
 	assert_int_equal(vaccel_image_detection(s, img, out, len, sizeof(out)),
 			 VACCEL_EINVAL);
