@@ -86,9 +86,18 @@ int vaccel__sessions_bootstrap(void)
 	return vaccel__id_pool_init(&ids, MAX_SESSIONS);
 }
 
+static void routes_free(void)
+{
+	for (size_t i = 0; i <= MAX_SESSIONS; i++) {
+		free(routes[i]);
+		routes[i] = NULL;
+	}
+}
+
 void vaccel__sessions_cleanup(bool release)
 {
 	if (!release) {
+		routes_free();
 		/* At exit: the application's session structs may already be
 		 * gone (a stack session of main() is), so do not even walk
 		 * the list: forget it. */
@@ -108,6 +117,7 @@ void vaccel__sessions_cleanup(bool release)
 		vaccel_warn("Releasing session %" PRId64 " at cleanup", s->id);
 		vaccel_session_release(s);
 	}
+	routes_free();
 	vaccel__id_pool_release(&ids);
 }
 
@@ -298,10 +308,11 @@ int vaccel_session_set_plugin_priv(struct vaccel_session *sess,
 
 static void session_forget(struct vaccel_session *sess)
 {
-	if (sess->id > 0 && sess->id <= MAX_SESSIONS) {
-		free(routes[sess->id]);
-		routes[sess->id] = NULL;
-	}
+	/* kept for the id's next session (freed at cleanup): an op that
+	 * races with the release it should not overlap reads no freed memory */
+	struct route *r = route_of(sess);
+	if (r)
+		r->n = 0;
 	if (sess->rundir[0])
 		vaccel__fs_rm_rf(sess->rundir);
 	vaccel__id_pool_put(&ids, sess->id);
