@@ -47,10 +47,10 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 }
 
 /* ret = expr (the plugin call on `sess`), timed into `region` when
- * profiling. The session is held for the call: an update, release or
- * registration of it meanwhile is refused (VACCEL_EBUSY), and a call while
- * one of those runs is refused the same way. A failure the plugin did not
- * explain gets a reason naming it. */
+ * profiling. The session is held for the call: an update or release of
+ * it meanwhile is refused (VACCEL_EBUSY), and a call while one of those
+ * runs is refused the same way. A failure the plugin did not explain gets
+ * a reason naming it. */
 #define VACCEL__OP_CALL(ret, region, sess, expr)             \
 	do {                                                 \
 		(ret) = vaccel__session_enter(sess);         \

@@ -24,6 +24,7 @@ for f in "$cli" "$agent_bin" "$onnx" "$blas" "$rpc" "$text" "$photo" "$movenet";
 done
 unset VACCEL_LOG_LEVEL VACCEL_LOG_FILE VACCEL_RPC_TOKEN VACCEL_RPC_TOKEN_FILE
 tmp=$(mktemp -d)
+chmod 711 "$tmp" # the agent's workers (other uids) go through it
 apid=
 cleanup() {
 	[ -n "$apid" ] && kill "$apid" 2>/dev/null && wait "$apid" 2>/dev/null

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "files.h"
 #include "harness.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -182,7 +183,7 @@ static void c_exec_res_file(struct vaccel_session *s, struct result *r)
 static void c_exec_res_buf(struct vaccel_session *s, struct result *r)
 {
 	size_t len;
-	void *p = read_whole(testlib(), &len);
+	void *p = tu_read_file(testlib(), &len);
 	struct vaccel_resource lib;
 	assert_int_equal(vaccel_resource_init_from_buf(&lib, p, len,
 						       VACCEL_RESOURCE_LIB,
@@ -226,7 +227,7 @@ static const char *image(const char *name)
 static void images(struct vaccel_session *s, struct result *r, const char *file)
 {
 	size_t len;
-	void *img = read_whole(file, &len);
+	void *img = tu_read_file(file, &len);
 	if (!img) {
 		put_int(r, -1);
 		return;
@@ -284,7 +285,7 @@ static void c_detect_model(struct vaccel_session *s, struct result *r)
 		"models/blazeface/face_detection_front_128x128_barracuda.onnx");
 	struct vaccel_resource res;
 	size_t len;
-	void *img = read_whole(image("sample3.jpg"), &len);
+	void *img = tu_read_file(image("sample3.jpg"), &len);
 	unsigned char name[2048] = { 0 };
 	if (!m || !img) {
 		put_int(r, -1);
@@ -598,7 +599,7 @@ static void c_genop(struct vaccel_session *s, struct result *r)
 {
 	/* classify through genop (write order: imgname, text) */
 	size_t len;
-	void *img = read_whole(image("dog.jpg"), &len);
+	void *img = tu_read_file(image("dog.jpg"), &len);
 	uint8_t op = VACCEL_OP_IMAGE_CLASSIFY;
 	unsigned char text[512] = { 0 }, name[512] = { 0 };
 	struct vaccel_arg rd[2] = { { &op, 1, VACCEL_ARG_UINT8, 0, false },

@@ -25,7 +25,9 @@
 
 #include <cmocka.h>
 
+#include "files.h"
 #include "harness.h"
+#include "paths.h"
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -63,7 +65,7 @@ static const char *need(const char *rel)
 /* The bytes of $VACCEL_DEPS/rel (skipped when absent). */
 static void *input(const char *rel, size_t *len)
 {
-	void *p = read_whole(need(rel), len);
+	void *p = tu_read_file(need(rel), len);
 	assert_non_null(p);
 	return p;
 }

@@ -34,7 +34,8 @@
 #include <stb_image.h>
 #include <vaccel.h>
 
-#include "onnx_tu.h"
+#include "onnx_png.h"
+#include "tu.h"
 
 static char deps[1024], src_root[1024], text_dir[1024];
 static bool have_text;
@@ -49,7 +50,7 @@ static void *read_image(const char *name, size_t *len)
 	char p[2048];
 
 	path_of(p, sizeof(p), deps, name);
-	return otu_read_all(p, len);
+	return tu_read_all(p, len);
 }
 
 /* The first line of `text` split as label and score. */
@@ -80,7 +81,7 @@ static void classify_file(struct vaccel_session *s, const char *path,
 	unsigned char text[256], name[256];
 	char label[64];
 	size_t len;
-	void *img = otu_read_all(path, &len);
+	void *img = tu_read_all(path, &len);
 	float score;
 
 	assert_int_equal(vaccel_image_classification(s, img, text, name, len,
@@ -107,7 +108,7 @@ static void test_classify_text(void **state)
 
 	if (!have_text)
 		skip();
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	for (int i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s/text%d_0.jpg", text_dir, i);
 		classify_file(s, p, "0");
@@ -119,7 +120,7 @@ static void test_classify_text(void **state)
 
 static void test_truncation(void **state)
 {
-	struct vaccel_session *s = otu_new_sess();
+	struct vaccel_session *s = tu_new_sess("onnx");
 	unsigned char full[1024], out[100], tiny[12], name[8];
 	char p[2048], marker[64];
 	size_t len;
@@ -154,7 +155,7 @@ static void test_truncation(void **state)
 	/* classify: 12 bytes hold one record, not the marker; 8 bytes hold
 	 * nothing but an empty, terminated string */
 	snprintf(p, sizeof(p), "%s/text0_0.jpg", text_dir);
-	img = otu_read_all(p, &len);
+	img = tu_read_all(p, &len);
 	memset(name, 'x', sizeof(name));
 	assert_int_equal(vaccel_image_classification(s, img, tiny, name, len,
 						     sizeof(tiny),
@@ -175,7 +176,7 @@ static void test_detect_faces(void **state)
 {
 	struct vaccel_session *s;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	for (int i = 1; i <= 6; i++) {
 		unsigned char out[1024];
 		char name[64], label[16];
@@ -214,7 +215,7 @@ static void test_detect_no_faces(void **state)
 					      "images/horses.jpg" };
 	struct vaccel_session *s;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	for (int i = 0; i < 3; i++) {
 		unsigned char out[256];
 		size_t len;
@@ -279,7 +280,7 @@ static void segment_page(struct vaccel_session *s, unsigned char *out)
 			 8);
 	fclose(f);
 	snprintf(p, sizeof(p), "%s/page.png", text_dir);
-	img = otu_read_all(p, &len);
+	img = tu_read_all(p, &len);
 	assert_int_equal(
 		vaccel_image_segmentation(s, img, out, len, OTU_OUT_LEN),
 		VACCEL_OK);
@@ -317,7 +318,7 @@ static void test_segment_text(void **state)
 	if (!have_text)
 		skip();
 	assert_non_null(out);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	segment_page(s, out);
 	for (DIR *d = opendir(s->rundir); d;) {
 		struct dirent *e = readdir(d);
@@ -346,11 +347,11 @@ static void test_segment_small_buffer(void **state)
 	if (!have_text)
 		skip();
 	assert_non_null(out);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	segment_page(s, out);
 	otu_png(out, OTU_OUT_LEN, &png_len);
 	snprintf(p, sizeof(p), "%s/page.png", text_dir);
-	img = otu_read_all(p, &len);
+	img = tu_read_all(p, &len);
 	again = calloc(1, 4096);
 	assert_non_null(again);
 	assert_int_equal(vaccel_image_segmentation(s, img, again, len, 4096),
@@ -394,12 +395,12 @@ static void test_pose(void **state)
 	void *img;
 
 	path_of(p, sizeof(p), deps, "models/converted/movenet.onnx");
-	if (!otu_exists(p)) {
+	if (!tu_exists(p)) {
 		printf("# skipped: %s not converted yet\n", p);
 		skip();
 	}
 	img = read_image("images/person.jpg", &len); /* 640 x 424 */
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_image_pose(s, img, out, len, sizeof(out)),
 			 VACCEL_OK);
 	printf("# pose person.jpg:\n%s", out);
@@ -435,7 +436,7 @@ static void test_depth_not_configured(void **state)
 	size_t len;
 	void *img = read_image("images/dog.jpg", &len);
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_image_depth(s, img, out, len, sizeof(out)),
 			 VACCEL_ENOTSUP);
 	assert_int_equal(vaccel_session_delete(s), VACCEL_OK);
@@ -460,7 +461,7 @@ static void test_depth_resource(void **state)
 
 	path_of(net, sizeof(net), deps,
 		"models/converted/depth_synthetic.onnx");
-	if (!otu_exists(net)) {
+	if (!tu_exists(net)) {
 		printf("# skipped: %s not converted yet\n", net);
 		skip();
 	}
@@ -469,7 +470,7 @@ static void test_depth_resource(void **state)
 	paths[0] = desc;
 	paths[1] = net;
 	img = read_image("images/dog.jpg", &len);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_init_multi(&res, paths, 2,
 						    VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
@@ -548,7 +549,7 @@ static void test_resource_bare_onnx(void **state)
 
 	path_of(p, sizeof(p), deps,
 		"models/blazeface/face_detection_front_128x128_barracuda.onnx");
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_init(&res, p, VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
@@ -581,7 +582,7 @@ static void test_resource_bare_onnx(void **state)
 static int detect_with(const char *path, const char *bytes, const char *name)
 {
 	struct vaccel_resource res;
-	struct vaccel_session *s = otu_new_sess();
+	struct vaccel_session *s = tu_new_sess("onnx");
 	unsigned char out[1024];
 	size_t len;
 	void *img = read_image("images/sample3.jpg", &len);
@@ -640,7 +641,7 @@ static void test_resource_wrong_models(void **state)
 		       "network garbage.onnx"));
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		path_of(p, sizeof(p), deps, cases[i].file);
-		if (!otu_exists(p))
+		if (!tu_exists(p))
 			continue;
 		assert_int_equal(detect_with(p, NULL, NULL), cases[i].ret);
 		if (cases[i].ret)
@@ -682,10 +683,10 @@ static void test_resource_blobs(void **state)
 				 &res, (const struct vaccel_blob **)blobs, 2,
 				 VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
 	snprintf(p, sizeof(p), "%s/text2_180.jpg", text_dir);
-	img = otu_read_all(p, &len);
+	img = tu_read_all(p, &len);
 	assert_int_equal(vaccel_image_classification(s, img, text, NULL, len,
 						     sizeof(text), 0),
 			 VACCEL_OK);
@@ -720,7 +721,7 @@ static void test_resource_bad_description(void **state)
 	size_t len;
 	void *img = read_image("images/dog.jpg", &len);
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_init_from_buf(
 				 &res, bad, sizeof(bad) - 1,
 				 VACCEL_RESOURCE_MODEL, "bad.model", false),
@@ -782,7 +783,7 @@ static void test_generic_run(void **state)
 	struct vaccel_session *s;
 	const float *p;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	ppocr_resource(&res);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
 	/* not loaded yet */
@@ -861,11 +862,11 @@ static void test_generic_linear(void **state)
 	const float *y;
 
 	path_of(p, sizeof(p), deps, "models/converted/linear_fixed.onnx");
-	if (!otu_exists(p)) {
+	if (!tu_exists(p)) {
 		printf("# skipped: %s not converted yet\n", p);
 		skip();
 	}
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_init(&res, p, VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
@@ -896,7 +897,7 @@ static void test_generic_genop(void **state)
 	struct vaccel_resource res;
 	struct vaccel_session *s;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	ppocr_resource(&res);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
 	id = res.id;
@@ -936,11 +937,11 @@ static void test_image_genop(void **state)
 	char p[2048];
 	void *img;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	vaccel_arg_init_from_buf(&rd[0], &op, 1, VACCEL_ARG_UINT8, 0);
 	if (have_text) {
 		snprintf(p, sizeof(p), "%s/text3_0.jpg", text_dir);
-		img = otu_read_all(p, &len);
+		img = tu_read_all(p, &len);
 		vaccel_arg_init_from_buf(&rd[1], img, len, VACCEL_ARG_BUFFER,
 					 0);
 		vaccel_arg_init_from_buf(&wr[0], name, sizeof(name),
@@ -995,7 +996,7 @@ static void test_configuration(void **state)
 	unsetenv("VACCEL_ONNX_DETECT_MODEL");
 	unsetenv("VACCEL_ONNX_SEGMENT_MODEL");
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	img = read_image("images/sample3.jpg", &len);
 	/* the full-range model finds the faces too */
 	assert_int_equal(vaccel_image_detection(s, img, out, len, sizeof(out)),
@@ -1010,7 +1011,7 @@ static void test_configuration(void **state)
 	setenv("VACCEL_ONNX_POSE_MODEL", "movenet", 1);
 	setenv("VACCEL_ONNX_SEGMENT_MODEL", "none", 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(
 		vaccel_image_segmentation(s, img, big, len, OTU_OUT_LEN),
 		VACCEL_ENOTSUP);
@@ -1042,7 +1043,7 @@ static void test_bad_image(void **state)
 	unsigned char out[64];
 	static const char junk[] = "this is not a JPEG";
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(
 		vaccel_image_detection(s, junk, out, sizeof(junk), sizeof(out)),
 		VACCEL_EINVAL);
@@ -1058,7 +1059,7 @@ static void test_tf_tflite_enotsup(void **state)
 	struct vaccel_session *s;
 	struct vaccel_tf_status st = { 0 };
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	ppocr_resource(&res);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
 	assert_int_equal(vaccel_tflite_model_load(s, &res), VACCEL_ENOTSUP);
@@ -1102,8 +1103,8 @@ static void test_threads(void **state)
 	size_t len;
 	void *img = read_image("images/sample6.jpg", &len);
 
-	s = otu_new_sess();
-	s2 = otu_new_sess();
+	s = tu_new_sess("onnx");
+	s2 = tu_new_sess("onnx");
 	for (int i = 0; i < 4; i++) {
 		w[i] = (struct worker){ .s = i % 2 ? s2 : s,
 					.img = img,
@@ -1192,7 +1193,7 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		path_of(p, sizeof(p), deps, need[i]);
-		if (!otu_exists(p)) {
+		if (!tu_exists(p)) {
 			printf("skip: %s is missing (run scripts/setup-deps.sh "
 			       "and scripts/fetch-assets.sh)\n",
 			       p);
