@@ -29,11 +29,6 @@ const struct vaccel_config *vaccel_config(void)
 	return &config;
 }
 
-struct vaccel_config *vaccel__config_mut(void)
-{
-	return &config;
-}
-
 const char *vaccel_version(void)
 {
 	return VACCEL_VERSION;
@@ -49,14 +44,16 @@ const char *vaccel_rundir(void)
 	return rundir;
 }
 
-int vaccel__bootstrap_status(void)
+/* 0 = ready; otherwise the error of the last bootstrap (what
+ * vaccel_session_init() reports) or VACCEL_ESESS if never done. */
+static int bootstrap_state(void)
 {
 	return initialized ? VACCEL_OK : bootstrap_status;
 }
 
 int vaccel__check_ready(const char *what)
 {
-	int st = vaccel__bootstrap_status();
+	int st = bootstrap_state();
 	if (vaccel__unlikely(st)) {
 		vaccel_error("%s: vAccel is not initialized (%s)", what,
 			     st == VACCEL_ESESS

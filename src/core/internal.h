@@ -25,13 +25,8 @@
 
 /* ---- core state (core.c) ---- */
 
-/* Bootstrap state: 0 = ready; otherwise the error of the last bootstrap
- * (what vaccel_session_init() reports) or VACCEL_ESESS if never done. */
-int vaccel__bootstrap_status(void);
 /* VACCEL_OK if bootstrapped, else the error to return (and it is logged). */
 int vaccel__check_ready(const char *what);
-/* The live configuration, writable by the core. */
-struct vaccel_config *vaccel__config_mut(void);
 
 /* ---- logging (log.c) ---- */
 
