@@ -257,6 +257,12 @@ int vaccel__genop_onnx_run(struct vaccel_session *sess,
 			   struct vaccel_resource *res, struct vaccel_arg *in,
 			   int nr_in, struct vaccel_arg *out, int nr_out);
 
+/* ---- args (arg.c) ---- */
+
+/* Whether `buf` of `size` bytes is a valid value of `t`: the check of
+ * every typed add, get and set (RAW and CUSTOM are not checked). */
+bool vaccel__arg_valid(vaccel_arg_type_t t, const void *buf, size_t size);
+
 /* ---- misc ---- */
 
 /* Duplicate a string; NULL stays NULL. Returns false on allocation
