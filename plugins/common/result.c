@@ -206,7 +206,8 @@ static int maps(const struct vpc_desc *d, const struct vpc_fmap *o,
 	return ret;
 }
 
-size_t vpc_postprocess_nr_outputs(const struct vpc_desc *d)
+/* How many outputs vpc_postprocess() expects for `d`. */
+static size_t nr_outputs(const struct vpc_desc *d)
 {
 	return d->decoder == VPC_DEC_ANCHORS ? 2 * d->nr_grids : 1;
 }
@@ -219,7 +220,7 @@ int vpc_postprocess(const struct vpc_desc *d, char *const *labels,
 	int ret;
 
 	memset(r, 0, sizeof(*r));
-	if (nr_outs < vpc_postprocess_nr_outputs(d))
+	if (nr_outs < nr_outputs(d))
 		return VACCEL_EINVAL;
 	for (size_t i = 0; i < nr_outs; i++)
 		if (!outs[i].data || !outs[i].count)

@@ -122,9 +122,6 @@ int vpc_postprocess(const struct vpc_desc *d, char *const *labels,
 		    struct vpc_result *r);
 void vpc_result_release(struct vpc_result *r);
 
-/* How many outputs vpc_postprocess() expects for `d`. */
-size_t vpc_postprocess_nr_outputs(const struct vpc_desc *d);
-
 #ifdef __cplusplus
 }
 #endif

@@ -30,12 +30,8 @@ const OrtApi *ort_api(void)
 	return rt.api;
 }
 
-const char *ort_version(void)
-{
-	return rt.version ? rt.version : "(not loaded)";
-}
-
-int ort_status(OrtStatus *st, const char *what)
+/* Map an OrtStatus to a VACCEL_E* code, log it with `what`, release it. */
+static int ort_status(OrtStatus *st, const char *what)
 {
 	int ret;
 

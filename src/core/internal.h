@@ -7,6 +7,7 @@
 #include "list.h"
 #include "vaccel.h"
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -23,15 +24,19 @@
 #define vaccel__unlikely(x) (x)
 #endif
 
-/* ---- core state (core.c) ---- */
+/* ---- the library's state (state.c; written by core.c) ---- */
 
-/* Bootstrap state: 0 = ready; otherwise the error of the last bootstrap
- * (what vaccel_session_init() reports) or VACCEL_ESESS if never done. */
-int vaccel__bootstrap_status(void);
+struct vaccel__state {
+	struct vaccel_config config;
+	char rundir[PATH_MAX];
+	bool initialized;
+	/* the error of the last bootstrap, VACCEL_ESESS if none was done */
+	int bootstrap_status;
+};
+extern struct vaccel__state vaccel__state;
+
 /* VACCEL_OK if bootstrapped, else the error to return (and it is logged). */
 int vaccel__check_ready(const char *what);
-/* The live configuration, writable by the core. */
-struct vaccel_config *vaccel__config_mut(void);
 
 /* ---- logging (log.c) ---- */
 
@@ -137,15 +142,21 @@ vaccel__op_func(struct vaccel_session *sess, vaccel_op_type_t op)
 /* ---- sessions (session.c) ---- */
 
 int vaccel__sessions_bootstrap(void);
-/* Release every live session (cleanup). With `release` false (process
- * exit) the sessions are only forgotten: their structs may be gone. */
-void vaccel__sessions_cleanup(bool release);
+/* The first live session (NULL if none), for cleanup. */
+struct vaccel_session *vaccel__session_first_live(void);
+/* Forget every session without touching them (cleanup, after they were
+ * released; at process exit their structs may be gone). */
+void vaccel__sessions_forget(void);
 int vaccel__session_invalid(void);
 /* The plugins serving `sess`: its own first, then the others (at most
  * `max`). Valid while the session is. */
 size_t vaccel__session_plugins(const struct vaccel_session *sess,
 			       struct vaccel__plugin **out, size_t max);
 #define VACCEL__SESSION_PLUGINS_MAX 8
+/* The rest of vaccel_session_release() once nothing is registered with
+ * `sess`: the plugin's hook, then the session is forgotten and unlocked
+ * (the caller holds vaccel__session_lock()). */
+void vaccel__session_end(struct vaccel_session *sess);
 
 /* VACCEL_OK if `sess` looks initialized; otherwise VACCEL_EINVAL, logged. */
 static inline int vaccel__session_check(const struct vaccel_session *sess)
@@ -170,8 +181,19 @@ void vaccel__session_unlock(const struct vaccel_session *sess);
 /* ---- resources (resource.c) ---- */
 
 int vaccel__resources_bootstrap(void);
-/* As vaccel__sessions_cleanup, for resources. */
-void vaccel__resources_cleanup(bool release);
+/* As vaccel__session_first_live and vaccel__sessions_forget. */
+struct vaccel_resource *vaccel__resource_first_live(void);
+void vaccel__resources_forget(void);
+/* Build the blobs of a path-based resource (first registration; no-op
+ * when it has them) and, with `map`, read every blob's data. */
+int vaccel__resource_blobs(struct vaccel_resource *res, bool map);
+/* The rest of vaccel_resource_release() once it is registered nowhere. */
+void vaccel__resource_end(struct vaccel_resource *res);
+
+/* ---- registrations (registration.c) ---- */
+
+/* Release every live session, then every live resource (cleanup). */
+void vaccel__release_all(void);
 /* Op-side check: `res` is registered with `sess` and of `type` (EPERM /
  * EINVAL otherwise, logged). */
 int vaccel__resource_check(struct vaccel_session *sess,
@@ -270,6 +292,12 @@ void vaccel__prof_ops_print_release(void);
 int vaccel__genop_onnx_run(struct vaccel_session *sess,
 			   struct vaccel_resource *res, struct vaccel_arg *in,
 			   int nr_in, struct vaccel_arg *out, int nr_out);
+
+/* ---- args (arg.c) ---- */
+
+/* Whether `buf` of `size` bytes is a valid value of `t`: the check of
+ * every typed add, get and set (RAW and CUSTOM are not checked). */
+bool vaccel__arg_valid(vaccel_arg_type_t t, const void *buf, size_t size);
 
 /* ---- misc ---- */
 

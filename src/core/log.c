@@ -84,17 +84,6 @@ void vaccel__log_close(void)
 	pthread_mutex_unlock(&log_lock);
 }
 
-int vaccel_log_init(void)
-{
-	return vaccel__log_open(vaccel_config());
-}
-
-int vaccel_log_shutdown(void)
-{
-	vaccel__log_close();
-	return VACCEL_OK;
-}
-
 /* "YYYY.MM.DD-HH:MM:SS.cc - " (local time, hundredths of a second). */
 static size_t format_prefix(char *buf, size_t size)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Sessions: creation (plugin selection), release, lookup, and the queries of
- * the resources registered with a session. */
+/* Sessions: creation (plugin selection), update, the ops-in-flight lock,
+ * lookup. Their resources and release are registration.c's. */
 
 #include "internal.h"
 #include <stdio.h>
@@ -94,29 +94,22 @@ static void routes_free(void)
 	}
 }
 
-void vaccel__sessions_cleanup(bool release)
+struct vaccel_session *vaccel__session_first_live(void)
 {
-	if (!release) {
-		routes_free();
-		/* At exit: the application's session structs may already be
-		 * gone (a stack session of main() is), so do not even walk
-		 * the list: forget it. */
-		vaccel__list_init(&live);
-		vaccel__id_pool_release(&ids);
-		return;
-	}
-	for (;;) {
-		pthread_mutex_lock(&live_lock);
-		if (vaccel__list_empty(&live)) {
-			pthread_mutex_unlock(&live_lock);
-			break;
-		}
-		struct vaccel_session *s = vaccel__container_of(
-			live.next, struct vaccel_session, entry);
-		pthread_mutex_unlock(&live_lock);
-		vaccel_warn("Releasing session %" PRId64 " at cleanup", s->id);
-		vaccel_session_release(s);
-	}
+	struct vaccel_session *s = NULL;
+	pthread_mutex_lock(&live_lock);
+	if (!vaccel__list_empty(&live))
+		s = vaccel__container_of(live.next, struct vaccel_session,
+					 entry);
+	pthread_mutex_unlock(&live_lock);
+	return s;
+}
+
+void vaccel__sessions_forget(void)
+{
+	/* At exit the application's session structs may already be gone
+	 * (a stack session of main() is): the list is not walked. */
+	vaccel__list_init(&live);
 	routes_free();
 	vaccel__id_pool_release(&ids);
 }
@@ -374,47 +367,11 @@ int vaccel_session_init(struct vaccel_session *sess, uint32_t flags)
 	return VACCEL_OK;
 }
 
-/* Unregister every resource still registered with `sess`. */
-static void unregister_all(struct vaccel_session *sess)
+/* The end of vaccel_session_release() once its resources are
+ * unregistered: the plugin's hook, then the session is forgotten (the
+ * caller holds its lock, which this drops). */
+void vaccel__session_end(struct vaccel_session *sess)
 {
-	for (int t = 0; t < VACCEL_RESOURCE_MAX; t++) {
-		for (;;) {
-			/* The release lock keeps the resource we pick alive
-			 * until we have unregistered it. */
-			pthread_mutex_lock(&vaccel__release_lock);
-			pthread_mutex_lock(&sess->resources_lock);
-			bool done = vaccel__list_empty(&sess->resources[t]);
-			struct vaccel_resource *res =
-				done ? NULL
-				     : vaccel__container_of(
-					       sess->resources[t].next,
-					       struct vaccel__registration,
-					       in_sess)
-						->res;
-			pthread_mutex_unlock(&sess->resources_lock);
-			/* always unlinks (a failing plugin hook is logged) */
-			if (res)
-				vaccel__resource_unregister(res, sess);
-			pthread_mutex_unlock(&vaccel__release_lock);
-			if (done)
-				break;
-		}
-	}
-}
-
-int vaccel_session_release(struct vaccel_session *sess)
-{
-	vaccel__reason_begin();
-	if (!sess || sess->id <= 0 || !sess->plugin)
-		return VACCEL_EINVAL;
-	int ret = vaccel__check_ready("vaccel_session_release");
-	if (ret)
-		return ret;
-
-	ret = vaccel__session_lock(sess, "release");
-	if (ret)
-		return ret;
-	unregister_all(sess);
 	others_release(sess);
 	const struct vaccel_plugin_desc *d = sess_plugin(sess)->desc;
 	if (d->session_release && d->session_release(sess))
@@ -428,7 +385,6 @@ int vaccel_session_release(struct vaccel_session *sess)
 	vaccel_debug("Released session %" PRId64, sess->id);
 	vaccel__session_unlock(sess);
 	session_forget(sess);
-	return VACCEL_OK;
 }
 
 int vaccel_session_new(struct vaccel_session **sess, uint32_t flags)
@@ -444,15 +400,6 @@ int vaccel_session_new(struct vaccel_session **sess, uint32_t flags)
 		return ret;
 	}
 	*sess = s;
-	return VACCEL_OK;
-}
-
-int vaccel_session_delete(struct vaccel_session *sess)
-{
-	int ret = vaccel_session_release(sess);
-	if (ret)
-		return ret;
-	free(sess);
 	return VACCEL_OK;
 }
 
@@ -568,102 +515,6 @@ int vaccel_session_get_by_id(struct vaccel_session **sess, vaccel_id_t id)
 	return ret;
 }
 
-static struct vaccel__registration *reg_of(vaccel_list_entry_t *e)
-{
-	return vaccel__container_of(e, struct vaccel__registration, in_sess);
-}
-
-bool vaccel_session_has_resource(struct vaccel_session *sess,
-				 struct vaccel_resource *res)
-{
-	if (!sess || !res || sess->id <= 0 ||
-	    (unsigned)res->type >= VACCEL_RESOURCE_MAX)
-		return false;
-
-	bool found = false;
-	vaccel_list_entry_t *e;
-	pthread_mutex_lock(&sess->resources_lock);
-	vaccel__list_for_each(e, &sess->resources[res->type])
-	{
-		if (reg_of(e)->res == res) {
-			found = true;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&sess->resources_lock);
-	return found;
-}
-
-int vaccel_session_resource_by_id(struct vaccel_session *sess,
-				  struct vaccel_resource **res, vaccel_id_t id)
-{
-	if (!sess || !res || id <= 0 || sess->id <= 0)
-		return VACCEL_EINVAL;
-
-	int ret = VACCEL_ENOENT;
-	vaccel_list_entry_t *e;
-	pthread_mutex_lock(&sess->resources_lock);
-	for (int t = 0; t < VACCEL_RESOURCE_MAX && ret; t++) {
-		vaccel__list_for_each(e, &sess->resources[t])
-		{
-			if (reg_of(e)->res->id == id) {
-				*res = reg_of(e)->res;
-				ret = VACCEL_OK;
-				break;
-			}
-		}
-	}
-	pthread_mutex_unlock(&sess->resources_lock);
-	return ret;
-}
-
-int vaccel_session_resource_by_type(struct vaccel_session *sess,
-				    struct vaccel_resource **res,
-				    vaccel_resource_type_t type)
-{
-	if (!sess || !res || sess->id <= 0 ||
-	    (unsigned)type >= VACCEL_RESOURCE_MAX)
-		return VACCEL_EINVAL;
-
-	int ret = VACCEL_ENOENT;
-	pthread_mutex_lock(&sess->resources_lock);
-	if (!vaccel__list_empty(&sess->resources[type])) {
-		*res = reg_of(sess->resources[type].next)->res;
-		ret = VACCEL_OK;
-	}
-	pthread_mutex_unlock(&sess->resources_lock);
-	return ret;
-}
-
-int vaccel_session_resources_by_type(struct vaccel_session *sess,
-				     struct vaccel_resource ***resources,
-				     size_t *nr_found,
-				     vaccel_resource_type_t type)
-{
-	if (!sess || !resources || !nr_found || sess->id <= 0 ||
-	    (unsigned)type >= VACCEL_RESOURCE_MAX)
-		return VACCEL_EINVAL;
-
-	int ret = VACCEL_OK;
-	*nr_found = 0;
-	*resources = NULL;
-	pthread_mutex_lock(&sess->resources_lock);
-	size_t n = sess->resource_counts[type];
-	if (!n) {
-		ret = VACCEL_ENOENT;
-	} else if (!(*resources = malloc(n * sizeof(**resources)))) {
-		ret = VACCEL_ENOMEM;
-	} else {
-		vaccel_list_entry_t *e;
-		vaccel__list_for_each(e, &sess->resources[type])
-		{
-			(*resources)[(*nr_found)++] = reg_of(e)->res;
-		}
-	}
-	pthread_mutex_unlock(&sess->resources_lock);
-	return ret;
-}
-
 int vaccel_sess_init(struct vaccel_session *sess, uint32_t flags)
 {
 	return vaccel_session_init(sess, flags);
@@ -672,15 +523,4 @@ int vaccel_sess_init(struct vaccel_session *sess, uint32_t flags)
 int vaccel_sess_update(struct vaccel_session *sess, uint32_t flags)
 {
 	return vaccel_session_update(sess, flags);
-}
-
-int vaccel_sess_free(struct vaccel_session *sess)
-{
-	return vaccel_session_release(sess);
-}
-
-bool vaccel_sess_has_resource(struct vaccel_session *sess,
-			      struct vaccel_resource *res)
-{
-	return vaccel_session_has_resource(sess, res);
 }
