@@ -774,8 +774,6 @@ static void check_options(int argc, char **argv)
 		die("no --listen endpoint (see --help)");
 	if (cfg.exec_allow_uploads && !cfg.nr_exec_dirs)
 		die("--exec-allow-uploads needs --exec-allow");
-	if (cfg.token_file && cfg.tokens_file)
-		die("--token-file and --tokens: give one of them");
 	if (!cfg.max_conns_per_peer)
 		cfg.max_conns_per_peer =
 			cfg.max_conns > 1 ? (cfg.max_conns + 1) / 2 : 1;

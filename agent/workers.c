@@ -275,13 +275,14 @@ static struct ctl_msg *conn_msg(const struct admission *a, uint64_t id)
 	m->conn = id;
 	m->pass_fds = a->l->addr.t->pass_fds;
 	m->needs_token = a->l->addr.t->needs_token;
+	m->shm_ok = a->shm_ok;
+	str_copy(m->identity, sizeof(m->identity),
+		 a->hello.identity ? a->hello.identity : "");
 	str_copy(m->tenant, sizeof(m->tenant), a->tenant);
 	str_copy(m->peer, sizeof(m->peer), a->peer.desc);
 	str_copy(m->listen, sizeof(m->listen), a->l->uri);
 	memcpy(m->token, a->token, a->token_len);
 	m->token_len = (uint32_t)a->token_len;
-	memcpy(m->data, a->frame, a->frame_len);
-	m->data_len = (uint32_t)a->frame_len;
 	return m;
 }
 
@@ -361,6 +362,10 @@ uint32_t workers_admit(struct admission *a, char *why, size_t size)
 	w->nconns++;
 	a->p->conns++;
 	front_conns++;
+	/* the handshake completes now, even if the worker still starts:
+	 * the client's first call waits for it instead (within its call
+	 * timeout, which is longer than its connect timeout) */
+	front_welcome(a, id);
 	/* a worker that is starting or leaving gets it once it is ready
 	 * (or its successor is) */
 	if (w->ready && !w->exiting && hand(w, c))
@@ -725,6 +730,8 @@ static void probe(void)
 	if (m && poll(&pf, 1, 120000) > 0)
 		r = ctl_recv(w->ctl, m, &fd);
 	bool ok = r == 1 && m->type == CTL_READY;
+	if (ok)
+		front_ops = m->ops;
 	if (fd >= 0)
 		close(fd);
 	free(m);
@@ -764,7 +771,7 @@ static void inprocess(void)
 	if (make_dir(w->dir, 0700))
 		die("cannot create %s: %s", w->dir, strerror(errno));
 	cfg.worker_dir = w->dir;
-	worker_load_inprocess();
+	front_ops = worker_load_inprocess();
 	if (pthread_create(&inprocess_th, NULL, inprocess_thread,
 			   (void *)(intptr_t)sv[1]))
 		die("cannot start serving: no thread");
