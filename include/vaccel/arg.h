@@ -4,6 +4,7 @@
  * (no copy): what is added must outlive the array. */
 #pragma once
 
+#include "deprecated.h"
 #include "utils/enum.h"
 #include <stdbool.h>
 #include <stddef.h>
@@ -231,43 +232,6 @@ void vaccel_arg_array_set_position(struct vaccel_arg_array *array,
 void vaccel_arg_array_reset_position(struct vaccel_arg_array *array);
 size_t vaccel_arg_array_count(const struct vaccel_arg_array *array);
 struct vaccel_arg *vaccel_arg_array_raw(struct vaccel_arg_array *array);
-
-/* Deprecated list API (upstream's older interface). */
-struct vaccel_arg_list {
-	uint32_t size;
-	struct vaccel_arg *list;
-	int curr_idx;
-	/* 1 where the entry's buffer was allocated by the list */
-	int *idcs_allocated_space;
-};
-
-#define VACCEL__ARGLIST_DEPRECATED \
-	__attribute__((deprecated("Use the vaccel_arg_array API")))
-
-VACCEL__ARGLIST_DEPRECATED struct vaccel_arg_list *
-vaccel_args_init(uint32_t size);
-VACCEL__ARGLIST_DEPRECATED int
-vaccel_add_serial_arg(struct vaccel_arg_list *args, void *buf, uint32_t size);
-VACCEL__ARGLIST_DEPRECATED int
-vaccel_add_nonserial_arg(struct vaccel_arg_list *args, void *buf, uint32_t type,
-			 void *(*serializer)(void *, uint32_t *));
-VACCEL__ARGLIST_DEPRECATED int
-vaccel_expect_serial_arg(struct vaccel_arg_list *args, void *buf,
-			 uint32_t size);
-VACCEL__ARGLIST_DEPRECATED int
-vaccel_expect_nonserial_arg(struct vaccel_arg_list *args,
-			    uint32_t expected_size);
-VACCEL__ARGLIST_DEPRECATED void *
-vaccel_extract_serial_arg(struct vaccel_arg *args, int idx);
-VACCEL__ARGLIST_DEPRECATED void *
-vaccel_extract_nonserial_arg(struct vaccel_arg *args, int idx,
-			     void *(*deserializer)(void *, uint32_t));
-VACCEL__ARGLIST_DEPRECATED int vaccel_write_serial_arg(struct vaccel_arg *args,
-						       int idx, void *buf);
-VACCEL__ARGLIST_DEPRECATED int
-vaccel_write_nonserial_arg(struct vaccel_arg *args, int idx, void *buf,
-			   void *(*serializer)(void *, uint32_t *));
-VACCEL__ARGLIST_DEPRECATED int vaccel_delete_args(struct vaccel_arg_list *args);
 
 #ifdef __cplusplus
 }

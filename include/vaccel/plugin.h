@@ -9,6 +9,7 @@
  *     source compatibility only. docs/plugins.md explains how to write one. */
 #pragma once
 
+#include "deprecated.h"
 #include "arg.h"
 #include "list.h"
 #include "op.h"
@@ -128,20 +129,6 @@ static inline int vaccel_plugin_register_op(struct vaccel_op *op)
 	return vaccel_plugin_register_ops(op, 1);
 }
 
-__attribute__((deprecated(
-	"Use vaccel_plugin_register_op() instead"))) static inline int
-register_plugin_function(struct vaccel_op *plugin_op)
-{
-	return vaccel_plugin_register_op(plugin_op);
-}
-
-__attribute__((deprecated(
-	"Use vaccel_plugin_register_ops() instead"))) static inline int
-register_plugin_functions(struct vaccel_op *plugin_ops, size_t nr_ops)
-{
-	return vaccel_plugin_register_ops(plugin_ops, nr_ops);
-}
-
 /* Upstream's plugin-definition macro, so that upstream plugin sources still
  * compile. The loader recognises such a plugin and refuses it with a clear
  * message (its ops are untyped); port it to VACCEL_PLUGIN_DESCRIPTOR. */
@@ -157,10 +144,6 @@ register_plugin_functions(struct vaccel_op *plugin_ops, size_t nr_ops)
 		.info = &_vaccel_plugin_info                            \
 	};                                                              \
 	const struct vaccel_plugin *vaccel_plugin = &vaccel_this_plugin;
-
-#define VACCEL_MODULE(...)                                          \
-	_Pragma("GCC warning \"VACCEL_MODULE() is deprecated. Use " \
-		"VACCEL_PLUGIN() instead\"") VACCEL_PLUGIN(__VA_ARGS__)
 
 /* Introspection (ours). Plugins are numbered 0.. in load order. */
 size_t vaccel_plugin_count(void);
@@ -364,6 +347,25 @@ struct vaccel_plugin_desc {
 	const struct vaccel_plugin_op *ops;
 	size_t nr_ops;
 };
+
+/* This plugin's own descriptor (defined by VACCEL_PLUGIN_DESCRIPTOR), so
+ * that code above the definition can name it. */
+__attribute__((visibility(
+	"default"))) extern const struct vaccel_plugin_desc vaccel_plugin_desc;
+
+/* Per-session state of a plugin (ours). A local session may be served by
+ * several plugins (docs/plugins.md): sess->priv is only its first plugin's
+ * (sess->plugin), so a plugin that keeps per-session state and may serve
+ * sessions it is not the first plugin of stores it with these, passing its
+ * own descriptor (&vaccel_plugin_desc). A plugin that writes sess->priv in
+ * session_init still works, but only as a session's first plugin.
+ * get: NULL when `self` does not serve `sess` or stored nothing; set:
+ * VACCEL_EINVAL when `self` does not serve `sess`. */
+void *vaccel_session_plugin_priv(struct vaccel_session *sess,
+				 const struct vaccel_plugin_desc *self);
+int vaccel_session_set_plugin_priv(struct vaccel_session *sess,
+				   const struct vaccel_plugin_desc *self,
+				   void *priv);
 
 /* Define the exported descriptor:
  *   VACCEL_PLUGIN_DESCRIPTOR(.name = "noop", .version = "1.0",

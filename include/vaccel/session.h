@@ -4,6 +4,7 @@
  * with it. */
 #pragma once
 
+#include "deprecated.h"
 #include "id.h"
 #include "list.h"
 #include "resource.h"
@@ -62,14 +63,6 @@ int vaccel_session_resources_by_type(struct vaccel_session *sess,
 				     struct vaccel_resource ***resources,
 				     size_t *nr_found,
 				     vaccel_resource_type_t type);
-
-/* Deprecated aliases of the functions above (no compiler warning, as
- * upstream). */
-int vaccel_sess_init(struct vaccel_session *sess, uint32_t flags);
-int vaccel_sess_update(struct vaccel_session *sess, uint32_t flags);
-int vaccel_sess_free(struct vaccel_session *sess);
-bool vaccel_sess_has_resource(struct vaccel_session *sess,
-			      struct vaccel_resource *res);
 
 #ifdef __cplusplus
 }

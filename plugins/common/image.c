@@ -17,28 +17,29 @@ int vpc_image_decode(const void *data, size_t len, struct vpc_image *img)
 	int w, h, n;
 
 	if (!data || !len || !img || len > INT_MAX) {
-		vaccel_error("image: no data or too large (%zu bytes)", len);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "image: no data or too large (%zu bytes)",
+				   len);
 	}
 	img->px = NULL;
 	if (!stbi_info_from_memory(data, (int)len, &w, &h, &n)) {
-		vaccel_error("image: cannot decode %zu bytes: %s", len,
-			     stbi_failure_reason());
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "image: cannot decode %zu bytes: %s", len,
+				   stbi_failure_reason());
 	}
 	if (w <= 0 || h <= 0 ||
 	    (uint64_t)w * (uint64_t)h > VPC_IMAGE_MAX_PIXELS) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_EINVAL,
 			"image: %dx%d is empty or above the limit of %u pixels",
 			w, h, VPC_IMAGE_MAX_PIXELS);
-		return VACCEL_EINVAL;
 	}
 	img->px =
 		stbi_load_from_memory(data, (int)len, &img->w, &img->h, &n, 3);
 	if (!img->px) {
-		vaccel_error("image: cannot decode %zu bytes: %s", len,
-			     stbi_failure_reason());
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "image: cannot decode %zu bytes: %s", len,
+				   stbi_failure_reason());
 	}
 	return VACCEL_OK;
 }
@@ -53,7 +54,7 @@ void vpc_image_release(struct vpc_image *img)
 	img->w = img->h = 0;
 }
 
-size_t vpc_dtype_size(enum vpc_dtype t)
+static size_t dtype_size(enum vpc_dtype t)
 {
 	switch (t) {
 	case VPC_DTYPE_F32:
@@ -65,8 +66,11 @@ size_t vpc_dtype_size(enum vpc_dtype t)
 	return 0;
 }
 
-int vpc_resize_u8(const uint8_t *src, int sw, int sh, int src_stride,
-		  uint8_t *dst, int dw, int dh, int channels)
+/* Resize an interleaved 8-bit image (stb_image_resize: Mitchell filter when
+ * shrinking, Catmull-Rom when enlarging; edges clamped). `src_stride` is in
+ * bytes. VACCEL_EINVAL for empty sizes, VACCEL_ENOMEM. */
+static int resize_u8(const uint8_t *src, int sw, int sh, int src_stride,
+		     uint8_t *dst, int dw, int dh, int channels)
 {
 	if (sw <= 0 || sh <= 0 || dw <= 0 || dh <= 0)
 		return VACCEL_EINVAL;
@@ -80,19 +84,6 @@ int vpc_resize_u8(const uint8_t *src, int sw, int sh, int src_stride,
 	if (!stbir_resize_uint8_generic(src, sw, sh, src_stride, dst, dw, dh, 0,
 					channels, STBIR_ALPHA_CHANNEL_NONE, 0,
 					STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT,
-					STBIR_COLORSPACE_LINEAR, NULL))
-		return VACCEL_ENOMEM;
-	return VACCEL_OK;
-}
-
-int vpc_resize_f32(const float *src, int sw, int sh, int src_stride, float *dst,
-		   int dw, int dh)
-{
-	if (sw <= 0 || sh <= 0 || dw <= 0 || dh <= 0)
-		return VACCEL_EINVAL;
-	if (!stbir_resize_float_generic(src, sw, sh, src_stride, dst, dw, dh, 0,
-					1, STBIR_ALPHA_CHANNEL_NONE, 0,
-					STBIR_EDGE_CLAMP, STBIR_FILTER_TRIANGLE,
 					STBIR_COLORSPACE_LINEAR, NULL))
 		return VACCEL_ENOMEM;
 	return VACCEL_OK;
@@ -235,17 +226,16 @@ int vpc_preprocess(const struct vpc_image *img,
 	plan_geometry(img->w, img->h, spec, geom, &crop_x, &crop_y, &crop_w,
 		      &crop_h);
 	rgb = malloc((size_t)geom->cw * geom->ch * 3);
-	out->size = (size_t)geom->in_w * geom->in_h * 3 *
-		    vpc_dtype_size(spec->dtype);
+	out->size =
+		(size_t)geom->in_w * geom->in_h * 3 * dtype_size(spec->dtype);
 	out->data = malloc(out->size);
 	if (!rgb || !out->data) {
 		free(rgb);
 		vpc_tensor_release(out);
 		return VACCEL_ENOMEM;
 	}
-	ret = vpc_resize_u8(img->px + ((size_t)crop_y * img->w + crop_x) * 3,
-			    crop_w, crop_h, img->w * 3, rgb, geom->cw, geom->ch,
-			    3);
+	ret = resize_u8(img->px + ((size_t)crop_y * img->w + crop_x) * 3,
+			crop_w, crop_h, img->w * 3, rgb, geom->cw, geom->ch, 3);
 	if (ret) {
 		free(rgb);
 		vpc_tensor_release(out);

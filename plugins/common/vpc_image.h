@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Image decoding and the pre-processing of an image into a model's input
- * tensor (resize, colour order, normalisation, layout). Shared by the image
- * ops of the onnx and torch plugins; no inference-runtime dependency.
+ * tensor (resize, colour order, normalisation, layout), for the image ops
+ * of the onnx plugin; no inference-runtime dependency.
  *
  * Coordinates: the tensor is `in_w` x `in_h` pixels; the image content lies
  * in it at scale (sx, sy) and offset (ox, oy), i.e. a source pixel (x, y)
@@ -47,8 +47,6 @@ enum vpc_dtype {
 	VPC_DTYPE_U8 = 1,
 	VPC_DTYPE_I32 = 2
 };
-
-size_t vpc_dtype_size(enum vpc_dtype t);
 
 /* How the image becomes in_w x in_h. */
 enum vpc_resize {
@@ -113,15 +111,6 @@ int vpc_preprocess(const struct vpc_image *img,
 		   const struct vpc_input_spec *spec, struct vpc_tensor *out,
 		   struct vpc_geom *geom);
 void vpc_tensor_release(struct vpc_tensor *t);
-
-/* Resize an interleaved 8-bit image (stb_image_resize: Mitchell filter when
- * shrinking, Catmull-Rom when enlarging; edges clamped). `src_stride` is in
- * bytes. VACCEL_EINVAL for empty sizes, VACCEL_ENOMEM. */
-int vpc_resize_u8(const uint8_t *src, int sw, int sh, int src_stride,
-		  uint8_t *dst, int dw, int dh, int channels);
-/* Same for one-channel float maps. */
-int vpc_resize_f32(const float *src, int sw, int sh, int src_stride, float *dst,
-		   int dw, int dh);
 
 #ifdef __cplusplus
 }

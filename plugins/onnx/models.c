@@ -53,9 +53,9 @@ static int set_threads(const char *v, const char *where)
 	long t = strtol(v, &end, 10);
 
 	if (*end || end == v || t < 1 || t > 256) {
-		vaccel_error(ONNX_TAG "%s: threads = %s is not in 1..256",
-			     where, v);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "%s: threads = %s is not in 1..256",
+				   where, v);
 	}
 	onnx_cfg.threads = (int)t;
 	return VACCEL_OK;
@@ -95,6 +95,16 @@ static int read_file(const char *path, size_t max, char **buf, size_t *len)
 	return VACCEL_OK;
 }
 
+/* The PNGs of segment and depth come back in the output buffer now; an
+ * output directory from an older configuration is ignored, not an error. */
+static void gone_output_dir(const char *where)
+{
+	vaccel_warn(ONNX_TAG "%s: output_dir is no longer used: segment and "
+			     "depth return their PNG in the output buffer "
+			     "(docs/plugins/onnx.md)",
+		    where);
+}
+
 static int config_line(char *key, char *val, const char *path)
 {
 	for (int t = 0; t < VPC_TASK_MAX; t++)
@@ -104,14 +114,16 @@ static int config_line(char *key, char *val, const char *path)
 		return set_str(&onnx_cfg.deps_dir, val);
 	if (!strcmp(key, "library"))
 		return set_str(&onnx_cfg.library, val);
-	if (!strcmp(key, "output_dir"))
-		return set_str(&onnx_cfg.output_dir, val);
+	if (!strcmp(key, "output_dir")) {
+		gone_output_dir(path);
+		return VACCEL_OK;
+	}
 	if (!strcmp(key, "models_dir"))
 		return set_str(&onnx_cfg.models_dir, val);
 	if (!strcmp(key, "threads"))
 		return set_threads(val, path);
-	vaccel_error(ONNX_TAG "%s: unknown key %s", path, key);
-	return VACCEL_EINVAL;
+	return vaccel_fail(VACCEL_EINVAL, ONNX_TAG "%s: unknown key %s", path,
+			   key);
 }
 
 /* VACCEL_ONNX_CONFIG: `key = value` lines, '#' comments. */
@@ -167,8 +179,8 @@ int onnx_config_load(void)
 		ret = set_str(&onnx_cfg.library, v);
 	if (!ret && (v = getenv("VACCEL_ONNX_THREADS")) && *v)
 		ret = set_threads(v, "VACCEL_ONNX_THREADS");
-	if (!ret && (v = getenv("VACCEL_ONNX_OUTPUT_DIR")))
-		ret = set_str(&onnx_cfg.output_dir, v);
+	if (!ret && getenv("VACCEL_ONNX_OUTPUT_DIR"))
+		gone_output_dir("VACCEL_ONNX_OUTPUT_DIR");
 	if (!ret && (v = getenv("VACCEL_ONNX_MODELS_DIR")))
 		ret = set_str(&onnx_cfg.models_dir, v);
 	for (int t = 0; t < VPC_TASK_MAX && !ret; t++)
@@ -189,7 +201,6 @@ void onnx_config_release(void)
 {
 	free(onnx_cfg.deps_dir);
 	free(onnx_cfg.library);
-	free(onnx_cfg.output_dir);
 	free(onnx_cfg.models_dir);
 	for (int t = 0; t < VPC_TASK_MAX; t++)
 		free(onnx_cfg.defaults[t]);
@@ -271,12 +282,12 @@ static int locate(const struct src *s, const char *name, struct located *loc)
 	/* A description inside a resource may come from a remote client: it
 	 * must not name (and so expose, e.g. as labels) any host file. */
 	if (s->untrusted && escapes(name)) {
-		vaccel_error(ONNX_TAG
-			     "%s: %s: a resource's description may only "
-			     "name its own files, or relative paths "
-			     "without '..'",
-			     s->origin, name);
-		return VACCEL_EPERM;
+		return vaccel_fail(VACCEL_EPERM,
+				   ONNX_TAG
+				   "%s: %s: a resource's description may only "
+				   "name its own files, or relative paths "
+				   "without '..'",
+				   s->origin, name);
 	}
 	if (name[0] == '/') {
 		if (is_file(name))
@@ -383,19 +394,21 @@ static int bind_input(struct onnx_model *m)
 	int hd, wd, cd;
 
 	if (idx < 0 || !m->net->nr_inputs) {
-		vaccel_error(ONNX_TAG "%s: the network has no input %s",
-			     m->desc.name, m->desc.input ? m->desc.input : "");
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "%s: the network has no input %s",
+				   m->desc.name,
+				   m->desc.input ? m->desc.input : "");
 	}
 	m->input = (size_t)idx;
 	io = &m->net->inputs[idx];
 	if (!io->is_tensor || io->type != ort_dtype(in->dtype) ||
 	    io->nr_dims != 4) {
-		vaccel_error(ONNX_TAG "%s: input %s is %s with %d dims; the "
-				      "description says a 4-d %s tensor",
-			     m->desc.name, io->name, ort_type_name(io->type),
-			     io->nr_dims, ort_type_name(ort_dtype(in->dtype)));
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			ONNX_TAG "%s: input %s is %s with %d dims; the "
+				 "description says a 4-d %s tensor",
+			m->desc.name, io->name, ort_type_name(io->type),
+			io->nr_dims, ort_type_name(ort_dtype(in->dtype)));
 	}
 	cd = in->layout == VPC_LAYOUT_NCHW ? 1 : 3;
 	hd = in->layout == VPC_LAYOUT_NCHW ? 2 : 1;
@@ -408,15 +421,15 @@ static int bind_input(struct onnx_model *m)
 	if ((io->dims[0] > 1) || (io->dims[cd] > 0 && io->dims[cd] != 3) ||
 	    (in->width && io->dims[wd] > 0 && io->dims[wd] != in->width) ||
 	    (in->height && io->dims[hd] > 0 && io->dims[hd] != in->height)) {
-		vaccel_error(ONNX_TAG
-			     "%s: input %s has shape [%ld %ld %ld %ld], "
-			     "which does not fit the description "
-			     "(batch 1, 3 channels, %dx%d, %s)",
-			     m->desc.name, io->name, (long)io->dims[0],
-			     (long)io->dims[1], (long)io->dims[2],
-			     (long)io->dims[3], in->width, in->height,
-			     in->layout == VPC_LAYOUT_NCHW ? "nchw" : "nhwc");
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			ONNX_TAG "%s: input %s has shape [%ld %ld %ld %ld], "
+				 "which does not fit the description "
+				 "(batch 1, 3 channels, %dx%d, %s)",
+			m->desc.name, io->name, (long)io->dims[0],
+			(long)io->dims[1], (long)io->dims[2], (long)io->dims[3],
+			in->width, in->height,
+			in->layout == VPC_LAYOUT_NCHW ? "nchw" : "nhwc");
 	}
 	return VACCEL_OK;
 }
@@ -426,16 +439,16 @@ static int bind_output(struct onnx_model *m, const char *name, size_t pos)
 	int idx = name ? ort_net_output(m->net, name) : (int)pos;
 
 	if (idx < 0 || (size_t)idx >= m->net->nr_outputs) {
-		vaccel_error(ONNX_TAG "%s: the network has no output %s",
-			     m->desc.name, name ? name : "(by position)");
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "%s: the network has no output %s",
+				   m->desc.name, name ? name : "(by position)");
 	}
 	if (m->net->outputs[idx].type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
-		vaccel_error(ONNX_TAG
-			     "%s: output %s is %s, decoders read float",
-			     m->desc.name, m->net->outputs[idx].name,
-			     ort_type_name(m->net->outputs[idx].type));
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "%s: output %s is %s, decoders read float",
+				   m->desc.name, m->net->outputs[idx].name,
+				   ort_type_name(m->net->outputs[idx].type));
 	}
 	m->outs[m->nr_outs++] = (size_t)idx;
 	return VACCEL_OK;
@@ -560,12 +573,12 @@ static int src_by_name(struct src *s, const char *name)
 	}
 	sh = shipped(name);
 	if (!sh) {
-		vaccel_error(ONNX_TAG "no model description named %s (shipped: "
-				      "see docs/plugins/onnx.md%s%s)",
-			     name,
-			     onnx_cfg.models_dir ? "; also looked in " : "",
-			     onnx_cfg.models_dir ? onnx_cfg.models_dir : "");
-		return VACCEL_ENOENT;
+		return vaccel_fail(
+			VACCEL_ENOENT,
+			ONNX_TAG "no model description named %s (shipped: "
+				 "see docs/plugins/onnx.md%s%s)",
+			name, onnx_cfg.models_dir ? "; also looked in " : "",
+			onnx_cfg.models_dir ? onnx_cfg.models_dir : "");
 	}
 	s->text = sh->text;
 	s->len = strlen(sh->text);
@@ -586,7 +599,8 @@ static int default_build(enum vpc_task task, struct onnx_model **out)
 	int ret;
 
 	if (!strcmp(name, "none")) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_ENOTSUP,
 			ONNX_TAG "%s: no %s model configured%s; set %s to "
 				 "a description (docs/plugins/onnx.md) or "
 				 "register a MODEL resource",
@@ -596,7 +610,6 @@ static int default_build(enum vpc_task task, struct onnx_model **out)
 				  "registries this project uses)"
 				: "",
 			task_envs[task]);
-		return VACCEL_ENOTSUP;
 	}
 	ret = src_by_name(&s, name);
 	if (!ret)
@@ -709,10 +722,10 @@ static int resource_src(struct vaccel_resource *res, struct src *s)
 		return VACCEL_ENOENT;
 	n = only_blob(res, ".model", &b);
 	if (n < 0) {
-		vaccel_error(ONNX_TAG "resource %ld holds several .model "
-				      "descriptions",
-			     (long)res->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "resource %ld holds several .model "
+					    "descriptions",
+				   (long)res->id);
 	}
 	if (n)
 		return src_from_blob(s, res, b);
@@ -779,9 +792,9 @@ int onnx_resource_net(struct vaccel_resource *res, struct ort_net **net)
 	int ret;
 
 	if (!res->nr_blobs || !res->blobs) {
-		vaccel_error(ONNX_TAG "resource %ld has no files",
-			     (long)res->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "resource %ld has no files",
+				   (long)res->id);
 	}
 	ret = resource_src(res, &s);
 	if (!ret && s.owned == NULL && s.res &&
@@ -800,10 +813,11 @@ int onnx_resource_net(struct vaccel_resource *res, struct ort_net **net)
 	src_release(&s);
 	if (only_blob(res, ".onnx", &b) != 1 &&
 	    !(res->nr_blobs == 1 && (b = res->blobs[0]))) {
-		vaccel_error(ONNX_TAG "resource %ld: expected one .onnx file "
-				      "among its %zu files",
-			     (long)res->id, res->nr_blobs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "resource %ld: expected one .onnx file "
+				   "among its %zu files",
+				   (long)res->id, res->nr_blobs);
 	}
 	loc.blob = b;
 	return load_net(&loc, net);

@@ -30,12 +30,8 @@ const OrtApi *ort_api(void)
 	return rt.api;
 }
 
-const char *ort_version(void)
-{
-	return rt.version ? rt.version : "(not loaded)";
-}
-
-int ort_status(OrtStatus *st, const char *what)
+/* Map an OrtStatus to a VACCEL_E* code, log it with `what`, release it. */
+static int ort_status(OrtStatus *st, const char *what)
 {
 	int ret;
 
@@ -80,18 +76,19 @@ static int load_api(const char *lib)
 
 	rt.dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!rt.dl) {
-		vaccel_error(TAG "cannot load ONNX Runtime from %s: %s (set "
-				 "VACCEL_ONNX_LIBRARY, or run "
-				 "scripts/fetch-assets.sh)",
-			     lib, dlerror());
-		return VACCEL_ELIBBAD;
+		return vaccel_fail(VACCEL_ELIBBAD,
+				   TAG
+				   "cannot load ONNX Runtime from %s: %s (set "
+				   "VACCEL_ONNX_LIBRARY, or run "
+				   "scripts/fetch-assets.sh)",
+				   lib, dlerror());
 	}
 	*(void **)&get_base = dlsym(rt.dl, "OrtGetApiBase");
 	base = get_base ? get_base() : NULL;
 	if (!base) {
-		vaccel_error(TAG "%s is not ONNX Runtime (no OrtGetApiBase)",
-			     lib);
-		return VACCEL_ELIBBAD;
+		return vaccel_fail(
+			VACCEL_ELIBBAD,
+			TAG "%s is not ONNX Runtime (no OrtGetApiBase)", lib);
 	}
 	rt.version = base->GetVersionString();
 	/* the newest API both sides know; the table only grows */
@@ -100,11 +97,11 @@ static int load_api(const char *lib)
 		rt.api_version = v;
 	}
 	if (!rt.api) {
-		vaccel_error(TAG
-			     "ONNX Runtime %s at %s offers no C API between "
-			     "versions %d and %d",
-			     rt.version, lib, ORT_MIN_API, ORT_API_VERSION);
-		return VACCEL_ELIBBAD;
+		return vaccel_fail(
+			VACCEL_ELIBBAD,
+			TAG "ONNX Runtime %s at %s offers no C API between "
+			    "versions %d and %d",
+			rt.version, lib, ORT_MIN_API, ORT_API_VERSION);
 	}
 	return VACCEL_OK;
 }
@@ -321,7 +318,8 @@ static int net_create(const char *path, const void *buf, size_t len,
 {
 	OrtSessionOptions *so = NULL;
 	struct ort_net *net;
-	char msg[64];
+	const char *base = strrchr(what, '/');
+	char msg[320];
 	int ret;
 
 	if (!rt.api)
@@ -333,7 +331,8 @@ static int net_create(const char *path, const void *buf, size_t len,
 	}
 	atomic_init(&net->refs, 1);
 	ret = session_options(&so);
-	snprintf(msg, sizeof(msg), "cannot load %.40s", what);
+	snprintf(msg, sizeof(msg), "cannot load the network %.256s",
+		 base ? base + 1 : what);
 	if (!ret && path)
 		ret = ort_status(
 			rt.api->CreateSession(rt.env, path, so, &net->session),
@@ -362,12 +361,13 @@ int ort_net_load_file(const char *path, struct ort_net **out)
 	int ret;
 
 	if (stat(path, &st)) {
-		vaccel_error(TAG "model file %s: %s", path, strerror(errno));
-		return VACCEL_ENOENT;
+		return vaccel_fail(VACCEL_ENOENT, TAG "model file %s: %s", path,
+				   strerror(errno));
 	}
 	if (!S_ISREG(st.st_mode)) {
-		vaccel_error(TAG "model file %s: not a regular file", path);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG "model file %s: not a regular file",
+				   path);
 	}
 	if (asprintf(&key, "%ju:%ju:%jd:%ld.%09ld", (uintmax_t)st.st_dev,
 		     (uintmax_t)st.st_ino, (intmax_t)st.st_size,
@@ -500,8 +500,9 @@ int ort_tensor_info(OrtValue *value, ONNXTensorElementDataType *type,
 
 	ret = ort_status(a->GetValueType(value, &kind), "output type");
 	if (!ret && kind != ONNX_TYPE_TENSOR) {
-		vaccel_error(TAG "output is not a tensor (ONNX type %d)", kind);
-		return VACCEL_ENOTSUP;
+		return vaccel_fail(VACCEL_ENOTSUP,
+				   TAG "output is not a tensor (ONNX type %d)",
+				   kind);
 	}
 	if (!ret)
 		ret = ort_status(a->GetTensorTypeAndShape(value, &ti), "shape");

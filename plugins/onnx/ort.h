@@ -45,7 +45,6 @@ int ort_runtime_init(const struct ort_config *cfg);
 /* Free the env and close the library (every net must be released). */
 void ort_runtime_fini(void);
 const OrtApi *ort_api(void);
-const char *ort_version(void);
 
 /* Load a network from a file (shared: cached by device, inode, size and
  * mtime) or from memory (`buf` is read during the call only). The caller
@@ -74,9 +73,6 @@ int ort_tensor_wrap(void *data, size_t size, const int64_t *dims, int nr_dims,
  * output tensor. */
 int ort_tensor_info(OrtValue *value, ONNXTensorElementDataType *type,
 		    int64_t *dims, int *nr_dims, size_t *count, void **data);
-
-/* Map an OrtStatus to a VACCEL_E* code, log it with `what`, release it. */
-int ort_status(OrtStatus *st, const char *what);
 
 size_t ort_type_size(ONNXTensorElementDataType t);
 const char *ort_type_name(ONNXTensorElementDataType t);

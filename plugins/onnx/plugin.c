@@ -22,21 +22,18 @@ struct res_entry {
 	struct onnx_model *model;
 	bool tried, described;
 	int model_err;
+	/* why it serves no image op, or not as asked (for reasons) */
+	char *why;
 	/* loaded by vaccel_onnx_model_load() */
 	struct ort_net *net;
 	struct res_entry *next;
 };
 
-/* sess->priv */
+/* The plugin's state of a session (vaccel_session_plugin_priv()) */
 struct onnx_sess {
 	pthread_mutex_t lock;
 	struct res_entry *res;
-	/* PNGs written into the session's rundir, removed at release */
-	char **files;
-	size_t nr_files, cap_files;
 };
-
-static atomic_ulong png_seq;
 
 /* ---- session and resource state ---- */
 
@@ -47,20 +44,25 @@ static int sess_init(struct vaccel_session *sess, uint32_t flags)
 	if (!s)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
-	sess->priv = s;
-	return VACCEL_OK;
+	return vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, s);
 }
 
 static void entry_free(struct res_entry *e)
 {
+	free(e->why);
 	onnx_model_put(e->model);
 	ort_net_put(e->net);
 	free(e);
 }
 
+static struct onnx_sess *state_of(struct vaccel_session *sess)
+{
+	return vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+}
+
 static int sess_release(struct vaccel_session *sess)
 {
-	struct onnx_sess *s = sess->priv;
+	struct onnx_sess *s = state_of(sess);
 	struct res_entry *e, *next;
 
 	if (!s)
@@ -69,23 +71,16 @@ static int sess_release(struct vaccel_session *sess)
 		next = e->next;
 		entry_free(e);
 	}
-	for (size_t i = 0; i < s->nr_files; i++) {
-		if (unlink(s->files[i]) && errno != ENOENT)
-			vaccel_warn(ONNX_TAG "cannot remove %s: %s",
-				    s->files[i], strerror(errno));
-		free(s->files[i]);
-	}
-	free(s->files);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
-	sess->priv = NULL;
+	vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, NULL);
 	return VACCEL_OK;
 }
 
 static int res_unregister(struct vaccel_resource *res,
 			  struct vaccel_session *sess)
 {
-	struct onnx_sess *s = sess->priv;
+	struct onnx_sess *s = state_of(sess);
 	struct res_entry **p, *e = NULL;
 
 	if (!s)
@@ -123,24 +118,132 @@ static struct res_entry *entry_of(struct onnx_sess *s,
 
 static struct onnx_sess *sess_state(struct vaccel_session *sess)
 {
-	if (!sess->priv)
+	struct onnx_sess *s = state_of(sess);
+	if (!s)
 		vaccel_error(ONNX_TAG
 			     "session %ld was not set up by this plugin",
 			     (long)sess->id);
-	return sess->priv;
+	return s;
 }
 
 /* ---- image ops ---- */
 
-/* A MODEL resource of the session described for `task`, else the task's
- * default model. A resource whose description fails to parse or load is an
- * error; one without a description is skipped. */
+/* Whether a MODEL resource is for the image ops: unless it has no .model
+ * or .onnx file and one of another runtime (TorchScript, TensorFlow), as
+ * when one session also runs a torch model (docs/plugins/onnx.md). */
+static bool image_candidate(const struct vaccel_resource *res)
+{
+	static const char *const own[] = { ".model", ".onnx" };
+	static const char *const other[] = { ".pt", ".pth", ".ptl", ".pb",
+					     ".tflite" };
+	bool foreign = false;
+
+	for (size_t i = 0; i < res->nr_blobs && res->blobs; i++) {
+		const char *n = res->blobs[i]->name ? res->blobs[i]->name : "";
+		const char *dot = strrchr(n, '.');
+
+		for (size_t k = 0; dot && k < 2; k++)
+			if (!strcmp(dot, own[k]))
+				return true;
+		for (size_t k = 0; dot && k < 5; k++)
+			foreign |= !strcmp(dot, other[k]);
+	}
+	return !foreign;
+}
+
+/* The first file name of a resource, for messages. */
+static const char *res_label(const struct vaccel_resource *res)
+{
+	if (!res->nr_blobs || !res->blobs || !res->blobs[0]->name)
+		return "no files";
+	return res->blobs[0]->name;
+}
+
+/* Try a resource once: its model, or why it has none. A resource without
+ * a description is loaded as a network to tell garbage from a network
+ * that only lacks its description. Call with s->lock held. */
+/* The thread's reason without this plugin's tag (it is quoted in one). */
+static const char *last_reason(void)
+{
+	const char *r = vaccel_last_error();
+
+	return strncmp(r, ONNX_TAG, strlen(ONNX_TAG)) ? r
+						      : r + strlen(ONNX_TAG);
+}
+
+static void entry_try(struct res_entry *e)
+{
+	struct ort_net *net = NULL;
+	char why[512];
+
+	e->tried = true;
+	e->model_err = onnx_resource_model(e->res, &e->model, &e->described);
+	if (e->described && !e->model_err)
+		return;
+	if (e->described)
+		snprintf(why, sizeof(why), "%s", last_reason());
+	else if ((e->model_err = onnx_resource_net(e->res, &net)))
+		snprintf(why, sizeof(why), "cannot be loaded: %s",
+			 last_reason());
+	else
+		snprintf(why, sizeof(why),
+			 "is a network without a model description (which "
+			 "task, how to feed and decode it): register a "
+			 "NAME.model with it (docs/plugins/onnx.md)");
+	ort_net_put(net);
+	e->why = strdup(why);
+	/* `why` quotes it: the op's reason is the summary no_model() gives */
+	vaccel_last_error_clear();
+}
+
+/* The failure of an op whose session names models that do not serve it:
+ * the reason lists each (up to what fits). */
+static int no_model(enum vpc_task task, struct res_entry **cand, size_t n)
+{
+	char msg[768];
+	size_t len = 0;
+	int ret = VACCEL_EINVAL;
+
+	for (size_t i = 0; i < n && len < sizeof(msg); i++) {
+		struct res_entry *e = cand[i];
+		const struct vpc_desc *d = e->model ? &e->model->desc : NULL;
+
+		if (e->model_err)
+			ret = e->model_err;
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+					"%sresource %ld (%s) ", i ? "; " : "",
+					(long)e->res->id, res_label(e->res));
+		if (len >= sizeof(msg))
+			break;
+		if (d)
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+						"is the %s model %s",
+						vpc_task_name(d->task),
+						d->name ? d->name : "");
+		else
+			len += (size_t)snprintf(msg + len, sizeof(msg) - len,
+						"%s", e->why ? e->why : "");
+	}
+	return vaccel_fail(ret,
+			   ONNX_TAG
+			   "%s: the session's model resources do not "
+			   "serve %s (the default model runs only when "
+			   "none is registered): %s",
+			   vpc_task_name(task), vpc_task_name(task), msg);
+}
+
+/* The model of an image op: the first MODEL resource of the session (in
+ * registration order) whose description has the op's task; the task's
+ * default model only when the session has no MODEL resource for the
+ * image ops. Registered models that do not serve the op fail it, naming
+ * each and why. */
 static int pick_model(struct vaccel_session *sess, enum vpc_task task,
 		      struct onnx_model **m)
 {
 	struct onnx_sess *s = sess_state(sess);
 	struct vaccel_resource **v = NULL;
-	size_t n = 0;
+	struct res_entry **cand = NULL;
+	size_t n = 0, nc = 0;
 	int ret = VACCEL_OK;
 
 	if (!s)
@@ -148,85 +251,37 @@ static int pick_model(struct vaccel_session *sess, enum vpc_task task,
 	if (vaccel_session_resources_by_type(sess, &v, &n,
 					     VACCEL_RESOURCE_MODEL))
 		n = 0;
+	if (n && !(cand = calloc(n, sizeof(*cand)))) {
+		free(v);
+		return VACCEL_ENOMEM;
+	}
 	*m = NULL;
 	pthread_mutex_lock(&s->lock);
-	for (size_t i = 0; i < n && !ret && !*m; i++) {
-		struct res_entry *e = entry_of(s, v[i], true);
+	for (size_t i = 0; i < n && !*m; i++) {
+		struct res_entry *e;
 
-		if (!e) {
+		if (!image_candidate(v[i]))
+			continue;
+		if (!(e = entry_of(s, v[i], true))) {
 			ret = VACCEL_ENOMEM;
 			break;
 		}
-		if (!e->tried) {
-			e->model_err = onnx_resource_model(v[i], &e->model,
-							   &e->described);
-			e->tried = true;
-		}
+		if (!e->tried)
+			entry_try(e);
+		cand[nc++] = e;
 		if (e->model && e->model->desc.task == task) {
 			onnx_model_get(e->model);
 			*m = e->model;
-		} else if (e->described && e->model_err) {
-			ret = e->model_err;
 		}
 	}
+	if (!ret && !*m && nc)
+		ret = no_model(task, cand, nc);
 	pthread_mutex_unlock(&s->lock);
+	free(cand);
 	free(v);
 	if (ret || *m)
 		return ret;
 	return onnx_default_model(task, m);
-}
-
-static int png_path(struct vaccel_session *sess, enum vpc_task task, char *path,
-		    size_t size, bool *in_rundir)
-{
-	const char *dir =
-		onnx_cfg.output_dir ? onnx_cfg.output_dir : sess->rundir;
-	int n;
-
-	*in_rundir = !onnx_cfg.output_dir;
-	if (!dir || !*dir) {
-		vaccel_error(ONNX_TAG "no output directory for the PNG (set "
-				      "VACCEL_ONNX_OUTPUT_DIR)");
-		return VACCEL_EINVAL;
-	}
-	/* The counter restarts when the plugin is reloaded, and ids are
-	 * reused: skip names already taken (the file is then created with
-	 * O_EXCL, so a race only fails the op, never overwrites). */
-	for (int tries = 0; tries < 1000; tries++) {
-		n = snprintf(path, size, "%s/%s-%d-%lu-%lu.png", dir,
-			     vpc_task_name(task), (int)getpid(),
-			     (unsigned long)sess->id,
-			     (unsigned long)atomic_fetch_add(&png_seq, 1) + 1);
-		if (n < 0 || (size_t)n >= size)
-			return VACCEL_ENAMETOOLONG;
-		if (access(path, F_OK))
-			return VACCEL_OK;
-	}
-	vaccel_error(ONNX_TAG "no free PNG name in %s", dir);
-	return VACCEL_EEXIST;
-}
-
-static void remember_file(struct vaccel_session *sess, const char *path)
-{
-	struct onnx_sess *s = sess->priv;
-	char *copy = strdup(path);
-
-	pthread_mutex_lock(&s->lock);
-	if (copy && s->nr_files == s->cap_files) {
-		size_t cap = s->cap_files ? s->cap_files * 2 : 8;
-		char **v = realloc(s->files, cap * sizeof(char *));
-
-		if (v) {
-			s->files = v;
-			s->cap_files = cap;
-		}
-	}
-	if (copy && s->nr_files < s->cap_files) {
-		s->files[s->nr_files++] = copy;
-		copy = NULL;
-	}
-	pthread_mutex_unlock(&s->lock);
-	free(copy);
 }
 
 /* Outputs of a run as float maps for the decoders. */
@@ -242,9 +297,9 @@ static int outputs_to_fmaps(OrtValue **outs, size_t n,
 		if (ret)
 			return ret;
 		if (type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT || !data) {
-			vaccel_error(
+			return vaccel_fail(
+				VACCEL_EINVAL,
 				ONNX_TAG "output %zu is not a float tensor", i);
-			return VACCEL_EINVAL;
 		}
 		fm[i].data = data;
 		fm[i].dims = dims[i];
@@ -267,17 +322,14 @@ static void emit(const char *task, const char *what, const struct vpc_lines *l,
 			    task, what, k, l->n, len);
 }
 
-/* Run the model on the preprocessed tensor and decode its outputs. */
-static int infer(struct vaccel_session *sess, struct onnx_model *m,
-		 struct vpc_tensor *t, const struct vpc_geom *g,
-		 struct vpc_result *r)
+/* Run the model on the preprocessed tensor and decode its outputs (with
+ * the PNG of a map when `want_png`). */
+static int infer(struct onnx_model *m, struct vpc_tensor *t,
+		 const struct vpc_geom *g, bool want_png, struct vpc_result *r)
 {
 	OrtValue *in = NULL, *outs[2 * VPC_DESC_MAX_GRIDS] = { 0 };
 	int64_t dims[2 * VPC_DESC_MAX_GRIDS][ORT_MAX_DIMS];
 	struct vpc_fmap fm[2 * VPC_DESC_MAX_GRIDS];
-	enum vpc_task task = m->desc.task;
-	char png[PATH_MAX];
-	bool in_rundir = false, want_png;
 	int ret;
 
 	ret = ort_tensor_wrap(t->data, t->size, t->dims, t->nr_dims,
@@ -292,19 +344,57 @@ static int infer(struct vaccel_session *sess, struct onnx_model *m,
 			      m->nr_outs);
 	if (!ret)
 		ret = outputs_to_fmaps(outs, m->nr_outs, dims, fm);
-	want_png = task == VPC_TASK_SEGMENT || task == VPC_TASK_DEPTH;
-	if (!ret && want_png)
-		ret = png_path(sess, task, png, sizeof(png), &in_rundir);
 	if (!ret)
 		ret = vpc_postprocess(&m->desc, m->labels, m->nr_labels, fm,
-				      m->nr_outs, g, want_png ? png : NULL, r);
-	if (!ret && want_png && in_rundir)
-		remember_file(sess, png);
+				      m->nr_outs, g, want_png, r);
 	for (size_t i = 0; i < m->nr_outs; i++)
 		if (outs[i])
 			ort_api()->ReleaseValue(outs[i]);
 	if (in)
 		ort_api()->ReleaseValue(in);
+	return ret;
+}
+
+/* Bytes the lines take in a buffer, with the terminating NUL. */
+static size_t lines_size(const struct vpc_lines *l)
+{
+	size_t n = 1;
+
+	for (size_t i = 0; i < l->n; i++)
+		n += strlen(l->v[i]) + 1;
+	return n;
+}
+
+/* segment, depth: the records, the record `png N`, their NUL, the N bytes
+ * of the PNG and a NUL (docs/plugins/onnx.md). A PNG ends with the fixed
+ * CRC of its IEND chunk (non-zero), so the agent, which returns a buffer
+ * up to its last non-zero byte and one zero, returns all of it. When that
+ * does not fit, the records and `# png N needs a buffer of T bytes`. */
+static int emit_png(const char *task, struct vpc_result *r, unsigned char *buf,
+		    size_t len)
+{
+	size_t text, need;
+	int ret = vpc_lines_addf(&r->name, "png %zu", r->png_len);
+
+	if (ret)
+		return ret;
+	text = lines_size(&r->name);
+	need = text + r->png_len + 1;
+	if (need <= len) {
+		emit(task, "image-name output", &r->name, buf, len);
+		memcpy(buf + text, r->png, r->png_len);
+		buf[text + r->png_len] = '\0';
+		return VACCEL_OK;
+	}
+	free(r->name.v[--r->name.n]);
+	ret = vpc_lines_addf(&r->name, "# png %zu needs a buffer of %zu bytes",
+			     r->png_len, need);
+	if (!ret)
+		vaccel_warn(ONNX_TAG "%s: the PNG (%zu bytes) is left out: the "
+				     "output needs %zu bytes, the buffer has "
+				     "%zu",
+			    task, r->png_len, need, len);
+	emit(task, "image-name output", &r->name, buf, len);
 	return ret;
 }
 
@@ -317,26 +407,31 @@ static int image_op(struct vaccel_session *sess, enum vpc_task task,
 	struct vpc_tensor t = { 0 };
 	struct vpc_result r = { 0 };
 	struct vpc_geom g;
+	bool want_png = (task == VPC_TASK_SEGMENT || task == VPC_TASK_DEPTH) &&
+			out_name && len_name;
 	int ret;
 
 	if (!img || !len_img || (!out_text && len_text) ||
-	    (!out_name && len_name)) {
-		vaccel_error(ONNX_TAG "%s: no image, or an output buffer with "
-				      "a length but no memory",
-			     vpc_task_name(task));
-		return VACCEL_EINVAL;
-	}
+	    (!out_name && len_name))
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "%s: no image, or an output buffer "
+					    "with a length but no memory",
+				   vpc_task_name(task));
 	ret = pick_model(sess, task, &m);
 	if (!ret)
 		ret = vpc_image_decode(img, len_img, &im);
 	if (!ret)
 		ret = vpc_preprocess(&im, &m->desc.in, &t, &g);
 	if (!ret)
-		ret = infer(sess, m, &t, &g, &r);
+		ret = infer(m, &t, &g, want_png, &r);
 	if (!ret) {
 		emit(vpc_task_name(task), "text", &r.text, out_text, len_text);
-		emit(vpc_task_name(task), "image-name output", &r.name,
-		     out_name, len_name);
+		if (r.png)
+			ret = emit_png(vpc_task_name(task), &r, out_name,
+				       len_name);
+		else
+			emit(vpc_task_name(task), "image-name output", &r.name,
+			     out_name, len_name);
 	}
 	vpc_result_release(&r);
 	vpc_tensor_release(&t);
@@ -406,10 +501,11 @@ static int op_unload(struct vaccel_session *sess, struct vaccel_resource *model)
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (!net) {
-		vaccel_error(ONNX_TAG "unload: resource %ld is not loaded in "
-				      "session %ld",
-			     (long)model->id, (long)sess->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "unload: resource %ld is not loaded in "
+				   "session %ld",
+				   (long)model->id, (long)sess->id);
 	}
 	ort_net_put(net);
 	return VACCEL_OK;
@@ -424,15 +520,16 @@ static int wrap_input(const struct ort_net *net, size_t i,
 
 	if (!t || t->nr_dims < 0 || t->nr_dims > ORT_MAX_DIMS ||
 	    (t->nr_dims && !t->dims) || (!t->data && t->size)) {
-		vaccel_error(ONNX_TAG "run: input %zu is malformed", i);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "run: input %zu is malformed", i);
 	}
 	if (!io->is_tensor || !esize || (int)t->data_type != (int)io->type) {
-		vaccel_error(ONNX_TAG "run: input %zu (%s) wants %s, got type "
-				      "%d",
-			     i, io->name, ort_type_name(io->type),
-			     (int)t->data_type);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: input %zu (%s) wants %s, got type "
+				   "%d",
+				   i, io->name, ort_type_name(io->type),
+				   (int)t->data_type);
 	}
 	/* rank-0 inputs arrive as [1] (vAccel tensors have a rank >= 1) */
 	if (io->nr_dims == 0 && t->nr_dims == 1 && t->dims[0] == 1 &&
@@ -440,28 +537,30 @@ static int wrap_input(const struct ort_net *net, size_t i,
 		return ort_tensor_wrap(t->data, t->size, t->dims, 0, io->type,
 				       v);
 	if (io->nr_dims != t->nr_dims) {
-		vaccel_error(ONNX_TAG "run: input %zu (%s) has %d dims, got %d",
-			     i, io->name, io->nr_dims, t->nr_dims);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: input %zu (%s) has %d dims, got %d",
+				   i, io->name, io->nr_dims, t->nr_dims);
 	}
 	for (int d = 0; d < t->nr_dims; d++) {
 		if (t->dims[d] < 0 ||
 		    (io->dims[d] > 0 && io->dims[d] != t->dims[d]) ||
 		    (t->dims[d] && count > SIZE_MAX / (size_t)t->dims[d])) {
-			vaccel_error(ONNX_TAG "run: input %zu (%s) dim %d is "
-					      "%ld, the model wants %ld",
-				     i, io->name, d, (long)t->dims[d],
-				     (long)io->dims[d]);
-			return VACCEL_EINVAL;
+			return vaccel_fail(VACCEL_EINVAL,
+					   ONNX_TAG
+					   "run: input %zu (%s) dim %d is "
+					   "%ld, the model wants %ld",
+					   i, io->name, d, (long)t->dims[d],
+					   (long)io->dims[d]);
 		}
 		count *= (size_t)t->dims[d];
 	}
 	if (count > SIZE_MAX / esize || count * esize != t->size) {
-		vaccel_error(ONNX_TAG
-			     "run: input %zu (%s) holds %zu bytes, its "
-			     "dims need %zu",
-			     i, io->name, t->size, count * esize);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: input %zu (%s) holds %zu bytes, its "
+				   "dims need %zu",
+				   i, io->name, t->size, count * esize);
 	}
 	return ort_tensor_wrap(t->data, t->size, t->dims, t->nr_dims, io->type,
 			       v);
@@ -480,10 +579,10 @@ static int output_tensor(OrtValue *v, struct vaccel_onnx_tensor **out)
 	if (ret)
 		return ret;
 	if (!ort_type_size(type)) {
-		vaccel_error(ONNX_TAG "run: outputs of type %s are not "
-				      "supported",
-			     ort_type_name(type));
-		return VACCEL_ENOTSUP;
+		return vaccel_fail(VACCEL_ENOTSUP,
+				   ONNX_TAG "run: outputs of type %s are not "
+					    "supported",
+				   ort_type_name(type));
 	}
 	if (nr_dims == 0) { /* a scalar: vAccel tensors have a rank >= 1 */
 		nr_dims = 1;
@@ -509,11 +608,12 @@ static int run_net(struct ort_net *net,
 	    (size_t)nr_inputs != net->nr_inputs || nr_outputs < 1 ||
 	    (size_t)nr_outputs > net->nr_outputs || nr_inputs > 64 ||
 	    nr_outputs > 64) {
-		vaccel_error(ONNX_TAG "run: %s takes %zu inputs and up to %zu "
-				      "outputs; got %d and %d",
-			     net->what, net->nr_inputs, net->nr_outputs,
-			     nr_inputs, nr_outputs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: %s takes %zu inputs and up to %zu "
+				   "outputs; got %d and %d",
+				   net->what, net->nr_inputs, net->nr_outputs,
+				   nr_inputs, nr_outputs);
 	}
 	for (i = 0; i < nr_outputs; i++) {
 		outputs[i] = NULL;
@@ -561,11 +661,12 @@ static int op_run(struct vaccel_session *sess,
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (!net) {
-		vaccel_error(ONNX_TAG "run: resource %ld is not loaded in "
-				      "session %ld (call "
-				      "vaccel_onnx_model_load() first)",
-			     (long)model->id, (long)sess->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: resource %ld is not loaded in "
+				   "session %ld (call "
+				   "vaccel_onnx_model_load() first)",
+				   (long)model->id, (long)sess->id);
 	}
 	ret = run_net(net, inputs, nr_inputs, outputs, nr_outputs);
 	ort_net_put(net);

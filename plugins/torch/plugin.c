@@ -4,7 +4,7 @@
  * (docs/plugins/torch.md).
  *
  * Loaded models are kept per (session, resource): each session of this
- * plugin has a small list in sess->priv. A model is loaded by
+ * plugin has a small list (vaccel_session_plugin_priv()). A model is loaded by
  * torch_model_load, or by the first torch_model_run of that resource in the
  * session (once: concurrent first calls wait for one load), and freed when
  * the resource is unregistered from the session or the session is
@@ -44,8 +44,8 @@ struct torch_entry {
 	unsigned refs;
 };
 
-/* sess->priv of this plugin's sessions; the lock guards the list and
- * every entry's fields. */
+/* The state of one session (vaccel_session_plugin_priv()); the lock guards the
+ * list and every entry's fields. */
 struct torch_session {
 	pthread_mutex_t lock;
 	pthread_cond_t loaded; /* broadcast when a load ends */
@@ -112,8 +112,7 @@ static int torch_init(void)
 	int ret = torch_backend_init(threads, jit, err, sizeof(err));
 
 	if (ret != VACCEL_OK) {
-		vaccel_error("[torch] %s", err);
-		return ret;
+		return vaccel_fail(ret, "[torch] %s", err);
 	}
 	if (err[0] != '\0')
 		vaccel_warn("[torch] %s", err);
@@ -136,8 +135,7 @@ static int torch_session_init(struct vaccel_session *sess, uint32_t flags)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&ts->lock, NULL);
 	pthread_cond_init(&ts->loaded, NULL);
-	sess->priv = ts;
-	return VACCEL_OK;
+	return vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, ts);
 }
 
 /* Drop one reference; the last one frees the model. Call with the lock. */
@@ -168,7 +166,8 @@ static void entry_unlink_locked(struct torch_session *ts, struct torch_entry *e)
  * every entry has only its list reference left. */
 static int torch_session_release(struct vaccel_session *sess)
 {
-	struct torch_session *ts = sess->priv;
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
 
 	if (ts == NULL)
 		return VACCEL_OK;
@@ -185,7 +184,7 @@ static int torch_session_release(struct vaccel_session *sess)
 	pthread_cond_destroy(&ts->loaded);
 	pthread_mutex_destroy(&ts->lock);
 	free(ts);
-	sess->priv = NULL;
+	vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, NULL);
 	return VACCEL_OK;
 }
 
@@ -202,7 +201,8 @@ static struct torch_entry *find_locked(struct torch_session *ts,
 static int torch_resource_unregister(struct vaccel_resource *res,
 				     struct vaccel_session *sess)
 {
-	struct torch_session *ts = sess->priv;
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
 	struct torch_entry *e;
 
 	if (ts == NULL)
@@ -219,13 +219,15 @@ static int torch_resource_unregister(struct vaccel_resource *res,
 	return VACCEL_OK;
 }
 
-static struct torch_session *session_of(const struct vaccel_session *sess)
+static struct torch_session *session_of(struct vaccel_session *sess)
 {
-	if (sess->priv == NULL)
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+	if (ts == NULL)
 		vaccel_error("[torch] session %lld was not set up by the torch "
 			     "plugin",
 			     (long long)sess->id);
-	return sess->priv;
+	return ts;
 }
 
 /* The TorchScript blob of a MODEL resource: its only blob, or, for a
@@ -262,9 +264,9 @@ static int load_model(const struct vaccel_resource *res,
 	int ret;
 
 	if (blob == NULL) {
-		vaccel_error("[torch] resource %lld has no file",
-			     (long long)res->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] resource %lld has no file",
+				   (long long)res->id);
 	}
 	path = vaccel_blob_path(blob);
 	if (path != NULL) {
@@ -275,21 +277,21 @@ static int load_model(const struct vaccel_resource *res,
 		const uint8_t *data = vaccel_blob_data(blob, &size);
 
 		if (data == NULL || size == 0) {
-			vaccel_error(
+			return vaccel_fail(
+				VACCEL_EINVAL,
 				"[torch] resource %lld: blob %s has no data",
 				(long long)res->id,
 				blob->name ? blob->name : "?");
-			return VACCEL_EINVAL;
 		}
 		ret = torch_backend_model_load_buffer(data, size, model, err,
 						      sizeof(err));
 	}
 	if (ret != VACCEL_OK) {
-		vaccel_error("[torch] resource %lld (%s): %s",
-			     (long long)res->id,
-			     path ? path : (blob->name ? blob->name : "buffer"),
-			     err);
-		return ret;
+		return vaccel_fail(ret, "[torch] resource %lld (%s): %s",
+				   (long long)res->id,
+				   path ? path
+					: (blob->name ? blob->name : "buffer"),
+				   err);
 	}
 	vaccel_debug("[torch] resource %lld: loaded %s in %.1f ms",
 		     (long long)res->id, path ? path : "from memory",
@@ -388,20 +390,21 @@ static int check_run_args(struct vaccel_torch_tensor *const *inputs,
 	char err[ERR_LEN];
 
 	if (nr_inputs < 0 || (nr_inputs > 0 && inputs == NULL)) {
-		vaccel_error("[torch] model run: %d inputs at %p", nr_inputs,
-			     (const void *)inputs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] model run: %d inputs at %p",
+				   nr_inputs, (const void *)inputs);
 	}
 	if (nr_outputs < 0 || (nr_outputs > 0 && outputs == NULL)) {
-		vaccel_error("[torch] model run: %d outputs at %p", nr_outputs,
-			     (void *)outputs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] model run: %d outputs at %p",
+				   nr_outputs, (void *)outputs);
 	}
 	for (int i = 0; i < nr_inputs; i++) {
 		if (torch_backend_check_tensor(inputs[i], err, sizeof(err)) !=
 		    VACCEL_OK) {
-			vaccel_error("[torch] model run: input %d: %s", i, err);
-			return VACCEL_EINVAL;
+			return vaccel_fail(VACCEL_EINVAL,
+					   "[torch] model run: input %d: %s", i,
+					   err);
 		}
 	}
 	return VACCEL_OK;
@@ -484,19 +487,20 @@ static int check_matrix(const char *name, struct vaccel_torch_tensor **pt,
 	char err[ERR_LEN];
 
 	if (torch_backend_check_tensor(t, err, sizeof(err)) != VACCEL_OK) {
-		vaccel_error("[torch] sgemm: %s: %s", name, err);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL, "[torch] sgemm: %s: %s", name,
+				   err);
 	}
 	if (t->data_type != VACCEL_TORCH_FLOAT) {
-		vaccel_error("[torch] sgemm: %s has type %d, not FLOAT (7)",
-			     name, (int)t->data_type);
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			"[torch] sgemm: %s has type %d, not FLOAT (7)", name,
+			(int)t->data_type);
 	}
 	if (!((t->nr_dims == 2 && t->dims[0] == rows && t->dims[1] == cols) ||
 	      (t->nr_dims == 1 && t->dims[0] == rows * cols))) {
-		vaccel_error("[torch] sgemm: %s is not %lld x %lld", name,
-			     (long long)rows, (long long)cols);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] sgemm: %s is not %lld x %lld", name,
+				   (long long)rows, (long long)cols);
 	}
 	return VACCEL_OK;
 }
@@ -513,10 +517,10 @@ static int op_sgemm(struct vaccel_session *sess,
 	int ret;
 
 	if (M < 1 || N < 1 || K < 1 || out == NULL) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_EINVAL,
 			"[torch] sgemm: M=%d N=%d K=%d must be >= 1, out %p", M,
 			N, K, (void *)out);
-		return VACCEL_EINVAL;
 	}
 	if (check_matrix("A", in_A, M, K) != VACCEL_OK ||
 	    check_matrix("B", in_B, K, N) != VACCEL_OK ||

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Bootstrap and cleanup of the library, and its run directory.
+/* Bootstrap and cleanup of the library, and its run directory (the state
+ * they leave is in state.c).
  *
  * Loading the library bootstraps it from the environment (as upstream), but
  * a failure never ends the process: it is logged and kept, and the next
@@ -14,57 +15,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static struct vaccel_config config = { .log_level = VACCEL_LOG_ERROR };
-static char rundir[PATH_MAX];
-static bool initialized;
-static int bootstrap_status = VACCEL_ESESS;
+/* the state this file writes (state.c) */
+static struct vaccel__state *const st = &vaccel__state;
 /* Set by the library destructor: plugins are not unloaded at exit. */
 static bool exiting;
 /* Serialises bootstrap and cleanup (not ops: those must not run during a
  * bootstrap or cleanup, as with upstream). */
 static pthread_mutex_t core_lock = PTHREAD_MUTEX_INITIALIZER;
-
-const struct vaccel_config *vaccel_config(void)
-{
-	return &config;
-}
-
-struct vaccel_config *vaccel__config_mut(void)
-{
-	return &config;
-}
-
-const char *vaccel_version(void)
-{
-	return VACCEL_VERSION;
-}
-
-bool vaccel_is_initialized(void)
-{
-	return initialized;
-}
-
-const char *vaccel_rundir(void)
-{
-	return rundir;
-}
-
-int vaccel__bootstrap_status(void)
-{
-	return initialized ? VACCEL_OK : bootstrap_status;
-}
-
-int vaccel__check_ready(const char *what)
-{
-	int st = vaccel__bootstrap_status();
-	if (vaccel__unlikely(st)) {
-		vaccel_error("%s: vAccel is not initialized (%s)", what,
-			     st == VACCEL_ESESS
-				     ? "bootstrap disabled or not done"
-				     : vaccel_strerror(st));
-	}
-	return st;
-}
 
 /* <base>/XXXXXX where base is $VACCEL_RUNDIR, /run/user/<uid>/vaccel, or
  * $TMPDIR/vaccel-<uid> (TMPDIR defaults to /tmp). A locked-down process
@@ -93,7 +50,8 @@ static int create_rundir(void)
 			    (int)sizeof(tmpl) &&
 		    (err = vaccel__fs_mkdir_p(bases[i], 0700)) == VACCEL_OK) {
 			if (mkdtemp(tmpl)) {
-				snprintf(rundir, sizeof(rundir), "%s", tmpl);
+				snprintf(st->rundir, sizeof(st->rundir), "%s",
+					 tmpl);
 				return VACCEL_OK;
 			}
 			err = errno;
@@ -112,30 +70,34 @@ static int create_rundir(void)
 
 static void do_cleanup(void)
 {
-	vaccel__sessions_cleanup(!exiting);
-	vaccel__resources_cleanup(!exiting);
+	/* at process exit the application's structs may be gone: they are
+	 * forgotten, not released */
+	if (!exiting)
+		vaccel__release_all();
+	vaccel__sessions_forget();
+	vaccel__resources_forget();
 	vaccel__plugins_cleanup(!exiting);
-	if (rundir[0]) {
-		vaccel__fs_rm_rf(rundir);
-		rundir[0] = '\0';
+	if (st->rundir[0]) {
+		vaccel__fs_rm_rf(st->rundir);
+		st->rundir[0] = '\0';
 	}
 	vaccel__prof_ops_print_release();
-	initialized = false;
+	st->initialized = false;
 }
 
 static int do_bootstrap(void)
 {
 	int ret;
 
-	if (initialized) {
+	if (st->initialized) {
 		vaccel_debug("Reloading vAccel");
 		do_cleanup();
 	}
-	vaccel__log_open(&config);
-	atomic_store(&vaccel__prof_on, config.profiling_enabled);
+	vaccel__log_open(&st->config);
+	atomic_store(&vaccel__prof_on, st->config.profiling_enabled);
 	vaccel_debug("Initializing vAccel");
 	vaccel_info("vAccel %s", VACCEL_VERSION);
-	vaccel_config_print_debug(&config);
+	vaccel_config_print_debug(&st->config);
 
 	/* the tables first: do_cleanup() walks them whatever failed */
 	ret = vaccel__sessions_bootstrap();
@@ -145,17 +107,17 @@ static int do_bootstrap(void)
 		ret = vaccel__plugins_bootstrap();
 	if (!ret)
 		ret = create_rundir();
-	if (!ret && config.plugins)
-		ret = vaccel_plugin_parse_and_load(config.plugins);
+	if (!ret && st->config.plugins)
+		ret = vaccel_plugin_parse_and_load(st->config.plugins);
 	if (ret) {
 		vaccel_error("Could not initialize vAccel: %s (code %d)",
 			     vaccel_strerror(ret), ret);
 		do_cleanup();
-		bootstrap_status = ret;
+		st->bootstrap_status = ret;
 		return ret;
 	}
-	initialized = true;
-	bootstrap_status = VACCEL_OK;
+	st->initialized = true;
+	st->bootstrap_status = VACCEL_OK;
 	return VACCEL_OK;
 }
 
@@ -172,18 +134,18 @@ static int bootstrap_from(struct vaccel_config *src)
 			vaccel_strerror(ret));
 		/* as any failed bootstrap: nothing of the previous one is
 		 * left running, and session_init() reports the error */
-		if (initialized) {
+		if (st->initialized) {
 			do_cleanup();
 			vaccel__log_close();
-			vaccel_config_release(&config);
+			vaccel_config_release(&st->config);
 			atomic_store(&vaccel__prof_on, false);
 		}
-		bootstrap_status = ret;
+		st->bootstrap_status = ret;
 		pthread_mutex_unlock(&core_lock);
 		return ret;
 	}
-	vaccel_config_release(&config);
-	config = fresh;
+	vaccel_config_release(&st->config);
+	st->config = fresh;
 	ret = do_bootstrap();
 	pthread_mutex_unlock(&core_lock);
 	return ret;
@@ -196,6 +158,7 @@ int vaccel_bootstrap(void)
 
 int vaccel_bootstrap_with_config(struct vaccel_config *cfg)
 {
+	vaccel__reason_begin();
 	if (!cfg)
 		return VACCEL_EINVAL;
 	return bootstrap_from(cfg);
@@ -204,13 +167,13 @@ int vaccel_bootstrap_with_config(struct vaccel_config *cfg)
 int vaccel_cleanup(void)
 {
 	pthread_mutex_lock(&core_lock);
-	if (initialized) {
+	if (st->initialized) {
 		do_cleanup();
 		vaccel__log_close();
-		vaccel_config_release(&config);
+		vaccel_config_release(&st->config);
 		atomic_store(&vaccel__prof_on, false);
 	}
-	bootstrap_status = VACCEL_ESESS;
+	st->bootstrap_status = VACCEL_ESESS;
 	pthread_mutex_unlock(&core_lock);
 	return VACCEL_OK;
 }
@@ -240,4 +203,15 @@ __attribute__((destructor)) static void vaccel__dtor(void)
 		return;
 	exiting = true;
 	vaccel_cleanup();
+}
+
+int vaccel_log_init(void)
+{
+	return vaccel__log_open(&st->config);
+}
+
+int vaccel_log_shutdown(void)
+{
+	vaccel__log_close();
+	return VACCEL_OK;
 }

@@ -102,7 +102,8 @@ static int write_all(int fd, const void *data, size_t size)
 	return VACCEL_OK;
 }
 
-/* Create dir/stem_XXXXXX.ext (the extension of `name` is kept). */
+/* Create dir/stem_XXXXXX.ext (the extension of `name` is kept): its fd,
+ * or a negative VACCEL_E* code. */
 static int create_random(const char *dir, const char *name, char *path,
 			 size_t len)
 {
@@ -111,8 +112,9 @@ static int create_random(const char *dir, const char *name, char *path,
 	const char *ext = dot && dot != name ? dot : "";
 	if (snprintf(path, len, "%s/%.*s_XXXXXX%s", dir, stem, name, ext) >=
 	    (int)len)
-		return -1;
-	return mkostemps(path, (int)strlen(ext), O_CLOEXEC);
+		return -VACCEL_ENAMETOOLONG;
+	int fd = mkostemps(path, (int)strlen(ext), O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
 }
 
 int vaccel__fs_write_new(const char *dir, const char *name, bool randomize,
@@ -137,7 +139,7 @@ int vaccel__fs_write_new(const char *dir, const char *name, bool randomize,
 		fd = create_random(dir, name, path, sizeof(path));
 	if (fd < 0) {
 		vaccel_error("Could not create a file for %s in %s: %s", name,
-			     dir, strerror(errno));
+			     dir, strerror(-fd));
 		return VACCEL_EIO;
 	}
 	int ret = write_all(fd, data, size);

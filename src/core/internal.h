@@ -7,6 +7,7 @@
 #include "list.h"
 #include "vaccel.h"
 #include <inttypes.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -23,15 +24,19 @@
 #define vaccel__unlikely(x) (x)
 #endif
 
-/* ---- core state (core.c) ---- */
+/* ---- the library's state (state.c; written by core.c) ---- */
 
-/* Bootstrap state: 0 = ready; otherwise the error of the last bootstrap
- * (what vaccel_session_init() reports) or VACCEL_ESESS if never done. */
-int vaccel__bootstrap_status(void);
+struct vaccel__state {
+	struct vaccel_config config;
+	char rundir[PATH_MAX];
+	bool initialized;
+	/* the error of the last bootstrap, VACCEL_ESESS if none was done */
+	int bootstrap_status;
+};
+extern struct vaccel__state vaccel__state;
+
 /* VACCEL_OK if bootstrapped, else the error to return (and it is logged). */
 int vaccel__check_ready(const char *what);
-/* The live configuration, writable by the core. */
-struct vaccel_config *vaccel__config_mut(void);
 
 /* ---- logging (log.c) ---- */
 
@@ -39,6 +44,12 @@ struct vaccel_config *vaccel__config_mut(void);
 extern _Atomic int vaccel__log_level;
 int vaccel__log_open(const struct vaccel_config *config);
 void vaccel__log_close(void);
+
+/* The calling thread's error reason (vaccel_last_error()): emptied when a
+ * public call begins, set by the first error line logged after that. */
+#define VACCEL__REASON_MAX 1024
+void vaccel__reason_begin(void);
+bool vaccel__reason_set(void);
 
 #define vaccel__debug_on()                                             \
 	vaccel__unlikely(atomic_load_explicit(&vaccel__log_level,      \
@@ -71,6 +82,9 @@ struct vaccel__plugin {
 	 * it (members the plugin's older header lacked are zero) */
 	const struct vaccel_plugin_desc *desc;
 	struct vaccel_plugin_desc desc_copy;
+	/* the descriptor the plugin exported (what it passes as `self` to
+	 * vaccel_session_plugin_priv) */
+	const struct vaccel_plugin_desc *exported;
 	union vaccel_op_fn ops[VACCEL_OP_EXT_MAX];
 	uint64_t ops_mask;
 	char *path;
@@ -92,28 +106,63 @@ size_t vaccel__plugins_count(void);
 int vaccel__plugin_register_desc(const struct vaccel_plugin_desc *desc,
 				 void *dl_handle, const char *path);
 
-const union vaccel_op_fn *vaccel__op_missing(struct vaccel__plugin *p,
-					     vaccel_op_type_t op);
+/* As vaccel__plugin_select, and the plugins after it that serve the ops
+ * it lacks (at most `max`, into `others`; docs/plugins.md). */
+struct vaccel_plugin *vaccel__plugins_select(uint32_t hint,
+					     struct vaccel__plugin **others,
+					     size_t max, size_t *nr_others);
 
-/* The function of `op` of the session's plugin, or NULL after logging why
- * (the caller returns VACCEL_ENOTSUP). `sess` is known to be valid. */
+/* The op being called on this thread and the plugin that runs it (for
+ * the reason of a failure the plugin did not explain). */
+struct vaccel__op_ctx {
+	vaccel_op_type_t op;
+	struct vaccel__plugin *plugin;
+};
+extern _Thread_local struct vaccel__op_ctx vaccel__op_ctx;
+
+/* After a failed op: if nothing gave a reason, log (and so set) one that
+ * names the op and the plugin. */
+void vaccel__op_failed(int ret);
+
+/* The session's other plugins' function for `op` (sessions served by
+ * several plugins), or NULL after logging why. */
+const union vaccel_op_fn *vaccel__op_route(struct vaccel_session *sess,
+					   vaccel_op_type_t op);
+
+/* The function of `op` for the session: its plugin's, else that of the
+ * first of its other plugins that has it; NULL after logging why (the
+ * caller returns VACCEL_ENOTSUP). `sess` is known to be valid. */
 static inline const union vaccel_op_fn *
 vaccel__op_func(struct vaccel_session *sess, vaccel_op_type_t op)
 {
 	struct vaccel__plugin *p = vaccel__plugin_of(sess->plugin);
+	vaccel__op_ctx.op = op;
 	if (vaccel__likely((unsigned)op < VACCEL_OP_EXT_MAX &&
-			   p->ops[op].NOOP != NULL))
+			   p->ops[op].NOOP != NULL)) {
+		vaccel__op_ctx.plugin = p;
 		return &p->ops[op];
-	return vaccel__op_missing(p, op);
+	}
+	return vaccel__op_route(sess, op);
 }
 
 /* ---- sessions (session.c) ---- */
 
 int vaccel__sessions_bootstrap(void);
-/* Release every live session (cleanup). With `release` false (process
- * exit) the sessions are only forgotten: their structs may be gone. */
-void vaccel__sessions_cleanup(bool release);
+/* The first live session (NULL if none), for cleanup. */
+struct vaccel_session *vaccel__session_first_live(void);
+/* Forget every session without touching them (cleanup, after they were
+ * released; at process exit their structs may be gone). */
+void vaccel__sessions_forget(void);
 int vaccel__session_invalid(void);
+/* The plugins serving `sess`: its own first, then the others (at most
+ * `max`). Valid while the session is. */
+size_t vaccel__session_plugins(const struct vaccel_session *sess,
+			       struct vaccel__plugin **out, size_t max);
+#define VACCEL__SESSION_PLUGINS_MAX 8
+/* The rest of vaccel_session_release() once nothing is registered with
+ * `sess`: the plugin's hook, then the session is forgotten and unlocked
+ * (the caller holds vaccel__session_lock()). */
+void vaccel__session_end(struct vaccel_session *sess);
 
 /* VACCEL_OK if `sess` looks initialized; otherwise VACCEL_EINVAL, logged. */
 static inline int vaccel__session_check(const struct vaccel_session *sess)
@@ -138,8 +187,19 @@ void vaccel__session_unlock(const struct vaccel_session *sess);
 /* ---- resources (resource.c) ---- */
 
 int vaccel__resources_bootstrap(void);
-/* As vaccel__sessions_cleanup, for resources. */
-void vaccel__resources_cleanup(bool release);
+/* As vaccel__session_first_live and vaccel__sessions_forget. */
+struct vaccel_resource *vaccel__resource_first_live(void);
+void vaccel__resources_forget(void);
+/* Build the blobs of a path-based resource (first registration; no-op
+ * when it has them) and, with `map`, read every blob's data. */
+int vaccel__resource_blobs(struct vaccel_resource *res, bool map);
+/* The rest of vaccel_resource_release() once it is registered nowhere. */
+void vaccel__resource_end(struct vaccel_resource *res);
+
+/* ---- registrations (registration.c) ---- */
+
+/* Release every live session, then every live resource (cleanup). */
+void vaccel__release_all(void);
 /* Op-side check: `res` is registered with `sess` and of `type` (EPERM /
  * EINVAL otherwise, logged). */
 int vaccel__resource_check(struct vaccel_session *sess,
@@ -238,6 +298,12 @@ void vaccel__prof_ops_print_release(void);
 int vaccel__genop_onnx_run(struct vaccel_session *sess,
 			   struct vaccel_resource *res, struct vaccel_arg *in,
 			   int nr_in, struct vaccel_arg *out, int nr_out);
+
+/* ---- args (arg.c) ---- */
+
+/* Whether `buf` of `size` bytes is a valid value of `t`: the check of
+ * every typed add, get and set (RAW and CUSTOM are not checked). */
+bool vaccel__arg_valid(vaccel_arg_type_t t, const void *buf, size_t size);
 
 /* ---- misc ---- */
 

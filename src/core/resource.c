@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Resources: creation from paths, directories, URLs, buffers and blobs;
- * registration with sessions (many-to-many); lookup; release.
- *
- * Locking: a resource's sessions_lock, then a session's resources_lock.
- * sessions_lock is held across a registration (including the plugin hook),
- * so that two threads registering one resource build its blobs once. */
+ * their blobs, built at the first registration; lookup. Registration with
+ * sessions and release are registration.c's. */
 
 #include "internal.h"
 #include <limits.h>
@@ -32,7 +29,7 @@ int vaccel__resources_bootstrap(void)
 	return vaccel__id_pool_init(&ids, MAX_RESOURCES);
 }
 
-static struct vaccel_resource *first_live(void)
+struct vaccel_resource *vaccel__resource_first_live(void)
 {
 	struct vaccel_resource *r = NULL;
 	pthread_mutex_lock(&live_lock);
@@ -44,22 +41,11 @@ static struct vaccel_resource *first_live(void)
 	return r;
 }
 
-void vaccel__resources_cleanup(bool release)
+void vaccel__resources_forget(void)
 {
-	struct vaccel_resource *r;
-	if (!release) {
-		/* At exit: do not touch application-owned structs (see
-		 * vaccel__sessions_cleanup); the run directory goes anyway. */
-		for (int t = 0; t < VACCEL_RESOURCE_MAX; t++)
-			vaccel__list_init(&live[t]);
-		vaccel__id_pool_release(&ids);
-		return;
-	}
-	while ((r = first_live())) {
-		vaccel_warn("Releasing resource %" PRId64 " at cleanup", r->id);
-		if (vaccel_resource_release(r))
-			break;
-	}
+	/* as vaccel__sessions_forget() */
+	for (int t = 0; t < VACCEL_RESOURCE_MAX; t++)
+		vaccel__list_init(&live[t]);
 	vaccel__id_pool_release(&ids);
 }
 
@@ -207,6 +193,7 @@ static int check_init_args(struct vaccel_resource *res,
 int vaccel_resource_init_multi(struct vaccel_resource *res, const char **paths,
 			       size_t nr_paths, vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;
@@ -231,6 +218,7 @@ int vaccel_resource_init_multi(struct vaccel_resource *res, const char **paths,
 int vaccel_resource_init(struct vaccel_resource *res, const char *path,
 			 vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	if (!path)
 		return VACCEL_EINVAL;
 	return vaccel_resource_init_multi(res, &path, 1, type);
@@ -266,6 +254,7 @@ int vaccel_resource_init_from_buf(struct vaccel_resource *res, const void *buf,
 				  size_t nr_bytes, vaccel_resource_type_t type,
 				  const char *filename, bool mem_only)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;
@@ -317,6 +306,7 @@ int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 				    size_t nr_blobs,
 				    vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;
@@ -344,25 +334,7 @@ int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 	return VACCEL_OK;
 }
 
-/* ---- registration ---- */
-
-static struct vaccel__registration *reg_in_res(vaccel_list_entry_t *e)
-{
-	return vaccel__container_of(e, struct vaccel__registration, in_res);
-}
-
-/* The registration of res with sess; res->sessions_lock held. */
-static struct vaccel__registration *find_reg(struct vaccel_resource *res,
-					     struct vaccel_session *sess)
-{
-	vaccel_list_entry_t *e;
-	vaccel__list_for_each(e, &res->sessions)
-	{
-		if (reg_in_res(e)->sess == sess)
-			return reg_in_res(e);
-	}
-	return NULL;
-}
+/* ---- blobs: built at the first registration ---- */
 
 struct blob_walk {
 	struct vaccel_resource *res;
@@ -454,225 +426,25 @@ static int read_blobs(struct vaccel_resource *res)
 	return VACCEL_OK;
 }
 
-static int call_register_hook(struct vaccel_resource *res,
-			      struct vaccel_session *sess)
+int vaccel__resource_blobs(struct vaccel_resource *res, bool map)
 {
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
-	if (!d->resource_register)
-		return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
-	int ret = d->resource_register(res, sess);
-	if (!ret && sess->is_virtio && res->remote_id <= 0) {
-		vaccel_error("Plugin %s registered resource %" PRId64
-			     " without a remote id",
-			     sess->plugin->info->name, res->id);
-		ret = VACCEL_EINVAL;
-	}
-	return ret;
-}
-
-static int link_reg(struct vaccel_resource *res, struct vaccel_session *sess)
-{
-	struct vaccel__registration *r = malloc(sizeof(*r));
-	if (!r)
-		return VACCEL_ENOMEM;
-	r->res = res;
-	r->sess = sess;
-	vaccel__list_add_tail(&res->sessions, &r->in_res);
-	pthread_mutex_lock(&sess->resources_lock);
-	vaccel__list_add_tail(&sess->resources[res->type], &r->in_sess);
-	sess->resource_counts[res->type]++;
-	pthread_mutex_unlock(&sess->resources_lock);
-	atomic_fetch_add(&res->refcount, 1);
-	return VACCEL_OK;
-}
-
-static int check_pair(struct vaccel_resource *res, struct vaccel_session *sess)
-{
-	int ret = check_ready();
-	if (ret)
-		return ret;
-	if (!res || !sess || res->id <= 0 || vaccel__session_check(sess))
-		return VACCEL_EINVAL;
-	return VACCEL_OK;
-}
-
-int vaccel_resource_register(struct vaccel_resource *res,
-			     struct vaccel_session *sess)
-{
-	int ret = check_pair(res, sess);
-	if (ret)
-		return ret;
-
-	pthread_mutex_lock(&res->sessions_lock);
-	if (find_reg(res, sess)) {
-		pthread_mutex_unlock(&res->sessions_lock);
-		vaccel_warn("Resource %" PRId64
-			    " already registered to session %" PRId64,
-			    res->id, sess->id);
-		return VACCEL_OK;
-	}
-	ret = build_blobs(res);
-	if (!ret && sess->is_virtio)
+	int ret = build_blobs(res);
+	if (!ret && map)
 		ret = read_blobs(res);
-	if (!ret)
-		ret = call_register_hook(res, sess);
-	if (!ret)
-		ret = link_reg(res, sess);
-	pthread_mutex_unlock(&res->sessions_lock);
-	if (ret)
-		vaccel_error("Could not register resource %" PRId64
-			     " with session %" PRId64 ": %s",
-			     res->id, sess->id, vaccel_strerror(ret));
-	else
-		vaccel_debug("Registered resource %" PRId64
-			     " with session %" PRId64,
-			     res->id, sess->id);
 	return ret;
 }
 
-/* The plugin's resource_unregister hook (remote sessions need one). */
-static int call_unregister_hook(struct vaccel_resource *res,
-				struct vaccel_session *sess)
+void vaccel__resource_end(struct vaccel_resource *res)
 {
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
-	if (d->resource_unregister)
-		return d->resource_unregister(res, sess);
-	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
-}
-
-/* The plugin's hook runs with both locks held (resource, then session, the
- * usual order): a concurrent vaccel_resource_release() of `res` waits in
- * unregister_everywhere() for res->sessions_lock, and a concurrent
- * vaccel_session_release() of `sess` waits in unregister_all() for
- * sess->resources_lock, so neither is freed under the hook. Hooks must not
- * call back into registration or session queries (they never did). */
-int vaccel__resource_unregister(struct vaccel_resource *res,
-				struct vaccel_session *sess)
-{
-	pthread_mutex_lock(&res->sessions_lock);
-	struct vaccel__registration *r = find_reg(res, sess);
-	if (!r) {
-		pthread_mutex_unlock(&res->sessions_lock);
-		return VACCEL_EINVAL;
-	}
-	vaccel__list_del(&r->in_res);
-	pthread_mutex_lock(&sess->resources_lock);
-	vaccel__list_del(&r->in_sess);
-	sess->resource_counts[res->type]--;
-	atomic_fetch_sub(&res->refcount, 1);
-	int ret = call_unregister_hook(res, sess);
-	if (ret)
-		vaccel_warn("Plugin %s failed to unregister resource %" PRId64
-			    " from session %" PRId64 ": %s",
-			    sess->plugin->info->name, res->id, sess->id,
-			    vaccel_strerror(ret));
-	pthread_mutex_unlock(&sess->resources_lock);
-	pthread_mutex_unlock(&res->sessions_lock);
-	free(r);
-	return ret;
-}
-
-int vaccel_resource_unregister(struct vaccel_resource *res,
-			       struct vaccel_session *sess)
-{
-	int ret = check_pair(res, sess);
-	if (ret)
-		return ret;
-	if (!vaccel_session_has_resource(sess, res)) {
-		vaccel_error("Resource %" PRId64
-			     " is not registered to session %" PRId64,
-			     res->id, sess->id);
-		return VACCEL_EINVAL;
-	}
-	/* The registration is gone even when the plugin's hook fails. */
-	return vaccel__resource_unregister(res, sess);
-}
-
-int vaccel_resource_sync(struct vaccel_resource *res,
-			 struct vaccel_session *sess)
-{
-	int ret = check_pair(res, sess);
-	if (ret)
-		return ret;
-	if (!vaccel_session_has_resource(sess, res)) {
-		vaccel_error("Resource %" PRId64
-			     " is not registered to session %" PRId64,
-			     res->id, sess->id);
-		return VACCEL_EPERM;
-	}
-	if (!res->nr_blobs || res->blobs[0]->type != VACCEL_BLOB_BUFFER) {
-		vaccel_error("Cannot synchronize non-buffer resources");
-		return VACCEL_EINVAL;
-	}
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
-	if (d->resource_sync)
-		return d->resource_sync(res, sess);
-	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
-}
-
-int vaccel__resource_check(struct vaccel_session *sess,
-			   const struct vaccel_resource *res,
-			   vaccel_resource_type_t type)
-{
-	if (vaccel__unlikely(res->type != type)) {
-		vaccel_error("Invalid resource type: expected %s",
-			     vaccel_resource_type_to_str(type));
-		return VACCEL_EINVAL;
-	}
-	if (vaccel__unlikely(!vaccel_session_has_resource(
-		    sess, (struct vaccel_resource *)res))) {
-		vaccel_error("Resource %" PRId64
-			     " is not registered to session %" PRId64,
-			     res->id, sess->id);
-		return VACCEL_EPERM;
-	}
-	return VACCEL_OK;
-}
-
-/* ---- release, lookup ---- */
-
-pthread_mutex_t vaccel__release_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static void unregister_everywhere(struct vaccel_resource *res)
-{
-	for (;;) {
-		/* The release lock keeps the session we pick alive until we
-		 * have unregistered from it (see vaccel__release_lock). */
-		pthread_mutex_lock(&vaccel__release_lock);
-		pthread_mutex_lock(&res->sessions_lock);
-		bool done = vaccel__list_empty(&res->sessions);
-		struct vaccel_session *s =
-			done ? NULL : reg_in_res(res->sessions.next)->sess;
-		pthread_mutex_unlock(&res->sessions_lock);
-		/* always unlinks, so the loop ends whatever the hook says */
-		if (s)
-			vaccel__resource_unregister(res, s);
-		pthread_mutex_unlock(&vaccel__release_lock);
-		if (done)
-			return;
-	}
-}
-
-int vaccel_resource_release(struct vaccel_resource *res)
-{
-	int ret = check_ready();
-	if (ret)
-		return ret;
-	if (!res || res->id <= 0)
-		return VACCEL_EINVAL;
-
-	unregister_everywhere(res);
 	pthread_mutex_lock(&live_lock);
 	vaccel__list_del(&res->entry);
 	pthread_mutex_unlock(&live_lock);
 	vaccel_debug("Released resource %" PRId64, res->id);
 	resource_abort(res);
 	res->plugin_priv = NULL;
-	return VACCEL_OK;
 }
+
+/* ---- new/delete, lookup ---- */
 
 /* new/from: allocate, init, free on failure. */
 #define RESOURCE_NEW(out, init_call)                              \
@@ -718,15 +490,6 @@ int vaccel_resource_from_blobs(struct vaccel_resource **res,
 {
 	RESOURCE_NEW(res, vaccel_resource_init_from_blobs(r_, blobs, nr_blobs,
 							  type));
-}
-
-int vaccel_resource_delete(struct vaccel_resource *res)
-{
-	int ret = vaccel_resource_release(res);
-	if (ret)
-		return ret;
-	free(res);
-	return VACCEL_OK;
 }
 
 long int vaccel_resource_refcount(const struct vaccel_resource *res)

@@ -417,7 +417,8 @@ static bool io_op(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
 	}
 }
 
-bool vrpc_msg_known(uint16_t type)
+/* True if `type` is a message this version knows. */
+static bool msg_known(uint16_t type)
 {
 	return vrpc_type_name(type) != NULL;
 }
@@ -434,7 +435,7 @@ uint32_t vrpc_msg_io(struct vrpc_io *io, struct vrpc_msg *m)
 		vrpc_io_u32(io, &m->status);
 		vrpc_io_str(io, &m->message, 4096);
 	}
-	if (!vrpc_msg_known(m->type)) {
+	if (!msg_known(m->type)) {
 		/* an error reply to a message of an unknown type is just
 		 * status and message */
 		if (!m->reply || !m->status)

@@ -187,9 +187,6 @@ struct vrpc_msg {
  * sets everything from the wire. Returns io->err. */
 uint32_t vrpc_msg_io(struct vrpc_io *io, struct vrpc_msg *m);
 
-/* True if `type` is a message this version knows. */
-bool vrpc_msg_known(uint16_t type);
-
 /* Ops whose request runs on a backend (the agent hands the reading of the
  * connection to another thread first). */
 bool vrpc_op_computes(uint16_t type);

@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +73,17 @@ static int neg_errno(int e)
 	}
 }
 
+/* Why this thread's last connect failed (vrpc_connect_why()): the errno,
+ * or a getaddrinfo() code. */
+static _Thread_local int conn_errno, conn_gai;
+
+static int conn_fail(int e)
+{
+	conn_errno = e;
+	conn_gai = 0;
+	return neg_errno(e);
+}
+
 /* Wait for a non-blocking connect() in progress. */
 static int connect_wait(int fd, int64_t deadline)
 {
@@ -81,12 +93,12 @@ static int connect_wait(int fd, int64_t deadline)
 		r = poll(&p, 1, vrpc_ms_left(deadline));
 	while (r < 0 && errno == EINTR);
 	if (r == 0)
-		return -VACCEL_ETIMEDOUT;
+		return conn_fail(ETIMEDOUT);
 	int err = 0;
 	socklen_t len = sizeof(err);
 	if (r < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		return neg_errno(errno);
-	return err ? neg_errno(err) : 0;
+		return conn_fail(errno);
+	return err ? conn_fail(err) : 0;
 }
 
 /* socket() + non-blocking connect() with a deadline. */
@@ -95,11 +107,11 @@ static int sock_connect(int family, const struct sockaddr *sa, socklen_t len,
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
-		return neg_errno(errno);
+		return conn_fail(errno);
 	int r = 0;
 	if (connect(fd, sa, len) < 0)
 		r = errno == EINPROGRESS ? connect_wait(fd, deadline)
-					 : neg_errno(errno);
+					 : conn_fail(errno);
 	if (r) {
 		close(fd);
 		return r;
@@ -278,7 +290,12 @@ static int tcp_resolve(const struct vrpc_addr *a, bool passive,
 				  .ai_flags = passive ? AI_PASSIVE : 0 };
 	char port[16];
 	snprintf(port, sizeof(port), "%u", (unsigned)a->port);
-	return getaddrinfo(a->host, port, &hints, res) ? -VACCEL_ENOENT : 0;
+	int r = getaddrinfo(a->host, port, &hints, res);
+	if (!r)
+		return 0;
+	conn_gai = r;
+	conn_errno = r == EAI_SYSTEM ? errno : 0;
+	return -VACCEL_ENOENT;
 }
 
 static void tcp_nodelay(int fd)
@@ -441,7 +458,7 @@ static int vport_connect(const struct vrpc_addr *a, int64_t deadline)
 	if (stat(a->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		return unix_connect(a, deadline);
 	int fd = open(a->path, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	return fd < 0 ? neg_errno(errno) : fd;
+	return fd < 0 ? conn_fail(errno) : fd;
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -510,4 +527,62 @@ void vrpc_addr_format(const struct vrpc_addr *a, char *buf, size_t size)
 			 (unsigned)a->port);
 	else
 		snprintf(buf, size, "%s://%s", s, a->path);
+}
+
+/* ---- why a connect failed ------------------------------------------------ */
+
+/* What to check, per cause and kind of endpoint. */
+static const char *conn_hint(const struct vrpc_addr *a, int e)
+{
+	bool unix_sock = a->path[0] && !a->t->resync;
+	switch (e) {
+	case ECONNREFUSED:
+		return unix_sock
+			       ? "the socket exists but nothing listens on "
+				 "it (a stopped agent's?): start vaccel-agent "
+				 "--listen with this address"
+			       : "nothing listens there: is vaccel-agent "
+				 "running with --listen on this address, and "
+				 "is VACCEL_RPC_ADDRESS right?";
+	case ENOENT:
+		return a->t->resync
+			       ? "does the VM have the agent's virtio-serial "
+				 "port (-device virtserialport,name=...), and "
+				 "is VACCEL_RPC_ADDRESS right?"
+			       : "is vaccel-agent running with --listen on "
+				 "this path, and is VACCEL_RPC_ADDRESS right?";
+	case EACCES:
+	case EPERM:
+		return "check the socket's owner and mode (vaccel-agent "
+		       "--socket-mode) and this user's groups";
+	case ETIMEDOUT:
+		return "no answer within VACCEL_RPC_CONNECT_TIMEOUT_MS: is the "
+		       "host reachable and the agent listening?";
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+		return "check the address and the network";
+	case EAFNOSUPPORT:
+	case ENODEV:
+		return "this kernel or VM has no vsock device";
+	default:
+		return "check VACCEL_RPC_ADDRESS and that vaccel-agent listens "
+		       "there";
+	}
+}
+
+void vrpc_connect_why(const struct vrpc_addr *a, char *buf, size_t size)
+{
+	if (conn_gai && conn_gai != EAI_SYSTEM) {
+		snprintf(buf, size, "cannot resolve host %s: %s", a->host,
+			 gai_strerror(conn_gai));
+		return;
+	}
+	int e = conn_errno ? conn_errno : EIO;
+	const char *cause = e == ECONNREFUSED ? "connection refused"
+			    : e == ENOENT     ? (a->t->resync ? "no such port"
+							      : "no such socket")
+			    : e == ETIMEDOUT  ? "timed out"
+			    : e == EACCES || e == EPERM ? "permission denied"
+							: strerror(e);
+	snprintf(buf, size, "%s (%s)", cause, conn_hint(a, e));
 }

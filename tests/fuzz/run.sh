@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A short libFuzzer run of the frame decoder (the CI fuzz step).
 # usage: tests/fuzz/run.sh [SECONDS]   (default 25)
-# Builds build-fuzz/ with clang (-Dfuzz=true), writes the seed corpus, runs
+# Builds build-fuzz/ with clang (-Dfuzz=enabled), writes the seed corpus, runs
 # fuzz-frame for SECONDS; exits non-zero if it found a crash (the input is
 # kept in build-fuzz/tests/fuzz/crash-*). Exit 77 without clang.
 set -euo pipefail
@@ -10,9 +10,9 @@ secs=${1:-25}
 command -v clang >/dev/null || { echo "skipped: clang is not installed"; exit 77; }
 B=build-fuzz
 if [ -f $B/build.ninja ]; then
-	meson setup --reconfigure $B -Dfuzz=true -Dtests=enabled >/dev/null
+	meson setup --reconfigure $B -Dfuzz=enabled -Dtests=enabled >/dev/null
 else
-	CC=clang meson setup $B -Dfuzz=true -Dtests=enabled -Db_lundef=false >/dev/null
+	CC=clang meson setup $B -Dfuzz=enabled -Dtests=enabled -Db_lundef=false >/dev/null
 fi
 meson compile -C $B tests/fuzz/fuzz-frame tests/fuzz/fuzz-frame-seeds >/dev/null
 D=$B/tests/fuzz

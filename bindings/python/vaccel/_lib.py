@@ -19,7 +19,8 @@ import threading
 from . import _structs as S
 from .error import VaccelError, check
 
-__all__ = ["lib", "strerror", "call", "library_path"]
+__all__ = ["lib", "strerror", "call", "checked", "last_error",
+           "library_path"]
 
 _P = ctypes.c_void_p
 _I = ctypes.c_int
@@ -32,6 +33,8 @@ _PP = ctypes.POINTER(ctypes.c_void_p)
 # name: (restype, argtypes). Every function the bindings call.
 _PROTOTYPES = {
     "vaccel_strerror": (_STR, [_I]),
+    "vaccel_last_error": (_STR, []),
+    "vaccel_last_error_clear": (None, []),
     "vaccel_bootstrap": (_I, []),
     "vaccel_bootstrap_with_config": (_I, [_P]),
     "vaccel_cleanup": (_I, []),
@@ -165,11 +168,28 @@ def strerror(code):
     return text.decode("utf-8", "replace") if text else "unknown error"
 
 
-def call(name, *args):
-    """Call ``name`` and raise :class:`VaccelError` on a non-zero return."""
-    ret = getattr(lib(), name)(*args)
-    check(ret, name, strerror)
+def last_error():
+    """This thread's ``vaccel_last_error()`` as a str, or None if empty."""
+    text = lib().vaccel_last_error()
+    return text.decode("utf-8", "replace") if text else None
+
+
+def checked(name, fn):
+    """Run ``fn()`` (one C call returning a vAccel code) with this
+    thread's reason emptied first; raise :class:`VaccelError` with the
+    call's reason on a non-zero return."""
+    lib().vaccel_last_error_clear()
+    ret = fn()
+    if ret:
+        check(ret, name, strerror, last_error())
     return ret
+
+
+def call(name, *args):
+    """Call ``name`` and raise :class:`VaccelError` (with libvaccel's
+    reason) on a non-zero return."""
+    fn = getattr(lib(), name)
+    return checked(name, lambda: fn(*args))
 
 
 def library_path():

@@ -1,19 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+/* vaccel_minmax(), deprecated upstream and still served (blas plugin):
+ * declared with the other deprecated names. */
 #pragma once
 
+#include "vaccel/deprecated.h"
 #include "vaccel/session.h"
-
-#ifdef __cplusplus
-extern "C" {
-#endif
-
-/* Deprecated upstream; kept. What the outputs hold is defined by the plugin
- * (see docs/plugins.md for the blas plugin's contract). */
-__attribute__((deprecated)) int
-vaccel_minmax(struct vaccel_session *sess, const double *indata, int ndata,
-	      int low_threshold, int high_threshold, double *outdata,
-	      double *min, double *max);
-
-#ifdef __cplusplus
-}
-#endif

@@ -2,6 +2,7 @@
 /* PyTorch (TorchScript) model ops and their tensor/buffer helpers. */
 #pragma once
 
+#include "vaccel/deprecated.h"
 #include "vaccel/resource.h"
 #include "vaccel/session.h"
 #include <stdbool.h>
@@ -75,13 +76,6 @@ int vaccel_torch_model_run(struct vaccel_session *sess,
 			   struct vaccel_torch_tensor *const *inputs,
 			   int nr_inputs, struct vaccel_torch_tensor **outputs,
 			   int nr_outputs);
-
-/* Deprecated upstream: out = A x B (+ C), with M x K, K x N, M x N float
- * tensors; *out is allocated by the plugin. */
-__attribute__((deprecated)) int vaccel_torch_sgemm(
-	struct vaccel_session *sess, struct vaccel_torch_tensor **in_A,
-	struct vaccel_torch_tensor **in_B, struct vaccel_torch_tensor **in_C,
-	int M, int N, int K, struct vaccel_torch_tensor **out);
 
 #ifdef __cplusplus
 }
