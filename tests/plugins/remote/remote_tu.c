@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "remote_tu.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef HAVE_AGENT
+#include "harness.h"
+
+static struct agent_proc agent;
+#endif
+static bool have_agent;
+static char served[64];
+
+int rtu_setup(const char *plugin)
+{
+	snprintf(served, sizeof(served), "%s", plugin);
+#ifdef HAVE_AGENT
+	char list[128];
+
+	if (agent_start(&agent, plugin, NULL)) {
+		fprintf(stderr, "cannot start a vaccel-agent serving %s\n",
+			plugin);
+		return -1;
+	}
+	have_agent = true;
+	snprintf(list, sizeof(list), "%s:rpc", plugin);
+	if (client_bootstrap(list, agent.unix_uri)) {
+		fprintf(stderr, "cannot bootstrap with %s\n", list);
+		return -1;
+	}
+	return 0;
+#else
+	/* VACCEL_PLUGINS (the test's environment) names the plugin */
+	printf("# no vaccel-agent in this build: local sessions only\n");
+	return vaccel_bootstrap() ? -1 : 0;
+#endif
+}
+
+void rtu_teardown(void)
+{
+#ifdef HAVE_AGENT
+	if (have_agent && agent_stop(&agent))
+		fprintf(stderr, "the agent did not exit cleanly\n");
+	have_agent = false;
+#endif
+}
+
+int rtu_nr_sessions(void)
+{
+	return have_agent ? 2 : 1;
+}
+
+const char *rtu_name(int i)
+{
+	return i ? "remote" : "local";
+}
+
+struct vaccel_session *rtu_session(int i)
+{
+	struct vaccel_session *s = calloc(1, sizeof(*s));
+
+	assert_non_null(s);
+	assert_int_equal(vaccel_session_init(s, i ? VACCEL_PLUGIN_REMOTE : 0),
+			 VACCEL_OK);
+	assert_true(s->is_virtio == (i != 0));
+	if (!i)
+		assert_string_equal(s->plugin->info->name, served);
+	return s;
+}
+
+void rtu_session_free(struct vaccel_session *s)
+{
+	assert_int_equal(vaccel_session_release(s), VACCEL_OK);
+	free(s);
+}
+
+void rtu_dump_log(void)
+{
+#ifdef HAVE_AGENT
+	if (have_agent)
+		agent_dump_log(&agent);
+#endif
+}

@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Run a plugin's test cases twice: on a local session and on a session of a
+ * real vaccel-agent that serves the same plugin (tests/agent/harness.c
+ * starts it on a temporary UNIX socket). Used by the opencl, opencv and
+ * tflite tests. Built with HAVE_AGENT when the agent and the rpc plugin
+ * are; without them only the local session runs (and the output says so). */
+#pragma once
+
+#include <stdbool.h>
+
+#include <vaccel.h>
+
+/* Start the agent serving `plugin` (a build-tree plugin name) and bootstrap
+ * this process with `plugin` and the rpc transport (only `plugin` without
+ * an agent). 0, or -1 after printing why. */
+int rtu_setup(const char *plugin);
+/* Stop the agent (its log is printed when it did not exit cleanly). */
+void rtu_teardown(void);
+/* How many sessions each case runs on: 2 with an agent, else 1. */
+int rtu_nr_sessions(void);
+/* A new session on the heap (a failing test then leaks it rather than
+ * leaving a dead stack object in the library's list): i = 0 local, 1
+ * remote. Asserts that it was made and what serves it. */
+struct vaccel_session *rtu_session(int i);
+/* Release and free it. */
+void rtu_session_free(struct vaccel_session *s);
+/* "local" or "remote" for messages */
+const char *rtu_name(int i);
+/* Print the agent's log (after a failure). */
+void rtu_dump_log(void);
