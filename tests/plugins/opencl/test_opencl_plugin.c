@@ -411,7 +411,7 @@ int main(int argc, char **argv)
 			return 1;
 		setenv("OCL_ICD_VENDORS", empty, 1);
 	}
-	if (rtu_setup("opencl"))
+	if (rtu_setup("opencl", NULL))
 		return 1;
 	ret = no_icd ? cmocka_run_group_tests(nodev, NULL, NULL)
 		     : cmocka_run_group_tests(tests, NULL, NULL);

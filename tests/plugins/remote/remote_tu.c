@@ -19,11 +19,11 @@ static struct agent_proc agent;
 static bool have_agent;
 static char served[64];
 
-int rtu_setup(const char *plugin)
+int rtu_setup(const char *plugin, const char *extra)
 {
 	snprintf(served, sizeof(served), "%s", plugin);
 #ifdef HAVE_AGENT
-	char list[128];
+	char list[256];
 
 	if (agent_start(&agent, plugin, NULL)) {
 		fprintf(stderr, "cannot start a vaccel-agent serving %s\n",
@@ -31,14 +31,16 @@ int rtu_setup(const char *plugin)
 		return -1;
 	}
 	have_agent = true;
-	snprintf(list, sizeof(list), "%s:rpc", plugin);
+	snprintf(list, sizeof(list), "%s%s%s:rpc", plugin, extra ? ":" : "",
+		 extra ? extra : "");
 	if (client_bootstrap(list, agent.unix_uri)) {
 		fprintf(stderr, "cannot bootstrap with %s\n", list);
 		return -1;
 	}
 	return 0;
 #else
-	/* VACCEL_PLUGINS (the test's environment) names the plugin */
+	/* VACCEL_PLUGINS (the test's environment) names the plugins */
+	(void)extra;
 	printf("# no vaccel-agent in this build: local sessions only\n");
 	return vaccel_bootstrap() ? -1 : 0;
 #endif
