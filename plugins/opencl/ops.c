@@ -233,7 +233,8 @@ int vcl_sgemm(const struct vcl_gemm *g)
 	return ret;
 }
 
-int vcl_mmult(const float *a, const float *b, float *c, size_t len)
+int vcl_mmult(struct vaccel_session *sess, float a[], float b[], float c[],
+	      size_t len)
 {
 	size_t n = (size_t)sqrt((double)len);
 	struct vcl_gemm g = { .alpha = 1, .a = a, .b = b, .c = c };
@@ -294,7 +295,8 @@ static int need(const char *op, bool ok)
 	return ok ? VACCEL_OK : VACCEL_EINVAL;
 }
 
-int vcl_arraycopy(const int *a, int *out, size_t len)
+int vcl_arraycopy(struct vaccel_session *sess, int a[], int out[],
+		  size_t len)
 {
 	const void *in[] = { a };
 	void *o[] = { out };
@@ -304,8 +306,8 @@ int vcl_arraycopy(const int *a, int *out, size_t len)
 	return elementwise("vcl_copy_int", len, sizeof(int), in, 1, o, 1);
 }
 
-int vcl_parallel(const float *a, const float *b, float *add, float *mult,
-		 size_t len)
+int vcl_parallel(struct vaccel_session *sess, float a[], float b[],
+		 float add[], float mult[], size_t len)
 {
 	const void *in[] = { a, b };
 	void *o[] = { add, mult };
@@ -315,8 +317,8 @@ int vcl_parallel(const float *a, const float *b, float *add, float *mult,
 	return elementwise("vcl_parallel", len, sizeof(float), in, 2, o, 2);
 }
 
-int vcl_vectoradd(const float *a, const float *b, float *c, size_t len_a,
-		  size_t len_b)
+int vcl_vectoradd(struct vaccel_session *sess, float a[], float b[],
+		  float c[], size_t len_a, size_t len_b)
 {
 	const void *in[] = { a, b };
 	void *o[] = { c };
@@ -395,8 +397,8 @@ static int minmax_args(struct run *r, const double *in, size_t n,
 	return ret;
 }
 
-int vcl_minmax(const double *in, int ndata, int low, int high, double *out,
-	       double *min, double *max)
+int vcl_minmax(struct vaccel_session *sess, const double *in, int ndata,
+	       int low, int high, double *out, double *min, double *max)
 {
 	double bounds[2] = { low, high }, gmin[64], gmax[64];
 	size_t n = (size_t)ndata, w, groups;

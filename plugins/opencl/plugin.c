@@ -30,38 +30,6 @@ static int op_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
 	return vcl_sgemm(&g);
 }
 
-static int op_minmax(struct vaccel_session *sess, const double *indata,
-		     int ndata, int low_threshold, int high_threshold,
-		     double *outdata, double *min, double *max)
-{
-	return vcl_minmax(indata, ndata, low_threshold, high_threshold, outdata,
-			  min, max);
-}
-
-static int op_arraycopy(struct vaccel_session *sess, int a[], int out_a[],
-			size_t len_a)
-{
-	return vcl_arraycopy(a, out_a, len_a);
-}
-
-static int op_mmult(struct vaccel_session *sess, float a[], float b[],
-		    float c[], size_t len_a)
-{
-	return vcl_mmult(a, b, c, len_a);
-}
-
-static int op_parallel(struct vaccel_session *sess, float a[], float b[],
-		       float add_output[], float mult_output[], size_t len_a)
-{
-	return vcl_parallel(a, b, add_output, mult_output, len_a);
-}
-
-static int op_vectoradd(struct vaccel_session *sess, float a[], float b[],
-			float c[], size_t len_a, size_t len_b)
-{
-	return vcl_vectoradd(a, b, c, len_a, len_b);
-}
-
 /* A session needs the device: without one it is refused with the reason
  * (no platform, no device, no match for the selection). */
 static int opencl_session_init(struct vaccel_session *sess, uint32_t flags)
@@ -107,11 +75,11 @@ static int opencl_fini(void)
 
 static const struct vaccel_plugin_op opencl_ops[] = {
 	VACCEL_PLUGIN_OP(BLAS_SGEMM, op_sgemm),
-	VACCEL_PLUGIN_OP(MINMAX, op_minmax),
-	VACCEL_PLUGIN_OP(FPGA_ARRAYCOPY, op_arraycopy),
-	VACCEL_PLUGIN_OP(FPGA_MMULT, op_mmult),
-	VACCEL_PLUGIN_OP(FPGA_PARALLEL, op_parallel),
-	VACCEL_PLUGIN_OP(FPGA_VECTORADD, op_vectoradd),
+	VACCEL_PLUGIN_OP(MINMAX, vcl_minmax),
+	VACCEL_PLUGIN_OP(FPGA_ARRAYCOPY, vcl_arraycopy),
+	VACCEL_PLUGIN_OP(FPGA_MMULT, vcl_mmult),
+	VACCEL_PLUGIN_OP(FPGA_PARALLEL, vcl_parallel),
+	VACCEL_PLUGIN_OP(FPGA_VECTORADD, vcl_vectoradd),
 };
 
 VACCEL_PLUGIN_DESCRIPTOR(.name = "opencl", .version = VACCEL_VERSION,

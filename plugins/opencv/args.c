@@ -6,16 +6,36 @@
 #include <stdlib.h>
 #include <string.h>
 
-int vcv_bad(const struct vcv_args *a, const char *fmt, ...)
+static int vbad(struct vcv_args *a, const char *fmt, va_list ap)
 {
 	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vaccel_error(VCV_TAG "%s: %s", a->fn, msg);
+	return a->ret = VACCEL_EINVAL;
+}
+
+int vcv_bad(struct vcv_args *a, const char *fmt, ...)
+{
 	va_list ap;
+	int ret;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	ret = vbad(a, fmt, ap);
 	va_end(ap);
-	vaccel_error(VCV_TAG "%s: %s", a->fn, msg);
-	return VACCEL_EINVAL;
+	return ret;
+}
+
+int vcv_need(struct vcv_args *a, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->ret || ok)
+		return a->ret;
+	va_start(ap, fmt);
+	vbad(a, fmt, ap);
+	va_end(ap);
+	return a->ret;
 }
 
 /* The next arg (read or write) or NULL after logging that it is missing. */
@@ -24,6 +44,8 @@ static struct vaccel_arg *next(struct vcv_args *a, bool write, const char *what)
 	int *i = write ? &a->wi : &a->ri;
 	int n = write ? a->nr_wr : a->nr_rd;
 
+	if (a->ret)
+		return NULL;
 	if (*i >= n) {
 		vcv_bad(a, "%s arg %d (%s) is missing",
 			write ? "write" : "read", *i, what);
@@ -37,7 +59,7 @@ static int scalar(struct vcv_args *a, const char *what, void *v, size_t size)
 	struct vaccel_arg *g = next(a, false, what);
 
 	if (!g)
-		return VACCEL_EINVAL;
+		return a->ret;
 	if (!g->buf || g->size != size)
 		return vcv_bad(a, "read arg %d (%s) must be %zu bytes, not %zu",
 			       a->ri - 1, what, size, g->size);
@@ -64,7 +86,7 @@ static int align(struct vcv_args *a, bool write, void **p, size_t bytes)
 		return vcv_bad(a, "too many unaligned buffers");
 	t = malloc(bytes);
 	if (!t)
-		return VACCEL_ENOMEM;
+		return a->ret = VACCEL_ENOMEM;
 	memcpy(t, *p, bytes);
 	a->tmp[a->ntmp] = t;
 	a->back[a->ntmp] = write ? *p : NULL;
@@ -81,7 +103,7 @@ int vcv_array(struct vcv_args *a, bool write, const char *what, size_t esz,
 	int idx = (write ? a->wi : a->ri) - 1;
 
 	if (!g)
-		return VACCEL_EINVAL;
+		return a->ret;
 	if (!g->buf || !g->size)
 		return vcv_bad(a, "%s arg %d (%s) is empty", dir, idx, what);
 	if (count && g->size != count * esz)
@@ -157,12 +179,11 @@ bool vcv_more_out(const struct vcv_args *a)
 	return a->wi < a->nr_wr;
 }
 
-int vcv_all_used(const struct vcv_args *a)
+int vcv_all_used(struct vcv_args *a)
 {
-	if (a->ri == a->nr_rd && a->wi == a->nr_wr)
-		return VACCEL_OK;
-	return vcv_bad(a, "takes %d read and %d write args here, got %d and %d",
-		       a->ri, a->wi, a->nr_rd, a->nr_wr);
+	return vcv_need(a, a->ri == a->nr_rd && a->wi == a->nr_wr,
+			"takes %d read and %d write args here, got %d and %d",
+			a->ri, a->wi, a->nr_rd, a->nr_wr);
 }
 
 int vcv_args_end(struct vcv_args *a, int ret)

@@ -18,11 +18,14 @@
 #define VCV_MAX_DIM 32768
 #define VCV_MAX_TMP 16
 
-/* A cursor over the read and write args of one call. */
+/* A cursor over the read and write args of one call. The first error
+ * sticks: every later reader returns it at once without reading, so a
+ * handler reads all its args in a row and checks once (vcv_all_used). */
 struct vcv_args {
 	const char *fn;
 	struct vaccel_arg *rd, *wr;
 	int nr_rd, nr_wr, ri, wi;
+	int ret;
 	/* aligned copies: [i] is freed at the end; for write args, copied
 	 * back to back[i] (back_len[i] bytes) when the call succeeded */
 	void *tmp[VCV_MAX_TMP], *back[VCV_MAX_TMP];
@@ -30,9 +33,13 @@ struct vcv_args {
 	int ntmp;
 };
 
-/* Log "[opencv] <fn>: <reason>" and return VACCEL_EINVAL. */
-int vcv_bad(const struct vcv_args *a, const char *fmt, ...)
+/* Log "[opencv] <fn>: <reason>", make VACCEL_EINVAL the call's error and
+ * return it. */
+int vcv_bad(struct vcv_args *a, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* The same when `ok` is false and no error came before. */
+int vcv_need(struct vcv_args *a, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* The next read arg as one int32 / float32 / (any) array. */
 int vcv_int(struct vcv_args *a, const char *what, int32_t *v);
@@ -53,7 +60,8 @@ int vcv_mat_out(struct vcv_args *a, const char *what, int32_t rows,
 		struct vcv_mat *m);
 /* Whether a write arg is left (optional outputs). */
 bool vcv_more_out(const struct vcv_args *a);
-/* Every arg was used (else VACCEL_EINVAL saying how many are expected). */
-int vcv_all_used(const struct vcv_args *a);
+/* The call's error so far; else VACCEL_EINVAL (saying how many are
+ * expected) if an arg was left unused; else VACCEL_OK. */
+int vcv_all_used(struct vcv_args *a);
 /* Copy aligned outputs back (when ret is VACCEL_OK) and free the copies. */
 int vcv_args_end(struct vcv_args *a, int ret);

@@ -6,12 +6,10 @@
 #include "opencv_backend.h"
 
 #include "vaccel/error.h"
+#include "vpc_guard.hpp"
 
-#include <cstdarg>
-#include <cstdio>
 #include <algorithm>
 #include <cstring>
-#include <new>
 #include <opencv2/calib3d.hpp>
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
@@ -22,37 +20,14 @@
 namespace
 {
 
-void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
-/* Run f, turning every exception into a code and a reason. */
+/* What OpenCV refuses (cv::Exception) is VACCEL_EINVAL; the lambdas
+ * return nothing, the results go through their captures. */
 template <typename F> int guard(const char *what, char *err, size_t len, F f)
 {
-	try {
+	return vpc_guard<cv::Exception>(what, err, len, [&] {
 		f();
 		return VACCEL_OK;
-	} catch (const cv::Exception &e) {
-		say(err, len, "%s: %s", what, e.err.c_str());
-		return e.code == cv::Error::StsNoMem ? VACCEL_ENOMEM
-						     : VACCEL_EINVAL;
-	} catch (const std::bad_alloc &) {
-		say(err, len, "%s: out of memory", what);
-		return VACCEL_ENOMEM;
-	} catch (const std::exception &e) {
-		say(err, len, "%s: %s", what, e.what());
-		return VACCEL_EBACKEND;
-	} catch (...) {
-		say(err, len, "%s: unknown exception", what);
-		return VACCEL_EBACKEND;
-	}
+	});
 }
 
 cv::Mat wrap(const vcv_mat *m)

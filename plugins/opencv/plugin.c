@@ -34,7 +34,7 @@ enum vcv_fn {
 #define CH13  ((1u << 1) | (1u << 3))
 #define CH134 ((1u << 1) | (1u << 3) | (1u << 4))
 
-/* The backend's answer: log its reason on failure. */
+/* The backend's answer (logging its reason on failure). */
 static int backend(const struct vcv_args *a, int ret, const char *err)
 {
 	if (ret)
@@ -45,65 +45,51 @@ static int backend(const struct vcv_args *a, int ret, const char *err)
 /* read: image (8U, 1/3/4 ch), lower[C], upper[C]; write: mask (8U) */
 static int fn_in_range(struct vcv_args *a)
 {
-	struct vcv_mat src, mask;
-	float *lo, *hi;
-	char err[ERR_LEN];
+	char err[ERR_LEN] = "";
+	struct vcv_mat src = { 0 }, mask = { 0 };
+	float *lo = NULL, *hi = NULL;
 	size_t n;
-	int ret = vcv_mat_in(a, "image", VCV_8U, CH134, &src);
 
-	if (!ret)
-		ret = vcv_array(a, false, "lower", 4, (size_t)src.channels, 1,
-				(void **)&lo, &n);
-	if (!ret)
-		ret = vcv_array(a, false, "upper", 4, (size_t)src.channels, 1,
-				(void **)&hi, &n);
-	if (!ret)
-		ret = vcv_mat_out(a, "mask", src.rows, src.cols, 1, VCV_8U,
-				  &mask);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(
-			a, vcv_in_range(&src, lo, hi, &mask, err, sizeof(err)),
-			err);
-	return ret;
+	vcv_mat_in(a, "image", VCV_8U, CH134, &src);
+	vcv_array(a, false, "lower", 4, (size_t)src.channels, 1, (void **)&lo,
+		  &n);
+	vcv_array(a, false, "upper", 4, (size_t)src.channels, 1, (void **)&hi,
+		  &n);
+	vcv_mat_out(a, "mask", src.rows, src.cols, 1, VCV_8U, &mask);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(a, vcv_in_range(&src, lo, hi, &mask, err, sizeof(err)),
+		       err);
 }
 
 /* read: image (8U, 1 ch), mode, method; write: counts[2], lengths[],
  * points[] (x, y pairs), optional hierarchy[] (4 per contour) */
 static int fn_find_contours(struct vcv_args *a)
 {
+	char err[ERR_LEN] = "";
 	struct vcv_contours c = { 0 };
-	struct vcv_mat src;
-	int32_t mode, method, *counts;
-	char err[ERR_LEN];
+	struct vcv_mat src = { 0 };
+	int32_t mode = 0, method = 0, *counts = NULL;
 	size_t n;
-	int ret = vcv_mat_in(a, "image", VCV_8U, CH1, &src);
+	int ret;
 
-	if (!ret)
-		ret = vcv_int(a, "mode", &mode);
-	if (!ret)
-		ret = vcv_int(a, "method", &method);
-	if (!ret)
-		ret = vcv_array(a, true, "counts", 4, 2, 1, (void **)&counts,
-				&n);
-	if (!ret)
-		ret = vcv_array(a, true, "lengths", 4, 0, 1,
-				(void **)&c.lengths, &c.cap_contours);
-	if (!ret)
-		ret = vcv_array(a, true, "points", 4, 0, 2, (void **)&c.points,
-				&c.cap_points);
+	vcv_mat_in(a, "image", VCV_8U, CH1, &src);
+	vcv_int(a, "mode", &mode);
+	vcv_int(a, "method", &method);
+	vcv_array(a, true, "counts", 4, 2, 1, (void **)&counts, &n);
+	vcv_array(a, true, "lengths", 4, 0, 1, (void **)&c.lengths,
+		  &c.cap_contours);
+	vcv_array(a, true, "points", 4, 0, 2, (void **)&c.points,
+		  &c.cap_points);
 	c.cap_points /= 2;
-	if (!ret && vcv_more_out(a))
-		ret = vcv_array(a, true, "hierarchy", 4, c.cap_contours * 4, 1,
-				(void **)&c.hierarchy, &n);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(a,
-			      vcv_find_contours(&src, mode, method, &c, err,
-						sizeof(err)),
-			      err);
+	if (vcv_more_out(a))
+		vcv_array(a, true, "hierarchy", 4, c.cap_contours * 4, 1,
+			  (void **)&c.hierarchy, &n);
+	if (vcv_all_used(a))
+		return a->ret;
+	ret = backend(
+		a, vcv_find_contours(&src, mode, method, &c, err, sizeof(err)),
+		err);
 	if (!ret)
 		counts[0] = c.nr_contours, counts[1] = c.nr_points;
 	return ret;
@@ -113,107 +99,79 @@ static int fn_find_contours(struct vcv_args *a)
  * write: next points[2N], status[N] (bytes), errors[N] */
 static int fn_optical_flow(struct vcv_args *a)
 {
-	struct vcv_mat prev, next;
-	float *pts, *out, *errs;
-	int32_t win, levels;
-	uint8_t *status;
-	char err[ERR_LEN];
-	size_t n, m;
-	int ret = vcv_mat_in(a, "prev", VCV_8U, CH1, &prev);
+	char err[ERR_LEN] = "";
+	struct vcv_mat prev = { 0 }, next = { 0 };
+	float *pts = NULL, *out = NULL, *errs = NULL;
+	int32_t win = 0, levels = 0;
+	uint8_t *status = NULL;
+	size_t n = 0, m;
 
-	if (!ret)
-		ret = vcv_mat_in(a, "next", VCV_8U, CH1, &next);
-	if (!ret && (prev.rows != next.rows || prev.cols != next.cols))
-		return vcv_bad(a, "prev is %d x %d, next %d x %d", prev.rows,
-			       prev.cols, next.rows, next.cols);
-	if (!ret)
-		ret = vcv_array(a, false, "points", 4, 0, 2, (void **)&pts, &n);
+	vcv_mat_in(a, "prev", VCV_8U, CH1, &prev);
+	vcv_mat_in(a, "next", VCV_8U, CH1, &next);
+	vcv_need(a, prev.rows == next.rows && prev.cols == next.cols,
+		 "prev is %d x %d, next %d x %d", prev.rows, prev.cols,
+		 next.rows, next.cols);
+	vcv_array(a, false, "points", 4, 0, 2, (void **)&pts, &n);
 	n /= 2;
-	if (!ret)
-		ret = vcv_int(a, "win", &win);
-	if (!ret)
-		ret = vcv_int(a, "max_level", &levels);
-	if (!ret)
-		ret = vcv_array(a, true, "next points", 4, 2 * n, 1,
-				(void **)&out, &m);
-	if (!ret)
-		ret = vcv_array(a, true, "status", 1, n, 1, (void **)&status,
-				&m);
-	if (!ret)
-		ret = vcv_array(a, true, "errors", 4, n, 1, (void **)&errs, &m);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(a,
-			      vcv_optical_flow(&prev, &next, pts, n, win,
-					       levels, out, status, errs, err,
-					       sizeof(err)),
-			      err);
-	return ret;
+	vcv_int(a, "win", &win);
+	vcv_int(a, "max_level", &levels);
+	vcv_array(a, true, "next points", 4, 2 * n, 1, (void **)&out, &m);
+	vcv_array(a, true, "status", 1, n, 1, (void **)&status, &m);
+	vcv_array(a, true, "errors", 4, n, 1, (void **)&errs, &m);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(a,
+		       vcv_optical_flow(&prev, &next, pts, n, win, levels, out,
+					status, errs, err, sizeof(err)),
+		       err);
 }
 
 /* read: image (8U, 1/3 ch), pattern cols, pattern rows, flags;
  * write: found (int32), corners[2 x cols x rows] */
 static int fn_chessboard(struct vcv_args *a)
 {
-	struct vcv_mat img;
-	int32_t pc, pr, flags, *found;
-	float *corners;
-	char err[ERR_LEN];
+	char err[ERR_LEN] = "";
+	struct vcv_mat img = { 0 };
+	int32_t pc = 0, pr = 0, flags = 0, *found = NULL;
+	float *corners = NULL;
 	size_t n;
-	int ret = vcv_mat_in(a, "image", VCV_8U, CH13, &img);
 
-	if (!ret)
-		ret = vcv_int(a, "pattern cols", &pc);
-	if (!ret)
-		ret = vcv_int(a, "pattern rows", &pr);
-	if (!ret && (pc < 2 || pr < 2 || pc > 1024 || pr > 1024))
-		return vcv_bad(a,
-			       "pattern %d x %d: each side must be in "
-			       "2..1024 inner corners",
-			       pc, pr);
-	if (!ret)
-		ret = vcv_int(a, "flags", &flags);
-	if (!ret)
-		ret = vcv_array(a, true, "found", 4, 1, 1, (void **)&found, &n);
-	if (!ret)
-		ret = vcv_array(a, true, "corners", 4, 2 * (size_t)(pc * pr), 1,
-				(void **)&corners, &n);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(a,
-			      vcv_chessboard(&img, pc, pr, flags, found,
-					     corners, err, sizeof(err)),
-			      err);
-	return ret;
+	vcv_mat_in(a, "image", VCV_8U, CH13, &img);
+	vcv_int(a, "pattern cols", &pc);
+	vcv_int(a, "pattern rows", &pr);
+	vcv_need(a, pc >= 2 && pr >= 2 && pc <= 1024 && pr <= 1024,
+		 "pattern %d x %d: each side must be in 2..1024 inner corners",
+		 pc, pr);
+	vcv_int(a, "flags", &flags);
+	vcv_array(a, true, "found", 4, 1, 1, (void **)&found, &n);
+	vcv_array(a, true, "corners", 4, 2 * (size_t)pc * (size_t)pr, 1,
+		  (void **)&corners, &n);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(a,
+		       vcv_chessboard(&img, pc, pr, flags, found, corners, err,
+				      sizeof(err)),
+		       err);
 }
 
 /* read: image (8U, 1 ch), corners[2N], win (half size), max_iter, eps;
  * write: refined corners[2N] */
 static int fn_corner_subpix(struct vcv_args *a)
 {
-	struct vcv_mat img;
-	float *in, *out, eps;
-	int32_t win, iters;
-	char err[ERR_LEN];
-	size_t n, m;
-	int ret = vcv_mat_in(a, "image", VCV_8U, CH1, &img);
+	char err[ERR_LEN] = "";
+	struct vcv_mat img = { 0 };
+	float *in = NULL, *out = NULL, eps = 0;
+	int32_t win = 0, iters = 0;
+	size_t n = 0, m;
 
-	if (!ret)
-		ret = vcv_array(a, false, "corners", 4, 0, 2, (void **)&in, &n);
-	if (!ret)
-		ret = vcv_int(a, "win", &win);
-	if (!ret)
-		ret = vcv_int(a, "max_iter", &iters);
-	if (!ret)
-		ret = vcv_float(a, "eps", &eps);
-	if (!ret)
-		ret = vcv_array(a, true, "corners", 4, n, 1, (void **)&out, &m);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (ret)
-		return ret;
+	vcv_mat_in(a, "image", VCV_8U, CH1, &img);
+	vcv_array(a, false, "corners", 4, 0, 2, (void **)&in, &n);
+	vcv_int(a, "win", &win);
+	vcv_int(a, "max_iter", &iters);
+	vcv_float(a, "eps", &eps);
+	vcv_array(a, true, "corners", 4, n, 1, (void **)&out, &m);
+	if (vcv_all_used(a))
+		return a->ret;
 	/* refined in the output (the input may be the same buffer) */
 	memmove(out, in, n * sizeof(float));
 	return backend(a,
@@ -228,20 +186,27 @@ static bool dist_len(size_t n)
 	return n == 4 || n == 5 || n == 8 || n == 12 || n == 14;
 }
 
-static int camera(struct vcv_args *a, double **K, double **D, size_t *nd)
+static void camera(struct vcv_args *a, double **K, double **D, size_t *nd)
 {
 	size_t n;
-	int ret = vcv_array(a, false, "camera matrix", 8, 9, 1, (void **)K, &n);
 
-	if (!ret)
-		ret = vcv_array(a, false, "distortion", 8, 0, 1, (void **)D,
-				nd);
-	if (!ret && !dist_len(*nd))
-		return vcv_bad(a,
-			       "%zu distortion coefficients: OpenCV takes "
-			       "4, 5, 8, 12 or 14",
-			       *nd);
-	return ret;
+	vcv_array(a, false, "camera matrix", 8, 9, 1, (void **)K, &n);
+	vcv_array(a, false, "distortion", 8, 0, 1, (void **)D, nd);
+	vcv_need(a, dist_len(*nd),
+		 "%zu distortion coefficients: OpenCV takes 4, 5, 8, 12 or 14",
+		 *nd);
+}
+
+/* rows and cols of an image size, each in 1..VCV_MAX_DIM */
+static void size2(struct vcv_args *a, int32_t *rows, int32_t *cols)
+{
+	vcv_int(a, "rows", rows);
+	vcv_int(a, "cols", cols);
+	vcv_need(a,
+		 *rows >= 1 && *cols >= 1 && *rows <= VCV_MAX_DIM &&
+			 *cols <= VCV_MAX_DIM,
+		 "size %d x %d: rows and cols in 1..%d", *rows, *cols,
+		 VCV_MAX_DIM);
 }
 
 /* read: rows, cols, views, object points[3P], image points[2P x views],
@@ -249,264 +214,182 @@ static int camera(struct vcv_args *a, double **K, double **D, size_t *nd)
  * optional rvecs[3 x views], optional tvecs[3 x views] (doubles) */
 static int fn_calibrate(struct vcv_args *a)
 {
+	char err[ERR_LEN] = "";
 	struct vcv_calib c = { 0 };
-	double *rms, *K, *D, *rv = NULL, *tv = NULL;
-	char err[ERR_LEN];
+	double *rms = NULL, *K = NULL, *D = NULL, *rv = NULL, *tv = NULL;
 	size_t n;
-	int ret = vcv_int(a, "rows", &c.rows);
 
-	if (!ret)
-		ret = vcv_int(a, "cols", &c.cols);
-	if (!ret)
-		ret = vcv_int(a, "views", &c.views);
-	if (!ret &&
-	    (c.views < 1 || c.views > 1024 || c.rows < 1 || c.cols < 1 ||
-	     c.rows > VCV_MAX_DIM || c.cols > VCV_MAX_DIM))
-		return vcv_bad(a,
-			       "%d views of %d x %d: views in 1..1024, "
-			       "rows and cols in 1..%d",
-			       c.views, c.rows, c.cols, VCV_MAX_DIM);
-	if (!ret)
-		ret = vcv_array(a, false, "object points", 4, 0, 3,
-				(void **)&c.obj, &c.npts);
+	size2(a, &c.rows, &c.cols);
+	vcv_int(a, "views", &c.views);
+	vcv_need(a, c.views >= 1 && c.views <= 1024, "%d views: 1..1024",
+		 c.views);
+	vcv_array(a, false, "object points", 4, 0, 3, (void **)&c.obj, &c.npts);
 	c.npts /= 3;
-	if (!ret)
-		ret = vcv_array(a, false, "image points", 4,
-				2 * c.npts * (size_t)c.views, 1,
-				(void **)&c.img_pts, &n);
-	if (!ret)
-		ret = vcv_int(a, "flags", &c.flags);
-	if (!ret)
-		ret = vcv_array(a, true, "rms", 8, 1, 1, (void **)&rms, &n);
-	if (!ret)
-		ret = vcv_array(a, true, "camera matrix", 8, 9, 1, (void **)&K,
-				&n);
-	if (!ret)
-		ret = vcv_array(a, true, "distortion", 8, 0, 1, (void **)&D,
-				&c.nd);
-	if (!ret && !dist_len(c.nd))
-		return vcv_bad(a,
-			       "room for %zu distortion coefficients: "
-			       "4, 5, 8, 12 or 14",
-			       c.nd);
-	if (!ret && vcv_more_out(a))
-		ret = vcv_array(a, true, "rvecs", 8, 3 * (size_t)c.views, 1,
-				(void **)&rv, &n);
-	if (!ret && vcv_more_out(a))
-		ret = vcv_array(a, true, "tvecs", 8, 3 * (size_t)c.views, 1,
-				(void **)&tv, &n);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(
-			a,
-			vcv_calibrate(&c, rms, K, D, rv, tv, err, sizeof(err)),
-			err);
-	return ret;
+	vcv_array(a, false, "image points", 4, 2 * c.npts * (size_t)c.views, 1,
+		  (void **)&c.img_pts, &n);
+	vcv_int(a, "flags", &c.flags);
+	vcv_array(a, true, "rms", 8, 1, 1, (void **)&rms, &n);
+	vcv_array(a, true, "camera matrix", 8, 9, 1, (void **)&K, &n);
+	vcv_array(a, true, "distortion", 8, 0, 1, (void **)&D, &c.nd);
+	vcv_need(a, dist_len(c.nd),
+		 "room for %zu distortion coefficients: 4, 5, 8, 12 or 14",
+		 c.nd);
+	if (vcv_more_out(a))
+		vcv_array(a, true, "rvecs", 8, 3 * (size_t)c.views, 1,
+			  (void **)&rv, &n);
+	if (vcv_more_out(a))
+		vcv_array(a, true, "tvecs", 8, 3 * (size_t)c.views, 1,
+			  (void **)&tv, &n);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(
+		a, vcv_calibrate(&c, rms, K, D, rv, tv, err, sizeof(err)), err);
 }
 
 /* read: image (8U, 1/3/4 ch), camera matrix[9], distortion[k] (doubles);
  * write: image like the input */
 static int fn_undistort(struct vcv_args *a)
 {
-	struct vcv_mat src, dst;
-	double *K, *D;
-	char err[ERR_LEN];
-	size_t nd;
-	int ret = vcv_mat_in(a, "image", VCV_8U, CH134, &src);
+	char err[ERR_LEN] = "";
+	struct vcv_mat src = { 0 }, dst = { 0 };
+	double *K = NULL, *D = NULL;
+	size_t nd = 0;
 
-	if (!ret)
-		ret = camera(a, &K, &D, &nd);
-	if (!ret)
-		ret = vcv_mat_out(a, "image", src.rows, src.cols, src.channels,
-				  VCV_8U, &dst);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(
-			a,
-			vcv_undistort(&src, K, D, nd, &dst, err, sizeof(err)),
-			err);
-	return ret;
+	vcv_mat_in(a, "image", VCV_8U, CH134, &src);
+	camera(a, &K, &D, &nd);
+	vcv_mat_out(a, "image", src.rows, src.cols, src.channels, VCV_8U, &dst);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(a, vcv_undistort(&src, K, D, nd, &dst, err, sizeof(err)),
+		       err);
 }
 
 /* read: rows, cols, camera matrix[9], distortion[k], optional new camera
  * matrix[9]; write: map_x, map_y (floats, rows x cols each) */
 static int fn_undistort_map(struct vcv_args *a)
 {
-	struct vcv_mat mx, my;
-	double *K, *D, *newK = NULL;
-	int32_t rows, cols;
-	char err[ERR_LEN];
-	size_t nd, n;
-	int ret = vcv_int(a, "rows", &rows);
+	char err[ERR_LEN] = "";
+	struct vcv_mat mx = { 0 }, my = { 0 };
+	double *K = NULL, *D = NULL, *newK = NULL;
+	int32_t rows = 0, cols = 0;
+	size_t nd = 0, n;
 
-	if (!ret)
-		ret = vcv_int(a, "cols", &cols);
-	if (!ret &&
-	    (rows < 1 || cols < 1 || rows > VCV_MAX_DIM || cols > VCV_MAX_DIM))
-		return vcv_bad(a, "size %d x %d: rows and cols in 1..%d", rows,
-			       cols, VCV_MAX_DIM);
-	if (!ret)
-		ret = camera(a, &K, &D, &nd);
-	if (!ret && a->ri < a->nr_rd)
-		ret = vcv_array(a, false, "new camera matrix", 8, 9, 1,
-				(void **)&newK, &n);
-	if (!ret)
-		ret = vcv_mat_out(a, "map_x", rows, cols, 1, VCV_32F, &mx);
-	if (!ret)
-		ret = vcv_mat_out(a, "map_y", rows, cols, 1, VCV_32F, &my);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(a,
-			      vcv_undistort_map(rows, cols, K, D, nd, newK,
-						mx.data, my.data, err,
-						sizeof(err)),
-			      err);
-	return ret;
+	size2(a, &rows, &cols);
+	camera(a, &K, &D, &nd);
+	if (a->ri < a->nr_rd)
+		vcv_array(a, false, "new camera matrix", 8, 9, 1,
+			  (void **)&newK, &n);
+	vcv_mat_out(a, "map_x", rows, cols, 1, VCV_32F, &mx);
+	vcv_mat_out(a, "map_y", rows, cols, 1, VCV_32F, &my);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(a,
+		       vcv_undistort_map(rows, cols, K, D, nd, newK, mx.data,
+					 my.data, err, sizeof(err)),
+		       err);
 }
 
-/* read: image (8U, 1/3/4 ch), map rows, map cols, map_x, map_y (floats),
- * interpolation; write: image of map rows x map cols, the input's
- * channels */
+/* read: image (8U, 1/3/4 ch), map_x (rows, cols, floats), map_y (floats,
+ * map_x's size), interpolation; write: image of the maps' size with the
+ * input's channels */
 static int fn_remap(struct vcv_args *a)
 {
-	struct vcv_mat src, mx, my, dst;
-	int32_t interp;
-	char err[ERR_LEN];
-	int ret = vcv_mat_in(a, "image", VCV_8U, CH134, &src);
+	char err[ERR_LEN] = "";
+	struct vcv_mat src = { 0 }, mx = { 0 }, dst = { 0 };
+	void *my = NULL;
+	int32_t interp = 0;
+	size_t n;
 
-	if (!ret)
-		ret = vcv_mat_in(a, "map_x", VCV_32F, CH1, &mx);
-	if (!ret) {
-		/* map_y: the same size as map_x, without its own rows, cols */
-		size_t n;
-
-		my = mx;
-		ret = vcv_array(a, false, "map_y", 4,
-				(size_t)mx.rows * (size_t)mx.cols, 1, &my.data,
-				&n);
-	}
-	if (!ret)
-		ret = vcv_int(a, "interpolation", &interp);
-	if (!ret && interp != 0 && interp != 1 && interp != 2 && interp != 4)
-		return vcv_bad(a,
-			       "interpolation %d: 0 (nearest), 1 (linear), "
-			       "2 (cubic) or 4 (lanczos4)",
-			       interp);
-	if (!ret)
-		ret = vcv_mat_out(a, "image", mx.rows, mx.cols, src.channels,
-				  VCV_8U, &dst);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(a,
-			      vcv_remap(&src, mx.data, my.data, interp, &dst,
-					err, sizeof(err)),
-			      err);
-	return ret;
+	vcv_mat_in(a, "image", VCV_8U, CH134, &src);
+	vcv_mat_in(a, "map_x", VCV_32F, CH1, &mx);
+	vcv_array(a, false, "map_y", 4, (size_t)mx.rows * (size_t)mx.cols, 1,
+		  &my, &n);
+	vcv_int(a, "interpolation", &interp);
+	vcv_need(a, interp == 0 || interp == 1 || interp == 2 || interp == 4,
+		 "interpolation %d: 0 (nearest), 1 (linear), 2 (cubic) or 4 "
+		 "(lanczos4)",
+		 interp);
+	vcv_mat_out(a, "image", mx.rows, mx.cols, src.channels, VCV_8U, &dst);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(
+		a, vcv_remap(&src, mx.data, my, interp, &dst, err, sizeof(err)),
+		err);
 }
 
 /* read: A (rows, cols, floats), B (rows, cols, floats), flags;
  * write: ok (int32), X (A cols x B cols floats) */
 static int fn_solve(struct vcv_args *a)
 {
-	struct vcv_mat A, B, X;
-	int32_t flags, *ok;
-	char err[ERR_LEN];
+	char err[ERR_LEN] = "";
+	struct vcv_mat A = { 0 }, B = { 0 }, X = { 0 };
+	int32_t flags = 0, *ok = NULL;
 	size_t n;
-	int ret = vcv_mat_in(a, "A", VCV_32F, CH1, &A);
 
-	if (!ret)
-		ret = vcv_mat_in(a, "B", VCV_32F, CH1, &B);
-	if (!ret && A.rows != B.rows)
-		return vcv_bad(a, "A has %d rows, B %d", A.rows, B.rows);
-	if (!ret)
-		ret = vcv_int(a, "flags", &flags);
-	if (!ret)
-		ret = vcv_array(a, true, "ok", 4, 1, 1, (void **)&ok, &n);
-	if (!ret)
-		ret = vcv_mat_out(a, "X", A.cols, B.cols, 1, VCV_32F, &X);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(
-			a, vcv_solve(&A, &B, flags, ok, &X, err, sizeof(err)),
-			err);
-	return ret;
+	vcv_mat_in(a, "A", VCV_32F, CH1, &A);
+	vcv_mat_in(a, "B", VCV_32F, CH1, &B);
+	vcv_need(a, A.rows == B.rows, "A has %d rows, B %d", A.rows, B.rows);
+	vcv_int(a, "flags", &flags);
+	vcv_array(a, true, "ok", 4, 1, 1, (void **)&ok, &n);
+	vcv_mat_out(a, "X", A.cols, B.cols, 1, VCV_32F, &X);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(a, vcv_solve(&A, &B, flags, ok, &X, err, sizeof(err)),
+		       err);
 }
 
-/* The left and right images of a stereo pair: one size and type. */
-static int stereo_pair(struct vcv_args *a, unsigned chans, struct vcv_mat *l,
-		       struct vcv_mat *r)
+/* The left and right images of a stereo pair (one size and type), and the
+ * disparity output (int16, that size), around the parameters. */
+static void stereo_in(struct vcv_args *a, unsigned chans, struct vcv_mat *l,
+		      struct vcv_mat *r)
 {
-	int ret = vcv_mat_in(a, "left", VCV_8U, chans, l);
-
-	if (!ret)
-		ret = vcv_mat_in(a, "right", VCV_8U, chans, r);
-	if (!ret && (l->rows != r->rows || l->cols != r->cols ||
-		     l->channels != r->channels))
-		return vcv_bad(a, "left is %d x %d x %d, right %d x %d x %d",
-			       l->rows, l->cols, l->channels, r->rows, r->cols,
-			       r->channels);
-	return ret;
+	vcv_mat_in(a, "left", VCV_8U, chans, l);
+	vcv_mat_in(a, "right", VCV_8U, chans, r);
+	vcv_need(a,
+		 l->rows == r->rows && l->cols == r->cols &&
+			 l->channels == r->channels,
+		 "left is %d x %d x %d, right %d x %d x %d", l->rows, l->cols,
+		 l->channels, r->rows, r->cols, r->channels);
 }
 
 /* read: left, right (8U, 1 ch), num_disparities, block_size;
  * write: disparity (int16, rows x cols) */
 static int fn_stereo_bm(struct vcv_args *a)
 {
-	struct vcv_mat l, r, d;
-	int32_t nd, block;
-	char err[ERR_LEN];
-	int ret = stereo_pair(a, CH1, &l, &r);
+	char err[ERR_LEN] = "";
+	struct vcv_mat l = { 0 }, r = { 0 }, d = { 0 };
+	int32_t nd = 0, block = 0;
 
-	if (!ret)
-		ret = vcv_int(a, "num_disparities", &nd);
-	if (!ret)
-		ret = vcv_int(a, "block_size", &block);
-	if (!ret)
-		ret = vcv_mat_out(a, "disparity", l.rows, l.cols, 1, VCV_16S,
-				  &d);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret)
-		ret = backend(
-			a,
-			vcv_stereo_bm(&l, &r, nd, block, &d, err, sizeof(err)),
-			err);
-	return ret;
+	stereo_in(a, CH1, &l, &r);
+	vcv_int(a, "num_disparities", &nd);
+	vcv_int(a, "block_size", &block);
+	vcv_mat_out(a, "disparity", l.rows, l.cols, 1, VCV_16S, &d);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(
+		a, vcv_stereo_bm(&l, &r, nd, block, &d, err, sizeof(err)), err);
 }
 
 /* read: left, right (8U, 1/3 ch), min_disparity, num_disparities,
  * block_size, P1, P2, mode; write: disparity (int16, rows x cols) */
 static int fn_stereo_sgbm(struct vcv_args *a)
 {
-	static const char *const names[] = {
-		"min_disparity", "num_disparities", "block_size", "P1", "P2",
-		"mode"
-	};
-	int32_t v[6];
-	struct vcv_mat l, r, d;
-	char err[ERR_LEN];
-	int ret = stereo_pair(a, CH13, &l, &r);
+	char err[ERR_LEN] = "";
+	struct vcv_mat l = { 0 }, r = { 0 }, d = { 0 };
+	struct vcv_sgbm p = { 0 };
 
-	for (int i = 0; !ret && i < 6; i++)
-		ret = vcv_int(a, names[i], &v[i]);
-	if (!ret)
-		ret = vcv_mat_out(a, "disparity", l.rows, l.cols, 1, VCV_16S,
-				  &d);
-	if (!ret)
-		ret = vcv_all_used(a);
-	if (!ret) {
-		struct vcv_sgbm p = { v[0], v[1], v[2], v[3], v[4], v[5] };
-
-		ret = backend(a,
-			      vcv_stereo_sgbm(&l, &r, &p, &d, err, sizeof(err)),
-			      err);
-	}
-	return ret;
+	stereo_in(a, CH13, &l, &r);
+	vcv_int(a, "min_disparity", &p.min_disp);
+	vcv_int(a, "num_disparities", &p.num_disp);
+	vcv_int(a, "block_size", &p.block);
+	vcv_int(a, "P1", &p.p1);
+	vcv_int(a, "P2", &p.p2);
+	vcv_int(a, "mode", &p.mode);
+	vcv_mat_out(a, "disparity", l.rows, l.cols, 1, VCV_16S, &d);
+	if (vcv_all_used(a))
+		return a->ret;
+	return backend(a, vcv_stereo_sgbm(&l, &r, &p, &d, err, sizeof(err)),
+		       err);
 }
 
 static const struct {

@@ -7,14 +7,13 @@
 
 #include "vaccel/error.h"
 #include "vaccel/ops/tflite.h"
+#include "vpc_guard.hpp"
 
 #include <armnn/ArmNN.hpp>
 #include <armnnTfLiteParser/ITfLiteParser.hpp>
-#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <mutex>
-#include <new>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -46,37 +45,11 @@ void mark_exiting()
 	exiting = true;
 }
 
-void say(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
-/* Run f, turning every exception into a code and a reason. Arm NN's
- * parser and loader throw armnn::Exception (and subclasses) for models
- * they cannot take: VACCEL_EINVAL. */
+/* Arm NN's parser and loader throw armnn::Exception (and subclasses) for
+ * models they cannot take: VACCEL_EINVAL. */
 template <typename F> int guard(const char *what, char *err, size_t len, F f)
 {
-	try {
-		return f();
-	} catch (const armnn::Exception &e) {
-		say(err, len, "%s: %s", what, e.what());
-		return VACCEL_EINVAL;
-	} catch (const std::bad_alloc &) {
-		say(err, len, "%s: out of memory", what);
-		return VACCEL_ENOMEM;
-	} catch (const std::exception &e) {
-		say(err, len, "%s: %s", what, e.what());
-		return VACCEL_EBACKEND;
-	} catch (...) {
-		say(err, len, "%s: unknown exception", what);
-		return VACCEL_EBACKEND;
-	}
+	return vpc_guard<armnn::Exception>(what, err, len, f);
 }
 
 /* Arm NN's type as a TFLite one (0: none). */
@@ -133,7 +106,7 @@ int load(armnnTfLiteParser::ITfLiteParser &p, armnn::INetworkPtr net,
 	if (!opt) {
 		for (const std::string &m : msgs)
 			why += (why.empty() ? "" : "; ") + m;
-		say(err, len, "Optimize: %s", why.c_str());
+		vpc_say(err, len, "Optimize: %s", why.c_str());
 		return VACCEL_EINVAL;
 	}
 	auto *n = new tfl_net();
@@ -141,7 +114,7 @@ int load(armnnTfLiteParser::ITfLiteParser &p, armnn::INetworkPtr net,
 				 armnn::INetworkProperties()) !=
 	    armnn::Status::Success) {
 		delete n;
-		say(err, len, "LoadNetwork: %s", why.c_str());
+		vpc_say(err, len, "LoadNetwork: %s", why.c_str());
 		return VACCEL_EINVAL;
 	}
 	for (const std::string &name : p.GetSubgraphInputTensorNames(0)) {
@@ -160,7 +133,7 @@ int ready(char *err, size_t len)
 {
 	if (runtime)
 		return VACCEL_OK;
-	say(err, len, "the Arm NN runtime is not initialised");
+	vpc_say(err, len, "the Arm NN runtime is not initialised");
 	return VACCEL_EINVAL;
 }
 
@@ -193,7 +166,7 @@ int tfl_init(const char *list, char *used, size_t used_len, char *err,
 		snprintf(used, used_len, "%s", names.str().c_str());
 		if (!backends->empty())
 			return VACCEL_OK;
-		say(err, err_len, "none of the backends %s is in this Arm NN",
+		vpc_say(err, err_len, "none of the backends %s is in this Arm NN",
 		    list);
 		tfl_fini();
 		return VACCEL_ENOTSUP;
@@ -289,7 +262,7 @@ int tfl_net_run(tfl_net *net, const void *const *in, void *const *out,
 		if (runtime->EnqueueWorkload(net->id, it, ot) ==
 		    armnn::Status::Success)
 			return VACCEL_OK;
-		say(err, err_len, "run: EnqueueWorkload failed");
+		vpc_say(err, err_len, "run: EnqueueWorkload failed");
 		return VACCEL_EBACKEND;
 	});
 }

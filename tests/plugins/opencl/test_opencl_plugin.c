@@ -38,7 +38,7 @@ static int call(void *ctx, const struct gcase *g, const float *a, int64_t lda,
 			    (float *)b, ldb, g->beta, c, ldc);
 }
 
-static void test_sgemm_shapes(void **state)
+static void sgemm_shapes(struct vaccel_session *s)
 {
 	static const struct gcase shapes[] = {
 		{ .m = 1, .n = 1, .k = 1, .alpha = 1 },
@@ -68,13 +68,13 @@ static void test_sgemm_shapes(void **state)
 		{ .m = 1, .n = 300, .k = 1, .alpha = 1, .beta = -3 },
 	};
 
-	for (int i = 0; i < rtu_nr_sessions(); i++) {
-		struct vaccel_session *s = rtu_session(i);
+	for (size_t j = 0; j < sizeof(shapes) / sizeof(shapes[0]); j++)
+		gemm_check(&shapes[j], call, s);
+}
 
-		for (size_t j = 0; j < sizeof(shapes) / sizeof(shapes[0]); j++)
-			gemm_check(&shapes[j], call, s);
-		rtu_session_free(s);
-	}
+static void test_sgemm_shapes(void **state)
+{
+	rtu_each(sgemm_shapes);
 }
 
 static void zero_and_invalid(struct vaccel_session *s)
@@ -113,12 +113,7 @@ static void zero_and_invalid(struct vaccel_session *s)
 
 static void test_sgemm_zero_invalid(void **state)
 {
-	for (int i = 0; i < rtu_nr_sessions(); i++) {
-		struct vaccel_session *s = rtu_session(i);
-
-		zero_and_invalid(s);
-		rtu_session_free(s);
-	}
+	rtu_each(zero_and_invalid);
 }
 
 /* sgemm through genop: upstream's argument layout (docs/genop.md). */
@@ -164,12 +159,7 @@ static void sgemm_genop(struct vaccel_session *s)
 
 static void test_sgemm_genop(void **state)
 {
-	for (int i = 0; i < rtu_nr_sessions(); i++) {
-		struct vaccel_session *s = rtu_session(i);
-
-		sgemm_genop(s);
-		rtu_session_free(s);
-	}
+	rtu_each(sgemm_genop);
 }
 
 static void minmax(struct vaccel_session *s)
@@ -209,12 +199,7 @@ static void minmax(struct vaccel_session *s)
 
 static void test_minmax(void **state)
 {
-	for (int i = 0; i < rtu_nr_sessions(); i++) {
-		struct vaccel_session *s = rtu_session(i);
-
-		minmax(s);
-		rtu_session_free(s);
-	}
+	rtu_each(minmax);
 }
 
 static void mmult(struct vaccel_session *s, size_t n)
@@ -276,26 +261,21 @@ static void fpga_ops(struct vaccel_session *s)
 
 static void test_fpga(void **state)
 {
-	for (int i = 0; i < rtu_nr_sessions(); i++) {
-		struct vaccel_session *s = rtu_session(i);
+	rtu_each(fpga_ops);
+}
 
-		fpga_ops(s);
-		rtu_session_free(s);
-	}
+static void unsupported(struct vaccel_session *s)
+{
+	unsigned char img[4] = { 1, 2, 3, 4 }, out[16];
+
+	assert_int_equal(
+		vaccel_image_detection(s, img, out, sizeof(img), sizeof(out)),
+		VACCEL_ENOTSUP);
 }
 
 static void test_unsupported(void **state)
 {
-	unsigned char img[4] = { 1, 2, 3, 4 }, out[16];
-
-	for (int i = 0; i < rtu_nr_sessions(); i++) {
-		struct vaccel_session *s = rtu_session(i);
-
-		assert_int_equal(vaccel_image_detection(
-					 s, img, out, sizeof(img), sizeof(out)),
-				 VACCEL_ENOTSUP);
-		rtu_session_free(s);
-	}
+	rtu_each(unsupported);
 }
 
 /* Three threads, each with its own session, sgemm at the same time. */

@@ -109,18 +109,6 @@ static void *xalloc(size_t n)
 	return p;
 }
 
-/* Run `fn` on every session (local, then remote through the agent). */
-static void each_session(void (*fn)(struct vaccel_session *s))
-{
-	for (int i = 0; i < rtu_nr_sessions(); i++) {
-		struct vaccel_session *s = rtu_session(i);
-
-		printf("# %s session\n", rtu_name(i));
-		fn(s);
-		rtu_session_free(s);
-	}
-}
-
 /* ---- inRange, findContours ------------------------------------------- */
 
 static void in_range(struct vaccel_session *s)
@@ -148,7 +136,7 @@ static void in_range(struct vaccel_session *s)
 
 static void test_in_range(void **state)
 {
-	each_session(in_range);
+	rtu_each(in_range);
 }
 
 /* One findContours call with capacities cap_c / cap_p, against OpenCV. */
@@ -197,7 +185,7 @@ static void find_contours(struct vaccel_session *s)
 
 static void test_find_contours(void **state)
 {
-	each_session(find_contours);
+	rtu_each(find_contours);
 }
 
 /* ---- optical flow ------------------------------------------------------ */
@@ -252,7 +240,7 @@ static void optical_flow(struct vaccel_session *s)
 
 static void test_optical_flow(void **state)
 {
-	each_session(optical_flow);
+	rtu_each(optical_flow);
 }
 
 /* ---- chessboard, calibration, undistortion ----------------------------- */
@@ -339,7 +327,7 @@ static void calibrate(struct vaccel_session *s)
 
 static void test_chessboard_calibrate(void **state)
 {
-	each_session(calibrate);
+	rtu_each(calibrate);
 }
 
 /* A strong barrel distortion for a 640 x 424-ish photo */
@@ -391,7 +379,7 @@ static void undistort(struct vaccel_session *s)
 
 static void test_undistort_remap(void **state)
 {
-	each_session(undistort);
+	rtu_each(undistort);
 }
 
 /* ---- solve ------------------------------------------------------------ */
@@ -443,7 +431,7 @@ static void solve(struct vaccel_session *s)
 
 static void test_solve(void **state)
 {
-	each_session(solve);
+	rtu_each(solve);
 }
 
 /* ---- stereo ----------------------------------------------------------- */
@@ -507,7 +495,7 @@ static void stereo(struct vaccel_session *s)
 
 static void test_stereo(void **state)
 {
-	each_session(stereo);
+	rtu_each(stereo);
 }
 
 /* ---- argument checks -------------------------------------------------- */
@@ -605,7 +593,7 @@ static void bad_args(struct vaccel_session *s)
 
 static void test_bad_args(void **state)
 {
-	each_session(bad_args);
+	rtu_each(bad_args);
 }
 
 /* Buffers at odd addresses: used through aligned copies. */
@@ -635,7 +623,7 @@ static void unaligned(struct vaccel_session *s)
 
 static void test_unaligned(void **state)
 {
-	each_session(unaligned);
+	rtu_each(unaligned);
 }
 
 static int load(struct ref_img *im, const char *name, int gray)

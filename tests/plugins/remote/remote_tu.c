@@ -84,6 +84,17 @@ void rtu_session_free(struct vaccel_session *s)
 	free(s);
 }
 
+void rtu_each(void (*fn)(struct vaccel_session *s))
+{
+	for (int i = 0; i < rtu_nr_sessions(); i++) {
+		struct vaccel_session *s = rtu_session(i);
+
+		printf("# %s session\n", rtu_name(i));
+		fn(s);
+		rtu_session_free(s);
+	}
+}
+
 void rtu_dump_log(void)
 {
 #ifdef HAVE_AGENT

@@ -26,6 +26,9 @@ int rtu_nr_sessions(void);
 struct vaccel_session *rtu_session(int i);
 /* Release and free it. */
 void rtu_session_free(struct vaccel_session *s);
+/* Run fn on a new session of each kind (local, then remote), printing
+ * which. */
+void rtu_each(void (*fn)(struct vaccel_session *s));
 /* "local" or "remote" for messages */
 const char *rtu_name(int i);
 /* Print the agent's log (after a failure). */

@@ -357,16 +357,15 @@ static void bad_runs(struct vaccel_session *s)
 	free(x);
 }
 
+static void bad_inputs(struct vaccel_session *s)
+{
+	bad_models(s);
+	bad_runs(s);
+}
+
 static void test_bad_inputs(void **state)
 {
-	for (int i = 0; i < rtu_nr_sessions(); i++) {
-		struct vaccel_session *s = rtu_session(i);
-
-		printf("# %s session\n", rtu_name(i));
-		bad_models(s);
-		bad_runs(s);
-		rtu_session_free(s);
-	}
+	rtu_each(bad_inputs);
 }
 
 struct job {
