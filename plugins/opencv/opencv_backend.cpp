@@ -58,6 +58,18 @@ void copy_out(const cv::Mat &r, vcv_mat *dst)
 	r.copyTo(d);
 }
 
+/* f(out) with `out` a header on dst's memory: OpenCV writes the result
+ * there when it has dst's size and type (no copy); if it allocated its
+ * own matrix instead, that is checked and copied. */
+template <typename F> void into(vcv_mat *dst, F f)
+{
+	cv::Mat d = wrap(dst), r = d;
+
+	f(r);
+	if (r.data != d.data)
+		copy_out(r, dst);
+}
+
 std::vector<cv::Point2f> points(const float *p, size_t n)
 {
 	std::vector<cv::Point2f> v(n);
@@ -112,12 +124,11 @@ int vcv_in_range(const vcv_mat *src, const float *lo, const float *hi,
 {
 	return guard("inRange", err, err_len, [&] {
 		cv::Scalar l, h;
-		cv::Mat r;
 
 		for (int c = 0; c < src->channels; c++)
 			l[c] = lo[c], h[c] = hi[c];
-		cv::inRange(wrap(src), l, h, r);
-		copy_out(r, mask);
+		into(mask,
+		     [&](cv::Mat &r) { cv::inRange(wrap(src), l, h, r); });
 	});
 }
 
@@ -225,11 +236,11 @@ int vcv_undistort(const vcv_mat *src, const double *K, const double *D,
 		  size_t nd, vcv_mat *dst, char *err, size_t err_len)
 {
 	return guard("undistort", err, err_len, [&] {
-		cv::Mat r;
-
-		cv::undistort(wrap(src), r, cv::Mat(3, 3, CV_64F, (void *)K),
-			      row(D, nd, CV_64F));
-		copy_out(r, dst);
+		into(dst, [&](cv::Mat &r) {
+			cv::undistort(wrap(src), r,
+				      cv::Mat(3, 3, CV_64F, (void *)K),
+				      row(D, nd, CV_64F));
+		});
 	});
 }
 
@@ -257,11 +268,12 @@ int vcv_remap(const vcv_mat *src, const float *map_x, const float *map_y,
 {
 	return guard("remap", err, err_len, [&] {
 		cv::Mat mx(dst->rows, dst->cols, CV_32F, (void *)map_x);
-		cv::Mat my(dst->rows, dst->cols, CV_32F, (void *)map_y), r;
+		cv::Mat my(dst->rows, dst->cols, CV_32F, (void *)map_y);
 
-		cv::remap(wrap(src), r, mx, my, interp, cv::BORDER_CONSTANT,
-			  cv::Scalar());
-		copy_out(r, dst);
+		into(dst, [&](cv::Mat &r) {
+			cv::remap(wrap(src), r, mx, my, interp,
+				  cv::BORDER_CONSTANT, cv::Scalar());
+		});
 	});
 }
 
@@ -299,10 +311,10 @@ int vcv_stereo_sgbm(const vcv_mat *left, const vcv_mat *right,
 		cv::Ptr<cv::StereoSGBM> sg = cv::StereoSGBM::create(
 			p->min_disp, p->num_disp, p->block, p->p1, p->p2, 0, 0,
 			0, 0, 0, p->mode);
-		cv::Mat r;
 
-		sg->compute(wrap(left), wrap(right), r);
-		copy_out(r, disp);
+		into(disp, [&](cv::Mat &r) {
+			sg->compute(wrap(left), wrap(right), r);
+		});
 	});
 }
 

@@ -10,8 +10,10 @@
  * The backend trusts the plugin's checks (plugin.c): every matrix has
  * rows, cols >= 1, 1..4 channels, and `data` holds exactly rows x cols x
  * channels elements of its depth; every array has the length stated. It
- * never writes to inputs, and writes outputs only after OpenCV succeeded
- * (results are computed into OpenCV's own matrices, then copied). */
+ * never writes to inputs. Image results are written in place when OpenCV
+ * makes them in the output's size and type (else computed apart, checked
+ * and copied); after an OpenCV error such an output may hold a partial
+ * result. Other outputs are written only after OpenCV succeeded. */
 #pragma once
 
 #include <stddef.h>
