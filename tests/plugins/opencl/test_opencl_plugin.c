@@ -367,10 +367,18 @@ static void test_no_device(void **state)
 	}
 }
 
+/* The CLI lists the plugin and the ops it serves. */
+static void test_info(void **state)
+{
+	rtu_check_info("opencl", "ops: blas_sgemm fpga_arraycopy fpga_mmult "
+				 "fpga_parallel fpga_vectoradd minmax");
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sgemm_shapes),
+		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_sgemm_zero_invalid),
 		cmocka_unit_test(test_sgemm_genop),
 		cmocka_unit_test(test_minmax),

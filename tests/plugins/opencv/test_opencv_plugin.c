@@ -639,10 +639,17 @@ static int load(struct ref_img *im, const char *name, int gray)
 	return -1;
 }
 
+/* The CLI lists the plugin and the ops it serves. */
+static void test_info(void **state)
+{
+	rtu_check_info("opencv", "ops: opencv");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_in_range),
+		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_find_contours),
 		cmocka_unit_test(test_optical_flow),
 		cmocka_unit_test(test_chessboard_calibrate),

@@ -95,6 +95,29 @@ void rtu_each(void (*fn)(struct vaccel_session *s))
 	}
 }
 
+void rtu_check_info(const char *plugin, const char *ops)
+{
+	const char *b = getenv("VACCEL_BUILD_ROOT");
+	char cmd[2048], out[8192] = "", want[128];
+	size_t n = 0, k;
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+		 "VACCEL_PLUGINS=%s/plugins/%s/libvaccel-%s.so %s/tools/vaccel "
+		 "info 2>&1",
+		 b ? b : ".", plugin, plugin, b ? b : ".");
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	while ((k = fread(out + n, 1, sizeof(out) - 1 - n, f)) > 0)
+		n += k;
+	out[n] = 0;
+	assert_int_equal(pclose(f), 0);
+	printf("%s", out);
+	snprintf(want, sizeof(want), "- %s ", plugin);
+	assert_non_null(strstr(out, want));
+	assert_non_null(strstr(out, ops));
+}
+
 void rtu_dump_log(void)
 {
 #ifdef HAVE_AGENT

@@ -31,5 +31,8 @@ void rtu_session_free(struct vaccel_session *s);
 void rtu_each(void (*fn)(struct vaccel_session *s));
 /* "local" or "remote" for messages */
 const char *rtu_name(int i);
+/* `vaccel info` (the build tree's CLI) with only `plugin` loaded lists it
+ * with the `ops` line given (e.g. "ops: opencv"). */
+void rtu_check_info(const char *plugin, const char *ops);
 /* Print the agent's log (after a failure). */
 void rtu_dump_log(void);

@@ -452,10 +452,19 @@ static int setup_paths(void)
 	return ret ? 1 : 0;
 }
 
+/* The CLI lists the plugin and the ops it serves. */
+static void test_info(void **state)
+{
+	rtu_check_info(
+		"tflite",
+		"ops: tflite_model_load tflite_model_unload tflite_model_run");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_faces_vs_onnx),
+		cmocka_unit_test(test_info),
 		cmocka_unit_test(test_remote_same),
 		cmocka_unit_test(test_bad_inputs),
 		cmocka_unit_test(test_threads),
