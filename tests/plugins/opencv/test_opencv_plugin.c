@@ -504,7 +504,8 @@ static void test_stereo(void **state)
 static int in_range_with(struct vaccel_session *s, int mutate)
 {
 	uint8_t img[4] = { 1, 2, 3, 4 }, mask[8];
-	float lo = 2, hi = 3;
+	/* hi has room for the 8 bytes of mutation 2 */
+	float lo = 2, hi[2] = { 3, 3 };
 	struct call c;
 	int ret;
 
@@ -514,7 +515,7 @@ static int in_range_with(struct vaccel_session *s, int mutate)
 	c_int(&c, 2);
 	c_buf(&c, img, mutate == 1 ? 3 : 4);
 	c_buf(&c, &lo, 4);
-	c_buf(&c, &hi, mutate == 2 ? 8 : 4);
+	c_buf(&c, hi, mutate == 2 ? 8 : 4);
 	c_out(&c, mask, mutate == 3 ? 3 : 4);
 	if (mutate == 4)
 		c.ints[1] = 0; /* rows 0 */
@@ -544,7 +545,7 @@ static int in_range_with(struct vaccel_session *s, int mutate)
 static void bad_args(struct vaccel_session *s)
 {
 	float pts[3] = { 1, 2, 3 }, out[4];
-	uint8_t st[2];
+	uint8_t st[4];
 	int16_t disp[64 * 64];
 	struct call c;
 
