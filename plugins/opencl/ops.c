@@ -295,8 +295,7 @@ static int need(const char *op, bool ok)
 	return ok ? VACCEL_OK : VACCEL_EINVAL;
 }
 
-int vcl_arraycopy(struct vaccel_session *sess, int a[], int out[],
-		  size_t len)
+int vcl_arraycopy(struct vaccel_session *sess, int a[], int out[], size_t len)
 {
 	const void *in[] = { a };
 	void *o[] = { out };
@@ -306,8 +305,8 @@ int vcl_arraycopy(struct vaccel_session *sess, int a[], int out[],
 	return elementwise("vcl_copy_int", len, sizeof(int), in, 1, o, 1);
 }
 
-int vcl_parallel(struct vaccel_session *sess, float a[], float b[],
-		 float add[], float mult[], size_t len)
+int vcl_parallel(struct vaccel_session *sess, float a[], float b[], float add[],
+		 float mult[], size_t len)
 {
 	const void *in[] = { a, b };
 	void *o[] = { add, mult };
@@ -317,8 +316,8 @@ int vcl_parallel(struct vaccel_session *sess, float a[], float b[],
 	return elementwise("vcl_parallel", len, sizeof(float), in, 2, o, 2);
 }
 
-int vcl_vectoradd(struct vaccel_session *sess, float a[], float b[],
-		  float c[], size_t len_a, size_t len_b)
+int vcl_vectoradd(struct vaccel_session *sess, float a[], float b[], float c[],
+		  size_t len_a, size_t len_b)
 {
 	const void *in[] = { a, b };
 	void *o[] = { c };

@@ -38,14 +38,13 @@ int vcl_sgemm(const struct vcl_gemm *g);
 int vcl_minmax(struct vaccel_session *sess, const double *in, int ndata,
 	       int low, int high, double *out, double *min, double *max);
 /* out = a (len >= 1 ints) */
-int vcl_arraycopy(struct vaccel_session *sess, int a[], int out[],
-		  size_t len);
+int vcl_arraycopy(struct vaccel_session *sess, int a[], int out[], size_t len);
 /* c = a x b, n x n row-major, n * n == len; c may overlap a or b */
 int vcl_mmult(struct vaccel_session *sess, float a[], float b[], float c[],
 	      size_t len);
 /* add = a + b, mult = a * b element-wise (len >= 1) */
-int vcl_parallel(struct vaccel_session *sess, float a[], float b[],
-		 float add[], float mult[], size_t len);
+int vcl_parallel(struct vaccel_session *sess, float a[], float b[], float add[],
+		 float mult[], size_t len);
 /* c = a + b element-wise, len_a == len_b >= 1 */
-int vcl_vectoradd(struct vaccel_session *sess, float a[], float b[],
-		  float c[], size_t len_a, size_t len_b);
+int vcl_vectoradd(struct vaccel_session *sess, float a[], float b[], float c[],
+		  size_t len_a, size_t len_b);

@@ -166,8 +166,8 @@ int tfl_init(const char *list, char *used, size_t used_len, char *err,
 		snprintf(used, used_len, "%s", names.str().c_str());
 		if (!backends->empty())
 			return VACCEL_OK;
-		vpc_say(err, err_len, "none of the backends %s is in this Arm NN",
-		    list);
+		vpc_say(err, err_len,
+			"none of the backends %s is in this Arm NN", list);
 		tfl_fini();
 		return VACCEL_ENOTSUP;
 	});
