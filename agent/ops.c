@@ -8,7 +8,9 @@
 /* fpga, minmax and torch_sgemm are deprecated upstream, not here */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-#include "agent.h"
+#include "op_list.h"
+#include "policy.h"
+#include "serve.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,13 +18,14 @@
 static struct vaccel_session *hold_sess(struct req *r)
 {
 	struct obj *o;
-	return conn_hold(r, OBJ_SESSION, r->msg.session, &o) ? NULL : o->u.sess;
+	return req_hold(r, OBJ_SESSION, r->msg.session, false, &o) ? NULL
+								   : o->u.sess;
 }
 
 static struct obj *hold_res(struct req *r)
 {
 	struct obj *o;
-	return conn_hold(r, OBJ_RESOURCE, r->msg.resource, &o) ? NULL : o;
+	return req_hold(r, OBJ_RESOURCE, r->msg.resource, false, &o) ? NULL : o;
 }
 
 /* The reply buffer of an output: in place if the request gave shared
@@ -64,12 +67,12 @@ static struct vaccel_arg *make_args(struct req *r, struct vrpc_arg *a,
 static bool exec_allowed(struct req *r, unsigned op, struct obj *res, char *lib,
 			 size_t size)
 {
-	if (!agent.cfg.nr_exec_dirs) {
+	if (!cfg.nr_exec_dirs) {
 		reply_err(r, VRPC_E_PERM, "exec is disabled on this agent");
 		return false;
 	}
 	if (op == VACCEL_OP_EXEC &&
-	    policy_exec_library(&agent.cfg, r->msg.u.exec.library, lib, size)) {
+	    policy_exec_library(r->msg.u.exec.library, lib, size)) {
 		reply_err(r, VRPC_E_PERM,
 			  "library %s is not under an --exec-allow directory",
 			  r->msg.u.exec.library);
@@ -140,14 +143,16 @@ static void op_image(struct req *r, unsigned op)
 	struct vaccel_session *s = hold_sess(r);
 	if (!s)
 		return;
-	uint64_t max = agent.cfg.lim.max_bulk;
+	uint64_t max = cfg.lim.max_bulk;
 	if (im->len_text > max || im->len_name > max ||
 	    im->len_text + im->len_name > max) {
 		reply_err(r, VRPC_E_TOOBIG, "output buffers over max_bulk");
 		return;
 	}
-	unsigned char *text = im->len_text ? pool(r, im->len_text) : NULL;
-	unsigned char *name = pool(r, im->len_name);
+	/* capacities the client claims: charged to its budget, committed
+	 * only as the backend writes */
+	unsigned char *text = im->len_text ? req_alloc(r, im->len_text) : NULL;
+	unsigned char *name = req_alloc(r, im->len_name);
 	if ((im->len_text && !text) || !name)
 		return;
 	const void *img = im->image.data;
@@ -380,7 +385,7 @@ static bool describe(struct req *r, unsigned family, void *p,
 	if (!v)
 		return true;
 	int64_t nd = torch ? v->torch.nr_dims : v->tf.nr_dims;
-	if (nd < 0 || (uint64_t)nd > agent.cfg.lim.max_dims) {
+	if (nd < 0 || (uint64_t)nd > cfg.lim.max_dims) {
 		reply_err(r, VRPC_E_BACKEND, "output tensor dims");
 		return false;
 	}
@@ -498,7 +503,7 @@ static void op_model_run(struct req *r, unsigned family)
 	struct obj *o = s ? hold_res(r) : NULL;
 	if (!o)
 		return;
-	if (md->nr_outputs > agent.cfg.lim.max_args) {
+	if (md->nr_outputs > cfg.lim.max_args) {
 		reply_err(r, VRPC_E_TOOBIG, "too many outputs");
 		return;
 	}
@@ -595,6 +600,14 @@ static void op_sgemm(struct req *r)
 	r->rep.u.sgemm.c = out_buf(&g->c, g->c.data, g->c.len);
 }
 
+/* Memory for a pure output whose size was checked. */
+static bool none_out(struct req *r, struct vrpc_buf *b)
+{
+	if (b->kind != VRPC_BUF_NONE || !b->len)
+		return true;
+	return (b->data = req_alloc(r, b->len)) != NULL;
+}
+
 static void op_arrays(struct req *r, unsigned op)
 {
 	struct vrpc_arrays *a = &r->msg.u.arrays;
@@ -615,8 +628,12 @@ static void op_arrays(struct req *r, unsigned op)
 		reply_err(r, VRPC_E_INVAL, "array sizes do not match");
 		return;
 	}
-	/* pure outputs in agent memory were zero-filled (place_bufs); in
-	 * shared memory they are the client's own bytes, left as they are */
+	/* pure outputs (NONE) get zeroed memory now that their size is known
+	 * to match the inputs; in shared memory they are the client's own
+	 * bytes, left as they are */
+	if (!none_out(r, &a->out1) ||
+	    (op == VACCEL_OP_FPGA_PARALLEL && !none_out(r, &a->out2)))
+		return;
 	size_t len = (size_t)(n / esz);
 	int ret;
 	switch (op) {
@@ -649,55 +666,53 @@ static void op_arrays(struct req *r, unsigned op)
 		r->rep.u.arrays.out2 = out_buf(&a->out2, a->out2.data, n);
 }
 
+/* ---- dispatch: one handler per wire family of the op list ---------------- */
+
+typedef void (*op_handler)(struct req *r, unsigned op);
+
+static void op_noop(struct req *r, unsigned op)
+{
+	struct vaccel_session *s = hold_sess(r);
+	if (s)
+		reply_ret(r, vaccel_noop(s));
+}
+
+static void op_tsgemm(struct req *r, unsigned op)
+{
+	op_torch_sgemm(r);
+}
+
+static void op_blas_sgemm(struct req *r, unsigned op)
+{
+	op_sgemm(r);
+}
+
+static const op_handler family_handlers[VACCEL__FAMILY_MAX] = {
+	[VACCEL__FAMILY_NOOP] = op_noop,
+	[VACCEL__FAMILY_EXEC] = op_exec,
+	[VACCEL__FAMILY_IMAGE] = op_image,
+	[VACCEL__FAMILY_MODEL] = op_model_load,
+	[VACCEL__FAMILY_RUN] = op_model_run,
+	[VACCEL__FAMILY_TSGEMM] = op_tsgemm,
+	[VACCEL__FAMILY_SGEMM] = op_blas_sgemm,
+	[VACCEL__FAMILY_ARRAYS] = op_arrays,
+};
+
 void handle_op(struct req *r)
 {
 	unsigned op = r->msg.type - VRPC_T_OP;
-	if (op >= 64 || !(agent.ops & (UINT64_C(1) << op))) {
+	if (!vaccel__op_valid(op) || !(serve_ops & (UINT64_C(1) << op))) {
 		reply_err(r, VRPC_E_NOTSUP, "no backend plugin serves %s",
 			  vrpc_type_name(r->msg.type));
 		return;
 	}
-	switch (op) {
-	case VACCEL_OP_NOOP: {
-		struct vaccel_session *s = hold_sess(r);
-		if (s)
-			reply_ret(r, vaccel_noop(s));
-		break;
+	op_handler h = family_handlers[vaccel__op_family(op)];
+	if (!h) {
+		reply_err(r, VRPC_E_NOTSUP, "the agent cannot serve %s",
+			  vrpc_type_name(r->msg.type));
+		return;
 	}
-	case VACCEL_OP_EXEC:
-	case VACCEL_OP_EXEC_WITH_RESOURCE:
-	case VACCEL_OP_OPENCV:
-		op_exec(r, op);
-		break;
-	case VACCEL_OP_IMAGE_CLASSIFY:
-	case VACCEL_OP_IMAGE_DETECT:
-	case VACCEL_OP_IMAGE_SEGMENT:
-	case VACCEL_OP_IMAGE_POSE:
-	case VACCEL_OP_IMAGE_DEPTH:
-		op_image(r, op);
-		break;
-	case VACCEL_OP_TF_MODEL_RUN:
-	case VACCEL_OP_TFLITE_MODEL_RUN:
-	case VACCEL_OP_TORCH_MODEL_RUN:
-	case VACCEL_OP_ONNX_MODEL_RUN:
-		op_model_run(r, op);
-		break;
-	case VACCEL_OP_TORCH_SGEMM:
-		op_torch_sgemm(r);
-		break;
-	case VACCEL_OP_BLAS_SGEMM:
-		op_sgemm(r);
-		break;
-	case VACCEL_OP_FPGA_ARRAYCOPY:
-	case VACCEL_OP_FPGA_MMULT:
-	case VACCEL_OP_FPGA_PARALLEL:
-	case VACCEL_OP_FPGA_VECTORADD:
-	case VACCEL_OP_MINMAX:
-		op_arrays(r, op);
-		break;
-	default:
-		op_model_load(r, op);
-	}
+	h(r, op);
 }
 
 uint64_t agent_ops_mask(void)
@@ -708,5 +723,6 @@ uint64_t agent_ops_mask(void)
 		if (!vaccel_plugin_get_info(i, NULL, NULL, NULL, NULL, &m))
 			mask |= m;
 	}
-	return mask;
+	/* only ops the dispatch above knows are offered to clients */
+	return mask & VACCEL__OPS_ALL;
 }

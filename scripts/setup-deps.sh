@@ -22,6 +22,8 @@ PKGS=(
 	libclblast-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
 	libopencv-dev libarmnn-dev libarmnntfliteparser-dev
 	libarmnn-cpuref-backend22
+	# the agent's worker sandbox
+	libseccomp-dev
 	# model conversion and test data
 	python3-torch python3-numpy python3-onnx python3-pil darknet
 	fonts-dejavu-core

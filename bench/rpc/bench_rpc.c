@@ -13,8 +13,9 @@
  * It starts its own vaccel-agent (and raw echo server) processes; run it
  * with VACCEL_BUILD_ROOT set and VACCEL_BOOTSTRAP_ENABLED=0 (run.sh). */
 
-#include "../../tests/agent/harness.h"
-#include "../../plugins/rpc/vaccel_rpc.h"
+#include "files.h"
+#include "harness.h"
+#include "vaccel_rpc.h"
 #include "stream.h"
 #include "transport.h"
 #include <errno.h>
@@ -459,21 +460,6 @@ static void bulk(int rounds)
 /* ---- inference ------------------------------------------------------------
  */
 
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = path ? fopen(path, "rb") : NULL;
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	void *p = malloc(*len);
-	if (fread(p, 1, *len, f) != *len)
-		die("read");
-	fclose(f);
-	return p;
-}
-
 static int image_op(struct vaccel_session *s, int op, const void *img,
 		    size_t len)
 {
@@ -533,7 +519,7 @@ static void infer(int rounds)
 	void *img[4];
 	size_t len[4];
 	for (int op = 0; op < 4; op++) {
-		img[op] = read_file(deps_path(imgs[op]), &len[op]);
+		img[op] = tu_read_file(deps_path(imgs[op]), &len[op]);
 		if (!img[op])
 			die("image missing (scripts/fetch-assets.sh)");
 		image_ns(&l, op, img[op], len[op], 3);
@@ -584,10 +570,10 @@ static pid_t client(const char *uri, int kind, int calls, int go, int out)
 	struct vaccel_session s;
 	char lib[1024], b;
 	snprintf(lib, sizeof(lib), "%s",
-		 build_path("bench/rpc/lib/libbenchrpc.so"));
+		 build_path("tests/lib/exec/libbenchrpc.so"));
 	size_t len = 0;
-	void *img =
-		kind ? read_file(deps_path("images/person.jpg"), &len) : NULL;
+	void *img = kind ? tu_read_file(deps_path("images/person.jpg"), &len)
+			 : NULL;
 	if (client_bootstrap("rpc", uri) || vaccel_session_init(&s, 0))
 		_exit(2);
 	int32_t ms = 10;
@@ -645,7 +631,7 @@ static void scale(int calls)
 	for (int kind = 0; kind < (onnx ? 2 : 1); kind++) {
 		struct agent_proc ag;
 		const char *extra[] = { "--exec-allow",
-					build_path("bench/rpc/lib"), NULL };
+					build_path("tests/lib/exec"), NULL };
 		if (agent_start(&ag, kind ? "onnx" : "exec", extra))
 			die("cannot start the agent");
 		double one[5], two[5], ratio[5];

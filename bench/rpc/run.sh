@@ -5,7 +5,7 @@
 set -euo pipefail
 B=${1:?usage: bench/rpc/run.sh BUILD_DIR [TABLE]...}
 shift
-meson compile -C "$B" bench/rpc/bench-rpc bench/rpc/lib/benchrpc agent/vaccel-agent \
+meson compile -C "$B" bench/rpc/bench-rpc tests/lib/exec/benchrpc agent/vaccel-agent \
 	plugins/rpc/vaccel-rpc >/dev/null
 export VACCEL_BUILD_ROOT=$(cd "$B" && pwd) VACCEL_BOOTSTRAP_ENABLED=0
 export VACCEL_DEPS=${VACCEL_DEPS:-/opt/vaccel-deps} VACCEL_ONNX_THREADS=1

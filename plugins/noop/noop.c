@@ -3,6 +3,7 @@
  * and returns the same dummy results as upstream vAccel's noop plugin, so
  * that the upstream examples print the same lines. */
 
+#include "op_list.h"
 #include <vaccel.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -87,10 +88,10 @@ static void put_text(unsigned char *out, size_t len, const char *text)
 		snprintf((char *)out, len, "%s", text);
 }
 
-static int noop_classify(struct vaccel_session *sess, const void *img,
-			 unsigned char *out_text, unsigned char *out_imgname,
-			 size_t len_img, size_t len_out_text,
-			 size_t len_out_imgname)
+static int noop_image_classify(struct vaccel_session *sess, const void *img,
+			       unsigned char *out_text,
+			       unsigned char *out_imgname, size_t len_img,
+			       size_t len_out_text, size_t len_out_imgname)
 {
 	LOG("Calling Image classification for session %" PRId64, sess->id);
 	LOG("Dumping arguments for Image classification:");
@@ -116,26 +117,27 @@ static int image_common(const char *what, struct vaccel_session *sess,
 	return VACCEL_OK;
 }
 
-static int noop_detect(struct vaccel_session *sess, const void *img,
-		       unsigned char *out, size_t len_img, size_t len_out)
+static int noop_image_detect(struct vaccel_session *sess, const void *img,
+			     unsigned char *out, size_t len_img, size_t len_out)
 {
 	return image_common("detection", sess, out, len_img, len_out);
 }
 
-static int noop_segment(struct vaccel_session *sess, const void *img,
-			unsigned char *out, size_t len_img, size_t len_out)
+static int noop_image_segment(struct vaccel_session *sess, const void *img,
+			      unsigned char *out, size_t len_img,
+			      size_t len_out)
 {
 	return image_common("segmentation", sess, out, len_img, len_out);
 }
 
-static int noop_pose(struct vaccel_session *sess, const void *img,
-		     unsigned char *out, size_t len_img, size_t len_out)
+static int noop_image_pose(struct vaccel_session *sess, const void *img,
+			   unsigned char *out, size_t len_img, size_t len_out)
 {
 	return image_common("pose", sess, out, len_img, len_out);
 }
 
-static int noop_depth(struct vaccel_session *sess, const void *img,
-		      unsigned char *out, size_t len_img, size_t len_out)
+static int noop_image_depth(struct vaccel_session *sess, const void *img,
+			    unsigned char *out, size_t len_img, size_t len_out)
 {
 	return image_common("depth", sess, out, len_img, len_out);
 }
@@ -147,18 +149,18 @@ static int set_status(struct vaccel_tf_status *status)
 	return vaccel_tf_status_init(status, 0, status_msg);
 }
 
-static int noop_tf_load(struct vaccel_session *sess,
-			struct vaccel_resource *model,
-			struct vaccel_tf_status *status)
+static int noop_tf_model_load(struct vaccel_session *sess,
+			      struct vaccel_resource *model,
+			      struct vaccel_tf_status *status)
 {
 	LOG("Loading TensorFlow model %" PRId64 " for session %" PRId64,
 	    model->id, sess->id);
 	return set_status(status);
 }
 
-static int noop_tf_unload(struct vaccel_session *sess,
-			  struct vaccel_resource *model,
-			  struct vaccel_tf_status *status)
+static int noop_tf_model_unload(struct vaccel_session *sess,
+				struct vaccel_resource *model,
+				struct vaccel_tf_status *status)
 {
 	LOG("Unloading TensorFlow model %" PRId64 " for session %" PRId64,
 	    model->id, sess->id);
@@ -183,14 +185,14 @@ static int noop_tf_unload(struct vaccel_session *sess,
 		}                                                             \
 	} while (0)
 
-static int noop_tf_run(struct vaccel_session *sess,
-		       const struct vaccel_resource *model,
-		       const struct vaccel_tf_buffer *run_options,
-		       const struct vaccel_tf_node *in_nodes,
-		       struct vaccel_tf_tensor *const *in, int nr_in,
-		       const struct vaccel_tf_node *out_nodes,
-		       struct vaccel_tf_tensor **out, int nr_out,
-		       struct vaccel_tf_status *status)
+static int noop_tf_model_run(struct vaccel_session *sess,
+			     const struct vaccel_resource *model,
+			     const struct vaccel_tf_buffer *run_options,
+			     const struct vaccel_tf_node *in_nodes,
+			     struct vaccel_tf_tensor *const *in, int nr_in,
+			     const struct vaccel_tf_node *out_nodes,
+			     struct vaccel_tf_tensor **out, int nr_out,
+			     struct vaccel_tf_status *status)
 {
 	LOG("Running TensorFlow model %" PRId64 " for session %" PRId64
 	    " (%d inputs, %d outputs)",
@@ -205,27 +207,27 @@ static int noop_tf_run(struct vaccel_session *sess,
 	return set_status(status);
 }
 
-static int noop_tflite_load(struct vaccel_session *sess,
-			    struct vaccel_resource *model)
+static int noop_tflite_model_load(struct vaccel_session *sess,
+				  struct vaccel_resource *model)
 {
 	LOG("Loading TFLite model %" PRId64 " for session %" PRId64, model->id,
 	    sess->id);
 	return VACCEL_OK;
 }
 
-static int noop_tflite_unload(struct vaccel_session *sess,
-			      struct vaccel_resource *model)
+static int noop_tflite_model_unload(struct vaccel_session *sess,
+				    struct vaccel_resource *model)
 {
 	LOG("Unloading TFLite model %" PRId64 " for session %" PRId64,
 	    model->id, sess->id);
 	return VACCEL_OK;
 }
 
-static int noop_tflite_run(struct vaccel_session *sess,
-			   const struct vaccel_resource *model,
-			   struct vaccel_tflite_tensor *const *in, int nr_in,
-			   struct vaccel_tflite_tensor **out, int nr_out,
-			   uint8_t *status)
+static int noop_tflite_model_run(struct vaccel_session *sess,
+				 const struct vaccel_resource *model,
+				 struct vaccel_tflite_tensor *const *in,
+				 int nr_in, struct vaccel_tflite_tensor **out,
+				 int nr_out, uint8_t *status)
 {
 	LOG("Running TFLite model %" PRId64 " for session %" PRId64, model->id,
 	    sess->id);
@@ -237,8 +239,8 @@ static int noop_tflite_run(struct vaccel_session *sess,
 	return VACCEL_OK;
 }
 
-static int noop_torch_load(struct vaccel_session *sess,
-			   struct vaccel_resource *model)
+static int noop_torch_model_load(struct vaccel_session *sess,
+				 struct vaccel_resource *model)
 {
 	LOG("Loading Torch model %" PRId64 " for session %" PRId64, model->id,
 	    sess->id);
@@ -249,11 +251,12 @@ static int noop_torch_load(struct vaccel_session *sess,
 	return VACCEL_OK;
 }
 
-static int noop_torch_run(struct vaccel_session *sess,
-			  const struct vaccel_resource *model,
-			  const struct vaccel_torch_buffer *run_options,
-			  struct vaccel_torch_tensor *const *in, int nr_in,
-			  struct vaccel_torch_tensor **out, int nr_out)
+static int noop_torch_model_run(struct vaccel_session *sess,
+				const struct vaccel_resource *model,
+				const struct vaccel_torch_buffer *run_options,
+				struct vaccel_torch_tensor *const *in,
+				int nr_in, struct vaccel_torch_tensor **out,
+				int nr_out)
 {
 	LOG("Running Torch model %" PRId64 " for session %" PRId64, model->id,
 	    sess->id);
@@ -274,9 +277,10 @@ static int noop_torch_sgemm(struct vaccel_session *sess,
 	return VACCEL_OK;
 }
 
-static int noop_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
-		      int64_t k, float alpha, float *a, int64_t lda, float *b,
-		      int64_t ldb, float beta, float *c, int64_t ldc)
+static int noop_blas_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
+			   int64_t k, float alpha, float *a, int64_t lda,
+			   float *b, int64_t ldb, float beta, float *c,
+			   int64_t ldc)
 {
 	LOG("Calling sgemm for session %" PRId64, sess->id);
 	LOG("m: %" PRId64 " n: %" PRId64 " k: %" PRId64 " alpha: %f beta: %f",
@@ -284,8 +288,8 @@ static int noop_sgemm(struct vaccel_session *sess, int64_t m, int64_t n,
 	return VACCEL_OK;
 }
 
-static int noop_arraycopy(struct vaccel_session *sess, int a[], int out[],
-			  size_t len)
+static int noop_fpga_arraycopy(struct vaccel_session *sess, int a[], int out[],
+			       size_t len)
 {
 	LOG("Calling fpga arraycopy for session %" PRId64, sess->id);
 	if (len)
@@ -293,8 +297,8 @@ static int noop_arraycopy(struct vaccel_session *sess, int a[], int out[],
 	return VACCEL_OK;
 }
 
-static int noop_mmult(struct vaccel_session *sess, float a[], float b[],
-		      float c[], size_t len)
+static int noop_fpga_mmult(struct vaccel_session *sess, float a[], float b[],
+			   float c[], size_t len)
 {
 	LOG("Calling fpga mmult for session %" PRId64, sess->id);
 	for (size_t i = 0; i < len; i++)
@@ -302,8 +306,8 @@ static int noop_mmult(struct vaccel_session *sess, float a[], float b[],
 	return VACCEL_OK;
 }
 
-static int noop_parallel(struct vaccel_session *sess, float a[], float b[],
-			 float add[], float mult[], size_t len)
+static int noop_fpga_parallel(struct vaccel_session *sess, float a[], float b[],
+			      float add[], float mult[], size_t len)
 {
 	LOG("Calling fpga parallel for session %" PRId64, sess->id);
 	for (size_t i = 0; i < len; i++) {
@@ -313,8 +317,8 @@ static int noop_parallel(struct vaccel_session *sess, float a[], float b[],
 	return VACCEL_OK;
 }
 
-static int noop_vadd(struct vaccel_session *sess, float a[], float b[],
-		     float c[], size_t len_a, size_t len_b)
+static int noop_fpga_vectoradd(struct vaccel_session *sess, float a[],
+			       float b[], float c[], size_t len_a, size_t len_b)
 {
 	LOG("Calling fpga vector add for session %" PRId64, sess->id);
 	size_t n = len_a < len_b ? len_a : len_b;
@@ -349,26 +353,26 @@ static int noop_opencv(struct vaccel_session *sess, struct vaccel_arg *read,
 	return VACCEL_OK;
 }
 
-static int noop_onnx_load(struct vaccel_session *sess,
-			  struct vaccel_resource *model)
+static int noop_onnx_model_load(struct vaccel_session *sess,
+				struct vaccel_resource *model)
 {
 	LOG("Loading ONNX model %" PRId64 " for session %" PRId64, model->id,
 	    sess->id);
 	return VACCEL_OK;
 }
 
-static int noop_onnx_unload(struct vaccel_session *sess,
-			    struct vaccel_resource *model)
+static int noop_onnx_model_unload(struct vaccel_session *sess,
+				  struct vaccel_resource *model)
 {
 	LOG("Unloading ONNX model %" PRId64 " for session %" PRId64, model->id,
 	    sess->id);
 	return VACCEL_OK;
 }
 
-static int noop_onnx_run(struct vaccel_session *sess,
-			 const struct vaccel_resource *model,
-			 struct vaccel_onnx_tensor *const *in, int nr_in,
-			 struct vaccel_onnx_tensor **out, int nr_out)
+static int noop_onnx_model_run(struct vaccel_session *sess,
+			       const struct vaccel_resource *model,
+			       struct vaccel_onnx_tensor *const *in, int nr_in,
+			       struct vaccel_onnx_tensor **out, int nr_out)
 {
 	LOG("Running ONNX model %" PRId64 " for session %" PRId64, model->id,
 	    sess->id);
@@ -378,35 +382,10 @@ static int noop_onnx_run(struct vaccel_session *sess,
 	return VACCEL_OK;
 }
 
-static const struct vaccel_plugin_op ops[] = {
-	VACCEL_PLUGIN_OP(NOOP, noop_noop),
-	VACCEL_PLUGIN_OP(EXEC, noop_exec),
-	VACCEL_PLUGIN_OP(EXEC_WITH_RESOURCE, noop_exec_with_resource),
-	VACCEL_PLUGIN_OP(IMAGE_CLASSIFY, noop_classify),
-	VACCEL_PLUGIN_OP(IMAGE_DETECT, noop_detect),
-	VACCEL_PLUGIN_OP(IMAGE_SEGMENT, noop_segment),
-	VACCEL_PLUGIN_OP(IMAGE_POSE, noop_pose),
-	VACCEL_PLUGIN_OP(IMAGE_DEPTH, noop_depth),
-	VACCEL_PLUGIN_OP(TF_MODEL_LOAD, noop_tf_load),
-	VACCEL_PLUGIN_OP(TF_MODEL_UNLOAD, noop_tf_unload),
-	VACCEL_PLUGIN_OP(TF_MODEL_RUN, noop_tf_run),
-	VACCEL_PLUGIN_OP(TFLITE_MODEL_LOAD, noop_tflite_load),
-	VACCEL_PLUGIN_OP(TFLITE_MODEL_UNLOAD, noop_tflite_unload),
-	VACCEL_PLUGIN_OP(TFLITE_MODEL_RUN, noop_tflite_run),
-	VACCEL_PLUGIN_OP(TORCH_MODEL_LOAD, noop_torch_load),
-	VACCEL_PLUGIN_OP(TORCH_MODEL_RUN, noop_torch_run),
-	VACCEL_PLUGIN_OP(TORCH_SGEMM, noop_torch_sgemm),
-	VACCEL_PLUGIN_OP(BLAS_SGEMM, noop_sgemm),
-	VACCEL_PLUGIN_OP(FPGA_ARRAYCOPY, noop_arraycopy),
-	VACCEL_PLUGIN_OP(FPGA_MMULT, noop_mmult),
-	VACCEL_PLUGIN_OP(FPGA_PARALLEL, noop_parallel),
-	VACCEL_PLUGIN_OP(FPGA_VECTORADD, noop_vadd),
-	VACCEL_PLUGIN_OP(MINMAX, noop_minmax),
-	VACCEL_PLUGIN_OP(OPENCV, noop_opencv),
-	VACCEL_PLUGIN_OP(ONNX_MODEL_LOAD, noop_onnx_load),
-	VACCEL_PLUGIN_OP(ONNX_MODEL_RUN, noop_onnx_run),
-	VACCEL_PLUGIN_OP(ONNX_MODEL_UNLOAD, noop_onnx_unload),
-};
+/* Every op of the list, each served by noop_<name>. */
+#define NOOP_OP(number, OP, name, family, shape, api) \
+	VACCEL_PLUGIN_OP(OP, noop_##name),
+static const struct vaccel_plugin_op ops[] = { VACCEL__OP_LIST(NOOP_OP) };
 
 VACCEL_PLUGIN_DESCRIPTOR(.name = "noop", .version = VACCEL_VERSION,
 			 .type = VACCEL_PLUGIN_DEBUG, .ops = ops,

@@ -2,20 +2,31 @@
 /* The rpc transport plugin (libvaccel-rpc.so): forwards every op of a
  * remote session to vaccel-agent (docs/protocol.md).
  *
- *   client.c   configuration, the connection ("link"), handshake and vport
- *              resynchronisation, calls (request ids, one reader at a time
- *              among the waiting threads), deadlines, reconnection
- *   shm.c      shared-memory arenas: placement of large buffers, the
- *              zero-copy allocator of vaccel_rpc.h
- *   plugin.c   the descriptor, sessions, resources (content hashes, upload)
- *   ops.c      one function per op */
+ * One job per file, each using only the files listed before it:
+ *   config.c   the configuration, from the environment
+ *   arena.c    this process's shared-memory arenas (bookkeeping only)
+ *   frame.c    whole frames on a link's stream (HELLO, BYE, reply headers)
+ *   hello.c    the handshake, and the vport resynchronisation
+ *   link.c     the live connection: connect, share, replace when dead or
+ *              after fork, BYE
+ *   call.c     calls: request ids, send, wait (one reader at a time among
+ *              the waiting threads), deadlines
+ *   reply.c    a reply's buffers, bulk and status; the end of a call
+ *   shm.c      attaching arenas, placement of large buffers, the zero-copy
+ *              allocator of vaccel_rpc.h
+ *   session.c, resource.c, ops.c, ops_model.c   the descriptor's hooks and
+ *              ops (the descriptor itself is in plugin.c) */
 #pragma once
 
 #include "codec.h"
+#include "op_list.h"
+#include "optime.h"
 #include "msg.h"
 #include "stream.h"
 #include "transport.h"
 #include "wire.h"
+#include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -27,7 +38,37 @@
 #define rpc_warn(...) vaccel_warn(LOG_PREFIX __VA_ARGS__)
 #define rpc_dbg(...)  vaccel_debug(LOG_PREFIX __VA_ARGS__)
 
-struct rpc_call;
+/* Internal protocol error (a malformed frame; never returned to
+ * applications: the link dies and calls see VACCEL_EIO). */
+#define RPC_EPROTO EPROTO
+
+/* A shared-memory region lent to one call. */
+struct rpc_region {
+	struct rpc_arena *arena;
+	uint64_t off, len;
+};
+
+enum {
+	RPC_CALL_WAIT,
+	RPC_CALL_GOT,
+	RPC_CALL_FAILED
+};
+
+#define RPC_MAX_REGIONS 32
+
+/* A call sent on a link and not yet answered (in the link's pending list
+ * until its reply was taken or the link died). */
+struct rpc_call {
+	uint64_t id;
+	struct rpc_call *next;
+	int state;
+	int err;
+	bool abandoned;
+	struct vrpc_hdr hdr;
+	uint8_t *fields;
+	struct rpc_region regions[RPC_MAX_REGIONS];
+	int nregions;
+};
 
 /* One connection to the agent. Replaced by a new one (a new generation)
  * when it dies; sessions and resources of a dead link are lost. */
@@ -46,9 +87,9 @@ struct rpc_link {
 	uint64_t next_id;
 	/* bulk bytes of an unwanted reply still to skip */
 	uint64_t discard;
-	/* recent duration of each op's calls (µs, 0: unknown), to spin
-	 * briefly before its reply is due */
-	uint32_t op_us[64];
+	/* recent duration of each op's calls, to spin briefly before its
+	 * reply is due */
+	struct vrpc_optime optime;
 	/* from HELLO */
 	struct vrpc_limits lim;
 	uint64_t ops;
@@ -63,12 +104,6 @@ struct rpc_copy {
 	void *dst;
 	const void *src;
 	size_t len;
-};
-
-/* A shared-memory region lent to one call. */
-struct rpc_region {
-	struct rpc_arena *arena;
-	uint64_t off, len;
 };
 
 /* One call, on the caller's stack. */
@@ -91,7 +126,7 @@ struct rpc_ctx {
 	int nowned;
 };
 
-/* ---- client.c ---- */
+/* ---- config.c ---- */
 struct rpc_config {
 	struct vrpc_addr addr;
 	char uri[PATH_MAX + 16];
@@ -108,8 +143,68 @@ struct rpc_config {
 
 extern struct rpc_config rpc_cfg;
 
-int rpc_client_init(void);
-void rpc_client_fini(void);
+/* Fill rpc_cfg from the environment: 0, or VACCEL_EINVAL (logged) for an
+ * address that cannot be parsed. */
+int rpc_config_read(void);
+
+/* ---- arena.c ---- */
+#define RPC_ARENA_ALIGN 4096u
+
+struct rpc_arena {
+	uint32_t id;
+	int fd;
+	uint8_t *map;
+	size_t size;
+	/* one buffer of the application (vaccel_rpc_shm_alloc) */
+	bool user;
+	/* generation of the link it is attached to (0: none) */
+	uint64_t attached;
+	/* scratch arenas: regions lent, sorted by offset */
+	struct rpc_arena_used *used;
+	size_t nused, cap;
+	struct rpc_arena *next;
+};
+
+/* Lend a region of `len` bytes of a scratch arena (a new arena if none
+ * has room, while all arenas stay within `max_total` bytes). */
+bool rpc_arena_lend(uint64_t len, uint64_t max_total, struct rpc_region *r);
+/* Give back regions. */
+void rpc_arena_release(struct rpc_region *r, int n);
+/* The application's arena holding [p, p + len), and its offset there. */
+struct rpc_arena *rpc_arena_of_user(const void *p, uint64_t len, uint64_t *off);
+/* The bytes of a shared buffer of a reply (checked), or NULL. */
+void *rpc_arena_ptr(uint32_t arena, uint64_t off, uint64_t len);
+/* Forget which links arenas are attached to; free idle scratch arenas
+ * (after fork, at unload). */
+void rpc_arena_forget(void);
+/* A new application arena of `size` bytes (a multiple of the alignment):
+ * its mapping, or NULL. */
+void *rpc_arena_user_new(size_t size);
+/* Unlist the application arena mapped at `ptr` (NULL if none); the caller
+ * detaches it and frees it with rpc_arena_free. */
+struct rpc_arena *rpc_arena_user_take(void *ptr);
+void rpc_arena_free(struct rpc_arena *a);
+
+/* ---- frame.c ---- */
+/* Encode a message without bulk and write it before `deadline` (the
+ * caller holds the send lock where calls may be running). */
+int rpc_send_msg(struct rpc_link *l, struct vrpc_msg *m, int64_t deadline);
+/* Read one reply frame's header and fields (the caller frees *fields).
+ * RPC_EPROTO for a header that is not a valid reply. */
+int rpc_read_frame(struct rpc_link *l, struct vrpc_hdr *h, uint8_t **fields,
+		   int64_t deadline);
+
+/* ---- hello.c ---- */
+/* The handshake on a new link: 0 (l->lim, ops, flags, shm set), the
+ * agent's refusal as VACCEL_E*, RPC_EPROTO, or a stream error. */
+int rpc_hello(struct rpc_link *l, int64_t deadline);
+
+/* ---- link.c ---- */
+/* Start at plugin load (after rpc_config_read): connect once to learn the
+ * agent's ops (not fatal if it cannot be reached). */
+int rpc_link_start(void);
+/* At unload: BYE to the agent, drop the link. */
+void rpc_link_stop(void);
 /* The live link (connecting if there is none), with a reference: 0, or
  * VACCEL_EIO etc. if the agent cannot be reached. */
 int rpc_link_get(struct rpc_link **out);
@@ -117,9 +212,14 @@ int rpc_link_get(struct rpc_link **out);
  * VACCEL_ESESS (the session was lost with its connection). */
 int rpc_link_get_gen(uint64_t gen, struct rpc_link **out);
 void rpc_link_put(struct rpc_link *l);
+/* The link is dead: fail every call on it (l->lock held). */
+void rpc_link_kill(struct rpc_link *l, const char *why);
+/* Free a call that is in no pending list (and its shared regions). */
+void rpc_call_free(struct rpc_call *c);
 /* Ops the agent serves (all if it could not be reached at load time). */
 uint64_t rpc_agent_ops(void);
 
+/* ---- call.c, reply.c ---- */
 /* Calls. rpc_begin takes a link reference (the session's link when
  * `gen` != 0); rpc_call sends x->req and waits for the reply, decoded into
  * x->rep (status in x->rep.status; then the op gives every INLINE reply buf
@@ -136,6 +236,11 @@ void rpc_end(struct rpc_ctx *x);
 int rpc_simple(struct rpc_ctx *x);
 /* The op's result: the reply status as VACCEL_E* (logs the message). */
 int rpc_status(struct rpc_ctx *x);
+/* Take the call off its link's pending list (answered or failed). */
+void rpc_call_unlink(struct rpc_link *l, struct rpc_call *c);
+/* The encoding hook that lends shared memory to large request buffers on
+ * links with shared memory (set once at load). */
+void rpc_call_set_place(vrpc_place_fn fn);
 
 /* Destination of a reply buffer `rb` that answers the request buffer `qb`
  * (or NULL): `dst` of `cap` bytes. Shared memory is copied there after the
@@ -162,17 +267,10 @@ static inline struct vrpc_buf rpc_outbuf(void *data, size_t cap)
 bool rpc_call_add_region(struct rpc_ctx *x, struct rpc_region r);
 
 /* ---- shm.c ---- */
-struct rpc_arena;
 /* Encoding hook (vrpc_place_fn): lend large buffers shared memory. */
 bool rpc_shm_place(void *ctx, struct vrpc_buf *b);
-/* The bytes of a shared buffer of a reply (checked), or NULL. */
-void *rpc_shm_ptr(uint32_t arena, uint64_t off, uint64_t len);
-/* Give back the regions a call borrowed. */
-void rpc_shm_release(struct rpc_region *r, int n);
-/* Forget which links arenas are attached to (after fork). */
-void rpc_shm_fini(void);
 
-/* ---- plugin.c: per-session state in sess->priv ---- */
+/* ---- session.c: per-session state in sess->priv ---- */
 struct rpc_sess {
 	uint64_t gen;
 	bool lost_logged;
@@ -184,9 +282,7 @@ static inline uint64_t rpc_sess_gen(const struct vaccel_session *sess)
 	return s ? s->gen : 0;
 }
 
-/* The descriptor's hooks (its op table is in ops.c). */
-int rpc_plugin_init(void);
-int rpc_plugin_fini(void);
+/* ---- session.c, resource.c: the descriptor's hooks ---- */
 int rpc_sess_init(struct vaccel_session *sess, uint32_t flags);
 int rpc_sess_release(struct vaccel_session *sess);
 int rpc_sess_update(struct vaccel_session *sess, uint32_t flags);
@@ -194,3 +290,19 @@ int rpc_res_register(struct vaccel_resource *res, struct vaccel_session *sess);
 int rpc_res_unregister(struct vaccel_resource *res,
 		       struct vaccel_session *sess);
 int rpc_res_sync(struct vaccel_resource *res, struct vaccel_session *sess);
+
+/* ---- ops.c, ops_model.c ---- */
+/* Begin an op's call on the session's link (a lost session is logged
+ * once); end it: rpc_finish and the op's status, then rpc_end. */
+int rpc_op_begin(struct rpc_ctx *x, struct vaccel_session *sess,
+		 vaccel_op_type_t op);
+int rpc_op_end(struct rpc_ctx *x, int ret);
+/* The TF status of a reply into `status` (its message is new memory). */
+void rpc_tf_status(struct rpc_ctx *x, struct vaccel_tf_status *status);
+
+/* The forwarding function of every op of the list, fwd_<name>, declared
+ * with the op's plugin signature (its member of union vaccel_op_fn). */
+#define RPC_FWD_DECL(number, OP, name, family, shape, api) \
+	__typeof__(*((union vaccel_op_fn *)0)->OP) fwd_##name;
+VACCEL__OP_LIST(RPC_FWD_DECL)
+#undef RPC_FWD_DECL

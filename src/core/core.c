@@ -66,37 +66,47 @@ int vaccel__check_ready(const char *what)
 	return st;
 }
 
-/* <base>/vaccel/XXXXXX where base is $VACCEL_RUNDIR, /run/user/<uid>, or
- * (when that cannot be created) $TMPDIR or /tmp. */
+/* <base>/XXXXXX where base is $VACCEL_RUNDIR, /run/user/<uid>/vaccel, or
+ * $TMPDIR/vaccel-<uid> (TMPDIR defaults to /tmp). A locked-down process
+ * may be able to create none of them: then the bootstrap fails with a
+ * line naming each place tried and why, and vaccel_session_init() returns
+ * the error (nothing crashes). */
 static int create_rundir(void)
 {
 	const char *env = getenv("VACCEL_RUNDIR");
-	char bases[3][PATH_MAX];
+	const char *tmp = getenv("TMPDIR");
+	char bases[3][PATH_MAX], why[3 * (PATH_MAX + 48)] = "";
+	size_t used = 0;
 	int n = 0;
 
 	if (env && *env)
 		snprintf(bases[n++], PATH_MAX, "%s", env);
 	snprintf(bases[n++], PATH_MAX, "/run/user/%u/vaccel",
 		 (unsigned)getuid());
-	const char *tmp = getenv("TMPDIR");
 	snprintf(bases[n++], PATH_MAX, "%s/vaccel-%u",
 		 tmp && *tmp ? tmp : "/tmp", (unsigned)getuid());
 
 	for (int i = 0; i < n; i++) {
 		char tmpl[PATH_MAX];
-		if (snprintf(tmpl, sizeof(tmpl), "%s/XXXXXX", bases[i]) >=
-		    (int)sizeof(tmpl))
-			continue;
-		if (vaccel__fs_mkdir_p(bases[i]) != VACCEL_OK)
-			continue;
-		if (mkdtemp(tmpl)) {
-			snprintf(rundir, sizeof(rundir), "%s", tmpl);
-			return VACCEL_OK;
+		int err = VACCEL_ENAMETOOLONG;
+		if (snprintf(tmpl, sizeof(tmpl), "%s/XXXXXX", bases[i]) <
+			    (int)sizeof(tmpl) &&
+		    (err = vaccel__fs_mkdir_p(bases[i], 0700)) == VACCEL_OK) {
+			if (mkdtemp(tmpl)) {
+				snprintf(rundir, sizeof(rundir), "%s", tmpl);
+				return VACCEL_OK;
+			}
+			err = errno;
 		}
+		used += (size_t)snprintf(why + used, sizeof(why) - used,
+					 "%s%s: %s", i ? "; " : "", bases[i],
+					 vaccel_strerror(err));
+		if (used >= sizeof(why))
+			used = sizeof(why) - 1;
 	}
-	vaccel_error(
-		"Could not create a run directory (tried %s, /run/user, /tmp)",
-		env ? env : "-");
+	vaccel_error("Could not create a run directory (%s); set "
+		     "VACCEL_RUNDIR to a writable directory",
+		     why);
 	return VACCEL_EIO;
 }
 
@@ -127,13 +137,14 @@ static int do_bootstrap(void)
 	vaccel_info("vAccel %s", VACCEL_VERSION);
 	vaccel_config_print_debug(&config);
 
-	ret = create_rundir();
-	if (!ret)
-		ret = vaccel__sessions_bootstrap();
+	/* the tables first: do_cleanup() walks them whatever failed */
+	ret = vaccel__sessions_bootstrap();
 	if (!ret)
 		ret = vaccel__resources_bootstrap();
 	if (!ret)
 		ret = vaccel__plugins_bootstrap();
+	if (!ret)
+		ret = create_rundir();
 	if (!ret && config.plugins)
 		ret = vaccel_plugin_parse_and_load(config.plugins);
 	if (ret) {

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* File helpers of the core (run directories, blobs, directory resources). */
+/* File helpers of the core (blobs, directory resources); directory trees
+ * (mkdir -p, rm -rf) are in src/shared/dirtree.c. */
 
 #include "internal.h"
 #include <dirent.h>
@@ -16,63 +17,6 @@ const char *vaccel__fs_basename(const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	return slash ? slash + 1 : path;
-}
-
-int vaccel__fs_mkdir_p(const char *path)
-{
-	char buf[PATH_MAX];
-	if (!path || !*path ||
-	    snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return VACCEL_ENAMETOOLONG;
-
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0700) && errno != EEXIST)
-			return errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
-		return errno;
-	struct stat st;
-	if (stat(buf, &st) || !S_ISDIR(st.st_mode))
-		return VACCEL_ENOTDIR;
-	return VACCEL_OK;
-}
-
-int vaccel__fs_rm_rf(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d) {
-		if (unlink(path) && errno != ENOENT) {
-			vaccel_warn("Could not remove %s: %s", path,
-				    strerror(errno));
-			return errno;
-		}
-		return VACCEL_OK;
-	}
-	struct dirent *de;
-	char child[PATH_MAX];
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (snprintf(child, sizeof(child), "%s/%s", path, de->d_name) >=
-		    (int)sizeof(child))
-			continue;
-		struct stat st;
-		if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))
-			vaccel__fs_rm_rf(child);
-		else if (unlink(child))
-			vaccel_warn("Could not remove %s: %s", child,
-				    strerror(errno));
-	}
-	closedir(d);
-	if (rmdir(path)) {
-		vaccel_warn("Could not remove %s: %s", path, strerror(errno));
-		return errno;
-	}
-	return VACCEL_OK;
 }
 
 /* Open `path` read-only and get its size; empty files are an error. */

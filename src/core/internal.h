@@ -3,6 +3,7 @@
  * libvaccel.so's exports (names start with "vaccel__" or are static). */
 #pragma once
 
+#include "dirtree.h"
 #include "list.h"
 #include "vaccel.h"
 #include <inttypes.h>
@@ -119,6 +120,18 @@ static inline int vaccel__session_check(const struct vaccel_session *sess)
 	return vaccel__session_invalid();
 }
 
+/* Ops in flight: an op holds its session shared for the plugin call;
+ * update and release take it exclusively, so that no plugin state of the
+ * session is freed or swapped under a running op (resource registration
+ * is left to the plugins, which keep what a running op uses alive). Both
+ * are one atomic operation; neither waits. */
+/* VACCEL_OK, or VACCEL_EBUSY while the session is held exclusively. */
+int vaccel__session_enter(const struct vaccel_session *sess);
+void vaccel__session_leave(const struct vaccel_session *sess);
+/* VACCEL_OK, or VACCEL_EBUSY (logged, naming `what`) while ops run. */
+int vaccel__session_lock(const struct vaccel_session *sess, const char *what);
+void vaccel__session_unlock(const struct vaccel_session *sess);
+
 /* ---- resources (resource.c) ---- */
 
 int vaccel__resources_bootstrap(void);
@@ -153,10 +166,7 @@ struct vaccel__registration {
 
 /* ---- files (fs.c) ---- */
 
-/* mkdir -p with mode 0700 for the created components. */
-int vaccel__fs_mkdir_p(const char *path);
-/* Remove a directory tree (best effort, logs failures). */
-int vaccel__fs_rm_rf(const char *path);
+/* vaccel__fs_mkdir_p, vaccel__fs_rm_rf: src/shared/dirtree.h */
 /* Read a whole file into a new malloc'ed buffer (the caller frees it). */
 int vaccel__fs_read(const char *path, void **data, size_t *size);
 /* Map a file read-only-private (writable copy-on-write); *data is to be

@@ -2,6 +2,7 @@
 /* Name tables of the public enums, error strings, small string helpers. */
 
 #include "internal.h"
+#include "op_list.h"
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,35 +19,10 @@ static const char *table_name(const char *const *names, size_t n, long value,
 
 const char *vaccel_op_type_name(vaccel_op_type_t op)
 {
-	static const char *const names[VACCEL_OP_EXT_MAX] = {
-		NAME(VACCEL_OP_NOOP),
-		NAME(VACCEL_OP_EXEC),
-		NAME(VACCEL_OP_EXEC_WITH_RESOURCE),
-		NAME(VACCEL_OP_IMAGE_CLASSIFY),
-		NAME(VACCEL_OP_IMAGE_DETECT),
-		NAME(VACCEL_OP_IMAGE_SEGMENT),
-		NAME(VACCEL_OP_IMAGE_POSE),
-		NAME(VACCEL_OP_IMAGE_DEPTH),
-		NAME(VACCEL_OP_TF_MODEL_LOAD),
-		NAME(VACCEL_OP_TF_MODEL_UNLOAD),
-		NAME(VACCEL_OP_TF_MODEL_RUN),
-		NAME(VACCEL_OP_TFLITE_MODEL_LOAD),
-		NAME(VACCEL_OP_TFLITE_MODEL_UNLOAD),
-		NAME(VACCEL_OP_TFLITE_MODEL_RUN),
-		NAME(VACCEL_OP_TORCH_MODEL_LOAD),
-		NAME(VACCEL_OP_TORCH_MODEL_RUN),
-		NAME(VACCEL_OP_TORCH_SGEMM),
-		NAME(VACCEL_OP_BLAS_SGEMM),
-		NAME(VACCEL_OP_FPGA_ARRAYCOPY),
-		NAME(VACCEL_OP_FPGA_MMULT),
-		NAME(VACCEL_OP_FPGA_PARALLEL),
-		NAME(VACCEL_OP_FPGA_VECTORADD),
-		NAME(VACCEL_OP_MINMAX),
-		NAME(VACCEL_OP_OPENCV),
-		NAME(VACCEL_OP_ONNX_MODEL_LOAD),
-		NAME(VACCEL_OP_ONNX_MODEL_RUN),
-		NAME(VACCEL_OP_ONNX_MODEL_UNLOAD),
-	};
+#define OP_NAME(number, OP, name, family, shape, api) NAME(VACCEL_OP_##OP),
+	static const char *const names[VACCEL_OP_EXT_MAX] = { VACCEL__OP_LIST(
+		OP_NAME) };
+#undef OP_NAME
 	return table_name(names, VACCEL__ARRAY_SIZE(names), op,
 			  "VACCEL_OP_MAX");
 }

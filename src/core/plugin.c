@@ -8,6 +8,7 @@
  * VACCEL_E* code; nothing here exits or aborts. */
 
 #include "internal.h"
+#include "op_list.h"
 #include <dlfcn.h>
 #include <limits.h>
 #include <stdio.h>
@@ -41,13 +42,6 @@ static bool op_fn_set(const union vaccel_op_fn *fn)
 	return fn->NOOP != NULL;
 }
 
-static bool op_type_valid(long type)
-{
-	return type >= 0 && type < VACCEL_OP_EXT_MAX &&
-	       strcmp(vaccel_op_type_name((vaccel_op_type_t)type),
-		      "VACCEL_OP_MAX") != 0;
-}
-
 /* Check a descriptor and fill `p`'s op table from it. */
 static int desc_validate(const struct vaccel_plugin_desc *d, const char *path,
 			 struct vaccel__plugin *p)
@@ -73,7 +67,7 @@ static int desc_validate(const struct vaccel_plugin_desc *d, const char *path,
 	}
 	for (size_t i = 0; i < d->nr_ops; i++) {
 		const struct vaccel_plugin_op *op = &d->ops[i];
-		if (!op_type_valid(op->type)) {
+		if (!vaccel__op_valid(op->type)) {
 			vaccel_error("Plugin %s: op entry %zu has invalid op "
 				     "number %d",
 				     d->name, i, (int)op->type);

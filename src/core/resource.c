@@ -17,7 +17,13 @@
 
 static struct vaccel__id_pool ids;
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-static vaccel_list_t live[VACCEL_RESOURCE_MAX];
+/* initialised here too: cleanup after a failed bootstrap walks them */
+static vaccel_list_t live[VACCEL_RESOURCE_MAX] = {
+	LIST_ENTRY_INIT(live[0]),
+	LIST_ENTRY_INIT(live[1]),
+	LIST_ENTRY_INIT(live[2]),
+};
+_Static_assert(VACCEL_RESOURCE_MAX == 3, "initialise every list of live");
 
 int vaccel__resources_bootstrap(void)
 {
@@ -238,7 +244,7 @@ static int make_rundir(struct vaccel_resource *res)
 	if (snprintf(path, sizeof(path), "%s/resource.%" PRId64,
 		     vaccel_rundir(), res->id) >= (int)sizeof(path))
 		return VACCEL_ENAMETOOLONG;
-	int ret = vaccel__fs_mkdir_p(path);
+	int ret = vaccel__fs_mkdir_p(path, 0700);
 	if (ret) {
 		vaccel_error("Could not create %s", path);
 		return ret;

@@ -15,6 +15,53 @@ static struct vaccel__id_pool ids;
 static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
 static vaccel_list_t live = LIST_ENTRY_INIT(live);
 
+/* Per session id: ops in flight (> 0), or -1 while held exclusively. */
+static atomic_int busy[MAX_SESSIONS + 1];
+
+static atomic_int *busy_of(const struct vaccel_session *sess)
+{
+	return &busy[(size_t)sess->id <= MAX_SESSIONS ? sess->id : 0];
+}
+
+int vaccel__session_enter(const struct vaccel_session *sess)
+{
+	atomic_int *b = busy_of(sess);
+	int v = atomic_load_explicit(b, memory_order_relaxed);
+	do {
+		if (vaccel__unlikely(v < 0)) {
+			vaccel_error("session %" PRId64
+				     ": an update or release "
+				     "of it is running",
+				     sess->id);
+			return VACCEL_EBUSY;
+		}
+	} while (!atomic_compare_exchange_weak_explicit(
+		b, &v, v + 1, memory_order_acquire, memory_order_relaxed));
+	return VACCEL_OK;
+}
+
+void vaccel__session_leave(const struct vaccel_session *sess)
+{
+	atomic_fetch_sub_explicit(busy_of(sess), 1, memory_order_release);
+}
+
+int vaccel__session_lock(const struct vaccel_session *sess, const char *what)
+{
+	int idle = 0;
+	if (atomic_compare_exchange_strong(busy_of(sess), &idle, -1))
+		return VACCEL_OK;
+	vaccel_error("Cannot %s session %" PRId64 ": %s", what, sess->id,
+		     idle > 0 ? "it has ops in flight"
+			      : "another update or release "
+				"of it is running");
+	return VACCEL_EBUSY;
+}
+
+void vaccel__session_unlock(const struct vaccel_session *sess)
+{
+	atomic_store(busy_of(sess), 0);
+}
+
 int vaccel__sessions_bootstrap(void)
 {
 	vaccel__list_init(&live);
@@ -174,6 +221,9 @@ int vaccel_session_release(struct vaccel_session *sess)
 	if (ret)
 		return ret;
 
+	ret = vaccel__session_lock(sess, "release");
+	if (ret)
+		return ret;
 	unregister_all(sess);
 	const struct vaccel_plugin_desc *d = sess_plugin(sess)->desc;
 	if (d->session_release && d->session_release(sess))
@@ -185,6 +235,7 @@ int vaccel_session_release(struct vaccel_session *sess)
 	pthread_mutex_unlock(&live_lock);
 	pthread_mutex_destroy(&sess->resources_lock);
 	vaccel_debug("Released session %" PRId64, sess->id);
+	vaccel__session_unlock(sess);
 	session_forget(sess);
 	return VACCEL_OK;
 }
@@ -247,11 +298,9 @@ static int session_move(struct vaccel_session *sess, struct vaccel_plugin *p,
 	return VACCEL_OK;
 }
 
-int vaccel_session_update(struct vaccel_session *sess, uint32_t flags)
+static int update_locked(struct vaccel_session *sess, uint32_t flags)
 {
-	int ret = vaccel__session_check(sess);
-	if (ret)
-		return ret;
+	int ret;
 	if (sess->is_virtio) {
 		const struct vaccel_plugin_desc *d = sess_plugin(sess)->desc;
 		if (!d->session_update)
@@ -280,6 +329,18 @@ int vaccel_session_update(struct vaccel_session *sess, uint32_t flags)
 	}
 	sess->hint = flags;
 	return VACCEL_OK;
+}
+
+int vaccel_session_update(struct vaccel_session *sess, uint32_t flags)
+{
+	int ret = vaccel__session_check(sess);
+	if (!ret)
+		ret = vaccel__session_lock(sess, "update");
+	if (ret)
+		return ret;
+	ret = update_locked(sess, flags);
+	vaccel__session_unlock(sess);
+	return ret;
 }
 
 int vaccel_session_get_by_id(struct vaccel_session **sess, vaccel_id_t id)

@@ -12,7 +12,7 @@ int vaccel_sgemm(struct vaccel_session *sess, int64_t m, int64_t n, int64_t k,
 	if (ret)
 		return ret;
 	VACCEL__CHECK_ARG(m >= 0 && n >= 0 && k >= 0, "sgemm", "dimensions");
-	VACCEL__OP_CALL(ret, prof,
+	VACCEL__OP_CALL(ret, prof, sess,
 			fn->BLAS_SGEMM(sess, m, n, k, alpha, a, lda, b, ldb,
 				       beta, c, ldc));
 	return ret;

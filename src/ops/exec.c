@@ -31,7 +31,7 @@ int vaccel_exec(struct vaccel_session *sess, const char *library,
 	ret = check_args("exec", fn_symbol, read, nr_read, write, nr_write);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_exec,
+	VACCEL__OP_CALL(ret, prof_exec, sess,
 			fn->EXEC(sess, library, fn_symbol, read, nr_read, write,
 				 nr_write));
 	return ret;
@@ -52,7 +52,7 @@ int vaccel_exec_with_resource(struct vaccel_session *sess,
 			 nr_write);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_exec_res,
+	VACCEL__OP_CALL(ret, prof_exec_res, sess,
 			fn->EXEC_WITH_RESOURCE(sess, resource, fn_symbol, read,
 					       nr_read, write, nr_write));
 	return ret;

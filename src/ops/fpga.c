@@ -19,7 +19,7 @@ int vaccel_fpga_arraycopy(struct vaccel_session *sess, int a[], int out_a[],
 	if (ret)
 		return ret;
 	VACCEL__CHECK_ARG((a && out_a) || !len_a, "fpga_arraycopy", "arrays");
-	VACCEL__OP_CALL(ret, prof_copy,
+	VACCEL__OP_CALL(ret, prof_copy, sess,
 			fn->FPGA_ARRAYCOPY(sess, a, out_a, len_a));
 	return ret;
 }
@@ -32,7 +32,8 @@ int vaccel_fpga_mmult(struct vaccel_session *sess, float a[], float b[],
 	if (ret)
 		return ret;
 	VACCEL__CHECK_ARG((a && b && c) || !len_a, "fpga_mmult", "arrays");
-	VACCEL__OP_CALL(ret, prof_mmult, fn->FPGA_MMULT(sess, a, b, c, len_a));
+	VACCEL__OP_CALL(ret, prof_mmult, sess,
+			fn->FPGA_MMULT(sess, a, b, c, len_a));
 	return ret;
 }
 
@@ -46,7 +47,7 @@ int vaccel_fpga_parallel(struct vaccel_session *sess, float a[], float b[],
 	VACCEL__CHECK_ARG((a && b && add_output && mult_output) || !len_a,
 			  "fpga_parallel", "arrays");
 	VACCEL__OP_CALL(
-		ret, prof_parallel,
+		ret, prof_parallel, sess,
 		fn->FPGA_PARALLEL(sess, a, b, add_output, mult_output, len_a));
 	return ret;
 }
@@ -60,7 +61,7 @@ int vaccel_fpga_vadd(struct vaccel_session *sess, float a[], float b[],
 		return ret;
 	VACCEL__CHECK_ARG((a && b && c) || (!len_a && !len_b), "fpga_vadd",
 			  "arrays");
-	VACCEL__OP_CALL(ret, prof_vadd,
+	VACCEL__OP_CALL(ret, prof_vadd, sess,
 			fn->FPGA_VECTORADD(sess, a, b, c, len_a, len_b));
 	return ret;
 }

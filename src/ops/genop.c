@@ -3,6 +3,7 @@
  * unpacker checks the count, type and size of every arg before calling the
  * typed op, because genop args may come from another process or machine. */
 #include "op_common.h"
+#include "op_list.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -374,8 +375,7 @@ int vaccel_genop(struct vaccel_session *sess, struct vaccel_arg *read,
 			     "op type");
 		return VACCEL_EINVAL;
 	}
-	if (op == VACCEL_OP_NOOP || op >= VACCEL_OP_EXT_MAX ||
-	    !strcmp(vaccel_op_type_name(op), "VACCEL_OP_MAX")) {
+	if (op == VACCEL_OP_NOOP || !vaccel__op_valid(op)) {
 		vaccel_error("genop: invalid operation type %u", op);
 		return VACCEL_EINVAL;
 	}

@@ -30,7 +30,7 @@ int vaccel_image_classification(struct vaccel_session *sess, const void *img,
 		out_text = NULL;
 		len_out_text = 0;
 	}
-	VACCEL__OP_CALL(ret, prof,
+	VACCEL__OP_CALL(ret, prof, sess,
 			fn->IMAGE_CLASSIFY(sess, img, out_text, out_imgname,
 					   len_img, len_out_text,
 					   len_out_imgname));
@@ -49,7 +49,7 @@ static int image_op(vaccel_op_type_t op, struct vaccel_session *sess,
 	if (ret)
 		return ret;
 	/* IMAGE_DETECT/SEGMENT/POSE/DEPTH share one signature. */
-	VACCEL__OP_CALL(ret, prof,
+	VACCEL__OP_CALL(ret, prof, sess,
 			fn->IMAGE_DETECT(sess, img, out_imgname, len_img,
 					 len_out_imgname));
 	return ret;

@@ -14,7 +14,7 @@ int vaccel_minmax(struct vaccel_session *sess, const double *indata, int ndata,
 	VACCEL__CHECK_ARG(ndata >= 0, "minmax", "ndata");
 	VACCEL__CHECK_ARG((indata && outdata) || !ndata, "minmax", "data");
 	VACCEL__CHECK_ARG(min && max, "minmax", "min/max");
-	VACCEL__OP_CALL(ret, prof,
+	VACCEL__OP_CALL(ret, prof, sess,
 			fn->MINMAX(sess, indata, ndata, low_threshold,
 				   high_threshold, outdata, min, max));
 	return ret;

@@ -9,6 +9,6 @@ int vaccel_noop(struct vaccel_session *sess)
 	int ret = vaccel__op_begin(sess, VACCEL_OP_NOOP, &fn);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof, fn->NOOP(sess));
+	VACCEL__OP_CALL(ret, prof, sess, fn->NOOP(sess));
 	return ret;
 }

@@ -19,7 +19,7 @@ int vaccel_onnx_model_load(struct vaccel_session *sess,
 				       VACCEL_OP_ONNX_MODEL_LOAD, &fn);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_load, fn->ONNX_MODEL_LOAD(sess, model));
+	VACCEL__OP_CALL(ret, prof_load, sess, fn->ONNX_MODEL_LOAD(sess, model));
 	return ret;
 }
 
@@ -40,7 +40,7 @@ int vaccel_onnx_model_run(struct vaccel_session *sess,
 	VACCEL__CHECK_ARG(outputs || !nr_outputs, "onnx_model_run", "outputs");
 	for (int i = 0; i < nr_inputs; i++)
 		VACCEL__CHECK_ARG(inputs[i], "onnx_model_run", "NULL input");
-	VACCEL__OP_CALL(ret, prof_run,
+	VACCEL__OP_CALL(ret, prof_run, sess,
 			fn->ONNX_MODEL_RUN(sess, model, inputs, nr_inputs,
 					   outputs, nr_outputs));
 	return ret;
@@ -54,7 +54,8 @@ int vaccel_onnx_model_unload(struct vaccel_session *sess,
 				       VACCEL_OP_ONNX_MODEL_UNLOAD, &fn);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_unload, fn->ONNX_MODEL_UNLOAD(sess, model));
+	VACCEL__OP_CALL(ret, prof_unload, sess,
+			fn->ONNX_MODEL_UNLOAD(sess, model));
 	return ret;
 }
 

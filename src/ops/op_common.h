@@ -44,12 +44,19 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 	return vaccel__op_begin(sess, op, fn);
 }
 
-/* ret = expr (the plugin call), timed into `region` when profiling. */
-#define VACCEL__OP_CALL(ret, region, expr)           \
-	do {                                         \
-		uint64_t t0_ = vaccel__prof_now();   \
-		(ret) = (expr);                      \
-		vaccel__prof_op_add(&(region), t0_); \
+/* ret = expr (the plugin call on `sess`), timed into `region` when
+ * profiling. The session is held for the call: an update or release of
+ * it meanwhile is refused (VACCEL_EBUSY), and a call while one of those
+ * runs is refused the same way. */
+#define VACCEL__OP_CALL(ret, region, sess, expr)             \
+	do {                                                 \
+		(ret) = vaccel__session_enter(sess);         \
+		if (vaccel__likely(!(ret))) {                \
+			uint64_t t0_ = vaccel__prof_now();   \
+			(ret) = (expr);                      \
+			vaccel__prof_op_add(&(region), t0_); \
+			vaccel__session_leave(sess);         \
+		}                                            \
 	} while (0)
 
 /* An argument check that logs which argument of which op is wrong. */

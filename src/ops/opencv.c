@@ -15,7 +15,7 @@ int vaccel_opencv(struct vaccel_session *sess, struct vaccel_arg *read,
 			  "arg counts");
 	VACCEL__CHECK_ARG((read || !nr_read) && (write || !nr_write), "opencv",
 			  "args");
-	VACCEL__OP_CALL(ret, prof,
+	VACCEL__OP_CALL(ret, prof, sess,
 			fn->OPENCV(sess, read, nr_read, write, nr_write));
 	return ret;
 }

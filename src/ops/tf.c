@@ -17,7 +17,8 @@ int vaccel_tf_model_load(struct vaccel_session *sess,
 				       VACCEL_OP_TF_MODEL_LOAD, &fn);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_load, fn->TF_MODEL_LOAD(sess, model, status));
+	VACCEL__OP_CALL(ret, prof_load, sess,
+			fn->TF_MODEL_LOAD(sess, model, status));
 	return ret;
 }
 
@@ -30,7 +31,7 @@ int vaccel_tf_model_unload(struct vaccel_session *sess,
 				       VACCEL_OP_TF_MODEL_UNLOAD, &fn);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_unload,
+	VACCEL__OP_CALL(ret, prof_unload, sess,
 			fn->TF_MODEL_UNLOAD(sess, model, status));
 	return ret;
 }
@@ -55,7 +56,7 @@ int vaccel_tf_model_run(struct vaccel_session *sess,
 			  "tf_model_run", "inputs");
 	VACCEL__CHECK_ARG((out_nodes && out_tensors) || !nr_outputs,
 			  "tf_model_run", "outputs");
-	VACCEL__OP_CALL(ret, prof_run,
+	VACCEL__OP_CALL(ret, prof_run, sess,
 			fn->TF_MODEL_RUN(sess, model, run_options, in_nodes,
 					 in_tensors, nr_inputs, out_nodes,
 					 out_tensors, nr_outputs, status));

@@ -16,7 +16,8 @@ int vaccel_tflite_model_load(struct vaccel_session *sess,
 				       VACCEL_OP_TFLITE_MODEL_LOAD, &fn);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_load, fn->TFLITE_MODEL_LOAD(sess, model));
+	VACCEL__OP_CALL(ret, prof_load, sess,
+			fn->TFLITE_MODEL_LOAD(sess, model));
 	return ret;
 }
 
@@ -28,7 +29,8 @@ int vaccel_tflite_model_unload(struct vaccel_session *sess,
 				       VACCEL_OP_TFLITE_MODEL_UNLOAD, &fn);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_unload, fn->TFLITE_MODEL_UNLOAD(sess, model));
+	VACCEL__OP_CALL(ret, prof_unload, sess,
+			fn->TFLITE_MODEL_UNLOAD(sess, model));
 	return ret;
 }
 
@@ -49,7 +51,7 @@ int vaccel_tflite_model_run(struct vaccel_session *sess,
 	VACCEL__CHECK_ARG(inputs || !nr_inputs, "tflite_model_run", "inputs");
 	VACCEL__CHECK_ARG(outputs || !nr_outputs, "tflite_model_run",
 			  "outputs");
-	VACCEL__OP_CALL(ret, prof_run,
+	VACCEL__OP_CALL(ret, prof_run, sess,
 			fn->TFLITE_MODEL_RUN(sess, model, inputs, nr_inputs,
 					     outputs, nr_outputs, status));
 	return ret;

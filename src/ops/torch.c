@@ -16,7 +16,8 @@ int vaccel_torch_model_load(struct vaccel_session *sess,
 				       VACCEL_OP_TORCH_MODEL_LOAD, &fn);
 	if (ret)
 		return ret;
-	VACCEL__OP_CALL(ret, prof_load, fn->TORCH_MODEL_LOAD(sess, model));
+	VACCEL__OP_CALL(ret, prof_load, sess,
+			fn->TORCH_MODEL_LOAD(sess, model));
 	return ret;
 }
 
@@ -36,7 +37,7 @@ int vaccel_torch_model_run(struct vaccel_session *sess,
 			  "tensor counts");
 	VACCEL__CHECK_ARG(inputs || !nr_inputs, "torch_model_run", "inputs");
 	VACCEL__CHECK_ARG(outputs || !nr_outputs, "torch_model_run", "outputs");
-	VACCEL__OP_CALL(ret, prof_run,
+	VACCEL__OP_CALL(ret, prof_run, sess,
 			fn->TORCH_MODEL_RUN(sess, model, run_options, inputs,
 					    nr_inputs, outputs, nr_outputs));
 	return ret;
@@ -55,7 +56,7 @@ int vaccel_torch_sgemm(struct vaccel_session *sess,
 	VACCEL__CHECK_ARG(in_A && in_B && out, "torch_sgemm", "tensors");
 	VACCEL__CHECK_ARG(M >= 0 && N >= 0 && K >= 0, "torch_sgemm",
 			  "dimensions");
-	VACCEL__OP_CALL(ret, prof_sgemm,
+	VACCEL__OP_CALL(ret, prof_sgemm, sess,
 			fn->TORCH_SGEMM(sess, in_A, in_B, in_C, M, N, K, out));
 	return ret;
 }

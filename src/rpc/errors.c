@@ -2,9 +2,9 @@
 /* The wire error table and message names. Independent of libvaccel's code
  * (only its headers), so the codec can be tested and fuzzed alone. */
 
+#include "op_list.h"
 #include "wire.h"
 #include <vaccel/error.h>
-#include <vaccel/op.h>
 #include <stddef.h>
 
 static const struct {
@@ -46,43 +46,15 @@ const char *vrpc_err_name(uint32_t code)
 	return "?";
 }
 
-static const char *const op_names[] = {
-	[VACCEL_OP_NOOP] = "OP_NOOP",
-	[VACCEL_OP_EXEC] = "OP_EXEC",
-	[VACCEL_OP_EXEC_WITH_RESOURCE] = "OP_EXEC_WITH_RESOURCE",
-	[VACCEL_OP_IMAGE_CLASSIFY] = "OP_IMAGE_CLASSIFY",
-	[VACCEL_OP_IMAGE_DETECT] = "OP_IMAGE_DETECT",
-	[VACCEL_OP_IMAGE_SEGMENT] = "OP_IMAGE_SEGMENT",
-	[VACCEL_OP_IMAGE_POSE] = "OP_IMAGE_POSE",
-	[VACCEL_OP_IMAGE_DEPTH] = "OP_IMAGE_DEPTH",
-	[VACCEL_OP_TF_MODEL_LOAD] = "OP_TF_MODEL_LOAD",
-	[VACCEL_OP_TF_MODEL_UNLOAD] = "OP_TF_MODEL_UNLOAD",
-	[VACCEL_OP_TF_MODEL_RUN] = "OP_TF_MODEL_RUN",
-	[VACCEL_OP_TFLITE_MODEL_LOAD] = "OP_TFLITE_MODEL_LOAD",
-	[VACCEL_OP_TFLITE_MODEL_UNLOAD] = "OP_TFLITE_MODEL_UNLOAD",
-	[VACCEL_OP_TFLITE_MODEL_RUN] = "OP_TFLITE_MODEL_RUN",
-	[VACCEL_OP_TORCH_MODEL_LOAD] = "OP_TORCH_MODEL_LOAD",
-	[VACCEL_OP_TORCH_MODEL_RUN] = "OP_TORCH_MODEL_RUN",
-	[VACCEL_OP_TORCH_SGEMM] = "OP_TORCH_SGEMM",
-	[VACCEL_OP_BLAS_SGEMM] = "OP_BLAS_SGEMM",
-	[VACCEL_OP_FPGA_ARRAYCOPY] = "OP_FPGA_ARRAYCOPY",
-	[VACCEL_OP_FPGA_MMULT] = "OP_FPGA_MMULT",
-	[VACCEL_OP_FPGA_PARALLEL] = "OP_FPGA_PARALLEL",
-	[VACCEL_OP_FPGA_VECTORADD] = "OP_FPGA_VECTORADD",
-	[VACCEL_OP_MINMAX] = "OP_MINMAX",
-	[VACCEL_OP_OPENCV] = "OP_OPENCV",
-	[VACCEL_OP_ONNX_MODEL_LOAD] = "OP_ONNX_MODEL_LOAD",
-	[VACCEL_OP_ONNX_MODEL_RUN] = "OP_ONNX_MODEL_RUN",
-	[VACCEL_OP_ONNX_MODEL_UNLOAD] = "OP_ONNX_MODEL_UNLOAD",
-};
+#define OP_NAME(number, OP, name, family, shape, api) [number] = "OP_" #OP,
+static const char *const op_names[] = { VACCEL__OP_LIST(OP_NAME) };
+#undef OP_NAME
 
 const char *vrpc_type_name(uint32_t type)
 {
 	if (type >= VRPC_T_OP) {
 		uint32_t op = type - VRPC_T_OP;
-		if (op < sizeof(op_names) / sizeof(op_names[0]))
-			return op_names[op];
-		return NULL;
+		return vaccel__op_valid(op) ? op_names[op] : NULL;
 	}
 	switch (type) {
 #define X(n, name) \

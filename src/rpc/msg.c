@@ -2,7 +2,7 @@
 /* The fields of every message, one visitor each (docs/protocol.md §4-5). */
 
 #include "msg.h"
-#include <vaccel/op.h>
+#include "op_list.h"
 
 /* Smallest wire size of array elements (for the count check). */
 #define W_ARG	 (4 + 4 + 9)
@@ -231,7 +231,8 @@ static void io_control(struct vrpc_io *io, struct vrpc_msg *m)
 
 /* ---- ops --------------------------------------------------------------- */
 
-static void io_exec(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
+static void io_exec(struct vrpc_io *io, struct vrpc_msg *m,
+		    enum vaccel__op_shape shape)
 {
 	struct vrpc_exec *e = &m->u.exec;
 	if (m->reply) {
@@ -239,20 +240,21 @@ static void io_exec(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
 			io_bufs(io, &m->u.bufs);
 		return;
 	}
-	if (op == VACCEL_OP_EXEC)
+	if (shape == VACCEL__SHAPE_EXEC_LIB)
 		vrpc_io_str(io, &e->library, 4096);
-	if (op == VACCEL_OP_EXEC_WITH_RESOURCE)
+	if (shape == VACCEL__SHAPE_EXEC_RES)
 		vrpc_io_u64(io, &m->resource);
-	if (op != VACCEL_OP_OPENCV)
+	if (shape != VACCEL__SHAPE_EXEC_ARGS)
 		vrpc_io_str(io, &e->symbol, 4096);
 	io_args(io, &e->read, &e->nr_read);
 	io_args(io, &e->write, &e->nr_write);
 }
 
-static void io_image(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
+static void io_image(struct vrpc_io *io, struct vrpc_msg *m,
+		     enum vaccel__op_shape shape)
 {
 	struct vrpc_image *im = &m->u.image;
-	bool classify = op == VACCEL_OP_IMAGE_CLASSIFY;
+	bool classify = shape == VACCEL__SHAPE_IMAGE_TEXT;
 	if (m->reply) {
 		if (m->status)
 			return;
@@ -267,26 +269,10 @@ static void io_image(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
 	vrpc_io_u64(io, &im->len_name);
 }
 
-static bool op_is_load(unsigned op)
+static void io_model_load(struct vrpc_io *io, struct vrpc_msg *m,
+			  enum vaccel__op_shape shape)
 {
-	switch (op) {
-	case VACCEL_OP_TF_MODEL_LOAD:
-	case VACCEL_OP_TF_MODEL_UNLOAD:
-	case VACCEL_OP_TFLITE_MODEL_LOAD:
-	case VACCEL_OP_TFLITE_MODEL_UNLOAD:
-	case VACCEL_OP_TORCH_MODEL_LOAD:
-	case VACCEL_OP_ONNX_MODEL_LOAD:
-	case VACCEL_OP_ONNX_MODEL_UNLOAD:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static void io_model_load(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
-{
-	bool tf = op == VACCEL_OP_TF_MODEL_LOAD ||
-		  op == VACCEL_OP_TF_MODEL_UNLOAD;
+	bool tf = shape == VACCEL__SHAPE_MODEL_TF;
 	if (!m->reply)
 		vrpc_io_u64(io, &m->resource);
 	else if (tf) {
@@ -295,12 +281,13 @@ static void io_model_load(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
 	}
 }
 
-static void io_model_run(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
+static void io_model_run(struct vrpc_io *io, struct vrpc_msg *m,
+			 enum vaccel__op_shape shape)
 {
 	struct vrpc_model *md = &m->u.model;
-	bool tf = op == VACCEL_OP_TF_MODEL_RUN;
+	bool tf = shape == VACCEL__SHAPE_RUN_TF;
 	if (m->reply) {
-		if (tf || op == VACCEL_OP_TFLITE_MODEL_RUN)
+		if (tf || shape == VACCEL__SHAPE_RUN_TFLITE)
 			vrpc_io_u8(io, &md->code);
 		if (tf)
 			vrpc_io_str(io, &md->status_msg, 4096);
@@ -309,7 +296,7 @@ static void io_model_run(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
 		return;
 	}
 	vrpc_io_u64(io, &m->resource);
-	if (tf || op == VACCEL_OP_TORCH_MODEL_RUN)
+	if (tf || shape == VACCEL__SHAPE_RUN_TORCH)
 		vrpc_io_buf(io, &md->run_options);
 	if (tf)
 		io_nodes(io, &md->in_nodes, &md->nr_in_nodes);
@@ -364,17 +351,20 @@ static void io_sgemm(struct vrpc_io *io, struct vrpc_msg *m)
 	vrpc_io_i64(io, &s->ldc);
 }
 
-static void io_arrays(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
+static void io_arrays(struct vrpc_io *io, struct vrpc_msg *m,
+		      enum vaccel__op_shape shape)
 {
 	struct vrpc_arrays *a = &m->u.arrays;
-	bool two_in = op != VACCEL_OP_FPGA_ARRAYCOPY && op != VACCEL_OP_MINMAX;
+	bool minmax = shape == VACCEL__SHAPE_MINMAX;
+	bool parallel = shape == VACCEL__SHAPE_PARALLEL;
+	bool two_in = shape != VACCEL__SHAPE_ARRAYCOPY && !minmax;
 	if (m->reply) {
 		if (m->status)
 			return;
 		vrpc_io_buf(io, &a->out1);
-		if (op == VACCEL_OP_FPGA_PARALLEL)
+		if (parallel)
 			vrpc_io_buf(io, &a->out2);
-		if (op == VACCEL_OP_MINMAX) {
+		if (minmax) {
 			vrpc_io_f64(io, &a->min);
 			vrpc_io_f64(io, &a->max);
 		}
@@ -383,59 +373,46 @@ static void io_arrays(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
 	vrpc_io_buf(io, &a->a);
 	if (two_in)
 		vrpc_io_buf(io, &a->b);
-	if (op == VACCEL_OP_MINMAX) {
+	if (minmax) {
 		vrpc_io_i32(io, &a->ndata);
 		vrpc_io_i32(io, &a->low);
 		vrpc_io_i32(io, &a->high);
 	}
 	vrpc_io_buf(io, &a->out1);
-	if (op == VACCEL_OP_FPGA_PARALLEL)
+	if (parallel)
 		vrpc_io_buf(io, &a->out2);
 }
 
 static bool io_op(struct vrpc_io *io, struct vrpc_msg *m, unsigned op)
 {
+	enum vaccel__op_shape shape = vaccel__op_shape(op);
 	if (!m->reply)
 		vrpc_io_u64(io, &m->session);
-	switch (op) {
-	case VACCEL_OP_NOOP:
+	switch (vaccel__op_family(op)) {
+	case VACCEL__FAMILY_NOOP:
 		return true;
-	case VACCEL_OP_EXEC:
-	case VACCEL_OP_EXEC_WITH_RESOURCE:
-	case VACCEL_OP_OPENCV:
-		io_exec(io, m, op);
+	case VACCEL__FAMILY_EXEC:
+		io_exec(io, m, shape);
 		return true;
-	case VACCEL_OP_IMAGE_CLASSIFY:
-	case VACCEL_OP_IMAGE_DETECT:
-	case VACCEL_OP_IMAGE_SEGMENT:
-	case VACCEL_OP_IMAGE_POSE:
-	case VACCEL_OP_IMAGE_DEPTH:
-		io_image(io, m, op);
+	case VACCEL__FAMILY_IMAGE:
+		io_image(io, m, shape);
 		return true;
-	case VACCEL_OP_TF_MODEL_RUN:
-	case VACCEL_OP_TFLITE_MODEL_RUN:
-	case VACCEL_OP_TORCH_MODEL_RUN:
-	case VACCEL_OP_ONNX_MODEL_RUN:
-		io_model_run(io, m, op);
+	case VACCEL__FAMILY_MODEL:
+		io_model_load(io, m, shape);
 		return true;
-	case VACCEL_OP_TORCH_SGEMM:
+	case VACCEL__FAMILY_RUN:
+		io_model_run(io, m, shape);
+		return true;
+	case VACCEL__FAMILY_TSGEMM:
 		io_tsgemm(io, m);
 		return true;
-	case VACCEL_OP_BLAS_SGEMM:
+	case VACCEL__FAMILY_SGEMM:
 		io_sgemm(io, m);
 		return true;
-	case VACCEL_OP_FPGA_ARRAYCOPY:
-	case VACCEL_OP_FPGA_MMULT:
-	case VACCEL_OP_FPGA_PARALLEL:
-	case VACCEL_OP_FPGA_VECTORADD:
-	case VACCEL_OP_MINMAX:
-		io_arrays(io, m, op);
+	case VACCEL__FAMILY_ARRAYS:
+		io_arrays(io, m, shape);
 		return true;
 	default:
-		if (op_is_load(op)) {
-			io_model_load(io, m, op);
-			return true;
-		}
 		return false;
 	}
 }
@@ -447,7 +424,8 @@ bool vrpc_msg_known(uint16_t type)
 
 bool vrpc_op_computes(uint16_t type)
 {
-	return type > VRPC_T_OP + VACCEL_OP_NOOP && vrpc_msg_known(type);
+	return type >= VRPC_T_OP &&
+	       vaccel__op_family(type - VRPC_T_OP) > VACCEL__FAMILY_NOOP;
 }
 
 uint32_t vrpc_msg_io(struct vrpc_io *io, struct vrpc_msg *m)

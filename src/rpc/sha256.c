@@ -4,7 +4,11 @@
  * registration); otherwise portable C. */
 
 #include "sha256.h"
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
+#include <vaccel/error.h>
 
 static const uint32_t K[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1,
@@ -196,6 +200,33 @@ void vrpc_sha256(const void *data, size_t len, uint8_t out[VRPC_SHA256_LEN])
 	vrpc_sha256_init(&c);
 	vrpc_sha256_update(&c, data, len);
 	vrpc_sha256_final(&c, out);
+}
+
+int vrpc_sha256_fd(int fd, uint8_t out[VRPC_SHA256_LEN])
+{
+	struct vrpc_sha256 c;
+	uint8_t buf[65536];
+	ssize_t n;
+	vrpc_sha256_init(&c);
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return VACCEL_EIO;
+		vrpc_sha256_update(&c, buf, (size_t)n);
+	}
+	vrpc_sha256_final(&c, out);
+	return 0;
+}
+
+int vrpc_sha256_file(const char *path, uint8_t out[VRPC_SHA256_LEN])
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return VACCEL_EIO;
+	int ret = vrpc_sha256_fd(fd, out);
+	close(fd);
+	return ret;
 }
 
 void vrpc_sha256_hex(const uint8_t digest[VRPC_SHA256_LEN], char hex[65])

@@ -217,8 +217,11 @@ static int unix_accept(int lfd, struct vrpc_peer *peer)
 		peer->gid = cr.gid;
 		snprintf(peer->desc, sizeof(peer->desc), "uid=%u gid=%u pid=%d",
 			 (unsigned)cr.uid, (unsigned)cr.gid, (int)cr.pid);
+		snprintf(peer->key, sizeof(peer->key), "uid:%u",
+			 (unsigned)cr.uid);
 	} else {
 		snprintf(peer->desc, sizeof(peer->desc), "unix");
+		snprintf(peer->key, sizeof(peer->key), "unix");
 	}
 	return fd;
 }
@@ -344,6 +347,7 @@ static int tcp_accept(int lfd, struct vrpc_peer *peer)
 		port = ntohs(s6->sin6_port);
 	}
 	snprintf(peer->desc, sizeof(peer->desc), "tcp %s:%u", host, port);
+	snprintf(peer->key, sizeof(peer->key), "ip:%s", host);
 	return fd;
 }
 
@@ -403,6 +407,7 @@ static int vsock_accept(int lfd, struct vrpc_peer *peer)
 		return neg_errno(errno == EINTR ? EAGAIN : errno);
 	snprintf(peer->desc, sizeof(peer->desc), "vsock cid=%u port=%u",
 		 (unsigned)sa.svm_cid, (unsigned)sa.svm_port);
+	snprintf(peer->key, sizeof(peer->key), "cid:%u", (unsigned)sa.svm_cid);
 	return fd;
 }
 

@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "files.h"
 #include "harness.h"
 #include <inttypes.h>
 #include <stdio.h>
@@ -53,22 +54,6 @@ static void put(struct result *r, const void *p, size_t n)
 static void put_int(struct result *r, int64_t v)
 {
 	put(r, &v, sizeof(v));
-}
-
-static void *read_file(const char *path, size_t *len)
-{
-	FILE *f = path ? fopen(path, "rb") : NULL;
-	if (!f) {
-		*len = 0;
-		return NULL;
-	}
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	void *p = malloc(*len + 1);
-	assert_int_equal(fread(p, 1, *len, f), *len);
-	fclose(f);
-	return p;
 }
 
 typedef void (*case_fn)(struct vaccel_session *s, struct result *r);
@@ -198,7 +183,7 @@ static void c_exec_res_file(struct vaccel_session *s, struct result *r)
 static void c_exec_res_buf(struct vaccel_session *s, struct result *r)
 {
 	size_t len;
-	void *p = read_file(testlib(), &len);
+	void *p = tu_read_file(testlib(), &len);
 	struct vaccel_resource lib;
 	assert_int_equal(vaccel_resource_init_from_buf(&lib, p, len,
 						       VACCEL_RESOURCE_LIB,
@@ -255,7 +240,7 @@ static void put_output(struct result *r, unsigned char *out, size_t len)
 static void images(struct vaccel_session *s, struct result *r, const char *file)
 {
 	size_t len;
-	void *img = read_file(file, &len);
+	void *img = tu_read_file(file, &len);
 	if (!img) {
 		put_int(r, -1);
 		return;
@@ -305,7 +290,7 @@ static void c_detect_model(struct vaccel_session *s, struct result *r)
 		"models/blazeface/face_detection_front_128x128_barracuda.onnx");
 	struct vaccel_resource res;
 	size_t len;
-	void *img = read_file(image("sample3.jpg"), &len);
+	void *img = tu_read_file(image("sample3.jpg"), &len);
 	unsigned char name[2048] = { 0 };
 	if (!m || !img) {
 		put_int(r, -1);
@@ -619,7 +604,7 @@ static void c_genop(struct vaccel_session *s, struct result *r)
 {
 	/* classify through genop (write order: imgname, text) */
 	size_t len;
-	void *img = read_file(image("dog.jpg"), &len);
+	void *img = tu_read_file(image("dog.jpg"), &len);
 	uint8_t op = VACCEL_OP_IMAGE_CLASSIFY;
 	unsigned char text[512] = { 0 }, name[512] = { 0 };
 	struct vaccel_arg rd[2] = { { &op, 1, VACCEL_ARG_UINT8, 0, false },

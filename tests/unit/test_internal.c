@@ -7,6 +7,7 @@
 
 #include "tu.h"
 #include "internal.h"
+#include "op_list.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -66,13 +67,14 @@ static void test_fs(void **state)
 	assert_string_equal(vaccel__fs_basename("z.so"), "z.so");
 	assert_string_equal(vaccel__fs_basename("/x/"), "");
 
-	assert_int_equal(vaccel__fs_mkdir_p(deep), VACCEL_OK);
+	assert_int_equal(vaccel__fs_mkdir_p(deep, 0700), VACCEL_OK);
 	assert_true(tu_is_dir(deep));
-	assert_int_equal(vaccel__fs_mkdir_p(deep), VACCEL_OK); /* exists */
+	assert_int_equal(vaccel__fs_mkdir_p(deep, 0700),
+			 VACCEL_OK); /* exists */
 	tu_write_file(file, "0123", 4);
-	assert_int_not_equal(vaccel__fs_mkdir_p(file), VACCEL_OK);
-	assert_int_not_equal(vaccel__fs_mkdir_p(under_file), VACCEL_OK);
-	assert_int_not_equal(vaccel__fs_mkdir_p(""), VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p(file, 0700), VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p(under_file, 0700), VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p("", 0700), VACCEL_OK);
 
 	void *data;
 	size_t size;
@@ -150,6 +152,41 @@ static void test_fs(void **state)
 	free(deep);
 	free(file);
 	free(under_file);
+}
+
+/* mkdir -p's modes; rm -rf never follows a symlink (in the tree or at
+ * its top). */
+static void test_dirtree(void **state)
+{
+	(void)state;
+	char *dir = tu_mkdtemp();
+	char *parent = tu_strf("%s/p", dir), *leaf = tu_strf("%s/p/q", dir);
+	mode_t old = umask(022);
+	assert_int_equal(vaccel__fs_mkdir_p(leaf, 0755), VACCEL_OK);
+	umask(old);
+	struct stat st;
+	assert_int_equal(stat(parent, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0755);
+	assert_int_equal(stat(leaf, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0700);
+
+	char *keep = tu_strf("%s/keep", dir), *kept = tu_strf("%s/keep/x", dir);
+	char *tree = tu_strf("%s/t", dir), *in_tree = tu_strf("%s/t/l", dir);
+	char *top = tu_strf("%s/top", dir);
+	assert_int_equal(vaccel__fs_mkdir_p(tree, 0700), VACCEL_OK);
+	assert_int_equal(vaccel__fs_mkdir_p(keep, 0700), VACCEL_OK);
+	tu_write_file(kept, "k", 1);
+	assert_int_equal(symlink(keep, in_tree), 0);
+	assert_int_equal(symlink(keep, top), 0);
+	assert_int_equal(vaccel__fs_rm_rf(tree), VACCEL_OK);
+	assert_int_equal(vaccel__fs_rm_rf(top), VACCEL_OK);
+	assert_false(tu_exists(tree));
+	assert_int_equal(lstat(top, &st), -1);
+	assert_true(tu_exists(kept));
+	assert_int_equal(vaccel__fs_rm_rf(dir), VACCEL_OK);
+	assert_false(tu_exists(dir));
+	free(dir), free(parent), free(leaf), free(keep), free(kept);
+	free(tree), free(in_tree), free(top);
 }
 
 static void test_net_is_url(void **state)
@@ -254,6 +291,35 @@ static const struct vaccel_plugin_desc d_noname = DESC(.name = "", OPS);
 static const struct vaccel_plugin_desc d_nullops =
 	DESC(.name = "nullops", .nr_ops = 3);
 
+/* The op list, its name table and its validity agree for every number a
+ * mask can hold; every op has a family and a shape. */
+static void test_op_list(void **state)
+{
+	(void)state;
+	int n = 0;
+	for (long op = -1; op < 70; op++) {
+		const char *name = vaccel_op_type_name((vaccel_op_type_t)op);
+		bool named = strcmp(name, "VACCEL_OP_MAX") != 0;
+		assert_int_equal(vaccel__op_valid(op), named);
+		if (!named)
+			continue;
+		n++;
+		assert_true(op < 64);
+		assert_int_not_equal(vaccel__op_family((unsigned long)op),
+				     VACCEL__FAMILY_NONE);
+		assert_int_not_equal(vaccel__op_shape((unsigned long)op),
+				     VACCEL__SHAPE_NONE);
+	}
+	assert_int_equal(n, __builtin_popcountll(VACCEL__OPS_ALL));
+	assert_int_equal(vaccel__op_family(VACCEL_OP_IMAGE_DEPTH),
+			 VACCEL__FAMILY_IMAGE);
+	assert_int_equal(vaccel__op_shape(VACCEL_OP_OPENCV),
+			 VACCEL__SHAPE_EXEC_ARGS);
+	assert_int_equal(vaccel__op_family(24), VACCEL__FAMILY_NONE);
+	assert_true(VACCEL__OPS_ALL >> VACCEL_OP_ONNX_MODEL_UNLOAD & 1);
+	assert_false(VACCEL__OPS_ALL >> VACCEL_OP_MAX & 1);
+}
+
 static void test_registry(void **state)
 {
 	char *dir = tu_mkdtemp();
@@ -335,8 +401,10 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_pool),
 		cmocka_unit_test(test_fs),
+		cmocka_unit_test(test_dirtree),
 		cmocka_unit_test(test_net_is_url),
 		cmocka_unit_test(test_strdup_opt),
+		cmocka_unit_test(test_op_list),
 		cmocka_unit_test(test_registry),
 	};
 	return cmocka_run_group_tests(tests, tu_group_setup, tu_group_teardown);

@@ -6,6 +6,7 @@
  * implement (ENOTSUP, never routed to another plugin), the plugin's return
  * value passed back unchanged, and the results of the noop plugin. */
 
+#include "op_list.h"
 #include "tu.h"
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,32 @@ static int teardown(void **state)
 }
 
 static struct vaccel_session dead; /* id 0: not initialized */
+
+/* ---- the op list ---- */
+
+/* The API column of the op list: each public function has its op's plugin
+ * signature (this table compiles only then). */
+#define API_FN(number, OP, name, family, shape, api) [number] = { .OP = api },
+static const union vaccel_op_fn api[VACCEL_OP_EXT_MAX] = { VACCEL__OP_LIST(
+	API_FN) };
+
+/* The noop plugin serves exactly the ops of the list; a call through the
+ * list's NOOP entry is vaccel_noop(). */
+static void test_op_list(void **state)
+{
+	struct ctx *c = *state;
+	uint64_t mask = 0;
+	const char *name = NULL;
+	assert_int_equal(
+		vaccel_plugin_get_info(0, &name, NULL, NULL, NULL, &mask),
+		VACCEL_OK);
+	assert_string_equal(name, "noop");
+	assert_true(mask == VACCEL__OPS_ALL);
+	for (int op = 0; op < VACCEL_OP_EXT_MAX; op++)
+		assert_int_equal(api[op].NOOP != NULL, vaccel__op_valid(op));
+	assert_int_equal(api[VACCEL_OP_NOOP].NOOP(&c->noop), VACCEL_OK);
+	assert_int_equal(api[VACCEL_OP_NOOP].NOOP(&dead), VACCEL_EINVAL);
+}
 
 /* ---- noop, exec ---- */
 
@@ -750,6 +777,7 @@ static void test_enotsup_message(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		T(test_op_list),
 		T(test_noop),
 		T(test_exec),
 		T(test_plugin_return_value),

@@ -55,6 +55,21 @@ class Abi(unittest.TestCase):
         self.assertEqual(vaccel.__version__, want)
         self.assertEqual(vaccel.version(), want)
 
+    def test_op_enum_is_the_library_list(self):
+        # upstream's numbers 0..23 and ours from 32 (they cross the wire)
+        self.assertEqual(Op.NOOP, 0)
+        self.assertEqual(Op.IMAGE_DEPTH, 7)
+        self.assertEqual(Op.OPENCV, 23)
+        self.assertEqual(Op.ONNX_MODEL_UNLOAD, 34)
+        # the noop plugin serves every op of the library's list
+        noop_ops = vaccel.info().plugins[0].ops
+        self.assertEqual(sorted(op.name.lower() for op in Op),
+                         sorted(noop_ops))
+        self.assertNotIn(24, [int(op) for op in Op])
+        self.assertIs(vaccel.Op, Op)
+        self.assertEqual(vaccel.enums.op_number("vaccel_op_minmax"),
+                         Op.MINMAX)
+
 
 class Info(unittest.TestCase):
     def test_noop_plugin_listed(self):

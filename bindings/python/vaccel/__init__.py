@@ -14,7 +14,8 @@ numpy is optional. See docs/python.md.
 from .arg import Arg
 from .core import (LibraryInfo, PluginInfo, bootstrap, cleanup, info,
                    is_initialized, version)
-from .enums import ArgType, LogLevel, Op, PluginType, ResourceType
+from . import enums
+from .enums import ArgType, LogLevel, PluginType, ResourceType
 from .error import ErrorCode, VaccelError
 from .parsers import (parse_classification, parse_depth, parse_detections,
                       parse_pose, parse_segmentation, truncation)
@@ -23,6 +24,14 @@ from .session import Session
 from .tensor import Tensor
 
 __version__ = "0.7.1"
+
+
+def __getattr__(name):
+    """``vaccel.Op`` comes from libvaccel, loaded on first use."""
+    if name == "Op":
+        return enums.Op
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))
+
 
 __all__ = [
     "Arg", "ArgType", "ErrorCode", "LibraryInfo", "LogLevel", "Op",

@@ -15,7 +15,8 @@ from typing import List, Optional
 
 from . import _lib
 from . import _structs as S
-from .enums import LogLevel, Op, PluginType
+from . import enums
+from .enums import LogLevel, PluginType
 
 __all__ = ["bootstrap", "cleanup", "is_initialized", "info", "version",
            "PluginInfo", "LibraryInfo"]
@@ -65,7 +66,7 @@ def is_initialized():
 
 
 def _ops_of(mask):
-    return [op.name.lower() for op in Op if mask & (1 << int(op))]
+    return [op.name.lower() for op in enums.Op if mask & (1 << int(op))]
 
 
 def _plugin(index):

@@ -1,6 +1,10 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The numbered enums of the C API (same values: they cross the wire)."""
+"""The numbered enums of the C API (same values: they cross the wire).
+
+:data:`Op` is not written here: it is read from libvaccel on first use.
+"""
 import enum
+import threading
 
 __all__ = ["ResourceType", "PluginType", "Op", "LogLevel", "ArgType",
            "op_number"]
@@ -30,36 +34,37 @@ class PluginType(enum.IntFlag):
     REMOTE = 0x4000
 
 
-class Op(enum.IntEnum):
-    """vaccel_op_type_t (0..23 upstream's, 32..34 ours)."""
+_op_lock = threading.Lock()
+_op_enum = None
 
-    NOOP = 0
-    EXEC = 1
-    EXEC_WITH_RESOURCE = 2
-    IMAGE_CLASSIFY = 3
-    IMAGE_DETECT = 4
-    IMAGE_SEGMENT = 5
-    IMAGE_POSE = 6
-    IMAGE_DEPTH = 7
-    TF_MODEL_LOAD = 8
-    TF_MODEL_UNLOAD = 9
-    TF_MODEL_RUN = 10
-    TFLITE_MODEL_LOAD = 11
-    TFLITE_MODEL_UNLOAD = 12
-    TFLITE_MODEL_RUN = 13
-    TORCH_MODEL_LOAD = 14
-    TORCH_MODEL_RUN = 15
-    TORCH_SGEMM = 16
-    BLAS_SGEMM = 17
-    FPGA_ARRAYCOPY = 18
-    FPGA_MMULT = 19
-    FPGA_PARALLEL = 20
-    FPGA_VECTORADD = 21
-    MINMAX = 22
-    OPENCV = 23
-    ONNX_MODEL_LOAD = 32
-    ONNX_MODEL_RUN = 33
-    ONNX_MODEL_UNLOAD = 34
+
+def _make_op_enum():
+    """vaccel_op_type_t as libvaccel names it (its one op list): every number
+    below 64 whose ``vaccel_op_type_name`` is an op, so an op added to the
+    library appears here without editing this package."""
+    from ._lib import lib  # loads libvaccel (first use)
+
+    members = []
+    for number in range(64):
+        raw = lib().vaccel_op_type_name(number)
+        name = raw.decode("ascii") if raw else ""
+        if name.startswith("VACCEL_OP_") and name != "VACCEL_OP_MAX":
+            members.append((name[len("VACCEL_OP_"):], number))
+    op = enum.IntEnum("Op", members, module=__name__, qualname="Op")
+    op.__doc__ = "vaccel_op_type_t (numbers and names from libvaccel)."
+    return op
+
+
+def __getattr__(name):
+    """``Op`` is built on first use (it asks the loaded libvaccel)."""
+    global _op_enum
+    if name != "Op":
+        raise AttributeError("module %r has no attribute %r" %
+                             (__name__, name))
+    with _op_lock:
+        if _op_enum is None:
+            _op_enum = _make_op_enum()
+    return _op_enum
 
 
 class LogLevel(enum.IntEnum):
@@ -113,6 +118,7 @@ def op_number(op):
     Names must be known (ValueError otherwise); an int outside :class:`Op`
     is returned as is (libvaccel judges it).
     """
+    Op = __getattr__("Op")
     if isinstance(op, str):
         name = op.upper()
         if name.startswith("VACCEL_OP_"):

@@ -33,7 +33,7 @@
 #include <stb_image.h>
 #include <vaccel.h>
 
-#include "onnx_tu.h"
+#include "tu.h"
 
 static char deps[1024], src_root[1024], text_dir[1024];
 static bool have_text;
@@ -48,7 +48,7 @@ static void *read_image(const char *name, size_t *len)
 	char p[2048];
 
 	path_of(p, sizeof(p), deps, name);
-	return otu_read_all(p, len);
+	return tu_read_all(p, len);
 }
 
 /* The first line of `text` split as label and score. */
@@ -79,7 +79,7 @@ static void classify_file(struct vaccel_session *s, const char *path,
 	unsigned char text[256], name[256];
 	char label[64];
 	size_t len;
-	void *img = otu_read_all(path, &len);
+	void *img = tu_read_all(path, &len);
 	float score;
 
 	assert_int_equal(vaccel_image_classification(s, img, text, name, len,
@@ -106,7 +106,7 @@ static void test_classify_text(void **state)
 
 	if (!have_text)
 		skip();
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	for (int i = 0; i < 4; i++) {
 		snprintf(p, sizeof(p), "%s/text%d_0.jpg", text_dir, i);
 		classify_file(s, p, "0");
@@ -118,7 +118,7 @@ static void test_classify_text(void **state)
 
 static void test_truncation(void **state)
 {
-	struct vaccel_session *s = otu_new_sess();
+	struct vaccel_session *s = tu_new_sess("onnx");
 	unsigned char full[1024], out[100], tiny[12], name[8];
 	char p[2048], marker[64];
 	size_t len;
@@ -153,7 +153,7 @@ static void test_truncation(void **state)
 	/* classify: 12 bytes hold one record, not the marker; 8 bytes hold
 	 * nothing but an empty, terminated string */
 	snprintf(p, sizeof(p), "%s/text0_0.jpg", text_dir);
-	img = otu_read_all(p, &len);
+	img = tu_read_all(p, &len);
 	memset(name, 'x', sizeof(name));
 	assert_int_equal(vaccel_image_classification(s, img, tiny, name, len,
 						     sizeof(tiny),
@@ -174,7 +174,7 @@ static void test_detect_faces(void **state)
 {
 	struct vaccel_session *s;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	for (int i = 1; i <= 6; i++) {
 		unsigned char out[1024];
 		char name[64], label[16];
@@ -213,7 +213,7 @@ static void test_detect_no_faces(void **state)
 					      "images/horses.jpg" };
 	struct vaccel_session *s;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	for (int i = 0; i < 3; i++) {
 		unsigned char out[256];
 		size_t len;
@@ -279,7 +279,7 @@ static const char *segment_page(struct vaccel_session *s)
 			 8);
 	fclose(f);
 	snprintf(p, sizeof(p), "%s/page.png", text_dir);
-	img = otu_read_all(p, &len);
+	img = tu_read_all(p, &len);
 	assert_int_equal(
 		vaccel_image_segmentation(s, img, out, len, sizeof(out)),
 		VACCEL_OK);
@@ -315,13 +315,13 @@ static void test_segment_text(void **state)
 
 	if (!have_text)
 		skip();
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	png = segment_page(s);
 	/* in the session's rundir, removed with the session */
 	assert_int_equal(strncmp(png, s->rundir, strlen(s->rundir)), 0);
-	assert_true(otu_exists(png));
+	assert_true(tu_exists(png));
 	assert_int_equal(vaccel_session_delete(s), VACCEL_OK);
-	assert_false(otu_exists(png));
+	assert_false(tu_exists(png));
 }
 
 static void test_segment_output_dir(void **state)
@@ -336,12 +336,12 @@ static void test_segment_output_dir(void **state)
 	/* the plugin reads its configuration when it is loaded */
 	setenv("VACCEL_ONNX_OUTPUT_DIR", dir, 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	png = segment_page(s);
 	assert_int_equal(strncmp(png, dir, strlen(dir)), 0);
 	assert_int_equal(vaccel_session_delete(s), VACCEL_OK);
 	/* kept: the caller's directory */
-	assert_true(otu_exists(png));
+	assert_true(tu_exists(png));
 	unlink(png);
 	rmdir(dir);
 	unsetenv("VACCEL_ONNX_OUTPUT_DIR");
@@ -367,12 +367,12 @@ static void test_pose(void **state)
 	void *img;
 
 	path_of(p, sizeof(p), deps, "models/converted/movenet.onnx");
-	if (!otu_exists(p)) {
+	if (!tu_exists(p)) {
 		printf("# skipped: %s not converted yet\n", p);
 		skip();
 	}
 	img = read_image("images/person.jpg", &len); /* 640 x 424 */
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_image_pose(s, img, out, len, sizeof(out)),
 			 VACCEL_OK);
 	printf("# pose person.jpg:\n%s", out);
@@ -408,7 +408,7 @@ static void test_depth_not_configured(void **state)
 	size_t len;
 	void *img = read_image("images/dog.jpg", &len);
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_image_depth(s, img, out, len, sizeof(out)),
 			 VACCEL_ENOTSUP);
 	assert_int_equal(vaccel_session_delete(s), VACCEL_OK);
@@ -433,7 +433,7 @@ static void test_depth_resource(void **state)
 
 	path_of(net, sizeof(net), deps,
 		"models/converted/depth_synthetic.onnx");
-	if (!otu_exists(net)) {
+	if (!tu_exists(net)) {
 		printf("# skipped: %s not converted yet\n", net);
 		skip();
 	}
@@ -442,7 +442,7 @@ static void test_depth_resource(void **state)
 	paths[0] = desc;
 	paths[1] = net;
 	img = read_image("images/dog.jpg", &len);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_init_multi(&res, paths, 2,
 						    VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
@@ -519,7 +519,7 @@ static void test_resource_bare_onnx(void **state)
 
 	path_of(p, sizeof(p), deps,
 		"models/blazeface/face_detection_front_128x128_barracuda.onnx");
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_init(&res, p, VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
@@ -531,7 +531,7 @@ static void test_resource_bare_onnx(void **state)
 
 		free(img);
 		snprintf(p, sizeof(p), "%s/text1_180.jpg", text_dir);
-		t = otu_read_all(p, &len);
+		t = tu_read_all(p, &len);
 		img = t;
 		assert_int_equal(vaccel_image_classification(s, img, text, NULL,
 							     len, sizeof(text),
@@ -578,10 +578,10 @@ static void test_resource_blobs(void **state)
 				 &res, (const struct vaccel_blob **)blobs, 2,
 				 VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
 	snprintf(p, sizeof(p), "%s/text2_180.jpg", text_dir);
-	img = otu_read_all(p, &len);
+	img = tu_read_all(p, &len);
 	assert_int_equal(vaccel_image_classification(s, img, text, NULL, len,
 						     sizeof(text), 0),
 			 VACCEL_OK);
@@ -616,7 +616,7 @@ static void test_resource_bad_description(void **state)
 	size_t len;
 	void *img = read_image("images/dog.jpg", &len);
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_init_from_buf(
 				 &res, bad, sizeof(bad) - 1,
 				 VACCEL_RESOURCE_MODEL, "bad.model", false),
@@ -678,7 +678,7 @@ static void test_generic_run(void **state)
 	struct vaccel_session *s;
 	const float *p;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	ppocr_resource(&res);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
 	/* not loaded yet */
@@ -757,11 +757,11 @@ static void test_generic_linear(void **state)
 	const float *y;
 
 	path_of(p, sizeof(p), deps, "models/converted/linear_fixed.onnx");
-	if (!otu_exists(p)) {
+	if (!tu_exists(p)) {
 		printf("# skipped: %s not converted yet\n", p);
 		skip();
 	}
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_resource_init(&res, p, VACCEL_RESOURCE_MODEL),
 			 VACCEL_OK);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
@@ -792,7 +792,7 @@ static void test_generic_genop(void **state)
 	struct vaccel_resource res;
 	struct vaccel_session *s;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	ppocr_resource(&res);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
 	id = res.id;
@@ -832,11 +832,11 @@ static void test_image_genop(void **state)
 	char p[2048];
 	void *img;
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	vaccel_arg_init_from_buf(&rd[0], &op, 1, VACCEL_ARG_UINT8, 0);
 	if (have_text) {
 		snprintf(p, sizeof(p), "%s/text3_0.jpg", text_dir);
-		img = otu_read_all(p, &len);
+		img = tu_read_all(p, &len);
 		vaccel_arg_init_from_buf(&rd[1], img, len, VACCEL_ARG_BUFFER,
 					 0);
 		vaccel_arg_init_from_buf(&wr[0], name, sizeof(name),
@@ -895,7 +895,7 @@ static void test_configuration(void **state)
 	unsetenv("VACCEL_ONNX_DETECT_MODEL");
 	unsetenv("VACCEL_ONNX_SEGMENT_MODEL");
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	img = read_image("images/sample3.jpg", &len);
 	/* the full-range model finds the faces too */
 	assert_int_equal(vaccel_image_detection(s, img, out, len, sizeof(out)),
@@ -911,17 +911,17 @@ static void test_configuration(void **state)
 	/* after a reload (counter and session ids restart), the kept file
 	 * is not overwritten: a new name */
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	png = segment_page(s);
 	assert_string_not_equal(png, (char *)out);
-	assert_true(otu_exists((char *)out));
+	assert_true(tu_exists((char *)out));
 	unlink((char *)out);
 	unlink(png);
 	vaccel_session_delete(s);
 	/* the environment wins over the file */
 	setenv("VACCEL_ONNX_OUTPUT_DIR", other, 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	snprintf((char *)out, sizeof(out), "%s", segment_page(s));
 	assert_int_equal(strncmp((char *)out, other, strlen(other)), 0);
 	unlink((char *)out);
@@ -952,7 +952,7 @@ static void test_bad_image(void **state)
 	unsigned char out[64];
 	static const char junk[] = "this is not a JPEG";
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(
 		vaccel_image_detection(s, junk, out, sizeof(junk), sizeof(out)),
 		VACCEL_EINVAL);
@@ -968,7 +968,7 @@ static void test_tf_tflite_enotsup(void **state)
 	struct vaccel_session *s;
 	struct vaccel_tf_status st = { 0 };
 
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	ppocr_resource(&res);
 	assert_int_equal(vaccel_resource_register(&res, s), VACCEL_OK);
 	assert_int_equal(vaccel_tflite_model_load(s, &res), VACCEL_ENOTSUP);
@@ -1012,8 +1012,8 @@ static void test_threads(void **state)
 	size_t len;
 	void *img = read_image("images/sample6.jpg", &len);
 
-	s = otu_new_sess();
-	s2 = otu_new_sess();
+	s = tu_new_sess("onnx");
+	s2 = tu_new_sess("onnx");
 	for (int i = 0; i < 4; i++) {
 		w[i] = (struct worker){ .s = i % 2 ? s2 : s,
 					.img = img,
@@ -1101,7 +1101,7 @@ int main(void)
 	};
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		path_of(p, sizeof(p), deps, need[i]);
-		if (!otu_exists(p)) {
+		if (!tu_exists(p)) {
 			printf("skip: %s is missing (run scripts/setup-deps.sh "
 			       "and scripts/fetch-assets.sh)\n",
 			       p);

@@ -35,7 +35,7 @@
 #include <stb_image.h>
 #include <vaccel.h>
 
-#include "onnx_tu.h"
+#include "tu.h"
 
 /* MoveNet's usual confidence threshold (docs/models.md) */
 #define KP_MIN 0.3f
@@ -49,7 +49,7 @@ static void *read_image(const char *name, size_t *len, int *w, int *h)
 	int n;
 
 	snprintf(p, sizeof(p), "%s/images/%s", deps, name);
-	img = otu_read_all(p, len);
+	img = tu_read_all(p, len);
 	assert_true(stbi_info_from_memory(img, (int)*len, w, h, &n));
 	return img;
 }
@@ -127,7 +127,7 @@ static const struct where dog_jpg[] = {
 
 static void test_detect_dog(void **state)
 {
-	struct vaccel_session *s = otu_new_sess();
+	struct vaccel_session *s = tu_new_sess("onnx");
 	struct det d[100];
 	int w, h, n = detect(s, "dog.jpg", d, 100, &w, &h);
 
@@ -173,7 +173,7 @@ static const char *const kp_names[17] = {
 
 static void person_pose(const char *photo)
 {
-	struct vaccel_session *s = otu_new_sess();
+	struct vaccel_session *s = tu_new_sess("onnx");
 	unsigned char out[4096];
 	struct det d[100];
 	const struct det *box = NULL;
@@ -279,7 +279,7 @@ static void selfie(const char *photo, const char *bg)
 		{ "BL", 0, 1 - CORNER },
 		{ "BR", 1 - CORNER, 1 - CORNER },
 	};
-	struct vaccel_session *s = otu_new_sess();
+	struct vaccel_session *s = tu_new_sess("onnx");
 	unsigned char out[2048];
 	char png[1024];
 	int w, h, pw, ph, n, above = 0;
@@ -345,7 +345,7 @@ static void test_selfie_sample3(void **state)
 
 static void test_depth_no_default(void **state)
 {
-	struct vaccel_session *s = otu_new_sess();
+	struct vaccel_session *s = tu_new_sess("onnx");
 	unsigned char out[256];
 	size_t len;
 	int w, h;
@@ -375,7 +375,7 @@ static void test_depth_configured(void **state)
 
 	setenv("VACCEL_ONNX_DEPTH_MODEL", "depth-synthetic", 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_image_depth(s, img, out, len, sizeof(out)),
 			 VACCEL_OK);
 	printf("# depth dog.jpg (depth-synthetic by configuration):\n%s", out);
@@ -472,7 +472,7 @@ static void test_missing_converted(void **state)
 	setenv("VACCEL_DEPS", dir, 1);
 	setenv("VACCEL_LOG_FILE", log, 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	s = otu_new_sess();
+	s = tu_new_sess("onnx");
 	assert_int_equal(vaccel_image_detection(s, img, out, len, sizeof(out)),
 			 VACCEL_ENOENT);
 	assert_int_equal(
@@ -484,7 +484,7 @@ static void test_missing_converted(void **state)
 	unsetenv("VACCEL_LOG_FILE");
 	setenv("VACCEL_DEPS", deps, 1);
 	assert_int_equal(vaccel_bootstrap(), VACCEL_OK);
-	text = otu_read_all(log, &len);
+	text = tu_read_all(log, &len);
 	printf("# the log without converted models:\n%s", text);
 	for (int i = 0; i < 3; i++) {
 		char want[2300];
@@ -545,7 +545,7 @@ int main(void)
 	snprintf(deps, sizeof(deps), "%s", e && *e ? e : "/opt/vaccel-deps");
 	for (size_t i = 0; i < sizeof(need) / sizeof(need[0]); i++) {
 		snprintf(p, sizeof(p), "%s/%s", deps, need[i]);
-		if (!otu_exists(p)) {
+		if (!tu_exists(p)) {
 			printf("skip: %s is missing (scripts/fetch-assets.sh "
 			       "fetches the photos, scripts/convert-models.sh "
 			       "converts the models)\n",

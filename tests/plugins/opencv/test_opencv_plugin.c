@@ -665,7 +665,7 @@ int main(void)
 	if (load(&photo, "dog.jpg", 0) || load(&grey, "dog.jpg", 1) ||
 	    load(&person, "person.jpg", 0))
 		return 77;
-	if (rtu_setup("opencv", NULL))
+	if (rtu_setup("opencv", NULL, NULL))
 		return 1;
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rtu_teardown();

@@ -19,13 +19,14 @@ static struct agent_proc agent;
 static bool have_agent;
 static char served[64];
 
-int rtu_setup(const char *plugin, const char *extra)
+int rtu_setup(const char *plugin, const char *extra,
+	      const char *const *agent_args)
 {
 	snprintf(served, sizeof(served), "%s", plugin);
 #ifdef HAVE_AGENT
 	char list[256];
 
-	if (agent_start(&agent, plugin, NULL)) {
+	if (agent_start(&agent, plugin, agent_args)) {
 		fprintf(stderr, "cannot start a vaccel-agent serving %s\n",
 			plugin);
 		return -1;
@@ -41,6 +42,7 @@ int rtu_setup(const char *plugin, const char *extra)
 #else
 	/* VACCEL_PLUGINS (the test's environment) names the plugins */
 	(void)extra;
+	(void)agent_args;
 	printf("# no vaccel-agent in this build: local sessions only\n");
 	return vaccel_bootstrap() ? -1 : 0;
 #endif

@@ -10,12 +10,14 @@
 
 #include <vaccel.h>
 
-/* Start the agent serving `plugin` (a build-tree plugin name) and bootstrap
- * this process with `plugin`, then `extra` (':'-separated names, NULL for
- * none: plugins the test needs locally) and the rpc transport. Without an
- * agent, the test's VACCEL_PLUGINS is loaded as it is. 0, or -1 after
- * printing why. */
-int rtu_setup(const char *plugin, const char *extra);
+/* Start the agent serving `plugin` (a build-tree plugin name) with the
+ * options `agent_args` (NULL-terminated, or NULL) and bootstrap this
+ * process with `plugin`, then `extra` (':'-separated names, NULL for none:
+ * plugins the test needs locally) and the rpc transport. Without an agent,
+ * the test's VACCEL_PLUGINS is loaded as it is. 0, or -1 after printing
+ * why. */
+int rtu_setup(const char *plugin, const char *extra,
+	      const char *const *agent_args);
 /* Stop the agent (its log is printed when it did not exit cleanly). */
 void rtu_teardown(void);
 /* How many sessions each case runs on: 2 with an agent, else 1. */

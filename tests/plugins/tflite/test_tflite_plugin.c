@@ -473,7 +473,7 @@ int main(void)
 
 	if (ret)
 		return ret;
-	if (rtu_setup("tflite", "onnx"))
+	if (rtu_setup("tflite", "onnx", NULL))
 		return 1;
 	ret = cmocka_run_group_tests(tests, NULL, NULL);
 	rtu_teardown();

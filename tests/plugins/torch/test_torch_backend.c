@@ -2,6 +2,7 @@
 /* The C face of libtorch (plugins/torch/torch_backend.h) on its own, without
  * libvaccel: tensor checks, loading (file, memory, corrupt), forward() with
  * every supported output kind and dtype, errors, sgemm, and threads. */
+#include "files.h"
 #include "refs.h"
 #include "torch_backend.h"
 
@@ -185,7 +186,7 @@ static void test_linear_buffer(void **state)
 {
 	char p[PATH_MAX], err[256];
 	size_t size = 0;
-	void *buf = ref_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
+	void *buf = tu_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
 	struct torch_backend_model *m = NULL;
 
 	assert_non_null(buf);
@@ -219,7 +220,8 @@ static void test_load_errors(void **state)
 	assert_null(m);
 
 	/* truncated and corrupted archives */
-	buf = ref_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
+	buf = (unsigned char *)tu_read_file(ref_path(p, sizeof(p), "linear.pt"),
+					    &size);
 	assert_non_null(buf);
 	assert_int_equal(torch_backend_model_load_buffer(buf, size / 2, &m, err,
 							 sizeof(err)),

@@ -3,6 +3,7 @@
  * libvaccel-torch.so): TorchScript models from MODEL resources (file and
  * memory), exact results of the fixed-weight models, the real image models
  * against python3-torch, model lifetime, errors, torch_sgemm and threads. */
+#include "files.h"
 #include "refs.h"
 
 #include <pthread.h>
@@ -146,7 +147,7 @@ static void test_model_from_buffer(void **state)
 	struct fixture *f = *state;
 	char p[PATH_MAX];
 	size_t size = 0;
-	void *buf = ref_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
+	void *buf = tu_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
 
 	assert_non_null(buf);
 	for (int mem_only = 0; mem_only <= 1; mem_only++) {
@@ -176,7 +177,7 @@ static void test_model_directory(void **state)
 	void *buf;
 	FILE *fp;
 
-	buf = ref_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
+	buf = tu_read_file(ref_path(p, sizeof(p), "linear.pt"), &size);
 	assert_non_null(buf);
 	assert_non_null(mkdtemp(dir));
 	const char *names[] = { "a-readme.txt", "model.pt", "z-labels.txt" };
@@ -352,6 +353,34 @@ static void test_errors(void **state)
 
 /* A model lives per (session, resource): unregistering drops it from that
  * session only; registering again reloads it. */
+/* bad_storage.pt returns a tensor whose size claims 100000 floats over a
+ * storage of 4 (libtorch loads such a constant unchecked): the plugin
+ * refuses the output instead of copying past the storage, and the session
+ * goes on. */
+static void test_output_beyond_storage(void **state)
+{
+	struct fixture *f = *state;
+	struct vaccel_resource bad;
+	struct vaccel_torch_tensor in;
+	struct vaccel_torch_tensor *ins[1] = { &in };
+	struct vaccel_torch_tensor *out[1] = { NULL };
+	char p[PATH_MAX];
+
+	assert_int_equal(vaccel_resource_init(
+				 &bad, ref_path(p, sizeof(p), "bad_storage.pt"),
+				 VACCEL_RESOURCE_MODEL),
+			 VACCEL_OK);
+	assert_int_equal(vaccel_resource_register(&bad, &f->sess), VACCEL_OK);
+	input(&in, 2, d24, VACCEL_TORCH_FLOAT, x24, sizeof(x24));
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &bad, NULL, ins, 1, out, 1),
+		VACCEL_EBACKEND);
+	release_input(&in);
+	assert_null(out[0]);
+	assert_int_equal(vaccel_resource_release(&bad), VACCEL_OK);
+	assert_int_equal(run_linear(&f->sess, &f->res), VACCEL_OK);
+}
+
 static void test_lifetime(void **state)
 {
 	struct fixture *f = *state;
@@ -624,6 +653,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_multi_outputs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_beyond_storage,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sgemm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_models, setup,

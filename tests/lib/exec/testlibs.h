@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* What the test libraries export (each defines some of it). The exec_fn
+/* What the exec target libraries of tests/lib/exec export (each defines
+ * some of it). The exec_fn
  * ones have the prototype the exec plugin calls. */
 #pragma once
 
@@ -15,11 +16,17 @@
 EXEC_FN(double_it);
 EXEC_FN(sum);
 EXEC_FN(fail_always);
+EXEC_FN(hold_ms);
 EXEC_FN(count);
 EXEC_FN(chain);
 EXEC_FN(chain_data);
 EXEC_FN(safe);
 EXEC_FN(unsafe);
+/* libtestsleep.so (the agent tests) */
+EXEC_FN(sleep_ms);
+EXEC_FN(echo);
+/* libbenchrpc.so (bench-rpc) */
+EXEC_FN(spin_ms);
 
 TESTLIB_EXPORT int dep_c_value(void);
 TESTLIB_EXPORT int dep_b_value(void);

@@ -1,14 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /* libbenchrpc.so: exec targets of bench-rpc (under the agent's
  * --exec-allow directory). */
+#include "testlibs.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
-#include <vaccel.h>
-
-int spin_ms(struct vaccel_arg *read, size_t nr_read, struct vaccel_arg *write,
-	    size_t nr_write);
 
 /* Busy-loop read[0] (int32) milliseconds of CPU time: a compute-bound
  * call. */

@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
+/* cmocka fixtures and helpers of the tests: a temporary directory per
+ * program and per test, output capture, child processes with a deadline,
+ * a throw-away HTTP server, bootstrapping libvaccel, sessions. */
 #include "tu.h"
 
 #include <dirent.h>
@@ -16,17 +19,6 @@
 #include <unistd.h>
 
 #include <vaccel.h>
-
-char *tu_mkdtemp(void)
-{
-	const char *tmp = getenv("TMPDIR");
-	char *path = tu_strf("%s/vaccel-ut-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(path)) {
-		free(path);
-		return NULL;
-	}
-	return path;
-}
 
 static char *group_dir, *saved_tmpdir;
 
@@ -77,116 +69,6 @@ int tu_dir_teardown(void **state)
 	free(d->log);
 	free(d);
 	return 0;
-}
-
-void tu_rm_rf(const char *path)
-{
-	struct stat st;
-	if (!path || lstat(path, &st))
-		return;
-	if (S_ISDIR(st.st_mode)) {
-		DIR *d = opendir(path);
-		struct dirent *de;
-		while (d && (de = readdir(d))) {
-			if (!strcmp(de->d_name, ".") ||
-			    !strcmp(de->d_name, ".."))
-				continue;
-			char *child = tu_strf("%s/%s", path, de->d_name);
-			tu_rm_rf(child);
-			free(child);
-		}
-		if (d)
-			closedir(d);
-		rmdir(path);
-	} else {
-		unlink(path);
-	}
-}
-
-char *tu_read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-	size_t r;
-	while (buf && (r = fread(buf + n, 1, cap - n - 1, f)) > 0) {
-		n += r;
-		if (cap - n < 2) {
-			char *p = realloc(buf, cap * 2);
-			if (!p) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = p;
-			cap *= 2;
-		}
-	}
-	fclose(f);
-	if (buf)
-		buf[n] = '\0';
-	if (len)
-		*len = n;
-	return buf;
-}
-
-int tu_write_file(const char *path, const void *data, size_t len)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return -1;
-	size_t w = fwrite(data, 1, len, f);
-	return (fclose(f) || w != len) ? -1 : 0;
-}
-
-bool tu_exists(const char *path)
-{
-	struct stat st;
-	return path && lstat(path, &st) == 0;
-}
-
-bool tu_is_dir(const char *path)
-{
-	struct stat st;
-	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-int tu_count_entries(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (!d)
-		return -1;
-	int n = 0;
-	struct dirent *de;
-	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
-}
-
-size_t tu_count(const char *hay, const char *needle)
-{
-	size_t n = 0, len = strlen(needle);
-	if (!hay || !len)
-		return 0;
-	for (const char *p = strstr(hay, needle); p;
-	     p = strstr(p + len, needle))
-		n++;
-	return n;
-}
-
-char *tu_strf(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
-	va_end(ap);
-	return s;
 }
 
 void tu_capture_start(struct tu_capture *c, int fd)
@@ -352,4 +234,20 @@ struct tp_state *tu_plugin_state(const char *plugin_path)
 	struct tp_state *st = dlsym(h, "tp_state");
 	dlclose(h);
 	return st;
+}
+
+void *tu_read_all(const char *path, size_t *len)
+{
+	char *buf = tu_read_file(path, len);
+	if (!buf)
+		fail_msg("cannot read %s", path);
+	return buf;
+}
+
+struct vaccel_session *tu_new_sess(const char *plugin)
+{
+	struct vaccel_session *s = NULL;
+	assert_int_equal(vaccel_session_new(&s, 0), VACCEL_OK);
+	assert_string_equal(s->plugin->info->name, plugin);
+	return s;
 }

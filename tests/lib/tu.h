@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Helpers shared by the unit tests: temporary files, output capture, child
- * processes with a deadline, a throw-away HTTP server, the test plugins. */
+/* The helpers of the tests (tests/lib, one library with harness.h and
+ * refs.h): temporary files, output capture, child processes with a
+ * deadline, a throw-away HTTP server, bootstrapping libvaccel. files.c
+ * needs neither cmocka nor libvaccel; fixtures.c needs both. */
 #pragma once
 
 #include <setjmp.h>
@@ -12,34 +14,21 @@
 
 #include <cmocka.h>
 
-/* Absolute build paths of the plugins, from tests/unit/meson.build. */
-#ifndef TU_NOOP_PLUGIN
-#error "TU_NOOP_PLUGIN not defined"
-#endif
+#include "files.h"
+#include "paths.h"
+
+struct vaccel_session;
 
 /* ---- files ---- */
 
-/* A new directory under $TMPDIR (or /tmp); the caller frees the string and
- * removes the directory (tu_rm_rf). */
-char *tu_mkdtemp(void);
-void tu_rm_rf(const char *path);
 /* cmocka group setup/teardown: $TMPDIR becomes a fresh directory for the
  * whole program (tu_mkdtemp() makes its directories there, and child
  * processes inherit it), removed at the end even when tests failed half
  * way. */
 int tu_group_setup(void **state);
 int tu_group_teardown(void **state);
-/* The whole file as a NUL-terminated string (NULL if unreadable). */
-char *tu_read_file(const char *path, size_t *len);
-int tu_write_file(const char *path, const void *data, size_t len);
-bool tu_exists(const char *path);
-bool tu_is_dir(const char *path);
-/* Entries of a directory other than . and .. (-1 if it cannot be read). */
-int tu_count_entries(const char *dir);
-/* Number of (non-overlapping) occurrences of `needle` in `hay`. */
-size_t tu_count(const char *hay, const char *needle);
-/* A malloc'ed printf. */
-char *tu_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* tu_read_file, a test failure when the file cannot be read. */
+void *tu_read_all(const char *path, size_t *len);
 
 /* ---- per-test fixture ---- */
 
@@ -100,3 +89,7 @@ int tu_bootstrap(const char *plugins, int log_level, const char *log_file,
 /* The exported state of a loaded test plugin (tests/unit/plugins/tp_state.h),
  * or NULL if it is not loaded. */
 struct tp_state *tu_plugin_state(const char *plugin_path);
+/* A session on the heap, asserted to be served by plugin `plugin` ("onnx"):
+ * a failing test (cmocka jumps out of it) then leaks one rather than
+ * leaving a dead stack object in the library's list of sessions. */
+struct vaccel_session *tu_new_sess(const char *plugin);

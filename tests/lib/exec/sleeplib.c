@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /* libtestsleep.so: exec targets for the agent tests (under an
  * --exec-allow directory). */
+#include "testlibs.h"
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <time.h>
-#include <vaccel.h>
-
-int sleep_ms(struct vaccel_arg *read, size_t nr_read, struct vaccel_arg *write,
-	     size_t nr_write);
-int echo(struct vaccel_arg *read, size_t nr_read, struct vaccel_arg *write,
-	 size_t nr_write);
 
 /* Sleep read[0] (int32) milliseconds; write[0] (int32, optional) = 1. */
 int sleep_ms(struct vaccel_arg *read, size_t nr_read, struct vaccel_arg *write,

@@ -13,43 +13,11 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <vaccel.h>
-
-static const char *env_or(const char *name, const char *dflt)
-{
-	const char *v = getenv(name);
-	return v && *v ? v : dflt;
-}
-
-const char *build_path(const char *rel)
-{
-	static __thread char p[8][1024];
-	static __thread int i;
-	char *s = p[i++ % 8];
-	snprintf(s, 1024, "%s/%s", env_or("VACCEL_BUILD_ROOT", "."), rel);
-	return s;
-}
-
-const char *plugin_path(const char *name)
-{
-	char rel[256];
-	snprintf(rel, sizeof(rel), "plugins/%s/libvaccel-%s.so", name, name);
-	const char *p = build_path(rel);
-	return access(p, R_OK) == 0 ? p : NULL;
-}
-
-const char *deps_path(const char *rel)
-{
-	static __thread char p[4][1024];
-	static __thread int i;
-	char *s = p[i++ % 4];
-	snprintf(s, 1024, "%s/%s", env_or("VACCEL_DEPS", "/opt/vaccel-deps"),
-		 rel);
-	return access(s, R_OK) == 0 ? s : NULL;
-}
 
 /* "noop:exec" -> "/build/plugins/noop/libvaccel-noop.so:..." */
 static int plugin_list(const char *names, char *out, size_t size)
@@ -161,6 +129,9 @@ int agent_start(struct agent_proc *a, const char *plugins,
 	snprintf(a->dir, sizeof(a->dir), "/tmp/vaccel-agent-test-XXXXXX");
 	if (!mkdtemp(a->dir))
 		return -1;
+	/* as root, the agent's workers run as other uids: they go through
+	 * this directory to their own */
+	chmod(a->dir, 0711);
 	return start_in(a, plugins, extra);
 }
 
@@ -403,4 +374,47 @@ bool wait_stat(const char *uri, int key, uint64_t want, int ms)
 	fprintf(stderr, "stat %d is %llu, want %llu\n", key,
 		(unsigned long long)s[key], (unsigned long long)want);
 	return false;
+}
+
+/* The parent pid in /proc/PID/stat (after the command in parentheses). */
+static pid_t ppid_of(const char *pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	int ppid;
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
+}
+
+int agent_workers(const struct agent_proc *a, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		if (ppid_of(e->d_name) == a->pid && n < max)
+			pids[n++] = (pid_t)atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+bool agent_wait_workers(const struct agent_proc *a, int n, int ms)
+{
+	pid_t pids[64];
+	for (int i = 0; i < ms / 10; i++) {
+		if (agent_workers(a, pids, 64) == n)
+			return true;
+		usleep(10000);
+	}
+	return agent_workers(a, pids, 64) == n;
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "refs.h"
+#include "files.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -116,32 +117,12 @@ int ref_load(const char *name, struct ref *r)
 	return 0;
 }
 
-void *ref_read_file(const char *path, size_t *size)
-{
-	FILE *f = fopen(path, "rb");
-	void *buf = NULL;
-	long n;
-
-	if (f == NULL)
-		return NULL;
-	if (fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-	    fseek(f, 0, SEEK_SET) == 0) {
-		buf = malloc((size_t)n);
-		if (buf != NULL && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			buf = NULL;
-		}
-		*size = (size_t)n;
-	}
-	fclose(f);
-	return buf;
-}
-
 static float *read_floats(const char *fname, size_t count)
 {
 	char p[PATH_MAX];
 	size_t size = 0;
-	float *buf = ref_read_file(ref_path(p, sizeof(p), fname), &size);
+	float *buf =
+		(float *)tu_read_file(ref_path(p, sizeof(p), fname), &size);
 
 	if (buf != NULL && size != count * sizeof(float)) {
 		free(buf);

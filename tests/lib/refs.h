@@ -55,8 +55,6 @@ float *ref_read_output(const struct ref *r, int i);
 /* Largest |got - want| and largest |got - want| / max(1, |want|). */
 void ref_diff(const float *got, const float *want, size_t n, double *abs_diff,
 	      double *scaled_diff);
-/* Read a whole file (malloc'ed); NULL on error. */
-void *ref_read_file(const char *path, size_t *size);
 double ref_now_ms(void);
 
 #ifdef __cplusplus

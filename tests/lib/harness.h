@@ -6,6 +6,7 @@
 #pragma once
 
 #include "codec.h"
+#include "paths.h"
 #include "msg.h"
 #include <stdbool.h>
 #include <stdint.h>
@@ -22,13 +23,6 @@ struct agent_proc {
 	char log[320];
 };
 
-/* The build-tree path of plugin `name` ("noop"), or NULL if not built. */
-const char *plugin_path(const char *name);
-/* Build-tree path of `rel` (e.g. "examples/libmytestlib.so"). */
-const char *build_path(const char *rel);
-/* $VACCEL_DEPS/rel if it exists, else NULL. */
-const char *deps_path(const char *rel);
-
 /* Start an agent serving `plugins` (':'-separated plugin names, each
  * resolved with plugin_path) with extra options (NULL-terminated, may be
  * NULL). Waits until it listens. 0 or -1. */
@@ -42,6 +36,11 @@ int agent_restart(struct agent_proc *a, const char *plugins,
 int agent_stop(struct agent_proc *a);
 void agent_kill(struct agent_proc *a);
 bool agent_alive(const struct agent_proc *a);
+/* The worker processes of the agent (--isolation process: one per tenant
+ * with a connection): their pids in `pids` (at most `max`); how many. */
+int agent_workers(const struct agent_proc *a, pid_t *pids, int max);
+/* Wait until the agent has `n` workers (up to `ms`). */
+bool agent_wait_workers(const struct agent_proc *a, int n, int ms);
 /* Print the agent's log (for failures). */
 void agent_dump_log(const struct agent_proc *a);
 

@@ -1,0 +1,292 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Calls on the link: request ids, sending, waiting for the reply.
+ *
+ * A call sends its request under the send lock, then waits for its reply.
+ * There is no reader thread: a waiting thread reads the stream itself when
+ * nobody else does, so a single-threaded application reads its own reply
+ * with no hand-off. A reader that gets another call's reply hands it over;
+ * if that reply has bulk data, the stream stays with its call, which reads
+ * the bulk straight into its destination (reply.c; an application buffer,
+ * so no other thread ever writes there after that call returned).
+ *
+ * Deadline: waiting for the first byte of a frame honours the call's
+ * deadline and leaves the stream intact; a call that times out is
+ * abandoned (its reply will be skipped, its shared memory kept until
+ * then). A frame that stops in the middle, a closed or reset connection,
+ * a malformed reply: the link is dead (link.c). */
+
+#include "rpc.h"
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Lends shared memory to large request buffers (shm.c), if set. */
+static vrpc_place_fn place;
+
+void rpc_call_set_place(vrpc_place_fn fn)
+{
+	place = fn;
+}
+
+int rpc_begin(struct rpc_ctx *x, uint16_t type, uint64_t gen)
+{
+	struct rpc_link *l;
+	int ret = gen ? rpc_link_get_gen(gen, &l) : rpc_link_get(&l);
+	if (ret) {
+		memset(x, 0, sizeof(*x));
+		return ret;
+	}
+	ret = rpc_begin_link(x, type, l);
+	rpc_link_put(l);
+	return ret;
+}
+
+int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
+{
+	memset(x, 0, sizeof(*x));
+	x->req.type = type;
+	x->fd = -1;
+	atomic_fetch_add(&l->refs, 1);
+	x->link = l;
+	x->call = calloc(1, sizeof(*x->call));
+	if (!x->call) {
+		rpc_link_put(x->link);
+		x->link = NULL;
+		return VACCEL_ENOMEM;
+	}
+	return 0;
+}
+
+/* When the reply to `x` is due, by the recent durations of its op: wait
+ * for it by polling from a little before to a little after (at most 1/32
+ * of the call's time each side, and VACCEL_RPC_SPIN_US), so that a reply
+ * arriving then does not pay for waking an idle CPU (75 µs in this VM). */
+static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
+{
+	if (!rpc_cfg.spin_us)
+		return;
+	int64_t expect =
+		(int64_t)vrpc_optime_get(&l->optime, x->req.type) * 1000;
+	if (!expect)
+		return;
+	int64_t spin = expect / 32 < rpc_cfg.spin_us * 1000
+			       ? expect / 32
+			       : rpc_cfg.spin_us * 1000;
+	int64_t due = x->t0 + expect;
+	if (spin < 2000 || due + spin <= vrpc_now_ns())
+		return;
+	vrpc_stream_ready_by(&l->s, due - spin, due + spin);
+}
+
+/* Read one frame and give it to its call (l->reading held by us). Returns
+ * 0, VACCEL_ETIMEDOUT when no frame started before `deadline` (the stream
+ * is intact), or another error (the link is dead). */
+static int read_one(struct rpc_link *l, struct rpc_ctx *x)
+{
+	int64_t frame_dl = vrpc_deadline(rpc_cfg.timeout_ms);
+	if (l->discard) {
+		int ret = vrpc_stream_skip(&l->s, l->discard, frame_dl);
+		if (ret)
+			return ret;
+		l->discard = 0;
+	}
+	spin_for_reply(l, x);
+	int ret = vrpc_stream_wait(&l->s, x->deadline);
+	if (ret)
+		return ret == VACCEL_ETIMEDOUT ? ret : VACCEL_EIO;
+	struct vrpc_hdr h;
+	uint8_t *fields = NULL;
+	ret = rpc_read_frame(l, &h, &fields, frame_dl);
+	if (ret)
+		return ret == VACCEL_ETIMEDOUT ? VACCEL_EIO : ret;
+	pthread_mutex_lock(&l->lock);
+	struct rpc_call **p = &l->pending, *c = NULL;
+	for (; *p; p = &(*p)->next) {
+		if ((*p)->id == h.id) {
+			c = *p;
+			break;
+		}
+	}
+	if (c && !c->abandoned && c->state == RPC_CALL_WAIT) {
+		c->hdr = h;
+		c->fields = fields;
+		c->state = RPC_CALL_GOT;
+		/* with bulk, the stream stays with the call */
+		l->reading = h.bulk_len != 0;
+	} else {
+		if (c) {
+			*p = c->next;
+			rpc_call_free(c);
+		}
+		free(fields);
+		l->discard = h.bulk_len;
+		l->reading = false;
+	}
+	pthread_cond_broadcast(&l->cv);
+	pthread_mutex_unlock(&l->lock);
+	return 0;
+}
+
+/* Wait until the reply of `c` arrived (its fields, and with bulk, the
+ * stream), reading frames ourselves when nobody else does. */
+static int wait_reply(struct rpc_ctx *x)
+{
+	struct rpc_link *l = x->link;
+	struct rpc_call *c = x->call;
+	int ret = 0;
+	pthread_mutex_lock(&l->lock);
+	while (c->state == RPC_CALL_WAIT) {
+		if (l->dead) {
+			c->state = RPC_CALL_FAILED;
+			c->err = VACCEL_EIO;
+			break;
+		}
+		if (!l->reading) {
+			l->reading = true;
+			pthread_mutex_unlock(&l->lock);
+			ret = read_one(l, x);
+			pthread_mutex_lock(&l->lock);
+			if (ret == VACCEL_ETIMEDOUT) {
+				l->reading = false;
+				pthread_cond_broadcast(&l->cv);
+				break;
+			}
+			if (ret) {
+				l->reading = false;
+				rpc_link_kill(l, ret == RPC_EPROTO
+							 ? "malformed reply"
+							 : "end of stream");
+			}
+			ret = 0;
+			continue;
+		}
+		if (x->deadline) {
+			struct timespec ts;
+			int64_t ns = x->deadline - vrpc_now_ns();
+			if (ns <= 0) {
+				ret = VACCEL_ETIMEDOUT;
+				break;
+			}
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += (time_t)(ns / 1000000000);
+			ts.tv_nsec += (long)(ns % 1000000000);
+			if (ts.tv_nsec >= 1000000000)
+				ts.tv_sec++, ts.tv_nsec -= 1000000000;
+			pthread_cond_timedwait(&l->cv, &l->lock, &ts);
+		} else {
+			pthread_cond_wait(&l->cv, &l->lock);
+		}
+	}
+	if (c->state == RPC_CALL_GOT)
+		ret = 0;
+	else if (c->state == RPC_CALL_FAILED)
+		ret = c->err;
+	else if (ret == VACCEL_ETIMEDOUT) {
+		/* the reply will be skipped by whoever reads it; the call
+		 * (and the shared memory it lent) is freed then */
+		c->abandoned = true;
+		x->call = NULL;
+		rpc_err("%s: no reply within %" PRId64 " ms "
+			"(VACCEL_RPC_TIMEOUT_MS)",
+			vrpc_type_name(x->req.type), rpc_cfg.timeout_ms);
+	}
+	pthread_mutex_unlock(&l->lock);
+	return ret;
+}
+
+static int send_request(struct rpc_ctx *x)
+{
+	struct rpc_link *l = x->link;
+	struct vrpc_io io;
+	struct iovec *iov;
+	size_t niov;
+	vrpc_io_init_enc(&io);
+	if (l->shm && place) {
+		io.place = place;
+		io.place_ctx = x;
+	}
+	vrpc_msg_io(&io, &x->req);
+	pthread_mutex_lock(&l->lock);
+	x->call->id = ++l->next_id;
+	uint32_t err =
+		vrpc_io_frame(&io, x->req.type, x->fd >= 0 ? VRPC_F_FD : 0,
+			      x->call->id, &iov, &niov);
+	int ret = l->dead ? VACCEL_EIO : 0;
+	if (!ret && !err) {
+		x->call->next = l->pending;
+		l->pending = x->call;
+	}
+	pthread_mutex_unlock(&l->lock);
+	if (err) {
+		rpc_err("%s: cannot encode the request (%s)",
+			vrpc_type_name(x->req.type), vrpc_err_name(err));
+		ret = vrpc_err_from_wire(err);
+	}
+	if (!ret) {
+		pthread_mutex_lock(&l->send_lock);
+		ret = vrpc_stream_writev(&l->s, iov, niov, x->fd, x->deadline);
+		pthread_mutex_unlock(&l->send_lock);
+		if (ret) {
+			/* a partly written frame: the stream is lost */
+			pthread_mutex_lock(&l->lock);
+			rpc_link_kill(l, "cannot send");
+			pthread_mutex_unlock(&l->lock);
+			ret = VACCEL_EIO;
+		}
+	}
+	vrpc_io_release(&io);
+	return ret;
+}
+
+/* Remove the call from the link's list (it is answered or failed). */
+void rpc_call_unlink(struct rpc_link *l, struct rpc_call *c)
+{
+	pthread_mutex_lock(&l->lock);
+	for (struct rpc_call **p = &l->pending; *p; p = &(*p)->next) {
+		if (*p == c) {
+			*p = c->next;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&l->lock);
+}
+
+int rpc_call(struct rpc_ctx *x)
+{
+	x->t0 = vrpc_now_ns();
+	x->deadline =
+		rpc_cfg.timeout_ms ? x->t0 + rpc_cfg.timeout_ms * 1000000 : 0;
+	int ret = send_request(x);
+	if (!ret)
+		ret = wait_reply(x);
+	if (ret)
+		return ret;
+	vrpc_optime_note(&x->link->optime, x->req.type, vrpc_now_ns() - x->t0);
+	struct rpc_call *c = x->call;
+	x->rep.type = x->req.type;
+	x->rep.reply = true;
+	vrpc_io_init_dec(&x->dec, c->fields, c->hdr.fields_len, &x->pool, NULL);
+	vrpc_msg_io(&x->dec, &x->rep);
+	/* at most one copy and one allocation per buffer of the reply */
+	x->copies = vrpc_pool_alloc(&x->pool,
+				    (x->dec.nbufs + 1) * sizeof(*x->copies));
+	x->owned = vrpc_pool_alloc(&x->pool,
+				   (x->dec.nbufs + 1) * sizeof(*x->owned));
+	if (!x->copies || !x->owned ||
+	    vrpc_io_finish_dec(&x->dec, c->hdr.bulk_len)) {
+		pthread_mutex_lock(&x->link->lock);
+		rpc_link_kill(x->link, "malformed reply");
+		pthread_mutex_unlock(&x->link->lock);
+		return VACCEL_EIO;
+	}
+	return 0;
+}
+
+bool rpc_call_add_region(struct rpc_ctx *x, struct rpc_region r)
+{
+	struct rpc_call *c = x->call;
+	if (!c || c->nregions == RPC_MAX_REGIONS)
+		return false;
+	c->regions[c->nregions++] = r;
+	return true;
+}
