@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "files.h"
 #include "vpc_desc.h"
 #include "vpc_image.h"
 #include <vaccel.h>
@@ -38,25 +39,6 @@ static int cmpd(const void *a, const void *b)
 	double x = *(const double *)a, y = *(const double *)b;
 
 	return (x > y) - (x < y);
-}
-
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	*len = (size_t)ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc(*len + 1);
-	if (p && fread(p, 1, *len, f) != *len) {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	return p;
 }
 
 /* One network on one runtime: its session, resource and one input. */
@@ -148,7 +130,8 @@ static int input(const char *desc_path, const char *photo, int side,
 		 struct vpc_tensor *t)
 {
 	size_t dl, il;
-	char *text = slurp(desc_path, &dl), *jpg = slurp(photo, &il);
+	char *text = tu_read_file(desc_path, &dl),
+	     *jpg = tu_read_file(photo, &il);
 	struct vpc_desc d;
 	struct vpc_image im;
 	struct vpc_geom g;

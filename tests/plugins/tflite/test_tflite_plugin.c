@@ -20,8 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "files.h"
 #include "remote_tu.h"
 #include "vpc_desc.h"
 #include "vpc_image.h"
@@ -33,29 +33,6 @@
 static char tfl_path[1024], fp16_path[1024], onnx_path[1024];
 static struct vpc_desc desc;
 
-static char *read_file(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *p = NULL;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	p = malloc((size_t)n + 1);
-	if (p && fread(p, 1, (size_t)n, f) == (size_t)n) {
-		p[n] = 0;
-		*len = (size_t)n;
-	} else {
-		free(p);
-		p = NULL;
-	}
-	fclose(f);
-	return p;
-}
-
 /* The photo as the detector's input (centre crop, [-1, 1], NHWC). */
 static void prepare(const char *name, struct vpc_tensor *t, struct vpc_geom *g)
 {
@@ -66,7 +43,7 @@ static void prepare(const char *name, struct vpc_tensor *t, struct vpc_geom *g)
 
 	snprintf(path, sizeof(path), "%s/images/%s", getenv("VACCEL_DEPS"),
 		 name);
-	jpg = read_file(path, &len);
+	jpg = tu_read_file(path, &len);
 	assert_non_null(jpg);
 	assert_int_equal(vpc_image_decode(jpg, len, &im), VACCEL_OK);
 	assert_int_equal(vpc_preprocess(&im, &desc.in, t, g), VACCEL_OK);
@@ -277,27 +254,25 @@ static void bad_model(struct vaccel_session *s, const char *path)
 
 static void bad_models(struct vaccel_session *s)
 {
-	char dir[] = "/tmp/vaccel-tflite-test-XXXXXX", p[2][128];
+	char *dir = tu_mkdtemp(), *garbage, *truncated;
 	size_t len;
-	char *m = read_file(tfl_path, &len);
-	FILE *f;
+	char *m = tu_read_file(tfl_path, &len);
 
-	assert_non_null(mkdtemp(dir));
-	snprintf(p[0], sizeof(p[0]), "%s/garbage.tflite", dir);
-	snprintf(p[1], sizeof(p[1]), "%s/truncated.tflite", dir);
-	f = fopen(p[0], "w");
-	fputs("this is not a flatbuffer, not at all", f);
-	fclose(f);
-	f = fopen(p[1], "w");
-	fwrite(m, 1, len / 3, f);
-	fclose(f);
-	bad_model(s, p[0]);
-	bad_model(s, p[1]);
+	assert_non_null(dir);
+	assert_non_null(m);
+	garbage = tu_strf("%s/garbage.tflite", dir);
+	truncated = tu_strf("%s/truncated.tflite", dir);
+	assert_int_equal(
+		tu_write_file(garbage, "not a flatbuffer, not at all", 28), 0);
+	assert_int_equal(tu_write_file(truncated, m, len / 3), 0);
+	bad_model(s, garbage);
+	bad_model(s, truncated);
 	/* the unconverted file: fp16 weights behind DEQUANTIZE ops */
 	bad_model(s, fp16_path);
-	unlink(p[0]);
-	unlink(p[1]);
-	rmdir(dir);
+	tu_rm_rf(dir);
+	free(dir);
+	free(garbage);
+	free(truncated);
 	free(m);
 }
 
@@ -412,15 +387,6 @@ static void test_threads(void **state)
 	rtu_session_free(s);
 }
 
-static bool exists(const char *path)
-{
-	FILE *f = fopen(path, "rb");
-
-	if (f)
-		fclose(f);
-	return f != NULL;
-}
-
 static int setup_paths(void)
 {
 	const char *deps = getenv("VACCEL_DEPS"), *src;
@@ -437,14 +403,15 @@ static int setup_paths(void)
 		 "%s/models/blazeface/face_detection_front_128x128_barracuda"
 		 ".onnx",
 		 deps);
-	if (!exists(tfl_path) || !exists(fp16_path) || !exists(onnx_path)) {
+	if (!tu_exists(tfl_path) || !tu_exists(fp16_path) ||
+	    !tu_exists(onnx_path)) {
 		printf("skip: %s, %s or %s is missing (run scripts/setup.sh)\n",
 		       tfl_path, fp16_path, onnx_path);
 		return 77;
 	}
 	snprintf(path, sizeof(path), "%s/plugins/onnx/models/blazeface.model",
 		 src);
-	text = read_file(path, &len);
+	text = tu_read_file(path, &len);
 	if (!text)
 		return 1;
 	ret = vpc_desc_parse(text, len, "blazeface", &desc);
