@@ -115,6 +115,10 @@ static int fn_optical_flow(struct vcv_args *a)
 	n /= 2;
 	vcv_int(a, "win", &win);
 	vcv_int(a, "max_level", &levels);
+	/* bounds that keep a remote caller from making OpenCV allocate
+	 * without limit (pyramids, windows) */
+	vcv_need(a, win >= 3 && win <= 1024 && levels >= 0 && levels <= 16,
+		 "win %d (3..1024), max_level %d (0..16)", win, levels);
 	vcv_array(a, true, "next points", 4, 2 * n, 1, (void **)&out, &m);
 	vcv_array(a, true, "status", 1, n, 1, (void **)&status, &m);
 	vcv_array(a, true, "errors", 4, n, 1, (void **)&errs, &m);
@@ -169,6 +173,8 @@ static int fn_corner_subpix(struct vcv_args *a)
 	vcv_int(a, "win", &win);
 	vcv_int(a, "max_iter", &iters);
 	vcv_float(a, "eps", &eps);
+	vcv_need(a, win >= 1 && win <= 256 && iters >= 1 && iters <= 10000,
+		 "win %d (1..256), max_iter %d (1..10000)", win, iters);
 	vcv_array(a, true, "corners", 4, n, 1, (void **)&out, &m);
 	if (vcv_all_used(a))
 		return a->ret;
@@ -352,6 +358,20 @@ static void stereo_in(struct vcv_args *a, unsigned chans, struct vcv_mat *l,
 		 l->channels, r->rows, r->cols, r->channels);
 }
 
+/* Disparity searches OpenCV sizes its buffers by (rows x cols x
+ * disparities): bounded, so that a remote caller cannot make it allocate
+ * without limit. OpenCV checks the rest (multiple of 16, odd block). */
+static void stereo_bounds(struct vcv_args *a, int32_t min_disp, int32_t nd,
+			  int32_t block)
+{
+	vcv_need(a,
+		 nd >= 1 && nd <= 1024 && block >= 1 && block <= 255 &&
+			 min_disp >= -4096 && min_disp <= 4096,
+		 "num_disparities %d (1..1024), block_size %d (1..255), "
+		 "min_disparity %d (-4096..4096)",
+		 nd, block, min_disp);
+}
+
 /* read: left, right (8U, 1 ch), num_disparities, block_size;
  * write: disparity (int16, rows x cols) */
 static int fn_stereo_bm(struct vcv_args *a)
@@ -363,6 +383,7 @@ static int fn_stereo_bm(struct vcv_args *a)
 	stereo_in(a, CH1, &l, &r);
 	vcv_int(a, "num_disparities", &nd);
 	vcv_int(a, "block_size", &block);
+	stereo_bounds(a, 0, nd, block);
 	vcv_mat_out(a, "disparity", l.rows, l.cols, 1, VCV_16S, &d);
 	if (vcv_all_used(a))
 		return a->ret;
@@ -385,6 +406,7 @@ static int fn_stereo_sgbm(struct vcv_args *a)
 	vcv_int(a, "P1", &p.p1);
 	vcv_int(a, "P2", &p.p2);
 	vcv_int(a, "mode", &p.mode);
+	stereo_bounds(a, p.min_disp, p.num_disp, p.block);
 	vcv_mat_out(a, "disparity", l.rows, l.cols, 1, VCV_16S, &d);
 	if (vcv_all_used(a))
 		return a->ret;

@@ -580,6 +580,9 @@ static void bad_args(struct vaccel_session *s)
 	c_int(&c, 21);
 	c_out(&c, disp, sizeof(disp));
 	assert_int_equal(c_run(s, &c), VACCEL_EINVAL);
+	/* the plugin's own bound: at most 1024 disparities */
+	c.ints[5] = 4096;
+	assert_int_equal(c_run(s, &c), VACCEL_EINVAL);
 	/* remap: an interpolation OpenCV does not have */
 	c_start(&c, REMAP);
 	c_img(&c, &small);
