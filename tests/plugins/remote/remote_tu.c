@@ -19,14 +19,44 @@ static struct agent_proc agent;
 static bool have_agent;
 static char served[64];
 
+#if defined(HAVE_AGENT) && defined(__SANITIZE_ADDRESS__)
+/* ASAN_OPTIONS of the processes started from now on (this one read its own
+ * at start): the same, and detect_leaks=0. */
+static void asan_no_leaks_for_children(void)
+{
+	const char *o = getenv("ASAN_OPTIONS");
+	char buf[1024];
+
+	snprintf(buf, sizeof(buf), "%s%sdetect_leaks=0", o ? o : "",
+		 o && *o ? ":" : "");
+	setenv("ASAN_OPTIONS", buf, 1);
+}
+#endif
+
 int rtu_setup(const char *plugin, const char *extra,
 	      const char *const *agent_args)
 {
 	snprintf(served, sizeof(served), "%s", plugin);
 #ifdef HAVE_AGENT
 	char list[256];
+	const char *args[16];
+	int n = 0;
 
-	if (agent_start(&agent, plugin, agent_args)) {
+	for (; agent_args && agent_args[n] && n < 12; n++)
+		args[n] = agent_args[n];
+#if defined(__SANITIZE_ADDRESS__)
+	/* The agent's sandboxed workers and AddressSanitizer: ASan reserves
+	 * terabytes of address space for its shadow (a worker under the
+	 * default address-space limit fails with "ERROR: Failed to mmap"),
+	 * and LeakSanitizer's exit check needs what seccomp refuses ("fatal
+	 * error"). The agent's processes run without the limit and without
+	 * the leak check; this process keeps both. */
+	args[n++] = "--worker-memory";
+	args[n++] = "0";
+	asan_no_leaks_for_children();
+#endif
+	args[n] = NULL;
+	if (agent_start(&agent, plugin, args)) {
 		fprintf(stderr, "cannot start a vaccel-agent serving %s\n",
 			plugin);
 		return -1;
