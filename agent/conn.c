@@ -12,11 +12,13 @@
  * down, whatever ended it (BYE, EOF, reset, framing error, deadline,
  * SIGTERM).
  *
- * The front read and checked the connection's first HELLO (its token
- * included) and passed its bytes along: they are read again here from the
- * stream's buffer, and answered here, where the backends are known. */
+ * The front read, checked and answered the connection's first HELLO (its
+ * token included): the connection arrives here ready for requests. A
+ * later HELLO on the same stream (a new client of a vport) is answered
+ * here. */
 
 #include "ctl.h"
+#include "hello.h"
 #include "optime.h"
 #include "dirtree.h"
 #include "serve.h"
@@ -141,13 +143,12 @@ void conn_use(struct conn *c, enum usage_kind k, int64_t delta)
 {
 	uint64_t *cu[] = { &c->use.sessions, &c->use.resources, &c->use.stored,
 			   &c->use.shm };
-	uint64_t *tu[] = { &c->tn->sessions, &c->tn->resources, NULL,
-			   &c->tn->shm };
-	pthread_mutex_lock(&tenants_lock);
+	static const int ts[] = { TS_SESSIONS, TS_RESOURCES, -1, TS_SHM_BYTES };
+	pthread_mutex_lock(&c->lock);
 	*cu[k] += (uint64_t)delta;
-	if (tu[k])
-		*tu[k] += (uint64_t)delta;
-	pthread_mutex_unlock(&tenants_lock);
+	pthread_mutex_unlock(&c->lock);
+	if (ts[k] >= 0)
+		tenant_add(c->tn, (enum tenant_stat)ts[k], delta);
 }
 
 bool conn_charge(struct conn *c, uint64_t n)
@@ -204,11 +205,9 @@ static void free_all(struct conn *c)
 	if (c->dir[0])
 		vaccel__fs_rm_rf(c->dir);
 	c->dir[0] = 0;
-	pthread_mutex_lock(&tenants_lock);
-	c->tn->sessions -= c->use.sessions;
-	c->tn->resources -= c->use.resources;
-	c->tn->shm -= c->use.shm;
-	pthread_mutex_unlock(&tenants_lock);
+	tenant_add(c->tn, TS_SESSIONS, -(int64_t)c->use.sessions);
+	tenant_add(c->tn, TS_RESOURCES, -(int64_t)c->use.resources);
+	tenant_add(c->tn, TS_SHM_BYTES, -(int64_t)c->use.shm);
 	memset(&c->use, 0, sizeof(c->use));
 }
 
@@ -239,27 +238,14 @@ static bool token_ok(const struct conn *c, const struct vrpc_hello *h)
 
 static void hello_reply(struct req *r, const struct vrpc_hello *h)
 {
-	struct conn *c = r->c;
 	struct vrpc_kv *kv =
 		vrpc_pool_alloc(&r->rpool, VRPC_NR_LIMITS * sizeof(*kv));
 	if (!kv) {
 		reply_err(r, VRPC_E_NOMEM, "no memory");
 		return;
 	}
-	uint16_t minor = h->minor < VRPC_MINOR ? h->minor : VRPC_MINOR;
-	r->rep.u.hello_r = (struct vrpc_hello_r){
-		.major = VRPC_MAJOR,
-		.minor = minor,
-		.flags = (c->shm_ok ? VRPC_AGENT_SHM : 0) |
-			 (cfg.nr_exec_dirs ? VRPC_AGENT_EXEC : 0) |
-			 (cfg.exec_allow_uploads ? VRPC_AGENT_EXEC_UPLOADS : 0),
-		.nonce = h->nonce,
-		.conn = c->id,
-		.version = VACCEL_VERSION,
-		.ops = serve_ops,
-		.limits = kv,
-		.nr_limits = (uint32_t)vrpc_limits_to_kv(&cfg.lim, kv),
-	};
+	hello_answer(&r->rep.u.hello_r, h, r->c->shm_ok, r->c->id, serve_ops,
+		     kv);
 }
 
 /* Returns false if the connection must end after the reply. */
@@ -276,12 +262,11 @@ static bool handle_hello(struct req *r)
 	}
 	if (r->early_err)
 		return false;
-	/* the first HELLO was checked by the front; a later one (a new
-	 * client of the same stream) brings the token that authenticated
-	 * the stream, if one did (a stream its transport authorises, a UNIX
-	 * socket, needs none) */
-	if (c->hello_done && (c->token_len || c->needs_token) &&
-	    !token_ok(c, h)) {
+	/* the first HELLO was the front's; a later one (a new client of the
+	 * same stream) brings the token that authenticated the stream, if
+	 * one did (a stream its transport authorises, a UNIX socket, needs
+	 * none) */
+	if ((c->token_len || c->needs_token) && !token_ok(c, h)) {
 		awarn("conn %" PRIu64 " from %s: a new HELLO with a missing or "
 		      "wrong token",
 		      c->id, c->peer);
@@ -415,13 +400,17 @@ static bool run(struct conn *c, struct req *r, bool off)
 	int64_t t0 = r->t_start;
 	bool keep = serve(r);
 	int64_t dt = vrpc_now_ns() - t0;
+	uint32_t status = r->rep.status;
+	uint64_t in = VRPC_HDR_SIZE + r->hdr.fields_len + r->hdr.bulk_len;
+	uint64_t out = r->sent;
 	pthread_mutex_lock(&c->lock);
 	unlink_running(c, r);
 	pthread_mutex_unlock(&c->lock);
 	req_free(r);
-	pthread_mutex_lock(&tenants_lock);
-	c->tn->requests++;
-	pthread_mutex_unlock(&tenants_lock);
+	op_stats_note(type, status, dt);
+	tenant_add(c->tn, TS_REQUESTS, 1);
+	tenant_add(c->tn, TS_BYTES_IN, (int64_t)in);
+	tenant_add(c->tn, TS_BYTES_OUT, (int64_t)out);
 	pthread_mutex_lock(&c->lock);
 	vrpc_optime_note(&c->optime, type, dt);
 	c->executing--;
@@ -526,9 +515,7 @@ static void conn_end(struct conn *c)
 	 * client now */
 	shutdown(c->s.fd, SHUT_RDWR);
 	vrpc_stream_release(&c->s);
-	pthread_mutex_lock(&tenants_lock);
-	c->tn->conns--;
-	pthread_mutex_unlock(&tenants_lock);
+	tenant_add(c->tn, TS_CONNS, -1);
 	serve_conn_closed(c->id);
 	objects_release(&c->objs);
 	pthread_mutex_destroy(&c->lock);
@@ -549,8 +536,10 @@ static struct conn *conn_new(int fd, const struct ctl_msg *m, struct tenant *tn)
 		free(c);
 		return NULL;
 	}
-	vrpc_stream_prefill(&c->s, m->data, m->data_len);
 	c->id = m->conn;
+	c->hello_done = true;
+	c->shm_ok = m->shm_ok;
+	str_copy(c->identity, sizeof(c->identity), m->identity);
 	c->tn = tn;
 	c->pass_fds = m->pass_fds && c->s.pass_fds;
 	c->needs_token = m->needs_token;
@@ -579,10 +568,8 @@ void conn_start(int fd, const struct ctl_msg *m)
 		serve_conn_closed(m->conn);
 		return;
 	}
-	pthread_mutex_lock(&tenants_lock);
-	tn->conns++;
-	tn->conns_total++;
-	pthread_mutex_unlock(&tenants_lock);
+	tenant_add(tn, TS_CONNS, 1);
+	tenant_add(tn, TS_CONNS_TOTAL, 1);
 	pthread_mutex_lock(&conns_lock);
 	c->next = conns;
 	conns = c;

@@ -7,6 +7,8 @@
 
 #include "agent.h"
 #include "codec.h"
+#include "msg.h"
+#include "stats.h"
 #include "transport.h"
 #include <poll.h>
 #include <stdbool.h>
@@ -39,8 +41,9 @@ struct admission {
 	char tenant[TENANT_MAX + 1];
 	uint8_t token[VRPC_MAX_TOKEN];
 	size_t token_len;
-	uint8_t frame[VRPC_HDR_SIZE + VRPC_PREAUTH_MAX_FIELDS];
-	size_t frame_len;
+	/* its HELLO (the strings point into preauth's memory) */
+	struct vrpc_hello hello;
+	bool shm_ok;
 	uint64_t request_id;
 };
 
@@ -51,6 +54,11 @@ extern uint64_t front_conns;   /* admitted connections alive */
 extern uint64_t front_next_id; /* the id of the next admitted one */
 /* Answer a HELLO with an error (best effort) and close `fd`. */
 void front_refuse(int fd, uint64_t request_id, uint32_t code, const char *why);
+/* Ops the workers' backends serve (what the start-up probe found). */
+extern uint64_t front_ops;
+/* Answer the HELLO of an admitted connection `conn`. 0, or -1 if the
+ * client is gone (or does not read). */
+int front_welcome(const struct admission *a, uint64_t conn);
 
 /* preauth.c */
 /* Take an accepted connection (before its HELLO). */
@@ -83,5 +91,14 @@ void workers_tick(void);
 /* SIGTERM: every worker drains its connections and exits (at most the
  * shutdown timeout, then killed). True if all ended in time. */
 bool workers_stop(void);
-/* Sums of the workers' counters (enum ctl_stat): asked and waited for. */
-void workers_stats(uint64_t *st);
+/* Workers started, and ended otherwise than told (metrics). */
+struct worker_counts {
+	uint64_t starts, killed, exited, deadline;
+};
+extern struct worker_counts wcounts;
+/* Each tenant's counters as its worker last reported them (every
+ * second). */
+void workers_each(void (*fn)(const char *tenant, const uint64_t *st, void *ctx),
+		  void *ctx);
+/* The sums: live workers' last reports and what ended workers counted. */
+void workers_totals(uint64_t st[TS_MAX], struct op_stats *ops);

@@ -14,6 +14,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static struct vaccel_session *hold_sess(struct req *r)
 {
@@ -129,11 +131,32 @@ static void op_exec(struct req *r, unsigned op)
 
 /* The written part of an output string buffer: up to the last non-zero
  * byte plus one terminating zero (the rest is the agent's zero fill). */
+/* Whether the page at `page` (aligned) was ever touched. */
+static bool resident(uintptr_t page)
+{
+	unsigned char in = 1;
+	return mincore((void *)page, 1, &in) != 0 || (in & 1);
+}
+
 static uint64_t used_len(const unsigned char *p, uint64_t cap)
 {
+	uintptr_t mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
 	uint64_t n = cap;
-	while (n && !p[n - 1])
-		n--;
+	while (n) {
+		/* a page the backend never touched is zero: skipped without
+		 * reading it (a read would fault it in: a client's capacity of
+		 * 1 GiB would cost seconds and, here, resident memory) */
+		uintptr_t page = (uintptr_t)(p + n - 1) & mask;
+		uint64_t from = page > (uintptr_t)p ? page - (uintptr_t)p : 0;
+		if (!resident(page)) {
+			n = from;
+			continue;
+		}
+		while (n > from && !p[n - 1])
+			n--;
+		if (n > from)
+			break;
+	}
 	return n < cap ? n + 1 : cap;
 }
 
@@ -257,24 +280,40 @@ static size_t elem_size(unsigned family, uint32_t type)
 }
 
 /* A tensor's data holds at least what its dims and type say. */
-static bool tensor_ok(struct req *r, unsigned family,
-		      const struct vrpc_tensor *t)
+/* The bytes a tensor's dims and element type describe: false if the dims
+ * are negative or overflow, or the type has no fixed size (such tensors
+ * are refused: the agent could not check what a backend reads). */
+static bool tensor_bytes(unsigned family, const struct vrpc_tensor *t,
+			 uint64_t *bytes)
 {
 	size_t esize = elem_size(family, t->data_type);
 	uint64_t n = 1;
 	if (!esize)
-		return reply_err(r, VRPC_E_INVAL,
-				 "tensor type %u not supported remotely",
-				 (unsigned)t->data_type),
-		       false;
+		return false;
 	for (uint32_t i = 0; i < t->nr_dims; i++) {
 		if (t->dims[i] < 0 ||
 		    (t->dims[i] && n > UINT64_MAX / (uint64_t)t->dims[i]))
-			return reply_err(r, VRPC_E_INVAL, "bad tensor dims"),
-			       false;
+			return false;
 		n *= (uint64_t)t->dims[i];
 	}
-	if (n > UINT64_MAX / esize || n * esize > t->data.len)
+	if (n > UINT64_MAX / esize)
+		return false;
+	*bytes = n * esize;
+	return true;
+}
+
+/* A tensor's data holds at least what its dims and type say. */
+static bool tensor_ok(struct req *r, unsigned family,
+		      const struct vrpc_tensor *t)
+{
+	uint64_t bytes;
+	if (!tensor_bytes(family, t, &bytes))
+		return reply_err(r, VRPC_E_INVAL,
+				 "tensor of type %u with these dims not "
+				 "supported remotely",
+				 (unsigned)t->data_type),
+		       false;
+	if (bytes > t->data.len)
 		return reply_err(r, VRPC_E_INVAL,
 				 "tensor data smaller than its dims"),
 		       false;
@@ -409,8 +448,19 @@ static bool describe(struct req *r, unsigned family, void *p,
 	default:
 		t->data_type = (uint32_t)v->torch.data_type;
 	}
-	/* data and size lead every family's struct */
-	if (v->tf.data && v->tf.size)
+	/* data and size lead every family's struct; a backend's size is
+	 * believed only if it is what its dims and type say (a faulty one
+	 * must not make the agent send memory beyond its data) */
+	uint64_t bytes;
+	if (!tensor_bytes(family, t, &bytes) || bytes != v->tf.size ||
+	    (bytes && !v->tf.data)) {
+		reply_err(r, VRPC_E_BACKEND,
+			  "the backend's output tensor says %zu bytes where "
+			  "its dims and type say otherwise",
+			  v->tf.size);
+		return false;
+	}
+	if (bytes)
 		t->data = (struct vrpc_buf){ VRPC_BUF_INLINE, v->tf.size, 0, 0,
 					     v->tf.data };
 	return true;

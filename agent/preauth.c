@@ -8,6 +8,7 @@
  * authenticated, its tenant named, and then it goes to workers.c. */
 
 #include "front.h"
+#include "metrics.h"
 #include "msg.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,11 @@ static void refused(const char *what, const char *peer, const char *uri)
 	int k = 0;
 	while (k < 3 && strcmp(kinds[k], what))
 		k++;
+	static const enum refusal counted[4] = { REFUSE_PREAUTH_POOL,
+						 REFUSE_PREAUTH_PEER,
+						 REFUSE_HELLO_LATE,
+						 REFUSE_AUTH };
+	fcounts.refused[counted[k]]++;
 	int64_t now = vrpc_now_ns();
 	if (now - last[k] < 1000000000)
 		return;
@@ -101,6 +107,7 @@ void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer)
 	c->next = pres;
 	pres = c;
 	npre++;
+	fcounts.preauth = npre;
 	p->preauth++;
 	adebug("accepted on %s from %s", l->uri, peer->desc);
 }
@@ -114,6 +121,7 @@ static void unlink_pre(struct pre *c)
 		}
 	}
 	npre--;
+	fcounts.preauth = npre;
 	c->p->preauth--;
 	peer_maybe_free(c->p);
 }
@@ -249,21 +257,22 @@ static void complete(struct pre *c, const struct vrpc_hdr *hdr)
 		err = VRPC_E_VERSION;
 	else if (!err && (err = identify(c, &m.u.hello, a)))
 		snprintf(why, sizeof(why), "missing or wrong token");
-	vrpc_io_release(&io);
-	vrpc_pool_release(&pool);
 	unlink_pre(c);
 	if (!err) {
 		a->fd = c->fd;
 		a->l = c->l;
 		a->peer = c->peer;
 		a->p = peer_get(c->peer.key);
-		memcpy(a->frame, c->buf, c->need);
-		a->frame_len = c->need;
+		a->hello = m.u.hello;
+		a->shm_ok = c->l->addr.t->pass_fds && !cfg.no_shm &&
+			    (m.u.hello.flags & VRPC_HELLO_WANT_SHM);
 		a->request_id = hdr->id;
 		err = a->p ? workers_admit(a, why, sizeof(why)) : VRPC_E_NOMEM;
 	}
 	if (err)
 		front_refuse(c->fd, hdr->id, err, why);
+	vrpc_io_release(&io);
+	vrpc_pool_release(&pool);
 	free(a);
 	free(c);
 }

@@ -104,10 +104,14 @@ static int start_in(struct agent_proc *a, const char *plugins,
 		int fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 1);
 		dup2(fd, 2);
+		/* meson's MALLOC_PERTURB_ makes malloc touch every block it
+		 * gives: the agent's memory would not be what it uses */
+		unsetenv("MALLOC_PERTURB_");
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}
-	for (int i = 0; i < 1000; i++) {
+	/* a sanitizer build loads libtorch in its probe worker slowly */
+	for (int i = 0; i < 6000; i++) {
 		if (read_ready(a, ready))
 			return 0;
 		int st;
@@ -264,8 +268,7 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
-	     struct vrpc_pool *pool)
+int raw_send(int fd, struct vrpc_msg *m, uint64_t id)
 {
 	struct vrpc_io io;
 	struct iovec *iov;
@@ -276,25 +279,29 @@ int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
 	for (size_t i = 0; !ret && i < niov; i++)
 		ret = raw_write(fd, iov[i].iov_base, iov[i].iov_len);
 	vrpc_io_release(&io);
-	if (ret)
-		return -1;
+	return ret;
+}
+
+int raw_recv(int fd, struct vrpc_hdr *h, struct vrpc_msg *rep,
+	     struct vrpc_pool *pool)
+{
 	uint8_t hb[VRPC_HDR_SIZE];
-	struct vrpc_hdr h;
+	struct vrpc_io io;
 	if (read_all(fd, hb, sizeof(hb)))
 		return -1;
-	vrpc_hdr_unpack(hb, &h);
-	if (h.magic != VRPC_MAGIC || h.id != id || !(h.flags & VRPC_F_REPLY) ||
-	    h.fields_len > (64u << 20) || h.bulk_len > (1u << 30))
+	vrpc_hdr_unpack(hb, h);
+	if (h->magic != VRPC_MAGIC || !(h->flags & VRPC_F_REPLY) ||
+	    h->fields_len > (64u << 20) || h->bulk_len > (1u << 30))
 		return -1;
-	uint8_t *f = vrpc_pool_alloc(pool, h.fields_len + 1);
-	if (!f || read_all(fd, f, h.fields_len))
+	uint8_t *f = vrpc_pool_alloc(pool, h->fields_len + 1);
+	if (!f || read_all(fd, f, h->fields_len))
 		return -1;
 	memset(rep, 0, sizeof(*rep));
-	rep->type = h.type;
+	rep->type = h->type;
 	rep->reply = true;
-	vrpc_io_init_dec(&io, f, h.fields_len, pool, NULL);
+	vrpc_io_init_dec(&io, f, h->fields_len, pool, NULL);
 	vrpc_msg_io(&io, rep);
-	ret = vrpc_io_finish_dec(&io, h.bulk_len) ? -1 : 0;
+	int ret = vrpc_io_finish_dec(&io, h->bulk_len) ? -1 : 0;
 	for (size_t i = 0; !ret && i < io.nbufs; i++) {
 		struct vrpc_buf *b = io.bufs[i];
 		if (b->kind != VRPC_BUF_INLINE)
@@ -304,6 +311,15 @@ int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
 	}
 	vrpc_io_release(&io);
 	return ret;
+}
+
+int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
+	     struct vrpc_pool *pool)
+{
+	struct vrpc_hdr h;
+	if (raw_send(fd, m, id) || raw_recv(fd, &h, rep, pool))
+		return -1;
+	return h.id == id ? 0 : -1;
 }
 
 int raw_hello(int fd, const char *token)
@@ -417,4 +433,32 @@ bool agent_wait_workers(const struct agent_proc *a, int n, int ms)
 		usleep(10000);
 	}
 	return agent_workers(a, pids, 64) == n;
+}
+
+long proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+int proc_fd_count(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	int n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return d ? n : -1;
 }
