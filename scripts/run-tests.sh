@@ -206,6 +206,9 @@ wanted format && step clang-format fmt_check
 if [ $quick -eq 0 ] && wanted models && [ -f tests/models/test_converted.py ]; then
 	counted "converted models vs TF.js" /usr/bin/python3 tests/models/test_converted.py
 fi
+if [ $quick -eq 0 ] && wanted models && [ -f tests/models/test_tflite_fold.py ]; then
+	counted "tflite fp16 folding" /usr/bin/python3 tests/models/test_tflite_fold.py
+fi
 
 if [ $quick -eq 0 ] && wanted asan; then
 	# Tiers 1-2 again under AddressSanitizer + UndefinedBehaviorSanitizer.

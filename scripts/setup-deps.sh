@@ -17,6 +17,11 @@ PKGS=(
 	clang-format libcmocka-dev valgrind
 	# runtime libraries of the core and plugins
 	libcurl4-openssl-dev libopenblas-dev libstb-dev libtorch-dev
+	# opencl plugin (CLBlast on pocl's CPU device), opencv plugin, tflite
+	# plugin (Arm NN 20.08 and its CpuRef backend)
+	libclblast-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+	libopencv-dev libarmnn-dev libarmnntfliteparser-dev
+	libarmnn-cpuref-backend22
 	# the agent's worker sandbox
 	libseccomp-dev
 	# model conversion and test data
