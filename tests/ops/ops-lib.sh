@@ -230,11 +230,25 @@ agent_ctr() {
 	"${PODMAN[@]}" run -d --name "$ctr" "${CTR_LIMITS[@]}" -v "$sock:/run/vaccel" "$AGENT_IMG" \
 		--listen unix:///run/vaccel/agent.sock --plugins libvaccel-onnx.so \
 		--rundir /var/lib/vaccel-agent/run --cache-dir /var/cache/vaccel-agent \
+		--metrics-listen unix:///run/vaccel/metrics.sock \
 		--ready-file /run/vaccel/ready >"$TMP/logs/$1-agent-run.log" 2>&1 ||
 		{ err "podman run of the agent image failed: $(tail -n 1 "$TMP/logs/$1-agent-run.log")"; return 1; }
 	for _ in $(seq 100); do [ -s "$sock/ready" ] && return 0; sleep 0.1; done
 	err "the agent container did not get ready in 10 s: $("${PODMAN[@]}" logs "$ctr" 2>&1 | tail -n 2 | paste -sd '|')"
 	return 1
+}
+
+# health_check SOCKDIR: what the Kubernetes probes ask the agent's image
+# (there over TCP, here over the metrics socket in SOCKDIR)
+health_check() {
+	local p code
+	command -v curl >/dev/null || { e2e_note "no curl: health endpoints not checked"; return; }
+	for p in healthz readyz; do
+		code=$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$1/metrics.sock" "http://agent/$p")
+		[ "$code" = 200 ] || err "GET /$p of the agent container: HTTP $code"
+	done
+	curl -s --unix-socket "$1/metrics.sock" http://agent/metrics | grep -qx 'vaccel_up 1' ||
+		err "the agent container's /metrics has no 'vaccel_up 1'"
 }
 
 # agent_ctr_stop NAME: SIGTERM; it must exit 0 and have logged no error
@@ -279,6 +293,7 @@ scenario_oci_image() {
 			-e VACCEL_RPC_ADDRESS=unix:///run/vaccel/agent.sock \
 			"$APP_IMG" detect /usr/share/vaccel/images/example.jpg
 		same_as "$TMP/logs/$name-app.out" detect "detect in the application container"
+		health_check "$sock"
 		# the application's image has no backend and no ONNX Runtime
 		app_ctr "$name-find" --user 0 "$APP_IMG" find / -xdev '(' -name 'libonnxruntime*' -o -name 'libvaccel-onnx*' ')' -print
 		[ -s "$TMP/logs/$name-find.out" ] && err "backend libraries in the application image: $(head -n 2 "$TMP/logs/$name-find.out" | paste -sd ' ')"

@@ -19,12 +19,13 @@
 #   systemd-units      the packaged vaccel-agent.service and .socket pass
 #                      `systemd-analyze verify` (and a broken copy does not);
 #                      `systemd-analyze security` exposure at most 4.0
-#   socket-activation  tests/ops/socket-activation.sh (skips while the agent
-#                      does not take LISTEN_FDS)
+#   socket-activation  tests/ops/socket-activation.sh: the agent under
+#                      systemd-socket-activate serves two clients
 #   oci-image          deploy/oci/build-image.sh agent and app images from
 #                      the packages; the agent container serves detect to an
 #                      application container through a bind-mounted socket
-#                      directory (podman, runc)
+#                      directory (podman, runc); its /healthz and /readyz
+#                      (the Kubernetes probes) answer 200
 #   oci-cdi            the same through CDI: `vaccel cdi` writes the spec,
 #                      `podman run --device vaccel.dev/agent=NAME` gets the
 #                      socket and VACCEL_* from it

@@ -25,6 +25,8 @@ command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate n
 "$AGENT" --help 2>&1 | grep -q LISTEN_FDS || skip "agent has no socket activation yet"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-sa.XXXXXX")
+# the agent's workers run as other uids (as root): they go through it
+chmod 711 "$TMP"
 act=""
 cleanup() {
 	[ -n "$act" ] && kill -KILL "$act" 2>/dev/null
@@ -39,13 +41,16 @@ systemd-socket-activate -l "$sock" "$AGENT" --plugins "$B/plugins/noop/libvaccel
 act=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.05; done
 [ -S "$sock" ] || fail "systemd-socket-activate did not create $sock"
+# the agent starts with the first connection, not before
+sleep 0.5
+[ -e "$TMP/ready" ] && fail "the agent started before any connection"
 
 client() {
 	VACCEL_PLUGINS=$B/plugins/rpc/libvaccel-rpc.so VACCEL_RPC_ADDRESS=unix://$sock \
 		timeout 30 "$B/tools/vaccel" run noop
 }
 out=$(client 2>&1) || fail "first client: $out (agent: $(tail -n 2 "$TMP/agent.log" | paste -sd '|'))"
-grep -q '^noop: ok (plugin noop)$' <<<"$out" || fail "first client printed: $out"
+grep -q '^noop: ok (plugin rpc)$' <<<"$out" || fail "first client printed: $out"
 pid1=$(sed -n 's/^pid //p' "$TMP/ready")
 out=$(client 2>&1) || fail "second client: $out"
 pid2=$(sed -n 's/^pid //p' "$TMP/ready")
