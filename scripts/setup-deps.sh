@@ -34,6 +34,10 @@ PKGS=(
 	# cross builds for arm64 and armhf, run under qemu-user (binfmt_misc)
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 	g++-arm-linux-gnueabihf qemu-user-static binfmt-support
+	# ops tier: Debian packages, a fresh Debian root, the OCI image, systemd
+	# units, pip installs offline (docs/packaging.md)
+	dpkg-dev debhelper dh-python lintian fakeroot mmdebstrap podman systemd
+	python3-venv python3-setuptools python3-wheel-whl
 )
 # Multiarch libraries the cross builds link and their tests load (libtorch
 # is not co-installable for arm64: its python3.11:arm64 dependency conflicts

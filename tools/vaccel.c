@@ -2,7 +2,11 @@
 /* vaccel: command-line front-end of libvaccel.
  *   vaccel info            the library, its plugins and the ops they serve
  *   vaccel ops             op numbers and names
- *   vaccel run OP ARGS...  run one op and print its result */
+ *   vaccel run OP ARGS...  run one op and print its result
+ *   vaccel upload FILE...  send files to the agent's cache (upload.c)
+ *   vaccel cdi [OPTIONS]   a CDI spec for containers (cdi.c) */
+
+#include "cli.h"
 
 #include <vaccel.h>
 #include <errno.h>
@@ -49,6 +53,19 @@ static const char usage_text[] =
 	"and one\n"
 	"                            INT32 out (upstream's test-library "
 	"convention)\n"
+	"  upload FILE...            register the files as one resource "
+	"(through the\n"
+	"                            rpc plugin: into the agent's cache, "
+	"so later\n"
+	"                            runs with the same content send "
+	"nothing)\n"
+	"  cdi [OPTIONS]             write a Container Device Interface "
+	"spec that gives\n"
+	"                            containers the agent's socket "
+	"('vaccel cdi --help')\n"
+	"\n"
+	"Uploads of 64 MiB and more show their progress when stderr is a "
+	"terminal.\n"
 	"\n"
 	"Default models (the onnx plugin's, used when no MODEL is given; an "
 	"agent's\n"
@@ -374,7 +391,7 @@ static int run_image(struct vaccel_session *s, const char *op, int argc,
 		ret = vaccel_resource_init_multi(&model, models, nr_models,
 						 VACCEL_RESOURCE_MODEL);
 	if (!ret && nr_models &&
-	    (ret = keep_reason(vaccel_resource_register(&model, s))))
+	    (ret = keep_reason(cli_register(&model, s, models, nr_models))))
 		vaccel_resource_release(&model);
 	if (!ret) {
 		ret = image_op(s, op, img, len, nr_models > 0, png_path);
@@ -531,7 +548,9 @@ int main(int argc, char **argv)
 	const char *cmd = argv[optind];
 	if (!strcmp(cmd, "ops"))
 		return cmd_ops();
-	if (strcmp(cmd, "info") && strcmp(cmd, "run"))
+	if (!strcmp(cmd, "cdi"))
+		return vaccel_cli_cdi(argc - optind, argv + optind);
+	if (strcmp(cmd, "info") && strcmp(cmd, "run") && strcmp(cmd, "upload"))
 		return usage_error("unknown command");
 
 	int ret = bootstrap(&o);
@@ -541,5 +560,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "info"))
 		return cmd_info();
+	if (!strcmp(cmd, "upload"))
+		return vaccel_cli_upload(o.hint, argc - optind - 1,
+					 argv + optind + 1);
 	return cmd_run(&o, argc - optind - 1, argv + optind + 1);
 }

@@ -161,9 +161,31 @@ static int config_file(const char *path)
 	return ret;
 }
 
+/* The runtime of the deps directory; a package's private copy
+ * (-Donnx_runtime_dir) when no deps directory was asked for. */
+static int default_library(bool builtin_deps)
+{
+	char *lib;
+	int n;
+
+#ifdef VACCEL_ONNX_RUNTIME_DIR
+	if (builtin_deps)
+		n = asprintf(&lib, "%s/libonnxruntime.so.1",
+			     VACCEL_ONNX_RUNTIME_DIR);
+	else
+#endif
+		n = asprintf(&lib, "%s/onnxruntime/lib/libonnxruntime.so.1",
+			     onnx_cfg.deps_dir);
+	if (n < 0)
+		return VACCEL_ENOMEM;
+	onnx_cfg.library = lib;
+	return VACCEL_OK;
+}
+
 int onnx_config_load(void)
 {
 	const char *v;
+	bool builtin_deps = false;
 	int ret = VACCEL_OK;
 
 	onnx_config_release();
@@ -173,8 +195,10 @@ int onnx_config_load(void)
 		ret = config_file(v);
 	if (!ret && (v = getenv("VACCEL_DEPS")) && *v)
 		ret = set_str(&onnx_cfg.deps_dir, v);
-	if (!ret && !onnx_cfg.deps_dir)
+	if (!ret && !onnx_cfg.deps_dir) {
 		ret = set_str(&onnx_cfg.deps_dir, VACCEL_DEPS_DIR);
+		builtin_deps = true;
+	}
 	if (!ret && (v = getenv("VACCEL_ONNX_LIBRARY")))
 		ret = set_str(&onnx_cfg.library, v);
 	if (!ret && (v = getenv("VACCEL_ONNX_THREADS")) && *v)
@@ -186,14 +210,8 @@ int onnx_config_load(void)
 	for (int t = 0; t < VPC_TASK_MAX && !ret; t++)
 		if ((v = getenv(task_envs[t])) && *v)
 			ret = set_str(&onnx_cfg.defaults[t], v);
-	if (!ret && !onnx_cfg.library) {
-		char *lib;
-
-		if (asprintf(&lib, "%s/onnxruntime/lib/libonnxruntime.so.1",
-			     onnx_cfg.deps_dir) < 0)
-			return VACCEL_ENOMEM;
-		onnx_cfg.library = lib;
-	}
+	if (!ret && !onnx_cfg.library)
+		ret = default_library(builtin_deps);
 	return ret;
 }
 

@@ -74,6 +74,12 @@ static int load_api(const char *lib)
 	const OrtApiBase *(*get_base)(void);
 	const OrtApiBase *base;
 
+	/* Microsoft's builds of ONNX Runtime carry its telemetry (1DS): at
+	 * start it writes a device id under ~/.cache/Microsoft and posts
+	 * events over HTTPS. A backend must not phone home, nor write into
+	 * the home of whoever runs it: off, unless the user set it. (Set here,
+	 * before the library's constructors run, at plugin init.) */
+	setenv("ORT_DISABLE_TELEMETRY", "1", 0);
 	rt.dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!rt.dl) {
 		return vaccel_fail(VACCEL_ELIBBAD,

@@ -8,12 +8,15 @@ passed as ``c_void_p`` (addresses of the :mod:`vaccel._structs` mirrors).
 
 Search order: ``$VACCEL_LIBRARY`` (a path; an error if it cannot be
 loaded), the library directory recorded at install time
-(``_install.LIBDIR``, absent in the source tree), ``ctypes.util.find_library
+(``_install.LIBDIR``, absent in the source tree and in a pip install),
+libvaccel's ``libdir`` as ``pkg-config`` knows it (``$PKG_CONFIG_PATH``
+honoured: a libvaccel installed under any prefix), ``ctypes.util.find_library
 ('vaccel')``, then ``libvaccel.so.0`` through the dynamic loader's own search.
 """
 import ctypes
 import ctypes.util
 import os
+import subprocess
 import threading
 
 from . import _structs as S
@@ -101,6 +104,17 @@ _lib = None
 _path = None
 
 
+def _pkgconfig_libdir():
+    """``pkg-config --variable=libdir vaccel``, or None."""
+    try:
+        r = subprocess.run(["pkg-config", "--variable=libdir", "vaccel"],
+                           capture_output=True, text=True, timeout=10,
+                           check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
 def _candidates():
     """(how it was found, name or path) pairs to try, in order."""
     env = os.environ.get("VACCEL_LIBRARY")
@@ -113,6 +127,10 @@ def _candidates():
                       os.path.join(_install.LIBDIR, "libvaccel.so.0")))
     except ImportError:
         pass
+    libdir = _pkgconfig_libdir()
+    if libdir:
+        found.append(("pkg-config libdir",
+                      os.path.join(libdir, "libvaccel.so.0")))
     name = ctypes.util.find_library("vaccel")
     if name:
         found.append(("find_library", name))
@@ -124,7 +142,7 @@ def _load():
     """Load the first candidate that loads; raise OSError naming them all."""
     errors = []
     for how, name in _candidates():
-        if how == "install libdir" and not os.path.exists(name):
+        if how.endswith("libdir") and not os.path.exists(name):
             continue
         try:
             return ctypes.CDLL(name), name
