@@ -24,6 +24,7 @@
 #include "serve.h"
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,17 @@ struct conn {
 	pthread_mutex_t send_lock;
 	bool hello_done;
 	bool shm_ok;
+	/* a thread holds the reader role */
 	bool reading;
+	/* its holder serves a computing request and lends the role: a
+	 * watcher takes it if a request arrives meanwhile */
+	bool busy;
+	/* a thread waits for input on behalf of a busy reader */
+	bool watching;
+	/* +1 when a watcher takes the role (the lender then steps back) */
+	uint64_t taken;
+	/* +1 when a lender takes its role back */
+	uint64_t returned;
 	bool closing;
 	int nthreads;
 	int idle;
@@ -351,21 +362,57 @@ static bool start_thread(struct conn *c)
 }
 
 /* Called with c->lock held, by the thread that read a computing request:
- * let another thread read meanwhile. */
-static bool hand_off(struct conn *c)
+ * lend the reader role while it serves it. A watcher (an idle thread, or
+ * a new one up to max_inflight) waits for input meanwhile and takes the
+ * role if a request arrives; otherwise the lender takes it back, so that
+ * a client calling one op after another has them all run on one thread
+ * (its caches and the backend's per-thread state stay warm, and no wake-up
+ * of a second thread lies between two calls). */
+static bool lend(struct conn *c)
 {
 	if ((uint64_t)c->executing >= cfg.lim.max_inflight)
 		return false;
-	if (c->idle) {
-		c->reading = false;
-		pthread_cond_signal(&c->cv);
-		return true;
+	if (!c->watching) {
+		if (c->idle)
+			pthread_cond_signal(&c->cv);
+		else if (start_thread(c))
+			c->nthreads++;
+		else
+			return false;
 	}
-	if (!start_thread(c))
-		return false;
-	c->nthreads++;
-	c->reading = false;
+	c->busy = true;
 	return true;
+}
+
+/* Watch the input while the reader role is lent (c->lock held). True if
+ * a request arrived and this thread took the role; false when the lender
+ * took it back or the connection closes. */
+static bool watch(struct conn *c)
+{
+	bool took = false;
+	c->watching = true;
+	while (c->busy && !c->closing) {
+		if (c->s.rlen > c->s.rpos) {
+			took = true;
+			break;
+		}
+		uint64_t seen = c->returned;
+		pthread_mutex_unlock(&c->lock);
+		struct pollfd p = { .fd = c->s.fd, .events = POLLIN };
+		int n = poll(&p, 1, -1);
+		pthread_mutex_lock(&c->lock);
+		/* input that the lender did not come back for meanwhile */
+		if (n > 0 && c->busy && !c->closing && c->returned == seen) {
+			took = true;
+			break;
+		}
+	}
+	c->watching = false;
+	if (took) {
+		c->busy = false;
+		c->taken++;
+	}
+	return took;
 }
 
 /* Ops that usually take less than this run on the reader thread without
@@ -390,7 +437,7 @@ static void unlink_running(struct conn *c, struct req *r)
 
 /* Serve `r` (read by this thread; c->lock held, and held again on
  * return). Returns false if the connection must end. */
-static bool run(struct conn *c, struct req *r, bool off)
+static bool run(struct conn *c, struct req *r)
 {
 	uint16_t type = r->hdr.type;
 	r->t_start = vrpc_now_ns();
@@ -420,8 +467,6 @@ static bool run(struct conn *c, struct req *r, bool off)
 		if (!c->reason)
 			c->reason = "closed by the agent";
 		c->closing = true;
-		if (!off)
-			c->reading = false;
 		shutdown(c->s.fd, SHUT_RD);
 	}
 	return keep;
@@ -429,35 +474,57 @@ static bool run(struct conn *c, struct req *r, bool off)
 
 static void conn_end(struct conn *c);
 
-/* One thread of a connection: idle, or the reader (reading a request,
- * then serving it; or handing the reading over and serving it). */
+/* The reader role (c->lock held): read a request, serve it, again, until
+ * the connection ends or a watcher took the role while this thread served
+ * a request. */
+static void read_and_serve(struct conn *c)
+{
+	while (!c->closing) {
+		pthread_mutex_unlock(&c->lock);
+		struct req *r = intake_read(c);
+		pthread_mutex_lock(&c->lock);
+		if (!r) {
+			c->closing = true;
+			c->reading = false;
+			return;
+		}
+		c->executing++;
+		c->nreq++;
+		uint64_t taken = c->taken;
+		bool lent = vrpc_op_computes(r->hdr.type) && !r->early_err &&
+			    !usually_quick(c, r->hdr.type) && lend(c);
+		bool keep = run(c, r);
+		if (lent && c->taken != taken)
+			return; /* the watcher reads now */
+		if (lent) {
+			c->busy = false;
+			c->returned++;
+		}
+		if (!keep) {
+			c->reading = false;
+			return;
+		}
+	}
+	c->reading = false;
+}
+
+/* One thread of a connection: idle, the reader (reading requests and
+ * serving them), or the watcher of a reader that serves one. */
 static void *conn_thread(void *arg)
 {
 	struct conn *c = arg;
 	pthread_mutex_lock(&c->lock);
 	while (!c->closing) {
-		if (c->reading) {
+		if (!c->reading) {
+			c->reading = true;
+			read_and_serve(c);
+		} else if (c->busy && !c->watching) {
+			if (watch(c))
+				read_and_serve(c);
+		} else {
 			c->idle++;
 			pthread_cond_wait(&c->cv, &c->lock);
 			c->idle--;
-			continue;
-		}
-		c->reading = true;
-		bool off = false;
-		while (!off && !c->closing) {
-			pthread_mutex_unlock(&c->lock);
-			struct req *r = intake_read(c);
-			pthread_mutex_lock(&c->lock);
-			if (!r) {
-				c->closing = true;
-				c->reading = false;
-				break;
-			}
-			c->executing++;
-			c->nreq++;
-			off = vrpc_op_computes(r->hdr.type) && !r->early_err &&
-			      !usually_quick(c, r->hdr.type) && hand_off(c);
-			run(c, r, off);
 		}
 	}
 	pthread_cond_broadcast(&c->cv);
