@@ -491,9 +491,21 @@ static int64_t image_ns(struct vaccel_session *s, int op, const void *img,
 	return median(t, iters);
 }
 
-/* Calls in pairs (one local, one through the agent, alternating which
- * goes first); the ratio is 1 + median(remote - local) / median(local),
- * which cancels most of this shared machine's drift. */
+/* Calls in rounds of three (local, through the agent, local again: the
+ * A/A control, the noise of this machine), rotating which goes first; a
+ * ratio is 1 + median(b - local) / median(local), which cancels most of
+ * this shared machine's drift. */
+static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
+			int op, const void *img, size_t len, int i,
+			int64_t t[3])
+{
+	struct vaccel_session *who[3] = { l, s, l };
+	for (int k = 0; k < 3; k++) {
+		int w = (i + k) % 3;
+		t[w] = image_ns(who[w], op, img, len, 1);
+	}
+}
+
 static void infer(int rounds)
 {
 	static const char *const ops[4] = { "classify (PP-OCR cls)",
@@ -514,8 +526,8 @@ static void infer(int rounds)
 	if (vaccel_session_init(&l, 0) ||
 	    vaccel_session_init(&s, VACCEL_PLUGIN_REMOTE))
 		die("session");
-	int pairs = rounds * 8 > 256 ? 256 : rounds * 8;
-	static int64_t tl[4][256], tr[4][256], diff[4][256];
+	int n = rounds * 8 > 256 ? 256 : rounds * 8;
+	static int64_t tl[4][256], tr[4][256], diff[4][256], aa[4][256];
 	void *img[4];
 	size_t len[4];
 	for (int op = 0; op < 4; op++) {
@@ -525,34 +537,34 @@ static void infer(int rounds)
 		image_ns(&l, op, img[op], len[op], 3);
 		image_ns(&s, op, img[op], len[op], 3);
 	}
-	for (int i = 0; i < pairs; i++) {
+	for (int i = 0; i < n; i++) {
 		for (int op = 0; op < 4; op++) {
-			bool remote_first = i & 1;
-			int64_t a = image_ns(remote_first ? &s : &l, op,
-					     img[op], len[op], 1);
-			int64_t b = image_ns(remote_first ? &l : &s, op,
-					     img[op], len[op], 1);
-			tl[op][i] = remote_first ? b : a;
-			tr[op][i] = remote_first ? a : b;
-			diff[op][i] = tr[op][i] - tl[op][i];
+			int64_t t[3];
+			infer_round(&l, &s, op, img[op], len[op], i, t);
+			tl[op][i] = t[0];
+			tr[op][i] = t[1];
+			diff[op][i] = t[1] - t[0];
+			aa[op][i] = t[2] - t[0];
 		}
 	}
 	vaccel_session_release(&s);
 	vaccel_session_release(&l);
 	vaccel_cleanup();
 	agent_stop(&ag);
-	printf("\n%d pairs per op.\n\n| image op (onnx plugin, 1 thread) | "
-	       "image | local | through the agent (UNIX) | extra per call "
-	       "(median of pairs) | ratio |\n|---|---|---|---|---|---|\n",
-	       pairs);
+	printf("\n%d rounds per op (local, through the agent, local again).\n\n"
+	       "| image op (onnx plugin, 1 thread) | image | local | through "
+	       "the agent (UNIX) | extra per call (median of rounds) | ratio "
+	       "| A/A control (local again) |\n|---|---|---|---|---|---|---|\n",
+	       n);
 	for (int op = 0; op < 4; op++) {
-		int64_t ml = median(tl[op], pairs), mr = median(tr[op], pairs),
-			md = median(diff[op], pairs);
+		int64_t ml = median(tl[op], n), mr = median(tr[op], n),
+			md = median(diff[op], n), ma = median(aa[op], n);
 		printf("| %s | %s (%zu KB) | %.2f ms | %.2f ms | %+.3f ms | "
-		       "**%.4f** |\n",
+		       "**%.4f** | %.4f |\n",
 		       ops[op], strrchr(imgs[op], '/') + 1, len[op] >> 10,
 		       (double)ml / 1e6, (double)mr / 1e6, (double)md / 1e6,
-		       1.0 + (double)md / (double)ml);
+		       1.0 + (double)md / (double)ml,
+		       1.0 + (double)ma / (double)ml);
 		free(img[op]);
 	}
 }
