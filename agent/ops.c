@@ -641,8 +641,14 @@ static void op_sgemm(struct req *r)
 		reply_err(r, VRPC_E_INVAL, "sgemm matrices of the wrong size");
 		return;
 	}
-	int ret = vaccel_sgemm(s, g->m, g->n, g->k, g->alpha, g->a.data, g->lda,
-			       g->b.data, g->ldb, g->beta, g->c.data, g->ldc);
+	/* an empty matrix (m, n or k 0) came as no bytes: the backend gets
+	 * an address, as from a local caller, not NULL */
+	float none[1];
+	float *a = g->a.len ? g->a.data : none,
+	      *b = g->b.len ? g->b.data : none,
+	      *c = g->c.len ? g->c.data : none;
+	int ret = vaccel_sgemm(s, g->m, g->n, g->k, g->alpha, a, g->lda, b,
+			       g->ldb, g->beta, c, g->ldc);
 	if (ret) {
 		reply_ret(r, ret);
 		return;

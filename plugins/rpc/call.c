@@ -115,7 +115,7 @@ static int read_one(struct rpc_link *l, struct rpc_ctx *x)
 		l->discard = 0;
 	}
 	spin_for_reply(l, x);
-	int ret = vrpc_stream_wait(&l->s, x->deadline);
+	int ret = vrpc_stream_fill(&l->s, x->deadline);
 	if (ret)
 		return ret == VACCEL_ETIMEDOUT ? ret : VACCEL_EIO;
 	struct vrpc_hdr h;
@@ -231,6 +231,7 @@ static int send_request(struct rpc_ctx *x)
 	struct iovec *iov;
 	size_t niov;
 	vrpc_io_init_enc(&io);
+	io.sending = true;
 	if (l->shm && place) {
 		io.place = place;
 		io.place_ctx = x;
@@ -247,11 +248,15 @@ static int send_request(struct rpc_ctx *x)
 		l->pending = x->call;
 	}
 	pthread_mutex_unlock(&l->lock);
-	if (err) {
-		rpc_err("%s: cannot encode the request (%s)",
-			vrpc_type_name(x->req.type), vrpc_err_name(err));
-		ret = vrpc_err_from_wire(err);
-	}
+	if (err)
+		ret = vaccel_fail(vrpc_err_from_wire(err),
+				  LOG_PREFIX
+				  "%s: cannot encode the request: %s",
+				  vrpc_type_name(x->req.type),
+				  err == VRPC_E_INVAL
+					  ? "a buffer with a nonzero size and "
+					    "no address (NULL)"
+					  : vrpc_err_name(err));
 	if (!ret) {
 		pthread_mutex_lock(&l->send_lock);
 		ret = vrpc_stream_writev(&l->s, iov, niov, x->fd, x->deadline);

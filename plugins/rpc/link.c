@@ -8,6 +8,7 @@
  * on it then fails with VACCEL_EIO. */
 
 #include "rpc.h"
+#include <limits.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -97,6 +98,9 @@ static int link_new(struct rpc_link **out)
 		free(l);
 		return VACCEL_ENOMEM;
 	}
+	/* replies are awaited in the read itself (vrpc_stream_fill) */
+	if (rpc_cfg.timeout_ms <= INT_MAX)
+		vrpc_stream_set_wait(&l->s, (int)rpc_cfg.timeout_ms);
 	atomic_init(&l->refs, 1);
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_mutex_init(&l->send_lock, NULL);

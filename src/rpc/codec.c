@@ -359,6 +359,9 @@ void vrpc_io_buf(struct vrpc_io *io, struct vrpc_buf *b)
 	vrpc_io_u64(io, &b->len);
 	switch (b->kind) {
 	case VRPC_BUF_INLINE:
+		/* bytes to send from no address: the caller's mistake */
+		if (io->sending && b->len && !b->data)
+			vrpc_io_fail(io, VRPC_E_INVAL);
 		if (!io->dec)
 			enc_add_iov(io, b->data, b->len);
 		break;

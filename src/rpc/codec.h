@@ -79,6 +79,10 @@ struct vrpc_io {
 	size_t niov, iov_cap;
 	vrpc_place_fn place;
 	void *place_ctx;
+	/* encoding a message to send: an INLINE buffer with a size and no
+	 * data is the caller's mistake (VRPC_E_INVAL), where a decoded
+	 * message re-encodes without its bulk */
+	bool sending;
 
 	/* decoding */
 	const uint8_t *in;

@@ -200,6 +200,48 @@ int vrpc_stream_wait(struct vrpc_stream *s, int64_t deadline)
 	return wait_fd(s->fd, POLLIN, deadline);
 }
 
+int vrpc_stream_set_wait(struct vrpc_stream *s, int ms)
+{
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+	if (!s->is_socket || s->nonblock || ms <= 0 ||
+	    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+		return -1;
+	s->rcvtimeo = (int64_t)ms * 1000000;
+	return 0;
+}
+
+/* How late the receive timeout may end a wait for `deadline` (a thread
+ * that waited for another's reply first has less time left). */
+#define FILL_SLACK_NS 20000000
+
+int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline)
+{
+	if (s->rlen > s->rpos)
+		return 0;
+	/* a blocking read whose timeout ends the wait about in time;
+	 * without a deadline, one that blocks */
+	bool block =
+		deadline ? s->rcvtimeo && deadline - vrpc_now_ns() >=
+						  s->rcvtimeo - FILL_SLACK_NS
+			 : !s->nonblock && !s->rcvtimeo;
+	if (!block)
+		return vrpc_stream_wait(s, deadline);
+	int err = 0;
+	ssize_t r = read_some(s, s->rbuf, s->rcap, 0, &err);
+	if (err)
+		return err;
+	if (r > 0) {
+		s->bytes_in += (uint64_t)r;
+		s->rpos = 0;
+		s->rlen = (size_t)r;
+		return 0;
+	}
+	if (r == 0 ||
+	    (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+		return VACCEL_EIO;
+	return vrpc_stream_wait(s, deadline);
+}
+
 bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 			  int64_t spin_until)
 {

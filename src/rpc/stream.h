@@ -24,6 +24,9 @@ struct vrpc_stream {
 	/* O_NONBLOCK: waits use poll() and the deadline; a blocking fd
 	 * that reports EAGAIN hit its SO_RCVTIMEO/SO_SNDTIMEO */
 	bool nonblock;
+	/* the receive timeout of a blocking socket (vrpc_stream_set_wait),
+	 * ns; 0: none */
+	int64_t rcvtimeo;
 	/* buffered bytes are rbuf[rpos..rlen) */
 	uint8_t *rbuf;
 	size_t rcap, rpos, rlen;
@@ -59,6 +62,13 @@ int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 			 int64_t deadline);
 /* Wait until at least one byte can be read (buffered or on the fd). */
 int vrpc_stream_wait(struct vrpc_stream *s, int64_t deadline);
+/* Let a blocking socket wait for input in its reads themselves, for at
+ * most `ms` (SO_RCVTIMEO): vrpc_stream_fill then costs one system call
+ * where poll and a read cost two. 0, or -1 (the stream works as before). */
+int vrpc_stream_set_wait(struct vrpc_stream *s, int ms);
+/* Wait until `deadline` for input and buffer what arrived (nothing to do
+ * when bytes are buffered). Returns as vrpc_stream_wait. */
+int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline);
 /* Sleep until `sleep_until` (monotonic ns), then poll without sleeping
  * until `spin_until`: true as soon as a byte can be read. Waiting for a
  * reply this way avoids the wake-up latency of an idle CPU when the reply

@@ -320,6 +320,21 @@ static void c_sgemm(struct vaccel_session *s, struct result *r)
 	put_int(r, vaccel_sgemm(s, m, n, k, 1, a, 2, b, ldb, 0, c, ldc));
 }
 
+/* Empty products (m, n or k 0): no byte of an empty matrix travels, and
+ * the backend still gets what a local caller gives it (an address), so
+ * C = beta C for k 0, nothing for m or n 0. */
+static void c_sgemm_empty(struct vaccel_session *s, struct result *r)
+{
+	float a[6] = { 1, 2, 3, 4, 5, 6 }, b[6] = { 6, 5, 4, 3, 2, 1 };
+	float c[4] = { 1, 2, 3, 4 };
+	put_int(r, vaccel_sgemm(s, 0, 2, 3, 1, a, 3, b, 2, 0.5f, c, 2));
+	put_int(r, vaccel_sgemm(s, 2, 0, 3, 1, a, 3, b, 1, 0.5f, c, 1));
+	put_int(r, vaccel_sgemm(s, 0, 0, 0, 1, a, 1, b, 1, 0.5f, c, 1));
+	put(r, c, sizeof(c));
+	put_int(r, vaccel_sgemm(s, 2, 2, 0, 1, a, 1, b, 2, 0.5f, c, 2));
+	put(r, c, sizeof(c));
+}
+
 /* 512 x 512 (1 MiB each): shared memory on UNIX; C is in-out */
 static void c_sgemm_big(struct vaccel_session *s, struct result *r)
 {
@@ -654,6 +669,29 @@ static void c_torch_sgemm(struct vaccel_session *s, struct result *r)
 	}
 }
 
+/* A NULL matrix with a nonzero size: the client refuses to send it
+ * (EINVAL and why), and the connection stays usable. */
+static void t_null_buffer(void **state)
+{
+	(void)state;
+	if (strcmp(backend, "blas")) {
+		printf("# only with the blas backend (sgemm)\n");
+		skip();
+	}
+	struct vaccel_session rm;
+	float b[4] = { 1, 2, 3, 4 }, c[4] = { 0 };
+	assert_int_equal(vaccel_session_init(&rm, VACCEL_PLUGIN_REMOTE),
+			 VACCEL_OK);
+	assert_int_equal(vaccel_sgemm(&rm, 2, 2, 2, 1, NULL, 2, b, 2, 0, c, 2),
+			 VACCEL_EINVAL);
+	const char *why = vaccel_last_error();
+	printf("# reason: %s\n", why);
+	assert_non_null(strstr(why, "NULL"));
+	int rn = vaccel_noop(&rm);
+	assert_true(rn == VACCEL_OK || rn == VACCEL_ENOTSUP);
+	assert_int_equal(vaccel_session_release(&rm), VACCEL_OK);
+}
+
 #define CASE(fn)                         \
 	static void t_##fn(void **state) \
 	{                                \
@@ -672,6 +710,7 @@ CASE(c_images_person)
 CASE(c_detect_model)
 CASE(c_sgemm)
 CASE(c_sgemm_big)
+CASE(c_sgemm_empty)
 CASE(c_fpga_minmax)
 CASE(c_opencv)
 CASE(c_onnx)
@@ -730,6 +769,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(t_c_detect_model),
 		cmocka_unit_test(t_c_sgemm),
 		cmocka_unit_test(t_c_sgemm_big),
+		cmocka_unit_test(t_c_sgemm_empty),
+		cmocka_unit_test(t_null_buffer),
 		cmocka_unit_test(t_c_fpga_minmax),
 		cmocka_unit_test(t_c_opencv),
 		cmocka_unit_test(t_c_onnx),
