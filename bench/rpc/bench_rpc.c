@@ -18,6 +18,7 @@
 #include "vaccel_rpc.h"
 #include "stream.h"
 #include "transport.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -491,18 +492,84 @@ static int64_t image_ns(struct vaccel_session *s, int op, const void *img,
 	return median(t, iters);
 }
 
-/* Calls in rounds of three (local, through the agent, local again: the
- * A/A control, the noise of this machine), rotating which goes first; a
- * ratio is 1 + median(b - local) / median(local), which cancels most of
- * this shared machine's drift. */
+/* CPU time (ns) the tasks of `pid` ran, from /proc/PID/task/N/schedstat
+ * (a thread that ended is no longer counted: the worker's connection
+ * threads live as long as the connection). */
+static int64_t proc_cpu_ns(pid_t pid)
+{
+	char path[64];
+	int64_t sum = 0;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		char f[400];
+		long long run;
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(f, sizeof(f), "%s/%s/schedstat", path, e->d_name);
+		FILE *fp = fopen(f, "r");
+		if (fp && fscanf(fp, "%lld", &run) == 1)
+			sum += run;
+		if (fp)
+			fclose(fp);
+	}
+	if (d)
+		closedir(d);
+	return sum;
+}
+
+/* Page faults of process `pid` so far (minor + major, /proc/PID/stat);
+ * 0: this process. */
+static int64_t proc_faults(pid_t pid)
+{
+	char path[64], buf[1024];
+	long long mn = 0, mj = 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat",
+		 pid ? (int)pid : getpid());
+	FILE *fp = fopen(path, "r");
+	size_t n = fp ? fread(buf, 1, sizeof(buf) - 1, fp) : 0;
+	if (fp)
+		fclose(fp);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	/* after the name: state ppid pgrp session tty tpgid flags minflt
+	 * cminflt majflt */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %lld %*u %lld",
+			 &mn, &mj) != 2)
+		return 0;
+	return mn + mj;
+}
+
+static int64_t thread_cpu_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Calls in rounds of four, local and through the agent alternating (L R
+ * L2 R2, rotated by one each round), so that every call follows a call of
+ * the other kind (or of another op), as many times first as last: the
+ * second local call is the A/A control (the noise of this machine). A
+ * ratio is 1 + median(b - L) / median(L), which cancels most of this
+ * shared machine's drift. t[0..3]: L, R, L2, R2; cpu, pf: of L and R. */
 static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
 			int op, const void *img, size_t len, int i,
-			int64_t t[3])
+			int64_t t[4], pid_t worker, int64_t cpu[2],
+			int64_t pf[2])
 {
-	struct vaccel_session *who[3] = { l, s, l };
-	for (int k = 0; k < 3; k++) {
-		int w = (i + k) % 3;
-		t[w] = image_ns(who[w], op, img, len, 1);
+	for (int k = 0; k < 4; k++) {
+		int w = (i + k) % 4;
+		bool remote = w & 1;
+		int64_t c0 = remote ? proc_cpu_ns(worker) : thread_cpu_ns();
+		int64_t f0 = proc_faults(remote ? worker : 0);
+		t[w] = image_ns(remote ? s : l, op, img, len, 1);
+		if (w < 2) {
+			pf[w] = proc_faults(remote ? worker : 0) - f0;
+			cpu[w] = (remote ? proc_cpu_ns(worker)
+					 : thread_cpu_ns()) -
+				 c0;
+		}
 	}
 }
 
@@ -528,6 +595,8 @@ static void infer(int rounds)
 		die("session");
 	int n = rounds * 8 > 256 ? 256 : rounds * 8;
 	static int64_t tl[4][256], tr[4][256], diff[4][256], aa[4][256];
+	static int64_t cl[4][256], cr[4][256], fl[4][256], fr[4][256];
+	pid_t worker = 0;
 	void *img[4];
 	size_t len[4];
 	for (int op = 0; op < 4; op++) {
@@ -537,10 +606,17 @@ static void infer(int rounds)
 		image_ns(&l, op, img[op], len[op], 3);
 		image_ns(&s, op, img[op], len[op], 3);
 	}
+	if (agent_workers(&ag, &worker, 1) != 1)
+		die("no worker");
 	for (int i = 0; i < n; i++) {
 		for (int op = 0; op < 4; op++) {
-			int64_t t[3];
-			infer_round(&l, &s, op, img[op], len[op], i, t);
+			int64_t t[4], cpu[2], pf[2];
+			infer_round(&l, &s, op, img[op], len[op], i, t, worker,
+				    cpu, pf);
+			fl[op][i] = pf[0];
+			fr[op][i] = pf[1];
+			cl[op][i] = cpu[0];
+			cr[op][i] = cpu[1];
 			tl[op][i] = t[0];
 			tr[op][i] = t[1];
 			diff[op][i] = t[1] - t[0];
@@ -551,20 +627,27 @@ static void infer(int rounds)
 	vaccel_session_release(&l);
 	vaccel_cleanup();
 	agent_stop(&ag);
-	printf("\n%d rounds per op (local, through the agent, local again).\n\n"
+	printf("\n%d rounds per op (local, through the agent, local again, "
+	       "through the agent again).\n\n"
 	       "| image op (onnx plugin, 1 thread) | image | local | through "
 	       "the agent (UNIX) | extra per call (median of rounds) | ratio "
-	       "| A/A control (local again) |\n|---|---|---|---|---|---|---|\n",
+	       "| A/A control (local again) | CPU per call: local / the worker "
+	       "| page faults per call: local / the worker "
+	       "|\n|---|---|---|---|---|---|---|---|---|\n",
 	       n);
 	for (int op = 0; op < 4; op++) {
 		int64_t ml = median(tl[op], n), mr = median(tr[op], n),
 			md = median(diff[op], n), ma = median(aa[op], n);
 		printf("| %s | %s (%zu KB) | %.2f ms | %.2f ms | %+.3f ms | "
-		       "**%.4f** | %.4f |\n",
+		       "**%.4f** | %.4f | %.2f / %.2f ms | %lld / %lld |\n",
 		       ops[op], strrchr(imgs[op], '/') + 1, len[op] >> 10,
 		       (double)ml / 1e6, (double)mr / 1e6, (double)md / 1e6,
 		       1.0 + (double)md / (double)ml,
-		       1.0 + (double)ma / (double)ml);
+		       1.0 + (double)ma / (double)ml,
+		       (double)median(cl[op], n) / 1e6,
+		       (double)median(cr[op], n) / 1e6,
+		       (long long)median(fl[op], n),
+		       (long long)median(fr[op], n));
 		free(img[op]);
 	}
 }
