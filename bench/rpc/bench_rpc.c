@@ -249,69 +249,142 @@ static void small_sizes(int kind, size_t *req, size_t *rep)
 	frame_size(&r, rep);
 }
 
+/* Pin every thread of `pid` to `cpu` (threads it starts later inherit
+ * it from the thread that starts them). */
+static void pin_pid(pid_t pid, int cpu)
+{
+	char path[64];
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	for (struct dirent *e; d && (e = readdir(d));)
+		if (e->d_name[0] != '.')
+			sched_setaffinity(atoi(e->d_name), sizeof(set), &set);
+	if (d)
+		closedir(d);
+}
+
+/* The agent's front and workers on `cpu`. */
+static void pin_agent(const struct agent_proc *a, int cpu)
+{
+	pid_t w[8];
+	int n = agent_workers(a, w, 8);
+	pin_pid(a->pid, cpu);
+	for (int i = 0; i < n; i++)
+		pin_pid(w[i], cpu);
+}
+
+/* Median round trip of small calls of `kind` through agent `a` (a fresh
+ * client connection: this process's rpc plugin reaches one agent at a
+ * time), the agent on `cpu`. */
+static int64_t agent_rtt(const struct agent_proc *a, bool tcp, int kind,
+			 int cpu, int iters)
+{
+	struct vaccel_session s;
+	if (client_bootstrap("rpc", tcp ? a->tcp_uri : a->unix_uri) ||
+	    vaccel_session_init(&s, 0))
+		die("bootstrap");
+	pin_agent(a, cpu); /* the connection's new thread too */
+	rpc_rtt(&s, kind, 500);
+	int64_t t = rpc_rtt(&s, kind, iters);
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	return t;
+}
+
+enum {
+	L_RAW,
+	L_PROC,
+	L_NONE,
+	L_RAW2,
+	L_N
+};
+
+/* Rounds of: raw ping-pong, the agent with --isolation process, with
+ * --isolation none, raw again (the A/A control). */
+static void latency_rounds(struct agent_proc ag[2], int kind, bool tcp, int cpu,
+			   int rounds, int64_t t[L_N][64])
+{
+	size_t req, rep;
+	small_sizes(kind, &req, &rep);
+	struct raw_server srv;
+	raw_start(&srv, req, rep);
+	pin_pid(srv.pid, cpu);
+	int fd = raw_client(&srv, tcp);
+	raw_rtt(fd, req, rep, 2000);
+	for (int r = 0; r < rounds; r++) {
+		t[L_RAW][r] = raw_rtt(fd, req, rep, 3000);
+		t[L_PROC][r] = agent_rtt(&ag[0], tcp, kind, cpu, 3000);
+		t[L_NONE][r] = agent_rtt(&ag[1], tcp, kind, cpu, 3000);
+		t[L_RAW2][r] = raw_rtt(fd, req, rep, 3000);
+	}
+	close(fd);
+	kill(srv.pid, SIGKILL);
+	waitpid(srv.pid, NULL, 0);
+	unlink(srv.path);
+}
+
+static void latency_row(const char *name, bool tcp, int cpu, int rounds,
+			int64_t t[L_N][64])
+{
+	double ratio[3][64];
+	int64_t m[L_N];
+	for (int k = 0; k < L_N; k++)
+		m[k] = median(t[k], rounds);
+	for (int k = 1; k < L_N; k++)
+		for (int r = 0; r < rounds; r++)
+			ratio[k - 1][r] = (double)t[k][r] / (double)t[L_RAW][r];
+	double rp = dmedian(ratio[0], rounds), rn = dmedian(ratio[1], rounds),
+	       aa = dmedian(ratio[2], rounds);
+	printf("| %s, %s, %s | %.1f µs | %.1f µs (**%+.1f µs**, %.2f) | "
+	       "%.1f µs (**%+.1f µs**, %.2f) | %.1f µs (%+.1f µs, %.2f) |\n",
+	       name, tcp ? "TCP" : "UNIX",
+	       cpu ? "different vCPUs" : "same vCPU", (double)m[L_RAW] / 1e3,
+	       (double)m[L_PROC] / 1e3, (double)(m[L_PROC] - m[L_RAW]) / 1e3,
+	       rp, (double)m[L_NONE] / 1e3,
+	       (double)(m[L_NONE] - m[L_RAW]) / 1e3, rn,
+	       (double)m[L_RAW2] / 1e3, (double)(m[L_RAW2] - m[L_RAW]) / 1e3,
+	       aa);
+}
+
 static void latency(int rounds)
 {
-	struct agent_proc ag;
+	struct agent_proc ag[2];
 	const char *names[2] = { "vaccel_noop()",
 				 "opencv, 64 B read + 64 B in-out arg" };
-	/* the agent and the echo server on CPU 1, the client on CPU 0 */
-	pin(1);
-	if (agent_start(&ag, "noop", NULL))
-		die("cannot start the agent");
-	int64_t raw[2][2][64], rpc[2][2][64];
+	const char *none[] = { "--isolation", "none", NULL };
+	if (agent_start(&ag[0], "noop", NULL) ||
+	    agent_start(&ag[1], "noop", none))
+		die("cannot start the agents");
+	static int64_t t[2][2][2][L_N][64];
+	pin(0); /* the client; the servers on CPU 1 or 0 */
+	for (int kind = 0; kind < 2; kind++)
+		for (int tr = 0; tr < 2; tr++)
+			for (int cpu = 1; cpu >= 0; cpu--)
+				latency_rounds(ag, kind, tr, cpu, rounds,
+					       t[kind][tr][cpu]);
+	unpin();
+	agent_stop(&ag[0]);
+	agent_stop(&ag[1]);
 	for (int kind = 0; kind < 2; kind++) {
 		size_t req, rep;
 		small_sizes(kind, &req, &rep);
-		struct raw_server srv;
-		pin(1);
-		raw_start(&srv, req, rep);
-		pin(0);
-		for (int tr = 0; tr < 2; tr++) {
-			const char *uri = tr ? ag.tcp_uri : ag.unix_uri;
-			if (client_bootstrap("rpc", uri))
-				die("bootstrap");
-			struct vaccel_session s;
-			if (vaccel_session_init(&s, 0))
-				die("session");
-			int fd = raw_client(&srv, tr);
-			raw_rtt(fd, req, rep, 2000);
-			rpc_rtt(&s, kind, 2000);
-			for (int r = 0; r < rounds; r++) {
-				raw[kind][tr][r] = raw_rtt(fd, req, rep, 3000);
-				rpc[kind][tr][r] = rpc_rtt(&s, kind, 3000);
-			}
-			close(fd);
-			vaccel_session_release(&s);
-			vaccel_cleanup();
-		}
-		kill(srv.pid, SIGKILL);
-		waitpid(srv.pid, NULL, 0);
-		unlink(srv.path);
 		printf("%s: request %zu B, reply %zu B\n", names[kind], req,
 		       rep);
 	}
-	unpin();
-	agent_stop(&ag);
-	printf("\n| small call (client CPU 0, server CPU 1) | raw socket "
-	       "ping-pong | through the agent | ratio | extra per call |\n"
-	       "|---|---|---|---|---|\n");
-	for (int kind = 0; kind < 2; kind++) {
-		for (int tr = 0; tr < 2; tr++) {
-			double ratio[64];
-			for (int r = 0; r < rounds; r++)
-				ratio[r] = (double)rpc[kind][tr][r] /
-					   (double)raw[kind][tr][r];
-			double mr = dmedian(ratio, rounds);
-			int64_t a = median(raw[kind][tr], rounds),
-				b = median(rpc[kind][tr], rounds);
-			printf("| %s, %s | %.1f µs | %.1f µs | **%.2f** | "
-			       "%+.1f µs "
-			       "|\n",
-			       names[kind], tr ? "TCP" : "UNIX",
-			       (double)a / 1e3, (double)b / 1e3, mr,
-			       (double)(b - a) / 1e3);
-		}
-	}
+	printf("\nMedians of %d rounds of 3000 calls each; in brackets the "
+	       "extra over the raw socket and the median of per-round "
+	       "ratios.\n\n| small call (client on vCPU 0) | raw socket "
+	       "ping-pong | agent, --isolation process | agent, --isolation "
+	       "none | raw again (A/A control) |\n|---|---|---|---|---|\n",
+	       rounds);
+	for (int kind = 0; kind < 2; kind++)
+		for (int tr = 0; tr < 2; tr++)
+			for (int cpu = 1; cpu >= 0; cpu--)
+				latency_row(names[kind], tr, cpu, rounds,
+					    t[kind][tr][cpu]);
 }
 
 /* ---- bulk --------------------------------------------------------------- */

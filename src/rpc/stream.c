@@ -203,8 +203,16 @@ int vrpc_stream_wait(struct vrpc_stream *s, int64_t deadline)
 int vrpc_stream_set_wait(struct vrpc_stream *s, int ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
-	if (!s->is_socket || s->nonblock || ms <= 0 ||
-	    setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
+	if (!s->is_socket || ms <= 0)
+		return -1;
+	/* reads and writes with a deadline stay non-blocking
+	 * (MSG_DONTWAIT) */
+	int fl = fcntl(s->fd, F_GETFL);
+	if (s->nonblock &&
+	    (fl < 0 || fcntl(s->fd, F_SETFL, fl & ~O_NONBLOCK) < 0))
+		return -1;
+	s->nonblock = false;
+	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)))
 		return -1;
 	s->rcvtimeo = (int64_t)ms * 1000000;
 	return 0;
