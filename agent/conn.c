@@ -79,7 +79,7 @@ struct conn {
 	struct conn_usage use;
 	uint64_t mem_used;
 	char dir[PATH_MAX];
-	struct spare spare;
+	struct spare spare[SPARE_SLOTS];
 
 	uint64_t nreq;
 	int64_t t0;
@@ -126,7 +126,7 @@ struct vrpc_stream *conn_stream(struct conn *c)
 
 struct spare *conn_spare(struct conn *c)
 {
-	return &c->spare;
+	return c->spare;
 }
 
 bool conn_hello_done(const struct conn *c)

@@ -19,9 +19,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* Request buffers from 1 MiB up are kept, one per connection, within a
- * worker-wide budget: fresh memory costs a page fault per 4 KiB, several
- * times a memcpy. */
+/* Request buffers and outputs from 1 MiB up are kept, one of each per
+ * connection, within a worker-wide budget: fresh memory costs a page
+ * fault per 4 KiB (10-15 µs here), several times a memcpy. */
 #define SPARE_MIN    (1u << 20)
 #define SPARE_MAX    (128u << 20)
 #define SPARE_BUDGET (512ull << 20)
@@ -29,28 +29,38 @@
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t spare_bytes;
 
-static uint8_t *mem_get(struct conn *c, size_t size, size_t *got)
+/* The connection's kept block `slot` if it holds `size` bytes (its size
+ * in *got), else NULL. */
+static uint8_t *spare_take(struct conn *c, int slot, size_t size, size_t *got)
 {
 	uint8_t *p = NULL;
-	struct spare *s = conn_spare(c);
-	if (size >= SPARE_MIN) {
-		pthread_mutex_lock(&spare_lock);
-		if (s->p && s->size >= size) {
-			p = s->p;
-			*got = s->size;
-			s->p = NULL;
-			spare_bytes -= *got;
-		}
-		pthread_mutex_unlock(&spare_lock);
+	struct spare *s = &conn_spare(c)[slot];
+	if (size < SPARE_MIN)
+		return NULL;
+	pthread_mutex_lock(&spare_lock);
+	if (s->p && s->size >= size) {
+		p = s->p;
+		*got = s->size;
+		s->p = NULL;
+		spare_bytes -= *got;
 	}
+	pthread_mutex_unlock(&spare_lock);
+	return p;
+}
+
+static uint8_t *mem_get(struct conn *c, size_t size, size_t *got)
+{
+	uint8_t *p = spare_take(c, SPARE_IN, size, got);
 	if (!p && (p = malloc(size)))
 		*got = size;
 	return p;
 }
 
-static void mem_put(struct conn *c, uint8_t *p, size_t size)
+/* Keep `p` as block `slot` if it is larger than the one kept, else free
+ * it. */
+static void mem_put(struct conn *c, int slot, uint8_t *p, size_t size)
 {
-	struct spare *s = conn_spare(c);
+	struct spare *s = &conn_spare(c)[slot];
 	bool keep = false;
 	if (p && size >= SPARE_MIN && size <= SPARE_MAX) {
 		pthread_mutex_lock(&spare_lock);
@@ -70,12 +80,27 @@ static void mem_put(struct conn *c, uint8_t *p, size_t size)
 
 void conn_spare_free(struct conn *c)
 {
-	struct spare *s = conn_spare(c);
-	pthread_mutex_lock(&spare_lock);
-	spare_bytes -= s->p ? s->size : 0;
-	pthread_mutex_unlock(&spare_lock);
-	free(s->p);
-	s->p = NULL;
+	for (int i = 0; i < SPARE_SLOTS; i++) {
+		struct spare *s = &conn_spare(c)[i];
+		pthread_mutex_lock(&spare_lock);
+		spare_bytes -= s->p ? s->size : 0;
+		pthread_mutex_unlock(&spare_lock);
+		free(s->p);
+		s->p = NULL;
+	}
+}
+
+/* A large output in the connection's kept block, zeroed (a memset of
+ * memory already there costs a fraction of faulting in fresh pages), or
+ * NULL. */
+static void *big_out(struct req *r, uint64_t size)
+{
+	size_t got;
+	if (r->big_out ||
+	    !(r->big_out = spare_take(r->c, SPARE_OUT, (size_t)size, &got)))
+		return NULL;
+	r->big_out_size = got;
+	return memset(r->big_out, 0, (size_t)size);
 }
 
 void *req_alloc(struct req *r, uint64_t size)
@@ -98,13 +123,22 @@ void *req_alloc(struct req *r, uint64_t size)
 		r->outs = n;
 		r->outs_cap = cap;
 	}
+	void *p = big_out(r, size);
+	if (p)
+		return p;
 	/* calloc of a large block maps fresh zero pages: nothing is
 	 * committed until the backend writes */
-	void *p = calloc(1, size ? (size_t)size : 1);
+	p = calloc(1, size ? (size_t)size : 1);
 	if (!p) {
 		reply_err(r, VRPC_E_NOMEM, "no memory for %" PRIu64 " bytes",
 			  size);
 		return NULL;
+	}
+	if (size >= SPARE_MIN && !r->big_out) {
+		/* kept for the connection's next large output */
+		r->big_out = p;
+		r->big_out_size = (size_t)size;
+		return p;
 	}
 	r->outs[r->nouts++] = p;
 	return p;
@@ -121,7 +155,8 @@ void req_free(struct req *r)
 	vrpc_pool_release(&r->pool);
 	vrpc_pool_release(&r->rpool);
 	free(r->fields);
-	mem_put(r->c, r->mem, r->mem_size);
+	mem_put(r->c, SPARE_IN, r->mem, r->mem_size);
+	mem_put(r->c, SPARE_OUT, r->big_out, r->big_out_size);
 	for (size_t i = 0; i < r->nouts; i++)
 		free(r->outs[i]);
 	free(r->outs);

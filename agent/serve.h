@@ -70,6 +70,9 @@ struct req {
 	/* output buffers allocated by handlers (req_alloc), freed at the end */
 	void **outs;
 	size_t nouts, outs_cap;
+	/* its first large output: the connection's kept block (SPARE_OUT) */
+	uint8_t *big_out;
+	size_t big_out_size;
 	/* BLOB_PUT streamed into the cache */
 	struct cache_upload *upload;
 	/* the descriptor of an SHM_ATTACH (-1 if none; closed at the end) */
@@ -97,11 +100,18 @@ struct req {
 };
 
 /* ---- intake.c: reading requests ---- */
-/* A large request buffer kept for the connection's next request. */
+/* A large block kept for the connection's next request: one for request
+ * buffers, one for outputs (SPARE_IN, SPARE_OUT). */
 struct spare {
 	uint8_t *p;
 	size_t size;
 };
+enum {
+	SPARE_IN,
+	SPARE_OUT,
+	SPARE_SLOTS
+};
+/* The connection's SPARE_SLOTS blocks. */
 struct spare *conn_spare(struct conn *c);
 void conn_spare_free(struct conn *c);
 /* Read one request. NULL: the connection is over (its reason set). */
