@@ -565,24 +565,32 @@ static int64_t image_ns(struct vaccel_session *s, int op, const void *img,
 	return median(t, iters);
 }
 
-/* CPU time (ns) the tasks of `pid` ran, from /proc/PID/task/N/schedstat
- * (a thread that ended is no longer counted: the worker's connection
- * threads live as long as the connection). */
-static int64_t proc_cpu_ns(pid_t pid)
+/* Nanoseconds the tasks of `pid` (0: this process) ran (field 0) or
+ * waited on a run queue (field 1), from /proc/PID/task/N/schedstat (a
+ * thread that ended is no longer counted: the worker's connection threads
+ * live as long as the connection). */
+static int64_t sched_ns(pid_t pid, int field)
 {
 	char path[64];
 	int64_t sum = 0;
-	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	if (!pid && !field) {
+		/* a running task's schedstat lags by up to a tick */
+		struct timespec ts;
+		clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+		return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/task",
+		 pid ? (int)pid : getpid());
 	DIR *d = opendir(path);
 	for (struct dirent *e; d && (e = readdir(d));) {
 		char f[400];
-		long long run;
+		long long v[2];
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(f, sizeof(f), "%s/%s/schedstat", path, e->d_name);
 		FILE *fp = fopen(f, "r");
-		if (fp && fscanf(fp, "%lld", &run) == 1)
-			sum += run;
+		if (fp && fscanf(fp, "%lld %lld", &v[0], &v[1]) == 2)
+			sum += v[field];
 		if (fp)
 			fclose(fp);
 	}
@@ -613,13 +621,6 @@ static int64_t proc_faults(pid_t pid)
 	return mn + mj;
 }
 
-static int64_t thread_cpu_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 /* Calls in rounds of four, local and through the agent alternating (L R
  * L2 R2, rotated by one each round), so that every call follows a call of
  * the other kind (or of another op), as many times first as last: the
@@ -628,20 +629,19 @@ static int64_t thread_cpu_ns(void)
  * shared machine's drift. t[0..3]: L, R, L2, R2; cpu, pf: of L and R. */
 static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
 			int op, const void *img, size_t len, int i,
-			int64_t t[4], pid_t worker, int64_t cpu[2],
-			int64_t pf[2])
+			int64_t t[4], pid_t worker, int64_t st[3][2])
 {
 	for (int k = 0; k < 4; k++) {
 		int w = (i + k) % 4;
 		bool remote = w & 1;
-		int64_t c0 = remote ? proc_cpu_ns(worker) : thread_cpu_ns();
-		int64_t f0 = proc_faults(remote ? worker : 0);
+		pid_t who = remote ? worker : 0;
+		int64_t c0 = sched_ns(who, 0), q0 = sched_ns(who, 1),
+			f0 = proc_faults(who);
 		t[w] = image_ns(remote ? s : l, op, img, len, 1);
 		if (w < 2) {
-			pf[w] = proc_faults(remote ? worker : 0) - f0;
-			cpu[w] = (remote ? proc_cpu_ns(worker)
-					 : thread_cpu_ns()) -
-				 c0;
+			st[0][w] = sched_ns(who, 0) - c0;
+			st[1][w] = sched_ns(who, 1) - q0;
+			st[2][w] = proc_faults(who) - f0;
 		}
 	}
 }
@@ -668,7 +668,8 @@ static void infer(int rounds)
 		die("session");
 	int n = rounds * 8 > 256 ? 256 : rounds * 8;
 	static int64_t tl[4][256], tr[4][256], diff[4][256], aa[4][256];
-	static int64_t cl[4][256], cr[4][256], fl[4][256], fr[4][256];
+	/* CPU, run-queue wait, page faults; local and the worker */
+	static int64_t stat[3][2][4][256];
 	pid_t worker = 0;
 	void *img[4];
 	size_t len[4];
@@ -683,13 +684,12 @@ static void infer(int rounds)
 		die("no worker");
 	for (int i = 0; i < n; i++) {
 		for (int op = 0; op < 4; op++) {
-			int64_t t[4], cpu[2], pf[2];
+			int64_t t[4], st[3][2];
 			infer_round(&l, &s, op, img[op], len[op], i, t, worker,
-				    cpu, pf);
-			fl[op][i] = pf[0];
-			fr[op][i] = pf[1];
-			cl[op][i] = cpu[0];
-			cr[op][i] = cpu[1];
+				    st);
+			for (int k = 0; k < 3; k++)
+				for (int w = 0; w < 2; w++)
+					stat[k][w][op][i] = st[k][w];
 			tl[op][i] = t[0];
 			tr[op][i] = t[1];
 			diff[op][i] = t[1] - t[0];
@@ -705,22 +705,26 @@ static void infer(int rounds)
 	       "| image op (onnx plugin, 1 thread) | image | local | through "
 	       "the agent (UNIX) | extra per call (median of rounds) | ratio "
 	       "| A/A control (local again) | CPU per call: local / the worker "
-	       "| page faults per call: local / the worker "
-	       "|\n|---|---|---|---|---|---|---|---|---|\n",
+	       "| run-queue wait per call: local / the worker | page faults "
+	       "per call: local / the worker |\n"
+	       "|---|---|---|---|---|---|---|---|---|---|\n",
 	       n);
 	for (int op = 0; op < 4; op++) {
 		int64_t ml = median(tl[op], n), mr = median(tr[op], n),
 			md = median(diff[op], n), ma = median(aa[op], n);
 		printf("| %s | %s (%zu KB) | %.2f ms | %.2f ms | %+.3f ms | "
-		       "**%.4f** | %.4f | %.2f / %.2f ms | %lld / %lld |\n",
+		       "**%.4f** | %.4f | %.2f / %.2f ms | %.3f / %.3f ms | "
+		       "%lld / %lld |\n",
 		       ops[op], strrchr(imgs[op], '/') + 1, len[op] >> 10,
 		       (double)ml / 1e6, (double)mr / 1e6, (double)md / 1e6,
 		       1.0 + (double)md / (double)ml,
 		       1.0 + (double)ma / (double)ml,
-		       (double)median(cl[op], n) / 1e6,
-		       (double)median(cr[op], n) / 1e6,
-		       (long long)median(fl[op], n),
-		       (long long)median(fr[op], n));
+		       (double)median(stat[0][0][op], n) / 1e6,
+		       (double)median(stat[0][1][op], n) / 1e6,
+		       (double)median(stat[1][0][op], n) / 1e6,
+		       (double)median(stat[1][1][op], n) / 1e6,
+		       (long long)median(stat[2][0][op], n),
+		       (long long)median(stat[2][1][op], n));
 		free(img[op]);
 	}
 }
