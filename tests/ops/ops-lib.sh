@@ -118,8 +118,7 @@ scenario_deb_install() {
 	root_listing "$root" >"$TMP/logs/$name-before.list"
 	for f in passwd group shadow gshadow; do cp "$root/etc/$f" "$TMP/$name-$f"; done
 	mkdir -p "$root/tmp/ops/debs"
-	find "$DEBS" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' \
-		! -name 'vaccel-plugin-torch_*' -exec cp {} "$root/tmp/ops/debs/" \;
+	light_debs "$DEBS" | xargs -r cp -t "$root/tmp/ops/debs/"
 	cp "$HERE/in-root.sh" "$root/tmp/ops/"
 	# own mount namespace (the mounts vanish with it) and pid namespace
 	# (nothing the packages start survives the run)
@@ -148,7 +147,7 @@ scenario_deb_install() {
 	for f in passwd group shadow gshadow; do
 		cmp -s "$root/etc/$f" "$TMP/$name-$f" || err "/etc/$f differs after the purge"
 	done
-	e2e_note "$name: $(find "$DEBS" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' ! -name 'vaccel-plugin-torch_*' | wc -l) packages installed, served detect/classify locally, through the agent, the CLI and Python; purged to the base root's $(wc -l <"$TMP/logs/$name-before.list") paths"
+	e2e_note "$name: $(light_debs "$DEBS" | wc -l) packages installed, served detect/classify locally, through the agent, the CLI and Python; purged to the base root's $(wc -l <"$TMP/logs/$name-before.list") paths"
 	rm -rf "$root"
 	e2e_result $name "$t0"
 }
