@@ -60,6 +60,12 @@ struct vrpc_transport {
 	bool resync;
 };
 
+/* The schemes (ep_unix.c, ep_tcp.c, ep_vsock.c, ep_vport.c). */
+extern const struct vrpc_transport vrpc_transport_unix;
+extern const struct vrpc_transport vrpc_transport_tcp;
+extern const struct vrpc_transport vrpc_transport_vsock;
+extern const struct vrpc_transport vrpc_transport_vport;
+
 /* Parse "scheme://rest". Returns 0 or VACCEL_EINVAL (unknown scheme,
  * malformed address). */
 int vrpc_addr_parse(const char *uri, struct vrpc_addr *a);
