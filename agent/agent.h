@@ -1,30 +1,46 @@
 // SPDX-License-Identifier: Apache-2.0
 /* vaccel-agent: serves the vAccel RPC protocol (docs/protocol.md) on one or
- * more endpoints and runs each request with libvaccel's public API and the
- * host's backend plugins. docs/security.md describes the threat model.
+ * more endpoints. docs/security.md describes the threat model.
  *
- * Structure:
- *   main.c     options, libvaccel bootstrap, listeners, accept loop, signals
- *   conn.c     a connection: reader/executor threads, framing, replies,
- *              ownership tables, teardown
- *   control.c  HELLO, INFO, PING, shared memory, sessions, resources
- *   ops.c      one handler per op, calling the public API
- *   cache.c    the content-addressed blob cache
- *   policy.c   exec allowlist, name sanitising
- *   log.c      the agent's own log (stderr) */
+ * Two kinds of process (docs/architecture.md, "the agent"):
+ *   the front    accepts, reads and authenticates each HELLO within a
+ *                deadline, identifies the tenant, admits it under per-peer
+ *                limits and hands the connection's descriptor to the
+ *                tenant's worker; it never loads a backend plugin.
+ *   a worker     one per tenant, started on demand by the front, sandboxed
+ *                (sandbox.c); it loads the backend plugins and serves every
+ *                connection of its tenant directly (no extra hop).
+ * With --isolation none one in-process worker serves every tenant.
+ *
+ * Files, one job each:
+ *   main.c      entry: the front, or a worker (--worker, internal)
+ *   options.c   command line and --help
+ *   front.c     the front's event loop, listeners, signals, draining
+ *   preauth.c   connections before HELLO: reading it under a deadline,
+ *               tokens, tenant identity, per-peer pre-auth limits
+ *   workers.c   the front's view of workers: spawn, hand-off, admission
+ *               counts, death and its notices to the tenant's clients
+ *   ctl.c       the front <-> worker control messages (SEQPACKET)
+ *   sandbox.c   a worker's confinement (uid, rlimits, Landlock, seccomp)
+ *   worker.c    a worker's main loop and call-deadline watchdog
+ *   serve.h     the serving side (a worker's connections):
+ *     conn.c      a connection's threads and lifecycle, HELLO, BYE
+ *     intake.c    reading a request: framing, deadlines, memory budget
+ *     reply.c     replies
+ *     objects.c   what a connection owns, by client-visible id
+ *     tenant.c    per-tenant state in a worker (cache, counters)
+ *     control.c   PING, INFO, shared memory, sessions, uploads, resources
+ *     ops.c       one handler per op, calling the public API
+ *   cache.c     a tenant's content-addressed blob cache
+ *   policy.c    exec allowlist, name sanitising
+ *   log.c       the agent's own log (stderr) */
 #pragma once
 
-#include "codec.h"
-#include "msg.h"
-#include "sha256.h"
-#include "stream.h"
-#include "transport.h"
 #include "wire.h"
 #include <limits.h>
-#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
-#include <vaccel.h>
 
 /* ---- log.c ---- */
 enum {
@@ -34,6 +50,9 @@ enum {
 	ALOG_DEBUG
 };
 extern int alog_level;
+/* Set once at start: what every line says after the pid (e.g. the
+ * tenant of a worker). */
+extern char alog_tag[96];
 void alog(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 #define aerr(...)  alog(ALOG_ERROR, __VA_ARGS__)
@@ -45,15 +64,46 @@ void alog(int level, const char *fmt, ...)
 			alog(ALOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 
-/* ---- configuration (main.c) ---- */
+/* ---- configuration (options.c) ---- */
 #define MAX_LISTEN    8
 #define MAX_EXEC_DIRS 16
+#define MAX_TOKENS    64
+#define MAX_READ_DIRS 16
+/* tenant names: [A-Za-z0-9._:-], this long at most */
+#define TENANT_MAX 96
+
+enum isolation {
+	ISOLATION_PROCESS = 0, /* a sandboxed worker process per tenant */
+	ISOLATION_NONE,	       /* one in-process worker for every tenant */
+};
+
+/* How a listener tells its tenants apart. */
+enum tenant_by {
+	TENANT_AUTO = 0, /* unix: peer uid; tcp: token name; vsock: CID */
+	TENANT_CONN,	 /* every connection is a tenant (a vport: one VM) */
+	TENANT_FIXED,	 /* every connection is the listener's tenant */
+};
+
+struct listen_spec {
+	const char *uri; /* without the "?tenant=" suffix */
+	enum tenant_by by;
+	char tenant[TENANT_MAX + 1];
+};
+
+struct token {
+	char name[64];
+	uint8_t bytes[VRPC_MAX_TOKEN];
+	size_t len;
+};
 
 struct agent_config {
-	char *listen[MAX_LISTEN];
+	struct listen_spec listen[MAX_LISTEN];
 	int nr_listen;
 	const char *plugins;
 	const char *token_file;
+	const char *tokens_file;
+	struct token tokens[MAX_TOKENS];
+	int nr_tokens;
 	bool insecure;
 	unsigned socket_mode;
 	char *exec_dirs[MAX_EXEC_DIRS]; /* realpath'ed */
@@ -61,198 +111,58 @@ struct agent_config {
 	bool exec_allow_uploads;
 	const char *rundir;
 	const char *cache_dir;
-	uint64_t cache_max;
+	uint64_t cache_max; /* per tenant */
+	bool cache_shared;
 	uint64_t max_conns;
+	uint64_t max_conns_per_peer;
+	uint64_t max_preauth;
+	uint64_t max_preauth_per_peer;
+	uint64_t max_tenants;
+	uint64_t conn_memory;
 	struct vrpc_limits lim;
 	bool no_shm;
 	int hello_timeout_ms;
+	int frame_timeout_ms;
 	int send_timeout_ms;
 	int shutdown_timeout_ms;
+	int call_timeout_ms;
+	int worker_idle_ms;
+	enum isolation isolation;
+	bool no_sandbox;
+	uint64_t worker_memory;
+	uint64_t worker_nofile;
+	uint64_t worker_uid_base;
+	char *read_dirs[MAX_READ_DIRS]; /* extra read-only paths of workers */
+	int nr_read_dirs;
 	const char *ready_file;
 	int backend_log_level;
+	/* worker mode (set by the front on the worker's command line) */
+	int worker_fd;
+	bool probe;
+	const char *worker_tenant;
+	const char *worker_dir;
+	const char *worker_cache;
+	long worker_uid; /* -1: keep */
 };
 
-/* ---- cache.c ---- */
-struct cache_entry;
+extern struct agent_config cfg;
 
-int cache_init(const char *dir, uint64_t max_bytes);
-void cache_fini(void);
-/* A reference to the entry of `sha` if it is cached with `size` bytes. */
-struct cache_entry *cache_get(const uint8_t sha[VRPC_SHA256_LEN],
-			      uint64_t size);
-void cache_put_ref(struct cache_entry *e);
-const char *cache_path(const struct cache_entry *e);
-const uint8_t *cache_sha(const struct cache_entry *e);
-uint64_t cache_size(const struct cache_entry *e);
+/* Parse argv into `cfg` (exits 2 with a message on a bad option). */
+void options_parse(int argc, char **argv);
+/* The command line a worker of `tenant` is started with (argv of the
+ * front plus the worker options): a NULL-terminated array in `out` of at
+ * most `max` entries. */
+int options_worker_argv(const char *tenant, const char *dir, const char *cache,
+			long uid, int fd, bool probe, char **out, int max,
+			char *scratch, size_t size);
 
-/* An upload in progress: bytes are streamed into a temporary file of the
- * cache directory and hashed by the agent itself. */
-struct cache_upload {
-	int fd;
-	char tmp[PATH_MAX];
-	struct vrpc_sha256 hash;
-	uint64_t size, written;
-	int err;
-};
-int cache_upload_begin(struct cache_upload *u, uint64_t size);
-void cache_upload_write(struct cache_upload *u, const void *data, size_t len);
-/* Check the hash against `sha` and insert: returns 0 with a reference in
- * *out, VRPC_E_HASH_MISMATCH, VRPC_E_NOSPC or VRPC_E_IO. Frees `u`. */
-uint32_t cache_upload_end(struct cache_upload *u,
-			  const uint8_t sha[VRPC_SHA256_LEN],
-			  struct cache_entry **out);
-void cache_upload_abort(struct cache_upload *u);
-/* Entries, bytes, uploads, bytes uploaded, hits. */
-void cache_stats(uint64_t out[5]);
-/* A cache hit was used by RES_CREATE. */
-void cache_note_hit(void);
+__attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);
 
-/* ---- policy.c ---- */
-/* Resolve the library name of an EXEC request under the allowlist. Writes
- * the real path. 0, VACCEL_EPERM (exec disabled, or not under an allowed
- * directory). */
-int policy_exec_library(const struct agent_config *cfg, const char *name,
-			char *out, size_t size);
-/* The real path of an allowlisted file whose content hash is `sha`, or
- * VACCEL_ENOENT. */
-int policy_exec_by_hash(const struct agent_config *cfg,
-			const uint8_t sha[VRPC_SHA256_LEN], char *out,
-			size_t size);
-/* Sanitise a client name (protocol.md §5.3): relative, at most
- * `max_parts` components. 0 or VACCEL_EINVAL. */
-int policy_sanitize_name(const char *in, int max_parts, char *out, size_t size);
-/* rm -rf without following symbolic links. */
-void policy_rm_rf(const char *path);
+/* Copy `src` into `dst` of `size` bytes, cut if it does not fit. */
+void str_copy(char *dst, size_t size, const char *src);
+/* dst = a "/" b; false (dst unusable) if it does not fit. */
+bool path_join(char *dst, size_t size, const char *a, const char *b);
 
-/* ---- agent-wide state (main.c) ---- */
-struct agent {
-	struct agent_config cfg;
-	uint8_t token[VRPC_MAX_TOKEN];
-	size_t token_len;
-	uint64_t ops;
-	char conn_root[PATH_MAX];
-	pthread_mutex_t lock;
-	pthread_cond_t cv;
-	uint64_t nconns, conns_total, next_conn_id;
-	uint64_t sessions_now, resources_now, shm_now, requests;
-	/* bytes of request buffers kept for reuse (see conn.c) */
-	uint64_t spare_bytes;
-	bool stopping;
-	struct conn *conns; /* live connections (list) */
-};
-
-extern struct agent agent;
-
-/* ---- conn.c ---- */
-struct conn;
-/* Serve an accepted connection (takes the fd). */
-void conn_start(int fd, const struct vrpc_transport *t,
-		const struct vrpc_peer *peer, const char *listen_uri);
-/* Stop reading every connection (SIGTERM): requests in flight finish. */
-void conn_stop_all(void);
-
-/* ---- handlers (control.c, ops.c) ---- */
-
-/* A request being served. */
-struct req {
-	struct conn *c;
-	struct vrpc_hdr hdr;
-	struct vrpc_msg msg;
-	struct vrpc_pool pool;
-	uint8_t *fields;
-	/* agent memory of the request's INLINE and NONE buffers (one block) */
-	uint8_t *mem;
-	size_t mem_size;
-	/* BLOB_PUT streamed into the cache */
-	struct cache_upload *upload;
-	/* the descriptor of an SHM_ATTACH (-1 if none; closed at the end) */
-	int fd;
-	/* a decode error, answered without running anything */
-	uint32_t early_err;
-	/* the reply */
-	struct vrpc_msg rep;
-	struct vrpc_pool rpool;
-	/* cleanup after the reply was sent */
-	void (*after)(struct req *r);
-	void *after_ctx;
-	/* objects held while the request runs (sessions, resources, arenas
-	 * its buffers point into) */
-	struct obj **held;
-	size_t nheld, held_cap;
-	/* run after the request's objects are let go, before the reply is
-	 * sent (RES_UNREGISTER's destroy-if-unused) */
-	void (*finish)(struct req *r);
-};
-
-/* Objects a connection owns, by client-visible id. */
-enum obj_kind {
-	OBJ_SESSION,
-	OBJ_RESOURCE,
-	OBJ_ARENA
-};
-
-struct obj {
-	enum obj_kind kind;
-	uint64_t id;
-	unsigned users; /* requests in flight using it */
-	struct obj *next;
-	union {
-		struct vaccel_session *sess;
-		struct {
-			struct vaccel_resource *res;
-			struct cache_entry **refs;
-			size_t nr_refs;
-			void **maps; /* BUFFER blobs: private mappings */
-			size_t *map_sizes;
-			char dir[PATH_MAX];
-			bool exec_ok;
-		} r;
-		struct {
-			uint8_t *map;
-			uint64_t size;
-		} arena;
-	} u;
-};
-
-/* Look up `id` of `kind` and hold it for the request (VRPC_E_NOENT). */
-uint32_t conn_hold(struct req *r, enum obj_kind kind, uint64_t id,
-		   struct obj **out);
-/* Add an object (the connection owns it afterwards). */
-void conn_add(struct conn *c, struct obj *o);
-/* Remove an object that no request holds: VRPC_E_NOENT, VRPC_E_BUSY. The
- * caller frees it. */
-uint32_t conn_remove(struct conn *c, enum obj_kind kind, uint64_t id,
-		     struct obj **out);
-uint64_t conn_next_id(struct conn *c);
-/* Keep the cache reference of an upload until a resource uses it or the
- * connection ends. 0 or VRPC_E_NOMEM. */
-int conn_keep_upload(struct conn *c, struct cache_entry *e);
-/* Take the upload reference of `sha` back, if the connection holds one. */
-struct cache_entry *conn_take_upload(struct conn *c,
-				     const uint8_t sha[VRPC_SHA256_LEN]);
-/* Quota counters of the connection. */
-struct conn_usage {
-	uint64_t sessions, resources, stored, shm;
-};
-struct conn_usage *conn_usage(struct conn *c);
-const char *conn_dir(struct conn *c);
-bool conn_shm_ok(const struct conn *c);
-/* Pointer to `len` bytes of arena `arena` at `off`, held for the request
- * (it cannot be detached meanwhile), or NULL. */
-void *conn_hold_arena(struct req *r, uint32_t arena, uint64_t off,
-		      uint64_t len);
-bool conn_arena_exists(struct conn *c, uint32_t arena);
-/* Free everything an object holds (no lock held). */
-void obj_free(struct obj *o);
-
-/* Set r->rep: an error reply. Returns `code`. */
-uint32_t reply_err(struct req *r, uint32_t code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-/* Reply status from a VACCEL_E* return value. */
-void reply_ret(struct req *r, int ret);
-
-/* control.c: everything below VRPC_T_OP except HELLO (conn.c) */
-void handle_control(struct req *r);
-/* ops.c */
-void handle_op(struct req *r);
-uint64_t agent_ops_mask(void);
+/* The directory name of a tenant's files: "t-" and 16 hex digits of the
+ * SHA-256 of its name (names are client-influenced; this is not). */
+void tenant_dirname(const char *tenant, char out[19]);

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The content-addressed cache: one file per SHA-256 (named by its hex
- * digest) in the cache directory, shared by every connection. Entries are
- * reference-counted by the resources (and fresh uploads) using them; the
- * least recently used unreferenced entries are evicted when the byte
- * budget is exceeded. The agent hashes every upload itself: a client's
- * claimed hash is never trusted. */
+/* A tenant's content-addressed cache (cache.h). Entries found on disk
+ * (left by an earlier worker of the tenant, or uploaded by another tenant
+ * with --cache-shared) are hashed before their first use: a file whose
+ * content is not its name is removed, never served. */
 
+#include "cache.h"
 #include "agent.h"
 #include <dirent.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +22,20 @@ struct cache_entry {
 	uint64_t size;
 	unsigned refs;
 	uint64_t last_use;
+	bool verified;
 	char path[PATH_MAX];
 	struct cache_entry *next;
 };
 
-static struct {
+struct cache {
 	pthread_mutex_t lock;
 	/* short enough for dir/<64 hex digits> and dir/.upload-XXXXXX */
 	char dir[PATH_MAX - 128];
+	bool shared;
 	uint64_t max, bytes, entries, clock;
 	uint64_t uploads, upload_bytes, hits;
 	struct cache_entry *list;
-} cache = { .lock = PTHREAD_MUTEX_INITIALIZER };
+};
 
 const char *cache_path(const struct cache_entry *e)
 {
@@ -50,15 +52,16 @@ const uint8_t *cache_sha(const struct cache_entry *e)
 	return e->sha;
 }
 
-static struct cache_entry *find(const uint8_t *sha)
+static struct cache_entry *find(struct cache *c, const uint8_t *sha)
 {
-	for (struct cache_entry *e = cache.list; e; e = e->next)
+	for (struct cache_entry *e = c->list; e; e = e->next)
 		if (!memcmp(e->sha, sha, VRPC_SHA256_LEN))
 			return e;
 	return NULL;
 }
 
-static struct cache_entry *insert(const uint8_t *sha, uint64_t size)
+static struct cache_entry *insert(struct cache *c, const uint8_t *sha,
+				  uint64_t size, bool verified)
 {
 	struct cache_entry *e = calloc(1, sizeof(*e));
 	if (!e)
@@ -67,154 +70,212 @@ static struct cache_entry *insert(const uint8_t *sha, uint64_t size)
 	vrpc_sha256_hex(sha, hex);
 	memcpy(e->sha, sha, VRPC_SHA256_LEN);
 	e->size = size;
-	snprintf(e->path, sizeof(e->path), "%s/%s", cache.dir, hex);
-	e->next = cache.list;
-	cache.list = e;
-	cache.bytes += size;
-	cache.entries++;
+	e->verified = verified;
+	snprintf(e->path, sizeof(e->path), "%s/%s", c->dir, hex);
+	e->next = c->list;
+	c->list = e;
+	c->bytes += size;
+	c->entries++;
 	return e;
+}
+
+static void drop(struct cache *c, struct cache_entry **link, bool unlink_file)
+{
+	struct cache_entry *e = *link;
+	*link = e->next;
+	if (unlink_file)
+		unlink(e->path);
+	c->bytes -= e->size;
+	c->entries--;
+	free(e);
 }
 
 /* Evict unreferenced entries, least recently used first, until `need` more
  * bytes fit. Returns false if they cannot. */
-static bool make_room(uint64_t need)
+static bool make_room(struct cache *c, uint64_t need)
 {
-	while (cache.bytes + need > cache.max) {
+	while (c->bytes + need > c->max) {
 		struct cache_entry **victim = NULL;
-		for (struct cache_entry **p = &cache.list; *p; p = &(*p)->next)
+		for (struct cache_entry **p = &c->list; *p; p = &(*p)->next)
 			if (!(*p)->refs &&
 			    (!victim || (*p)->last_use < (*victim)->last_use))
 				victim = p;
 		if (!victim)
 			return false;
-		struct cache_entry *e = *victim;
-		*victim = e->next;
-		unlink(e->path);
-		cache.bytes -= e->size;
-		cache.entries--;
-		free(e);
+		drop(c, victim, true);
 	}
 	return true;
 }
 
-/* Index the files left by a previous run, checking each one's hash. */
-static void load_existing(void)
+/* The file has `size` bytes and the SHA-256 of its name. */
+static bool content_ok(const char *path, const uint8_t *sha, uint64_t size)
 {
-	DIR *d = opendir(cache.dir);
+	uint8_t got[VRPC_SHA256_LEN];
+	struct stat st;
+	return !stat(path, &st) && (uint64_t)st.st_size == size &&
+	       vrpc_sha256_file(path, got) == 0 &&
+	       !memcmp(got, sha, VRPC_SHA256_LEN);
+}
+
+/* "<64 hex digits>" -> sha; false for any other name. */
+static bool parse_name(const char *name, uint8_t sha[VRPC_SHA256_LEN])
+{
+	if (strlen(name) != 64)
+		return false;
+	for (int i = 0; i < VRPC_SHA256_LEN; i++) {
+		unsigned v;
+		if (sscanf(name + 2 * i, "%2x", &v) != 1)
+			return false;
+		sha[i] = (uint8_t)v;
+	}
+	return true;
+}
+
+/* Index the files left by an earlier run (not hashed yet: that happens on
+ * first use, so a worker starts without reading its whole cache). Files
+ * that cannot be entries (and stale uploads) are removed. */
+static void load_existing(struct cache *c)
+{
+	DIR *d = opendir(c->dir);
 	struct dirent *de;
 	if (!d)
 		return;
 	while ((de = readdir(d))) {
-		char path[PATH_MAX], hex[65];
-		uint8_t sha[VRPC_SHA256_LEN], got[VRPC_SHA256_LEN];
-		if (snprintf(path, sizeof(path), "%s/%s", cache.dir,
-			     de->d_name) >= (int)sizeof(path))
-			continue;
-		if (de->d_name[0] == '.')
-			continue;
-		bool ok = strlen(de->d_name) == 64;
-		for (int i = 0; ok && i < 32; i++) {
-			unsigned v;
-			ok = sscanf(de->d_name + 2 * i, "%2x", &v) == 1;
-			sha[i] = (uint8_t)v;
-		}
+		char path[PATH_MAX];
+		uint8_t sha[VRPC_SHA256_LEN];
 		struct stat st;
-		int fd = ok ? open(path, O_RDONLY | O_CLOEXEC) : -1;
-		if (fd >= 0 && !fstat(fd, &st)) {
-			struct vrpc_sha256 c;
-			uint8_t buf[65536];
-			ssize_t n;
-			vrpc_sha256_init(&c);
-			while ((n = read(fd, buf, sizeof(buf))) > 0)
-				vrpc_sha256_update(&c, buf, (size_t)n);
-			vrpc_sha256_final(&c, got);
-			vrpc_sha256_hex(got, hex);
-			ok = n == 0 && !strcmp(hex, de->d_name) &&
-			     make_room((uint64_t)st.st_size) &&
-			     insert(sha, (uint64_t)st.st_size);
-		} else {
-			ok = false;
-		}
-		if (fd >= 0)
-			close(fd);
-		if (!ok)
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		if (snprintf(path, sizeof(path), "%s/%s", c->dir, de->d_name) >=
+		    (int)sizeof(path))
+			continue;
+		bool ok = parse_name(de->d_name, sha) && !lstat(path, &st) &&
+			  S_ISREG(st.st_mode) && !find(c, sha) &&
+			  make_room(c, (uint64_t)st.st_size) &&
+			  insert(c, sha, (uint64_t)st.st_size, false);
+		if (!ok && !c->shared)
 			unlink(path);
 	}
 	closedir(d);
 }
 
-int cache_init(const char *dir, uint64_t max_bytes)
+struct cache *cache_open(const char *dir, bool shared, uint64_t max_bytes)
 {
-	if (strlen(dir) >= sizeof(cache.dir))
-		return VACCEL_ENAMETOOLONG;
-	if (mkdir(dir, 0700) && errno != EEXIST)
-		return VACCEL_EIO;
-	strcpy(cache.dir, dir);
-	cache.max = max_bytes;
-	load_existing();
-	if (cache.entries)
-		ainfo("cache %s: %" PRIu64 " entries, %" PRIu64 " bytes kept",
-		      dir, cache.entries, cache.bytes);
-	return 0;
-}
-
-void cache_fini(void)
-{
-	pthread_mutex_lock(&cache.lock);
-	while (cache.list) {
-		struct cache_entry *e = cache.list;
-		cache.list = e->next;
-		free(e);
+	struct cache *c = calloc(1, sizeof(*c));
+	if (!c)
+		return NULL;
+	if (strlen(dir) >= sizeof(c->dir) ||
+	    (mkdir(dir, 0700) && errno != EEXIST) || access(dir, W_OK | X_OK)) {
+		aerr("cannot use the cache directory %s: %s", dir,
+		     strerror(errno ? errno : ENAMETOOLONG));
+		free(c);
+		return NULL;
 	}
-	pthread_mutex_unlock(&cache.lock);
+	pthread_mutex_init(&c->lock, NULL);
+	strcpy(c->dir, dir);
+	c->shared = shared;
+	c->max = max_bytes;
+	if (!shared)
+		load_existing(c);
+	if (c->entries)
+		adebug("cache %s: %" PRIu64 " entries, %" PRIu64 " bytes kept",
+		       dir, c->entries, c->bytes);
+	return c;
 }
 
-struct cache_entry *cache_get(const uint8_t sha[VRPC_SHA256_LEN], uint64_t size)
+void cache_close(struct cache *c)
 {
-	pthread_mutex_lock(&cache.lock);
-	struct cache_entry *e = find(sha);
-	if (e && e->size == size) {
-		e->refs++;
-		e->last_use = ++cache.clock;
-	} else {
+	if (!c)
+		return;
+	while (c->list)
+		drop(c, &c->list, false);
+	pthread_mutex_destroy(&c->lock);
+	free(c);
+}
+
+/* An entry another worker put in a shared directory: hashed, then kept
+ * in this tenant's index (charged to its budget). Lock held. */
+static struct cache_entry *adopt_shared(struct cache *c, const uint8_t *sha,
+					uint64_t size)
+{
+	char hex[65], path[PATH_MAX];
+	struct stat st;
+	vrpc_sha256_hex(sha, hex);
+	snprintf(path, sizeof(path), "%s/%s", c->dir, hex);
+	if (lstat(path, &st) || !S_ISREG(st.st_mode) ||
+	    (uint64_t)st.st_size != size || !content_ok(path, sha, size) ||
+	    !make_room(c, size))
+		return NULL;
+	return insert(c, sha, size, true);
+}
+
+struct cache_entry *cache_get(struct cache *c,
+			      const uint8_t sha[VRPC_SHA256_LEN], uint64_t size)
+{
+	pthread_mutex_lock(&c->lock);
+	struct cache_entry **link = &c->list, *e;
+	while (*link && memcmp((*link)->sha, sha, VRPC_SHA256_LEN))
+		link = &(*link)->next;
+	e = *link;
+	if (e && (e->size != size || access(e->path, R_OK))) {
+		/* gone (evicted by another tenant of a shared cache) */
+		if (!e->refs && access(e->path, R_OK))
+			drop(c, link, false);
 		e = NULL;
+	} else if (e && !e->verified) {
+		e->verified = content_ok(e->path, sha, size);
+		if (!e->verified) {
+			awarn("cache %s: %s is not what its name says: "
+			      "removed",
+			      c->dir, e->path);
+			if (!e->refs)
+				drop(c, link, true);
+			e = NULL;
+		}
+	} else if (!e && c->shared) {
+		e = adopt_shared(c, sha, size);
 	}
-	pthread_mutex_unlock(&cache.lock);
+	if (e) {
+		e->refs++;
+		e->last_use = ++c->clock;
+	}
+	pthread_mutex_unlock(&c->lock);
 	return e;
 }
 
-void cache_put_ref(struct cache_entry *e)
+void cache_put_ref(struct cache *c, struct cache_entry *e)
 {
-	pthread_mutex_lock(&cache.lock);
+	pthread_mutex_lock(&c->lock);
 	e->refs--;
-	e->last_use = ++cache.clock;
-	pthread_mutex_unlock(&cache.lock);
+	e->last_use = ++c->clock;
+	pthread_mutex_unlock(&c->lock);
 }
 
-void cache_note_hit(void)
+void cache_note_hit(struct cache *c)
 {
-	pthread_mutex_lock(&cache.lock);
-	cache.hits++;
-	pthread_mutex_unlock(&cache.lock);
+	pthread_mutex_lock(&c->lock);
+	c->hits++;
+	pthread_mutex_unlock(&c->lock);
 }
 
-void cache_stats(uint64_t out[5])
+void cache_stats(struct cache *c, struct cache_stats *out)
 {
-	pthread_mutex_lock(&cache.lock);
-	out[0] = cache.entries;
-	out[1] = cache.bytes;
-	out[2] = cache.uploads;
-	out[3] = cache.upload_bytes;
-	out[4] = cache.hits;
-	pthread_mutex_unlock(&cache.lock);
+	pthread_mutex_lock(&c->lock);
+	*out = (struct cache_stats){ c->entries, c->bytes, c->uploads,
+				     c->upload_bytes, c->hits };
+	pthread_mutex_unlock(&c->lock);
 }
 
-int cache_upload_begin(struct cache_upload *u, uint64_t size)
+uint32_t cache_upload_begin(struct cache *c, struct cache_upload *u,
+			    uint64_t size)
 {
-	snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-XXXXXX", cache.dir);
+	snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-XXXXXX", c->dir);
 	u->fd = mkostemp(u->tmp, O_CLOEXEC);
-	if (u->fd < 0)
-		return VACCEL_EIO;
+	if (u->fd < 0) {
+		aerr("cannot create an upload in %s: %s", c->dir,
+		     strerror(errno));
+		return VRPC_E_IO;
+	}
 	vrpc_sha256_init(&u->hash);
 	u->size = size;
 	u->written = 0;
@@ -232,7 +293,9 @@ void cache_upload_write(struct cache_upload *u, const void *data, size_t len)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
-			u->err = errno == ENOSPC ? VRPC_E_NOSPC : VRPC_E_IO;
+			u->err = errno == ENOSPC || errno == EDQUOT
+					 ? VRPC_E_NOSPC
+					 : VRPC_E_IO;
 			break;
 		}
 		p += n;
@@ -250,7 +313,39 @@ void cache_upload_abort(struct cache_upload *u)
 	u->fd = -1;
 }
 
-uint32_t cache_upload_end(struct cache_upload *u,
+/* Move a complete upload into place and index it. Lock held. */
+static uint32_t install(struct cache *c, struct cache_upload *u,
+			const uint8_t *sha, struct cache_entry **out)
+{
+	struct cache_entry *e = find(c, sha);
+	if (e) {
+		/* the same bytes arrived meanwhile */
+		unlink(u->tmp);
+	} else if (!make_room(c, u->size)) {
+		unlink(u->tmp);
+		return VRPC_E_NOSPC;
+	} else {
+		char final[PATH_MAX], hex[65];
+		vrpc_sha256_hex(sha, hex);
+		snprintf(final, sizeof(final), "%s/%s", c->dir, hex);
+		if (rename(u->tmp, final)) {
+			unlink(u->tmp);
+			return VRPC_E_IO;
+		}
+		if (!(e = insert(c, sha, u->size, true))) {
+			unlink(final);
+			return VRPC_E_NOMEM;
+		}
+	}
+	e->refs++;
+	e->last_use = ++c->clock;
+	c->uploads++;
+	c->upload_bytes += u->size;
+	*out = e;
+	return 0;
+}
+
+uint32_t cache_upload_end(struct cache *c, struct cache_upload *u,
 			  const uint8_t sha[VRPC_SHA256_LEN],
 			  struct cache_entry **out)
 {
@@ -261,7 +356,8 @@ uint32_t cache_upload_end(struct cache_upload *u,
 		err = VRPC_E_IO;
 	if (!err && memcmp(got, sha, VRPC_SHA256_LEN))
 		err = VRPC_E_HASH_MISMATCH;
-	if (!err && fchmod(u->fd, 0400))
+	/* shared entries are read by the other tenants' workers */
+	if (!err && fchmod(u->fd, c->shared ? 0444 : 0400))
 		err = VRPC_E_IO;
 	close(u->fd);
 	u->fd = -1;
@@ -269,33 +365,8 @@ uint32_t cache_upload_end(struct cache_upload *u,
 		unlink(u->tmp);
 		return err;
 	}
-	pthread_mutex_lock(&cache.lock);
-	struct cache_entry *e = find(sha);
-	if (e) {
-		/* the same bytes arrived meanwhile */
-		unlink(u->tmp);
-	} else if (!make_room(u->size)) {
-		unlink(u->tmp);
-		err = VRPC_E_NOSPC;
-	} else {
-		char final[PATH_MAX], hex[65];
-		vrpc_sha256_hex(sha, hex);
-		snprintf(final, sizeof(final), "%s/%s", cache.dir, hex);
-		if (rename(u->tmp, final)) {
-			unlink(u->tmp);
-			err = VRPC_E_IO;
-		} else if (!(e = insert(sha, u->size))) {
-			unlink(final);
-			err = VRPC_E_NOMEM;
-		}
-	}
-	if (e && !err) {
-		e->refs++;
-		e->last_use = ++cache.clock;
-		cache.uploads++;
-		cache.upload_bytes += u->size;
-		*out = e;
-	}
-	pthread_mutex_unlock(&cache.lock);
+	pthread_mutex_lock(&c->lock);
+	err = install(c, u, sha, out);
+	pthread_mutex_unlock(&c->lock);
 	return err;
 }

@@ -2,7 +2,8 @@
 /* Control messages: PING, INFO, shared memory, sessions, uploads and
  * resources (docs/protocol.md §5.1-5.3). */
 
-#include "agent.h"
+#include "policy.h"
+#include "serve.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -14,71 +15,28 @@
 #include <unistd.h>
 #include "shm.h"
 
-/* Counters of the agent (for INFO) and of the connection (its quotas;
- * several requests of one connection may run at once). `agent_counter`
- * may be NULL. */
-static void count(uint64_t *agent_counter, uint64_t *conn_counter,
-		  int64_t delta)
+static struct cache *cache_of(struct req *r)
 {
-	pthread_mutex_lock(&agent.lock);
-	if (agent_counter)
-		*agent_counter += (uint64_t)delta;
-	*conn_counter += (uint64_t)delta;
-	pthread_mutex_unlock(&agent.lock);
+	return conn_tenant(r->c)->cache;
 }
 
-void obj_free(struct obj *o)
+static struct objects *objs(struct req *r)
 {
-	switch (o->kind) {
-	case OBJ_SESSION:
-		vaccel_session_delete(o->u.sess);
-		break;
-	case OBJ_RESOURCE:
-		if (o->u.r.res)
-			vaccel_resource_delete(o->u.r.res);
-		for (size_t i = 0; i < o->u.r.nr_refs; i++) {
-			if (o->u.r.maps && o->u.r.maps[i])
-				munmap(o->u.r.maps[i], o->u.r.map_sizes[i]);
-			if (o->u.r.refs[i])
-				cache_put_ref(o->u.r.refs[i]);
-		}
-		free(o->u.r.refs);
-		free(o->u.r.maps);
-		free(o->u.r.map_sizes);
-		if (o->u.r.dir[0])
-			policy_rm_rf(o->u.r.dir);
-		break;
-	case OBJ_ARENA:
-		munmap(o->u.arena.map, o->u.arena.size);
-		break;
-	}
-	free(o);
+	return conn_objects(r->c);
 }
 
 /* ---- PING, INFO --------------------------------------------------------- */
 
+/* An INLINE buffer is echoed; a NONE one (a size, no bytes) is answered
+ * with the same size and no bytes: nothing is allocated for it. */
 static void ping(struct req *r)
 {
 	r->rep.u.ping = r->msg.u.ping;
-	if (r->rep.u.ping.kind == VRPC_BUF_NONE)
-		r->rep.u.ping.kind = VRPC_BUF_INLINE;
 }
 
-static void info(struct req *r)
+static void info_plugins(struct req *r, struct vrpc_info_r *o)
 {
-	struct vrpc_info_r *o = &r->rep.u.info_r;
 	size_t n = vaccel_plugin_count();
-	o->version = VACCEL_VERSION;
-	o->ops = agent.ops;
-	o->plugins = vrpc_pool_alloc(&r->rpool, (n + 1) * sizeof(*o->plugins));
-	o->limits = vrpc_pool_alloc(&r->rpool,
-				    VRPC_NR_LIMITS * sizeof(struct vrpc_kv));
-	o->stats = vrpc_pool_alloc(&r->rpool,
-				   VRPC_STAT_MAX * sizeof(struct vrpc_kv));
-	if (!o->plugins || !o->limits || !o->stats) {
-		reply_err(r, VRPC_E_NOMEM, "no memory");
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		struct vrpc_plugininfo *p = &o->plugins[o->nr_plugins];
 		const char *name, *version;
@@ -89,26 +47,52 @@ static void info(struct req *r)
 		p->version = (char *)version;
 		o->nr_plugins++;
 	}
-	o->nr_limits = (uint32_t)vrpc_limits_to_kv(&agent.cfg.lim, o->limits);
-	uint64_t c[5];
-	cache_stats(c);
-	pthread_mutex_lock(&agent.lock);
+}
+
+/* The counters of the connection's tenant only: a tenant learns nothing
+ * of the others. */
+static void info_stats(struct req *r, struct vrpc_info_r *o)
+{
+	struct tenant *t = conn_tenant(r->c);
+	struct cache_stats cs;
+	cache_stats(t->cache, &cs);
+	pthread_mutex_lock(&tenants_lock);
 	uint64_t v[VRPC_STAT_MAX] = {
-		[VRPC_STAT_CONNS] = agent.nconns,
-		[VRPC_STAT_CONNS_TOTAL] = agent.conns_total,
-		[VRPC_STAT_CACHE_ENTRIES] = c[0],
-		[VRPC_STAT_CACHE_BYTES] = c[1],
-		[VRPC_STAT_UPLOADS] = c[2],
-		[VRPC_STAT_UPLOAD_BYTES] = c[3],
-		[VRPC_STAT_CACHE_HITS] = c[4],
-		[VRPC_STAT_SESSIONS] = agent.sessions_now,
-		[VRPC_STAT_RESOURCES] = agent.resources_now,
-		[VRPC_STAT_SHM_BYTES] = agent.shm_now,
-		[VRPC_STAT_REQUESTS] = agent.requests,
+		[VRPC_STAT_CONNS] = t->conns,
+		[VRPC_STAT_CONNS_TOTAL] = t->conns_total,
+		[VRPC_STAT_CACHE_ENTRIES] = cs.entries,
+		[VRPC_STAT_CACHE_BYTES] = cs.bytes,
+		[VRPC_STAT_UPLOADS] = cs.uploads,
+		[VRPC_STAT_UPLOAD_BYTES] = cs.upload_bytes,
+		[VRPC_STAT_CACHE_HITS] = cs.hits,
+		[VRPC_STAT_SESSIONS] = t->sessions,
+		[VRPC_STAT_RESOURCES] = t->resources,
+		[VRPC_STAT_SHM_BYTES] = t->shm,
+		[VRPC_STAT_REQUESTS] = t->requests,
 	};
-	pthread_mutex_unlock(&agent.lock);
+	pthread_mutex_unlock(&tenants_lock);
 	for (uint16_t k = 1; k < VRPC_STAT_MAX; k++)
 		o->stats[o->nr_stats++] = (struct vrpc_kv){ k, v[k] };
+}
+
+static void info(struct req *r)
+{
+	struct vrpc_info_r *o = &r->rep.u.info_r;
+	size_t n = vaccel_plugin_count();
+	o->version = VACCEL_VERSION;
+	o->ops = serve_ops;
+	o->plugins = vrpc_pool_alloc(&r->rpool, (n + 1) * sizeof(*o->plugins));
+	o->limits = vrpc_pool_alloc(&r->rpool,
+				    VRPC_NR_LIMITS * sizeof(struct vrpc_kv));
+	o->stats = vrpc_pool_alloc(&r->rpool,
+				   VRPC_STAT_MAX * sizeof(struct vrpc_kv));
+	if (!o->plugins || !o->limits || !o->stats) {
+		reply_err(r, VRPC_E_NOMEM, "no memory");
+		return;
+	}
+	info_plugins(r, o);
+	o->nr_limits = (uint32_t)vrpc_limits_to_kv(&cfg.lim, o->limits);
+	info_stats(r, o);
 }
 
 /* ---- shared memory --------------------------------------------------------
@@ -116,7 +100,7 @@ static void info(struct req *r)
 
 static void shm_attach(struct req *r)
 {
-	struct conn_usage *u = conn_usage(r->c);
+	const struct conn_usage *u = conn_usage(r->c);
 	uint64_t size = r->msg.u.shm.size;
 	struct obj *o;
 	if (!conn_shm_ok(r->c)) {
@@ -128,12 +112,12 @@ static void shm_attach(struct req *r)
 		reply_err(r, VRPC_E_PROTO, "SHM_ATTACH without a descriptor");
 		return;
 	}
-	if (!size || size > agent.cfg.lim.max_shm ||
-	    u->shm + size > agent.cfg.lim.max_shm) {
+	if (!size || size > cfg.lim.max_shm ||
+	    u->shm + size > cfg.lim.max_shm) {
 		reply_err(r, VRPC_E_NOSPC, "shared memory quota exceeded");
 		return;
 	}
-	if (conn_arena_exists(r->c, r->msg.u.shm.arena)) {
+	if (objects_arena_exists(objs(r), r->msg.u.shm.arena)) {
 		reply_err(r, VRPC_E_EXIST, "arena %u exists",
 			  (unsigned)r->msg.u.shm.arena);
 		return;
@@ -154,21 +138,21 @@ static void shm_attach(struct req *r)
 	o->id = r->msg.u.shm.arena;
 	o->u.arena.map = map;
 	o->u.arena.size = size;
-	conn_add(r->c, o);
-	count(&agent.shm_now, &u->shm, (int64_t)size);
+	objects_add(objs(r), o);
+	conn_use(r->c, USE_SHM, (int64_t)size);
 }
 
 static void shm_detach(struct req *r)
 {
 	struct obj *o;
-	uint32_t err = conn_remove(r->c, OBJ_ARENA, r->msg.u.shm.arena, &o);
+	uint32_t err =
+		objects_remove(objs(r), OBJ_ARENA, r->msg.u.shm.arena, &o);
 	if (err) {
 		reply_err(r, err, "arena %u", (unsigned)r->msg.u.shm.arena);
 		return;
 	}
-	count(&agent.shm_now, &conn_usage(r->c)->shm,
-	      -(int64_t)o->u.arena.size);
-	obj_free(o);
+	conn_use(r->c, USE_SHM, -(int64_t)o->u.arena.size);
+	obj_free(o, cache_of(r));
 }
 
 /* ---- sessions -------------------------------------------------------------
@@ -176,11 +160,10 @@ static void shm_detach(struct req *r)
 
 static void sess_init(struct req *r)
 {
-	struct conn_usage *u = conn_usage(r->c);
-	if (u->sessions >= agent.cfg.lim.max_sessions) {
+	if (conn_usage(r->c)->sessions >= cfg.lim.max_sessions) {
 		reply_err(r, VRPC_E_USERS,
 			  "session quota (%" PRIu64 ") reached",
-			  agent.cfg.lim.max_sessions);
+			  cfg.lim.max_sessions);
 		return;
 	}
 	struct obj *o = calloc(1, sizeof(*o));
@@ -196,28 +179,31 @@ static void sess_init(struct req *r)
 		return;
 	}
 	o->kind = OBJ_SESSION;
-	o->id = conn_next_id(r->c);
-	conn_add(r->c, o);
-	count(&agent.sessions_now, &u->sessions, 1);
+	o->id = objects_next_id(objs(r));
+	objects_add(objs(r), o);
+	conn_use(r->c, USE_SESSIONS, 1);
 	r->rep.session = o->id;
 }
 
 static void sess_release(struct req *r)
 {
 	struct obj *o;
-	uint32_t err = conn_remove(r->c, OBJ_SESSION, r->msg.session, &o);
+	uint32_t err = objects_remove(objs(r), OBJ_SESSION, r->msg.session, &o);
 	if (err) {
-		reply_err(r, err, "session %" PRIu64, r->msg.session);
+		reply_err(r, err, "session %" PRIu64 "%s", r->msg.session,
+			  err == VRPC_E_BUSY ? " is in use by a call in flight"
+					     : "");
 		return;
 	}
-	obj_free(o);
-	count(&agent.sessions_now, &conn_usage(r->c)->sessions, -1);
+	obj_free(o, cache_of(r));
+	conn_use(r->c, USE_SESSIONS, -1);
 }
 
 static void sess_update(struct req *r)
 {
 	struct obj *s;
-	if (conn_hold(r, OBJ_SESSION, r->msg.session, &s))
+	/* alone: the update may free the plugin's state of the session */
+	if (req_hold(r, OBJ_SESSION, r->msg.session, true, &s))
 		return;
 	reply_ret(r, vaccel_session_update(
 			     s->u.sess,
@@ -229,23 +215,22 @@ static void sess_update(struct req *r)
 
 static void blob_put(struct req *r)
 {
-	struct conn_usage *u = conn_usage(r->c);
+	const struct conn_usage *u = conn_usage(r->c);
 	struct vrpc_buf *d = &r->msg.u.put.data;
 	struct cache_upload up;
 	struct cache_upload *p = r->upload;
 	if (!p) {
 		/* the bytes are in shared memory: copy them out (hashing the
 		 * copy, never the client-writable bytes) */
-		if (d->kind != VRPC_BUF_SHM ||
-		    d->len > agent.cfg.lim.max_blob) {
+		if (d->kind != VRPC_BUF_SHM || d->len > cfg.lim.max_blob) {
 			reply_err(r, VRPC_E_INVAL, "BLOB_PUT without data");
 			return;
 		}
-		if (u->stored + d->len > agent.cfg.lim.max_stored) {
+		if (u->stored + d->len > cfg.lim.max_stored) {
 			reply_err(r, VRPC_E_NOSPC, "upload quota exceeded");
 			return;
 		}
-		if (cache_upload_begin(&up, d->len)) {
+		if (cache_upload_begin(cache_of(r), &up, d->len)) {
 			reply_err(r, VRPC_E_IO, "cannot write to the cache");
 			return;
 		}
@@ -259,7 +244,7 @@ static void blob_put(struct req *r)
 		}
 	}
 	struct cache_entry *e;
-	uint32_t err = cache_upload_end(p, r->msg.u.put.sha, &e);
+	uint32_t err = cache_upload_end(cache_of(r), p, r->msg.u.put.sha, &e);
 	if (r->upload) {
 		free(r->upload);
 		r->upload = NULL;
@@ -268,9 +253,9 @@ static void blob_put(struct req *r)
 		reply_err(r, err, "upload refused");
 		return;
 	}
-	count(NULL, &u->stored, (int64_t)cache_size(e));
-	if (conn_keep_upload(r->c, e)) {
-		cache_put_ref(e);
+	conn_use(r->c, USE_STORED, (int64_t)cache_size(e));
+	if (objects_keep_upload(objs(r), e)) {
+		cache_put_ref(cache_of(r), e);
 		reply_err(r, VRPC_E_NOMEM, "no memory");
 	}
 }
@@ -290,13 +275,13 @@ static uint32_t take_refs(struct req *r, struct obj *o)
 		return reply_err(r, VRPC_E_NOMEM, "no memory");
 	for (uint32_t i = 0; i < rc->nr_blobs; i++) {
 		struct vrpc_blobdesc *b = &rc->blobs[i];
-		struct cache_entry *e = conn_take_upload(r->c, b->sha);
+		struct cache_entry *e = objects_take_upload(objs(r), b->sha);
 		if (e && cache_size(e) != b->size) {
-			conn_keep_upload(r->c, e);
+			objects_keep_upload(objs(r), e);
 			e = NULL;
 		}
-		if (!e && (e = cache_get(b->sha, b->size)))
-			cache_note_hit();
+		if (!e && (e = cache_get(cache_of(r), b->sha, b->size)))
+			cache_note_hit(cache_of(r));
 		o->u.r.refs[i] = e;
 		if (!e)
 			missing[nmiss++] = i;
@@ -305,7 +290,8 @@ static uint32_t take_refs(struct req *r, struct obj *o)
 		return 0;
 	/* keep what is here until the retry, so it is not evicted */
 	for (uint32_t i = 0; i < rc->nr_blobs; i++) {
-		if (o->u.r.refs[i] && !conn_keep_upload(r->c, o->u.r.refs[i]))
+		if (o->u.r.refs[i] &&
+		    !objects_keep_upload(objs(r), o->u.r.refs[i]))
 			o->u.r.refs[i] = NULL;
 	}
 	r->rep.u.rc.missing = missing;
@@ -377,8 +363,7 @@ static bool exec_paths(struct req *r, char **paths)
 	for (uint32_t i = 0; i < rc->nr_blobs; i++) {
 		paths[i] = vrpc_pool_alloc(&r->rpool, PATH_MAX);
 		if (!paths[i] ||
-		    policy_exec_by_hash(&agent.cfg, rc->blobs[i].sha, paths[i],
-					PATH_MAX))
+		    policy_exec_by_hash(rc->blobs[i].sha, paths[i], PATH_MAX))
 			return false;
 	}
 	return true;
@@ -456,12 +441,12 @@ static uint32_t check_create(struct req *r)
 	if (rc->type >= VACCEL_RESOURCE_MAX ||
 	    rc->layout > VRPC_LAYOUT_BUFFERS || !rc->nr_blobs)
 		return reply_err(r, VRPC_E_INVAL, "bad resource description");
-	if (conn_usage(r->c)->resources >= agent.cfg.lim.max_resources)
+	if (conn_usage(r->c)->resources >= cfg.lim.max_resources)
 		return reply_err(r, VRPC_E_USERS,
 				 "resource quota (%" PRIu64 ") reached",
-				 agent.cfg.lim.max_resources);
+				 cfg.lim.max_resources);
 	for (uint32_t i = 0; i < rc->nr_blobs; i++) {
-		if (rc->blobs[i].size > agent.cfg.lim.max_blob ||
+		if (rc->blobs[i].size > cfg.lim.max_blob ||
 		    !rc->blobs[i].size || rc->blobs[i].kind > VRPC_BLOB_BUFFER)
 			return reply_err(r, VRPC_E_INVAL, "bad blob %u",
 					 (unsigned)i);
@@ -474,7 +459,8 @@ static void res_create(struct req *r)
 	struct vrpc_res_create *rc = &r->msg.u.rc;
 	struct obj *s = NULL, *o;
 	if (check_create(r) ||
-	    (r->msg.session && conn_hold(r, OBJ_SESSION, r->msg.session, &s)))
+	    (r->msg.session &&
+	     req_hold(r, OBJ_SESSION, r->msg.session, true, &s)))
 		return;
 	char **paths =
 		vrpc_pool_alloc(&r->rpool, rc->nr_blobs * sizeof(char *));
@@ -487,7 +473,7 @@ static void res_create(struct req *r)
 	o->u.r.refs = calloc(rc->nr_blobs, sizeof(*o->u.r.refs));
 	if (!o->u.r.refs || take_refs(r, o))
 		goto fail;
-	o->id = conn_next_id(r->c);
+	o->id = objects_next_id(objs(r));
 	const char *cdir = conn_dir(r->c);
 	snprintf(o->u.r.dir, sizeof(o->u.r.dir), "%s/res.%" PRIu64,
 		 cdir ? cdir : "/nonexistent", o->id);
@@ -496,13 +482,13 @@ static void res_create(struct req *r)
 		reply_err(r, VRPC_E_IO, "cannot create the resource directory");
 		goto fail;
 	}
-	if (rc->type == VACCEL_RESOURCE_LIB && agent.cfg.nr_exec_dirs &&
+	if (rc->type == VACCEL_RESOURCE_LIB && cfg.nr_exec_dirs &&
 	    rc->layout != VRPC_LAYOUT_BUFFERS && exec_paths(r, paths))
 		o->u.r.exec_ok = true;
 	else if (make_files(r, o, paths))
 		goto fail;
 	else
-		o->u.r.exec_ok = agent.cfg.exec_allow_uploads;
+		o->u.r.exec_ok = cfg.exec_allow_uploads;
 	int ret = build_resource(r, o, paths);
 	if (!ret && s)
 		ret = vaccel_resource_register(o->u.r.res, s->u.sess);
@@ -510,38 +496,41 @@ static void res_create(struct req *r)
 		reply_ret(r, ret);
 		goto fail;
 	}
-	conn_add(r->c, o);
-	count(&agent.resources_now, &conn_usage(r->c)->resources, 1);
+	objects_add(objs(r), o);
+	conn_use(r->c, USE_RESOURCES, 1);
 	r->rep.resource = o->id;
 	return;
 fail:
-	obj_free(o);
+	obj_free(o, cache_of(r));
 }
 
-/* Hold the resource and the session of a request. */
-static bool hold_pair(struct req *r, struct obj **res, struct obj **sess)
+/* Hold the resource and the session of a request; `alone`: no op may
+ * use the session meanwhile (a (un)registration changes what its plugins
+ * keep for it). */
+static bool hold_pair(struct req *r, struct obj **res, struct obj **sess,
+		      bool alone)
 {
-	return !conn_hold(r, OBJ_RESOURCE, r->msg.resource, res) &&
-	       !conn_hold(r, OBJ_SESSION, r->msg.session, sess);
+	return !req_hold(r, OBJ_RESOURCE, r->msg.resource, false, res) &&
+	       !req_hold(r, OBJ_SESSION, r->msg.session, alone, sess);
 }
 
 static void destroy_if_unused(struct req *r)
 {
 	struct obj *o;
-	if (conn_remove(r->c, OBJ_RESOURCE, r->msg.resource, &o))
+	if (objects_remove(objs(r), OBJ_RESOURCE, r->msg.resource, &o))
 		return;
 	if (vaccel_resource_refcount(o->u.r.res) > 0) {
-		conn_add(r->c, o);
+		objects_add(objs(r), o);
 		return;
 	}
-	obj_free(o);
-	count(&agent.resources_now, &conn_usage(r->c)->resources, -1);
+	obj_free(o, cache_of(r));
+	conn_use(r->c, USE_RESOURCES, -1);
 }
 
 static void res_register(struct req *r)
 {
 	struct obj *res, *sess;
-	if (!hold_pair(r, &res, &sess))
+	if (!hold_pair(r, &res, &sess, true))
 		return;
 	if (r->msg.type == VRPC_T_RES_REGISTER) {
 		reply_ret(r,
@@ -556,19 +545,22 @@ static void res_register(struct req *r)
 static void res_destroy(struct req *r)
 {
 	struct obj *o;
-	uint32_t err = conn_remove(r->c, OBJ_RESOURCE, r->msg.resource, &o);
+	uint32_t err =
+		objects_remove(objs(r), OBJ_RESOURCE, r->msg.resource, &o);
 	if (err) {
-		reply_err(r, err, "resource %" PRIu64, r->msg.resource);
+		reply_err(r, err, "resource %" PRIu64 "%s", r->msg.resource,
+			  err == VRPC_E_BUSY ? " is in use by a call in flight"
+					     : "");
 		return;
 	}
-	obj_free(o);
-	count(&agent.resources_now, &conn_usage(r->c)->resources, -1);
+	obj_free(o, cache_of(r));
+	conn_use(r->c, USE_RESOURCES, -1);
 }
 
 static void res_sync(struct req *r)
 {
 	struct obj *res, *sess;
-	if (!hold_pair(r, &res, &sess))
+	if (!hold_pair(r, &res, &sess, false))
 		return;
 	struct vaccel_resource *v = res->u.r.res;
 	int ret = vaccel_resource_sync(v, sess->u.sess);

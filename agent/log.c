@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 int alog_level = ALOG_INFO;
+char alog_tag[96];
 
 void alog(int level, const char *fmt, ...)
 {
@@ -25,9 +26,10 @@ void alog(int level, const char *fmt, ...)
 	gettimeofday(&tv, NULL);
 	localtime_r(&tv.tv_sec, &tm);
 	int n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += snprintf(line + n, sizeof(line) - (size_t)n,
-		      ".%03d vaccel-agent[%d] %s: ", (int)(tv.tv_usec / 1000),
-		      (int)getpid(), names[level]);
+	n += snprintf(
+		line + n, sizeof(line) - (size_t)n,
+		".%03d vaccel-agent[%d]%s%s %s: ", (int)(tv.tv_usec / 1000),
+		(int)getpid(), alog_tag[0] ? " " : "", alog_tag, names[level]);
 	va_list ap;
 	va_start(ap, fmt);
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);

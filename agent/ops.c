@@ -8,22 +8,26 @@
 /* fpga, minmax and torch_sgemm are deprecated upstream, not here */
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-#include "agent.h"
 #include "op_list.h"
+#include "policy.h"
+#include "serve.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 static struct vaccel_session *hold_sess(struct req *r)
 {
 	struct obj *o;
-	return conn_hold(r, OBJ_SESSION, r->msg.session, &o) ? NULL : o->u.sess;
+	return req_hold(r, OBJ_SESSION, r->msg.session, false, &o) ? NULL
+								   : o->u.sess;
 }
 
 static struct obj *hold_res(struct req *r)
 {
 	struct obj *o;
-	return conn_hold(r, OBJ_RESOURCE, r->msg.resource, &o) ? NULL : o;
+	return req_hold(r, OBJ_RESOURCE, r->msg.resource, false, &o) ? NULL : o;
 }
 
 /* The reply buffer of an output: in place if the request gave shared
@@ -65,12 +69,12 @@ static struct vaccel_arg *make_args(struct req *r, struct vrpc_arg *a,
 static bool exec_allowed(struct req *r, unsigned op, struct obj *res, char *lib,
 			 size_t size)
 {
-	if (!agent.cfg.nr_exec_dirs) {
+	if (!cfg.nr_exec_dirs) {
 		reply_err(r, VRPC_E_PERM, "exec is disabled on this agent");
 		return false;
 	}
 	if (op == VACCEL_OP_EXEC &&
-	    policy_exec_library(&agent.cfg, r->msg.u.exec.library, lib, size)) {
+	    policy_exec_library(r->msg.u.exec.library, lib, size)) {
 		reply_err(r, VRPC_E_PERM,
 			  "library %s is not under an --exec-allow directory",
 			  r->msg.u.exec.library);
@@ -127,11 +131,32 @@ static void op_exec(struct req *r, unsigned op)
 
 /* The written part of an output string buffer: up to the last non-zero
  * byte plus one terminating zero (the rest is the agent's zero fill). */
+/* Whether the page at `page` (aligned) was ever touched. */
+static bool resident(uintptr_t page)
+{
+	unsigned char in = 1;
+	return mincore((void *)page, 1, &in) != 0 || (in & 1);
+}
+
 static uint64_t used_len(const unsigned char *p, uint64_t cap)
 {
+	uintptr_t mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
 	uint64_t n = cap;
-	while (n && !p[n - 1])
-		n--;
+	while (n) {
+		/* a page the backend never touched is zero: skipped without
+		 * reading it (a read would fault it in: a client's capacity of
+		 * 1 GiB would cost seconds and, here, resident memory) */
+		uintptr_t page = (uintptr_t)(p + n - 1) & mask;
+		uint64_t from = page > (uintptr_t)p ? page - (uintptr_t)p : 0;
+		if (!resident(page)) {
+			n = from;
+			continue;
+		}
+		while (n > from && !p[n - 1])
+			n--;
+		if (n > from)
+			break;
+	}
 	return n < cap ? n + 1 : cap;
 }
 
@@ -141,14 +166,16 @@ static void op_image(struct req *r, unsigned op)
 	struct vaccel_session *s = hold_sess(r);
 	if (!s)
 		return;
-	uint64_t max = agent.cfg.lim.max_bulk;
+	uint64_t max = cfg.lim.max_bulk;
 	if (im->len_text > max || im->len_name > max ||
 	    im->len_text + im->len_name > max) {
 		reply_err(r, VRPC_E_TOOBIG, "output buffers over max_bulk");
 		return;
 	}
-	unsigned char *text = im->len_text ? pool(r, im->len_text) : NULL;
-	unsigned char *name = pool(r, im->len_name);
+	/* capacities the client claims: charged to its budget, committed
+	 * only as the backend writes */
+	unsigned char *text = im->len_text ? req_alloc(r, im->len_text) : NULL;
+	unsigned char *name = req_alloc(r, im->len_name);
 	if ((im->len_text && !text) || !name)
 		return;
 	const void *img = im->image.data;
@@ -253,24 +280,40 @@ static size_t elem_size(unsigned family, uint32_t type)
 }
 
 /* A tensor's data holds at least what its dims and type say. */
-static bool tensor_ok(struct req *r, unsigned family,
-		      const struct vrpc_tensor *t)
+/* The bytes a tensor's dims and element type describe: false if the dims
+ * are negative or overflow, or the type has no fixed size (such tensors
+ * are refused: the agent could not check what a backend reads). */
+static bool tensor_bytes(unsigned family, const struct vrpc_tensor *t,
+			 uint64_t *bytes)
 {
 	size_t esize = elem_size(family, t->data_type);
 	uint64_t n = 1;
 	if (!esize)
-		return reply_err(r, VRPC_E_INVAL,
-				 "tensor type %u not supported remotely",
-				 (unsigned)t->data_type),
-		       false;
+		return false;
 	for (uint32_t i = 0; i < t->nr_dims; i++) {
 		if (t->dims[i] < 0 ||
 		    (t->dims[i] && n > UINT64_MAX / (uint64_t)t->dims[i]))
-			return reply_err(r, VRPC_E_INVAL, "bad tensor dims"),
-			       false;
+			return false;
 		n *= (uint64_t)t->dims[i];
 	}
-	if (n > UINT64_MAX / esize || n * esize > t->data.len)
+	if (n > UINT64_MAX / esize)
+		return false;
+	*bytes = n * esize;
+	return true;
+}
+
+/* A tensor's data holds at least what its dims and type say. */
+static bool tensor_ok(struct req *r, unsigned family,
+		      const struct vrpc_tensor *t)
+{
+	uint64_t bytes;
+	if (!tensor_bytes(family, t, &bytes))
+		return reply_err(r, VRPC_E_INVAL,
+				 "tensor of type %u with these dims not "
+				 "supported remotely",
+				 (unsigned)t->data_type),
+		       false;
+	if (bytes > t->data.len)
 		return reply_err(r, VRPC_E_INVAL,
 				 "tensor data smaller than its dims"),
 		       false;
@@ -381,7 +424,7 @@ static bool describe(struct req *r, unsigned family, void *p,
 	if (!v)
 		return true;
 	int64_t nd = torch ? v->torch.nr_dims : v->tf.nr_dims;
-	if (nd < 0 || (uint64_t)nd > agent.cfg.lim.max_dims) {
+	if (nd < 0 || (uint64_t)nd > cfg.lim.max_dims) {
 		reply_err(r, VRPC_E_BACKEND, "output tensor dims");
 		return false;
 	}
@@ -405,8 +448,19 @@ static bool describe(struct req *r, unsigned family, void *p,
 	default:
 		t->data_type = (uint32_t)v->torch.data_type;
 	}
-	/* data and size lead every family's struct */
-	if (v->tf.data && v->tf.size)
+	/* data and size lead every family's struct; a backend's size is
+	 * believed only if it is what its dims and type say (a faulty one
+	 * must not make the agent send memory beyond its data) */
+	uint64_t bytes;
+	if (!tensor_bytes(family, t, &bytes) || bytes != v->tf.size ||
+	    (bytes && !v->tf.data)) {
+		reply_err(r, VRPC_E_BACKEND,
+			  "the backend's output tensor says %zu bytes where "
+			  "its dims and type say otherwise",
+			  v->tf.size);
+		return false;
+	}
+	if (bytes)
 		t->data = (struct vrpc_buf){ VRPC_BUF_INLINE, v->tf.size, 0, 0,
 					     v->tf.data };
 	return true;
@@ -499,7 +553,7 @@ static void op_model_run(struct req *r, unsigned family)
 	struct obj *o = s ? hold_res(r) : NULL;
 	if (!o)
 		return;
-	if (md->nr_outputs > agent.cfg.lim.max_args) {
+	if (md->nr_outputs > cfg.lim.max_args) {
 		reply_err(r, VRPC_E_TOOBIG, "too many outputs");
 		return;
 	}
@@ -596,6 +650,14 @@ static void op_sgemm(struct req *r)
 	r->rep.u.sgemm.c = out_buf(&g->c, g->c.data, g->c.len);
 }
 
+/* Memory for a pure output whose size was checked. */
+static bool none_out(struct req *r, struct vrpc_buf *b)
+{
+	if (b->kind != VRPC_BUF_NONE || !b->len)
+		return true;
+	return (b->data = req_alloc(r, b->len)) != NULL;
+}
+
 static void op_arrays(struct req *r, unsigned op)
 {
 	struct vrpc_arrays *a = &r->msg.u.arrays;
@@ -616,8 +678,12 @@ static void op_arrays(struct req *r, unsigned op)
 		reply_err(r, VRPC_E_INVAL, "array sizes do not match");
 		return;
 	}
-	/* pure outputs in agent memory were zero-filled (place_bufs); in
-	 * shared memory they are the client's own bytes, left as they are */
+	/* pure outputs (NONE) get zeroed memory now that their size is known
+	 * to match the inputs; in shared memory they are the client's own
+	 * bytes, left as they are */
+	if (!none_out(r, &a->out1) ||
+	    (op == VACCEL_OP_FPGA_PARALLEL && !none_out(r, &a->out2)))
+		return;
 	size_t len = (size_t)(n / esz);
 	int ret;
 	switch (op) {
@@ -685,7 +751,7 @@ static const op_handler family_handlers[VACCEL__FAMILY_MAX] = {
 void handle_op(struct req *r)
 {
 	unsigned op = r->msg.type - VRPC_T_OP;
-	if (!vaccel__op_valid(op) || !(agent.ops & (UINT64_C(1) << op))) {
+	if (!vaccel__op_valid(op) || !(serve_ops & (UINT64_C(1) << op))) {
 		reply_err(r, VRPC_E_NOTSUP, "no backend plugin serves %s",
 			  vrpc_type_name(r->msg.type));
 		return;

@@ -4,11 +4,16 @@
  * path is never opened as sent), client names of resource files. */
 
 #define _XOPEN_SOURCE 700
+#include "dirtree.h"
+#include "policy.h"
 #include "agent.h"
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <vaccel.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +37,9 @@ static int inside(const char *dir, const char *path, char *out, size_t size)
 	return 0;
 }
 
-int policy_exec_library(const struct agent_config *cfg, const char *name,
-			char *out, size_t size)
+int policy_exec_library(const char *name, char *out, size_t size)
 {
-	if (!cfg->nr_exec_dirs)
+	if (!cfg.nr_exec_dirs)
 		return VACCEL_EPERM;
 	/* an absolute path names a file of the client's system: only its
 	 * base name is looked up here */
@@ -45,10 +49,10 @@ int policy_exec_library(const struct agent_config *cfg, const char *name,
 	}
 	if (!*rel || strlen(rel) > NAME_MAX * 4)
 		return VACCEL_EPERM;
-	for (int i = 0; i < cfg->nr_exec_dirs; i++) {
+	for (int i = 0; i < cfg.nr_exec_dirs; i++) {
 		char cand[PATH_MAX * 2];
-		snprintf(cand, sizeof(cand), "%s/%s", cfg->exec_dirs[i], rel);
-		if (inside(cfg->exec_dirs[i], cand, out, size) == 0)
+		snprintf(cand, sizeof(cand), "%s/%s", cfg.exec_dirs[i], rel);
+		if (inside(cfg.exec_dirs[i], cand, out, size) == 0)
 			return 0;
 	}
 	return VACCEL_EPERM;
@@ -71,20 +75,7 @@ static pthread_mutex_t hash_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int hash_file(const char *path, uint8_t sha[VRPC_SHA256_LEN])
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return VACCEL_EIO;
-	struct vrpc_sha256 c;
-	uint8_t buf[65536];
-	ssize_t n;
-	vrpc_sha256_init(&c);
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		vrpc_sha256_update(&c, buf, (size_t)n);
-	close(fd);
-	if (n < 0)
-		return VACCEL_EIO;
-	vrpc_sha256_final(&c, sha);
-	return 0;
+	return vrpc_sha256_file(path, sha);
 }
 
 /* The (cached) hash of a regular file; hash_lock held. */
@@ -151,14 +142,13 @@ static int scan(const char *dir, int depth, const uint8_t *sha, char *out,
 	return ret;
 }
 
-int policy_exec_by_hash(const struct agent_config *cfg,
-			const uint8_t sha[VRPC_SHA256_LEN], char *out,
+int policy_exec_by_hash(const uint8_t sha[VRPC_SHA256_LEN], char *out,
 			size_t size)
 {
 	int ret = VACCEL_ENOENT;
 	pthread_mutex_lock(&hash_lock);
-	for (int i = 0; ret && i < cfg->nr_exec_dirs; i++)
-		ret = scan(cfg->exec_dirs[i], 0, sha, out, size);
+	for (int i = 0; ret && i < cfg.nr_exec_dirs; i++)
+		ret = scan(cfg.exec_dirs[i], 0, sha, out, size);
 	pthread_mutex_unlock(&hash_lock);
 	return ret;
 }
@@ -199,21 +189,4 @@ int policy_sanitize_name(const char *in, int max_parts, char *out, size_t size)
 	}
 	out[o] = 0;
 	return 0;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-void policy_rm_rf(const char *path)
-{
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

@@ -15,6 +15,10 @@ Writes into $VACCEL_DEPS/models/torch-test/ (default /opt/vaccel-deps):
     two_inputs.pt  a * b + 1
     cast.pt        (x > 0, x.double()): bool and float64 outputs
     dict.pt        {"y": x}: an output the plugin does not support
+    bad_storage.pt a hostile model: its output is a constant tensor whose
+                   size (100000 floats) claims more than its storage (4
+                   floats); libtorch 1.13 loads it unchecked, so a backend
+                   copying numel() elements would read past the storage
 
   Reference data of the real image models that scripts/convert/convert.py
   wrote to $VACCEL_DEPS/models/converted/ (trained models; a missing one is
@@ -38,6 +42,7 @@ and every source model; nothing is rewritten when it matches.
 
 import argparse
 import hashlib
+import zipfile
 import json
 import os
 import statistics
@@ -117,6 +122,32 @@ def small_models():
         "cast": torch.jit.script(Cast()),
         "dict": torch.jit.script(DictOut()),
     }
+
+
+class Constant(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("c", torch.arange(4, dtype=torch.float32))
+
+    def forward(self, x):
+        return self.c
+
+
+def write_bad_storage(path):
+    """Save Constant, then patch the size (4,) of its tensor in data.pkl to
+    (100000,): pickle has no offsets, so only that tuple changes."""
+    tmp = path + ".tmp"
+    torch.jit.script(Constant()).save(tmp)
+    small, large = b"(K\x04t(K\x01t\x89", b"(J\xa0\x86\x01\x00t(K\x01t\x89"
+    with zipfile.ZipFile(tmp) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename.endswith("/data.pkl"):
+                if data.count(small) != 1:
+                    sys.exit("bad_storage.pt: the size tuple was not found once in data.pkl")
+                data = data.replace(small, large)
+            zout.writestr(info.filename, data)
+    os.remove(tmp)
 
 
 def check_small(out_dir):
@@ -246,6 +277,7 @@ def main(argv=None):
 
     for name, mod in small_models().items():
         mod.save(os.path.join(out_dir, name + ".pt"))
+    write_bad_storage(os.path.join(out_dir, "bad_storage.pt"))
     check_small(out_dir)
     print(f"small models written to {out_dir}")
 

@@ -84,6 +84,7 @@ mkdir -p "$out"
 rm -f "$out"/segment-*.png "$out"/depth-*.png "$out"/*-results.png
 
 work=$(mktemp -d)
+chmod 711 "$work" # the agent's workers (other uids, as root) go through it
 sock=$work/agent.sock
 agent_pid=
 cleanup() {

@@ -17,6 +17,8 @@ PKGS=(
 	clang-format libcmocka-dev valgrind
 	# runtime libraries of the core and plugins
 	libcurl4-openssl-dev libopenblas-dev libstb-dev libtorch-dev
+	# the agent's worker sandbox
+	libseccomp-dev
 	# model conversion and test data
 	python3-torch python3-numpy python3-onnx python3-pil darknet
 	fonts-dejavu-core

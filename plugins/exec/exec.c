@@ -14,6 +14,8 @@
 
 #include <vaccel.h>
 #include <dlfcn.h>
+#include <elf.h>
+#include <link.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -151,6 +153,36 @@ static int check_call(const char *fn_symbol, const struct vaccel_arg *read,
 	return ret ? ret : check_args("write", write, nr_write);
 }
 
+/* dlsym() also finds the symbols of a library's dependencies (libc's
+ * abort, exit, system...): only a function that `handle`'s own object
+ * defines may run. VACCEL_ENOSYS otherwise (logged). */
+static int check_own_function(void *handle, void *addr, const char *lib,
+			      const char *sym)
+{
+	struct link_map *own = NULL, *def = NULL;
+	const ElfW(Sym) *ent = NULL;
+	Dl_info info;
+	if (dlinfo(handle, RTLD_DI_LINKMAP, &own) ||
+	    !dladdr1(addr, &info, (void **)&def, RTLD_DL_LINKMAP) || !def) {
+		vaccel_error(TAG "Cannot tell which object defines %s", sym);
+		return VACCEL_ENOSYS;
+	}
+	if (def != own) {
+		vaccel_error(TAG "%s is not defined by %s itself (it comes "
+				 "from %s): refused",
+			     sym, lib, def->l_name[0] ? def->l_name : "?");
+		return VACCEL_ENOSYS;
+	}
+	if (!dladdr1(addr, &info, (void **)&ent, RTLD_DL_SYMENT) || !ent ||
+	    (ELF64_ST_TYPE(ent->st_info) != STT_FUNC &&
+	     ELF64_ST_TYPE(ent->st_info) != STT_GNU_IFUNC)) {
+		vaccel_error(TAG "%s of %s is not a function: refused", sym,
+			     lib);
+		return VACCEL_ENOSYS;
+	}
+	return VACCEL_OK;
+}
+
 /* Find `sym` in `handle` and call it. VACCEL_ENOSYS if there is no such
  * symbol, VACCEL_EBACKEND if the function returns non-zero. */
 static int call(void *handle, const char *lib, const char *sym,
@@ -170,6 +202,9 @@ static int call(void *handle, const char *lib, const char *sym,
 			     err ? err : "symbol is NULL");
 		return VACCEL_ENOSYS;
 	}
+	int ret = check_own_function(handle, u.p, lib, sym);
+	if (ret)
+		return ret;
 	LOG("Calling %s of %s (%zu read, %zu write args)", sym, lib, nr_read,
 	    nr_write);
 	int r = u.fn(read, nr_read, write, nr_write);

@@ -17,6 +17,7 @@
 
 #include "rpc.h"
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,6 +79,30 @@ static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 	vrpc_stream_ready_by(&l->s, due - spin, due + spin);
 }
 
+/* The agent's word on this connection (a NOTICE: id 0, no bulk): its
+ * tenant's worker is gone, and why. Every call in flight fails with that
+ * reason; the next call connects again (to a new worker). */
+static int notice(struct rpc_link *l, const struct vrpc_hdr *h,
+		  uint8_t *fields)
+{
+	struct vrpc_msg m = { .type = VRPC_T_NOTICE, .reply = true };
+	struct vrpc_pool pool = { 0 };
+	struct vrpc_io io;
+	vrpc_io_init_dec(&io, fields, h->fields_len, &pool, NULL);
+	vrpc_msg_io(&io, &m);
+	bool ok = !vrpc_io_finish_dec(&io, h->bulk_len) && m.status;
+	pthread_mutex_lock(&l->lock);
+	snprintf(l->why, sizeof(l->why), "%s",
+		 ok && m.message ? m.message : "the agent ended it");
+	rpc_link_fail(l, l->why,
+		      ok ? vrpc_err_from_wire(m.status) : VACCEL_EIO);
+	pthread_mutex_unlock(&l->lock);
+	vrpc_io_release(&io);
+	vrpc_pool_release(&pool);
+	free(fields);
+	return ok ? 0 : RPC_EPROTO;
+}
+
 /* Read one frame and give it to its call (l->reading held by us). Returns
  * 0, VACCEL_ETIMEDOUT when no frame started before `deadline` (the stream
  * is intact), or another error (the link is dead). */
@@ -99,6 +124,8 @@ static int read_one(struct rpc_link *l, struct rpc_ctx *x)
 	ret = rpc_read_frame(l, &h, &fields, frame_dl);
 	if (ret)
 		return ret == VACCEL_ETIMEDOUT ? VACCEL_EIO : ret;
+	if (h.type == VRPC_T_NOTICE && !h.id)
+		return notice(l, &h, fields);
 	pthread_mutex_lock(&l->lock);
 	struct rpc_call **p = &l->pending, *c = NULL;
 	for (; *p; p = &(*p)->next) {

@@ -46,6 +46,11 @@ void rpc_link_put(struct rpc_link *l)
 
 void rpc_link_kill(struct rpc_link *l, const char *why)
 {
+	rpc_link_fail(l, why, VACCEL_EIO);
+}
+
+void rpc_link_fail(struct rpc_link *l, const char *why, int err)
+{
 	if (l->dead)
 		return;
 	l->dead = true;
@@ -62,7 +67,7 @@ void rpc_link_kill(struct rpc_link *l, const char *why)
 		}
 		if (c->state == RPC_CALL_WAIT) {
 			c->state = RPC_CALL_FAILED;
-			c->err = VACCEL_EIO;
+			c->err = err;
 		}
 		p = &c->next;
 	}

@@ -96,6 +96,8 @@ struct rpc_link {
 	uint32_t flags;
 	uint64_t conn_id;
 	bool shm;
+	/* why the link died, as the agent said (NOTICE), or empty */
+	char why[512];
 };
 
 /* A copy to do once the bulk of a reply was read (shared memory to the
@@ -214,6 +216,9 @@ int rpc_link_get_gen(uint64_t gen, struct rpc_link **out);
 void rpc_link_put(struct rpc_link *l);
 /* The link is dead: fail every call on it (l->lock held). */
 void rpc_link_kill(struct rpc_link *l, const char *why);
+/* As rpc_link_kill, for the agent's own reason (a NOTICE frame): its calls
+ * in flight fail with `err` and `why`. */
+void rpc_link_fail(struct rpc_link *l, const char *why, int err);
 /* Free a call that is in no pending list (and its shared regions). */
 void rpc_call_free(struct rpc_call *c);
 /* Ops the agent serves (all if it could not be reached at load time). */

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <cinttypes>
 #include <cstring>
 #include <exception>
 #include <memory>
@@ -249,6 +250,34 @@ int collect_outputs(const c10::IValue &v, std::vector<at::Tensor> *out,
 	return VACCEL_OK;
 }
 
+/* A model can return a tensor whose sizes and strides reach past its
+ * storage (a constant in a crafted archive: libtorch 1.13 does not check
+ * what it unpickles). Reading it, even to make it contiguous, would read
+ * past the storage: only strided tensors whose every element lies inside
+ * their storage are used. */
+static bool within_storage(const at::Tensor &t)
+{
+	if (t.layout() != c10::kStrided || !t.has_storage())
+		return false;
+	if (t.numel() == 0)
+		return true;
+	int64_t last = t.storage_offset();
+	if (last < 0)
+		return false;
+	for (int64_t d = 0; d < t.dim(); d++) {
+		int64_t size = t.size(d), stride = t.stride(d);
+		if (stride < 0 || (size > 1 && stride > INT64_MAX / (size - 1)))
+			return false;
+		if (size > 1 && last > INT64_MAX - stride * (size - 1))
+			return false;
+		last += size > 1 ? stride * (size - 1) : 0;
+	}
+	uint64_t esize = (uint64_t)t.element_size();
+	uint64_t need = ((uint64_t)last + 1) * esize;
+	return (uint64_t)last < UINT64_MAX / esize &&
+	       need <= (uint64_t)t.storage().nbytes();
+}
+
 /* Convert each output to its vAccel type, contiguous, before anything is
  * allocated: a failure leaves the caller's outputs untouched. */
 int convert_outputs(std::vector<at::Tensor> *ts,
@@ -259,6 +288,15 @@ int convert_outputs(std::vector<at::Tensor> *ts,
 		at::Tensor &t = (*ts)[i];
 		enum vaccel_torch_data_type vt;
 		c10::ScalarType as;
+		if (!within_storage(t)) {
+			set_err(err, err_len,
+				"output %zu claims %" PRId64
+				" elements beyond its storage (%zu bytes): "
+				"refused",
+				i, (int64_t)t.numel(),
+				t.has_storage() ? t.storage().nbytes() : 0);
+			return VACCEL_EBACKEND;
+		}
 		if (!from_scalar_type(t.scalar_type(), &vt, &as)) {
 			set_err(err, err_len,
 				"output %zu has type %s, which vAccel cannot "

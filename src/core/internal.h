@@ -132,9 +132,10 @@ static inline int vaccel__session_check(const struct vaccel_session *sess)
 }
 
 /* Ops in flight: an op holds its session shared for the plugin call;
- * update, release and resource (un)registration take it exclusively, so
- * that no plugin state of the session is freed or swapped under a running
- * op. Both are one atomic operation; neither waits. */
+ * update and release take it exclusively, so that no plugin state of the
+ * session is freed or swapped under a running op (resource registration
+ * is left to the plugins, which keep what a running op uses alive). Both
+ * are one atomic operation; neither waits. */
 /* VACCEL_OK, or VACCEL_EBUSY while the session is held exclusively. */
 int vaccel__session_enter(const struct vaccel_session *sess);
 void vaccel__session_leave(const struct vaccel_session *sess);

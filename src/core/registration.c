@@ -88,15 +88,12 @@ int vaccel_resource_register(struct vaccel_resource *res,
 			     struct vaccel_session *sess)
 {
 	int ret = check_pair(res, sess);
-	if (!ret)
-		ret = vaccel__session_lock(sess, "register a resource with");
 	if (ret)
 		return ret;
 
 	pthread_mutex_lock(&res->sessions_lock);
 	if (find_reg(res, sess)) {
 		pthread_mutex_unlock(&res->sessions_lock);
-		vaccel__session_unlock(sess);
 		vaccel_warn("Resource %" PRId64
 			    " already registered to session %" PRId64,
 			    res->id, sess->id);
@@ -109,7 +106,6 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	if (!ret)
 		ret = link_reg(res, sess);
 	pthread_mutex_unlock(&res->sessions_lock);
-	vaccel__session_unlock(sess);
 	if (ret)
 		vaccel_error("Could not register resource %" PRId64
 			     " with session %" PRId64 ": %s",
@@ -176,13 +172,8 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 			     res->id, sess->id);
 		return VACCEL_EINVAL;
 	}
-	ret = vaccel__session_lock(sess, "unregister a resource from");
-	if (ret)
-		return ret;
 	/* The registration is gone even when the plugin's hook fails. */
-	ret = vaccel__resource_unregister(res, sess);
-	vaccel__session_unlock(sess);
-	return ret;
+	return vaccel__resource_unregister(res, sess);
 }
 
 int vaccel_resource_sync(struct vaccel_resource *res,

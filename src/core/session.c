@@ -30,7 +30,7 @@ int vaccel__session_enter(const struct vaccel_session *sess)
 	do {
 		if (vaccel__unlikely(v < 0)) {
 			vaccel_error("session %" PRId64
-				     ": an update, release or registration "
+				     ": an update or release "
 				     "of it is running",
 				     sess->id);
 			return VACCEL_EBUSY;
@@ -52,7 +52,7 @@ int vaccel__session_lock(const struct vaccel_session *sess, const char *what)
 		return VACCEL_OK;
 	vaccel_error("Cannot %s session %" PRId64 ": %s", what, sess->id,
 		     idle > 0 ? "it has ops in flight"
-			      : "another update, release or registration "
+			      : "another update or release "
 				"of it is running");
 	return VACCEL_EBUSY;
 }

@@ -45,9 +45,9 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 }
 
 /* ret = expr (the plugin call on `sess`), timed into `region` when
- * profiling. The session is held for the call: an update, release or
- * registration of it meanwhile is refused (VACCEL_EBUSY), and a call while
- * one of those runs is refused the same way. */
+ * profiling. The session is held for the call: an update or release of
+ * it meanwhile is refused (VACCEL_EBUSY), and a call while one of those
+ * runs is refused the same way. */
 #define VACCEL__OP_CALL(ret, region, sess, expr)             \
 	do {                                                 \
 		(ret) = vaccel__session_enter(sess);         \

@@ -115,6 +115,7 @@ static int tcp_accept(int lfd, struct vrpc_peer *peer)
 		port = ntohs(s6->sin6_port);
 	}
 	snprintf(peer->desc, sizeof(peer->desc), "tcp %s:%u", host, port);
+	snprintf(peer->key, sizeof(peer->key), "ip:%s", host);
 	return fd;
 }
 

@@ -84,8 +84,11 @@ static int unix_accept(int lfd, struct vrpc_peer *peer)
 		peer->gid = cr.gid;
 		snprintf(peer->desc, sizeof(peer->desc), "uid=%u gid=%u pid=%d",
 			 (unsigned)cr.uid, (unsigned)cr.gid, (int)cr.pid);
+		snprintf(peer->key, sizeof(peer->key), "uid:%u",
+			 (unsigned)cr.uid);
 	} else {
 		snprintf(peer->desc, sizeof(peer->desc), "unix");
+		snprintf(peer->key, sizeof(peer->key), "unix");
 	}
 	return fd;
 }

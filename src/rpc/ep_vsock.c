@@ -67,6 +67,7 @@ static int vsock_accept(int lfd, struct vrpc_peer *peer)
 		return vrpc_sock_err(errno == EINTR ? EAGAIN : errno);
 	snprintf(peer->desc, sizeof(peer->desc), "vsock cid=%u port=%u",
 		 (unsigned)sa.svm_cid, (unsigned)sa.svm_port);
+	snprintf(peer->key, sizeof(peer->key), "cid:%u", (unsigned)sa.svm_cid);
 	return fd;
 }
 

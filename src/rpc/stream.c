@@ -83,12 +83,23 @@ static int take_cmsg_fds(struct vrpc_stream *s, struct msghdr *mh)
 	return err;
 }
 
+/* A blocking socket waits for a deadline in poll(): its reads and writes
+ * then do not block (MSG_DONTWAIT, no extra system call when data is
+ * there). */
+static int dontwait(const struct vrpc_stream *s, int64_t deadline)
+{
+	return deadline && s->is_socket && !s->nonblock ? MSG_DONTWAIT : 0;
+}
+
 /* One read() of at most `len` bytes into `dst`: >0 bytes, 0 end of
  * stream, -1 with errno. */
-static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len, int *err)
+static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len,
+			 int flags, int *err)
 {
-	if (!s->pass_fds)
+	if (!s->is_socket)
 		return read(s->fd, dst, len);
+	if (!s->pass_fds)
+		return recv(s->fd, dst, len, flags);
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * VRPC_STREAM_MAX_FDS)];
 		struct cmsghdr align;
@@ -98,7 +109,7 @@ static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len, int *err)
 			     .msg_iovlen = 1,
 			     .msg_control = ctl.buf,
 			     .msg_controllen = sizeof(ctl.buf) };
-	ssize_t r = recvmsg(s->fd, &mh, MSG_CMSG_CLOEXEC);
+	ssize_t r = recvmsg(s->fd, &mh, MSG_CMSG_CLOEXEC | flags);
 	if (r >= 0 && mh.msg_controllen)
 		*err = take_cmsg_fds(s, &mh);
 	return r;
@@ -109,9 +120,10 @@ static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len, int *err)
 static ssize_t read_wait(struct vrpc_stream *s, void *dst, size_t len,
 			 int64_t deadline)
 {
+	int flags = dontwait(s, deadline);
 	for (;;) {
 		int err = 0;
-		ssize_t r = read_some(s, dst, len, &err);
+		ssize_t r = read_some(s, dst, len, flags, &err);
 		if (err)
 			return -err;
 		if (r > 0) {
@@ -124,7 +136,7 @@ static ssize_t read_wait(struct vrpc_stream *s, void *dst, size_t len,
 			continue;
 		if (errno != EAGAIN && errno != EWOULDBLOCK)
 			return -VACCEL_EIO;
-		if (!s->nonblock)
+		if (!s->nonblock && !flags)
 			return -VACCEL_ETIMEDOUT;
 		int w = wait_fd(s->fd, POLLIN, deadline);
 		if (w)
@@ -209,6 +221,28 @@ bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 	return false;
 }
 
+int vrpc_stream_next_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
+			 int frame_ms, int64_t *deadline)
+{
+	if (s->rlen == s->rpos) {
+		ssize_t r = read_wait(s, s->rbuf, s->rcap, 0);
+		if (r < 0)
+			return (int)-r;
+		s->rpos = 0;
+		s->rlen = (size_t)r;
+	}
+	*deadline = vrpc_deadline(frame_ms);
+	return vrpc_stream_read_hdr(s, h, *deadline);
+}
+
+void vrpc_stream_prefill(struct vrpc_stream *s, const void *data, size_t len)
+{
+	size_t n = len < s->rcap ? len : s->rcap;
+	memcpy(s->rbuf, data, n);
+	s->rpos = 0;
+	s->rlen = n;
+}
+
 int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 			 int64_t deadline)
 {
@@ -226,7 +260,7 @@ int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 }
 
 static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov, size_t niov,
-			  int *fd)
+			  int *fd, int flags)
 {
 	if (!s->is_socket)
 		return writev(s->fd, iov, (int)niov);
@@ -245,7 +279,7 @@ static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), fd, sizeof(int));
 	}
-	ssize_t r = sendmsg(s->fd, &mh, MSG_NOSIGNAL);
+	ssize_t r = sendmsg(s->fd, &mh, MSG_NOSIGNAL | flags);
 	if (r > 0)
 		*fd = -1; /* sent with the first byte */
 	return r;
@@ -254,17 +288,18 @@ static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 int vrpc_stream_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 		       int fd, int64_t deadline)
 {
+	int flags = dontwait(s, deadline);
 	while (niov && !iov->iov_len)
 		iov++, niov--;
 	while (niov) {
 		size_t n = niov > IOV_MAX ? IOV_MAX : niov;
-		ssize_t r = write_some(s, iov, n, &fd);
+		ssize_t r = write_some(s, iov, n, &fd, flags);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				return VACCEL_EIO;
-			if (!s->nonblock)
+			if (!s->nonblock && !flags)
 				return VACCEL_ETIMEDOUT;
 			int w = wait_fd(s->fd, POLLOUT, deadline);
 			if (w)

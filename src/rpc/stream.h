@@ -40,13 +40,24 @@ int vrpc_stream_init(struct vrpc_stream *s, int fd, size_t bufsize);
 void vrpc_stream_release(struct vrpc_stream *s);
 
 /* Read exactly `len` bytes into `dst`. deadline: monotonic ns, 0 = none
- * (a blocking fd then blocks). Returns 0, VACCEL_EIO (end of stream, a
- * read error, too many descriptors received) or VACCEL_ETIMEDOUT. On
+ * (a blocking fd then blocks; with a deadline a blocking socket does not
+ * block: it waits in poll() until the deadline). Returns 0, VACCEL_EIO (end of
+ * stream, a read error, too many descriptors received) or VACCEL_ETIMEDOUT. On
  * error the stream position is unknown: the connection is dead. */
 int vrpc_stream_read(struct vrpc_stream *s, void *dst, size_t len,
 		     int64_t deadline);
 /* Read and drop `len` bytes. */
 int vrpc_stream_skip(struct vrpc_stream *s, uint64_t len, int64_t deadline);
+/* Wait without a time limit for the first byte of the next frame (an idle
+ * connection may stay idle), then read its header (after any zero
+ * padding) within `frame_ms`; *deadline is then the deadline of the rest
+ * of the frame. Returns as vrpc_stream_read. */
+int vrpc_stream_next_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
+			 int frame_ms, int64_t *deadline);
+/* Put `len` bytes (at most the buffer size) before anything unread: the
+ * start of the stream that another process already read. Only on a
+ * stream nothing was read from. */
+void vrpc_stream_prefill(struct vrpc_stream *s, const void *data, size_t len);
 /* Skip zero bytes (padding between frames), then read a header. */
 int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 			 int64_t deadline);

@@ -24,9 +24,12 @@ struct vrpc_addr {
 	uint32_t cid;
 };
 
-/* Who is at the other end of an accepted connection (for logs). */
+/* Who is at the other end of an accepted connection: `desc` for logs,
+ * `key` for what its connections count against ("uid:1000",
+ * "ip:10.0.0.7", "cid:3"). */
 struct vrpc_peer {
 	char desc[160];
+	char key[64];
 	bool has_cred;
 	pid_t pid;
 	uid_t uid;

@@ -11,7 +11,7 @@
 
 #define VRPC_MAGIC    0x52434156u /* bytes "VACR" */
 #define VRPC_MAJOR    1
-#define VRPC_MINOR    0
+#define VRPC_MINOR    1
 #define VRPC_HDR_SIZE 32
 
 /* header flags */
@@ -46,6 +46,7 @@ enum vrpc_buf_kind {
 	X(4, BYE)             \
 	X(5, SHM_ATTACH)      \
 	X(6, SHM_DETACH)      \
+	X(7, NOTICE)          \
 	X(16, SESS_INIT)      \
 	X(17, SESS_RELEASE)   \
 	X(18, SESS_UPDATE)    \

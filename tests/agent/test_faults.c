@@ -222,7 +222,8 @@ static int conn_dirs(void)
 {
 	char cmd[512];
 	snprintf(cmd, sizeof(cmd),
-		 "ls %s/run/conns.*/ 2>/dev/null | grep -c conn", ag.dir);
+		 "ls -d %s/run/tenants/*/conn.* 2>/dev/null | grep -c conn",
+		 ag.dir);
 	FILE *f = popen(cmd, "r");
 	int n = -1;
 	if (f && fscanf(f, "%d", &n) != 1)
@@ -322,8 +323,10 @@ static void test_agent_killed(void **state)
 	setenv("VACCEL_RPC_TIMEOUT_MS", "1000", 1);
 	assert_int_equal(client_bootstrap("rpc", ag.unix_uri), 0);
 	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
-	/* a hung agent: the deadline */
-	k = (struct killer){ ag.pid, SIGSTOP, 100 };
+	/* a hung agent (the worker serving this client): the deadline */
+	pid_t worker;
+	assert_int_equal(agent_workers(&ag, &worker, 1), 1);
+	k = (struct killer){ worker, SIGSTOP, 100 };
 	pthread_create(&th, NULL, kill_later, &k);
 	t0 = vrpc_now_ns();
 	ret = vaccel_noop(&s);
@@ -336,7 +339,7 @@ static void test_agent_killed(void **state)
 	       vaccel_strerror(ret), secs);
 	assert_int_equal(ret, VACCEL_ETIMEDOUT);
 	assert_true(secs >= 0.9 && secs < 2.0);
-	kill(ag.pid, SIGCONT);
+	kill(worker, SIGCONT);
 	/* the late reply is skipped; the connection goes on */
 	assert_int_equal(vaccel_noop(&s), VACCEL_OK);
 	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
@@ -823,6 +826,17 @@ static int register_file(const char *uri, const char *path)
 	return 0;
 }
 
+/* register_file in a child process: 0 if it worked. */
+static int register_in_child(const char *uri, const char *path)
+{
+	pid_t pid = fork();
+	if (pid == 0)
+		_exit(register_file(uri, path));
+	int st;
+	waitpid(pid, &st, 0);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
 static void test_upload_once(void **state)
 {
 	(void)state;
@@ -834,16 +848,10 @@ static void test_upload_once(void **state)
 	for (int i = 0; i < (1 << 20); i++)
 		fputc(rand_r(&seed) & 0xff, f);
 	fclose(f);
-	/* two processes (two connections) register the same model */
-	for (int i = 0; i < 2; i++) {
-		pid_t pid = fork();
-		if (pid == 0)
-			_exit(register_file(i ? ag.tcp_uri : ag.unix_uri,
-					    path));
-		int st;
-		waitpid(pid, &st, 0);
-		assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
-	}
+	/* two processes (two connections) of one tenant (the UNIX peer
+	 * uid) register the same model: it is sent once */
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(register_in_child(ag.unix_uri, path), 0);
 	uint64_t st[VRPC_STAT_MAX];
 	assert_int_equal(raw_stats(ag.unix_uri, st), 0);
 	printf("# uploads %llu (%llu bytes), cache hits %llu\n",
@@ -854,6 +862,12 @@ static void test_upload_once(void **state)
 	assert_int_equal(st[VRPC_STAT_UPLOAD_BYTES], 1 << 20);
 	assert_true(st[VRPC_STAT_CACHE_HITS] >= 1);
 	assert_int_equal(st[VRPC_STAT_CACHE_ENTRIES], 1);
+	/* another tenant (the TCP token) uploads it again: whether a tenant
+	 * uploaded something is never visible to another */
+	assert_int_equal(register_in_child(ag.tcp_uri, path), 0);
+	assert_int_equal(raw_stats(ag.tcp_uri, st), 0);
+	assert_int_equal(st[VRPC_STAT_UPLOADS], 1);
+	assert_int_equal(st[VRPC_STAT_CACHE_HITS], 0);
 
 	/* a lying upload poisons nothing: the agent checks the hash */
 	int fd = hello_fd(ag.unix_uri);
@@ -907,8 +921,8 @@ static void test_names(void **state)
 			 0);
 	char cmd[600];
 	snprintf(cmd, sizeof(cmd),
-		 "test -f %s/run/conns.%d/conn.*/res.%llu/sub/x_y_.bin", ag.dir,
-		 (int)ag.pid, (unsigned long long)id);
+		 "test -f %s/run/tenants/*/conn.*/res.%llu/sub/x_y_.bin",
+		 ag.dir, (unsigned long long)id);
 	assert_int_equal(system(cmd), 0);
 	close(fd);
 	stop();

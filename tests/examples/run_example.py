@@ -644,6 +644,9 @@ def main(argv):
         print("unknown case %s" % argv[1], file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="vaccel-example-") as tmp:
+        # an agent started as root runs its workers as other uids: they
+        # go through this directory to their own
+        os.chmod(tmp, 0o711)
         try:
             case(Ctx(tmp, stb))
         except Skip as e:

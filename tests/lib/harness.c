@@ -13,6 +13,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -103,6 +104,9 @@ static int start_in(struct agent_proc *a, const char *plugins,
 		int fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 1);
 		dup2(fd, 2);
+		/* meson's MALLOC_PERTURB_ makes malloc touch every block it
+		 * gives: the agent's memory would not be what it uses */
+		unsetenv("MALLOC_PERTURB_");
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}
@@ -128,6 +132,9 @@ int agent_start(struct agent_proc *a, const char *plugins,
 	snprintf(a->dir, sizeof(a->dir), "/tmp/vaccel-agent-test-XXXXXX");
 	if (!mkdtemp(a->dir))
 		return -1;
+	/* as root, the agent's workers run as other uids: they go through
+	 * this directory to their own */
+	chmod(a->dir, 0711);
 	return start_in(a, plugins, extra);
 }
 
@@ -260,8 +267,7 @@ static int read_all(int fd, void *buf, size_t len)
 	return 0;
 }
 
-int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
-	     struct vrpc_pool *pool)
+int raw_send(int fd, struct vrpc_msg *m, uint64_t id)
 {
 	struct vrpc_io io;
 	struct iovec *iov;
@@ -272,25 +278,29 @@ int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
 	for (size_t i = 0; !ret && i < niov; i++)
 		ret = raw_write(fd, iov[i].iov_base, iov[i].iov_len);
 	vrpc_io_release(&io);
-	if (ret)
-		return -1;
+	return ret;
+}
+
+int raw_recv(int fd, struct vrpc_hdr *h, struct vrpc_msg *rep,
+	     struct vrpc_pool *pool)
+{
 	uint8_t hb[VRPC_HDR_SIZE];
-	struct vrpc_hdr h;
+	struct vrpc_io io;
 	if (read_all(fd, hb, sizeof(hb)))
 		return -1;
-	vrpc_hdr_unpack(hb, &h);
-	if (h.magic != VRPC_MAGIC || h.id != id || !(h.flags & VRPC_F_REPLY) ||
-	    h.fields_len > (64u << 20) || h.bulk_len > (1u << 30))
+	vrpc_hdr_unpack(hb, h);
+	if (h->magic != VRPC_MAGIC || !(h->flags & VRPC_F_REPLY) ||
+	    h->fields_len > (64u << 20) || h->bulk_len > (1u << 30))
 		return -1;
-	uint8_t *f = vrpc_pool_alloc(pool, h.fields_len + 1);
-	if (!f || read_all(fd, f, h.fields_len))
+	uint8_t *f = vrpc_pool_alloc(pool, h->fields_len + 1);
+	if (!f || read_all(fd, f, h->fields_len))
 		return -1;
 	memset(rep, 0, sizeof(*rep));
-	rep->type = h.type;
+	rep->type = h->type;
 	rep->reply = true;
-	vrpc_io_init_dec(&io, f, h.fields_len, pool, NULL);
+	vrpc_io_init_dec(&io, f, h->fields_len, pool, NULL);
 	vrpc_msg_io(&io, rep);
-	ret = vrpc_io_finish_dec(&io, h.bulk_len) ? -1 : 0;
+	int ret = vrpc_io_finish_dec(&io, h->bulk_len) ? -1 : 0;
 	for (size_t i = 0; !ret && i < io.nbufs; i++) {
 		struct vrpc_buf *b = io.bufs[i];
 		if (b->kind != VRPC_BUF_INLINE)
@@ -300,6 +310,15 @@ int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
 	}
 	vrpc_io_release(&io);
 	return ret;
+}
+
+int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
+	     struct vrpc_pool *pool)
+{
+	struct vrpc_hdr h;
+	if (raw_send(fd, m, id) || raw_recv(fd, &h, rep, pool))
+		return -1;
+	return h.id == id ? 0 : -1;
 }
 
 int raw_hello(int fd, const char *token)
@@ -370,4 +389,75 @@ bool wait_stat(const char *uri, int key, uint64_t want, int ms)
 	fprintf(stderr, "stat %d is %llu, want %llu\n", key,
 		(unsigned long long)s[key], (unsigned long long)want);
 	return false;
+}
+
+/* The parent pid in /proc/PID/stat (after the command in parentheses). */
+static pid_t ppid_of(const char *pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	char *p = strrchr(buf, ')');
+	int ppid;
+	return p && sscanf(p + 1, " %*c %d", &ppid) == 1 ? ppid : -1;
+}
+
+int agent_workers(const struct agent_proc *a, pid_t *pids, int max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] < '0' || e->d_name[0] > '9')
+			continue;
+		if (ppid_of(e->d_name) == a->pid && n < max)
+			pids[n++] = (pid_t)atoi(e->d_name);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+bool agent_wait_workers(const struct agent_proc *a, int n, int ms)
+{
+	pid_t pids[64];
+	for (int i = 0; i < ms / 10; i++) {
+		if (agent_workers(a, pids, 64) == n)
+			return true;
+		usleep(10000);
+	}
+	return agent_workers(a, pids, 64) == n;
+}
+
+long proc_rss_kb(pid_t pid)
+{
+	char path[64], line[256];
+	long kb = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kb;
+}
+
+int proc_fd_count(pid_t pid)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	DIR *d = opendir(path);
+	int n = 0;
+	struct dirent *e;
+	while (d && (e = readdir(d)))
+		n += e->d_name[0] != '.';
+	if (d)
+		closedir(d);
+	return d ? n : -1;
 }

@@ -36,6 +36,15 @@ int agent_restart(struct agent_proc *a, const char *plugins,
 int agent_stop(struct agent_proc *a);
 void agent_kill(struct agent_proc *a);
 bool agent_alive(const struct agent_proc *a);
+/* The worker processes of the agent (--isolation process: one per tenant
+ * with a connection): their pids in `pids` (at most `max`); how many. */
+int agent_workers(const struct agent_proc *a, pid_t *pids, int max);
+/* Wait until the agent has `n` workers (up to `ms`). */
+bool agent_wait_workers(const struct agent_proc *a, int n, int ms);
+/* Resident memory of a process in KiB, and its open descriptors (-1 if
+ * it cannot be read). */
+long proc_rss_kb(pid_t pid);
+int proc_fd_count(pid_t pid);
 /* Print the agent's log (for failures). */
 void agent_dump_log(const struct agent_proc *a);
 
@@ -52,6 +61,12 @@ int raw_hello(int fd, const char *token);
 /* Send `m` (request id `id`) and read the reply into `rep` (fields and
  * bulk in `pool`). Returns 0 or -1 (connection closed/bad reply). */
 int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
+	     struct vrpc_pool *pool);
+/* Send `m` as request `id`. 0 or -1. */
+int raw_send(int fd, struct vrpc_msg *m, uint64_t id);
+/* Read one frame the agent sent (a reply, or a NOTICE: id 0) into `h` and
+ * `rep` (fields and bulk in `pool`). 0 or -1. */
+int raw_recv(int fd, struct vrpc_hdr *h, struct vrpc_msg *rep,
 	     struct vrpc_pool *pool);
 /* Write raw bytes. 0 or -1. */
 int raw_write(int fd, const void *buf, size_t len);

@@ -5,6 +5,7 @@
 #pragma once
 
 /* The build-tree path of plugin `name` ("noop"), or NULL if not built. */
+/* A name with a '/' is a path in the build tree (a test plugin). */
 const char *plugin_path(const char *name);
 /* Build-tree path of `rel` (e.g. "examples/libmytestlib.so"). */
 const char *build_path(const char *rel);

@@ -53,6 +53,8 @@ e2e_init() {
 	B=$(cd "$2" 2>/dev/null && pwd) || { echo "no build dir $2" >&2; exit 2; }
 	D=$VACCEL_DEPS
 	TMP=$(mktemp -d /tmp/vaccel-e2e.XXXXXX)
+	# as root, the agents' workers (other uids) go through it
+	chmod 711 "$TMP"
 	chmod 755 "$TMP"
 	mkdir -p "$TMP/logs"
 	E2E_KEEP=$E2E_WORK/last-run

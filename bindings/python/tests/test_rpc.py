@@ -24,6 +24,8 @@ if ONNX and not (os.path.exists(ONNX) and TEXT_IMAGE.exists() and
                                             "onnxruntime"))):
     ONNX = None
 TMP = tempfile.TemporaryDirectory(prefix="vaccel-py-rpc-")
+# as root, the agent's workers (other uids) go through it to their own
+os.chmod(TMP.name, 0o711)
 
 
 class Agent:

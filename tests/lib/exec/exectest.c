@@ -5,6 +5,7 @@
 #include <vaccel/arg.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 static int get_i32(const struct vaccel_arg *a, int32_t *v)
 {
@@ -55,6 +56,21 @@ int fail_always(struct vaccel_arg *read, size_t nr_read,
 	return 7;
 }
 
-/* A data symbol, not a function: what dlsym finds is called anyway, so
- * the tests never call it. */
+/* Sleep read[0] milliseconds (INT32): an op that runs for a while. It
+ * also makes libc a dependency of this library, whose functions (abort,
+ * exit) the plugin must refuse to run through it. */
+int hold_ms(struct vaccel_arg *read, size_t nr_read, struct vaccel_arg *write,
+	    size_t nr_write)
+{
+	int32_t ms;
+	(void)write;
+	(void)nr_write;
+	if (nr_read < 1 || get_i32(&read[0], &ms) || ms < 0)
+		return 1;
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+/* A data symbol, not a function: the plugin refuses to call it. */
 int not_a_function = 42;

@@ -16,6 +16,7 @@
 EXEC_FN(double_it);
 EXEC_FN(sum);
 EXEC_FN(fail_always);
+EXEC_FN(hold_ms);
 EXEC_FN(count);
 EXEC_FN(chain);
 EXEC_FN(chain_data);

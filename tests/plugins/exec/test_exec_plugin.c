@@ -12,6 +12,7 @@
 
 #include <vaccel.h>
 #include <pthread.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,6 +152,14 @@ static void test_exec_errors(void **state)
 			 VACCEL_ENOSYS);
 	assert_int_equal(exec1(lib("exectest"), "fail_always", 4, &out),
 			 VACCEL_EBACKEND);
+	/* only functions the library itself defines run: not its
+	 * dependencies' (libc's abort and exit would end the process), not
+	 * its data */
+	const char *foreign[] = { "abort",  "exit",  "_exit",
+				  "system", "raise", "not_a_function" };
+	for (size_t i = 0; i < sizeof(foreign) / sizeof(foreign[0]); i++)
+		assert_int_equal(exec1(lib("exectest"), foreign[i], 4, &out),
+				 VACCEL_ENOSYS);
 	assert_int_equal(exec1(NULL, "double_it", 4, &out), VACCEL_EINVAL);
 	assert_int_equal(exec1("", "double_it", 4, &out), VACCEL_EINVAL);
 	assert_int_equal(exec1(lib("exectest"), NULL, 4, &out), VACCEL_EINVAL);
@@ -158,6 +167,32 @@ static void test_exec_errors(void **state)
 	assert_int_equal(
 		vaccel_exec(NULL, lib("exectest"), "sum", NULL, 0, NULL, 0),
 		VACCEL_EINVAL);
+}
+
+static void *hold_session(void *arg)
+{
+	int32_t out = 0;
+	intptr_t ret = exec1(lib("exectest"), "hold_ms", *(int32_t *)arg, &out);
+	return (void *)ret;
+}
+
+/* While an op runs, its session cannot be updated or released (the
+ * plugin's state of the session would be freed under the op): EBUSY, and
+ * both work again once the op is over. */
+static void test_busy_session(void **state)
+{
+	(void)state;
+	int32_t ms = 400;
+	pthread_t t;
+	assert_int_equal(pthread_create(&t, NULL, hold_session, &ms), 0);
+	usleep(100000);
+	assert_int_equal(vaccel_session_update(&sess, 0), VACCEL_EBUSY);
+	assert_int_equal(vaccel_session_release(&sess), VACCEL_EBUSY);
+	void *ret;
+	pthread_join(t, &ret);
+	assert_int_equal((intptr_t)ret, VACCEL_OK);
+	assert_int_equal(vaccel_session_update(&sess, 0), VACCEL_OK);
+	assert_int_equal(vaccel_noop(&sess), VACCEL_OK);
 }
 
 /* Buffers that are not there never reach the library. */
@@ -615,14 +650,23 @@ static void test_threads_many_sessions(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_plugin_selected),     T(test_exec_mytestlib),
-		T(test_exec_errors),	     T(test_exec_bad_args),
-		T(test_exec_genop),	     T(test_exec_dlclose),
-		T(test_exec_dlopen_mode),    T(test_res_mytestlib),
-		T(test_res_errors),	     T(test_res_cache_and_dlclose),
-		T(test_res_no_dlclose),	     T(test_res_dependencies),
-		T(test_res_from_buffer),     T(test_res_genop),
-		T(test_threads_one_session), T(test_threads_many_sessions),
+		T(test_plugin_selected),
+		T(test_exec_mytestlib),
+		T(test_exec_errors),
+		T(test_busy_session),
+		T(test_exec_bad_args),
+		T(test_exec_genop),
+		T(test_exec_dlclose),
+		T(test_exec_dlopen_mode),
+		T(test_res_mytestlib),
+		T(test_res_errors),
+		T(test_res_cache_and_dlclose),
+		T(test_res_no_dlclose),
+		T(test_res_dependencies),
+		T(test_res_from_buffer),
+		T(test_res_genop),
+		T(test_threads_one_session),
+		T(test_threads_many_sessions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -353,6 +353,34 @@ static void test_errors(void **state)
 
 /* A model lives per (session, resource): unregistering drops it from that
  * session only; registering again reloads it. */
+/* bad_storage.pt returns a tensor whose size claims 100000 floats over a
+ * storage of 4 (libtorch loads such a constant unchecked): the plugin
+ * refuses the output instead of copying past the storage, and the session
+ * goes on. */
+static void test_output_beyond_storage(void **state)
+{
+	struct fixture *f = *state;
+	struct vaccel_resource bad;
+	struct vaccel_torch_tensor in;
+	struct vaccel_torch_tensor *ins[1] = { &in };
+	struct vaccel_torch_tensor *out[1] = { NULL };
+	char p[PATH_MAX];
+
+	assert_int_equal(vaccel_resource_init(
+				 &bad, ref_path(p, sizeof(p), "bad_storage.pt"),
+				 VACCEL_RESOURCE_MODEL),
+			 VACCEL_OK);
+	assert_int_equal(vaccel_resource_register(&bad, &f->sess), VACCEL_OK);
+	input(&in, 2, d24, VACCEL_TORCH_FLOAT, x24, sizeof(x24));
+	assert_int_equal(
+		vaccel_torch_model_run(&f->sess, &bad, NULL, ins, 1, out, 1),
+		VACCEL_EBACKEND);
+	release_input(&in);
+	assert_null(out[0]);
+	assert_int_equal(vaccel_resource_release(&bad), VACCEL_OK);
+	assert_int_equal(run_linear(&f->sess, &f->res), VACCEL_OK);
+}
+
 static void test_lifetime(void **state)
 {
 	struct fixture *f = *state;
@@ -625,6 +653,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_multi_outputs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_output_beyond_storage,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sgemm, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_models, setup,

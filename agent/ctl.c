@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Control messages between the front and its workers (ctl.h). */
+
+#include "ctl.h"
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+int ctl_send(int sock, const struct ctl_msg *m, int fd)
+{
+	struct iovec iov = { (void *)m, sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (fd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof(ctl.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+/* The descriptors of a message: the first to *fd, any other closed.
+ * false if more than one came (or the control data was cut). */
+static bool take_fds(struct msghdr *mh, int *fd)
+{
+	bool ok = !(mh->msg_flags & MSG_CTRUNC);
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int *fds = (int *)CMSG_DATA(c);
+		for (size_t i = 0; i < n; i++) {
+			if (*fd < 0) {
+				*fd = fds[i];
+			} else {
+				close(fds[i]);
+				ok = false;
+			}
+		}
+	}
+	return ok;
+}
+
+int ctl_recv(int sock, struct ctl_msg *m, int *fd)
+{
+	struct iovec iov = { m, sizeof(*m) };
+	union {
+		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.buf,
+			     .msg_controllen = sizeof(ctl.buf) };
+	ssize_t n;
+	*fd = -1;
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n == 0)
+		return 0;
+	if (n < 0)
+		return -1;
+	bool ok = take_fds(&mh, fd) && n == (ssize_t)sizeof(*m) &&
+		  !(mh.msg_flags & MSG_TRUNC) &&
+		  m->token_len <= sizeof(m->token) &&
+		  m->data_len <= sizeof(m->data);
+	if (!ok) {
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		errno = EPROTO;
+		return -1;
+	}
+	m->tenant[sizeof(m->tenant) - 1] = 0;
+	m->peer[sizeof(m->peer) - 1] = 0;
+	m->listen[sizeof(m->listen) - 1] = 0;
+	return 1;
+}
+
+void ctl_set_text(struct ctl_msg *m, const char *text)
+{
+	size_t n = strlen(text);
+	if (n >= sizeof(m->data))
+		n = sizeof(m->data) - 1;
+	memcpy(m->data, text, n);
+	m->data[n] = 0;
+	m->data_len = (uint32_t)n + 1;
+}

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Control messages between the front and a worker (ctl.c): one fixed-size
+ * message per SOCK_SEQPACKET datagram, a descriptor with CONN. The front
+ * trusts nothing a worker sends: ctl_recv checks sizes and terminates
+ * every string, and the front checks every id against its own tables. */
+#pragma once
+
+#include "agent.h"
+#include "codec.h"
+#include <stdint.h>
+
+enum ctl_type {
+	/* front -> worker: serve this connection (fd attached) */
+	CTL_CONN = 1,
+	/* front -> worker: stop reading, finish calls in flight, exit */
+	CTL_EXIT,
+	/* front -> worker: send CTL_STATS */
+	CTL_STATS_REQ,
+	/* worker -> front: backends loaded (ops), serving */
+	CTL_READY,
+	/* worker -> front: connection `conn` ended */
+	CTL_CLOSED,
+	/* worker -> front: about to end, and why (`text`) */
+	CTL_DYING,
+	/* worker -> front: counters (`stats`) */
+	CTL_STATS,
+};
+
+/* Counters a worker reports (CTL_STATS), summed by the front. */
+enum ctl_stat {
+	CST_CONNS,
+	CST_SESSIONS,
+	CST_RESOURCES,
+	CST_SHM_BYTES,
+	CST_REQUESTS,
+	CST_CACHE_ENTRIES,
+	CST_CACHE_BYTES,
+	CST_CACHE_HITS,
+	CST_UPLOADS,
+	CST_UPLOAD_BYTES,
+	CST_MAX = 16,
+};
+
+#define CTL_DATA_MAX (VRPC_HDR_SIZE + VRPC_PREAUTH_MAX_FIELDS)
+
+struct ctl_msg {
+	uint32_t type;
+	/* CONN: transport can pass descriptors (a UNIX socket) */
+	uint8_t pass_fds;
+	/* CONN: the transport requires a token (TCP, vsock) */
+	uint8_t needs_token;
+	uint64_t conn;
+	uint64_t ops;
+	char tenant[TENANT_MAX + 1];
+	char peer[160];
+	char listen[160];
+	/* CONN: the token that authenticated the connection (a new HELLO on
+	 * the same stream must bring it again) */
+	uint32_t token_len;
+	uint8_t token[VRPC_MAX_TOKEN];
+	/* CONN: the HELLO frame the front read; DYING: the reason (text) */
+	uint32_t data_len;
+	uint8_t data[CTL_DATA_MAX];
+	uint64_t stats[CST_MAX];
+};
+
+/* Send `m` with descriptor `fd` (-1: none). 0 or -1 (errno). */
+int ctl_send(int sock, const struct ctl_msg *m, int fd);
+/* Receive one message; a descriptor that came with it goes to *fd (-1 if
+ * none; the caller closes it). 1: a message, 0: the peer closed, -1: an
+ * error or a malformed message (its descriptor closed). */
+int ctl_recv(int sock, struct ctl_msg *m, int *fd);
+/* `text` as the NUL-terminated data of a message. */
+void ctl_set_text(struct ctl_msg *m, const char *text);

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The front: listeners, the poll loop (accepts, pre-auth reads, worker
+ * messages, signals, deadlines), the peers' counts, and SIGTERM. */
+
+#include "front.h"
+#include "msg.h"
+#include "policy.h"
+#include "sandbox.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vaccel.h>
+
+uint64_t front_conns;
+uint64_t front_next_id = 1;
+
+static struct listener listeners[MAX_LISTEN];
+static int nlisteners;
+static struct peer *peers;
+
+/* ---- peers ----------------------------------------------------------------
+ */
+
+struct peer *peer_get(const char *key)
+{
+	struct peer *p = peers;
+	while (p && strcmp(p->key, key))
+		p = p->next;
+	if (!p && (p = calloc(1, sizeof(*p)))) {
+		snprintf(p->key, sizeof(p->key), "%s", key);
+		p->next = peers;
+		peers = p;
+	}
+	return p;
+}
+
+void peer_maybe_free(struct peer *p)
+{
+	if (p->preauth || p->conns)
+		return;
+	for (struct peer **q = &peers; *q; q = &(*q)->next) {
+		if (*q == p) {
+			*q = p->next;
+			free(p);
+			return;
+		}
+	}
+}
+
+void front_refuse(int fd, uint64_t request_id, uint32_t code, const char *why)
+{
+	struct vrpc_msg m = { .type = VRPC_T_HELLO,
+			      .reply = true,
+			      .status = code,
+			      .message = (char *)why };
+	struct vrpc_io io;
+	struct iovec *iov;
+	size_t niov;
+	if (code == VRPC_E_VERSION)
+		m.u.hello_r.min_major = m.u.hello_r.max_major = VRPC_MAJOR;
+	vrpc_io_init_enc(&io);
+	if (!vrpc_msg_io(&io, &m) &&
+	    !vrpc_io_frame(&io, VRPC_T_HELLO, VRPC_F_REPLY, request_id, &iov,
+			   &niov)) {
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = niov };
+		ssize_t r = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)r;
+	}
+	vrpc_io_release(&io);
+	adebug("refused a connection: %s (%s)", why, vrpc_err_name(code));
+	close(fd);
+}
+
+/* ---- listeners ------------------------------------------------------------
+ */
+
+static void mkdir_p(const char *dir, mode_t last)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s", dir);
+	for (char *s = p + 1; (s = strchr(s, '/')); s++) {
+		*s = 0;
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	if (mkdir(p, last) && errno != EEXIST)
+		die("cannot create %s: %s", dir, strerror(errno));
+}
+
+static void open_listener(const struct listen_spec *spec, struct listener *l)
+{
+	const char *uri = spec->uri;
+	l->spec = spec;
+	if (vrpc_addr_parse(uri, &l->addr) || !l->addr.t->listen)
+		die("cannot listen on %s (unix://, tcp://, vsock://)", uri);
+	if (l->addr.t->needs_token && !cfg.nr_tokens && !cfg.insecure)
+		die("%s needs --token-file or --tokens (or --insecure)", uri);
+	if (l->addr.t->needs_token && !cfg.nr_tokens)
+		awarn("%s: no token (--insecure): anyone who can connect can "
+		      "use the backends",
+		      uri);
+	bool is_unix = !strcmp(l->addr.t->scheme, "unix");
+	if (is_unix) {
+		char dir[PATH_MAX];
+		snprintf(dir, sizeof(dir), "%s", l->addr.path);
+		char *slash = strrchr(dir, '/');
+		if (slash && slash != dir) {
+			*slash = 0;
+			mkdir_p(dir, 0755);
+		}
+	}
+	l->fd = l->addr.t->listen(&l->addr, 128);
+	if (l->fd < 0)
+		die("cannot listen on %s: %s", uri, vaccel_strerror(-l->fd));
+	fcntl(l->fd, F_SETFL, O_NONBLOCK);
+	if (is_unix)
+		chmod(l->addr.path, cfg.socket_mode);
+	vrpc_addr_format(&l->addr, l->uri, sizeof(l->uri));
+	ainfo("listening on %s%s%s", l->uri,
+	      spec->by == TENANT_CONN	 ? " (a tenant per connection)"
+	      : spec->by == TENANT_FIXED ? " for tenant "
+					 : "",
+	      spec->by == TENANT_FIXED ? spec->tenant : "");
+}
+
+static void write_ready(void)
+{
+	const char *f = cfg.ready_file;
+	if (!f)
+		return;
+	char tmp[PATH_MAX];
+	snprintf(tmp, sizeof(tmp), "%s.tmp", f);
+	FILE *fp = fopen(tmp, "w");
+	if (!fp)
+		die("cannot write %s: %s", tmp, strerror(errno));
+	for (int i = 0; i < nlisteners; i++)
+		fprintf(fp, "%s\n", listeners[i].uri);
+	fprintf(fp, "pid %d\n", (int)getpid());
+	if (fclose(fp) || rename(tmp, f))
+		die("cannot write %s: %s", f, strerror(errno));
+}
+
+static void accept_all(struct listener *l)
+{
+	for (int i = 0; i < 64; i++) {
+		struct vrpc_peer peer = { 0 };
+		int fd = l->addr.t->accept(l->fd, &peer);
+		if (fd < 0)
+			return;
+		if (!peer.key[0])
+			snprintf(peer.key, sizeof(peer.key), "%s",
+				 l->addr.t->scheme);
+		if (!preauth_room(peer.key, l->uri)) {
+			close(fd);
+			continue;
+		}
+		if (!strcmp(l->addr.t->scheme, "tcp")) {
+			int one = 1;
+			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one,
+				   sizeof(one));
+		}
+		preauth_add(fd, l, &peer);
+	}
+}
+
+/* As root, workers run as other uids: they must be able to go through
+ * every directory above the ones they use (o+x), and to read their
+ * plugins and the exec-allowed libraries (o+r). Checked now, with the
+ * fix in the message, rather than failing in each worker. */
+static void check_reachable(const char *what, const char *path, bool read)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	if (geteuid() != 0 || cfg.isolation == ISOLATION_NONE ||
+	    !realpath(path, p))
+		return;
+	for (char *s = p + 1;; s++) {
+		bool last = !(s = strchr(s, '/'));
+		if (!last)
+			*s = 0;
+		if (!stat(p, &st)) {
+			mode_t need = S_ISDIR(st.st_mode) ? S_IXOTH : 0;
+			if (last && read)
+				need |= S_IROTH;
+			if ((st.st_mode & need) != need)
+				die("%s %s: the workers (uids from %" PRIu64
+				    ") cannot %s %s (mode %03o): chmod o+%s "
+				    "it, or use another place "
+				    "(--isolation none runs everything as "
+				    "root)",
+				    what, path, cfg.worker_uid_base,
+				    need & S_IROTH ? "read" : "go through", p,
+				    (unsigned)(st.st_mode & 0777),
+				    need & S_IROTH ? "r" : "x");
+		}
+		if (last)
+			break;
+		*s = '/';
+	}
+}
+
+static void check_worker_paths(void)
+{
+	char buf[8192];
+	check_reachable("--rundir", cfg.rundir, false);
+	check_reachable("--cache-dir", cfg.cache_dir, false);
+	for (int i = 0; i < cfg.nr_exec_dirs; i++)
+		check_reachable("--exec-allow", cfg.exec_dirs[i], true);
+	snprintf(buf, sizeof(buf), "%s", cfg.plugins);
+	for (char *save, *p = strtok_r(buf, ":", &save); p;
+	     p = strtok_r(NULL, ":", &save))
+		if (strchr(p, '/'))
+			check_reachable("plugin", p, true);
+}
+
+/* ---- directories ----------------------------------------------------------
+ */
+
+static void setup_dirs(void)
+{
+	static char rundir[PATH_MAX], cache[PATH_MAX];
+	if (!cfg.rundir) {
+		const char *xdg = getenv("XDG_RUNTIME_DIR");
+		if (geteuid() == 0)
+			snprintf(rundir, sizeof(rundir), "/run/vaccel/agent");
+		else if (xdg && *xdg)
+			snprintf(rundir, sizeof(rundir), "%s/vaccel-agent",
+				 xdg);
+		else
+			snprintf(rundir, sizeof(rundir), "/tmp/vaccel-agent-%u",
+				 (unsigned)geteuid());
+		cfg.rundir = rundir;
+	}
+	/* workers (other uids, as root) go through it to their own */
+	mkdir_p(cfg.rundir, geteuid() == 0 ? 0711 : 0700);
+	if (geteuid() == 0)
+		chmod(cfg.rundir, 0711);
+	if (!cfg.cache_dir) {
+		snprintf(cache, sizeof(cache), "%s/cache", cfg.rundir);
+		cfg.cache_dir = cache;
+	}
+	mkdir_p(cfg.cache_dir, geteuid() == 0 ? 0711 : 0700);
+	check_worker_paths();
+}
+
+/* ---- the loop -------------------------------------------------------------
+ */
+
+static int signals(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		die("signalfd: %s", strerror(errno));
+	return sfd;
+}
+
+/* Returns false once a stop signal came. */
+static bool on_signals(int sfd)
+{
+	struct signalfd_siginfo si;
+	bool go_on = true;
+	while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			workers_reap();
+		} else if (si.ssi_signo != SIGHUP) {
+			ainfo("signal %u: stopping", si.ssi_signo);
+			go_on = false;
+		}
+	}
+	return go_on;
+}
+
+#define MAX_POLL 4096
+
+static int poll_once(int sfd)
+{
+	static struct pollfd pf[MAX_POLL];
+	int n = 0;
+	int64_t deadline = 0;
+	pf[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+	for (int i = 0; i < nlisteners; i++)
+		pf[n++] = (struct pollfd){ .fd = listeners[i].fd,
+					   .events = POLLIN };
+	int first_w = n;
+	n += workers_pollfds(pf + n, MAX_POLL - n, &deadline);
+	int first_p = n;
+	n += preauth_pollfds(pf + n, MAX_POLL - n, &deadline);
+	if (poll(pf, (nfds_t)n, vrpc_ms_left(deadline)) < 0 && errno != EINTR)
+		die("poll: %s", strerror(errno));
+	if (pf[0].revents && !on_signals(sfd))
+		return 0;
+	for (int i = 0; i < nlisteners; i++)
+		if (pf[1 + i].revents)
+			accept_all(&listeners[i]);
+	for (int i = first_w; i < first_p; i++)
+		if (pf[i].revents)
+			workers_event(pf[i].fd, pf[i].revents);
+	for (int i = first_p; i < n; i++)
+		if (pf[i].revents)
+			preauth_event(pf[i].fd, pf[i].revents);
+	preauth_expire();
+	workers_tick();
+	return 1;
+}
+
+int front_main(void)
+{
+	int sfd = signals();
+	setup_dirs();
+	workers_init();
+	for (int i = 0; i < cfg.nr_listen; i++)
+		open_listener(&cfg.listen[i], &listeners[nlisteners++]);
+	ainfo("isolation: %s (%s)",
+	      cfg.isolation == ISOLATION_NONE ? "none: every tenant in this "
+						"process"
+					      : "a sandboxed worker process "
+						"per tenant",
+	      sandbox_describe());
+	write_ready();
+	while (poll_once(sfd))
+		;
+	for (int i = 0; i < nlisteners; i++) {
+		close(listeners[i].fd);
+		if (listeners[i].addr.t->unlisten)
+			listeners[i].addr.t->unlisten(&listeners[i].addr);
+	}
+	preauth_drop_all();
+	bool in_time = workers_stop();
+	if (cfg.ready_file)
+		unlink(cfg.ready_file);
+	if (!in_time) {
+		aerr("calls still running after %d ms: exiting anyway",
+		     cfg.shutdown_timeout_ms);
+		return 1;
+	}
+	ainfo("stopped");
+	return 0;
+}

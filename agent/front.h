@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The front: one thread, one poll loop (front.c), connections before
+ * their HELLO (preauth.c), and the workers it hands them to (workers.c).
+ * It loads no backend and keeps no client object: what a client can reach
+ * here is its HELLO parser and these tables. */
+#pragma once
+
+#include "agent.h"
+#include "codec.h"
+#include "transport.h"
+#include <poll.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct listener {
+	struct vrpc_addr addr;
+	const struct listen_spec *spec;
+	char uri[PATH_MAX + 32];
+	int fd;
+};
+
+/* A peer (uid, address, CID): what its connections count against. */
+struct peer {
+	char key[64];
+	uint64_t preauth, conns;
+	struct peer *next;
+};
+/* The peer of `key`, created on first use (NULL: out of memory). */
+struct peer *peer_get(const char *key);
+/* Forget a peer that has no connection left. */
+void peer_maybe_free(struct peer *p);
+
+/* A connection whose HELLO was read and authenticated. */
+struct admission {
+	int fd;
+	const struct listener *l;
+	struct vrpc_peer peer;
+	struct peer *p;
+	char tenant[TENANT_MAX + 1];
+	uint8_t token[VRPC_MAX_TOKEN];
+	size_t token_len;
+	uint8_t frame[VRPC_HDR_SIZE + VRPC_PREAUTH_MAX_FIELDS];
+	size_t frame_len;
+	uint64_t request_id;
+};
+
+/* front.c */
+/* Run the front until SIGTERM; the exit status. */
+int front_main(void);
+extern uint64_t front_conns;   /* admitted connections alive */
+extern uint64_t front_next_id; /* the id of the next admitted one */
+/* Answer a HELLO with an error (best effort) and close `fd`. */
+void front_refuse(int fd, uint64_t request_id, uint32_t code, const char *why);
+
+/* preauth.c */
+/* Take an accepted connection (before its HELLO). */
+void preauth_add(int fd, const struct listener *l,
+		 const struct vrpc_peer *peer);
+/* Pre-auth connections to poll, and the earliest deadline (or 0). */
+int preauth_pollfds(struct pollfd *pf, int max, int64_t *deadline);
+void preauth_event(int fd, short revents);
+/* Drop the connections whose HELLO is late. */
+void preauth_expire(void);
+/* Whether another connection from `key` may start (and log why not). */
+bool preauth_room(const char *key, const char *uri);
+void preauth_drop_all(void);
+
+/* workers.c */
+/* Directories, ownership, and the in-process worker of --isolation none.
+ * Process isolation: start one worker to check that the backends load in
+ * the sandbox (exits on failure). */
+void workers_init(void);
+/* Hand an admitted connection to its tenant's worker (started if need
+ * be). 0, or a wire error code and the reason in `why` (the caller
+ * refuses the connection). */
+uint32_t workers_admit(struct admission *a, char *why, size_t size);
+int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline);
+void workers_event(int fd, short revents);
+/* SIGCHLD: reap workers and tell their tenants' clients. */
+void workers_reap(void);
+/* Idle workers are told to exit. */
+void workers_tick(void);
+/* SIGTERM: every worker drains its connections and exits (at most the
+ * shutdown timeout, then killed). True if all ended in time. */
+bool workers_stop(void);
+/* Sums of the workers' counters (enum ctl_stat): asked and waited for. */
+void workers_stats(uint64_t *st);

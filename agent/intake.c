@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Reading a request: framing under deadlines (a connection may stay idle
+ * between messages, but a message that has started must arrive whole
+ * within --frame-timeout), decoding, and the request's memory.
+ *
+ * Memory is charged to the connection's budget (--max-conn-memory) as it
+ * is used: a frame whose bulk claims more than the budget left is refused
+ * before anything is allocated, received bytes land in memory that is only
+ * committed as they arrive, and pure outputs (NONE buffers: a size and no
+ * bytes) get memory only from a handler that checked the size against
+ * real inputs (req_alloc). A client can fail its own calls, never make
+ * the worker allocate what it merely claims. */
+
+#include "serve.h"
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+/* Request buffers from 1 MiB up are kept, one per connection, within a
+ * worker-wide budget: fresh memory costs a page fault per 4 KiB, several
+ * times a memcpy. */
+#define SPARE_MIN    (1u << 20)
+#define SPARE_MAX    (128u << 20)
+#define SPARE_BUDGET (512ull << 20)
+
+static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t spare_bytes;
+
+static uint8_t *mem_get(struct conn *c, size_t size, size_t *got)
+{
+	uint8_t *p = NULL;
+	struct spare *s = conn_spare(c);
+	if (size >= SPARE_MIN) {
+		pthread_mutex_lock(&spare_lock);
+		if (s->p && s->size >= size) {
+			p = s->p;
+			*got = s->size;
+			s->p = NULL;
+			spare_bytes -= *got;
+		}
+		pthread_mutex_unlock(&spare_lock);
+	}
+	if (!p && (p = malloc(size)))
+		*got = size;
+	return p;
+}
+
+static void mem_put(struct conn *c, uint8_t *p, size_t size)
+{
+	struct spare *s = conn_spare(c);
+	bool keep = false;
+	if (p && size >= SPARE_MIN && size <= SPARE_MAX) {
+		pthread_mutex_lock(&spare_lock);
+		size_t old = s->p ? s->size : 0;
+		if (size > old && spare_bytes - old + size <= SPARE_BUDGET) {
+			spare_bytes = spare_bytes - old + size;
+			free(s->p);
+			s->p = p;
+			s->size = size;
+			keep = true;
+		}
+		pthread_mutex_unlock(&spare_lock);
+	}
+	if (!keep)
+		free(p);
+}
+
+void conn_spare_free(struct conn *c)
+{
+	struct spare *s = conn_spare(c);
+	pthread_mutex_lock(&spare_lock);
+	spare_bytes -= s->p ? s->size : 0;
+	pthread_mutex_unlock(&spare_lock);
+	free(s->p);
+	s->p = NULL;
+}
+
+void *req_alloc(struct req *r, uint64_t size)
+{
+	if (size > SIZE_MAX || !conn_charge(r->c, size)) {
+		reply_err(r, VRPC_E_TOOBIG,
+			  "%" PRIu64 " bytes of outputs exceed this "
+			  "connection's memory budget",
+			  size);
+		return NULL;
+	}
+	r->charged += size;
+	if (r->nouts == r->outs_cap) {
+		size_t cap = r->outs_cap ? 2 * r->outs_cap : 4;
+		void **n = realloc(r->outs, cap * sizeof(*n));
+		if (!n) {
+			reply_err(r, VRPC_E_NOMEM, "no memory");
+			return NULL;
+		}
+		r->outs = n;
+		r->outs_cap = cap;
+	}
+	/* calloc of a large block maps fresh zero pages: nothing is
+	 * committed until the backend writes */
+	void *p = calloc(1, size ? (size_t)size : 1);
+	if (!p) {
+		reply_err(r, VRPC_E_NOMEM, "no memory for %" PRIu64 " bytes",
+			  size);
+		return NULL;
+	}
+	r->outs[r->nouts++] = p;
+	return p;
+}
+
+void req_free(struct req *r)
+{
+	req_release_held(r);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->upload)
+		cache_upload_abort(r->upload);
+	free(r->upload);
+	vrpc_pool_release(&r->pool);
+	vrpc_pool_release(&r->rpool);
+	free(r->fields);
+	mem_put(r->c, r->mem, r->mem_size);
+	for (size_t i = 0; i < r->nouts; i++)
+		free(r->outs[i]);
+	free(r->outs);
+	conn_uncharge(r->c, r->charged);
+	free(r);
+}
+
+/* Pure outputs (NONE: a capacity, no bytes) are meaningful only where a
+ * handler knows their size from real inputs: the FPGA and MINMAX outputs,
+ * and PING (echoed as a size). */
+static bool none_allowed(uint16_t type)
+{
+	switch (type) {
+	case VRPC_T_PING:
+	case VRPC_T_OP + VACCEL_OP_FPGA_ARRAYCOPY:
+	case VRPC_T_OP + VACCEL_OP_FPGA_MMULT:
+	case VRPC_T_OP + VACCEL_OP_FPGA_PARALLEL:
+	case VRPC_T_OP + VACCEL_OP_FPGA_VECTORADD:
+	case VRPC_T_OP + VACCEL_OP_MINMAX:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Give every buffer its memory: INLINE ones a part of one block (charged
+ * to the budget: the bytes come with the frame), SHM ones their arena
+ * bytes, NONE ones none (handlers allocate them). */
+static uint32_t place_bufs(struct req *r, struct vrpc_io *io)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < io->nbufs; i++) {
+		struct vrpc_buf *b = io->bufs[i];
+		if (b->kind == VRPC_BUF_NONE && b->len &&
+		    !none_allowed(r->hdr.type))
+			return reply_err(r, VRPC_E_INVAL,
+					 "a buffer without data (NONE) is "
+					 "not an input of %s",
+					 vrpc_type_name(r->hdr.type));
+		if (b->kind == VRPC_BUF_INLINE)
+			total += (b->len + 63) & ~63ull;
+	}
+	if (total > SIZE_MAX || !conn_charge(r->c, total))
+		return reply_err(r, VRPC_E_TOOBIG,
+				 "%" PRIu64 " bytes of buffers exceed this "
+				 "connection's memory budget",
+				 total);
+	r->charged += total;
+	if (total && !(r->mem = mem_get(r->c, (size_t)total, &r->mem_size)))
+		return reply_err(r, VRPC_E_NOMEM,
+				 "no memory for %" PRIu64 " bytes", total);
+	uint64_t off = 0;
+	for (size_t i = 0; i < io->nbufs; i++) {
+		struct vrpc_buf *b = io->bufs[i];
+		if (b->kind == VRPC_BUF_SHM) {
+			b->data = req_hold_arena(r, b->arena, b->off, b->len);
+			if (!b->data && b->len)
+				return reply_err(r, VRPC_E_INVAL,
+						 "bad shared memory reference");
+		} else if (b->kind == VRPC_BUF_INLINE && b->len) {
+			b->data = r->mem + off;
+			off += (b->len + 63) & ~63ull;
+		}
+	}
+	return 0;
+}
+
+/* Read the bulk section into the placed INLINE buffers (a BLOB_PUT streams
+ * into the cache instead). Returns 0 or VACCEL_E* (connection dead). */
+static int read_bulk(struct req *r, struct vrpc_io *io, int64_t deadline)
+{
+	struct vrpc_stream *s = conn_stream(r->c);
+	if (r->upload) {
+		uint64_t left = r->hdr.bulk_len;
+		uint8_t *chunk = malloc(1 << 20);
+		if (!chunk)
+			return VACCEL_ENOMEM;
+		int ret = 0;
+		while (left && !ret) {
+			size_t n = left < (1 << 20) ? (size_t)left : 1 << 20;
+			ret = vrpc_stream_read(s, chunk, n, deadline);
+			if (!ret)
+				cache_upload_write(r->upload, chunk, n);
+			left -= n;
+		}
+		free(chunk);
+		return ret;
+	}
+	for (size_t i = 0; i < io->nbufs; i++) {
+		struct vrpc_buf *b = io->bufs[i];
+		if (b->kind != VRPC_BUF_INLINE || !b->len)
+			continue;
+		int ret = vrpc_stream_read(s, b->data, b->len, deadline);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+/* A BLOB_PUT of inline bytes streams into the tenant's cache. */
+static void prepare_upload(struct req *r)
+{
+	const struct conn_usage *u = conn_usage(r->c);
+	struct cache *cache = conn_tenant(r->c)->cache;
+	uint64_t size = r->msg.u.put.data.len;
+	if (size > cfg.lim.max_blob)
+		r->early_err =
+			reply_err(r, VRPC_E_TOOBIG, "blob over max_blob");
+	else if (u->stored + size > cfg.lim.max_stored)
+		r->early_err =
+			reply_err(r, VRPC_E_NOSPC, "upload quota exceeded");
+	else if (!(r->upload = calloc(1, sizeof(*r->upload))))
+		r->early_err = reply_err(r, VRPC_E_NOMEM, "no memory");
+	else if (cache_upload_begin(cache, r->upload, size)) {
+		free(r->upload);
+		r->upload = NULL;
+		r->early_err =
+			reply_err(r, VRPC_E_IO, "cannot write to the cache");
+	}
+}
+
+static void prepare(struct req *r, struct vrpc_io *io)
+{
+	if (r->msg.type == VRPC_T_BLOB_PUT &&
+	    r->msg.u.put.data.kind == VRPC_BUF_INLINE)
+		prepare_upload(r);
+	else
+		r->early_err = place_bufs(r, io);
+}
+
+/* Framing checks; 0 or the reason the connection ends. */
+static const char *check_hdr(struct conn *c, const struct vrpc_hdr *h)
+{
+	bool pre = !conn_hello_done(c);
+	uint32_t err = vrpc_hdr_check(h, pre ? 0 : VRPC_MAJOR,
+				      pre ? VRPC_PREAUTH_MAX_FIELDS
+					  : cfg.lim.max_fields,
+				      pre ? 0 : cfg.lim.max_bulk);
+	if (!err && (h->flags & VRPC_F_REPLY))
+		err = VRPC_E_PROTO;
+	if (!err && pre && h->type != VRPC_T_HELLO)
+		err = VRPC_E_AUTH;
+	if (!err)
+		return NULL;
+	return err == VRPC_E_TOOBIG    ? "framing: length over limit"
+	       : err == VRPC_E_AUTH    ? "framing: no HELLO first"
+	       : err == VRPC_E_VERSION ? "framing: wrong version"
+				       : "framing: bad header";
+}
+
+static struct req *new_req(struct conn *c, const struct vrpc_hdr *h)
+{
+	struct req *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->c = c;
+	r->fd = -1;
+	r->hdr = *h;
+	r->msg.type = h->type;
+	if (h->fields_len && !(r->fields = malloc(h->fields_len))) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Decode the fields and place the bulk (or note why not). */
+static void decode(struct req *r, struct vrpc_io *io)
+{
+	vrpc_io_init_dec(io, r->fields, r->hdr.fields_len, &r->pool, &cfg.lim);
+	vrpc_msg_io(io, &r->msg);
+	uint32_t err = vrpc_io_finish_dec(io, r->hdr.bulk_len);
+	if (err)
+		r->early_err = reply_err(r, err, "malformed %s message",
+					 vrpc_type_name(r->hdr.type)
+						 ? vrpc_type_name(r->hdr.type)
+						 : "(unknown type)");
+	else
+		prepare(r, io);
+}
+
+struct req *intake_read(struct conn *c)
+{
+	struct vrpc_stream *s = conn_stream(c);
+	struct vrpc_hdr h;
+	int64_t deadline;
+	int ret = vrpc_stream_next_hdr(s, &h, cfg.frame_timeout_ms, &deadline);
+	if (ret) {
+		conn_set_reason(c, ret == VACCEL_ETIMEDOUT
+					   ? "a message did not arrive whole "
+					     "in time (--frame-timeout)"
+					   : "eof");
+		return NULL;
+	}
+	const char *bad = check_hdr(c, &h);
+	struct req *r = bad ? NULL : new_req(c, &h);
+	if (!r) {
+		conn_set_reason(c, bad ? bad : "out of memory");
+		return NULL;
+	}
+	ret = vrpc_stream_read(s, r->fields, h.fields_len, deadline);
+	if (!ret && h.type == VRPC_T_HELLO && h.version != VRPC_MAJOR) {
+		r->early_err = VRPC_E_VERSION;
+		return r;
+	}
+	struct vrpc_io io = { 0 };
+	if (!ret) {
+		decode(r, &io);
+		if (h.flags & VRPC_F_FD)
+			r->fd = vrpc_stream_take_fd(s);
+		ret = r->early_err ? vrpc_stream_skip(s, h.bulk_len, deadline)
+				   : read_bulk(r, &io, deadline);
+		vrpc_io_release(&io);
+	}
+	if (ret) {
+		conn_set_reason(c, ret == VACCEL_ETIMEDOUT
+					   ? "a message did not arrive whole "
+					     "in time (--frame-timeout)"
+					   : "eof in a frame");
+		req_free(r);
+		return NULL;
+	}
+	return r;
+}

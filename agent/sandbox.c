@@ -1,0 +1,481 @@
+// SPDX-License-Identifier: Apache-2.0
+/* A worker's confinement (sandbox.h). What each layer blocks, and what a
+ * compromised worker can still reach: docs/security.md. */
+
+#include "sandbox.h"
+#include "agent.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/landlock.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#ifdef HAVE_SECCOMP
+#include <seccomp.h>
+#endif
+
+/* ---- limits, uid ----------------------------------------------------------
+ */
+
+static int limit(int res, uint64_t v, const char *what)
+{
+	struct rlimit rl = { (rlim_t)v, (rlim_t)v };
+	if (!setrlimit(res, &rl))
+		return 0;
+	aerr("worker: cannot limit %s to %llu: %s", what, (unsigned long long)v,
+	     strerror(errno));
+	return -1;
+}
+
+static int set_limits(bool own_uid)
+{
+	if (limit(RLIMIT_CORE, 0, "core dumps") ||
+	    limit(RLIMIT_NOFILE, cfg.worker_nofile, "open files"))
+		return -1;
+	if (cfg.worker_memory &&
+	    limit(RLIMIT_AS, cfg.worker_memory, "address space"))
+		return -1;
+	/* threads of this uid: it is the tenant's alone */
+	if (own_uid && limit(RLIMIT_NPROC, 4096, "threads"))
+		return -1;
+	return 0;
+}
+
+static int drop_uid(long uid)
+{
+	uid_t u = (uid_t)uid;
+	if (setgroups(0, NULL) || setresgid(u, u, u) || setresuid(u, u, u)) {
+		aerr("worker: cannot become uid %ld: %s", uid, strerror(errno));
+		return -1;
+	}
+	uid_t r, e, s;
+	if (getresuid(&r, &e, &s) || r != u || e != u || s != u) {
+		aerr("worker: still not uid %ld", uid);
+		return -1;
+	}
+	return 0;
+}
+
+/* Directories the worker writes, and where libvaccel and the backends
+ * put their files. */
+static int set_env(void)
+{
+	char p[PATH_MAX];
+	snprintf(p, sizeof(p), "%s/tmp", cfg.worker_dir);
+	if ((mkdir(p, 0700) && errno != EEXIST) || setenv("TMPDIR", p, 1) ||
+	    setenv("HOME", cfg.worker_dir, 1) ||
+	    setenv("VACCEL_RUNDIR", cfg.worker_dir, 1)) {
+		aerr("worker: cannot use %s: %s", p, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- Landlock --------------------------------------------------------------
+ */
+
+#ifndef LANDLOCK_ACCESS_FS_REFER
+#define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
+#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
+#endif
+#ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
+#define LANDLOCK_ACCESS_FS_IOCTL_DEV (1ULL << 15)
+#endif
+
+#define FS_READ                                                      \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | \
+	 LANDLOCK_ACCESS_FS_READ_DIR)
+#define FS_FILE                                                       \
+	(LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE | \
+	 LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_TRUNCATE | \
+	 LANDLOCK_ACCESS_FS_IOCTL_DEV)
+
+static int landlock_abi = -1;
+
+static uint64_t handled_fs(int abi)
+{
+	uint64_t all = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1 */
+	if (abi >= 2)
+		all |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		all |= LANDLOCK_ACCESS_FS_TRUNCATE;
+	if (abi >= 5)
+		all |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	return all;
+}
+
+/* Allow `access` (within what is handled) beneath `path`; a path that does
+ * not exist is skipped. */
+static int allow(int ruleset, const char *path, uint64_t access)
+{
+	struct stat st;
+	int fd = open(path, O_PATH | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT || errno == EACCES ? 0 : -1;
+	if (!fstat(fd, &st) && !S_ISDIR(st.st_mode))
+		access &= FS_FILE;
+	struct landlock_path_beneath_attr pb = {
+		.allowed_access = access & handled_fs(landlock_abi),
+		.parent_fd = fd,
+	};
+	long r = syscall(SYS_landlock_add_rule, ruleset,
+			 LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	close(fd);
+	if (r)
+		aerr("worker: landlock rule for %s: %s", path, strerror(errno));
+	return r ? -1 : 0;
+}
+
+/* The directory of each ':'-separated entry of `list` that has one. */
+static int allow_dirs_of(int ruleset, const char *list)
+{
+	char buf[8192];
+	snprintf(buf, sizeof(buf), "%s", list ? list : "");
+	for (char *save, *p = strtok_r(buf, ":", &save); p;
+	     p = strtok_r(NULL, ":", &save)) {
+		char *slash = strrchr(p, '/');
+		struct stat st;
+		if (!stat(p, &st) && S_ISDIR(st.st_mode))
+			slash = NULL; /* a directory (LD_LIBRARY_PATH) */
+		else if (!slash)
+			continue;
+		if (slash == p)
+			continue;
+		if (slash)
+			*slash = 0;
+		if (allow(ruleset, p, FS_READ))
+			return -1;
+	}
+	return 0;
+}
+
+static int landlock_rules(int rs)
+{
+	static const char *const sys[] = {
+		"/usr",	 "/lib",  "/lib64",	  "/lib32",
+		"/bin",	 "/sbin", "/etc",	  "/opt",
+		"/proc", "/sys",  "/dev/urandom", "/dev/random"
+	};
+	uint64_t rw = handled_fs(landlock_abi);
+	int err = 0;
+	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
+		err |= allow(rs, sys[i], FS_READ);
+	err |= allow(rs, "/dev/null", FS_FILE);
+	err |= allow(rs, "/dev/zero", FS_READ);
+	err |= allow_dirs_of(rs, cfg.plugins);
+	err |= allow_dirs_of(rs, getenv("LD_LIBRARY_PATH"));
+	err |= allow_dirs_of(rs, getenv("VACCEL_DEPS"));
+	for (int i = 0; i < cfg.nr_exec_dirs; i++)
+		err |= allow(rs, cfg.exec_dirs[i], FS_READ);
+	for (int i = 0; i < cfg.nr_read_dirs; i++)
+		err |= allow(rs, cfg.read_dirs[i], FS_READ);
+	err |= allow(rs, cfg.worker_dir, rw);
+	err |= allow(rs, cfg.worker_cache, rw);
+	return err;
+}
+
+static int enter_landlock(void)
+{
+	landlock_abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+				    LANDLOCK_CREATE_RULESET_VERSION);
+	if (landlock_abi < 1) {
+		adebug("landlock: not offered by this kernel (%s): files are "
+		       "guarded by the worker's uid only",
+		       strerror(errno));
+		landlock_abi = 0;
+		return 0;
+	}
+	struct landlock_ruleset_attr ra = {
+		.handled_access_fs = handled_fs(landlock_abi),
+	};
+	int rs = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0);
+	if (rs < 0) {
+		aerr("worker: landlock ruleset: %s", strerror(errno));
+		return -1;
+	}
+	int err = landlock_rules(rs);
+	if (!err && syscall(SYS_landlock_restrict_self, rs, 0)) {
+		aerr("worker: landlock: %s", strerror(errno));
+		err = -1;
+	}
+	close(rs);
+	return err;
+}
+
+int sandbox_enter(pid_t front)
+{
+	bool own_uid = cfg.worker_uid >= 0 && geteuid() == 0;
+	setsid(); /* no signal to the front's process group reaches it */
+	if (set_limits(own_uid) || (own_uid && drop_uid(cfg.worker_uid)))
+		return -1;
+	/* after the uid change, which clears it */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) || getppid() != front ||
+	    prctl(PR_SET_DUMPABLE, 0) ||
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		aerr("worker: cannot confine itself (or the front is gone): %s",
+		     strerror(errno));
+		return -1;
+	}
+	if (set_env())
+		return -1;
+	return cfg.no_sandbox ? 0 : enter_landlock();
+}
+
+/* ---- seccomp ---------------------------------------------------------------
+ */
+
+#ifdef HAVE_SECCOMP
+/* Everything a backend (glibc, libstdc++, OpenBLAS, ONNX Runtime,
+ * libtorch) does while serving calls: file and memory work, threads,
+ * time, waiting, the existing sockets. Not here (EPERM): socket, connect,
+ * bind, fork and exec, ptrace and other processes' memory, mounts and
+ * namespaces, keys, BPF, io_uring, modules. */
+static const char *const allowed[] = {
+	"read",
+	"write",
+	"readv",
+	"writev",
+	"pread64",
+	"pwrite64",
+	"preadv",
+	"pwritev",
+	"preadv2",
+	"pwritev2",
+	"lseek",
+	"close",
+	"close_range",
+	"dup",
+	"dup2",
+	"dup3",
+	"fcntl",
+	"flock",
+	"fsync",
+	"fdatasync",
+	"ftruncate",
+	"fallocate",
+	"fadvise64",
+	"open",
+	"openat",
+	"openat2",
+	"stat",
+	"fstat",
+	"lstat",
+	"newfstatat",
+	"statx",
+	"fstatfs",
+	"statfs",
+	"access",
+	"faccessat",
+	"faccessat2",
+	"readlink",
+	"readlinkat",
+	"getdents64",
+	"getdents",
+	"getcwd",
+	"chdir",
+	"fchdir",
+	"mkdir",
+	"mkdirat",
+	"rmdir",
+	"unlink",
+	"unlinkat",
+	"rename",
+	"renameat",
+	"renameat2",
+	"link",
+	"linkat",
+	"symlink",
+	"symlinkat",
+	"chmod",
+	"fchmod",
+	"fchmodat",
+	"umask",
+	"utimensat",
+	"mmap",
+	"munmap",
+	"mprotect",
+	"mremap",
+	"madvise",
+	"brk",
+	"msync",
+	"mincore",
+	"mlock",
+	"munlock",
+	"mlock2",
+	"membarrier",
+	"get_mempolicy",
+	"set_mempolicy",
+	"mbind",
+	"futex",
+	"futex_waitv",
+	"set_robust_list",
+	"get_robust_list",
+	"rseq",
+	"exit",
+	"exit_group",
+	"set_tid_address",
+	"gettid",
+	"getpid",
+	"getppid",
+	"getuid",
+	"geteuid",
+	"getgid",
+	"getegid",
+	"getresuid",
+	"getresgid",
+	"getgroups",
+	"rt_sigaction",
+	"rt_sigprocmask",
+	"rt_sigreturn",
+	"rt_sigtimedwait",
+	"rt_sigsuspend",
+	"sigaltstack",
+	"restart_syscall",
+	"nanosleep",
+	"clock_nanosleep",
+	"clock_gettime",
+	"clock_getres",
+	"gettimeofday",
+	"time",
+	"sched_yield",
+	"sched_getaffinity",
+	"sched_setaffinity",
+	"sched_getparam",
+	"sched_getscheduler",
+	"sched_get_priority_max",
+	"sched_get_priority_min",
+	"getpriority",
+	"getcpu",
+	"poll",
+	"ppoll",
+	"select",
+	"pselect6",
+	"epoll_create",
+	"epoll_create1",
+	"epoll_ctl",
+	"epoll_wait",
+	"epoll_pwait",
+	"epoll_pwait2",
+	"eventfd",
+	"eventfd2",
+	"pipe",
+	"pipe2",
+	"recvmsg",
+	"sendmsg",
+	"recvfrom",
+	"sendto",
+	"recvmmsg",
+	"sendmmsg",
+	"shutdown",
+	"getsockname",
+	"getpeername",
+	"getsockopt",
+	"setsockopt",
+	"uname",
+	"sysinfo",
+	"getrlimit",
+	"getrusage",
+	"times",
+	"prctl",
+	"arch_prctl",
+	"getrandom",
+	"memfd_create",
+	"capget",
+	"timer_create",
+	"timer_settime",
+	"timer_gettime",
+	"timer_delete",
+	"timerfd_create",
+	"timerfd_settime",
+	"timerfd_gettime",
+	"sendfile",
+	"copy_file_range",
+};
+
+static int rule(scmp_filter_ctx f, uint32_t act, const char *name, unsigned n,
+		const struct scmp_arg_cmp *cmp)
+{
+	int nr = seccomp_syscall_resolve_name(name);
+	if (nr == __NR_SCMP_ERROR)
+		return 0; /* not a system call of this architecture */
+	int r = seccomp_rule_add_array(f, act, nr, n, cmp);
+	if (r)
+		aerr("seccomp: rule for %s: %s", name, strerror(-r));
+	return r;
+}
+
+/* Calls allowed with some arguments only. */
+static int filtered(scmp_filter_ctx f)
+{
+	pid_t self = getpid();
+	struct scmp_arg_cmp own = SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)self);
+	/* threads: clone with CLONE_THREAD; clone3 answers ENOSYS so that
+	 * glibc falls back to clone, whose flags can be checked */
+	struct scmp_arg_cmp thread =
+		SCMP_A0(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD);
+	struct scmp_arg_cmp zero = SCMP_A0(SCMP_CMP_EQ, 0);
+	int err = rule(f, SCMP_ACT_ALLOW, "kill", 1, &own) |
+		  rule(f, SCMP_ACT_ALLOW, "tgkill", 1, &own) |
+		  rule(f, SCMP_ACT_ALLOW, "clone", 1, &thread) |
+		  rule(f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL) |
+		  rule(f, SCMP_ACT_ALLOW, "prlimit64", 1, &zero);
+	/* any ioctl but typing into a terminal (the worker has none since
+	 * setsid; this holds if it finds one) */
+	struct scmp_arg_cmp notsti =
+		SCMP_A1(SCMP_CMP_NE, (scmp_datum_t)TIOCSTI);
+	return err | rule(f, SCMP_ACT_ALLOW, "ioctl", 1, &notsti);
+}
+
+int sandbox_seal(void)
+{
+	if (cfg.no_sandbox)
+		return 0;
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	if (!f) {
+		aerr("seccomp: cannot set up a filter");
+		return -1;
+	}
+	int err = 0;
+	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]); i++)
+		err |= rule(f, SCMP_ACT_ALLOW, allowed[i], 0, NULL);
+	err |= filtered(f);
+	if (!err && (err = seccomp_load(f)))
+		aerr("seccomp: cannot load the filter: %s", strerror(-err));
+	seccomp_release(f);
+	return err ? -1 : 0;
+}
+#else
+int sandbox_seal(void)
+{
+	if (!cfg.no_sandbox)
+		adebug("seccomp: not in this build (no libseccomp)");
+	return 0;
+}
+#endif
+
+const char *sandbox_describe(void)
+{
+	static char d[96];
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
+			   LANDLOCK_CREATE_RULESET_VERSION);
+	snprintf(d, sizeof(d), "landlock %s, seccomp %s",
+		 abi > 0 ? "yes" : "not offered by the kernel",
+#ifdef HAVE_SECCOMP
+		 "yes"
+#else
+		 "not in this build"
+#endif
+	);
+	return d;
+}

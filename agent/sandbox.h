@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: Apache-2.0
+/* A worker's confinement (sandbox.c), in two steps around loading the
+ * backend plugins:
+ *  sandbox_enter  (before)  its own session, resource limits, the
+ *                           tenant's uid (as root), no core dumps and no
+ *                           ptrace (not dumpable), dies with the front,
+ *                           no_new_privs, Landlock: read-only system and
+ *                           plugin paths, read-write its own directories
+ *  sandbox_seal   (after)   seccomp-bpf: an allowlist of system calls; no
+ *                           new sockets, processes or programs, signals
+ *                           only to itself
+ * Each layer that the kernel (or the build) lacks is logged once and
+ * skipped; --no-sandbox skips Landlock and seccomp. */
+#pragma once
+
+#include <sys/types.h>
+
+/* 0, or -1 after logging why (the worker must not serve then). */
+int sandbox_enter(pid_t front);
+int sandbox_seal(void);
+/* What the sandbox of this build and kernel has, for logs and --version
+ * ("landlock 7, seccomp"). */
+const char *sandbox_describe(void);

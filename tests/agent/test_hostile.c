@@ -1,0 +1,854 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The agent tried as a hostile tenant would (issue 9): two tenants at
+ * once (TCP tokens "alice" and "bob"), alice attacking, bob calling all
+ * the while. Each case asserts that the agent lives, that bob is served
+ * while the attack runs (every call answered, within a generous bound),
+ * and that nothing is left afterwards (objects, workers, descriptors).
+ *
+ * Backends: the faulty test plugin (tests/agent/faulty), which crashes,
+ * aborts, loops, leaks, lies about its outputs and tries to escape on
+ * command; and the real onnx and torch plugins with hostile files. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "stream.h"
+#include "transport.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vaccel.h>
+
+#define FAULTY	    "tests/agent/faulty/libvaccel-faulty.so"
+#define ALICE_TOKEN "alice-0123456789abcdef0123456789"
+#define BOB_TOKEN   "bob-0123456789abcdef0123456789ab"
+
+static struct agent_proc ag;
+static char tokens[64];
+
+static void start(const char *plugins, const char *const *extra)
+{
+	const char *args[32] = { "--tokens", tokens };
+	int n = 2;
+	for (int i = 0; extra && extra[i] && n < 30; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	assert_int_equal(agent_start(&ag, plugins, args), 0);
+}
+
+static void stop(void)
+{
+	assert_true(agent_alive(&ag));
+	assert_int_equal(agent_stop(&ag), 0);
+}
+
+/* ---- a raw client -----------------------------------------------------------
+ */
+
+static uint64_t next_id = 100;
+
+static int hello(const char *uri, const char *token)
+{
+	int fd = raw_connect(uri);
+	assert_true(fd >= 0);
+	assert_int_equal(raw_hello(fd, token), 0);
+	return fd;
+}
+
+static uint32_t call(int fd, struct vrpc_msg *m, struct vrpc_msg *rep,
+		     struct vrpc_pool *pool)
+{
+	assert_int_equal(raw_call(fd, m, ++next_id, rep, pool), 0);
+	return rep->status;
+}
+
+static uint64_t session(int fd)
+{
+	struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+	struct vrpc_pool p = { 0 };
+	assert_int_equal(call(fd, &m, &r, &p), 0);
+	vrpc_pool_release(&p);
+	return r.session;
+}
+
+static void classify_msg(struct vrpc_msg *m, uint64_t sess, const char *cmd)
+{
+	*m = (struct vrpc_msg){ .type = VRPC_T_OP + VACCEL_OP_IMAGE_CLASSIFY,
+				.session = sess };
+	m->u.image.image = (struct vrpc_buf){ VRPC_BUF_INLINE, strlen(cmd), 0,
+					      0, (void *)cmd };
+	m->u.image.len_text = 1024;
+	m->u.image.len_name = 16;
+}
+
+/* A faulty command on a connection: the status, and the text in `out`. */
+static uint32_t faulty(int fd, uint64_t sess, const char *cmd, char *out,
+		       size_t size)
+{
+	struct vrpc_msg m, r;
+	struct vrpc_pool p = { 0 };
+	classify_msg(&m, sess, cmd);
+	uint32_t st = call(fd, &m, &r, &p);
+	if (out) {
+		out[0] = 0;
+		if (!st && r.u.image.text.data)
+			snprintf(out, size, "%.*s", (int)r.u.image.text.len,
+				 (char *)r.u.image.text.data);
+		else if (st && r.message)
+			snprintf(out, size, "%s", r.message);
+	}
+	vrpc_pool_release(&p);
+	return st;
+}
+
+/* Send a command whose worker dies: the next frame is the agent's NOTICE
+ * (id 0); its status, its reason in `why`; then the connection ends. */
+static uint32_t faulty_fatal(int fd, uint64_t sess, const char *cmd, char *why,
+			     size_t size)
+{
+	struct vrpc_msg m, r;
+	struct vrpc_pool p = { 0 };
+	struct vrpc_hdr h;
+	classify_msg(&m, sess, cmd);
+	assert_int_equal(raw_send(fd, &m, ++next_id), 0);
+	assert_int_equal(raw_recv(fd, &h, &r, &p), 0);
+	assert_int_equal(h.type, VRPC_T_NOTICE);
+	assert_int_equal(h.id, 0);
+	snprintf(why, size, "%s", r.message ? r.message : "");
+	printf("# %s: notice %s: %s\n", cmd, vrpc_err_name(r.status), why);
+	uint32_t st = r.status;
+	vrpc_pool_release(&p);
+	assert_true(raw_closed(fd, 5000));
+	return st;
+}
+
+/* ---- the good tenant
+ * ---------------------------------------------------------- */
+
+/* Bob calls the whole time an attack runs; every call must be answered
+ * (and each within a liveness bound, not a performance target). */
+struct bob {
+	pthread_t th;
+	atomic_bool stop;
+	int calls, failed;
+	double worst;
+	char uri[64];
+};
+
+static void *bob_calls(void *arg)
+{
+	struct bob *b = arg;
+	int fd = raw_connect(b->uri);
+	if (fd < 0 || raw_hello(fd, BOB_TOKEN)) {
+		b->failed++;
+		return NULL;
+	}
+	struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+	struct vrpc_pool p = { 0 };
+	uint64_t id = 1 << 20;
+	if (raw_call(fd, &m, ++id, &r, &p) || r.status) {
+		b->failed++;
+		return NULL;
+	}
+	uint64_t s = r.session;
+	vrpc_pool_release(&p);
+	while (!atomic_load(&b->stop) || b->calls < 20) {
+		classify_msg(&m, s, "ok");
+		int64_t t0 = vrpc_now_ns();
+		if (raw_call(fd, &m, ++id, &r, &p) || r.status ||
+		    r.u.image.text.len < 2 ||
+		    memcmp(r.u.image.text.data, "ok", 2))
+			b->failed++;
+		double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+		b->worst = secs > b->worst ? secs : b->worst;
+		b->calls++;
+		vrpc_pool_release(&p);
+		usleep(2000);
+	}
+	close(fd);
+	return NULL;
+}
+
+static void bob_start(struct bob *b)
+{
+	memset(b, 0, sizeof(*b));
+	snprintf(b->uri, sizeof(b->uri), "%s", ag.tcp_uri);
+	assert_int_equal(pthread_create(&b->th, NULL, bob_calls, b), 0);
+	while (!b->calls && !b->failed)
+		usleep(1000);
+}
+
+static void bob_check(struct bob *b)
+{
+	atomic_store(&b->stop, true);
+	pthread_join(b->th, NULL);
+	printf("# bob: %d calls during the attack, %d failed, slowest %.3f s\n",
+	       b->calls, b->failed, b->worst);
+	assert_int_equal(b->failed, 0);
+	assert_true(b->calls >= 20);
+	assert_true(b->worst < 10.0);
+}
+
+/* Nothing left: no session, resource or connection of either tenant, no
+ * worker once idle, the front's descriptors back where they were. */
+static void nothing_left(int front_fds)
+{
+	assert_true(wait_stat(ag.tcp_uri, VRPC_STAT_SESSIONS, 0, 5000));
+	assert_true(wait_stat(ag.tcp_uri, VRPC_STAT_RESOURCES, 0, 5000));
+	assert_true(agent_wait_workers(&ag, 0, 10000));
+	for (int i = 0; i < 200 && proc_fd_count(ag.pid) != front_fds; i++)
+		usleep(20000);
+	assert_int_equal(proc_fd_count(ag.pid), front_fds);
+}
+
+/* The pid of the worker serving a connection (faulty "pid"). */
+static pid_t worker_of(int fd, uint64_t sess)
+{
+	char out[64];
+	assert_int_equal(faulty(fd, sess, "pid", out, sizeof(out)), 0);
+	return (pid_t)atoi(out);
+}
+
+static uint32_t put(int fd, const void *data, size_t len)
+{
+	struct vrpc_msg m = { .type = VRPC_T_BLOB_PUT }, r;
+	struct vrpc_pool p = { 0 };
+	vrpc_sha256(data, len, m.u.put.sha);
+	m.u.put.data =
+		(struct vrpc_buf){ VRPC_BUF_INLINE, len, 0, 0, (void *)data };
+	uint32_t st = call(fd, &m, &r, &p);
+	vrpc_pool_release(&p);
+	return st;
+}
+
+/* ---- containment
+ * ---------------------------------------------------------------- */
+
+static const char *const quick_idle[] = { "--worker-idle", "300", NULL };
+
+/* Alice's backend crashes, aborts: her calls fail with the reason, her
+ * next session gets a new worker, bob never notices. */
+static void test_contain_crash(void **state)
+{
+	(void)state;
+	start(FAULTY, quick_idle);
+	int fds = proc_fd_count(ag.pid);
+	static const char *const cmds[] = { "crash", "abort" };
+	static const char *const sigs[] = { "SIGSEGV", "SIGABRT" };
+	for (int i = 0; i < 2; i++) {
+		struct bob b;
+		char why[512];
+		bob_start(&b);
+		int a = hello(ag.tcp_uri, ALICE_TOKEN);
+		uint64_t s = session(a);
+		pid_t before = worker_of(a, s);
+		assert_int_equal(faulty_fatal(a, s, cmds[i], why, sizeof(why)),
+				 VRPC_E_BACKEND);
+		assert_non_null(strstr(why, "backend process died"));
+		assert_non_null(strstr(why, sigs[i]));
+		close(a);
+		/* a new session, a new worker */
+		a = hello(ag.tcp_uri, ALICE_TOKEN);
+		s = session(a);
+		assert_int_not_equal(worker_of(a, s), before);
+		close(a);
+		bob_check(&b);
+		assert_true(agent_alive(&ag));
+	}
+	nothing_left(fds);
+	stop();
+}
+
+/* A call overrunning --call-timeout ends alice's worker (the watchdog),
+ * with that reason; bob goes on. */
+static void test_contain_deadline(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--call-timeout", "1000", "--worker-idle",
+				"300", NULL };
+	start(FAULTY, extra);
+	int fds = proc_fd_count(ag.pid);
+	struct bob b;
+	char why[512];
+	bob_start(&b);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	assert_int_equal(faulty_fatal(a, s, "loop", why, sizeof(why)),
+			 VRPC_E_TIMEDOUT);
+	assert_non_null(strstr(why, "call deadline"));
+	close(a);
+	bob_check(&b);
+	nothing_left(fds);
+	stop();
+}
+
+/* Alice's backend leaks past --worker-memory: her call fails (the
+ * allocation, or the worker) and nothing of it reaches bob. */
+static void test_contain_memory(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--worker-memory", "512M", "--worker-idle",
+				"300", NULL };
+	start(FAULTY, extra);
+	int fds = proc_fd_count(ag.pid);
+	struct bob b;
+	bob_start(&b);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	char out[512];
+	assert_int_not_equal(faulty(a, s, "leak 2048", out, sizeof(out)), 0);
+	printf("# leak 2048 MiB over a 512 MiB limit: %s\n", out);
+	close(a);
+	bob_check(&b);
+	nothing_left(fds);
+	stop();
+}
+
+/* A backend's output tensor claiming more bytes than its dims: refused
+ * (no memory beyond its data is sent). */
+static void test_oversized_output(void **state)
+{
+	(void)state;
+	start(FAULTY, quick_idle);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a), res;
+	const char model[] = "not really a model";
+	struct vrpc_blobdesc bd = { "m.onnx", VRPC_BLOB_FILE, sizeof(model) };
+	vrpc_sha256(model, sizeof(model), bd.sha);
+	struct vrpc_msg m = { .type = VRPC_T_BLOB_PUT }, r;
+	struct vrpc_pool p = { 0 };
+	memcpy(m.u.put.sha, bd.sha, 32);
+	m.u.put.data = (struct vrpc_buf){ VRPC_BUF_INLINE, sizeof(model), 0, 0,
+					  (void *)model };
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	m = (struct vrpc_msg){ .type = VRPC_T_RES_CREATE, .session = s };
+	m.u.rc = (struct vrpc_res_create){ VACCEL_RESOURCE_MODEL,
+					   VRPC_LAYOUT_FILES, &bd, 1 };
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	res = r.resource;
+	m = (struct vrpc_msg){ .type = VRPC_T_OP + VACCEL_OP_ONNX_MODEL_RUN,
+			       .session = s,
+			       .resource = res };
+	m.u.model.nr_outputs = 1;
+	assert_int_equal(call(a, &m, &r, &p), VRPC_E_BACKEND);
+	printf("# oversized output: %s\n", r.message);
+	/* the worker goes on */
+	assert_int_equal(faulty(a, s, "ok", NULL, 0), 0);
+	vrpc_pool_release(&p);
+	close(a);
+	stop();
+}
+
+/* What a compromised backend tries from inside its worker: every attempt
+ * fails (seccomp, Landlock, the uid). */
+static void test_escape(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	/* a file in bob's private directory */
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	uint64_t bs = session(b);
+	const char secret[] = "bob's secret";
+	struct vrpc_blobdesc bd = { "secret", VRPC_BLOB_FILE, sizeof(secret) };
+	vrpc_sha256(secret, sizeof(secret), bd.sha);
+	assert_int_equal(put(b, secret, sizeof(secret)), 0);
+	struct vrpc_msg m = { .type = VRPC_T_RES_CREATE, .session = bs }, r;
+	struct vrpc_pool p = { 0 };
+	m.u.rc = (struct vrpc_res_create){ VACCEL_RESOURCE_DATA,
+					   VRPC_LAYOUT_FILES, &bd, 1 };
+	assert_int_equal(call(b, &m, &r, &p), 0);
+	vrpc_pool_release(&p);
+	char other[512] = "", ls[600];
+	snprintf(ls, sizeof(ls), "ls -d %s/run/tenants/*/conn.*/res.*/secret",
+		 ag.dir);
+	FILE *f = popen(ls, "r");
+	assert_non_null(fgets(other, sizeof(other), f));
+	pclose(f);
+	other[strcspn(other, "\n")] = 0;
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t as = session(a);
+	char cmd[700], out[1024];
+	snprintf(cmd, sizeof(cmd), "escape %s", other);
+	assert_int_equal(faulty(a, as, cmd, out, sizeof(out)), 0);
+	printf("# escape attempts: %s\n", out);
+	static const char *const must_fail[] = {
+		"socket_inet=",	  "socket_unix=", "fork=",	"exec=",
+		"shadow=",	  "write_etc=",	  "write_tmp=", "kill_parent=",
+		"ptrace_parent=", "read_other="
+	};
+	for (size_t i = 0; i < sizeof(must_fail) / sizeof(must_fail[0]); i++) {
+		char *at = strstr(out, must_fail[i]);
+		assert_non_null(at);
+		assert_memory_not_equal(at + strlen(must_fail[i]), "ok ", 3);
+	}
+	assert_int_equal(faulty(b, bs, "ok", NULL, 0), 0);
+	assert_true(access("/tmp/vaccel-escape", F_OK) != 0);
+	close(a);
+	close(b);
+	stop();
+}
+
+/* ---- ids and objects --------------------------------------------------------
+ */
+
+static void test_other_tenants_ids(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN),
+	    b = hello(ag.tcp_uri, BOB_TOKEN);
+	uint64_t sa = session(a);
+	/* bob's worker has its own ids: alice's mean nothing there */
+	assert_int_equal(faulty(b, sa, "ok", NULL, 0), VRPC_E_NOENT);
+	struct vrpc_msg m = { .type = VRPC_T_SESS_RELEASE, .session = sa }, r;
+	struct vrpc_pool p = { 0 };
+	assert_int_equal(call(b, &m, &r, &p), VRPC_E_NOENT);
+	uint64_t sb = session(b);
+	assert_int_equal(sb, sa); /* the same number, bob's own */
+	assert_int_equal(call(b, &m, &r, &p), 0);
+	assert_int_equal(faulty(a, sa, "ok", NULL, 0), 0);
+	/* and each sees its own counters only */
+	uint64_t st[VRPC_STAT_MAX];
+	assert_int_equal(raw_stats(ag.tcp_uri, st), 0);
+	assert_int_equal(st[VRPC_STAT_SESSIONS], 0);
+	vrpc_pool_release(&p);
+	close(a);
+	close(b);
+	stop();
+}
+
+/* An update or release of a session while its op runs: BUSY. */
+static void test_update_during_op(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	struct vrpc_msg m, r;
+	struct vrpc_pool p = { 0 };
+	struct vrpc_hdr h;
+	classify_msg(&m, s, "sleep 1500");
+	uint64_t slow = ++next_id;
+	assert_int_equal(raw_send(a, &m, slow), 0);
+	usleep(300000);
+	m = (struct vrpc_msg){ .type = VRPC_T_SESS_UPDATE, .session = s };
+	assert_int_equal(call(a, &m, &r, &p), VRPC_E_BUSY);
+	m = (struct vrpc_msg){ .type = VRPC_T_SESS_RELEASE, .session = s };
+	assert_int_equal(call(a, &m, &r, &p), VRPC_E_BUSY);
+	assert_int_equal(raw_recv(a, &h, &r, &p), 0);
+	assert_int_equal(h.id, slow);
+	assert_int_equal(r.status, 0);
+	m = (struct vrpc_msg){ .type = VRPC_T_SESS_UPDATE, .session = s };
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	vrpc_pool_release(&p);
+	close(a);
+	stop();
+}
+
+/* ---- slow, half and claimed
+ * -------------------------------------------------- */
+
+static void hello_bytes(uint8_t *buf, size_t *len, const char *token)
+{
+	struct vrpc_msg m = { .type = VRPC_T_HELLO };
+	struct vrpc_io io;
+	struct iovec *iov;
+	size_t niov;
+	m.u.hello = (struct vrpc_hello){ VRPC_MAJOR,
+					 VRPC_MINOR,
+					 0,
+					 1,
+					 "slow",
+					 (void *)token,
+					 (uint32_t)strlen(token) };
+	vrpc_io_init_enc(&io);
+	vrpc_msg_io(&io, &m);
+	assert_int_equal(vrpc_io_frame(&io, VRPC_T_HELLO, 0, 1, &iov, &niov),
+			 0);
+	*len = 0;
+	for (size_t i = 0; i < niov; i++) {
+		memcpy(buf + *len, iov[i].iov_base, iov[i].iov_len);
+		*len += iov[i].iov_len;
+	}
+	vrpc_io_release(&io);
+}
+
+/* A HELLO dribbled a byte at a time loses its connection at the absolute
+ * deadline (not a deadline per byte), on TCP without any valid token;
+ * a message started after HELLO and never finished does too. */
+static void test_slow_and_half(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--hello-timeout", "1000", "--frame-timeout",
+				"1000", NULL };
+	start(FAULTY, extra);
+	struct bob b;
+	bob_start(&b);
+	uint8_t buf[512];
+	size_t len;
+	hello_bytes(buf, &len, "not-a-token-at-all");
+	int fd = raw_connect(ag.tcp_uri);
+	int64_t t0 = vrpc_now_ns();
+	size_t sent = 0;
+	while (sent < len && !raw_closed(fd, 200)) {
+		if (send(fd, buf + sent, 1, MSG_NOSIGNAL) != 1)
+			break;
+		sent++;
+	}
+	double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+	printf("# dribbled HELLO: closed after %zu of %zu bytes, %.2f s\n",
+	       sent, len, secs);
+	assert_true(sent < len);
+	close(fd);
+
+	/* after HELLO: a header, then nothing */
+	fd = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(raw_write(fd, "\x56\x41\x43\x52\x01", 5), 0);
+	assert_true(raw_closed(fd, 10000));
+	close(fd);
+	/* a whole header claiming a 64 MiB message, and 100 bytes of it */
+	fd = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(fd);
+	struct vrpc_msg m = { .type = VRPC_T_PING };
+	static uint8_t big[64 << 20];
+	m.u.ping = (struct vrpc_buf){ VRPC_BUF_INLINE, sizeof(big), 0, 0, big };
+	struct vrpc_io io;
+	struct iovec *iov;
+	size_t niov;
+	vrpc_io_init_enc(&io);
+	vrpc_msg_io(&io, &m);
+	assert_int_equal(vrpc_io_frame(&io, VRPC_T_PING, 0, 9, &iov, &niov), 0);
+	for (size_t i = 0; i + 1 < niov; i++)
+		raw_write(fd, iov[i].iov_base, iov[i].iov_len);
+	raw_write(fd, big, 100);
+	vrpc_io_release(&io);
+	(void)s;
+	assert_true(raw_closed(fd, 10000));
+	close(fd);
+	bob_check(&b);
+	stop();
+}
+
+/* Sizes claimed and not sent, outputs claimed and not needed: the worker
+ * does not grow. */
+static void test_claimed_sizes(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	long rss0 = proc_rss_kb(w);
+	struct vrpc_msg m = { .type = VRPC_T_PING }, r;
+	struct vrpc_pool p = { 0 };
+	/* a NONE buffer (a size, no bytes) of 1 GiB: echoed as a size */
+	m.u.ping = (struct vrpc_buf){ VRPC_BUF_NONE, 1ull << 30, 0, 0, NULL };
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	assert_int_equal(r.u.ping.kind, VRPC_BUF_NONE);
+	/* an output capacity of 1 GiB for a two-byte answer */
+	classify_msg(&m, s, "ok");
+	m.u.image.len_text = (1ull << 30) - 4096;
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	/* a NONE buffer where an op reads data: refused */
+	m = (struct vrpc_msg){ .type = VRPC_T_OP + VACCEL_OP_IMAGE_CLASSIFY,
+			       .session = s };
+	m.u.image.image = (struct vrpc_buf){ VRPC_BUF_NONE, 1ull << 30 };
+	m.u.image.len_name = 16;
+	assert_int_equal(call(a, &m, &r, &p), VRPC_E_INVAL);
+	/* outputs over the connection's memory budget: refused */
+	classify_msg(&m, s, "ok");
+	m.u.image.len_text = 3ull << 30;
+	m.u.image.len_name = 0;
+	assert_int_not_equal(call(a, &m, &r, &p), 0);
+	long rss1 = proc_rss_kb(w);
+	printf("# worker RSS %ld KiB before, %ld KiB after 1 GiB claims\n",
+	       rss0, rss1);
+	assert_true(rss1 - rss0 < 64 * 1024);
+	assert_int_equal(faulty(a, s, "ok", NULL, 0), 0);
+	vrpc_pool_release(&p);
+	close(a);
+	stop();
+}
+
+/* ---- floods
+ * -------------------------------------------------------------------- */
+
+/* Connections that never say HELLO fill only their own pool (and their
+ * peer's share of it); authenticated connections of one peer only its
+ * share of --max-connections, with the reason in the refusal. */
+static void test_floods(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--max-preauth",
+				"8",
+				"--max-preauth-per-peer",
+				"4",
+				"--max-connections",
+				"8",
+				"--max-connections-per-peer",
+				"3",
+				NULL };
+	start(FAULTY, extra);
+	int idle[64], n = 0;
+	for (int i = 0; i < 64; i++)
+		if ((idle[n] = raw_connect(ag.unix_uri)) >= 0)
+			n++;
+	/* another peer (TCP, 127.0.0.1) is served meanwhile */
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	assert_int_equal(faulty(b, session(b), "ok", NULL, 0), 0);
+	for (int i = 0; i < n; i++)
+		close(idle[i]);
+	/* 127.0.0.1 has two more authenticated slots, then a refusal */
+	int more[3];
+	for (int i = 0; i < 2; i++)
+		more[i] = hello(ag.tcp_uri, ALICE_TOKEN);
+	more[2] = raw_connect(ag.tcp_uri);
+	assert_int_equal(raw_hello(more[2], ALICE_TOKEN), VRPC_E_USERS);
+	close(more[2]);
+	/* the UNIX peer has its own share */
+	int u = hello(ag.unix_uri, NULL);
+	assert_int_equal(faulty(u, session(u), "ok", NULL, 0), 0);
+	close(u);
+	for (int i = 0; i < 2; i++)
+		close(more[i]);
+	close(b);
+	stop();
+}
+
+/* Clients killed at random points of their work, many times: the agent
+ * frees everything each had. */
+static void test_churn(void **state)
+{
+	(void)state;
+	start(FAULTY, quick_idle);
+	int fds = proc_fd_count(ag.pid);
+	for (int round = 0; round < 4; round++) {
+		pid_t kids[6];
+		for (int i = 0; i < 6; i++) {
+			kids[i] = fork();
+			if (kids[i] == 0) {
+				int fd = hello(i % 2 ? ag.tcp_uri : ag.unix_uri,
+					       i % 2 ? ALICE_TOKEN : NULL);
+				for (;;) {
+					uint64_t s = session(fd);
+					faulty(fd, s, "sleep 20", NULL, 0);
+				}
+			}
+		}
+		usleep((useconds_t)(50000 + round * 40000));
+		for (int i = 0; i < 6; i++) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+	}
+	assert_true(agent_alive(&ag));
+	nothing_left(fds);
+	stop();
+}
+
+/* Signals: SIGHUP is ignored; a worker killed from outside ends only its
+ * tenant's connections, which are told. */
+static void test_signals(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	kill(ag.pid, SIGHUP);
+	struct bob b;
+	bob_start(&b);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	char why[512];
+	struct vrpc_msg m, r;
+	struct vrpc_pool p = { 0 };
+	struct vrpc_hdr h;
+	classify_msg(&m, s, "sleep 3000");
+	assert_int_equal(raw_send(a, &m, ++next_id), 0);
+	usleep(200000);
+	kill(w, SIGKILL);
+	assert_int_equal(raw_recv(a, &h, &r, &p), 0);
+	assert_int_equal(h.type, VRPC_T_NOTICE);
+	snprintf(why, sizeof(why), "%s", r.message);
+	assert_non_null(strstr(why, "SIGKILL"));
+	vrpc_pool_release(&p);
+	close(a);
+	bob_check(&b);
+	stop();
+}
+
+/* ---- the cache
+ * ------------------------------------------------------------------ */
+
+/* Alice fills her cache and pins it with idle connections: bob's uploads
+ * still succeed (each tenant has its own budget). */
+static void test_cache_exhaustion(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--cache-max-bytes", "1M", NULL };
+	start(FAULTY, extra);
+	static uint8_t blob[900 << 10];
+	int a[3];
+	for (int i = 0; i < 3; i++) {
+		a[i] = hello(ag.tcp_uri, ALICE_TOKEN);
+		memset(blob, 'a' + i, sizeof(blob));
+		/* the first fits; the others find the budget pinned */
+		uint32_t st = put(a[i], blob, sizeof(blob));
+		assert_int_equal(st, i ? VRPC_E_NOSPC : 0);
+	}
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	memset(blob, 'b', sizeof(blob));
+	assert_int_equal(put(b, blob, sizeof(blob)), 0);
+	for (int i = 0; i < 3; i++)
+		close(a[i]);
+	close(b);
+	stop();
+}
+
+/* ---- hostile files for the real backends
+ * ------------------------------------------ */
+
+/* Garbage and crafted models and images through the agent: each fails
+ * with an error, the worker goes on. */
+static void test_hostile_files(void **state)
+{
+	(void)state;
+	if (!plugin_path("onnx") || !plugin_path("torch")) {
+		print_message("skipped: onnx or torch plugin not built\n");
+		return;
+	}
+	start("onnx:torch", NULL);
+	assert_int_equal(client_bootstrap("rpc", ag.unix_uri), 0);
+	struct vaccel_session s;
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	/* images: garbage, a PNG header claiming 60000 x 60000 pixels */
+	static const uint8_t png[] = { 0x89, 'P',  'N',	 'G', 0x0d, 0x0a, 0x1a,
+				       0x0a, 0,	   0,	 0,   13,   'I',  'H',
+				       'D',  'R',  0,	 0,   0xea, 0x60, 0,
+				       0,    0xea, 0x60, 8,   2,    0,	  0,
+				       0,    0,	   0,	 0,   0 };
+	unsigned char text[256], name[256];
+	assert_int_not_equal(vaccel_image_classification(&s, "garbage!", text,
+							 name, 8, sizeof(text),
+							 sizeof(name)),
+			     VACCEL_OK);
+	assert_int_not_equal(
+		vaccel_image_classification(&s, png, text, name, sizeof(png),
+					    sizeof(text), sizeof(name)),
+		VACCEL_OK);
+	/* models: garbage as ONNX and TorchScript, and a TorchScript whose
+	 * output claims more than its storage */
+	char path[400];
+	snprintf(path, sizeof(path), "%s/garbage.onnx", ag.dir);
+	FILE *f = fopen(path, "w");
+	fputs("\x08\x07 this is not a protobuf", f);
+	fclose(f);
+	struct vaccel_resource r;
+	assert_int_equal(vaccel_resource_init(&r, path, VACCEL_RESOURCE_MODEL),
+			 VACCEL_OK);
+	assert_int_equal(vaccel_resource_register(&r, &s), VACCEL_OK);
+	assert_int_not_equal(vaccel_onnx_model_load(&s, &r), VACCEL_OK);
+	vaccel_resource_unregister(&r, &s);
+	/* the torch backend's session */
+	struct vaccel_session t;
+	assert_int_equal(vaccel_session_init(&t, VACCEL_PLUGIN_TORCH),
+			 VACCEL_OK);
+	assert_int_equal(vaccel_resource_register(&r, &t), VACCEL_OK);
+	assert_int_not_equal(vaccel_torch_model_load(&t, &r), VACCEL_OK);
+	vaccel_resource_unregister(&r, &t);
+	vaccel_resource_release(&r);
+	const char *bad = deps_path("models/torch-test/bad_storage.pt");
+	if (bad) {
+		assert_int_equal(
+			vaccel_resource_init(&r, bad, VACCEL_RESOURCE_MODEL),
+			VACCEL_OK);
+		assert_int_equal(vaccel_resource_register(&r, &t), VACCEL_OK);
+		float x[4] = { 1, 2, 3, 4 };
+		int64_t d[1] = { 4 };
+		struct vaccel_torch_tensor in = { x,	 sizeof(x),
+						  false, 1,
+						  d,	 VACCEL_TORCH_FLOAT };
+		struct vaccel_torch_tensor *ins[1] = { &in }, *out[1] = { 0 };
+		int ret = vaccel_torch_model_run(&t, &r, NULL, ins, 1, out, 1);
+		printf("# bad_storage.pt through the agent: %s\n",
+		       vaccel_strerror(ret));
+		assert_int_equal(ret, VACCEL_EBACKEND);
+		vaccel_resource_unregister(&r, &t);
+		vaccel_resource_release(&r);
+	}
+	assert_int_equal(vaccel_session_release(&t), VACCEL_OK);
+	/* the worker still serves */
+	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	assert_int_equal(vaccel_session_release(&s), VACCEL_OK);
+	vaccel_cleanup();
+	stop();
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tokens, sizeof(tokens), "/tmp/vaccel-tokens-XXXXXX");
+	int fd = mkstemp(tokens);
+	if (fd < 0)
+		return -1;
+	dprintf(fd, "# two tenants\nalice %s\nbob %s\n", ALICE_TOKEN,
+		BOB_TOKEN);
+	close(fd);
+	chmod(tokens, 0600);
+	return 0;
+}
+
+static int teardown_all(void **state)
+{
+	(void)state;
+	unlink(tokens);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (agent_alive(&ag)) {
+		agent_dump_log(&ag);
+		agent_kill(&ag);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_contain_crash, teardown),
+		cmocka_unit_test_teardown(test_contain_deadline, teardown),
+		cmocka_unit_test_teardown(test_contain_memory, teardown),
+		cmocka_unit_test_teardown(test_oversized_output, teardown),
+		cmocka_unit_test_teardown(test_escape, teardown),
+		cmocka_unit_test_teardown(test_other_tenants_ids, teardown),
+		cmocka_unit_test_teardown(test_update_during_op, teardown),
+		cmocka_unit_test_teardown(test_slow_and_half, teardown),
+		cmocka_unit_test_teardown(test_claimed_sizes, teardown),
+		cmocka_unit_test_teardown(test_floods, teardown),
+		cmocka_unit_test_teardown(test_churn, teardown),
+		cmocka_unit_test_teardown(test_signals, teardown),
+		cmocka_unit_test_teardown(test_cache_exhaustion, teardown),
+		cmocka_unit_test_teardown(test_hostile_files, teardown),
+	};
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, setup, teardown_all);
+}
