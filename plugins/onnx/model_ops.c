@@ -14,17 +14,30 @@
 #include <unistd.h>
 #include <vaccel.h>
 
+/* The session's state, locked (the caller unlocks s->lock), and the entry
+ * of `model` (created if `create`; NULL if there is none).
+ * VACCEL_EINVAL for a session this plugin did not set up. */
+static int lock_entry(struct vaccel_session *sess,
+		      const struct vaccel_resource *model, bool create,
+		      struct onnx_sess **s, struct onnx_res **e)
+{
+	*s = onnx_sess_state(sess);
+	if (!*s)
+		return VACCEL_EINVAL;
+	pthread_mutex_lock(&(*s)->lock);
+	*e = onnx_entry_of(*s, (struct vaccel_resource *)model, create);
+	return VACCEL_OK;
+}
+
 int onnx_op_load(struct vaccel_session *sess, struct vaccel_resource *model)
 {
-	struct onnx_sess *s = onnx_sess_state(sess);
+	struct onnx_sess *s;
 	struct ort_net *net = NULL;
 	struct onnx_res *e;
-	int ret;
+	int ret = lock_entry(sess, model, true, &s, &e);
 
-	if (!s)
-		return VACCEL_EINVAL;
-	pthread_mutex_lock(&s->lock);
-	e = onnx_entry_of(s, model, true);
+	if (ret)
+		return ret;
 	ret = !e       ? VACCEL_ENOMEM
 	      : e->net ? VACCEL_OK
 		       : onnx_resource_net(model, &net);
@@ -36,14 +49,12 @@ int onnx_op_load(struct vaccel_session *sess, struct vaccel_resource *model)
 
 int onnx_op_unload(struct vaccel_session *sess, struct vaccel_resource *model)
 {
-	struct onnx_sess *s = onnx_sess_state(sess);
+	struct onnx_sess *s;
 	struct ort_net *net = NULL;
 	struct onnx_res *e;
 
-	if (!s)
+	if (lock_entry(sess, model, false, &s, &e))
 		return VACCEL_EINVAL;
-	pthread_mutex_lock(&s->lock);
-	e = onnx_entry_of(s, model, false);
 	if (e) {
 		net = e->net;
 		e->net = NULL;
@@ -190,15 +201,13 @@ int onnx_op_run(struct vaccel_session *sess,
 		struct vaccel_onnx_tensor *const *inputs, int nr_inputs,
 		struct vaccel_onnx_tensor **outputs, int nr_outputs)
 {
-	struct onnx_sess *s = onnx_sess_state(sess);
+	struct onnx_sess *s;
 	struct ort_net *net = NULL;
 	struct onnx_res *e;
-	int ret;
+	int ret = lock_entry(sess, model, false, &s, &e);
 
-	if (!s)
-		return VACCEL_EINVAL;
-	pthread_mutex_lock(&s->lock);
-	e = onnx_entry_of(s, (struct vaccel_resource *)model, false);
+	if (ret)
+		return ret;
 	if (e && e->net) {
 		net = e->net;
 		ort_net_get(net);

@@ -160,8 +160,10 @@ int vaccel__resource_unregister(struct vaccel_resource *res,
 	return ret;
 }
 
-int vaccel_resource_unregister(struct vaccel_resource *res,
-			       struct vaccel_session *sess)
+/* check_pair, and `res` registered with `sess`: else `unregistered`
+ * (logged). */
+static int check_registered(struct vaccel_resource *res,
+			    struct vaccel_session *sess, int unregistered)
 {
 	int ret = check_pair(res, sess);
 	if (ret)
@@ -170,8 +172,17 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 		vaccel_error("Resource %" PRId64
 			     " is not registered to session %" PRId64,
 			     res->id, sess->id);
-		return VACCEL_EINVAL;
+		return unregistered;
 	}
+	return VACCEL_OK;
+}
+
+int vaccel_resource_unregister(struct vaccel_resource *res,
+			       struct vaccel_session *sess)
+{
+	int ret = check_registered(res, sess, VACCEL_EINVAL);
+	if (ret)
+		return ret;
 	/* The registration is gone even when the plugin's hook fails. */
 	return vaccel__resource_unregister(res, sess);
 }
@@ -179,15 +190,9 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 int vaccel_resource_sync(struct vaccel_resource *res,
 			 struct vaccel_session *sess)
 {
-	int ret = check_pair(res, sess);
+	int ret = check_registered(res, sess, VACCEL_EPERM);
 	if (ret)
 		return ret;
-	if (!vaccel_session_has_resource(sess, res)) {
-		vaccel_error("Resource %" PRId64
-			     " is not registered to session %" PRId64,
-			     res->id, sess->id);
-		return VACCEL_EPERM;
-	}
 	if (!res->nr_blobs || res->blobs[0]->type != VACCEL_BLOB_BUFFER) {
 		vaccel_error("Cannot synchronize non-buffer resources");
 		return VACCEL_EINVAL;
