@@ -82,8 +82,7 @@ static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 /* The agent's word on this connection (a NOTICE: id 0, no bulk): its
  * tenant's worker is gone, and why. Every call in flight fails with that
  * reason; the next call connects again (to a new worker). */
-static int notice(struct rpc_link *l, const struct vrpc_hdr *h,
-		  uint8_t *fields)
+static int notice(struct rpc_link *l, const struct vrpc_hdr *h, uint8_t *fields)
 {
 	struct vrpc_msg m = { .type = VRPC_T_NOTICE, .reply = true };
 	struct vrpc_pool pool = { 0 };
