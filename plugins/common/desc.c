@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The model-description parser (format: docs/plugins/onnx.md): lines,
  * comments, defaults and the checks of the whole; each key's value is
- * desc_keys.c's. Strict: an unknown key is an error with its line number.
- * Also the labels files. */
+ * desc_keys.c's. Strict: an unknown key is an error with its line number. */
 #include "desc_parse.h"
 
 #include <ctype.h>
@@ -223,53 +222,4 @@ void vpc_desc_release(struct vpc_desc *d)
 	free_list(d->scores, VPC_DESC_MAX_GRIDS);
 	free_list(d->boxes, VPC_DESC_MAX_GRIDS);
 	memset(d, 0, sizeof(*d));
-}
-
-void vpc_labels_free(char **labels, size_t nr_labels)
-{
-	if (!labels)
-		return;
-	free_list(labels, nr_labels);
-	free(labels);
-}
-
-int vpc_labels_parse(const char *text, size_t len, char ***labels,
-		     size_t *nr_labels)
-{
-	size_t cap = 0, n = 0, pos = 0;
-	char **v = NULL;
-
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		char *s;
-
-		while (ll && isspace((unsigned char)text[pos + ll - 1]))
-			ll--;
-		if (ll) {
-			if (n == cap) {
-				char **nv = realloc(v, (cap ? cap * 2 : 64) *
-							       sizeof(char *));
-
-				if (!nv)
-					goto nomem;
-				v = nv;
-				cap = cap ? cap * 2 : 64;
-			}
-			s = strndup(text + pos, ll);
-			if (!s)
-				goto nomem;
-			for (char *p = s; *p; p++)
-				if (isspace((unsigned char)*p) || !*p)
-					*p = '_';
-			v[n++] = s;
-		}
-		pos += (nl ? (size_t)(nl - (text + pos)) : len - pos) + 1;
-	}
-	*labels = v;
-	*nr_labels = n;
-	return VACCEL_OK;
-nomem:
-	vpc_labels_free(v, n);
-	return VACCEL_ENOMEM;
 }

@@ -13,8 +13,11 @@
 #include <stdlib.h>
 
 /* Held by session release and resource release while each picks a
- * registration and unregisters it (see internal.h). */
-pthread_mutex_t vaccel__release_lock = PTHREAD_MUTEX_INITIALIZER;
+ * registration and unregisters it, so that the object at the other end of
+ * the registration cannot be released (and freed by the application) in
+ * between. Order: this lock, a resource's sessions_lock, a session's
+ * resources_lock. */
+static pthread_mutex_t release_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int check_ready(void)
 {
@@ -128,14 +131,18 @@ static int call_unregister_hook(struct vaccel_resource *res,
 	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
 }
 
-/* The plugin's hook runs with both locks held (resource, then session, the
+/* Unlink the registration of res with sess and call the plugin's hook; the
+ * registration is gone whatever the hook returns (logged). VACCEL_EINVAL if
+ * there was none.
+ *
+ * The plugin's hook runs with both locks held (resource, then session, the
  * usual order): a concurrent vaccel_resource_release() of `res` waits in
  * unregister_everywhere() for res->sessions_lock, and a concurrent
  * vaccel_session_release() of `sess` waits in unregister_all() for
  * sess->resources_lock, so neither is freed under the hook. Hooks must not
  * call back into registration or session queries (they never did). */
-int vaccel__resource_unregister(struct vaccel_resource *res,
-				struct vaccel_session *sess)
+static int unregister_pair(struct vaccel_resource *res,
+			   struct vaccel_session *sess)
 {
 	pthread_mutex_lock(&res->sessions_lock);
 	struct vaccel__registration *r = find_reg(res, sess);
@@ -184,7 +191,7 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 	if (ret)
 		return ret;
 	/* The registration is gone even when the plugin's hook fails. */
-	return vaccel__resource_unregister(res, sess);
+	return unregister_pair(res, sess);
 }
 
 int vaccel_resource_sync(struct vaccel_resource *res,
@@ -333,8 +340,8 @@ static void unregister_everywhere(struct vaccel_resource *res)
 {
 	for (;;) {
 		/* The release lock keeps the session we pick alive until we
-		 * have unregistered from it (see vaccel__release_lock). */
-		pthread_mutex_lock(&vaccel__release_lock);
+		 * have unregistered from it (see release_lock). */
+		pthread_mutex_lock(&release_lock);
 		pthread_mutex_lock(&res->sessions_lock);
 		bool done = vaccel__list_empty(&res->sessions);
 		struct vaccel_session *s =
@@ -342,8 +349,8 @@ static void unregister_everywhere(struct vaccel_resource *res)
 		pthread_mutex_unlock(&res->sessions_lock);
 		/* always unlinks, so the loop ends whatever the hook says */
 		if (s)
-			vaccel__resource_unregister(res, s);
-		pthread_mutex_unlock(&vaccel__release_lock);
+			unregister_pair(res, s);
+		pthread_mutex_unlock(&release_lock);
 		if (done)
 			return;
 	}
@@ -378,7 +385,7 @@ static void unregister_all(struct vaccel_session *sess)
 		for (;;) {
 			/* The release lock keeps the resource we pick alive
 			 * until we have unregistered it. */
-			pthread_mutex_lock(&vaccel__release_lock);
+			pthread_mutex_lock(&release_lock);
 			pthread_mutex_lock(&sess->resources_lock);
 			bool done = vaccel__list_empty(&sess->resources[t]);
 			struct vaccel_resource *res =
@@ -391,8 +398,8 @@ static void unregister_all(struct vaccel_session *sess)
 			pthread_mutex_unlock(&sess->resources_lock);
 			/* always unlinks (a failing plugin hook is logged) */
 			if (res)
-				vaccel__resource_unregister(res, sess);
-			pthread_mutex_unlock(&vaccel__release_lock);
+				unregister_pair(res, sess);
+			pthread_mutex_unlock(&release_lock);
 			if (done)
 				break;
 		}
