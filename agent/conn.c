@@ -12,11 +12,13 @@
  * down, whatever ended it (BYE, EOF, reset, framing error, deadline,
  * SIGTERM).
  *
- * The front read and checked the connection's first HELLO (its token
- * included) and passed its bytes along: they are read again here from the
- * stream's buffer, and answered here, where the backends are known. */
+ * The front read, checked and answered the connection's first HELLO (its
+ * token included): the connection arrives here ready for requests. A
+ * later HELLO on the same stream (a new client of a vport) is answered
+ * here. */
 
 #include "ctl.h"
+#include "hello.h"
 #include "optime.h"
 #include "dirtree.h"
 #include "serve.h"
@@ -239,27 +241,14 @@ static bool token_ok(const struct conn *c, const struct vrpc_hello *h)
 
 static void hello_reply(struct req *r, const struct vrpc_hello *h)
 {
-	struct conn *c = r->c;
 	struct vrpc_kv *kv =
 		vrpc_pool_alloc(&r->rpool, VRPC_NR_LIMITS * sizeof(*kv));
 	if (!kv) {
 		reply_err(r, VRPC_E_NOMEM, "no memory");
 		return;
 	}
-	uint16_t minor = h->minor < VRPC_MINOR ? h->minor : VRPC_MINOR;
-	r->rep.u.hello_r = (struct vrpc_hello_r){
-		.major = VRPC_MAJOR,
-		.minor = minor,
-		.flags = (c->shm_ok ? VRPC_AGENT_SHM : 0) |
-			 (cfg.nr_exec_dirs ? VRPC_AGENT_EXEC : 0) |
-			 (cfg.exec_allow_uploads ? VRPC_AGENT_EXEC_UPLOADS : 0),
-		.nonce = h->nonce,
-		.conn = c->id,
-		.version = VACCEL_VERSION,
-		.ops = serve_ops,
-		.limits = kv,
-		.nr_limits = (uint32_t)vrpc_limits_to_kv(&cfg.lim, kv),
-	};
+	hello_answer(&r->rep.u.hello_r, h, r->c->shm_ok, r->c->id, serve_ops,
+		     kv);
 }
 
 /* Returns false if the connection must end after the reply. */
@@ -276,12 +265,11 @@ static bool handle_hello(struct req *r)
 	}
 	if (r->early_err)
 		return false;
-	/* the first HELLO was checked by the front; a later one (a new
-	 * client of the same stream) brings the token that authenticated
-	 * the stream, if one did (a stream its transport authorises, a UNIX
-	 * socket, needs none) */
-	if (c->hello_done && (c->token_len || c->needs_token) &&
-	    !token_ok(c, h)) {
+	/* the first HELLO was the front's; a later one (a new client of the
+	 * same stream) brings the token that authenticated the stream, if
+	 * one did (a stream its transport authorises, a UNIX socket, needs
+	 * none) */
+	if ((c->token_len || c->needs_token) && !token_ok(c, h)) {
 		awarn("conn %" PRIu64 " from %s: a new HELLO with a missing or "
 		      "wrong token",
 		      c->id, c->peer);
@@ -549,8 +537,10 @@ static struct conn *conn_new(int fd, const struct ctl_msg *m, struct tenant *tn)
 		free(c);
 		return NULL;
 	}
-	vrpc_stream_prefill(&c->s, m->data, m->data_len);
 	c->id = m->conn;
+	c->hello_done = true;
+	c->shm_ok = m->shm_ok;
+	str_copy(c->identity, sizeof(c->identity), m->identity);
 	c->tn = tn;
 	c->pass_fds = m->pass_fds && c->s.pass_fds;
 	c->needs_token = m->needs_token;

@@ -88,6 +88,7 @@ int ctl_recv(int sock, struct ctl_msg *m, int *fd)
 	m->tenant[sizeof(m->tenant) - 1] = 0;
 	m->peer[sizeof(m->peer) - 1] = 0;
 	m->listen[sizeof(m->listen) - 1] = 0;
+	m->identity[sizeof(m->identity) - 1] = 0;
 	return 1;
 }
 

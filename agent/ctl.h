@@ -41,7 +41,7 @@ enum ctl_stat {
 	CST_MAX = 16,
 };
 
-#define CTL_DATA_MAX (VRPC_HDR_SIZE + VRPC_PREAUTH_MAX_FIELDS)
+#define CTL_DATA_MAX 1024
 
 struct ctl_msg {
 	uint32_t type;
@@ -49,6 +49,9 @@ struct ctl_msg {
 	uint8_t pass_fds;
 	/* CONN: the transport requires a token (TCP, vsock) */
 	uint8_t needs_token;
+	/* CONN: the client may send shared memory (its HELLO asked, the
+	 * transport and the agent allow) */
+	uint8_t shm_ok;
 	uint64_t conn;
 	uint64_t ops;
 	char tenant[TENANT_MAX + 1];
@@ -58,7 +61,9 @@ struct ctl_msg {
 	 * the same stream must bring it again) */
 	uint32_t token_len;
 	uint8_t token[VRPC_MAX_TOKEN];
-	/* CONN: the HELLO frame the front read; DYING: the reason (text) */
+	/* CONN: the identity of the client's HELLO (answered by the front) */
+	char identity[VRPC_MAX_IDENTITY + 1];
+	/* DYING: the reason (text) */
 	uint32_t data_len;
 	uint8_t data[CTL_DATA_MAX];
 	uint64_t stats[CST_MAX];

@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "codec.h"
+#include "msg.h"
 #include "transport.h"
 #include <poll.h>
 #include <stdbool.h>
@@ -39,8 +40,9 @@ struct admission {
 	char tenant[TENANT_MAX + 1];
 	uint8_t token[VRPC_MAX_TOKEN];
 	size_t token_len;
-	uint8_t frame[VRPC_HDR_SIZE + VRPC_PREAUTH_MAX_FIELDS];
-	size_t frame_len;
+	/* its HELLO (the strings point into preauth's memory) */
+	struct vrpc_hello hello;
+	bool shm_ok;
 	uint64_t request_id;
 };
 
@@ -51,6 +53,11 @@ extern uint64_t front_conns;   /* admitted connections alive */
 extern uint64_t front_next_id; /* the id of the next admitted one */
 /* Answer a HELLO with an error (best effort) and close `fd`. */
 void front_refuse(int fd, uint64_t request_id, uint32_t code, const char *why);
+/* Ops the workers' backends serve (what the start-up probe found). */
+extern uint64_t front_ops;
+/* Answer the HELLO of an admitted connection `conn`. 0, or -1 if the
+ * client is gone (or does not read). */
+int front_welcome(const struct admission *a, uint64_t conn);
 
 /* preauth.c */
 /* Take an accepted connection (before its HELLO). */

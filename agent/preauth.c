@@ -249,21 +249,22 @@ static void complete(struct pre *c, const struct vrpc_hdr *hdr)
 		err = VRPC_E_VERSION;
 	else if (!err && (err = identify(c, &m.u.hello, a)))
 		snprintf(why, sizeof(why), "missing or wrong token");
-	vrpc_io_release(&io);
-	vrpc_pool_release(&pool);
 	unlink_pre(c);
 	if (!err) {
 		a->fd = c->fd;
 		a->l = c->l;
 		a->peer = c->peer;
 		a->p = peer_get(c->peer.key);
-		memcpy(a->frame, c->buf, c->need);
-		a->frame_len = c->need;
+		a->hello = m.u.hello;
+		a->shm_ok = c->l->addr.t->pass_fds && !cfg.no_shm &&
+			    (m.u.hello.flags & VRPC_HELLO_WANT_SHM);
 		a->request_id = hdr->id;
 		err = a->p ? workers_admit(a, why, sizeof(why)) : VRPC_E_NOMEM;
 	}
 	if (err)
 		front_refuse(c->fd, hdr->id, err, why);
+	vrpc_io_release(&io);
+	vrpc_pool_release(&pool);
 	free(a);
 	free(c);
 }

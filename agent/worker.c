@@ -195,8 +195,8 @@ int worker_main(pid_t front)
 	return 0;
 }
 
-int worker_load_inprocess(void)
+uint64_t worker_load_inprocess(void)
 {
 	load_backends();
-	return 0;
+	return serve_ops;
 }

@@ -2,6 +2,7 @@
 /* A worker (worker.c). */
 #pragma once
 
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A worker process (cfg.worker_fd set): confine, load the backends, serve.
@@ -10,5 +11,6 @@ int worker_main(pid_t front);
 /* Serve the connections handed over `fd` until CTL_EXIT or the front
  * closes it (then every connection is drained). */
 int worker_loop(int fd);
-/* --isolation none: the backends in the front's own process. */
-int worker_load_inprocess(void);
+/* --isolation none: the backends in the front's own process. The ops they
+ * serve. */
+uint64_t worker_load_inprocess(void);

@@ -82,33 +82,32 @@ static uid_t uid_of(const struct worker *w)
 	return (uid_t)(cfg.worker_uid_base + (uint64_t)w->slot);
 }
 
-/* chown -R without following links (the worker may have made some). */
+/* chown -R without following links (the worker may have made some). A
+ * failure is logged: the worker may then lack, or keep, access. */
 static void chown_tree(const char *path, uid_t uid)
 {
-	char cmd[PATH_MAX + 64];
-	if (lchown(path, uid, uid))
+	if (lchown(path, uid, uid)) {
+		awarn("cannot give %s to uid %u: %s", path, (unsigned)uid,
+		      strerror(errno));
 		return;
-	/* nftw would do; this tree is the agent's own and small */
-	snprintf(cmd, sizeof(cmd), "%s", path);
-	int fd = open(cmd, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	DIR *d = fdopendir(fd);
+	}
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
 	struct dirent *e;
 	while (d && (e = readdir(d))) {
 		char p[PATH_MAX];
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    snprintf(p, sizeof(p), "%s/%s", path, e->d_name) >=
-			    (int)sizeof(p))
+		    !path_join(p, sizeof(p), path, e->d_name))
 			continue;
 		if (e->d_type == DT_DIR)
 			chown_tree(p, uid);
-		else
-			lchown(p, uid, uid);
+		else if (lchown(p, uid, uid))
+			awarn("cannot give %s to uid %u: %s", p, (unsigned)uid,
+			      strerror(errno));
 	}
 	if (d)
 		closedir(d);
-	else
+	else if (fd >= 0)
 		close(fd);
 }
 
@@ -275,13 +274,14 @@ static struct ctl_msg *conn_msg(const struct admission *a, uint64_t id)
 	m->conn = id;
 	m->pass_fds = a->l->addr.t->pass_fds;
 	m->needs_token = a->l->addr.t->needs_token;
+	m->shm_ok = a->shm_ok;
+	str_copy(m->identity, sizeof(m->identity),
+		 a->hello.identity ? a->hello.identity : "");
 	str_copy(m->tenant, sizeof(m->tenant), a->tenant);
 	str_copy(m->peer, sizeof(m->peer), a->peer.desc);
 	str_copy(m->listen, sizeof(m->listen), a->l->uri);
 	memcpy(m->token, a->token, a->token_len);
 	m->token_len = (uint32_t)a->token_len;
-	memcpy(m->data, a->frame, a->frame_len);
-	m->data_len = (uint32_t)a->frame_len;
 	return m;
 }
 
@@ -361,6 +361,10 @@ uint32_t workers_admit(struct admission *a, char *why, size_t size)
 	w->nconns++;
 	a->p->conns++;
 	front_conns++;
+	/* the handshake completes now, even if the worker still starts:
+	 * the client's first call waits for it instead (within its call
+	 * timeout, which is longer than its connect timeout) */
+	front_welcome(a, id);
 	/* a worker that is starting or leaving gets it once it is ready
 	 * (or its successor is) */
 	if (w->ready && !w->exiting && hand(w, c))
@@ -725,6 +729,8 @@ static void probe(void)
 	if (m && poll(&pf, 1, 120000) > 0)
 		r = ctl_recv(w->ctl, m, &fd);
 	bool ok = r == 1 && m->type == CTL_READY;
+	if (ok)
+		front_ops = m->ops;
 	if (fd >= 0)
 		close(fd);
 	free(m);
@@ -764,7 +770,7 @@ static void inprocess(void)
 	if (make_dir(w->dir, 0700))
 		die("cannot create %s: %s", w->dir, strerror(errno));
 	cfg.worker_dir = w->dir;
-	worker_load_inprocess();
+	front_ops = worker_load_inprocess();
 	if (pthread_create(&inprocess_th, NULL, inprocess_thread,
 			   (void *)(intptr_t)sv[1]))
 		die("cannot start serving: no thread");

@@ -235,14 +235,6 @@ int vrpc_stream_next_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 	return vrpc_stream_read_hdr(s, h, *deadline);
 }
 
-void vrpc_stream_prefill(struct vrpc_stream *s, const void *data, size_t len)
-{
-	size_t n = len < s->rcap ? len : s->rcap;
-	memcpy(s->rbuf, data, n);
-	s->rpos = 0;
-	s->rlen = n;
-}
-
 int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 			 int64_t deadline)
 {

@@ -54,10 +54,6 @@ int vrpc_stream_skip(struct vrpc_stream *s, uint64_t len, int64_t deadline);
  * of the frame. Returns as vrpc_stream_read. */
 int vrpc_stream_next_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 			 int frame_ms, int64_t *deadline);
-/* Put `len` bytes (at most the buffer size) before anything unread: the
- * start of the stream that another process already read. Only on a
- * stream nothing was read from. */
-void vrpc_stream_prefill(struct vrpc_stream *s, const void *data, size_t len);
 /* Skip zero bytes (padding between frames), then read a header. */
 int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 			 int64_t deadline);

@@ -110,7 +110,8 @@ static int start_in(struct agent_proc *a, const char *plugins,
 		execv(argv[0], (char **)argv);
 		_exit(127);
 	}
-	for (int i = 0; i < 1000; i++) {
+	/* a sanitizer build loads libtorch in its probe worker slowly */
+	for (int i = 0; i < 6000; i++) {
 		if (read_ready(a, ready))
 			return 0;
 		int st;

@@ -26,7 +26,7 @@ const char *build_path(const char *rel)
 const char *plugin_path(const char *name)
 {
 	char rel[256];
-	/* a test plugin: "tests/agent/faulty/libvaccel-faulty.so" */
+	/* a test plugin: "tests/lib/faulty/libvaccel-faulty.so" */
 	if (strchr(name, '/'))
 		snprintf(rel, sizeof(rel), "%s", name);
 	else
