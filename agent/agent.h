@@ -50,6 +50,9 @@ enum {
 	ALOG_DEBUG
 };
 extern int alog_level;
+/* --log-format json: one JSON object a line (time, level, pid, tag,
+ * message) for log collectors */
+extern bool alog_json;
 /* Set once at start: what every line says after the pid (e.g. the
  * tenant of a worker). */
 extern char alog_tag[96];
@@ -135,6 +138,7 @@ struct agent_config {
 	char *read_dirs[MAX_READ_DIRS]; /* extra read-only paths of workers */
 	int nr_read_dirs;
 	const char *ready_file;
+	const char *metrics_listen;
 	int backend_log_level;
 	/* worker mode (set by the front on the worker's command line) */
 	int worker_fd;

@@ -143,13 +143,12 @@ void conn_use(struct conn *c, enum usage_kind k, int64_t delta)
 {
 	uint64_t *cu[] = { &c->use.sessions, &c->use.resources, &c->use.stored,
 			   &c->use.shm };
-	uint64_t *tu[] = { &c->tn->sessions, &c->tn->resources, NULL,
-			   &c->tn->shm };
-	pthread_mutex_lock(&tenants_lock);
+	static const int ts[] = { TS_SESSIONS, TS_RESOURCES, -1, TS_SHM_BYTES };
+	pthread_mutex_lock(&c->lock);
 	*cu[k] += (uint64_t)delta;
-	if (tu[k])
-		*tu[k] += (uint64_t)delta;
-	pthread_mutex_unlock(&tenants_lock);
+	pthread_mutex_unlock(&c->lock);
+	if (ts[k] >= 0)
+		tenant_add(c->tn, (enum tenant_stat)ts[k], delta);
 }
 
 bool conn_charge(struct conn *c, uint64_t n)
@@ -206,11 +205,9 @@ static void free_all(struct conn *c)
 	if (c->dir[0])
 		vaccel__fs_rm_rf(c->dir);
 	c->dir[0] = 0;
-	pthread_mutex_lock(&tenants_lock);
-	c->tn->sessions -= c->use.sessions;
-	c->tn->resources -= c->use.resources;
-	c->tn->shm -= c->use.shm;
-	pthread_mutex_unlock(&tenants_lock);
+	tenant_add(c->tn, TS_SESSIONS, -(int64_t)c->use.sessions);
+	tenant_add(c->tn, TS_RESOURCES, -(int64_t)c->use.resources);
+	tenant_add(c->tn, TS_SHM_BYTES, -(int64_t)c->use.shm);
 	memset(&c->use, 0, sizeof(c->use));
 }
 
@@ -403,13 +400,17 @@ static bool run(struct conn *c, struct req *r, bool off)
 	int64_t t0 = r->t_start;
 	bool keep = serve(r);
 	int64_t dt = vrpc_now_ns() - t0;
+	uint32_t status = r->rep.status;
+	uint64_t in = VRPC_HDR_SIZE + r->hdr.fields_len + r->hdr.bulk_len;
+	uint64_t out = r->sent;
 	pthread_mutex_lock(&c->lock);
 	unlink_running(c, r);
 	pthread_mutex_unlock(&c->lock);
 	req_free(r);
-	pthread_mutex_lock(&tenants_lock);
-	c->tn->requests++;
-	pthread_mutex_unlock(&tenants_lock);
+	op_stats_note(type, status, dt);
+	tenant_add(c->tn, TS_REQUESTS, 1);
+	tenant_add(c->tn, TS_BYTES_IN, (int64_t)in);
+	tenant_add(c->tn, TS_BYTES_OUT, (int64_t)out);
 	pthread_mutex_lock(&c->lock);
 	vrpc_optime_note(&c->optime, type, dt);
 	c->executing--;
@@ -514,9 +515,7 @@ static void conn_end(struct conn *c)
 	 * client now */
 	shutdown(c->s.fd, SHUT_RDWR);
 	vrpc_stream_release(&c->s);
-	pthread_mutex_lock(&tenants_lock);
-	c->tn->conns--;
-	pthread_mutex_unlock(&tenants_lock);
+	tenant_add(c->tn, TS_CONNS, -1);
 	serve_conn_closed(c->id);
 	objects_release(&c->objs);
 	pthread_mutex_destroy(&c->lock);
@@ -569,10 +568,8 @@ void conn_start(int fd, const struct ctl_msg *m)
 		serve_conn_closed(m->conn);
 		return;
 	}
-	pthread_mutex_lock(&tenants_lock);
-	tn->conns++;
-	tn->conns_total++;
-	pthread_mutex_unlock(&tenants_lock);
+	tenant_add(tn, TS_CONNS, 1);
+	tenant_add(tn, TS_CONNS_TOTAL, 1);
 	pthread_mutex_lock(&conns_lock);
 	c->next = conns;
 	conns = c;

@@ -53,24 +53,21 @@ static void info_plugins(struct req *r, struct vrpc_info_r *o)
  * of the others. */
 static void info_stats(struct req *r, struct vrpc_info_r *o)
 {
-	struct tenant *t = conn_tenant(r->c);
-	struct cache_stats cs;
-	cache_stats(t->cache, &cs);
-	pthread_mutex_lock(&tenants_lock);
+	uint64_t st[TS_MAX];
+	tenant_stats(conn_tenant(r->c), st);
 	uint64_t v[VRPC_STAT_MAX] = {
-		[VRPC_STAT_CONNS] = t->conns,
-		[VRPC_STAT_CONNS_TOTAL] = t->conns_total,
-		[VRPC_STAT_CACHE_ENTRIES] = cs.entries,
-		[VRPC_STAT_CACHE_BYTES] = cs.bytes,
-		[VRPC_STAT_UPLOADS] = cs.uploads,
-		[VRPC_STAT_UPLOAD_BYTES] = cs.upload_bytes,
-		[VRPC_STAT_CACHE_HITS] = cs.hits,
-		[VRPC_STAT_SESSIONS] = t->sessions,
-		[VRPC_STAT_RESOURCES] = t->resources,
-		[VRPC_STAT_SHM_BYTES] = t->shm,
-		[VRPC_STAT_REQUESTS] = t->requests,
+		[VRPC_STAT_CONNS] = st[TS_CONNS],
+		[VRPC_STAT_CONNS_TOTAL] = st[TS_CONNS_TOTAL],
+		[VRPC_STAT_CACHE_ENTRIES] = st[TS_CACHE_ENTRIES],
+		[VRPC_STAT_CACHE_BYTES] = st[TS_CACHE_BYTES],
+		[VRPC_STAT_UPLOADS] = st[TS_UPLOADS],
+		[VRPC_STAT_UPLOAD_BYTES] = st[TS_UPLOAD_BYTES],
+		[VRPC_STAT_CACHE_HITS] = st[TS_CACHE_HITS],
+		[VRPC_STAT_SESSIONS] = st[TS_SESSIONS],
+		[VRPC_STAT_RESOURCES] = st[TS_RESOURCES],
+		[VRPC_STAT_SHM_BYTES] = st[TS_SHM_BYTES],
+		[VRPC_STAT_REQUESTS] = st[TS_REQUESTS],
 	};
-	pthread_mutex_unlock(&tenants_lock);
 	for (uint16_t k = 1; k < VRPC_STAT_MAX; k++)
 		o->stats[o->nr_stats++] = (struct vrpc_kv){ k, v[k] };
 }

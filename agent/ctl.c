@@ -7,9 +7,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+static int send_bytes(int sock, const void *p, size_t len, int fd);
+
 int ctl_send(int sock, const struct ctl_msg *m, int fd)
 {
-	struct iovec iov = { (void *)m, sizeof(*m) };
+	return send_bytes(sock, m, sizeof(*m), fd);
+}
+
+int ctl_send_ops(int sock, const struct ctl_ops *o)
+{
+	return send_bytes(sock, o, sizeof(*o), -1);
+}
+
+static int send_bytes(int sock, const void *p, size_t len, int fd)
+{
+	struct iovec iov = { (void *)p, len };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -29,7 +41,7 @@ int ctl_send(int sock, const struct ctl_msg *m, int fd)
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	return n == (ssize_t)sizeof(*m) ? 0 : -1;
+	return n == (ssize_t)len ? 0 : -1;
 }
 
 /* The descriptors of a message: the first to *fd, any other closed.
@@ -54,9 +66,9 @@ static bool take_fds(struct msghdr *mh, int *fd)
 	return ok;
 }
 
-int ctl_recv(int sock, struct ctl_msg *m, int *fd)
+int ctl_recv(int sock, union ctl_any *u, int *fd)
 {
-	struct iovec iov = { m, sizeof(*m) };
+	struct iovec iov = { u, sizeof(*u) };
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * 4)];
 		struct cmsghdr align;
@@ -74,10 +86,13 @@ int ctl_recv(int sock, struct ctl_msg *m, int *fd)
 		return 0;
 	if (n < 0)
 		return -1;
-	bool ok = take_fds(&mh, fd) && n == (ssize_t)sizeof(*m) &&
+	struct ctl_msg *m = &u->m;
+	size_t want = n >= 4 && u->type == CTL_OPS ? sizeof(struct ctl_ops)
+						   : sizeof(*m);
+	bool ok = take_fds(&mh, fd) && n == (ssize_t)want &&
 		  !(mh.msg_flags & MSG_TRUNC) &&
-		  m->token_len <= sizeof(m->token) &&
-		  m->data_len <= sizeof(m->data);
+		  (u->type == CTL_OPS || (m->token_len <= sizeof(m->token) &&
+					  m->data_len <= sizeof(m->data)));
 	if (!ok) {
 		if (*fd >= 0)
 			close(*fd);
@@ -85,10 +100,13 @@ int ctl_recv(int sock, struct ctl_msg *m, int *fd)
 		errno = EPROTO;
 		return -1;
 	}
-	m->tenant[sizeof(m->tenant) - 1] = 0;
-	m->peer[sizeof(m->peer) - 1] = 0;
-	m->listen[sizeof(m->listen) - 1] = 0;
-	m->identity[sizeof(m->identity) - 1] = 0;
+	if (u->type != CTL_OPS) {
+		m->tenant[sizeof(m->tenant) - 1] = 0;
+		m->peer[sizeof(m->peer) - 1] = 0;
+		m->listen[sizeof(m->listen) - 1] = 0;
+		m->identity[sizeof(m->identity) - 1] = 0;
+		m->data[sizeof(m->data) - 1] = 0;
+	}
 	return 1;
 }
 

@@ -7,6 +7,7 @@
 
 #include "agent.h"
 #include "codec.h"
+#include "stats.h"
 #include <stdint.h>
 
 enum ctl_type {
@@ -14,31 +15,16 @@ enum ctl_type {
 	CTL_CONN = 1,
 	/* front -> worker: stop reading, finish calls in flight, exit */
 	CTL_EXIT,
-	/* front -> worker: send CTL_STATS */
-	CTL_STATS_REQ,
 	/* worker -> front: backends loaded (ops), serving */
 	CTL_READY,
 	/* worker -> front: connection `conn` ended */
 	CTL_CLOSED,
-	/* worker -> front: about to end, and why (`text`) */
+	/* worker -> front: about to end, and why (`data`) */
 	CTL_DYING,
-	/* worker -> front: counters (`stats`) */
-	CTL_STATS,
-};
-
-/* Counters a worker reports (CTL_STATS), summed by the front. */
-enum ctl_stat {
-	CST_CONNS,
-	CST_SESSIONS,
-	CST_RESOURCES,
-	CST_SHM_BYTES,
-	CST_REQUESTS,
-	CST_CACHE_ENTRIES,
-	CST_CACHE_BYTES,
-	CST_CACHE_HITS,
-	CST_UPLOADS,
-	CST_UPLOAD_BYTES,
-	CST_MAX = 16,
+	/* worker -> front, every second: a tenant's counters (`stats`) */
+	CTL_TENANT,
+	/* worker -> front, every second: its op counters (struct ctl_ops) */
+	CTL_OPS,
 };
 
 #define CTL_DATA_MAX 1024
@@ -66,14 +52,28 @@ struct ctl_msg {
 	/* DYING: the reason (text) */
 	uint32_t data_len;
 	uint8_t data[CTL_DATA_MAX];
-	uint64_t stats[CST_MAX];
+	uint64_t stats[TS_MAX];
+};
+
+struct ctl_ops {
+	uint32_t type; /* CTL_OPS */
+	struct op_stats ops;
+};
+
+/* Any message, as received. */
+union ctl_any {
+	uint32_t type;
+	struct ctl_msg m;
+	struct ctl_ops o;
 };
 
 /* Send `m` with descriptor `fd` (-1: none). 0 or -1 (errno). */
 int ctl_send(int sock, const struct ctl_msg *m, int fd);
+int ctl_send_ops(int sock, const struct ctl_ops *o);
 /* Receive one message; a descriptor that came with it goes to *fd (-1 if
- * none; the caller closes it). 1: a message, 0: the peer closed, -1: an
- * error or a malformed message (its descriptor closed). */
-int ctl_recv(int sock, struct ctl_msg *m, int *fd);
+ * none; the caller closes it). 1: a message (its size checked against its
+ * type), 0: the peer closed, -1: an error (errno) or a malformed message
+ * (errno EPROTO; its descriptor closed). */
+int ctl_recv(int sock, union ctl_any *u, int *fd);
 /* `text` as the NUL-terminated data of a message. */
 void ctl_set_text(struct ctl_msg *m, const char *text);

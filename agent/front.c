@@ -3,11 +3,15 @@
  * messages, signals, deadlines), the peers' counts, and SIGTERM. */
 
 #include "front.h"
+#include "metrics.h"
 #include "hello.h"
 #include "msg.h"
 #include "policy.h"
 #include "sandbox.h"
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/vm_sockets.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -17,6 +21,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <vaccel.h>
 
@@ -118,12 +123,95 @@ static void mkdir_p(const char *dir, mode_t last)
 		die("cannot create %s: %s", dir, strerror(errno));
 }
 
+/* ---- socket activation (systemd: LISTEN_PID, LISTEN_FDS) ------------- */
+
+#define ACTIVATED_FIRST 3
+static int nactivated;
+static bool taken[MAX_LISTEN];
+static struct listen_spec activated_specs[MAX_LISTEN];
+
+/* The sockets a service manager passed (fds 3...), meant for us. */
+static void find_activated(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	if (!pid || !fds || atol(pid) != (long)getpid())
+		return;
+	nactivated = atoi(fds);
+	if (nactivated < 0 || nactivated > MAX_LISTEN)
+		die("LISTEN_FDS=%s: 0 to %d sockets", fds, MAX_LISTEN);
+	/* the workers must not think they were activated */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	for (int i = 0; i < nactivated; i++)
+		fcntl(ACTIVATED_FIRST + i, F_SETFD, FD_CLOEXEC);
+}
+
+/* An activated socket's address as a URI. 0 or -1. */
+static int activated_uri(int fd, char *uri, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+	if (getsockname(fd, (struct sockaddr *)&ss, &len))
+		return -1;
+	if (ss.ss_family == AF_UNIX) {
+		snprintf(uri, size, "unix://%s",
+			 ((struct sockaddr_un *)&ss)->sun_path);
+	} else if (ss.ss_family == AF_INET || ss.ss_family == AF_INET6) {
+		bool v4 = ss.ss_family == AF_INET;
+		const void *a =
+			v4 ? (void *)&((struct sockaddr_in *)&ss)->sin_addr
+			   : (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		unsigned port =
+			ntohs(v4 ? ((struct sockaddr_in *)&ss)->sin_port
+				 : ((struct sockaddr_in6 *)&ss)->sin6_port);
+		inet_ntop(ss.ss_family, a, host, sizeof(host));
+		snprintf(uri, size, v4 ? "tcp://%s:%u" : "tcp://[%s]:%u", host,
+			 port);
+	} else if (ss.ss_family == AF_VSOCK) {
+		struct sockaddr_vm *v = (struct sockaddr_vm *)&ss;
+		snprintf(uri, size, "vsock://%u:%u", (unsigned)v->svm_cid,
+			 (unsigned)v->svm_port);
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+/* The activated socket listening where `spec` says, taken; or -1. */
+static int take_activated(const struct listen_spec *spec)
+{
+	struct vrpc_addr want;
+	char a[PATH_MAX + 32], b[PATH_MAX + 32];
+	if (vrpc_addr_parse(spec->uri, &want))
+		return -1;
+	vrpc_addr_format(&want, a, sizeof(a));
+	for (int i = 0; i < nactivated; i++) {
+		if (!taken[i] &&
+		    !activated_uri(ACTIVATED_FIRST + i, b, sizeof(b)) &&
+		    !strcmp(a, b)) {
+			taken[i] = true;
+			return ACTIVATED_FIRST + i;
+		}
+	}
+	return -1;
+}
+
 static void open_listener(const struct listen_spec *spec, struct listener *l)
 {
 	const char *uri = spec->uri;
 	l->spec = spec;
 	if (vrpc_addr_parse(uri, &l->addr) || !l->addr.t->listen)
 		die("cannot listen on %s (unix://, tcp://, vsock://)", uri);
+	int fd = take_activated(spec);
+	if (fd >= 0) {
+		l->fd = fd;
+		fcntl(fd, F_SETFL, O_NONBLOCK);
+		vrpc_addr_format(&l->addr, l->uri, sizeof(l->uri));
+		ainfo("listening on %s (socket activation)", l->uri);
+		return;
+	}
 	if (l->addr.t->needs_token && !cfg.nr_tokens && !cfg.insecure)
 		die("%s needs --token-file or --tokens (or --insecure)", uri);
 	if (l->addr.t->needs_token && !cfg.nr_tokens)
@@ -166,6 +254,8 @@ static void write_ready(void)
 		die("cannot write %s: %s", tmp, strerror(errno));
 	for (int i = 0; i < nlisteners; i++)
 		fprintf(fp, "%s\n", listeners[i].uri);
+	if (metrics_uri())
+		fprintf(fp, "metrics %s\n", metrics_uri());
 	fprintf(fp, "pid %d\n", (int)getpid());
 	if (fclose(fp) || rename(tmp, f))
 		die("cannot write %s: %s", f, strerror(errno));
@@ -324,6 +414,8 @@ static int poll_once(int sfd)
 	n += workers_pollfds(pf + n, MAX_POLL - n, &deadline);
 	int first_p = n;
 	n += preauth_pollfds(pf + n, MAX_POLL - n, &deadline);
+	int first_m = n;
+	n += metrics_pollfds(pf + n, MAX_POLL - n, &deadline);
 	if (poll(pf, (nfds_t)n, vrpc_ms_left(deadline)) < 0 && errno != EINTR)
 		die("poll: %s", strerror(errno));
 	if (pf[0].revents && !on_signals(sfd))
@@ -334,10 +426,14 @@ static int poll_once(int sfd)
 	for (int i = first_w; i < first_p; i++)
 		if (pf[i].revents)
 			workers_event(pf[i].fd, pf[i].revents);
-	for (int i = first_p; i < n; i++)
+	for (int i = first_p; i < first_m; i++)
 		if (pf[i].revents)
 			preauth_event(pf[i].fd, pf[i].revents);
+	for (int i = first_m; i < n; i++)
+		if (pf[i].revents)
+			metrics_event(pf[i].fd, pf[i].revents);
 	preauth_expire();
+	metrics_expire();
 	workers_tick();
 	return 1;
 }
@@ -347,8 +443,24 @@ int front_main(void)
 	int sfd = signals();
 	setup_dirs();
 	workers_init();
+	find_activated();
 	for (int i = 0; i < cfg.nr_listen; i++)
 		open_listener(&cfg.listen[i], &listeners[nlisteners++]);
+	/* activated sockets no --listen named: as they are */
+	for (int i = 0; i < nactivated && nlisteners < MAX_LISTEN; i++) {
+		char uri[PATH_MAX + 32];
+		if (taken[i] ||
+		    activated_uri(ACTIVATED_FIRST + i, uri, sizeof(uri)))
+			continue;
+		activated_specs[i].uri = strdup(uri);
+		if (!activated_specs[i].uri)
+			die("out of memory");
+		open_listener(&activated_specs[i], &listeners[nlisteners++]);
+	}
+	if (!nlisteners)
+		die("no --listen endpoint and no activated socket (see "
+		    "--help)");
+	metrics_open();
 	ainfo("isolation: %s (%s)",
 	      cfg.isolation == ISOLATION_NONE ? "none: every tenant in this "
 						"process"
@@ -359,12 +471,17 @@ int front_main(void)
 	while (poll_once(sfd))
 		;
 	for (int i = 0; i < nlisteners; i++) {
+		bool activated = listeners[i].fd >= ACTIVATED_FIRST &&
+				 listeners[i].fd < ACTIVATED_FIRST + nactivated;
 		close(listeners[i].fd);
-		if (listeners[i].addr.t->unlisten)
+		/* an activated socket's file is the service manager's */
+		if (!activated && listeners[i].addr.t->unlisten)
 			listeners[i].addr.t->unlisten(&listeners[i].addr);
 	}
 	preauth_drop_all();
+	fcounts.stopping = true;
 	bool in_time = workers_stop();
+	metrics_close();
 	if (cfg.ready_file)
 		unlink(cfg.ready_file);
 	if (!in_time) {

@@ -8,6 +8,7 @@
 #include "agent.h"
 #include "codec.h"
 #include "msg.h"
+#include "stats.h"
 #include "transport.h"
 #include <poll.h>
 #include <stdbool.h>
@@ -90,5 +91,14 @@ void workers_tick(void);
 /* SIGTERM: every worker drains its connections and exits (at most the
  * shutdown timeout, then killed). True if all ended in time. */
 bool workers_stop(void);
-/* Sums of the workers' counters (enum ctl_stat): asked and waited for. */
-void workers_stats(uint64_t *st);
+/* Workers started, and ended otherwise than told (metrics). */
+struct worker_counts {
+	uint64_t starts, killed, exited, deadline;
+};
+extern struct worker_counts wcounts;
+/* Each tenant's counters as its worker last reported them (every
+ * second). */
+void workers_each(void (*fn)(const char *tenant, const uint64_t *st, void *ctx),
+		  void *ctx);
+/* The sums: live workers' last reports and what ended workers counted. */
+void workers_totals(uint64_t st[TS_MAX], struct op_stats *ops);

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The agent's own log: stderr, one write(2) per line (lines of concurrent
- * threads never mix), ISO time, level. Independent of libvaccel's log,
- * which the backends use. */
+ * threads and of the front and its workers never mix), ISO time, level;
+ * or, with --log-format json, one JSON object a line for log collectors:
+ *   {"time":"2026-12-06T02:20:38.330+0000","level":"info","pid":31882,
+ *    "tag":"worker token:alice","msg":"..."}
+ * Independent of libvaccel's log, which the backends use. Workers inherit
+ * the format with the front's command line. */
 
 #include "agent.h"
 #include <stdarg.h>
@@ -12,7 +16,41 @@
 #include <unistd.h>
 
 int alog_level = ALOG_INFO;
+bool alog_json;
 char alog_tag[96];
+
+#define LINE_MAX_BYTES 4096
+
+/* `s` as the inside of a JSON string, at most `size` - 1 bytes. */
+static size_t json_escape(char *out, size_t size, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 7 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			n += (size_t)snprintf(out + n, size - n, "\\%c", ch);
+		else if (ch < 0x20)
+			n += (size_t)snprintf(out + n, size - n, "\\u%04x", ch);
+		else
+			out[n++] = (char)ch;
+	}
+	out[n] = 0;
+	return n;
+}
+
+static int stamp(char *out, size_t size)
+{
+	struct timeval tv;
+	struct tm tm;
+	gettimeofday(&tv, NULL);
+	localtime_r(&tv.tv_sec, &tm);
+	size_t n = strftime(out, size, "%Y-%m-%dT%H:%M:%S", &tm);
+	n += (size_t)snprintf(out + n, size - n, ".%03d",
+			      (int)(tv.tv_usec / 1000));
+	if (alog_json)
+		n += strftime(out + n, size - n, "%z", &tm);
+	return (int)n;
+}
 
 void alog(int level, const char *fmt, ...)
 {
@@ -20,21 +58,29 @@ void alog(int level, const char *fmt, ...)
 					     "debug" };
 	if (level > alog_level)
 		return;
-	char line[2048];
-	struct timeval tv;
-	struct tm tm;
-	gettimeofday(&tv, NULL);
-	localtime_r(&tv.tv_sec, &tm);
-	int n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-	n += snprintf(
-		line + n, sizeof(line) - (size_t)n,
-		".%03d vaccel-agent[%d]%s%s %s: ", (int)(tv.tv_usec / 1000),
-		(int)getpid(), alog_tag[0] ? " " : "", alog_tag, names[level]);
+	char msg[2048], when[48], line[LINE_MAX_BYTES];
 	va_list ap;
 	va_start(ap, fmt);
-	int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	n = m < 0 ? n : n + m;
+	stamp(when, sizeof(when));
+	int n;
+	if (alog_json) {
+		char emsg[sizeof(msg) + 64], etag[sizeof(alog_tag) * 2];
+		json_escape(emsg, sizeof(emsg), msg);
+		json_escape(etag, sizeof(etag), alog_tag);
+		n = snprintf(line, sizeof(line),
+			     "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d,"
+			     "\"tag\":\"%s\",\"msg\":\"%s\"}",
+			     when, names[level], (int)getpid(), etag, emsg);
+	} else {
+		n = snprintf(line, sizeof(line),
+			     "%s vaccel-agent[%d]%s%s %s: %s", when,
+			     (int)getpid(), alog_tag[0] ? " " : "", alog_tag,
+			     names[level], msg);
+	}
+	if (n < 0)
+		return;
 	if (n > (int)sizeof(line) - 2)
 		n = (int)sizeof(line) - 2;
 	line[n++] = '\n';

@@ -53,6 +53,13 @@ static const char usage[] =
 	"sockets,\n"
 	"                            the token's name on TCP, the CID on "
 	"vsock.\n"
+	"                            Sockets passed by a service manager "
+	"(systemd\n"
+	"                            socket activation: LISTEN_FDS, "
+	"LISTEN_PID) are\n"
+	"                            used for the --listen of their address, "
+	"or as they\n"
+	"                            are when no --listen names them.\n"
 	"      --socket-mode MODE    file mode of UNIX sockets (octal, default "
 	"0660)\n"
 	"      --token-file FILE     shared secret clients send in HELLO "
@@ -199,10 +206,21 @@ static const char usage[] =
 	"flight\n"
 	"                            (30000); then exit 1\n"
 	"\n"
-	"Other:\n"
+	"Operations:\n"
+	"      --metrics-listen URI  serve Prometheus metrics (/metrics) and "
+	"health\n"
+	"                            (/healthz, /readyz) over HTTP on "
+	"tcp://HOST:PORT\n"
+	"                            or unix://PATH\n"
+	"      --log-format FORMAT   text (default) or json (one object a "
+	"line)\n"
 	"      --ready-file FILE     once listening, write the endpoints (one "
 	"URI a\n"
-	"                            line, real ports) and 'pid N' to FILE\n"
+	"                            line, real ports; 'metrics URI') and "
+	"'pid N'\n"
+	"                            to FILE\n"
+	"\n"
+	"Other:\n"
 	"  -v, --verbose             log each connection's start and each "
 	"refused\n"
 	"                            request (debug level)\n"
@@ -264,6 +282,8 @@ enum {
 	OPT_SEND_TIMEOUT,
 	OPT_SHUTDOWN_TIMEOUT,
 	OPT_READY_FILE,
+	OPT_METRICS,
+	OPT_LOG_FORMAT,
 	OPT_LOG_LEVEL,
 	OPT_VERSION,
 	/* internal: a worker's command line (workers.c) */
@@ -324,6 +344,8 @@ static const struct option options[] = {
 	{ "send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT },
 	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
 	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
+	{ "metrics-listen", required_argument, NULL, OPT_METRICS },
+	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "worker", required_argument, NULL, OPT_WORKER },
@@ -751,6 +773,14 @@ static void parse_opt(int opt, const char *arg)
 	case OPT_READY_FILE:
 		cfg.ready_file = arg;
 		break;
+	case OPT_METRICS:
+		cfg.metrics_listen = arg;
+		break;
+	case OPT_LOG_FORMAT:
+		if (strcmp(arg, "text") && strcmp(arg, "json"))
+			die("--log-format %s: 'text' or 'json'", arg);
+		alog_json = !strcmp(arg, "json");
+		break;
 	case OPT_LOG_LEVEL:
 		alog_level = (int)parse_size(arg, "--log-level", 1, 4);
 		break;
@@ -770,7 +800,7 @@ static void check_options(int argc, char **argv)
 {
 	if (optind < argc)
 		die("unexpected argument %s", argv[optind]);
-	if (!cfg.nr_listen)
+	if (!cfg.nr_listen && !getenv("LISTEN_FDS") && cfg.worker_fd < 0)
 		die("no --listen endpoint (see --help)");
 	if (cfg.exec_allow_uploads && !cfg.nr_exec_dirs)
 		die("--exec-allow-uploads needs --exec-allow");

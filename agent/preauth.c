@@ -8,6 +8,7 @@
  * authenticated, its tenant named, and then it goes to workers.c. */
 
 #include "front.h"
+#include "metrics.h"
 #include "msg.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -45,6 +46,11 @@ static void refused(const char *what, const char *peer, const char *uri)
 	int k = 0;
 	while (k < 3 && strcmp(kinds[k], what))
 		k++;
+	static const enum refusal counted[4] = { REFUSE_PREAUTH_POOL,
+						 REFUSE_PREAUTH_PEER,
+						 REFUSE_HELLO_LATE,
+						 REFUSE_AUTH };
+	fcounts.refused[counted[k]]++;
 	int64_t now = vrpc_now_ns();
 	if (now - last[k] < 1000000000)
 		return;
@@ -101,6 +107,7 @@ void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer)
 	c->next = pres;
 	pres = c;
 	npre++;
+	fcounts.preauth = npre;
 	p->preauth++;
 	adebug("accepted on %s from %s", l->uri, peer->desc);
 }
@@ -114,6 +121,7 @@ static void unlink_pre(struct pre *c)
 		}
 	}
 	npre--;
+	fcounts.preauth = npre;
 	c->p->preauth--;
 	peer_maybe_free(c->p);
 }

@@ -63,8 +63,11 @@ int reply_send(struct req *r)
 	struct iovec *iov;
 	size_t niov;
 	int w = VACCEL_EIO;
-	if (!encode(r, &io, &iov, &niov))
+	if (!encode(r, &io, &iov, &niov)) {
+		for (size_t i = 0; i < niov; i++)
+			r->sent += iov[i].iov_len;
 		w = conn_write(r->c, iov, niov);
+	}
 	vrpc_io_release(&io);
 	return w;
 }

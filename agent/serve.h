@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "codec.h"
 #include "msg.h"
+#include "stats.h"
 #include "stream.h"
 #include "transport.h"
 #include <pthread.h>
@@ -20,18 +21,22 @@ struct ctl_msg;
 struct tenant {
 	char name[TENANT_MAX + 1];
 	struct cache *cache;
-	/* counters (INFO of a connection of this tenant shows these only) */
-	uint64_t conns, conns_total, sessions, resources, shm, requests;
+	/* counters, enum tenant_stat (the TS_CACHE_* ones are the cache's);
+	 * INFO of a connection of this tenant shows these only */
+	uint64_t st[TS_MAX];
 	struct tenant *next;
 };
-/* Connections and counters of every tenant are under this lock. */
-extern pthread_mutex_t tenants_lock;
 /* The tenant called `name`, created on first use (its cache opened).
  * NULL (logged) if that fails. */
 struct tenant *tenant_get(const char *name);
 void tenants_fini(void);
-/* Sums of every tenant's counters (enum ctl_stat) into `st`. */
-void serve_stats(uint64_t *st);
+/* Counters change atomically, from any thread. */
+void tenant_add(struct tenant *t, enum tenant_stat k, int64_t delta);
+/* All counters of `t`, its cache's included. */
+void tenant_stats(struct tenant *t, uint64_t st[TS_MAX]);
+/* Call `fn` with each tenant's counters. */
+void tenants_each(void (*fn)(const char *name, const uint64_t *st, void *ctx),
+		  void *ctx);
 /* Ops this worker's backends serve (bit n: op n). */
 extern uint64_t serve_ops;
 
@@ -71,6 +76,8 @@ struct req {
 	int fd;
 	/* a decode error, answered without running anything */
 	uint32_t early_err;
+	/* bytes of its reply frame, once sent */
+	uint64_t sent;
 	/* when it started running (monotonic ns; the watchdog reads it) */
 	int64_t t_start;
 	struct req *run_next;

@@ -4,13 +4,13 @@
  * --isolation none has them all, each with its own cache directory and
  * budget, as if they had workers of their own. */
 
-#include "ctl.h"
 #include "serve.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-pthread_mutex_t tenants_lock = PTHREAD_MUTEX_INITIALIZER;
+/* the list of tenants */
+static pthread_mutex_t tenants_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct tenant *tenants;
 uint64_t serve_ops;
 
@@ -67,23 +67,32 @@ void tenants_fini(void)
 	pthread_mutex_unlock(&tenants_lock);
 }
 
-void serve_stats(uint64_t *st)
+void tenant_add(struct tenant *t, enum tenant_stat k, int64_t delta)
 {
-	memset(st, 0, CST_MAX * sizeof(*st));
+	__atomic_fetch_add(&t->st[k], (uint64_t)delta, __ATOMIC_RELAXED);
+}
+
+void tenant_stats(struct tenant *t, uint64_t st[TS_MAX])
+{
+	struct cache_stats cs;
+	for (int k = 0; k < TS_MAX; k++)
+		st[k] = __atomic_load_n(&t->st[k], __ATOMIC_RELAXED);
+	cache_stats(t->cache, &cs);
+	st[TS_CACHE_ENTRIES] = cs.entries;
+	st[TS_CACHE_BYTES] = cs.bytes;
+	st[TS_CACHE_HITS] = cs.hits;
+	st[TS_UPLOADS] = cs.uploads;
+	st[TS_UPLOAD_BYTES] = cs.upload_bytes;
+}
+
+void tenants_each(void (*fn)(const char *name, const uint64_t *st, void *ctx),
+		  void *ctx)
+{
 	pthread_mutex_lock(&tenants_lock);
 	for (struct tenant *t = tenants; t; t = t->next) {
-		struct cache_stats cs;
-		cache_stats(t->cache, &cs);
-		st[CST_CONNS] += t->conns;
-		st[CST_SESSIONS] += t->sessions;
-		st[CST_RESOURCES] += t->resources;
-		st[CST_SHM_BYTES] += t->shm;
-		st[CST_REQUESTS] += t->requests;
-		st[CST_CACHE_ENTRIES] += cs.entries;
-		st[CST_CACHE_BYTES] += cs.bytes;
-		st[CST_CACHE_HITS] += cs.hits;
-		st[CST_UPLOADS] += cs.uploads;
-		st[CST_UPLOAD_BYTES] += cs.upload_bytes;
+		uint64_t st[TS_MAX];
+		tenant_stats(t, st);
+		fn(t->name, st, ctx);
 	}
 	pthread_mutex_unlock(&tenants_lock);
 }

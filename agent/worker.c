@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int ctl_fd = -1;
@@ -75,39 +76,71 @@ static __attribute__((noreturn)) void end_worker(const char *why)
 	_exit(1);
 }
 
-static void *watchdog(void *arg)
+/* The call-deadline check: a call running over --call-timeout ends the
+ * worker (process isolation only: in-process, it would end every
+ * tenant's). */
+static void check_deadline(void)
 {
-	(void)arg;
 	int64_t limit = (int64_t)cfg.call_timeout_ms * 1000000;
-	for (;;) {
-		usleep(limit < 2000000000 ? (useconds_t)(limit / 20000) + 1000
-					  : 100000);
-		uint16_t type = 0;
-		uint64_t conn = 0;
-		int64_t t0 = conn_oldest_call(&type, &conn);
-		if (!t0 || vrpc_now_ns() - t0 <= limit)
-			continue;
-		char why[256];
-		const char *name = vrpc_type_name(type);
-		snprintf(why, sizeof(why),
-			 "a call (%s of conn %" PRIu64
-			 ") ran over the call deadline of %d ms "
-			 "(--call-timeout)",
-			 name ? name : "?", conn, cfg.call_timeout_ms);
-		end_worker(why);
-	}
-	return NULL;
+	uint16_t type = 0;
+	uint64_t conn = 0;
+	if (!limit || cfg.isolation == ISOLATION_NONE)
+		return;
+	int64_t t0 = conn_oldest_call(&type, &conn);
+	if (!t0 || vrpc_now_ns() - t0 <= limit)
+		return;
+	char why[256];
+	const char *name = vrpc_type_name(type);
+	snprintf(why, sizeof(why),
+		 "a call (%s of conn %" PRIu64
+		 ") ran over the call deadline of %d ms (--call-timeout)",
+		 name ? name : "?", conn, cfg.call_timeout_ms);
+	end_worker(why);
 }
 
-static void send_stats(void)
+static void send_tenant(const char *name, const uint64_t *st, void *ctx)
+{
+	struct ctl_msg *m = ctx;
+	m->type = CTL_TENANT;
+	str_copy(m->tenant, sizeof(m->tenant), name);
+	memcpy(m->stats, st, sizeof(m->stats));
+	ctl_send(ctl_fd, m, -1);
+}
+
+/* Every second: the counters to the front (metrics.c). */
+static void report(void)
 {
 	struct ctl_msg *m = calloc(1, sizeof(*m));
-	if (!m)
-		return;
-	m->type = CTL_STATS;
-	serve_stats(m->stats);
-	ctl_send(ctl_fd, m, -1);
+	struct ctl_ops *o = calloc(1, sizeof(*o));
+	if (m)
+		tenants_each(send_tenant, m);
+	if (o) {
+		o->type = CTL_OPS;
+		op_stats_copy(&o->ops, &worker_ops);
+		ctl_send_ops(ctl_fd, o);
+	}
 	free(m);
+	free(o);
+}
+
+/* The deadline check (10 times per call timeout, at most every 100 ms)
+ * and the counters' report (every second). */
+static void *ticker(void *arg)
+{
+	(void)arg;
+	int64_t step = (int64_t)cfg.call_timeout_ms * 100000; /* /10, ns */
+	step = step && step < 100000000 ? step : 100000000;
+	int64_t next_report = 0;
+	for (;;) {
+		struct timespec ts = { 0, (long)step };
+		nanosleep(&ts, NULL);
+		check_deadline();
+		if (vrpc_now_ns() >= next_report) {
+			report();
+			next_report = vrpc_now_ns() + 1000000000;
+		}
+	}
+	return NULL;
 }
 
 /* Stop reading every connection, wait for calls in flight (at most the
@@ -122,13 +155,16 @@ static void drain(void)
 
 int worker_loop(int fd)
 {
-	struct ctl_msg *m = malloc(sizeof(*m));
-	if (!m)
+	union ctl_any *u = malloc(sizeof(*u));
+	pthread_t th;
+	if (!u)
 		return -1;
 	ctl_fd = fd;
+	if (pthread_create(&th, NULL, ticker, NULL) == 0)
+		pthread_detach(th);
 	for (;;) {
 		int cfd;
-		int r = ctl_recv(fd, m, &cfd);
+		int r = ctl_recv(fd, u, &cfd);
 		if (r <= 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -136,20 +172,18 @@ int worker_loop(int fd)
 			drain();
 			break;
 		}
-		if (m->type == CTL_CONN && cfd >= 0) {
-			conn_start(cfd, m);
+		if (u->type == CTL_CONN && cfd >= 0) {
+			conn_start(cfd, &u->m);
 			continue;
 		}
 		if (cfd >= 0)
 			close(cfd);
-		if (m->type == CTL_STATS_REQ)
-			send_stats();
-		else if (m->type == CTL_EXIT) {
+		if (u->type == CTL_EXIT) {
 			drain();
 			break;
 		}
 	}
-	free(m);
+	free(u);
 	return 0;
 }
 
@@ -185,10 +219,6 @@ int worker_main(pid_t front)
 	ready(serve_ops);
 	if (cfg.probe)
 		return 0;
-	pthread_t th;
-	if (cfg.call_timeout_ms &&
-	    pthread_create(&th, NULL, watchdog, NULL) == 0)
-		pthread_detach(th);
 	worker_loop(ctl_fd);
 	vaccel_cleanup();
 	tenants_fini();

@@ -18,7 +18,9 @@
  * serves every tenant: same messages over a socketpair, no sandbox. */
 
 #include "ctl.h"
+#include "stats.h"
 #include "front.h"
+#include "metrics.h"
 #include "msg.h"
 #include "dirtree.h"
 #include "worker.h"
@@ -57,13 +59,25 @@ struct worker {
 	char dying[512];
 	uint32_t dying_code;
 	struct fconn *conns;
-	uint64_t stats[CST_MAX];
-	bool stats_fresh;
+	/* its last report: per tenant (one, or all in-process) and ops */
+	struct tstats *tenants;
+	size_t ntenants;
+	struct op_stats ops;
 	struct worker *next;
+};
+
+/* A tenant's counters as its worker last reported them. */
+struct tstats {
+	char name[TENANT_MAX + 1];
+	uint64_t st[TS_MAX];
 };
 
 static struct worker *workers;
 static uint64_t nworkers;
+/* what ended workers had counted (the counters that only grow) */
+static uint64_t retired[TS_MAX];
+static struct op_stats retired_ops;
+struct worker_counts wcounts;
 static bool *slots;
 static char tenants_root[PATH_MAX];
 static bool stopping;
@@ -249,6 +263,9 @@ static struct worker *spawn(const char *tenant, bool probe, char *why,
 	w->next = workers;
 	workers = w;
 	nworkers++;
+	if (!probe)
+		wcounts.starts++;
+
 	adebug("worker %d of %s started (uid %ld)", (int)w->pid, w->tenant,
 	       w->slot >= 0 ? (long)uid_of(w) : (long)geteuid());
 	return w;
@@ -314,6 +331,9 @@ static void end_conn(struct worker *w, struct fconn **link)
 /* Room for one more connection of this peer and tenant. */
 static uint32_t room(const struct admission *a, char *why, size_t size)
 {
+	if (front_conns >= cfg.max_conns ||
+	    a->p->conns >= cfg.max_conns_per_peer)
+		fcounts.refused[REFUSE_ADMISSION]++;
 	if (front_conns >= cfg.max_conns) {
 		snprintf(why, size,
 			 "the agent serves %" PRIu64
@@ -338,6 +358,7 @@ uint32_t workers_admit(struct admission *a, char *why, size_t size)
 		return err;
 	struct worker *w = find(a->tenant);
 	if (!w && nworkers >= cfg.max_tenants) {
+		fcounts.refused[REFUSE_ADMISSION]++;
 		snprintf(why, size,
 			 "%" PRIu64 " tenants are being served "
 			 "(--max-tenants)",
@@ -409,9 +430,31 @@ static void on_ready(struct worker *w)
 			      c->id, (int)w->pid, w->tenant);
 }
 
-static void on_message(struct worker *w, struct ctl_msg *m)
+static void on_tenant(struct worker *w, const struct ctl_msg *m)
 {
-	switch (m->type) {
+	size_t i = 0;
+	while (i < w->ntenants && strcmp(w->tenants[i].name, m->tenant))
+		i++;
+	/* a worker has one tenant: any other name is a confused (or
+	 * hostile) one's, but the in-process worker has them all */
+	if (i == w->ntenants && (w->pid == 0 || !w->ntenants)) {
+		struct tstats *n =
+			realloc(w->tenants, (i + 1) * sizeof(*w->tenants));
+		if (!n)
+			return;
+		w->tenants = n;
+		w->ntenants++;
+		str_copy(n[i].name, sizeof(n[i].name),
+			 w->pid == 0 ? m->tenant : w->tenant);
+	}
+	if (i < w->ntenants)
+		memcpy(w->tenants[i].st, m->stats, sizeof(m->stats));
+}
+
+static void on_message(struct worker *w, union ctl_any *u)
+{
+	struct ctl_msg *m = &u->m;
+	switch (u->type) {
 	case CTL_READY:
 		on_ready(w);
 		break;
@@ -419,25 +462,26 @@ static void on_message(struct worker *w, struct ctl_msg *m)
 		closed(w, m->conn);
 		break;
 	case CTL_DYING:
-		m->data[sizeof(m->data) - 1] = 0;
 		str_copy(w->dying, sizeof(w->dying), (char *)m->data);
 		w->dying_code = VRPC_E_TIMEDOUT;
 		break;
-	case CTL_STATS:
-		memcpy(w->stats, m->stats, sizeof(w->stats));
-		w->stats_fresh = true;
+	case CTL_TENANT:
+		on_tenant(w, m);
+		break;
+	case CTL_OPS:
+		w->ops = u->o.ops;
 		break;
 	default:
 		awarn("worker %d of %s: unexpected message %u", (int)w->pid,
-		      w->tenant, m->type);
+		      w->tenant, u->type);
 	}
 }
 
 static void read_ctl(struct worker *w)
 {
-	struct ctl_msg *m = malloc(sizeof(*m));
-	for (int i = 0; m && w->ctl >= 0 && i < 64; i++) {
-		int fd, r = ctl_recv(w->ctl, m, &fd);
+	union ctl_any *u = malloc(sizeof(*u));
+	for (int i = 0; u && w->ctl >= 0 && i < 64; i++) {
+		int fd, r = ctl_recv(w->ctl, u, &fd);
 		if (fd >= 0)
 			close(fd); /* a worker sends no descriptors */
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
@@ -453,9 +497,9 @@ static void read_ctl(struct worker *w)
 				forget(w); /* the in-process worker ended */
 			break;
 		}
-		on_message(w, m);
+		on_message(w, u);
 	}
-	free(m);
+	free(u);
 }
 
 void workers_event(int fd, short revents)
@@ -533,6 +577,12 @@ static void forget(struct worker *w)
 		}
 	}
 	nworkers--;
+	for (size_t i = 0; i < w->ntenants; i++)
+		for (int k = 0; k < TS_MAX; k++)
+			if (TS_MONOTONIC & (1u << k))
+				retired[k] += w->tenants[i].st[k];
+	op_stats_add(&retired_ops, &w->ops);
+	free(w->tenants);
 	if (w->ctl >= 0)
 		close(w->ctl);
 	release_dirs(w);
@@ -572,11 +622,17 @@ static void ended(struct worker *w, int status)
 			notice((*p)->fd, code, why), told++;
 		end_conn(w, p);
 	}
-	if (!clean)
+	if (!clean) {
 		aerr("worker %d of tenant %s: %s; %" PRIu64
 		     " connection(s) ended",
 		     (int)w->pid, w->tenant, why, told);
-	else
+		if (w->dying[0])
+			wcounts.deadline++;
+		else if (WIFSIGNALED(status))
+			wcounts.killed++;
+		else
+			wcounts.exited++;
+	} else
 		adebug("worker %d of %s ended", (int)w->pid, w->tenant);
 	char tenant[TENANT_MAX + 1];
 	bool again = w->ready && !stopping;
@@ -684,31 +740,24 @@ bool workers_stop(void)
 	return in_time;
 }
 
-void workers_stats(uint64_t *st)
+void workers_each(void (*fn)(const char *tenant, const uint64_t *st, void *ctx),
+		  void *ctx)
 {
-	struct ctl_msg *m = calloc(1, sizeof(*m));
-	memset(st, 0, CST_MAX * sizeof(*st));
-	if (!m)
-		return;
-	m->type = CTL_STATS_REQ;
+	for (struct worker *w = workers; w; w = w->next)
+		for (size_t i = 0; i < w->ntenants; i++)
+			fn(w->tenants[i].name, w->tenants[i].st, ctx);
+}
+
+void workers_totals(uint64_t st[TS_MAX], struct op_stats *ops)
+{
+	memcpy(st, retired, sizeof(retired));
+	*ops = retired_ops;
 	for (struct worker *w = workers; w; w = w->next) {
-		w->stats_fresh = false;
-		if (w->ready && w->ctl >= 0)
-			ctl_send(w->ctl, m, -1);
+		for (size_t i = 0; i < w->ntenants; i++)
+			for (int k = 0; k < TS_MAX; k++)
+				st[k] += w->tenants[i].st[k];
+		op_stats_add(ops, &w->ops);
 	}
-	/* answers come through the loop's reads; wait a little for them */
-	int64_t deadline = vrpc_deadline(500);
-	for (struct worker *w = workers; w; w = w->next) {
-		while (w->ready && w->ctl >= 0 && !w->stats_fresh &&
-		       vrpc_ms_left(deadline) > 0) {
-			struct pollfd pf = { .fd = w->ctl, .events = POLLIN };
-			if (poll(&pf, 1, vrpc_ms_left(deadline)) > 0)
-				read_ctl(w);
-		}
-		for (int i = 0; i < CST_MAX; i++)
-			st[i] += w->stats[i];
-	}
-	free(m);
 }
 
 /* ---- start -----------------------------------------------------------------
@@ -723,17 +772,17 @@ static void probe(void)
 	struct worker *w = spawn("probe", true, why, sizeof(why));
 	if (!w)
 		die("%s", why);
-	struct ctl_msg *m = malloc(sizeof(*m));
+	union ctl_any *u = malloc(sizeof(*u));
 	struct pollfd pf = { .fd = w->ctl, .events = POLLIN };
 	int fd = -1, r = -1;
-	if (m && poll(&pf, 1, 120000) > 0)
-		r = ctl_recv(w->ctl, m, &fd);
-	bool ok = r == 1 && m->type == CTL_READY;
+	if (u && poll(&pf, 1, 120000) > 0)
+		r = ctl_recv(w->ctl, u, &fd);
+	bool ok = r == 1 && u->type == CTL_READY;
 	if (ok)
-		front_ops = m->ops;
+		front_ops = u->m.ops;
 	if (fd >= 0)
 		close(fd);
-	free(m);
+	free(u);
 	int status = 0;
 	if (!ok)
 		kill(w->pid, SIGKILL);

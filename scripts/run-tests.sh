@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # Run the whole test suite on this machine: set-up (packages, assets,
 # models), the normal build and every meson suite, the clang-format check,
-# the ASan+UBSan and ThreadSanitizer builds, a short fuzz run, the model
-# conversion checks, and the container and VM tiers. Ends with one line
-# "N passed, N failed".
+# the Go bindings' tests, the ASan+UBSan and ThreadSanitizer builds, a short
+# fuzz run, the model conversion checks, the arm64/armhf cross builds under
+# qemu-user, wire compatibility with an older commit, and the container and
+# VM tiers. Ends with one line "N passed, N failed".
 #
 # usage: scripts/run-tests.sh [--help] [--quick] [--no-setup] [--only STEP]...
 #   --quick     normal build and its suites only (no sanitizers, fuzz, VM)
 #   --no-setup  skip scripts/setup.sh (packages and assets already there)
-#   --only S    run only step S (repeatable): build format asan tsan fuzz
-#               models container vm
+#   --only S    run only step S (repeatable): build go format asan tsan fuzz
+#               models cross compat container vm
 # Environment: VACCEL_DEPS (default /opt/vaccel-deps), JOBS (default: nproc).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -191,6 +192,15 @@ if wanted build; then
 	fi
 fi
 
+# The Go bindings (go test -race) against build-ci's library and plugins.
+if wanted go; then
+	if command -v go >/dev/null; then
+		counted "go bindings (go test -race)" bindings/go/run-tests.sh build-ci
+	else
+		record "go bindings" skip "(no go toolchain: Debian golang-go)"
+	fi
+fi
+
 wanted format && step clang-format fmt_check
 
 if [ $quick -eq 0 ] && wanted models && [ -f tests/models/test_converted.py ]; then
@@ -222,6 +232,14 @@ fi
 
 if [ $quick -eq 0 ] && wanted fuzz && [ -f tests/fuzz/run.sh ]; then
 	step "fuzz (short run)" tests/fuzz/run.sh
+fi
+
+if [ $quick -eq 0 ] && wanted cross && [ -x tests/cross/run-tests.sh ]; then
+	scenarios "cross arm64+armhf (qemu-user)" tests/cross/run-tests.sh
+fi
+
+if [ $quick -eq 0 ] && wanted compat && [ -x tests/compat/wire-compat.sh ]; then
+	scenarios "wire compatibility (older commit)" tests/compat/wire-compat.sh build-ci
 fi
 
 if [ $quick -eq 0 ] && wanted container && [ -x tests/container/run-tests.sh ]; then

@@ -72,7 +72,10 @@ void vaccel__id_pool_put(struct vaccel__id_pool *pool, vaccel_id_t id);
 struct vaccel__plugin {
 	struct vaccel_plugin pub;
 	struct vaccel_plugin_info info;
+	/* points at desc_copy: the plugin's descriptor as this library sees
+	 * it (members the plugin's older header lacked are zero) */
 	const struct vaccel_plugin_desc *desc;
+	struct vaccel_plugin_desc desc_copy;
 	union vaccel_op_fn ops[VACCEL_OP_EXT_MAX];
 	uint64_t ops_mask;
 	char *path;

@@ -2,10 +2,11 @@
 /* Plugin loader and registry, session plugin selection, op lookup.
  *
  * A plugin exports `const struct vaccel_plugin_desc vaccel_plugin_desc`.
- * Its ABI version and size are checked before any other field is read; the
- * op table is validated (numbers in range, no duplicates, no NULL function)
- * before the plugin is registered. Every failure is one log line and a
- * VACCEL_E* code; nothing here exits or aborts. */
+ * Its ABI version and size are checked before any other field is read, and
+ * the descriptor is copied at this library's size (docs/plugins.md, "ABI
+ * compatibility"); the op table is validated (numbers in range, no
+ * duplicates, no NULL function) before the plugin is registered. Every failure
+ * is one log line and a VACCEL_E* code; nothing here exits or aborts. */
 
 #include "internal.h"
 #include "op_list.h"
@@ -42,9 +43,21 @@ static bool op_fn_set(const union vaccel_op_fn *fn)
 	return fn->NOOP != NULL;
 }
 
-/* Check a descriptor and fill `p`'s op table from it. */
-static int desc_validate(const struct vaccel_plugin_desc *d, const char *path,
-			 struct vaccel__plugin *p)
+/* The descriptor as ABI 1 first shipped it ends with nr_ops: a plugin
+ * built against any ABI 1 header has at least this many bytes. */
+#define DESC_V1_SIZE \
+	(offsetof(struct vaccel_plugin_desc, nr_ops) + sizeof(size_t))
+/* Far beyond any real descriptor: a larger size is corrupt. */
+#define DESC_MAX_SIZE 4096u
+
+/* Check the plugin's ABI version and descriptor size, and copy the
+ * descriptor into `out` at this library's size. Members
+ * past the plugin's desc_size (added after it was built) stay zero: absent
+ * hooks. Bytes past ours (a plugin built for a newer library) must be zero,
+ * as for Linux's extensible structs: a newer hook that this library would
+ * silently never call is refused. */
+static int desc_copy(const struct vaccel_plugin_desc *d, const char *path,
+		     struct vaccel_plugin_desc *out)
 {
 	if (d->abi_version != VACCEL_PLUGIN_ABI_VERSION) {
 		vaccel_error("Plugin %s was built for plugin ABI %u; this "
@@ -52,13 +65,33 @@ static int desc_validate(const struct vaccel_plugin_desc *d, const char *path,
 			     path, d->abi_version, VACCEL_PLUGIN_ABI_VERSION);
 		return VACCEL_ELIBBAD;
 	}
-	if (d->desc_size != sizeof(*d)) {
-		vaccel_error("Plugin %s has a descriptor of %u bytes; ABI %u "
-			     "expects %zu",
-			     path, d->desc_size, VACCEL_PLUGIN_ABI_VERSION,
-			     sizeof(*d));
+	size_t n = d->desc_size;
+	if (n < DESC_V1_SIZE || n > DESC_MAX_SIZE) {
+		vaccel_error("Plugin %s has a descriptor of %zu bytes; ABI %u "
+			     "takes %zu or more",
+			     path, n, VACCEL_PLUGIN_ABI_VERSION,
+			     (size_t)DESC_V1_SIZE);
 		return VACCEL_ELIBBAD;
 	}
+	const unsigned char *bytes = (const unsigned char *)d;
+	for (size_t i = sizeof(*out); i < n; i++) {
+		if (bytes[i]) {
+			vaccel_error("Plugin %s was built for a newer vAccel: "
+				     "its descriptor sets members past the "
+				     "%zu bytes this library knows",
+				     path, sizeof(*out));
+			return VACCEL_ELIBBAD;
+		}
+	}
+	memset(out, 0, sizeof(*out));
+	memcpy(out, d, n < sizeof(*out) ? n : sizeof(*out));
+	return VACCEL_OK;
+}
+
+/* Check a descriptor (copied by desc_copy) and fill `p`'s op table. */
+static int desc_validate(const struct vaccel_plugin_desc *d, const char *path,
+			 struct vaccel__plugin *p)
+{
 	if (!d->name || !d->name[0] || (d->nr_ops && !d->ops)) {
 		vaccel_error("Plugin %s: descriptor without a name or with a "
 			     "NULL op table",
@@ -152,12 +185,15 @@ int vaccel__plugin_register_desc(const struct vaccel_plugin_desc *desc,
 		free(p);
 		return VACCEL_ENOMEM;
 	}
-	int ret = desc_validate(desc, p->path, p);
+	int ret = desc_copy(desc, p->path, &p->desc_copy);
+	if (!ret)
+		ret = desc_validate(&p->desc_copy, p->path, p);
 	if (ret) {
 		plugin_free(p);
 		return ret;
 	}
-	p->desc = desc;
+	p->desc = &p->desc_copy;
+	desc = p->desc;
 	p->pub.dl_handle = dl_handle;
 	info_from_desc(p);
 

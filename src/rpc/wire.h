@@ -29,7 +29,9 @@
 #define VRPC_AGENT_EXEC_UPLOADS 0x4u
 
 #define VRPC_MAX_IDENTITY 256u
-#define VRPC_MAX_TOKEN	  256u
+/* signed: read() results (ssize_t) are compared with it, and on ILP32 an
+ * unsigned int constant makes that a -Wsign-compare error */
+#define VRPC_MAX_TOKEN 256
 
 /* buf kinds */
 enum vrpc_buf_kind {

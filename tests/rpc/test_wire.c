@@ -19,7 +19,6 @@
 #include "wire.h"
 #include <errno.h>
 #include <fcntl.h>
-#include <linux/vm_sockets.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,9 @@
 #include <unistd.h>
 #include <vaccel/error.h>
 #include <vaccel/op.h>
+/* after <sys/socket.h>: it uses sa_family_t without including it (a build
+ * error with the arm64 and armhf multiarch kernel headers) */
+#include <linux/vm_sockets.h>
 
 /* ---- SHA-256 ------------------------------------------------------------ */
 

@@ -13,9 +13,21 @@
 #define SIZE(T, n)   assert_int_equal(sizeof(T), (n))
 #define OFF(T, f, n) assert_int_equal(offsetof(T, f), (n))
 
-static void test_sizes_lp64(void **state)
+/* The tables below are x86_64's (upstream's reference). Keyed on the
+ * architecture, not on LP64: aarch64 is LP64 too, but its pthread_mutex_t is
+ * 48 bytes (40 on x86_64), so the structs that hold one differ. */
+static bool on_x86_64(void)
 {
-	if (sizeof(void *) != 8) {
+#if defined(__x86_64__)
+	return true;
+#else
+	return false;
+#endif
+}
+
+static void test_sizes_x86_64(void **state)
+{
+	if (!on_x86_64()) {
 		skip();
 	}
 	SIZE(vaccel_id_t, 8);
@@ -41,9 +53,9 @@ static void test_sizes_lp64(void **state)
 	SIZE(struct vaccel_torch_tensor, 48);
 }
 
-static void test_offsets_lp64(void **state)
+static void test_offsets_x86_64(void **state)
 {
-	if (sizeof(void *) != 8) {
+	if (!on_x86_64()) {
 		skip();
 	}
 	OFF(struct vaccel_list_entry, next, 0);
@@ -391,8 +403,8 @@ static void test_plugin_abi(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_sizes_lp64),
-		cmocka_unit_test(test_offsets_lp64),
+		cmocka_unit_test(test_sizes_x86_64),
+		cmocka_unit_test(test_offsets_x86_64),
 		cmocka_unit_test(test_field_types),
 		cmocka_unit_test(test_error_codes),
 		cmocka_unit_test(test_op_numbers),

@@ -208,6 +208,8 @@ plugin_list() {
 }
 
 # agent_start NAME BACKEND[:BACKEND...] [extra vaccel-agent options...]
+# With AGENT_UNIX_TENANT=conn, every connection to the UNIX socket is a
+# tenant of its own (the VM tier: each is QEMU's for one VM's port).
 # A fresh agent serving these plugins (a session without a hint gets the
 # first), listening on unix://${AGENT_SOCKDIR:-$TMP}/${AGENT_SOCKNAME:-NAME}.sock
 # and tcp://127.0.0.1:<free port> (token $TOKEN_FILE), with -v (one debug
@@ -225,8 +227,10 @@ agent_start() {
 	rm -f "$ready" "$sock"
 	mkdir -p "$TMP/$name.vrun"
 	VACCEL_RUNDIR=$TMP/$name.vrun "$B/agent/vaccel-agent" -v \
-		--listen "unix://$sock" --listen tcp://127.0.0.1:0 \
+		--listen "unix://$sock${AGENT_UNIX_TENANT:+?tenant=$AGENT_UNIX_TENANT}" \
+		--listen tcp://127.0.0.1:0 \
 		--token-file "$TOKEN_FILE" --plugins "$(plugin_list "$backend")" \
+		--metrics-listen "unix://$TMP/$name.metrics" \
 		--rundir "$TMP/$name.run" --ready-file "$ready" \
 		--hello-timeout 300000 "$@" \
 		>"$TMP/logs/$name.agent.out" 2>"$log" &
@@ -264,15 +268,16 @@ agent_stop() {
 	fi
 }
 
-agent_info() { # agent_info NAME: the INFO stats line
-	"$E2E_VM/agent-info.py" "unix://${AGENT_SOCK[$1]}" --identity "e2e-check"
+agent_info() { # agent_info NAME: what the agent holds (its metrics)
+	"$E2E_VM/agent-metrics.py" "unix://$TMP/$1.metrics"
 }
 
 # stat_of "STATS LINE" KEY
 stat_of() { sed -n "s/.*\\b$2=\\([0-9]*\\).*/\\1/p" <<<"$1"; }
 
-# expect_stats NAME KEY=VALUE...: the agent's INFO stats right now
-# (conns counts the query's own connection).
+# expect_stats NAME KEY=VALUE...: what the agent holds now (its metrics:
+# conns is its authenticated connections; the workers' counters may be a
+# second old, see wait_stats).
 expect_stats() {
 	local name=$1 line kv k v got
 	shift

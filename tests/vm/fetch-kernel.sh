@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Fetch Debian's cloud kernel for the VM test tier (apt only, never by URL).
 #
-# usage: tests/vm/fetch-kernel.sh [--force] [--modules "m1 m2 ..."] [--help]
+# usage: tests/vm/fetch-kernel.sh [--force] [--modules "m1 m2 ..."]
+#                                 [--arch amd64|arm64] [--help]
 #
-# Finds the current linux-image-*-cloud-amd64 package with apt-cache,
+# Finds the current linux-image-*-cloud-ARCH package with apt-cache,
 # `apt-get download`s it into $VACCEL_DEPS/vm/ (default /opt/vaccel-deps/vm),
-# and extracts into $VACCEL_DEPS/vm/kernel/:
+# and extracts into $VACCEL_DEPS/vm/kernel/ (kernel-arm64/ for arm64):
 #   vmlinuz          the kernel image (LZ4, fast to decompress under TCG)
 #   modules/NAME.ko  the virtio modules below plus their dependencies
 #   load-order       module names, one a line, dependencies first
@@ -15,6 +16,9 @@
 # virtio_net (+failover), and the guest side of vsock.
 #   --force          re-download and re-extract even when up to date
 #   --modules LIST   extra module names to add (dependencies are resolved)
+#   --arch ARCH      amd64 (default) or arm64 (the arm64 guest of
+#                    tests/cross/vm-arm64.sh; needs `dpkg --add-architecture
+#                    arm64`, which scripts/setup-deps.sh does)
 # Idempotent: does nothing when the kernel dir already holds the apt
 # candidate version. If apt knows no cloud kernel (no `apt-get update` yet),
 # it runs `apt-get update` once; offline with a kernel already present, it
@@ -33,11 +37,13 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 
 force=0
 extra=""
+ARCH=amd64
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
 	--force) force=1 ;;
 	--modules) [ $# -ge 2 ] || die "--modules needs a list"; extra="$2"; shift ;;
+	--arch) [ $# -ge 2 ] || die "--arch needs amd64 or arm64"; ARCH="$2"; shift ;;
 	*) usage >&2; die "unknown argument: $1" ;;
 	esac
 	shift
@@ -47,18 +53,23 @@ for t in apt-get apt-cache dpkg-deb readelf; do
 	command -v "$t" >/dev/null 2>&1 || die "$t not found (apt-get/dpkg/binutils)"
 done
 
+case $ARCH in
+amd64) KSUFFIX="" ;;
+arm64) KSUFFIX="-arm64" ;;
+*) die "unknown --arch $ARCH (amd64, arm64)" ;;
+esac
 VMDIR="$VACCEL_DEPS/vm"
-KDIR="$VMDIR/kernel"
+KDIR="$VMDIR/kernel$KSUFFIX"
 STAMP="$KDIR/VERSION"
 
 # The ABI-versioned package the metapackage points to, and its candidate version.
 resolve_pkg() {
-	apt-cache depends linux-image-cloud-amd64 2>/dev/null |
-		sed -n 's/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-amd64\)$/\1/p' | head -n 1
+	apt-cache depends "linux-image-cloud-$ARCH:$ARCH" 2>/dev/null |
+		sed -n "s/^ *Depends: \(linux-image-[0-9][^ ]*-cloud-$ARCH\)\(:$ARCH\)\{0,1\}\$/\1/p" | head -n 1
 }
 pkg=$(resolve_pkg || true)
 if [ -z "$pkg" ]; then
-	say "apt does not know linux-image-cloud-amd64; running apt-get update"
+	say "apt does not know linux-image-cloud-$ARCH; running apt-get update"
 	if as_root apt-get update -q >&2; then pkg=$(resolve_pkg || true); fi
 fi
 if [ -z "$pkg" ]; then
@@ -66,9 +77,9 @@ if [ -z "$pkg" ]; then
 		say "warning: cannot resolve the cloud kernel with apt; keeping $(cat "$STAMP")"
 		exit 0
 	fi
-	die "cannot resolve linux-image-*-cloud-amd64 with apt-cache (apt sources? network?)"
+	die "cannot resolve linux-image-*-cloud-$ARCH with apt-cache (apt sources? network?)"
 fi
-ver=$(apt-cache policy "$pkg" | sed -n 's/^ *Candidate: *//p' | head -n 1)
+ver=$(apt-cache policy "$pkg:$ARCH" | sed -n 's/^ *Candidate: *//p' | head -n 1)
 if [ -z "$ver" ] || [ "$ver" = "(none)" ]; then die "no candidate version for $pkg"; fi
 krel=${pkg#linux-image-}
 
@@ -85,19 +96,19 @@ fi
 
 mkdir -p "$VMDIR"
 # apt's version in a file name escapes ':' as %3a.
-deb="$VMDIR/${pkg}_${ver//:/%3a}_amd64.deb"
+deb="$VMDIR/${pkg}_${ver//:/%3a}_$ARCH.deb"
 if [ -s "$deb" ] && [ "$force" -eq 0 ]; then
 	say "using downloaded $(basename "$deb")"
 else
 	say "downloading $pkg=$ver with apt-get download"
 	t0=$EPOCHREALTIME
-	(cd "$VMDIR" && as_root apt-get download -q -o APT::Sandbox::User=root "$pkg=$ver" >&2) ||
+	(cd "$VMDIR" && as_root apt-get download -q -o APT::Sandbox::User=root "$pkg:$ARCH=$ver" >&2) ||
 		die "apt-get download $pkg=$ver failed"
 	[ -s "$deb" ] || die "apt-get download did not produce $deb"
 	say "downloaded $(du -h "$deb" | cut -f1) in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}') s"
 fi
 # Drop .debs of older kernels.
-for old in "$VMDIR"/linux-image-*-cloud-amd64_*.deb; do
+for old in "$VMDIR"/linux-image-*-cloud-"$ARCH"_*.deb; do
 	[ -e "$old" ] && [ "$old" != "$deb" ] && { say "removing old $(basename "$old")"; rm -f "$old"; }
 done
 

@@ -48,7 +48,10 @@ _rootfs_copy() {
 # host path a line. Fails listing what ldd cannot find.
 rootfs_closure() {
 	local f=$1 out missing
-	out=$(LC_ALL=C ldd "$f" 2>&1) || {
+	# ROOTFS_LDD: another lister for a foreign guest, e.g.
+	# "/lib/ld-linux-aarch64.so.1 --list" (run through binfmt_misc)
+	# shellcheck disable=SC2086 # a command and its arguments
+	out=$(LC_ALL=C ${ROOTFS_LDD:-ldd} "$f" 2>&1) || {
 		case "$out" in
 		*"not a dynamic executable"* | *"statically linked"*) return 0 ;;
 		*) _rootfs_die "ldd $f failed: $out" ;;

@@ -24,6 +24,9 @@
 #   -m, --memory MB         guest RAM (default 256)
 #   -v, --verbose           also copy the console to stderr as it runs
 #   -Q, --qemu-arg ARG      extra QEMU argument (repeatable; no -accel kvm)
+#   -a, --arch ARCH         amd64 (default: q35, ttyS0) or arm64 (virt,
+#                           cortex-a72, ttyAMA0; kernel default
+#                           $VACCEL_DEPS/vm/kernel-arm64/vmlinuz)
 # Always TCG (`-accel tcg`): KVM on this machine kind cannot boot stock kernels.
 # Exit status: the guest script's status from the VACCEL-GUEST-RC=N marker
 # (keep guest statuses below 120 to stay apart from these), or
@@ -43,7 +46,7 @@ usage() { sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; }
 fail() { say "error: $*"; exit 127; }
 
 initrd="" kernel="$VACCEL_DEPS/vm/kernel/vmlinuz" timeout=60 log="" pidfile=""
-mem=256 net=0 netopts="" verbose=0
+mem=256 net=0 netopts="" verbose=0 arch=amd64
 vports=() envs=() qextra=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -51,7 +54,7 @@ while [ $# -gt 0 ]; do
 	-n | --net) net=1 ;;
 	-v | --verbose) verbose=1 ;;
 	-i | --initrd | -k | --kernel | -p | --vport | --net-opts | -e | --env | -t | --timeout | \
-		-l | --log | -P | --pidfile | -m | --memory | -Q | --qemu-arg)
+		-l | --log | -P | --pidfile | -m | --memory | -Q | --qemu-arg | -a | --arch)
 		[ $# -ge 2 ] || { usage >&2; fail "$1 needs an argument"; }
 		case "$1" in
 		-i | --initrd) initrd=$2 ;;
@@ -64,6 +67,7 @@ while [ $# -gt 0 ]; do
 		-P | --pidfile) pidfile=$2 ;;
 		-m | --memory) mem=$2 ;;
 		-Q | --qemu-arg) qextra+=("$2") ;;
+		-a | --arch) arch=$2 ;;
 		esac
 		shift ;;
 	*) usage >&2; fail "unknown argument: $1" ;;
@@ -71,13 +75,22 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
+# The machine, CPU, console and QEMU binary of each guest architecture.
+case $arch in
+amd64) machine=(-machine q35 -cpu max) console=ttyS0 qemu_def=qemu-system-x86_64 ;;
+arm64)
+	machine=(-machine virt -cpu cortex-a72) console=ttyAMA0 qemu_def=qemu-system-aarch64
+	[ "$kernel" = "$VACCEL_DEPS/vm/kernel/vmlinuz" ] && kernel=$VACCEL_DEPS/vm/kernel-arm64/vmlinuz
+	;;
+*) fail "unknown --arch $arch (amd64, arm64)" ;;
+esac
 [ -n "$initrd" ] || { usage >&2; fail "-i INITRD is required"; }
 [ -f "$initrd" ] || fail "no such initrd: $initrd"
 [ -f "$kernel" ] || fail "no kernel $kernel (run tests/vm/fetch-kernel.sh)"
 if ! [[ "$timeout" =~ ^[0-9]+$ ]] || [ "$timeout" -eq 0 ]; then fail "bad timeout: $timeout"; fi
 [[ "$mem" =~ ^[0-9]+$ ]] || fail "bad memory size: $mem"
-QEMU=${QEMU:-qemu-system-x86_64}
-command -v "$QEMU" >/dev/null 2>&1 || fail "$QEMU not found (apt-get install qemu-system-x86)"
+QEMU=${QEMU:-$qemu_def}
+command -v "$QEMU" >/dev/null 2>&1 || fail "$QEMU not found (apt-get install qemu-system-x86 / qemu-system-arm)"
 for a in ${qextra[@]+"${qextra[@]}"}; do
 	case "$a" in *kvm*) fail "KVM is not usable here (guest hangs); TCG only" ;; esac
 done
@@ -85,9 +98,9 @@ done
 # QEMU option values escape ',' by doubling it.
 qesc() { printf '%s' "${1//,/,,}"; }
 
-append="console=ttyS0 panic=-1 quiet"
+append="console=$console panic=-1 quiet"
 vnames=""
-args=(-accel tcg -cpu max -machine q35 -m "$mem" -smp 1 -nodefaults -no-user-config
+args=(-accel tcg "${machine[@]}" -m "$mem" -smp 1 -nodefaults -no-user-config
 	-display none -no-reboot -serial stdio -kernel "$kernel" -initrd "$initrd")
 if [ ${#vports[@]} -gt 0 ]; then
 	args+=(-device "virtio-serial-pci,id=vs0")

@@ -6,11 +6,12 @@ import array
 import random
 import unittest
 
+import conformance
 import support
 
 support.require_env("VACCEL_PY_BLAS")
 vaccel = support.require_library()
-from vaccel import Arg, ErrorCode, Op, VaccelError, _buffers  # noqa: E402
+from vaccel import Arg, Op, _buffers  # noqa: E402
 
 np = _buffers.np
 
@@ -59,7 +60,7 @@ class Sgemm(unittest.TestCase):
                                     c=c),
                     naive(a, b, m, n, k, 0.5, -2.0, c), k)
 
-    def test_exact_small(self):
+    def test_nested_and_array_inputs(self):
         self.assertEqual(self.sess.sgemm([[1, 2], [3, 4]], [[5, 6], [7, 8]],
                                          2, 2, 2), [19.0, 22.0, 43.0, 50.0])
         self.assertEqual(self.sess.sgemm(array.array("f", [1, 2, 3]),
@@ -88,21 +89,9 @@ class Sgemm(unittest.TestCase):
             [Arg.float32_array(count=m * n)])
         self.assertEqual(c, direct)
 
-    def test_genop_too_small_output(self):
-        with self.assertRaises(VaccelError) as cm:
-            self.sess.genop(
-                Op.BLAS_SGEMM,
-                [Arg.int64(2), Arg.int64(2), Arg.int64(2), Arg.float32(1.0),
-                 Arg.float32_array([1] * 4), Arg.int64(2),
-                 Arg.float32_array([1] * 4), Arg.int64(2), Arg.float32(0.0),
-                 Arg.int64(2)],
-                [Arg.float32_array(count=3)])
-        self.assertEqual(cm.exception.code, ErrorCode.EINVAL)
-
-    def test_op_the_plugin_lacks(self):
-        with self.assertRaises(VaccelError) as cm:
-            self.sess.classify(b"\xff\xd8 jpeg")
-        self.assertEqual(cm.exception.code, ErrorCode.ENOTSUP)
+class Conformance(conformance.Cases):
+    """tests/conformance/cases.json, context "blas"."""
+    context = "blas"
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import pathlib
 import threading
 import unittest
 
+import conformance
 import support
 
 support.require_env("VACCEL_PY_ONNX")
@@ -220,25 +221,6 @@ class Generic(unittest.TestCase):
     X = [1.0, 2.0, 3.0, 4.0]
     Y = [7.0, 4.0, 3.5]  # W x + b of the model's fixed weights
 
-    def run_linear(self, res):
-        with vaccel.Session() as s:
-            s.register(res)
-            out = s.onnx_run(res, [("float32", (1, 4),
-                                    _pack(self.X))])
-            self.assertEqual(len(out), 1)
-            self.assertEqual((out[0].dtype, out[0].shape), ("float32",
-                                                            (1, 3)))
-            self.assertEqual(_unpack(out[0].data), self.Y)
-
-    def test_file_resource(self):
-        with vaccel.Resource(LINEAR) as res:
-            self.run_linear(res)
-
-    def test_memory_resource(self):
-        with vaccel.Resource.from_buffers(
-                {"linear_fixed.onnx": LINEAR.read_bytes()}) as res:
-            self.run_linear(res)
-
     def test_numpy(self):
         if np is None:
             self.skipTest("numpy is not installed")
@@ -276,6 +258,11 @@ def _pack(values):
 def _unpack(data):
     import struct
     return list(struct.unpack("<%df" % (len(data) // 4), data))
+
+
+class Conformance(conformance.Cases):
+    """tests/conformance/cases.json, context "onnx"."""
+    context = "onnx"
 
 
 if __name__ == "__main__":

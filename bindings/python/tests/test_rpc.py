@@ -13,6 +13,7 @@ import tempfile
 import time
 import unittest
 
+import conformance
 import support
 
 AGENT, RPC, NOOP = support.require_env("VACCEL_PY_AGENT", "VACCEL_PY_RPC",
@@ -83,23 +84,6 @@ class Remote(unittest.TestCase):
             self.assertGreater(s.remote_id, 0)
             self.assertIn("remote", repr(s))
 
-    def test_noop_backend_through_the_agent(self):
-        with vaccel.Session(REMOTE_NOOP) as s:
-            self.assertEqual(s.classify(b"img"),
-                             ("This is a dummy classification tag!",
-                              "This is a dummy imgname!"))
-            s.noop()
-            out = s.genop(Op.IMAGE_DETECT, [b"img"],
-                          [Arg.uchar_array(count=64)])
-            self.assertTrue(out[0].startswith(b"This is a dummy imgname!"))
-            with vaccel.Resource.from_bytes(b"model", "m.onnx") as res:
-                s.register(res)
-                self.assertGreater(res.remote_id, 0)
-                t = ("int32", (2,), b"\1\0\0\0\2\0\0\0")
-                self.assertEqual(s.onnx_run(res, [t], nr_outputs=2),
-                                 [vaccel.Tensor(*t)] * 2)
-                s.unregister(res)
-
     def test_errors_cross_the_wire(self):
         with vaccel.Session(REMOTE_NOOP) as s:
             # exec is off in an agent started without --exec-allow
@@ -142,6 +126,12 @@ class DeadAgent(unittest.TestCase):
         finally:
             os.environ["VACCEL_RPC_ADDRESS"] = MAIN.address
             vaccel.bootstrap()
+
+
+class Conformance(conformance.Cases):
+    """tests/conformance/cases.json, context "remote"."""
+    context = "remote"
+    hint = REMOTE_NOOP
 
 
 def main():

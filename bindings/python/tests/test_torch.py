@@ -7,6 +7,7 @@ import os
 import struct
 import unittest
 
+import conformance
 import support
 
 support.require_env("VACCEL_PY_TORCH")
@@ -87,11 +88,6 @@ class Torch(unittest.TestCase):
         self.assertEqual((pos.dtype, values(pos)), ("uint8", [0, 1]))
         self.assertEqual((dbl.dtype, values(dbl)), ("float32", [-1, 2]))
 
-    def test_two_inputs(self):
-        (y,) = self.sess.torch_run(self.model("two_inputs.pt"),
-                                   [f32([[2, 3]]), f32([[4, 5]])])
-        self.assertEqual(values(y), [9, 16])
-
     def test_errors(self):
         res = self.model("linear.pt")
         with self.assertRaises(VaccelError) as cm:
@@ -109,6 +105,12 @@ class Torch(unittest.TestCase):
             with self.assertRaises(VaccelError) as cm:
                 self.sess.torch_run(data, [f32(X)])
             self.assertEqual(cm.exception.code, ErrorCode.EINVAL)
+
+
+class Conformance(conformance.Cases):
+    """tests/conformance/cases.json, context "torch"."""
+    context = "torch"
+    hint = vaccel.PluginType.TORCH
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Plugins the loader must refuse, one per define (see meson.build):
  *   BAD_ABI        abi_version of a future ABI
- *   BAD_SIZE       desc_size that is not sizeof(struct vaccel_plugin_desc)
+ *   BAD_SIZE       desc_size smaller than any ABI 1 descriptor
  *   BAD_OPNUM=n    an op entry with number n (out of range or a gap)
  *   BAD_DUP        the same op listed twice
  *   BAD_NULLFN     an op entry without a function
@@ -63,7 +63,8 @@ const struct vaccel_plugin_desc vaccel_plugin_desc = {
 	.desc_size = sizeof(struct vaccel_plugin_desc),
 #else
 	.abi_version = VACCEL_PLUGIN_ABI_VERSION,
-	.desc_size = sizeof(struct vaccel_plugin_desc) - 8,
+	/* ends before ops: too small whatever the struct grows to */
+	.desc_size = offsetof(struct vaccel_plugin_desc, ops),
 #endif
 	.name = TP_NAME,
 	.version = "1",

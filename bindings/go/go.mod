@@ -1,0 +1,3 @@
+module vaccel
+
+go 1.19
