@@ -132,6 +132,7 @@ struct agent_config {
 	int worker_idle_ms;
 	enum isolation isolation;
 	bool no_sandbox;
+	bool worker_exec;
 	uint64_t worker_memory;
 	uint64_t worker_nofile;
 	uint64_t worker_uid_base;

@@ -149,9 +149,10 @@ static void load_existing(struct cache *c)
 		if (snprintf(path, sizeof(path), "%s/%s", c->dir, de->d_name) >=
 		    (int)sizeof(path))
 			continue;
-		bool ok = parse_name(de->d_name, sha) && !lstat(path, &st) &&
-			  S_ISREG(st.st_mode) && !find(c, sha) &&
-			  make_room(c, (uint64_t)st.st_size) &&
+		if (lstat(path, &st) || S_ISDIR(st.st_mode))
+			continue; /* .cache: the backends' own */
+		bool ok = parse_name(de->d_name, sha) && S_ISREG(st.st_mode) &&
+			  !find(c, sha) && make_room(c, (uint64_t)st.st_size) &&
 			  insert(c, sha, (uint64_t)st.st_size, false);
 		if (!ok && !c->shared)
 			unlink(path);

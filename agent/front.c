@@ -461,12 +461,12 @@ int front_main(void)
 		die("no --listen endpoint and no activated socket (see "
 		    "--help)");
 	metrics_open();
-	ainfo("isolation: %s (%s)",
-	      cfg.isolation == ISOLATION_NONE ? "none: every tenant in this "
-						"process"
-					      : "a sandboxed worker process "
-						"per tenant",
-	      sandbox_describe());
+	if (cfg.isolation == ISOLATION_NONE)
+		ainfo("isolation: none: every tenant in this process, without "
+		      "a sandbox");
+	else
+		ainfo("isolation: a sandboxed worker process per tenant (%s)",
+		      sandbox_describe());
 	write_ready();
 	while (poll_once(sfd))
 		;

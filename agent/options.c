@@ -132,6 +132,13 @@ static const char usage[] =
 	"models\n"
 	"                            outside /usr, /opt, the plugins' "
 	"directories)\n"
+	"      --worker-exec         let workers start programs (fork, exec: "
+	"pocl\n"
+	"                            runs a linker to build OpenCL kernels); "
+	"they run\n"
+	"                            in the worker's sandbox, with its uid, "
+	"filter,\n"
+	"                            Landlock rules and limits\n"
 	"      --no-sandbox          debugging: workers without seccomp and "
 	"Landlock\n"
 	"\n"
@@ -255,6 +262,7 @@ enum {
 	OPT_WORKER_UID_BASE,
 	OPT_WORKER_READ,
 	OPT_NO_SANDBOX,
+	OPT_WORKER_EXEC,
 	OPT_RUNDIR,
 	OPT_CACHE_DIR,
 	OPT_CACHE_MAX,
@@ -316,6 +324,7 @@ static const struct option options[] = {
 	{ "worker-uid-base", required_argument, NULL, OPT_WORKER_UID_BASE },
 	{ "worker-read", required_argument, NULL, OPT_WORKER_READ },
 	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
+	{ "worker-exec", no_argument, NULL, OPT_WORKER_EXEC },
 	{ "rundir", required_argument, NULL, OPT_RUNDIR },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
 	{ "cache-max-bytes", required_argument, NULL, OPT_CACHE_MAX },
@@ -642,6 +651,9 @@ static bool parse_agent_opt(int opt, const char *arg)
 		return true;
 	case OPT_NO_SANDBOX:
 		cfg.no_sandbox = true;
+		return true;
+	case OPT_WORKER_EXEC:
+		cfg.worker_exec = true;
 		return true;
 	case OPT_MAX_CONNS:
 		cfg.max_conns = parse_size(arg, "--max-connections", 1, 65536);

@@ -26,10 +26,16 @@ uint32_t reply_err(struct req *r, uint32_t code, const char *fmt, ...)
 	return code;
 }
 
+/* The reason libvaccel recorded for the failed call of this thread (a
+ * backend's vaccel_fail(), or its first error line), else the code's
+ * text. */
 void reply_ret(struct req *r, int ret)
 {
-	if (ret)
-		reply_err(r, vrpc_err_to_wire(ret), "%s", vaccel_strerror(ret));
+	if (!ret)
+		return;
+	const char *why = vaccel_last_error();
+	reply_err(r, vrpc_err_to_wire(ret), "%s",
+		  why && *why ? why : vaccel_strerror(ret));
 }
 
 /* Encode r->rep; a reply that cannot be encoded becomes an error saying

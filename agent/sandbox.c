@@ -93,6 +93,14 @@ static int set_env(void)
 		aerr("worker: cannot use %s: %s", p, strerror(errno));
 		return -1;
 	}
+	/* backends' own caches (pocl's compiled kernels) persist with the
+	 * tenant's cache, for its next worker */
+	snprintf(p, sizeof(p), "%s/.cache", cfg.worker_cache);
+	if ((mkdir(p, 0700) && errno != EEXIST) ||
+	    setenv("XDG_CACHE_HOME", p, 1)) {
+		aerr("worker: cannot use %s: %s", p, strerror(errno));
+		return -1;
+	}
 	return 0;
 }
 
@@ -443,9 +451,20 @@ static int filtered(scmp_filter_ctx f)
 	struct scmp_arg_cmp zero = SCMP_A0(SCMP_CMP_EQ, 0);
 	int err = rule(f, SCMP_ACT_ALLOW, "kill", 1, &own) |
 		  rule(f, SCMP_ACT_ALLOW, "tgkill", 1, &own) |
-		  rule(f, SCMP_ACT_ALLOW, "clone", 1, &thread) |
 		  rule(f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL) |
 		  rule(f, SCMP_ACT_ALLOW, "prlimit64", 1, &zero);
+	if (cfg.worker_exec) {
+		/* --worker-exec: programs, in this same sandbox (the filter,
+		 * Landlock, the uid and the limits are inherited) */
+		static const char *const exec[] = { "clone",	"fork",
+						    "vfork",	"execve",
+						    "execveat", "wait4",
+						    "waitid" };
+		for (size_t i = 0; i < sizeof(exec) / sizeof(exec[0]); i++)
+			err |= rule(f, SCMP_ACT_ALLOW, exec[i], 0, NULL);
+	} else {
+		err |= rule(f, SCMP_ACT_ALLOW, "clone", 1, &thread);
+	}
 	/* any ioctl but typing into a terminal (the worker has none since
 	 * setsid; this holds if it finds one) */
 	struct scmp_arg_cmp notsti =

@@ -812,6 +812,7 @@ static void inprocess(void)
 	snprintf(w->tenant, sizeof(w->tenant), "*");
 	w->slot = -1;
 	w->ctl = sv[0];
+	fcntl(w->ctl, F_SETFL, O_NONBLOCK); /* the front never waits */
 	w->ready = true;
 	if (!path_join(w->dir, sizeof(w->dir), tenants_root, "all"))
 		die("--rundir: path too long");

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Draw the image ops' text results onto the photo, to look at them.
 
-usage: scripts/draw-results.py IMAGE [RESULTS...] [-o OUT.png]
+usage: scripts/draw-results.py IMAGE [RESULTS...] [--mask PNG]... [-o OUT.png]
 
 RESULTS are files (or "-" for stdin; the default) holding what the onnx
 plugin's image ops write (docs/plugins/onnx.md, "Output formats"), as the
@@ -10,14 +10,15 @@ example programs, `vaccel run` or scripts/run-demo.sh print them; lines of
 other text are ignored:
   LABEL SCORE X1 Y1 X2 Y2   detect: a box and its label
   NAME X Y SCORE            pose: a keypoint (17 of them make a skeleton)
-  png PATH                  segment/depth: the grey PNG: the photo is dimmed
-                            where it is 0, tinted blue where it is 255
+  segmentation PNG: FILE ... a mask the example saved (its png_out), or
+  # png saved to FILE ...   one `vaccel run segment -o FILE` saved: the
+                            photo is dimmed where the grey PNG is 0, tinted
+                            blue where it is 255 (--mask PNG adds one)
 The examples' prefixes ("detection imagename: ", "pose estimation
 imagename: ", "segmentation imagename: ", "depth estimation imagename: ")
 are stripped. Keypoints under --min-score (0.3) are drawn hollow, their
-bones left out. The PNG path is read on this machine: for results computed
-by an agent on another host, copy the PNG first (or set
-VACCEL_ONNX_OUTPUT_DIR in the agent's environment to a shared folder).
+bones left out. The masks come back from the op as bytes (also from an agent
+on another host); the program that ran it saved them here.
 
 Example:
   vaccel run detect dog.jpg >det.txt && scripts/draw-results.py dog.jpg \\
@@ -30,6 +31,8 @@ import sys
 from PIL import Image, ImageDraw, ImageFont
 
 PREFIX = re.compile(r"^(classification tags|[a-z ]+ imagename): ?")
+SAVED = re.compile(r"^(?:# png saved to|(?:segmentation|depth estimation) "
+                   r"PNG:) (\S+) \(")
 NUM = r"(-?[0-9]+(?:\.[0-9]+)?)"
 BOX = re.compile(r"^(\S+) %s %s %s %s %s$" % ((NUM,) * 5))
 KEYPOINT = re.compile(r"^(\S+) %s %s %s$" % ((NUM,) * 3))
@@ -49,11 +52,12 @@ COLOURS = ["#ff3030", "#30c0ff", "#ffd000", "#40ff40", "#ff40ff",
 def parse(lines):
     boxes, points, pngs = [], {}, []
     for raw in lines:
-        line = PREFIX.sub("", raw.strip())
-        if not line or line.startswith("#"):
+        saved = SAVED.match(raw.strip())
+        if saved:
+            pngs.append(saved.group(1))
             continue
-        if line.startswith("png "):
-            pngs.append(line[4:].strip())
+        line = PREFIX.sub("", raw.strip())
+        if not line or line.startswith(("#", "png ")):
             continue
         m = BOX.match(line)
         if m:
@@ -73,6 +77,8 @@ def main():
     ap.add_argument("image")
     ap.add_argument("results", nargs="*", default=["-"])
     ap.add_argument("-o", "--out", default="/tmp/vaccel-results.png")
+    ap.add_argument("--mask", action="append", default=[],
+                    help="a grey PNG mask to draw (repeatable)")
     ap.add_argument("--min-score", type=float, default=0.3)
     a = ap.parse_args()
 
@@ -84,6 +90,7 @@ def main():
             with open(r, encoding="utf-8", errors="replace") as f:
                 lines += f.read().splitlines()
     boxes, points, pngs = parse(lines)
+    pngs += a.mask
 
     img = Image.open(a.image).convert("RGB")
     w, h = img.size

@@ -16,14 +16,16 @@
 #   $VACCEL_DEPS/models/ppocr/*.onnx                    PP-OCR cls + det models
 #   $VACCEL_DEPS/models/blazeface/*.onnx                BlazeFace detectors
 #   $VACCEL_DEPS/models/tfjs/<name>/model.json + *.bin  TF.js graph models
+#   $VACCEL_DEPS/models/mediapipe/*.tflite              MediaPipe face detectors
 #   $VACCEL_DEPS/images/*.jpg                           face-api + darknet photos
 #   $VACCEL_DEPS/data/coco.names                        COCO labels (darknet)
 #   $VACCEL_DEPS/tfjs/node_modules/@tensorflow/...      TF.js (reference runtime)
+#   $VACCEL_DEPS/k8s-schemas/node_modules/...           Kubernetes schemas (validation)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 if [ "${1:-}" = "--help" ] || [ "${1:-}" = "-h" ]; then
-	sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 	exit 0
 fi
 
@@ -116,6 +118,17 @@ tfjs_model() {
 	mv "$out/$name.json" "$out/model.json"
 }
 
+# MediaPipe's face detectors as .tflite (fp16 weights; scripts/convert-tflite.sh
+# folds them to fp32 for the tflite plugin).
+mediapipe_fd() {
+	local tgz
+	tgz=$(pack @mediapipe/face_detection@0.4.1657300184)
+	mkdir -p "$D/models/mediapipe"
+	tar xzf "$tgz" -C "$D/models/mediapipe" --strip-components=1 \
+		package/face_detection_short_range.tflite \
+		package/face_detection_full_range.tflite
+}
+
 human() {
 	local tgz
 	tgz=$(pack @vladmandic/human@3.3.6)
@@ -154,13 +167,26 @@ tfjs() {
 		die "npm install of TF.js failed"
 }
 
+# The Kubernetes object schemas (ajv validators) and a YAML parser for the
+# offline check of deploy/k8s (tests/ops/k8s-validate.mjs).
+k8s_schemas() {
+	mkdir -p "$D/k8s-schemas"
+	(cd "$D/k8s-schemas" && [ -f package.json ] || echo '{"private":true}' >package.json)
+	say "npm install kubernetes-models 5.1.0, js-yaml 4.1.0 (no install scripts)"
+	(cd "$D/k8s-schemas" && npm install --silent --no-audit --no-fund --ignore-scripts \
+		kubernetes-models@5.1.0 js-yaml@4.1.0 >/dev/null 2>&1) ||
+		die "npm install of kubernetes-models failed"
+}
+
 once onnxruntime-0.4.9 ort
 once onnxruntime-node-arm64-1.29.0-v2 ort_arm64
 once ocr-models-1.4.2 ppocr
 once blazeface-1.2.0 blazeface
+once face_detection-0.4.1657300184 mediapipe_fd
 once human-3.3.6 human
 once human-models-3.0.4 human_models
 once face-api-1.7.15 faceapi
 once darknet-data darknet_data
 once tfjs-4.22.0 tfjs
+once k8s-schemas-5.1.0 k8s_schemas
 say "assets ready in $D"

@@ -14,8 +14,8 @@
 #                 line upright and upside down, detect (80 COCO classes) on
 #                 dog.jpg and a face-api group photo, pose and segment
 #                 (person mask) on that photo)
-# The masks (segment's PNGs, written by the agent: VACCEL_ONNX_OUTPUT_DIR in
-# its environment) and drawings of every photo's results
+# The masks (segment's PNGs, which the agent returns as bytes and the
+# example saves: its png_out argument) and drawings of every photo's results
 # (scripts/draw-results.py) stay in demo-output/ (git-ignored), replaced by
 # the next run.
 set -euo pipefail
@@ -77,11 +77,10 @@ else
 	done
 fi
 
-# The agent writes the masks here (an absolute path on the agent's host,
-# which is this machine); a person looks at them after the demo.
+# The example saves the masks here; a person looks at them after the demo.
 out=$VACCEL_ROOT/demo-output
 mkdir -p "$out"
-rm -f "$out"/segment-*.png "$out"/depth-*.png "$out"/*-results.png
+rm -f "$out"/*-mask.png "$out"/*-results.png
 
 work=$(mktemp -d)
 chmod 711 "$work" # the agent's workers (other uids, as root) go through it
@@ -96,8 +95,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-say "starting the agent: VACCEL_ONNX_OUTPUT_DIR=$out $AGENT --listen unix://$sock --plugins $ONNX"
-VACCEL_ONNX_OUTPUT_DIR=$out "$AGENT" --listen "unix://$sock" --plugins "$ONNX" >"$work/agent.log" 2>&1 &
+say "starting the agent: $AGENT --listen unix://$sock --plugins $ONNX"
+"$AGENT" --listen "unix://$sock" --plugins "$ONNX" >"$work/agent.log" 2>&1 &
 agent_pid=$!
 for _ in $(seq 100); do
 	[ -S "$sock" ] && break
@@ -115,7 +114,10 @@ for r in "${runs[@]}"; do
 	echo
 	echo "### $op $(basename "$img")  (computed by the agent)${expect:+; expected: $expect}"
 	[ -n "${txt_of[$img]:-}" ] || txt_of[$img]=$work/results-${#txt_of[@]}.txt
-	if ! "${BIN}$op" "$img" | tee -a "${txt_of[$img]}"; then
+	args=("$img")
+	# segment: the default model, and the mask saved here (png_out)
+	[ "$op" = segment ] && args+=(1 - "$out/$(basename "${img%.*}")-mask.png")
+	if ! "${BIN}$op" "${args[@]}" | tee -a "${txt_of[$img]}"; then
 		failed=1
 		say "$op $(basename "$img") failed (agent log below)"
 	fi
@@ -141,8 +143,7 @@ for f in "$out"/*.png; do
 	if [ -e "$f" ]; then say "    ${f#"$VACCEL_ROOT"/}"; fi
 done
 [ $drawn -gt 0 ] || say "    (no drawings: /usr/bin/python3 with PIL is missing)"
-say "segment's 'png PATH' names a file on the agent's host (here the same machine);"
-say "the agent keeps it because VACCEL_ONNX_OUTPUT_DIR is set in its environment"
+say "segment's mask came back from the agent as PNG bytes; the example saved it"
 echo
 say "agent log:"
 sed 's/^/    /' "$work/agent.log"

@@ -3,19 +3,20 @@
 # models), the normal build and every meson suite, the clang-format check,
 # the Go bindings' tests, the ASan+UBSan and ThreadSanitizer builds, a short
 # fuzz run, the model conversion checks, the arm64/armhf cross builds under
-# qemu-user, wire compatibility with an older commit, and the container and
-# VM tiers. Ends with one line "N passed, N failed".
+# qemu-user, wire compatibility with an older commit, the container, VM and
+# ops tiers (packages, image, CDI, manifests, pip). Ends with one line
+# "N passed, N failed".
 #
 # usage: scripts/run-tests.sh [--help] [--quick] [--no-setup] [--only STEP]...
 #   --quick     normal build and its suites only (no sanitizers, fuzz, VM)
 #   --no-setup  skip scripts/setup.sh (packages and assets already there)
 #   --only S    run only step S (repeatable): build go format asan tsan fuzz
-#               models cross compat container vm
+#               models cross compat container vm packages ops
 # Environment: VACCEL_DEPS (default /opt/vaccel-deps), JOBS (default: nproc).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-usage() { sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; }
 quick=0 setup=1 only=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -206,6 +207,9 @@ wanted format && step clang-format fmt_check
 if [ $quick -eq 0 ] && wanted models && [ -f tests/models/test_converted.py ]; then
 	counted "converted models vs TF.js" /usr/bin/python3 tests/models/test_converted.py
 fi
+if [ $quick -eq 0 ] && wanted models && [ -f tests/models/test_tflite_fold.py ]; then
+	counted "tflite fp16 folding" /usr/bin/python3 tests/models/test_tflite_fold.py
+fi
 
 if [ $quick -eq 0 ] && wanted asan; then
 	# Tiers 1-2 again under AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -248,6 +252,21 @@ fi
 
 if [ $quick -eq 0 ] && wanted vm && [ -x tests/vm/run-tests.sh ]; then
 	scenarios "VM tier" tests/vm/run-tests.sh build-ci
+fi
+
+# The ops tier (tests/ops, docs/packaging.md), in two bounded steps: the
+# Debian packages (build, lintian, install into a fresh root, purge), their
+# systemd units, the OCI images and CDI; then socket activation, the
+# Kubernetes manifests, pip installs and the CLI's progress.
+if [ $quick -eq 0 ] && wanted packages && [ -x tests/ops/run-tests.sh ]; then
+	scenarios "ops tier: packages, image, CDI" timeout -k 30 1500 tests/ops/run-tests.sh \
+		--only deb-build --only deb-install --only systemd-units --only oci-image \
+		--only oci-cdi build-ci
+fi
+if [ $quick -eq 0 ] && wanted ops && [ -x tests/ops/run-tests.sh ]; then
+	scenarios "ops tier: activation, manifests, pip, CLI" timeout -k 30 600 tests/ops/run-tests.sh \
+		--only socket-activation --only k8s-manifests --only python-venv \
+		--only python-pyenv --only cli-progress build-ci
 fi
 
 echo

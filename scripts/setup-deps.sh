@@ -17,6 +17,11 @@ PKGS=(
 	clang-format libcmocka-dev valgrind
 	# runtime libraries of the core and plugins
 	libcurl4-openssl-dev libopenblas-dev libstb-dev libtorch-dev
+	# opencl plugin (CLBlast on pocl's CPU device), opencv plugin, tflite
+	# plugin (Arm NN 20.08 and its CpuRef backend)
+	libclblast-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
+	libopencv-dev libarmnn-dev libarmnntfliteparser-dev
+	libarmnn-cpuref-backend22
 	# the agent's worker sandbox
 	libseccomp-dev
 	# model conversion and test data
@@ -29,6 +34,10 @@ PKGS=(
 	# cross builds for arm64 and armhf, run under qemu-user (binfmt_misc)
 	gcc-aarch64-linux-gnu g++-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 	g++-arm-linux-gnueabihf qemu-user-static binfmt-support
+	# ops tier: Debian packages, a fresh Debian root, the OCI image, systemd
+	# units, pip installs offline (docs/packaging.md)
+	dpkg-dev debhelper dh-python lintian fakeroot mmdebstrap podman systemd
+	python3-venv python3-setuptools python3-wheel-whl
 )
 # Multiarch libraries the cross builds link and their tests load (libtorch
 # is not co-installable for arm64: its python3.11:arm64 dependency conflicts

@@ -17,8 +17,9 @@ say "1/4 Debian packages"
 scripts/setup-deps.sh
 say "2/4 npm tarballs: ONNX Runtime, models, photos"
 scripts/fetch-assets.sh
-say "3/4 model conversion (TF.js -> ONNX/TorchScript)"
+say "3/4 model conversion (TF.js -> ONNX/TorchScript; fp16 .tflite -> fp32)"
 scripts/convert-models.sh
+scripts/convert-tflite.sh
 say "4/4 generated test inputs"
 if [ -f scripts/make-torch-test-models.py ]; then
 	/usr/bin/python3 scripts/make-torch-test-models.py

@@ -2,9 +2,14 @@
 /* vaccel: command-line front-end of libvaccel.
  *   vaccel info            the library, its plugins and the ops they serve
  *   vaccel ops             op numbers and names
- *   vaccel run OP ARGS...  run one op and print its result */
+ *   vaccel run OP ARGS...  run one op and print its result
+ *   vaccel upload FILE...  send files to the agent's cache (upload.c)
+ *   vaccel cdi [OPTIONS]   a CDI spec for containers (cdi.c) */
+
+#include "cli.h"
 
 #include <vaccel.h>
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -12,7 +17,10 @@
 #include <string.h>
 #include <time.h>
 
-#define OUT_LEN 8192
+/* Output buffers: records (64 KiB), and for segment and depth the
+ * records and the PNG of the map (grown once if the plugin says so). */
+#define OUT_LEN	    (64u << 10)
+#define MAP_OUT_LEN (16u << 20)
 
 static const char usage_text[] =
 	"usage: vaccel [OPTIONS] COMMAND [ARGS...]\n"
@@ -24,13 +32,19 @@ static const char usage_text[] =
 	"serves)\n"
 	"  ops                       every op number and name\n"
 	"  run noop                  call the noop op\n"
-	"  run classify|detect|segment|pose|depth IMAGE [MODEL...]\n"
-	"                            run an image op on a JPEG/PNG file; MODEL "
-	"files\n"
-	"                            (e.g. a model description and its .onnx) "
-	"are\n"
-	"                            registered with the session as one MODEL "
-	"resource\n"
+	"  run classify|detect|segment|pose|depth IMAGE [MODEL...] [-o PNG]\n"
+	"                            run an image op on a JPEG/PNG file and "
+	"print its\n"
+	"                            records; MODEL files (a model description "
+	"and its\n"
+	"                            .onnx, or a bare .onnx) are registered as "
+	"one MODEL\n"
+	"                            resource and replace the default model; "
+	"segment and\n"
+	"                            depth return a PNG map, which -o PNG "
+	"saves "
+	"(here,\n"
+	"                            also when the op ran on an agent)\n"
 	"  run sgemm M N K           C = A x B on random matrices; prints a "
 	"checksum\n"
 	"                            and GFLOP/s\n"
@@ -39,6 +53,32 @@ static const char usage_text[] =
 	"and one\n"
 	"                            INT32 out (upstream's test-library "
 	"convention)\n"
+	"  upload FILE...            register the files as one resource "
+	"(through the\n"
+	"                            rpc plugin: into the agent's cache, "
+	"so later\n"
+	"                            runs with the same content send "
+	"nothing)\n"
+	"  cdi [OPTIONS]             write a Container Device Interface "
+	"spec that gives\n"
+	"                            containers the agent's socket "
+	"('vaccel cdi --help')\n"
+	"\n"
+	"Uploads of 64 MiB and more show their progress when stderr is a "
+	"terminal.\n"
+	"\n"
+	"Default models (the onnx plugin's, used when no MODEL is given; an "
+	"agent's\n"
+	"VACCEL_ONNX_<OP>_MODEL may name others; docs/plugins/onnx.md):\n"
+	"  classify  ppocr-cls: the direction of a line of text, 0 (upright) "
+	"or "
+	"180\n"
+	"            (upside down); not an object classifier: none ships in "
+	"Debian or npm\n"
+	"  detect    centernet: objects of the 80 COCO classes, with boxes\n"
+	"  segment   selfie: a person mask (PNG: person 255, background 0)\n"
+	"  pose      movenet: 17 keypoints of one person\n"
+	"  depth     none ships: give a MODEL, or set VACCEL_ONNX_DEPTH_MODEL\n"
 	"\n"
 	"Options:\n"
 	"  -p, --plugins LIST        plugins to load (default: "
@@ -50,6 +90,7 @@ static const char usage_text[] =
 	"plugins)\n"
 	"  -h, --help                this text\n"
 	"\n"
+	"Errors print the reason the library, the plugin or the agent gave.\n"
 	"Exit status: 0 on success, the VACCEL_E* code of a failed call, 2 on "
 	"usage errors.\n";
 
@@ -63,6 +104,31 @@ static int usage_error(const char *msg)
 {
 	fprintf(stderr, "vaccel: %s\n(try 'vaccel --help')\n", msg);
 	return 2;
+}
+
+/* The reason of the call that failed (the calls after it, such as the
+ * clean-up, have their own). */
+static char failed_why[1024];
+
+static int keep_reason(int ret)
+{
+	if (ret && !failed_why[0])
+		snprintf(failed_why, sizeof(failed_why), "%s",
+			 vaccel_last_error());
+	return ret;
+}
+
+/* "vaccel: WHAT: REASON (strerror, code)": the reason of the failed call,
+ * when there is one. */
+static void report(const char *what, int ret)
+{
+	const char *why = failed_why[0] ? failed_why : vaccel_last_error();
+	if (*why)
+		fprintf(stderr, "vaccel: %s: %s (%s, %d)\n", what, why,
+			vaccel_strerror(ret), ret);
+	else
+		fprintf(stderr, "vaccel: %s: %s (%d)\n", what,
+			vaccel_strerror(ret), ret);
 }
 
 static int bootstrap(const struct opts *o)
@@ -171,50 +237,165 @@ static int read_file(const char *path, void **data, size_t *size)
 	return VACCEL_OK;
 }
 
-static int image_op(struct vaccel_session *s, const char *op, const void *img,
-		    size_t len)
+/* What each image op's default model answers (the onnx plugin's). */
+static const char *default_model(const char *op)
 {
-	unsigned char text[OUT_LEN] = { 0 }, out[OUT_LEN] = { 0 };
-	int ret;
-	if (!strcmp(op, "classify")) {
-		ret = vaccel_image_classification(s, img, text, out, len,
-						  sizeof(text), sizeof(out));
-		if (!ret)
-			printf("%s\n%s\n", text, out);
-		return ret;
-	}
+	static const char *const what[][2] = {
+		{ "classify", "ppocr-cls: the direction of a line of text, 0 = "
+			      "upright, 180 = upside down; not an object "
+			      "classifier" },
+		{ "detect", "centernet: the 80 COCO object classes" },
+		{ "segment", "selfie: a person mask" },
+		{ "pose", "movenet: 17 keypoints of one person" },
+		{ "depth", "none ships" },
+	};
+	for (size_t i = 0; i < sizeof(what) / sizeof(what[0]); i++)
+		if (!strcmp(op, what[i][0]))
+			return what[i][1];
+	return "?";
+}
+
+static bool makes_map(const char *op)
+{
+	return !strcmp(op, "segment") || !strcmp(op, "depth");
+}
+
+static int call_image(struct vaccel_session *s, const char *op, const void *img,
+		      size_t len, unsigned char *text, unsigned char *out,
+		      size_t cap)
+{
+	if (!strcmp(op, "classify"))
+		return vaccel_image_classification(s, img, text, out, len,
+						   OUT_LEN, cap);
 	if (!strcmp(op, "detect"))
-		ret = vaccel_image_detection(s, img, out, len, sizeof(out));
-	else if (!strcmp(op, "segment"))
-		ret = vaccel_image_segmentation(s, img, out, len, sizeof(out));
-	else if (!strcmp(op, "pose"))
-		ret = vaccel_image_pose(s, img, out, len, sizeof(out));
-	else
-		ret = vaccel_image_depth(s, img, out, len, sizeof(out));
-	if (!ret)
-		printf("%s\n", out);
+		return vaccel_image_detection(s, img, out, len, cap);
+	if (!strcmp(op, "segment"))
+		return vaccel_image_segmentation(s, img, out, len, cap);
+	if (!strcmp(op, "pose"))
+		return vaccel_image_pose(s, img, out, len, cap);
+	return vaccel_image_depth(s, img, out, len, cap);
+}
+
+/* The PNG after the records (`png N`, the NUL, N bytes), or NULL. */
+static const unsigned char *png_of(const unsigned char *out, size_t cap,
+				   size_t *len)
+{
+	size_t text = strnlen((const char *)out, cap);
+	const char *rec = (const char *)out;
+	unsigned long long n;
+
+	while (rec && sscanf(rec, "png %llu", &n) != 1) {
+		rec = strchr(rec, '\n');
+		rec = rec ? rec + 1 : NULL;
+	}
+	if (!rec || text == cap || n > cap - text - 1)
+		return NULL;
+	*len = (size_t)n;
+	return out + text + 1;
+}
+
+/* Save the PNG the op returned where -o asked. */
+static int save_png(const char *path, const unsigned char *out, size_t cap)
+{
+	size_t len = 0;
+	const unsigned char *png = png_of(out, cap, &len);
+	if (!png) {
+		fprintf(stderr, "vaccel: the output holds no PNG to save\n");
+		return VACCEL_EINVAL;
+	}
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(png, 1, len, f) != len || fclose(f)) {
+		fprintf(stderr, "vaccel: cannot write %s: %s\n", path,
+			strerror(errno));
+		if (f)
+			fclose(f);
+		return VACCEL_EIO;
+	}
+	printf("# png saved to %s (%zu bytes)\n", path, len);
+	return VACCEL_OK;
+}
+
+/* Run the op; a map whose PNG did not fit ("# png N needs a buffer of T
+ * bytes") runs once more with a buffer of T bytes. *out is malloc'ed. */
+static int image_call(struct vaccel_session *s, const char *op, const void *img,
+		      size_t len, unsigned char *text, unsigned char **out,
+		      size_t *cap)
+{
+	*cap = makes_map(op) ? MAP_OUT_LEN : OUT_LEN;
+	for (int attempt = 0;; attempt++) {
+		size_t png, need = 0;
+		free(*out);
+		if (!(*out = calloc(1, *cap)))
+			return VACCEL_ENOMEM;
+		int ret = keep_reason(
+			call_image(s, op, img, len, text, *out, *cap));
+		const char *note = strstr((char *)*out, "# png ");
+		if (ret || attempt || !note ||
+		    sscanf(note, "# png %zu needs a buffer of %zu bytes", &png,
+			   &need) != 2 ||
+		    need <= *cap)
+			return ret;
+		*cap = need;
+	}
+}
+
+static int image_op(struct vaccel_session *s, const char *op, const void *img,
+		    size_t len, bool named, const char *png_path)
+{
+	unsigned char *text = calloc(1, OUT_LEN), *out = NULL;
+	size_t cap = 0;
+	int ret = text ? image_call(s, op, img, len, text, &out, &cap)
+		       : VACCEL_ENOMEM;
+	if (!ret) {
+		if (!named)
+			printf("# %s with the default model (onnx: %s)\n", op,
+			       default_model(op));
+		/* classify: its top-k records; the others: their records */
+		printf("%s",
+		       !strcmp(op, "classify") ? (char *)text : (char *)out);
+		if (png_path)
+			ret = save_png(png_path, out, cap);
+		else if (makes_map(op) && png_of(out, cap, &len))
+			printf("# -o FILE saves the PNG\n");
+	}
+	free(text);
+	free(out);
 	return ret;
 }
 
 static int run_image(struct vaccel_session *s, const char *op, int argc,
 		     char **argv)
 {
+	const char *png_path = NULL, *models[64];
+	size_t nr_models = 0;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) {
+			if (++i == argc || !makes_map(op))
+				return usage_error(
+					"-o FILE: segment and depth only, "
+					"with a file name");
+			png_path = argv[i];
+		} else if (nr_models < sizeof(models) / sizeof(models[0])) {
+			models[nr_models++] = argv[i];
+		} else {
+			return usage_error("too many MODEL files");
+		}
+	}
 	if (argc < 1)
 		return usage_error("run IMAGE-OP needs an image file");
 	struct vaccel_resource model;
-	bool have_model = argc > 1;
 	void *img = NULL;
 	size_t len = 0;
 	int ret = read_file(argv[0], &img, &len);
-	if (!ret && have_model)
-		ret = vaccel_resource_init_multi(
-			&model, (const char **)argv + 1, (size_t)argc - 1,
-			VACCEL_RESOURCE_MODEL);
-	if (!ret && have_model && (ret = vaccel_resource_register(&model, s)))
+	if (!ret && nr_models)
+		ret = vaccel_resource_init_multi(&model, models, nr_models,
+						 VACCEL_RESOURCE_MODEL);
+	if (!ret && nr_models &&
+	    (ret = keep_reason(cli_register(&model, s, models, nr_models))))
 		vaccel_resource_release(&model);
 	if (!ret) {
-		ret = image_op(s, op, img, len);
-		if (have_model) {
+		ret = image_op(s, op, img, len, nr_models > 0, png_path);
+		if (nr_models) {
 			vaccel_resource_unregister(&model, s);
 			vaccel_resource_release(&model);
 		}
@@ -248,7 +429,8 @@ static int run_sgemm(struct vaccel_session *s, int argc, char **argv)
 		for (long i = 0; i < k * n; i++)
 			b[i] = (float)rand() / (float)RAND_MAX - 0.5f;
 		double t0 = now_s();
-		ret = vaccel_sgemm(s, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n);
+		ret = keep_reason(
+			vaccel_sgemm(s, m, n, k, 1.0f, a, k, b, n, 0.0f, c, n));
 		double dt = now_s() - t0;
 		double sum = 0;
 		for (long i = 0; i < m * n; i++)
@@ -273,7 +455,8 @@ static int run_exec(struct vaccel_session *s, int argc, char **argv)
 	vaccel_arg_init_from_buf(&read, &in, sizeof(in), VACCEL_ARG_INT32, 0);
 	vaccel_arg_init_from_buf(&write, &out, sizeof(out), VACCEL_ARG_INT32,
 				 0);
-	int ret = vaccel_exec(s, argv[0], argv[1], &read, 1, &write, 1);
+	int ret = keep_reason(
+		vaccel_exec(s, argv[0], argv[1], &read, 1, &write, 1));
 	if (!ret)
 		printf("output: %d\n", out);
 	return ret;
@@ -294,8 +477,7 @@ static int cmd_run(const struct opts *o, int argc, char **argv)
 	}
 	int ret = vaccel_session_init(&s, o->hint);
 	if (ret) {
-		fprintf(stderr, "vaccel: no session: %s\n",
-			vaccel_strerror(ret));
+		report("no session", ret);
 		return ret;
 	}
 	ret = -1;
@@ -304,7 +486,7 @@ static int cmd_run(const struct opts *o, int argc, char **argv)
 			ret = run_image(&s, op, argc - 1, argv + 1);
 	if (ret == -1) {
 		if (!strcmp(op, "noop")) {
-			ret = vaccel_noop(&s);
+			ret = keep_reason(vaccel_noop(&s));
 			if (!ret)
 				printf("noop: ok (plugin %s)\n",
 				       s.plugin->info->name);
@@ -316,9 +498,11 @@ static int cmd_run(const struct opts *o, int argc, char **argv)
 			ret = usage_error("unknown op for 'run'");
 		}
 	}
-	if (ret && ret != 2)
-		fprintf(stderr, "vaccel: %s failed: %s (%d)\n", op,
-			vaccel_strerror(ret), ret);
+	if (ret && ret != 2) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s failed", op);
+		report(what, ret);
+	}
 	vaccel_session_release(&s);
 	return ret;
 }
@@ -364,16 +548,20 @@ int main(int argc, char **argv)
 	const char *cmd = argv[optind];
 	if (!strcmp(cmd, "ops"))
 		return cmd_ops();
-	if (strcmp(cmd, "info") && strcmp(cmd, "run"))
+	if (!strcmp(cmd, "cdi"))
+		return vaccel_cli_cdi(argc - optind, argv + optind);
+	if (strcmp(cmd, "info") && strcmp(cmd, "run") && strcmp(cmd, "upload"))
 		return usage_error("unknown command");
 
 	int ret = bootstrap(&o);
 	if (ret) {
-		fprintf(stderr, "vaccel: initialization failed: %s (%d)\n",
-			vaccel_strerror(ret), ret);
+		report("initialization failed", ret);
 		return ret;
 	}
 	if (!strcmp(cmd, "info"))
 		return cmd_info();
+	if (!strcmp(cmd, "upload"))
+		return vaccel_cli_upload(o.hint, argc - optind - 1,
+					 argv + optind + 1);
 	return cmd_run(&o, argc - optind - 1, argv + optind + 1);
 }

@@ -185,7 +185,7 @@ static void direct_run(struct direct *x, const void *img, size_t len, char *out,
 		fm[i].nr_dims = (int)nd;
 	}
 	if (vpc_postprocess(&x->d, x->labels, x->nr_labels, fm, x->nr_out, &g,
-			    NULL, &r))
+			    false, &r))
 		exit(1);
 	vpc_lines_emit(x->d.task == VPC_TASK_CLASSIFY ? &r.text : &r.name, out,
 		       cap, NULL);

@@ -4,6 +4,7 @@ package vaccel
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -383,4 +384,48 @@ func TestFinalizerReleasesSession(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Fatalf("rundir %s still there after GC", rundir)
+}
+
+// A failed call's Reason is libvaccel's reason for that call
+// (vaccel_last_error), locally and from an agent, even when many goroutines
+// fail at once on different OS threads.
+func TestReasonIsTheCallsOwn(t *testing.T) {
+	check := func(t *testing.T, s *Session, lib, want string) {
+		var wg sync.WaitGroup
+		errs := make(chan error, 8*20)
+		for g := 0; g < 8; g++ {
+			wg.Add(1)
+			go func(g int) {
+				defer wg.Done()
+				for i := 0; i < 20; i++ {
+					// goroutines with different libraries: a reason read
+					// on the wrong thread would name another's
+					l := fmt.Sprintf("%s-%d.so", lib, g)
+					err := s.Exec(l, "f", nil, nil)
+					var ve *Error
+					if !errors.As(err, &ve) || ve.Reason == ve.Code.Error() ||
+						!strings.Contains(ve.Reason, want) ||
+						(want != "disabled" && !strings.Contains(ve.Reason, l)) {
+						errs <- fmt.Errorf("goroutine %d: %v", g, err)
+						return
+					}
+				}
+			}(g)
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	}
+	t.Run("local", func(t *testing.T) {
+		usePlugins(t, "exec")
+		s := mustSession(t, PluginNone)
+		check(t, s, filepath.Join(t.TempDir(), "missing"), "missing")
+	})
+	t.Run("remote", func(t *testing.T) {
+		useAgent(t, "exec") // no --exec-allow: the agent refuses exec
+		s := mustSession(t, PluginRemote)
+		check(t, s, "/usr/lib/missing", "disabled")
+	})
 }

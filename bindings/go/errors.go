@@ -9,6 +9,7 @@ import "C"
 
 import (
 	"fmt"
+	"runtime"
 	"syscall"
 )
 
@@ -110,8 +111,16 @@ func newError(code ErrorCode, fn, reason string) *Error {
 	return &Error{Code: code, Func: fn, Reason: reason}
 }
 
-// check turns a libvaccel return value into an error.
-func check(ret C.int, fn string) error {
+// call runs one libvaccel call and turns its result into an error whose
+// Reason is the call's own (vaccel_last_error). The reason is per OS thread
+// and a goroutine may move between threads from one cgo call to the next, so
+// the call and the read of its reason run with the goroutine locked to its
+// thread.
+func call(fn string, f func() C.int) error {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	C.vaccel_last_error_clear()
+	ret := f()
 	if ret == 0 {
 		return nil
 	}
@@ -119,15 +128,9 @@ func check(ret C.int, fn string) error {
 	if code < 0 {
 		code = -code
 	}
-	return newError(code, fn, reason(code))
-}
-
-// reason is why the last call failed.
-//
-// REASON HOOK: libvaccel has no per-thread last-error message yet, so this
-// is vaccel_strerror's text for the code. Once it has one, read it here; the
-// call and the read must then run on one OS thread (runtime.LockOSThread
-// around both in check's callers), since goroutines move between threads.
-func reason(code ErrorCode) string {
-	return code.Error()
+	why := C.GoString(C.vaccel_last_error())
+	if why == "" {
+		why = code.Error()
+	}
+	return newError(code, fn, why)
 }

@@ -110,9 +110,11 @@ func (t *cTensors) set(i int, in Tensor) error {
 	}
 	data := C.CBytes(in.Data)
 	t.data = append(t.data, data)
-	return check(C.go_tensor_new(t.fam.id, &t.items()[i], C.int(len(shape)),
-		(*C.int64_t)(&shape[0]), C.int(t.fam.codes[in.DType]), data,
-		C.size_t(len(in.Data))), "vaccel_"+t.fam.name+"_tensor_new")
+	return call("vaccel_"+t.fam.name+"_tensor_new", func() C.int {
+		return C.go_tensor_new(t.fam.id, &t.items()[i], C.int(len(shape)),
+			(*C.int64_t)(&shape[0]), C.int(t.fam.codes[in.DType]), data,
+			C.size_t(len(in.Data)))
+	})
 }
 
 // get copies tensor i into Go.

@@ -32,7 +32,7 @@ func newResource(fn string, keep []unsafe.Pointer,
 		freeAll(keep)
 		return nil, newError(ENOMEM, fn, "out of memory")
 	}
-	if err := check(init(c), fn); err != nil {
+	if err := call(fn, func() C.int { return init(c) }); err != nil {
 		C.free(unsafe.Pointer(c))
 		freeAll(keep)
 		return nil, err
@@ -158,9 +158,10 @@ func memBlob(b NamedBuffer) (*C.struct_vaccel_blob, unsafe.Pointer, error) {
 	name := C.CString(b.Name)
 	defer C.free(unsafe.Pointer(name))
 	var blob *C.struct_vaccel_blob
-	if err := check(C.vaccel_blob_from_buf(&blob, (*C.uint8_t)(data),
-		C.size_t(len(b.Data)), false, name, nil, false),
-		"vaccel_blob_from_buf"); err != nil {
+	if err := call("vaccel_blob_from_buf", func() C.int {
+		return C.vaccel_blob_from_buf(&blob, (*C.uint8_t)(data),
+			C.size_t(len(b.Data)), false, name, nil, false)
+	}); err != nil {
 		C.free(data)
 		return nil, nil, err
 	}
@@ -176,7 +177,7 @@ func (r *Resource) Close() error {
 	}
 	var err error
 	if r.c.id > 0 {
-		err = check(C.vaccel_resource_release(r.c), "vaccel_resource_release")
+		err = call("vaccel_resource_release", func() C.int { return C.vaccel_resource_release(r.c) })
 	}
 	C.free(unsafe.Pointer(r.c))
 	r.c = nil
@@ -236,8 +237,7 @@ func (r *Resource) Directory() (string, error) {
 	var dir string
 	err := r.with("vaccel_resource_directory", func(c *C.struct_vaccel_resource) error {
 		var alloc *C.char
-		if err := check(C.vaccel_resource_directory(c, nil, 0, &alloc),
-			"vaccel_resource_directory"); err != nil {
+		if err := call("vaccel_resource_directory", func() C.int { return C.vaccel_resource_directory(c, nil, 0, &alloc) }); err != nil {
 			return err
 		}
 		dir = C.GoString(alloc)

@@ -60,8 +60,7 @@ func NewSession(hint PluginType) (*Session, error) {
 	if c == nil {
 		return nil, newError(ENOMEM, "NewSession", "out of memory")
 	}
-	if err := check(C.vaccel_session_init(c, C.uint32_t(hint)),
-		"vaccel_session_init"); err != nil {
+	if err := call("vaccel_session_init", func() C.int { return C.vaccel_session_init(c, C.uint32_t(hint)) }); err != nil {
 		C.free(unsafe.Pointer(c))
 		return nil, err
 	}
@@ -81,7 +80,7 @@ func (s *Session) Close() error {
 	}
 	var err error
 	if s.c.id > 0 {
-		err = check(C.vaccel_session_release(s.c), "vaccel_session_release")
+		err = call("vaccel_session_release", func() C.int { return C.vaccel_session_release(s.c) })
 	}
 	C.free(unsafe.Pointer(s.c))
 	s.c = nil
@@ -103,7 +102,7 @@ func (s *Session) with(fn string, f func(c *C.struct_vaccel_session) error) erro
 // call runs one C call on the session and checks its result.
 func (s *Session) call(fn string, f func(c *C.struct_vaccel_session) C.int) error {
 	return s.with(fn, func(c *C.struct_vaccel_session) error {
-		return check(f(c), fn)
+		return call(fn, func() C.int { return f(c) })
 	})
 }
 
@@ -172,7 +171,7 @@ func (s *Session) withResource(fn string, r *Resource,
 	}
 	return s.with(fn, func(c *C.struct_vaccel_session) error {
 		return r.with(fn, func(rc *C.struct_vaccel_resource) error {
-			return check(f(c, rc), fn)
+			return call(fn, func() C.int { return f(c, rc) })
 		})
 	})
 }

@@ -48,7 +48,7 @@ type Config struct {
 // fails to load is an error (the others are loaded, as libvaccel does).
 func Bootstrap(cfg *Config) error {
 	if cfg == nil {
-		return check(C.vaccel_bootstrap(), "vaccel_bootstrap")
+		return call("vaccel_bootstrap", func() C.int { return C.vaccel_bootstrap() })
 	}
 	env := (*C.struct_vaccel_config)(C.calloc(1, C.sizeof_struct_vaccel_config))
 	c := (*C.struct_vaccel_config)(C.calloc(1, C.sizeof_struct_vaccel_config))
@@ -58,8 +58,7 @@ func Bootstrap(cfg *Config) error {
 		C.free(unsafe.Pointer(env))
 		C.free(unsafe.Pointer(c))
 	}()
-	if err := check(C.vaccel_config_init_from_env(env),
-		"vaccel_config_init_from_env"); err != nil {
+	if err := call("vaccel_config_init_from_env", func() C.int { return C.vaccel_config_init_from_env(env) }); err != nil {
 		return err
 	}
 	plugins, level, logFile := env.plugins, env.log_level, env.log_file
@@ -77,19 +76,20 @@ func Bootstrap(cfg *Config) error {
 		logFile = C.CString(cfg.LogFile)
 		defer C.free(unsafe.Pointer(logFile))
 	}
-	if err := check(C.vaccel_config_init(c, plugins, level, logFile,
-		C.bool(cfg.Profiling || bool(env.profiling_enabled)),
-		env.version_ignore), "vaccel_config_init"); err != nil {
+	if err := call("vaccel_config_init", func() C.int {
+		return C.vaccel_config_init(c, plugins, level, logFile,
+			C.bool(cfg.Profiling || bool(env.profiling_enabled)),
+			env.version_ignore)
+	}); err != nil {
 		return err
 	}
-	return check(C.vaccel_bootstrap_with_config(c),
-		"vaccel_bootstrap_with_config")
+	return call("vaccel_bootstrap_with_config", func() C.int { return C.vaccel_bootstrap_with_config(c) })
 }
 
 // Cleanup releases every session, resource and plugin (vaccel_cleanup).
 // Sessions need a Bootstrap afterwards.
 func Cleanup() error {
-	return check(C.vaccel_cleanup(), "vaccel_cleanup")
+	return call("vaccel_cleanup", func() C.int { return C.vaccel_cleanup() })
 }
 
 // Version is libvaccel's version string.

@@ -68,3 +68,43 @@ bool example_parse_iterations(const char *s, int *iter)
 	*iter = (int)v;
 	return true;
 }
+
+int example_write_file(const char *path, const void *data, size_t size)
+{
+	FILE *f = fopen(path, "wb");
+	int ret = VACCEL_OK;
+
+	if (!f) {
+		ret = errno;
+		fprintf(stderr, "Could not create %s: %s\n", path,
+			strerror(ret));
+		return ret;
+	}
+	if (fwrite(data, 1, size, f) != size)
+		ret = VACCEL_EIO;
+	if (fclose(f) && !ret)
+		ret = VACCEL_EIO;
+	if (ret)
+		fprintf(stderr, "Could not write %s\n", path);
+	return ret;
+}
+
+const unsigned char *example_image_png(const unsigned char *out, size_t cap,
+				       size_t *len)
+{
+	size_t text = strnlen((const char *)out, cap);
+	const char *rec = (const char *)out;
+	unsigned long long n;
+
+	if (text == cap)
+		return NULL;
+	/* the record `png N`, at the start of a line */
+	while (rec && sscanf(rec, "png %llu", &n) != 1) {
+		rec = strchr(rec, '\n');
+		rec = rec ? rec + 1 : NULL;
+	}
+	if (!rec || n > cap - text - 1)
+		return NULL;
+	*len = (size_t)n;
+	return out + text + 1;
+}

@@ -17,6 +17,16 @@ extern "C" {
  * Errors are printed to stderr. */
 int example_read_file(const char *path, void **data, size_t *size);
 
+/* Write `size` bytes to a new or truncated file `path`. Errors are printed
+ * to stderr. */
+int example_write_file(const char *path, const void *data, size_t size);
+
+/* The PNG that segment and depth put in their output after the records
+ * (the record `png N`, the text's NUL, then N bytes; docs/plugins/onnx.md),
+ * or NULL if there is none (another plugin, or a buffer too small). */
+const unsigned char *example_image_png(const unsigned char *out, size_t cap,
+				       size_t *len);
+
 /* The iteration count argument: a decimal integer >= 0. Prints an error
  * and returns false if `s` is not one. */
 bool example_parse_iterations(const char *s, int *iter);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The body shared by the ten image examples (classify, detect, segment,
  * pose, depth and their _generic twins):
- *   <prog> <image_file> [iterations] [model_path] [labels_path]
+ *   <prog> <image_file> [iterations] [model_path] [labels_path | png_out]
  * labels_path (classify only) turns a class number that the plugin returns
- * into its label. Each program's main() is one call. */
+ * into its label; png_out (segment and depth) saves the PNG of the map
+ * that the op returns after its records; model_path "-" registers none.
+ * Each program's main() is one call. */
 #pragma once
 
 #include <vaccel.h>

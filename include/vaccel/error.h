@@ -46,6 +46,27 @@ enum {
 /* A short, static description of a VACCEL_E* code (or of any errno). */
 const char *vaccel_strerror(int err);
 
+/* Ours (not in upstream 0.7): why the last failed call of this thread
+ * failed, as one line of text ("image: cannot decode 17 bytes: unknown
+ * image type"; for a remote session the agent's reason). Every op, session,
+ * resource and plugin-loading function starts with an empty reason; the
+ * first reason a plugin gives with vaccel_fail(), else the first error
+ * line logged during the call (by the library, a plugin, or the agent for a
+ * remote call), becomes the reason, whatever the log level.
+ * Meaningful right after a call returned an error (as errno): "" when the
+ * call gave no reason. The string belongs to the thread and is valid until
+ * its next vAccel call. */
+const char *vaccel_last_error(void);
+/* Empty this thread's reason. */
+void vaccel_last_error_clear(void);
+/* For plugins (and applications): log `fmt` at error level once, make it
+ * the reason of the call in progress on this thread (replacing a reason
+ * taken from an earlier error line, not one an earlier vaccel_fail() gave;
+ * `fmt` may quote vaccel_last_error()), and return `err`:
+ *   return vaccel_fail(VACCEL_EINVAL, "cannot decode %zu bytes", len); */
+int vaccel_fail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 #ifdef __cplusplus
 }
 #endif

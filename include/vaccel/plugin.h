@@ -348,6 +348,25 @@ struct vaccel_plugin_desc {
 	size_t nr_ops;
 };
 
+/* This plugin's own descriptor (defined by VACCEL_PLUGIN_DESCRIPTOR), so
+ * that code above the definition can name it. */
+__attribute__((visibility(
+	"default"))) extern const struct vaccel_plugin_desc vaccel_plugin_desc;
+
+/* Per-session state of a plugin (ours). A local session may be served by
+ * several plugins (docs/plugins.md): sess->priv is only its first plugin's
+ * (sess->plugin), so a plugin that keeps per-session state and may serve
+ * sessions it is not the first plugin of stores it with these, passing its
+ * own descriptor (&vaccel_plugin_desc). A plugin that writes sess->priv in
+ * session_init still works, but only as a session's first plugin.
+ * get: NULL when `self` does not serve `sess` or stored nothing; set:
+ * VACCEL_EINVAL when `self` does not serve `sess`. */
+void *vaccel_session_plugin_priv(struct vaccel_session *sess,
+				 const struct vaccel_plugin_desc *self);
+int vaccel_session_set_plugin_priv(struct vaccel_session *sess,
+				   const struct vaccel_plugin_desc *self,
+				   void *priv);
+
 /* Define the exported descriptor:
  *   VACCEL_PLUGIN_DESCRIPTOR(.name = "noop", .version = "1.0",
  *                            .type = VACCEL_PLUGIN_DEBUG, .ops = my_ops,

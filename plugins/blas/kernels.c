@@ -19,27 +19,29 @@ int vblas_sgemm(int64_t m, int64_t n, int64_t k, float alpha, const float *a,
 		int64_t ldc)
 {
 	if (m < 0 || n < 0 || k < 0) {
-		vaccel_error(TAG "sgemm: negative size m=%ld n=%ld k=%ld",
-			     (long)m, (long)n, (long)k);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG "sgemm: negative size m=%ld n=%ld k=%ld",
+				   (long)m, (long)n, (long)k);
 	}
 	if (lda < (k > 1 ? k : 1) || ldb < (n > 1 ? n : 1) ||
 	    ldc < (n > 1 ? n : 1)) {
-		vaccel_error(TAG "sgemm: leading dimensions too small for "
-				 "row-major (need lda>=k, ldb>=n, ldc>=n): "
-				 "m=%ld n=%ld k=%ld lda=%ld ldb=%ld ldc=%ld",
-			     (long)m, (long)n, (long)k, (long)lda, (long)ldb,
-			     (long)ldc);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG
+				   "sgemm: leading dimensions too small for "
+				   "row-major (need lda>=k, ldb>=n, ldc>=n): "
+				   "m=%ld n=%ld k=%ld lda=%ld ldb=%ld ldc=%ld",
+				   (long)m, (long)n, (long)k, (long)lda,
+				   (long)ldb, (long)ldc);
 	}
 	if (m > INT_MAX || n > INT_MAX || k > INT_MAX || lda > INT_MAX ||
 	    ldb > INT_MAX || ldc > INT_MAX) {
-		vaccel_error(TAG "sgemm: sizes above OpenBLAS's 32-bit index");
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			TAG "sgemm: sizes above OpenBLAS's 32-bit index");
 	}
 	if (!a || !b || !c) {
-		vaccel_error(TAG "sgemm: NULL matrix pointer");
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG "sgemm: NULL matrix pointer");
 	}
 	if (!m || !n)
 		return VACCEL_OK;
@@ -54,15 +56,16 @@ int vblas_minmax(const double *in, int ndata, int low, int high, double *out,
 	double lo = INFINITY, hi = -INFINITY;
 
 	if (!in || !out || !min || !max || ndata < 1 || low > high) {
-		vaccel_error(TAG "minmax: need data (ndata=%d >= 1), outputs "
-				 "and low <= high (%d, %d)",
-			     ndata, low, high);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG
+				   "minmax: need data (ndata=%d >= 1), outputs "
+				   "and low <= high (%d, %d)",
+				   ndata, low, high);
 	}
 	for (int i = 0; i < ndata; i++) {
 		if (isnan(in[i])) {
-			vaccel_error(TAG "minmax: NaN at index %d", i);
-			return VACCEL_EINVAL;
+			return vaccel_fail(VACCEL_EINVAL,
+					   TAG "minmax: NaN at index %d", i);
 		}
 	}
 	for (int i = 0; i < ndata; i++) {
@@ -80,9 +83,9 @@ int vblas_minmax(const double *in, int ndata, int low, int high, double *out,
 static int check_len(const char *op, size_t len, bool ok)
 {
 	if (!ok || !len) {
-		vaccel_error(TAG "%s: NULL array or length 0 (len=%zu)", op,
-			     len);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG "%s: NULL array or length 0 (len=%zu)",
+				   op, len);
 	}
 	return VACCEL_OK;
 }
@@ -121,9 +124,9 @@ int vblas_mmult(const float *a, const float *b, float *c, size_t len)
 	if (ret)
 		return ret;
 	if (n * n != len || n > INT_MAX) {
-		vaccel_error(TAG "mmult: %zu elements is not a square matrix",
-			     len);
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			TAG "mmult: %zu elements is not a square matrix", len);
 	}
 	if (overlap(c, a, len) || overlap(c, b, len)) {
 		dst = malloc(len * sizeof(float));
@@ -163,9 +166,9 @@ int vblas_vectoradd(const float *a, const float *b, float *c, size_t len_a,
 	if (ret)
 		return ret;
 	if (len_a != len_b) {
-		vaccel_error(TAG "vectoradd: lengths differ (%zu, %zu)", len_a,
-			     len_b);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG "vectoradd: lengths differ (%zu, %zu)",
+				   len_a, len_b);
 	}
 	for (size_t i = 0; i < len_a; i++)
 		c[i] = a[i] + b[i];

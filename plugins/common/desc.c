@@ -60,8 +60,9 @@ static int parse_line(struct vpc__desc_state *s, struct vpc__line *l,
 		return VACCEL_OK;
 	eq = strchr(text, '=');
 	if (!eq) {
-		vaccel_error("%s:%d: expected `key = value`", l->origin, l->nr);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "%s:%d: expected `key = value`", l->origin,
+				   l->nr);
 	}
 	*eq = '\0';
 	key = trim(text);
@@ -114,26 +115,28 @@ static int finish(struct vpc__desc_state *s, const char *origin)
 	struct vpc_desc *d = s->d;
 
 	if (!s->has_task || !d->file) {
-		vaccel_error("%s: `task` and `file` are required", origin);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "%s: `task` and `file` are required",
+				   origin);
 	}
 	if (!s->has_decoder)
 		d->decoder = task_decoder[d->task];
 	if (!decoder_fits(d->task, d->decoder)) {
-		vaccel_error("%s: decoder does not produce a %s result", origin,
-			     vpc_task_name(d->task));
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "%s: decoder does not produce a %s result",
+				   origin, vpc_task_name(d->task));
 	}
 	if ((s->has_mean || s->has_std) && (s->has_scale || s->has_offset)) {
-		vaccel_error("%s: give mean/std or scale/offset, not both",
-			     origin);
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			"%s: give mean/std or scale/offset, not both", origin);
 	}
 	for (int c = 0; c < 3; c++) {
 		if (s->has_mean || s->has_std) {
 			if (s->std[c] == 0) {
-				vaccel_error("%s: std must not be 0", origin);
-				return VACCEL_EINVAL;
+				return vaccel_fail(VACCEL_EINVAL,
+						   "%s: std must not be 0",
+						   origin);
 			}
 			d->in.scale[c] = 1.0f / (255.0f * s->std[c]);
 			d->in.offset[c] = -s->mean[c] / s->std[c];
@@ -146,12 +149,12 @@ static int finish(struct vpc__desc_state *s, const char *origin)
 		if (!d->nr_grids || !s->has_size || d->in.width <= 0 ||
 		    (d->nr_scores && d->nr_scores != d->nr_grids) ||
 		    (d->nr_boxes && d->nr_boxes != d->nr_grids)) {
-			vaccel_error(
+			return vaccel_fail(
+				VACCEL_EINVAL,
 				"%s: the anchors decoder needs a fixed size, "
 				"`anchors`, and one `scores`/`boxes` "
 				"output per grid",
 				origin);
-			return VACCEL_EINVAL;
 		}
 	}
 	if (!d->name) {

@@ -15,8 +15,8 @@
 
 static int bad(const struct vpc__line *l, const char *why)
 {
-	vaccel_error("%s:%d: %s: %s", l->origin, l->nr, l->key, why);
-	return VACCEL_EINVAL;
+	return vaccel_fail(VACCEL_EINVAL, "%s:%d: %s: %s", l->origin, l->nr,
+			   l->key, why);
 }
 
 static int want_words(const struct vpc__line *l, int min, int max)

@@ -17,28 +17,29 @@ int vpc_image_decode(const void *data, size_t len, struct vpc_image *img)
 	int w, h, n;
 
 	if (!data || !len || !img || len > INT_MAX) {
-		vaccel_error("image: no data or too large (%zu bytes)", len);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "image: no data or too large (%zu bytes)",
+				   len);
 	}
 	img->px = NULL;
 	if (!stbi_info_from_memory(data, (int)len, &w, &h, &n)) {
-		vaccel_error("image: cannot decode %zu bytes: %s", len,
-			     stbi_failure_reason());
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "image: cannot decode %zu bytes: %s", len,
+				   stbi_failure_reason());
 	}
 	if (w <= 0 || h <= 0 ||
 	    (uint64_t)w * (uint64_t)h > VPC_IMAGE_MAX_PIXELS) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_EINVAL,
 			"image: %dx%d is empty or above the limit of %u pixels",
 			w, h, VPC_IMAGE_MAX_PIXELS);
-		return VACCEL_EINVAL;
 	}
 	img->px =
 		stbi_load_from_memory(data, (int)len, &img->w, &img->h, &n, 3);
 	if (!img->px) {
-		vaccel_error("image: cannot decode %zu bytes: %s", len,
-			     stbi_failure_reason());
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "image: cannot decode %zu bytes: %s", len,
+				   stbi_failure_reason());
 	}
 	return VACCEL_OK;
 }

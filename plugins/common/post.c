@@ -155,12 +155,12 @@ static int anchor_grid(const struct vpc_desc *d,
 
 	if (sc->count != anchors || bx->count % anchors ||
 	    bx->count / anchors < 4) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_EINVAL,
 			"%s: outputs of %zu scores / %zu box values do not "
 			"fit a %dx%dx%d anchor grid",
 			d->name, sc->count, bx->count, gr->w, gr->h,
 			gr->per_cell);
-		return VACCEL_EINVAL;
 	}
 	stride = bx->count / anchors;
 	for (size_t a = 0; a < anchors; a++) {
@@ -225,11 +225,11 @@ int vpc_decode_boxes(const struct vpc_desc *d, const struct vpc_fmap *rows,
 	size_t cap = 0, n = 0;
 
 	if (rows->count % 6) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_EINVAL,
 			"%s: %zu values are not rows of [x1 y1 x2 y2 score "
 			"class]",
 			d->name, rows->count);
-		return VACCEL_EINVAL;
 	}
 	for (size_t i = 0; i < rows->count / 6; i++) {
 		const float *r = rows->data + i * 6;
@@ -267,9 +267,9 @@ int vpc_decode_keypoints(const struct vpc_desc *d, const struct vpc_fmap *rows,
 	struct vpc_keypoint *v;
 
 	if (!n || rows->count % 3) {
-		vaccel_error("%s: %zu values are not keypoint rows of 3",
-			     d->name, rows->count);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "%s: %zu values are not keypoint rows of 3",
+				   d->name, rows->count);
 	}
 	v = malloc(n * sizeof(*v));
 	if (!v)
@@ -312,6 +312,7 @@ static int map_plane(const struct vpc_desc *d, const struct vpc_fmap *m,
 		w = dm[2];
 		c = dm[3];
 	} else {
+		/* (not vaccel_fail(): the compiler must see the error) */
 		vaccel_error("%s: a map output needs 2 to 4 dimensions",
 			     d->name);
 		return VACCEL_EINVAL;

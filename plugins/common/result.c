@@ -1,64 +1,59 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The whole post-processing of an image op: decode, then format records
- * (docs/plugins/onnx.md, "Output formats"), then write the PNG of a map. */
+ * (docs/plugins/onnx.md, "Output formats"), then encode the PNG of a map. */
 #include "vpc_post.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stb_image_write.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <vaccel/error.h>
 #include <vaccel/log.h>
 
+/* Where stb's PNG writer puts its bytes (it calls back once or a few
+ * times). */
 struct png_sink {
-	int fd;
+	unsigned char *buf;
+	size_t len, cap;
 	bool failed;
 };
 
-static void png_write_cb(void *ctx, void *data, int size)
+static void png_put(void *ctx, void *data, int size)
 {
 	struct png_sink *s = ctx;
-	const char *p = data;
 
-	while (size > 0 && !s->failed) {
-		ssize_t n = write(s->fd, p, (size_t)size);
+	if (s->failed || size <= 0)
+		return;
+	if (s->len + (size_t)size > s->cap) {
+		size_t cap = (s->len + (size_t)size) * 2;
+		unsigned char *b = realloc(s->buf, cap);
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
+		if (!b) {
 			s->failed = true;
-			break;
+			return;
 		}
-		p += n;
-		size -= (int)n;
+		s->buf = b;
+		s->cap = cap;
 	}
+	memcpy(s->buf + s->len, data, (size_t)size);
+	s->len += (size_t)size;
 }
 
-int vpc_png_write_gray(const char *path, const uint8_t *px, int w, int h)
+int vpc_png_encode_gray(const uint8_t *px, int w, int h, unsigned char **png,
+			size_t *len)
 {
-	struct png_sink s = { .fd = -1 };
-	int ret = VACCEL_OK;
+	struct png_sink s = { 0 };
 
-	s.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (s.fd < 0) {
-		ret = errno;
-		vaccel_error("cannot create %s: %s", path, strerror(ret));
-		return ret;
+	if (!stbi_write_png_to_func(png_put, &s, w, h, 1, px, w) || s.failed ||
+	    !s.len) {
+		free(s.buf);
+		return vaccel_fail(VACCEL_ENOMEM, "cannot encode a %dx%d PNG",
+				   w, h);
 	}
-	if (!stbi_write_png_to_func(png_write_cb, &s, w, h, 1, px, w) ||
-	    s.failed) {
-		vaccel_error("cannot write PNG %s", path);
-		ret = VACCEL_EIO;
-	}
-	if (close(s.fd) && !ret)
-		ret = VACCEL_EIO;
-	if (ret)
-		unlink(path);
-	return ret;
+	*png = s.buf;
+	*len = s.len;
+	return VACCEL_OK;
 }
 
 static const char *label_of(char *const *labels, size_t nr, int i, char *tmp,
@@ -186,8 +181,7 @@ static int depth(const struct vpc_desc *d, const float *map, float min,
 }
 
 static int maps(const struct vpc_desc *d, const struct vpc_fmap *o,
-		const struct vpc_geom *g, const char *png_path,
-		struct vpc_result *r)
+		const struct vpc_geom *g, bool want_png, struct vpc_result *r)
 {
 	float *map = NULL, min, max, mean;
 	uint8_t *px = NULL;
@@ -201,14 +195,12 @@ static int maps(const struct vpc_desc *d, const struct vpc_fmap *o,
 		free(map);
 		return VACCEL_ENOMEM;
 	}
-	if (png_path)
-		ret = vpc_lines_addf(&r->name, "png %s", png_path);
-	if (!ret)
-		ret = d->decoder == VPC_DEC_MASK
-			      ? mask(d, map, g, px, r)
-			      : depth(d, map, min, max, mean, g, px, r);
-	if (!ret && png_path)
-		ret = vpc_png_write_gray(png_path, px, g->src_w, g->src_h);
+	ret = d->decoder == VPC_DEC_MASK
+		      ? mask(d, map, g, px, r)
+		      : depth(d, map, min, max, mean, g, px, r);
+	if (!ret && want_png)
+		ret = vpc_png_encode_gray(px, g->src_w, g->src_h, &r->png,
+					  &r->png_len);
 	free(map);
 	free(px);
 	return ret;
@@ -222,8 +214,8 @@ static size_t nr_outputs(const struct vpc_desc *d)
 
 int vpc_postprocess(const struct vpc_desc *d, char *const *labels,
 		    size_t nr_labels, const struct vpc_fmap *outs,
-		    size_t nr_outs, const struct vpc_geom *g,
-		    const char *png_path, struct vpc_result *r)
+		    size_t nr_outs, const struct vpc_geom *g, bool want_png,
+		    struct vpc_result *r)
 {
 	int ret;
 
@@ -245,7 +237,7 @@ int vpc_postprocess(const struct vpc_desc *d, char *const *labels,
 		ret = keypoints(d, labels, nr_labels, outs, g, r);
 		break;
 	default:
-		ret = maps(d, outs, g, png_path, r);
+		ret = maps(d, outs, g, want_png, r);
 		break;
 	}
 	if (ret)
@@ -259,4 +251,7 @@ void vpc_result_release(struct vpc_result *r)
 		return;
 	vpc_lines_release(&r->text);
 	vpc_lines_release(&r->name);
+	free(r->png);
+	r->png = NULL;
+	r->png_len = 0;
 }

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Output decoding: model outputs -> records (classes, boxes, keypoints,
- * maps) -> text lines and PNG files. The text formats are documented in
+ * maps) -> text lines and PNG images. The text formats are documented in
  * docs/plugins/onnx.md ("Output formats"); tests parse them. */
 #pragma once
 
@@ -95,8 +95,9 @@ void vpc_nms(struct vpc_det *dets, size_t *n, float iou, bool weighted,
 	     bool per_class);
 float vpc_iou(const struct vpc_det *a, const struct vpc_det *b);
 
-/* Write an 8-bit grey PNG to a new file (O_EXCL: never overwrites). */
-int vpc_png_write_gray(const char *path, const uint8_t *px, int w, int h);
+/* An 8-bit grey PNG in memory: *png is malloc'ed (the caller frees it). */
+int vpc_png_encode_gray(const uint8_t *px, int w, int h, unsigned char **png,
+			size_t *len);
 
 /* ---- whole post-processing of one image op ---- */
 
@@ -105,16 +106,20 @@ struct vpc_result {
 	struct vpc_lines text;
 	/* every op: what goes to out_imgname (see docs/plugins/onnx.md) */
 	struct vpc_lines name;
+	/* segment, depth: the map as an 8-bit grey PNG (malloc'ed), when
+	 * asked for */
+	unsigned char *png;
+	size_t png_len;
 };
 
 /* Decode `outs` (in role order: the decoder's output, or for anchors the
- * score outputs of each grid then the box outputs) into `r`. `png_path`:
- * where segment/depth write their PNG (NULL: no PNG). `labels` may be the
- * description's or loaded from its labels file. */
+ * score outputs of each grid then the box outputs) into `r`. `want_png`:
+ * segment/depth also encode their map as a PNG (r->png). `labels` may be
+ * the description's or loaded from its labels file. */
 int vpc_postprocess(const struct vpc_desc *d, char *const *labels,
 		    size_t nr_labels, const struct vpc_fmap *outs,
-		    size_t nr_outs, const struct vpc_geom *g,
-		    const char *png_path, struct vpc_result *r);
+		    size_t nr_outs, const struct vpc_geom *g, bool want_png,
+		    struct vpc_result *r);
 void vpc_result_release(struct vpc_result *r);
 
 #ifdef __cplusplus

@@ -126,14 +126,15 @@ static bool resource_dlclose(void)
 static int check_args(const char *what, const struct vaccel_arg *args, size_t n)
 {
 	if (n && !args) {
-		vaccel_error(TAG "%s: %zu args but no array", what, n);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG "%s: %zu args but no array", what, n);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (args[i].size && !args[i].buf) {
-			vaccel_error(TAG "%s[%zu]: no buffer for %zu bytes",
-				     what, i, args[i].size);
-			return VACCEL_EINVAL;
+			return vaccel_fail(VACCEL_EINVAL,
+					   TAG
+					   "%s[%zu]: no buffer for %zu bytes",
+					   what, i, args[i].size);
 		}
 		LOG("%s[%zu]: size %zu type %s", what, i, args[i].size,
 		    vaccel_arg_type_to_str(args[i].type));
@@ -146,8 +147,7 @@ static int check_call(const char *fn_symbol, const struct vaccel_arg *read,
 		      size_t nr_write)
 {
 	if (!fn_symbol || !*fn_symbol) {
-		vaccel_error(TAG "No function name");
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL, TAG "No function name");
 	}
 	int ret = check_args("read", read, nr_read);
 	return ret ? ret : check_args("write", write, nr_write);
@@ -198,9 +198,9 @@ static int call(void *handle, const char *lib, const char *sym,
 	u.p = dlsym(handle, sym);
 	if (!u.p) {
 		const char *err = dlerror();
-		vaccel_error(TAG "Cannot find %s in %s: %s", sym, lib,
-			     err ? err : "symbol is NULL");
-		return VACCEL_ENOSYS;
+		return vaccel_fail(VACCEL_ENOSYS,
+				   TAG "Cannot find %s in %s: %s", sym, lib,
+				   err ? err : "symbol is NULL");
 	}
 	int ret = check_own_function(handle, u.p, lib, sym);
 	if (ret)
@@ -209,8 +209,8 @@ static int call(void *handle, const char *lib, const char *sym,
 	    nr_write);
 	int r = u.fn(read, nr_read, write, nr_write);
 	if (r) {
-		vaccel_error(TAG "%s of %s returned %d", sym, lib, r);
-		return VACCEL_EBACKEND;
+		return vaccel_fail(VACCEL_EBACKEND, TAG "%s of %s returned %d",
+				   sym, lib, r);
 	}
 	return VACCEL_OK;
 }
@@ -226,8 +226,7 @@ static int exec_exec(struct vaccel_session *sess, const char *library,
 		     size_t nr_read, struct vaccel_arg *write, size_t nr_write)
 {
 	if (!library || !*library) {
-		vaccel_error(TAG "No library");
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL, TAG "No library");
 	}
 	int ret = check_call(fn_symbol, read, nr_read, write, nr_write);
 	if (ret)
@@ -237,8 +236,8 @@ static int exec_exec(struct vaccel_session *sess, const char *library,
 	    dlopen_mode == RTLD_LAZY ? "RTLD_LAZY" : "RTLD_NOW");
 	void *h = dlopen(library, dlopen_mode);
 	if (!h) {
-		vaccel_error(TAG "Cannot load %s: %s", library, dlerror());
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL, TAG "Cannot load %s: %s",
+				   library, dlerror());
 	}
 	ret = call(h, library, fn_symbol, read, nr_read, write, nr_write);
 	if (exec_dlclose()) {
@@ -322,9 +321,9 @@ static int open_handles(const struct vaccel_resource *res,
 	size_t n = res->nr_blobs;
 
 	if (!n || !res->blobs) {
-		vaccel_error(TAG "Resource %" PRId64 " has no library",
-			     res->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG "Resource %" PRId64 " has no library",
+				   res->id);
 	}
 	struct exec_handles *hs = calloc(1, sizeof(*hs) + n * sizeof(void *));
 	if (!hs)
@@ -428,8 +427,7 @@ static int exec_with_resource(struct vaccel_session *sess,
 	struct exec_handles *hs;
 
 	if (!res) {
-		vaccel_error(TAG "No resource");
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL, TAG "No resource");
 	}
 	int ret = check_call(fn_symbol, read, nr_read, write, nr_write);
 	if (ret)

@@ -43,9 +43,9 @@ static int set_threads(const char *v, const char *where)
 	long t = strtol(v, &end, 10);
 
 	if (*end || end == v || t < 1 || t > 256) {
-		vaccel_error(ONNX_TAG "%s: threads = %s is not in 1..256",
-			     where, v);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "%s: threads = %s is not in 1..256",
+				   where, v);
 	}
 	onnx_cfg.threads = (int)t;
 	return VACCEL_OK;
@@ -85,6 +85,16 @@ int onnx_read_file(const char *path, size_t max, char **buf, size_t *len)
 	return VACCEL_OK;
 }
 
+/* The PNGs of segment and depth come back in the output buffer now; an
+ * output directory from an older configuration is ignored, not an error. */
+static void gone_output_dir(const char *where)
+{
+	vaccel_warn(ONNX_TAG "%s: output_dir is no longer used: segment and "
+			     "depth return their PNG in the output buffer "
+			     "(docs/plugins/onnx.md)",
+		    where);
+}
+
 static int config_line(char *key, char *val, const char *path)
 {
 	for (int t = 0; t < VPC_TASK_MAX; t++)
@@ -94,14 +104,16 @@ static int config_line(char *key, char *val, const char *path)
 		return set_str(&onnx_cfg.deps_dir, val);
 	if (!strcmp(key, "library"))
 		return set_str(&onnx_cfg.library, val);
-	if (!strcmp(key, "output_dir"))
-		return set_str(&onnx_cfg.output_dir, val);
+	if (!strcmp(key, "output_dir")) {
+		gone_output_dir(path);
+		return VACCEL_OK;
+	}
 	if (!strcmp(key, "models_dir"))
 		return set_str(&onnx_cfg.models_dir, val);
 	if (!strcmp(key, "threads"))
 		return set_threads(val, path);
-	vaccel_error(ONNX_TAG "%s: unknown key %s", path, key);
-	return VACCEL_EINVAL;
+	return vaccel_fail(VACCEL_EINVAL, ONNX_TAG "%s: unknown key %s", path,
+			   key);
 }
 
 /* VACCEL_ONNX_CONFIG: `key = value` lines, '#' comments. */
@@ -139,9 +151,31 @@ static int config_file(const char *path)
 	return ret;
 }
 
+/* The runtime of the deps directory; a package's private copy
+ * (-Donnx_runtime_dir) when no deps directory was asked for. */
+static int default_library(bool builtin_deps)
+{
+	char *lib;
+	int n;
+
+#ifdef VACCEL_ONNX_RUNTIME_DIR
+	if (builtin_deps)
+		n = asprintf(&lib, "%s/libonnxruntime.so.1",
+			     VACCEL_ONNX_RUNTIME_DIR);
+	else
+#endif
+		n = asprintf(&lib, "%s/onnxruntime/lib/libonnxruntime.so.1",
+			     onnx_cfg.deps_dir);
+	if (n < 0)
+		return VACCEL_ENOMEM;
+	onnx_cfg.library = lib;
+	return VACCEL_OK;
+}
+
 int onnx_config_load(void)
 {
 	const char *v;
+	bool builtin_deps = false;
 	int ret = VACCEL_OK;
 
 	onnx_config_release();
@@ -151,27 +185,23 @@ int onnx_config_load(void)
 		ret = config_file(v);
 	if (!ret && (v = getenv("VACCEL_DEPS")) && *v)
 		ret = set_str(&onnx_cfg.deps_dir, v);
-	if (!ret && !onnx_cfg.deps_dir)
+	if (!ret && !onnx_cfg.deps_dir) {
 		ret = set_str(&onnx_cfg.deps_dir, VACCEL_DEPS_DIR);
+		builtin_deps = true;
+	}
 	if (!ret && (v = getenv("VACCEL_ONNX_LIBRARY")))
 		ret = set_str(&onnx_cfg.library, v);
 	if (!ret && (v = getenv("VACCEL_ONNX_THREADS")) && *v)
 		ret = set_threads(v, "VACCEL_ONNX_THREADS");
-	if (!ret && (v = getenv("VACCEL_ONNX_OUTPUT_DIR")))
-		ret = set_str(&onnx_cfg.output_dir, v);
+	if (!ret && getenv("VACCEL_ONNX_OUTPUT_DIR"))
+		gone_output_dir("VACCEL_ONNX_OUTPUT_DIR");
 	if (!ret && (v = getenv("VACCEL_ONNX_MODELS_DIR")))
 		ret = set_str(&onnx_cfg.models_dir, v);
 	for (int t = 0; t < VPC_TASK_MAX && !ret; t++)
 		if ((v = getenv(onnx_task_envs[t])) && *v)
 			ret = set_str(&onnx_cfg.defaults[t], v);
-	if (!ret && !onnx_cfg.library) {
-		char *lib;
-
-		if (asprintf(&lib, "%s/onnxruntime/lib/libonnxruntime.so.1",
-			     onnx_cfg.deps_dir) < 0)
-			return VACCEL_ENOMEM;
-		onnx_cfg.library = lib;
-	}
+	if (!ret && !onnx_cfg.library)
+		ret = default_library(builtin_deps);
 	return ret;
 }
 
@@ -179,7 +209,6 @@ void onnx_config_release(void)
 {
 	free(onnx_cfg.deps_dir);
 	free(onnx_cfg.library);
-	free(onnx_cfg.output_dir);
 	free(onnx_cfg.models_dir);
 	for (int t = 0; t < VPC_TASK_MAX; t++)
 		free(onnx_cfg.defaults[t]);

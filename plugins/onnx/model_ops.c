@@ -61,10 +61,11 @@ int onnx_op_unload(struct vaccel_session *sess, struct vaccel_resource *model)
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (!net) {
-		vaccel_error(ONNX_TAG "unload: resource %ld is not loaded in "
-				      "session %ld",
-			     (long)model->id, (long)sess->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "unload: resource %ld is not loaded in "
+				   "session %ld",
+				   (long)model->id, (long)sess->id);
 	}
 	ort_net_put(net);
 	return VACCEL_OK;
@@ -79,15 +80,16 @@ static int wrap_input(const struct ort_net *net, size_t i,
 
 	if (!t || t->nr_dims < 0 || t->nr_dims > ORT_MAX_DIMS ||
 	    (t->nr_dims && !t->dims) || (!t->data && t->size)) {
-		vaccel_error(ONNX_TAG "run: input %zu is malformed", i);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "run: input %zu is malformed", i);
 	}
 	if (!io->is_tensor || !esize || (int)t->data_type != (int)io->type) {
-		vaccel_error(ONNX_TAG "run: input %zu (%s) wants %s, got type "
-				      "%d",
-			     i, io->name, ort_type_name(io->type),
-			     (int)t->data_type);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: input %zu (%s) wants %s, got type "
+				   "%d",
+				   i, io->name, ort_type_name(io->type),
+				   (int)t->data_type);
 	}
 	/* rank-0 inputs arrive as [1] (vAccel tensors have a rank >= 1) */
 	if (io->nr_dims == 0 && t->nr_dims == 1 && t->dims[0] == 1 &&
@@ -95,28 +97,30 @@ static int wrap_input(const struct ort_net *net, size_t i,
 		return ort_tensor_wrap(t->data, t->size, t->dims, 0, io->type,
 				       v);
 	if (io->nr_dims != t->nr_dims) {
-		vaccel_error(ONNX_TAG "run: input %zu (%s) has %d dims, got %d",
-			     i, io->name, io->nr_dims, t->nr_dims);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: input %zu (%s) has %d dims, got %d",
+				   i, io->name, io->nr_dims, t->nr_dims);
 	}
 	for (int d = 0; d < t->nr_dims; d++) {
 		if (t->dims[d] < 0 ||
 		    (io->dims[d] > 0 && io->dims[d] != t->dims[d]) ||
 		    (t->dims[d] && count > SIZE_MAX / (size_t)t->dims[d])) {
-			vaccel_error(ONNX_TAG "run: input %zu (%s) dim %d is "
-					      "%ld, the model wants %ld",
-				     i, io->name, d, (long)t->dims[d],
-				     (long)io->dims[d]);
-			return VACCEL_EINVAL;
+			return vaccel_fail(VACCEL_EINVAL,
+					   ONNX_TAG
+					   "run: input %zu (%s) dim %d is "
+					   "%ld, the model wants %ld",
+					   i, io->name, d, (long)t->dims[d],
+					   (long)io->dims[d]);
 		}
 		count *= (size_t)t->dims[d];
 	}
 	if (count > SIZE_MAX / esize || count * esize != t->size) {
-		vaccel_error(ONNX_TAG
-			     "run: input %zu (%s) holds %zu bytes, its "
-			     "dims need %zu",
-			     i, io->name, t->size, count * esize);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: input %zu (%s) holds %zu bytes, its "
+				   "dims need %zu",
+				   i, io->name, t->size, count * esize);
 	}
 	return ort_tensor_wrap(t->data, t->size, t->dims, t->nr_dims, io->type,
 			       v);
@@ -135,10 +139,10 @@ static int output_tensor(OrtValue *v, struct vaccel_onnx_tensor **out)
 	if (ret)
 		return ret;
 	if (!ort_type_size(type)) {
-		vaccel_error(ONNX_TAG "run: outputs of type %s are not "
-				      "supported",
-			     ort_type_name(type));
-		return VACCEL_ENOTSUP;
+		return vaccel_fail(VACCEL_ENOTSUP,
+				   ONNX_TAG "run: outputs of type %s are not "
+					    "supported",
+				   ort_type_name(type));
 	}
 	if (nr_dims == 0) { /* a scalar: vAccel tensors have a rank >= 1 */
 		nr_dims = 1;
@@ -164,11 +168,12 @@ static int run_net(struct ort_net *net,
 	    (size_t)nr_inputs != net->nr_inputs || nr_outputs < 1 ||
 	    (size_t)nr_outputs > net->nr_outputs || nr_inputs > 64 ||
 	    nr_outputs > 64) {
-		vaccel_error(ONNX_TAG "run: %s takes %zu inputs and up to %zu "
-				      "outputs; got %d and %d",
-			     net->what, net->nr_inputs, net->nr_outputs,
-			     nr_inputs, nr_outputs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: %s takes %zu inputs and up to %zu "
+				   "outputs; got %d and %d",
+				   net->what, net->nr_inputs, net->nr_outputs,
+				   nr_inputs, nr_outputs);
 	}
 	for (i = 0; i < nr_outputs; i++) {
 		outputs[i] = NULL;
@@ -214,11 +219,12 @@ int onnx_op_run(struct vaccel_session *sess,
 	}
 	pthread_mutex_unlock(&s->lock);
 	if (!net) {
-		vaccel_error(ONNX_TAG "run: resource %ld is not loaded in "
-				      "session %ld (call "
-				      "vaccel_onnx_model_load() first)",
-			     (long)model->id, (long)sess->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "run: resource %ld is not loaded in "
+				   "session %ld (call "
+				   "vaccel_onnx_model_load() first)",
+				   (long)model->id, (long)sess->id);
 	}
 	ret = run_net(net, inputs, nr_inputs, outputs, nr_outputs);
 	ort_net_put(net);

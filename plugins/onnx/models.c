@@ -54,12 +54,12 @@ int onnx_locate(const struct onnx_src *s, const char *name,
 	/* A description inside a resource may come from a remote client: it
 	 * must not name (and so expose, e.g. as labels) any host file. */
 	if (s->untrusted && escapes(name)) {
-		vaccel_error(ONNX_TAG
-			     "%s: %s: a resource's description may only "
-			     "name its own files, or relative paths "
-			     "without '..'",
-			     s->origin, name);
-		return VACCEL_EPERM;
+		return vaccel_fail(VACCEL_EPERM,
+				   ONNX_TAG
+				   "%s: %s: a resource's description may only "
+				   "name its own files, or relative paths "
+				   "without '..'",
+				   s->origin, name);
 	}
 	if (name[0] == '/') {
 		if (onnx_is_file(name))
@@ -166,19 +166,21 @@ static int bind_input(struct onnx_model *m)
 	int hd, wd, cd;
 
 	if (idx < 0 || !m->net->nr_inputs) {
-		vaccel_error(ONNX_TAG "%s: the network has no input %s",
-			     m->desc.name, m->desc.input ? m->desc.input : "");
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "%s: the network has no input %s",
+				   m->desc.name,
+				   m->desc.input ? m->desc.input : "");
 	}
 	m->input = (size_t)idx;
 	io = &m->net->inputs[idx];
 	if (!io->is_tensor || io->type != ort_dtype(in->dtype) ||
 	    io->nr_dims != 4) {
-		vaccel_error(ONNX_TAG "%s: input %s is %s with %d dims; the "
-				      "description says a 4-d %s tensor",
-			     m->desc.name, io->name, ort_type_name(io->type),
-			     io->nr_dims, ort_type_name(ort_dtype(in->dtype)));
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			ONNX_TAG "%s: input %s is %s with %d dims; the "
+				 "description says a 4-d %s tensor",
+			m->desc.name, io->name, ort_type_name(io->type),
+			io->nr_dims, ort_type_name(ort_dtype(in->dtype)));
 	}
 	cd = in->layout == VPC_LAYOUT_NCHW ? 1 : 3;
 	hd = in->layout == VPC_LAYOUT_NCHW ? 2 : 1;
@@ -191,15 +193,15 @@ static int bind_input(struct onnx_model *m)
 	if ((io->dims[0] > 1) || (io->dims[cd] > 0 && io->dims[cd] != 3) ||
 	    (in->width && io->dims[wd] > 0 && io->dims[wd] != in->width) ||
 	    (in->height && io->dims[hd] > 0 && io->dims[hd] != in->height)) {
-		vaccel_error(ONNX_TAG
-			     "%s: input %s has shape [%ld %ld %ld %ld], "
-			     "which does not fit the description "
-			     "(batch 1, 3 channels, %dx%d, %s)",
-			     m->desc.name, io->name, (long)io->dims[0],
-			     (long)io->dims[1], (long)io->dims[2],
-			     (long)io->dims[3], in->width, in->height,
-			     in->layout == VPC_LAYOUT_NCHW ? "nchw" : "nhwc");
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			ONNX_TAG "%s: input %s has shape [%ld %ld %ld %ld], "
+				 "which does not fit the description "
+				 "(batch 1, 3 channels, %dx%d, %s)",
+			m->desc.name, io->name, (long)io->dims[0],
+			(long)io->dims[1], (long)io->dims[2], (long)io->dims[3],
+			in->width, in->height,
+			in->layout == VPC_LAYOUT_NCHW ? "nchw" : "nhwc");
 	}
 	return VACCEL_OK;
 }
@@ -209,16 +211,16 @@ static int bind_output(struct onnx_model *m, const char *name, size_t pos)
 	int idx = name ? ort_net_output(m->net, name) : (int)pos;
 
 	if (idx < 0 || (size_t)idx >= m->net->nr_outputs) {
-		vaccel_error(ONNX_TAG "%s: the network has no output %s",
-			     m->desc.name, name ? name : "(by position)");
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "%s: the network has no output %s",
+				   m->desc.name, name ? name : "(by position)");
 	}
 	if (m->net->outputs[idx].type != ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT) {
-		vaccel_error(ONNX_TAG
-			     "%s: output %s is %s, decoders read float",
-			     m->desc.name, m->net->outputs[idx].name,
-			     ort_type_name(m->net->outputs[idx].type));
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "%s: output %s is %s, decoders read float",
+				   m->desc.name, m->net->outputs[idx].name,
+				   ort_type_name(m->net->outputs[idx].type));
 	}
 	m->outs[m->nr_outs++] = (size_t)idx;
 	return VACCEL_OK;

@@ -19,7 +19,6 @@ struct onnx_config {
 	char *deps_dir;	  /* VACCEL_DEPS, default: meson's deps_dir */
 	char *library;	  /* VACCEL_ONNX_LIBRARY */
 	int threads;	  /* VACCEL_ONNX_THREADS, default 1 */
-	char *output_dir; /* VACCEL_ONNX_OUTPUT_DIR, NULL: session rundir */
 	char *models_dir; /* VACCEL_ONNX_MODELS_DIR, NULL: none */
 	/* VACCEL_ONNX_<TASK>_MODEL: a description name or path, or "none" */
 	char *defaults[VPC_TASK_MAX];

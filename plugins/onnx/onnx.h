@@ -16,18 +16,17 @@ struct onnx_res {
 	struct onnx_model *model;
 	bool tried, described;
 	int model_err;
+	/* why it serves no image op, or not as asked (for reasons) */
+	char *why;
 	/* loaded by vaccel_onnx_model_load() */
 	struct ort_net *net;
 	struct onnx_res *next;
 };
 
-/* sess->priv */
+/* The plugin's state of a session (vaccel_session_plugin_priv()) */
 struct onnx_sess {
 	pthread_mutex_t lock;
 	struct onnx_res *res;
-	/* PNGs written into the session's rundir, removed at release */
-	char **files;
-	size_t nr_files, cap_files;
 };
 
 int onnx_sess_init(struct vaccel_session *sess, uint32_t flags);
@@ -37,7 +36,8 @@ int onnx_res_unregister(struct vaccel_resource *res,
 /* The entry of `res` (created if absent and `create`); s->lock held. */
 struct onnx_res *onnx_entry_of(struct onnx_sess *s, struct vaccel_resource *res,
 			       bool create);
-/* sess->priv, or NULL (logged) for a session this plugin did not set up. */
+/* The plugin's state of `sess`, or NULL (logged) for a session this plugin
+ * does not serve. */
 struct onnx_sess *onnx_sess_state(struct vaccel_session *sess);
 
 /* The ops, declared with their plugin signatures (union vaccel_op_fn). */

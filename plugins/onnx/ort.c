@@ -74,20 +74,27 @@ static int load_api(const char *lib)
 	const OrtApiBase *(*get_base)(void);
 	const OrtApiBase *base;
 
+	/* Microsoft's builds of ONNX Runtime carry its telemetry (1DS): at
+	 * start it writes a device id under ~/.cache/Microsoft and posts
+	 * events over HTTPS. A backend must not phone home, nor write into
+	 * the home of whoever runs it: off, unless the user set it. (Set here,
+	 * before the library's constructors run, at plugin init.) */
+	setenv("ORT_DISABLE_TELEMETRY", "1", 0);
 	rt.dl = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
 	if (!rt.dl) {
-		vaccel_error(TAG "cannot load ONNX Runtime from %s: %s (set "
-				 "VACCEL_ONNX_LIBRARY, or run "
-				 "scripts/fetch-assets.sh)",
-			     lib, dlerror());
-		return VACCEL_ELIBBAD;
+		return vaccel_fail(VACCEL_ELIBBAD,
+				   TAG
+				   "cannot load ONNX Runtime from %s: %s (set "
+				   "VACCEL_ONNX_LIBRARY, or run "
+				   "scripts/fetch-assets.sh)",
+				   lib, dlerror());
 	}
 	*(void **)&get_base = dlsym(rt.dl, "OrtGetApiBase");
 	base = get_base ? get_base() : NULL;
 	if (!base) {
-		vaccel_error(TAG "%s is not ONNX Runtime (no OrtGetApiBase)",
-			     lib);
-		return VACCEL_ELIBBAD;
+		return vaccel_fail(
+			VACCEL_ELIBBAD,
+			TAG "%s is not ONNX Runtime (no OrtGetApiBase)", lib);
 	}
 	rt.version = base->GetVersionString();
 	/* the newest API both sides know; the table only grows */
@@ -96,11 +103,11 @@ static int load_api(const char *lib)
 		rt.api_version = v;
 	}
 	if (!rt.api) {
-		vaccel_error(TAG
-			     "ONNX Runtime %s at %s offers no C API between "
-			     "versions %d and %d",
-			     rt.version, lib, ORT_MIN_API, ORT_API_VERSION);
-		return VACCEL_ELIBBAD;
+		return vaccel_fail(
+			VACCEL_ELIBBAD,
+			TAG "ONNX Runtime %s at %s offers no C API between "
+			    "versions %d and %d",
+			rt.version, lib, ORT_MIN_API, ORT_API_VERSION);
 	}
 	return VACCEL_OK;
 }
@@ -317,7 +324,8 @@ static int net_create(const char *path, const void *buf, size_t len,
 {
 	OrtSessionOptions *so = NULL;
 	struct ort_net *net;
-	char msg[64];
+	const char *base = strrchr(what, '/');
+	char msg[320];
 	int ret;
 
 	if (!rt.api)
@@ -329,7 +337,8 @@ static int net_create(const char *path, const void *buf, size_t len,
 	}
 	atomic_init(&net->refs, 1);
 	ret = session_options(&so);
-	snprintf(msg, sizeof(msg), "cannot load %.40s", what);
+	snprintf(msg, sizeof(msg), "cannot load the network %.256s",
+		 base ? base + 1 : what);
 	if (!ret && path)
 		ret = ort_status(
 			rt.api->CreateSession(rt.env, path, so, &net->session),
@@ -358,12 +367,13 @@ int ort_net_load_file(const char *path, struct ort_net **out)
 	int ret;
 
 	if (stat(path, &st)) {
-		vaccel_error(TAG "model file %s: %s", path, strerror(errno));
-		return VACCEL_ENOENT;
+		return vaccel_fail(VACCEL_ENOENT, TAG "model file %s: %s", path,
+				   strerror(errno));
 	}
 	if (!S_ISREG(st.st_mode)) {
-		vaccel_error(TAG "model file %s: not a regular file", path);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   TAG "model file %s: not a regular file",
+				   path);
 	}
 	if (asprintf(&key, "%ju:%ju:%jd:%ld.%09ld", (uintmax_t)st.st_dev,
 		     (uintmax_t)st.st_ino, (intmax_t)st.st_size,
@@ -496,8 +506,9 @@ int ort_tensor_info(OrtValue *value, ONNXTensorElementDataType *type,
 
 	ret = ort_status(a->GetValueType(value, &kind), "output type");
 	if (!ret && kind != ONNX_TYPE_TENSOR) {
-		vaccel_error(TAG "output is not a tensor (ONNX type %d)", kind);
-		return VACCEL_ENOTSUP;
+		return vaccel_fail(VACCEL_ENOTSUP,
+				   TAG "output is not a tensor (ONNX type %d)",
+				   kind);
 	}
 	if (!ret)
 		ret = ort_status(a->GetTensorTypeAndShape(value, &ti), "shape");

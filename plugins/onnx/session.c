@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* What the onnx plugin keeps per session (sess->priv): per resource, its
- * image-op model and its loaded network; the PNG files its ops wrote. */
+/* What the onnx plugin keeps per session (vaccel_session_plugin_priv()):
+ * per resource, its image-op model and its loaded network. */
 #include "onnx.h"
 #include "vpc_image.h"
 #include "vpc_post.h"
@@ -21,20 +21,25 @@ int onnx_sess_init(struct vaccel_session *sess, uint32_t flags)
 	if (!s)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
-	sess->priv = s;
-	return VACCEL_OK;
+	return vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, s);
 }
 
 static void entry_free(struct onnx_res *e)
 {
+	free(e->why);
 	onnx_model_put(e->model);
 	ort_net_put(e->net);
 	free(e);
 }
 
+static struct onnx_sess *state_of(struct vaccel_session *sess)
+{
+	return vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+}
+
 int onnx_sess_release(struct vaccel_session *sess)
 {
-	struct onnx_sess *s = sess->priv;
+	struct onnx_sess *s = state_of(sess);
 	struct onnx_res *e, *next;
 
 	if (!s)
@@ -43,23 +48,16 @@ int onnx_sess_release(struct vaccel_session *sess)
 		next = e->next;
 		entry_free(e);
 	}
-	for (size_t i = 0; i < s->nr_files; i++) {
-		if (unlink(s->files[i]) && errno != ENOENT)
-			vaccel_warn(ONNX_TAG "cannot remove %s: %s",
-				    s->files[i], strerror(errno));
-		free(s->files[i]);
-	}
-	free(s->files);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
-	sess->priv = NULL;
+	vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, NULL);
 	return VACCEL_OK;
 }
 
 int onnx_res_unregister(struct vaccel_resource *res,
 			struct vaccel_session *sess)
 {
-	struct onnx_sess *s = sess->priv;
+	struct onnx_sess *s = state_of(sess);
 	struct onnx_res **p, *e = NULL;
 
 	if (!s)
@@ -96,9 +94,10 @@ struct onnx_res *onnx_entry_of(struct onnx_sess *s, struct vaccel_resource *res,
 
 struct onnx_sess *onnx_sess_state(struct vaccel_session *sess)
 {
-	if (!sess->priv)
+	struct onnx_sess *s = state_of(sess);
+	if (!s)
 		vaccel_error(ONNX_TAG
 			     "session %ld was not set up by this plugin",
 			     (long)sess->id);
-	return sess->priv;
+	return s;
 }

@@ -69,12 +69,12 @@ static int src_by_name(struct onnx_src *s, const char *name)
 	}
 	sh = shipped(name);
 	if (!sh) {
-		vaccel_error(ONNX_TAG "no model description named %s (shipped: "
-				      "see docs/plugins/onnx.md%s%s)",
-			     name,
-			     onnx_cfg.models_dir ? "; also looked in " : "",
-			     onnx_cfg.models_dir ? onnx_cfg.models_dir : "");
-		return VACCEL_ENOENT;
+		return vaccel_fail(
+			VACCEL_ENOENT,
+			ONNX_TAG "no model description named %s (shipped: "
+				 "see docs/plugins/onnx.md%s%s)",
+			name, onnx_cfg.models_dir ? "; also looked in " : "",
+			onnx_cfg.models_dir ? onnx_cfg.models_dir : "");
 	}
 	s->text = sh->text;
 	s->len = strlen(sh->text);
@@ -95,7 +95,8 @@ static int default_build(enum vpc_task task, struct onnx_model **out)
 	int ret;
 
 	if (!strcmp(name, "none")) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_ENOTSUP,
 			ONNX_TAG "%s: no %s model configured%s; set %s to "
 				 "a description (docs/plugins/onnx.md) or "
 				 "register a MODEL resource",
@@ -105,7 +106,6 @@ static int default_build(enum vpc_task task, struct onnx_model **out)
 				  "registries this project uses)"
 				: "",
 			onnx_task_envs[task]);
-		return VACCEL_ENOTSUP;
 	}
 	ret = src_by_name(&s, name);
 	if (!ret)
@@ -218,10 +218,10 @@ static int resource_src(struct vaccel_resource *res, struct onnx_src *s)
 		return VACCEL_ENOENT;
 	n = only_blob(res, ".model", &b);
 	if (n < 0) {
-		vaccel_error(ONNX_TAG "resource %ld holds several .model "
-				      "descriptions",
-			     (long)res->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "resource %ld holds several .model "
+					    "descriptions",
+				   (long)res->id);
 	}
 	if (n)
 		return src_from_blob(s, res, b);
@@ -288,9 +288,9 @@ int onnx_resource_net(struct vaccel_resource *res, struct ort_net **net)
 	int ret;
 
 	if (!res->nr_blobs || !res->blobs) {
-		vaccel_error(ONNX_TAG "resource %ld has no files",
-			     (long)res->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG "resource %ld has no files",
+				   (long)res->id);
 	}
 	ret = resource_src(res, &s);
 	if (!ret && s.owned == NULL && s.res &&
@@ -309,10 +309,11 @@ int onnx_resource_net(struct vaccel_resource *res, struct ort_net **net)
 	onnx_src_release(&s);
 	if (only_blob(res, ".onnx", &b) != 1 &&
 	    !(res->nr_blobs == 1 && (b = res->blobs[0]))) {
-		vaccel_error(ONNX_TAG "resource %ld: expected one .onnx file "
-				      "among its %zu files",
-			     (long)res->id, res->nr_blobs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   ONNX_TAG
+				   "resource %ld: expected one .onnx file "
+				   "among its %zu files",
+				   (long)res->id, res->nr_blobs);
 	}
 	loc.blob = b;
 	return onnx_load_net(&loc, net);

@@ -205,6 +205,10 @@ static int wait_reply(struct rpc_ctx *x)
 	}
 	if (c->state == RPC_CALL_GOT)
 		ret = 0;
+	else if (c->state == RPC_CALL_FAILED && l->why[0])
+		/* the agent said why (NOTICE): the application's reason */
+		ret = vaccel_fail(c->err, LOG_PREFIX "%s: %s",
+				  vrpc_type_name(x->req.type), l->why);
 	else if (c->state == RPC_CALL_FAILED)
 		ret = c->err;
 	else if (ret == VACCEL_ETIMEDOUT) {

@@ -40,13 +40,28 @@ static void read_token(void)
 			n = 0;
 		memcpy(rpc_cfg.token, t, n);
 	} else if (f) {
+		/* a connection without the token the user meant to send
+		 * would fail later with a less useful reason: connections
+		 * fail with this one (link.c) */
+		errno = 0;
 		int ret = vrpc_token_read(f, rpc_cfg.token, &n);
 		if (ret == VACCEL_EIO)
-			rpc_warn("cannot read VACCEL_RPC_TOKEN_FILE %s", f);
+			snprintf(rpc_cfg.token_error,
+				 sizeof(rpc_cfg.token_error),
+				 "cannot read VACCEL_RPC_TOKEN_FILE %s: %s", f,
+				 errno ? strerror(errno) : "read error");
 		else if (ret)
-			rpc_warn("VACCEL_RPC_TOKEN_FILE %s holds more than %u "
-				 "bytes: no token sent",
+			snprintf(rpc_cfg.token_error,
+				 sizeof(rpc_cfg.token_error),
+				 "VACCEL_RPC_TOKEN_FILE %s holds more than %u "
+				 "bytes",
 				 f, VRPC_MAX_TOKEN);
+		rpc_cfg.token_err =
+			ret == VACCEL_EIO && errno == ENOENT ? VACCEL_ENOENT
+			: ret == VACCEL_EIO &&
+					(errno == EACCES || errno == EPERM)
+				? VACCEL_EACCES
+				: ret;
 		if (ret)
 			n = 0;
 	}

@@ -44,8 +44,8 @@ static int take_hello(struct rpc_link *l, const struct vrpc_hdr *h,
 	vrpc_msg_io(&io, &m);
 	int ret = vrpc_io_finish_dec(&io, h->bulk_len) ? VACCEL_EIO : 0;
 	if (!ret && m.status) {
-		rpc_err("the agent at %s refused the connection: %s (%s)",
-			rpc_cfg.uri, vrpc_err_name(m.status), m.message);
+		rpc_conn_err("the agent at %s refused the connection: %s (%s)",
+			     rpc_cfg.uri, vrpc_err_name(m.status), m.message);
 		ret = vrpc_err_from_wire(m.status);
 	} else if (!ret && m.u.hello_r.nonce != nonce) {
 		ret = VACCEL_EAGAIN; /* a stale reply (vport) */
@@ -142,7 +142,8 @@ static int resync_hello(struct rpc_link *l, int64_t deadline)
 		if (ret != VACCEL_ETIMEDOUT)
 			return ret;
 		if (deadline && vrpc_now_ns() >= deadline) {
-			rpc_err("%s: no answer after %zu bytes of padding: a "
+			rpc_conn_err(
+				"%s: no answer after %zu bytes of padding: a "
 				"previous process may have died in the middle "
 				"of a large message; try again",
 				rpc_cfg.uri, pad);

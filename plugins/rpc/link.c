@@ -76,11 +76,16 @@ void rpc_link_fail(struct rpc_link *l, const char *why, int err)
 
 static int link_new(struct rpc_link **out)
 {
+	if (rpc_cfg.token_err)
+		return vaccel_fail(rpc_cfg.token_err, LOG_PREFIX "%s",
+				   rpc_cfg.token_error);
 	int64_t deadline = vrpc_deadline(rpc_cfg.connect_timeout_ms);
 	int fd = rpc_cfg.addr.t->connect(&rpc_cfg.addr, deadline);
 	if (fd < 0) {
-		rpc_err("cannot connect to the agent at %s: %s", rpc_cfg.uri,
-			vaccel_strerror(-fd));
+		char why[512];
+		vrpc_connect_why(&rpc_cfg.addr, why, sizeof(why));
+		rpc_conn_err("cannot connect to the agent at %s: %s",
+			     rpc_cfg.uri, why);
 		return fd == -VACCEL_ETIMEDOUT ? VACCEL_ETIMEDOUT : VACCEL_EIO;
 	}
 	struct rpc_link *l = calloc(1, sizeof(*l));
@@ -99,8 +104,8 @@ static int link_new(struct rpc_link **out)
 	int ret = rpc_hello(l, deadline);
 	if (ret) {
 		if (ret == VACCEL_ETIMEDOUT || ret == RPC_EPROTO)
-			rpc_err("no handshake with the agent at %s: %s",
-				rpc_cfg.uri, vaccel_strerror(ret));
+			rpc_conn_err("no handshake with the agent at %s: %s",
+				     rpc_cfg.uri, vaccel_strerror(ret));
 		rpc_link_put(l);
 		return ret == RPC_EPROTO ? VACCEL_EIO : ret;
 	}
@@ -173,8 +178,12 @@ int rpc_link_start(void)
 {
 	pthread_atfork(NULL, NULL, on_fork_child);
 	struct rpc_link *l;
-	if (rpc_link_get(&l)) {
-		/* not fatal: calls will try again */
+	/* not fatal: calls will try again, and then say why they fail (the
+	 * probe says it only at the warning level, so it is said once) */
+	rpc_cfg.probing = true;
+	int ret = rpc_cfg.token_err ? rpc_cfg.token_err : rpc_link_get(&l);
+	rpc_cfg.probing = false;
+	if (ret) {
 		rpc_warn("agent %s not reachable at load time: every op is "
 			 "offered, calls connect when made",
 			 rpc_cfg.uri);

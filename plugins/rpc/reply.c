@@ -117,10 +117,16 @@ int rpc_status(struct rpc_ctx *x)
 	if (!x->rep.status)
 		return 0;
 	int ret = vrpc_err_from_wire(x->rep.status);
+	const char *what = vrpc_type_name(x->req.type);
+	if (what && !strncmp(what, "OP_", 3))
+		what += 3;
+	/* the agent's reason becomes the application's (one error line) */
 	if (x->rep.message && *x->rep.message)
-		rpc_dbg("%s: agent: %s", vrpc_type_name(x->req.type),
-			x->rep.message);
-	return ret;
+		return vaccel_fail(ret, LOG_PREFIX "the agent failed %s: %s",
+				   what ? what : "a request", x->rep.message);
+	return vaccel_fail(ret, LOG_PREFIX "the agent failed %s: %s (%s)",
+			   what ? what : "a request",
+			   vrpc_err_name(x->rep.status), vaccel_strerror(ret));
 }
 
 int rpc_simple(struct rpc_ctx *x)

@@ -37,6 +37,11 @@
 #define rpc_err(...)  vaccel_error(LOG_PREFIX __VA_ARGS__)
 #define rpc_warn(...) vaccel_warn(LOG_PREFIX __VA_ARGS__)
 #define rpc_dbg(...)  vaccel_debug(LOG_PREFIX __VA_ARGS__)
+/* A connection failure: an error, except while the plugin's load probes
+ * the agent (then a warning: the first call says it again as an error). */
+#define rpc_conn_err(...)                                                      \
+	vaccel_log_print(rpc_cfg.probing ? VACCEL_LOG_WARN : VACCEL_LOG_ERROR, \
+			 NULL, LOG_PREFIX __VA_ARGS__)
 
 /* Internal protocol error (a malformed frame; never returned to
  * applications: the link dies and calls see VACCEL_EIO). */
@@ -141,6 +146,13 @@ struct rpc_config {
 	/* most µs spent spinning before a reply is due (0: never spin) */
 	int64_t spin_us;
 	char identity[VRPC_MAX_IDENTITY];
+	/* the plugin's load is probing the agent (connection failures are
+	 * warnings then) */
+	bool probing;
+	/* VACCEL_RPC_TOKEN_FILE cannot be used: sessions fail with this
+	 * (logged when they do) */
+	char token_error[PATH_MAX + 128];
+	int token_err;
 };
 
 extern struct rpc_config rpc_cfg;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The torch plugin's per-session model cache: loaded models are kept per
- * (session, resource) in sess->priv. A model is loaded by torch_model_load,
+ * (session, resource) in the session's state of this plugin
+ * (vaccel_session_plugin_priv()). A model is loaded by torch_model_load,
  * or by the first torch_model_run of that resource in the session (once:
  * concurrent first calls wait for one load), and freed when the resource is
  * unregistered from the session or the session is released. Runs take a
@@ -33,8 +34,7 @@ int torch_session_init(struct vaccel_session *sess, uint32_t flags)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&ts->lock, NULL);
 	pthread_cond_init(&ts->loaded, NULL);
-	sess->priv = ts;
-	return VACCEL_OK;
+	return vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, ts);
 }
 
 /* Drop one reference; the last one frees the model. Call with the lock. */
@@ -65,7 +65,8 @@ static void entry_unlink_locked(struct torch_session *ts, struct torch_entry *e)
  * every entry has only its list reference left. */
 int torch_session_release(struct vaccel_session *sess)
 {
-	struct torch_session *ts = sess->priv;
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
 
 	if (ts == NULL)
 		return VACCEL_OK;
@@ -82,7 +83,7 @@ int torch_session_release(struct vaccel_session *sess)
 	pthread_cond_destroy(&ts->loaded);
 	pthread_mutex_destroy(&ts->lock);
 	free(ts);
-	sess->priv = NULL;
+	vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, NULL);
 	return VACCEL_OK;
 }
 
@@ -99,7 +100,8 @@ static struct torch_entry *find_locked(struct torch_session *ts,
 int torch_resource_unregister(struct vaccel_resource *res,
 			      struct vaccel_session *sess)
 {
-	struct torch_session *ts = sess->priv;
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
 	struct torch_entry *e;
 
 	if (ts == NULL)
@@ -116,13 +118,15 @@ int torch_resource_unregister(struct vaccel_resource *res,
 	return VACCEL_OK;
 }
 
-struct torch_session *torch_session_of(const struct vaccel_session *sess)
+struct torch_session *torch_session_of(struct vaccel_session *sess)
 {
-	if (sess->priv == NULL)
+	struct torch_session *ts =
+		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+	if (ts == NULL)
 		vaccel_error("[torch] session %lld was not set up by the torch "
 			     "plugin",
 			     (long long)sess->id);
-	return sess->priv;
+	return ts;
 }
 
 /* The TorchScript blob of a MODEL resource: its only blob, or, for a
@@ -159,9 +163,9 @@ static int load_model(const struct vaccel_resource *res,
 	int ret;
 
 	if (blob == NULL) {
-		vaccel_error("[torch] resource %lld has no file",
-			     (long long)res->id);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] resource %lld has no file",
+				   (long long)res->id);
 	}
 	path = vaccel_blob_path(blob);
 	if (path != NULL) {
@@ -172,21 +176,21 @@ static int load_model(const struct vaccel_resource *res,
 		const uint8_t *data = vaccel_blob_data(blob, &size);
 
 		if (data == NULL || size == 0) {
-			vaccel_error(
+			return vaccel_fail(
+				VACCEL_EINVAL,
 				"[torch] resource %lld: blob %s has no data",
 				(long long)res->id,
 				blob->name ? blob->name : "?");
-			return VACCEL_EINVAL;
 		}
 		ret = torch_backend_model_load_buffer(data, size, model, err,
 						      sizeof(err));
 	}
 	if (ret != VACCEL_OK) {
-		vaccel_error("[torch] resource %lld (%s): %s",
-			     (long long)res->id,
-			     path ? path : (blob->name ? blob->name : "buffer"),
-			     err);
-		return ret;
+		return vaccel_fail(ret, "[torch] resource %lld (%s): %s",
+				   (long long)res->id,
+				   path ? path
+					: (blob->name ? blob->name : "buffer"),
+				   err);
 	}
 	vaccel_debug("[torch] resource %lld: loaded %s in %.1f ms",
 		     (long long)res->id, path ? path : "from memory",

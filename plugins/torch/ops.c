@@ -34,20 +34,21 @@ static int check_run_args(struct vaccel_torch_tensor *const *inputs,
 	char err[ERR_LEN];
 
 	if (nr_inputs < 0 || (nr_inputs > 0 && inputs == NULL)) {
-		vaccel_error("[torch] model run: %d inputs at %p", nr_inputs,
-			     (const void *)inputs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] model run: %d inputs at %p",
+				   nr_inputs, (const void *)inputs);
 	}
 	if (nr_outputs < 0 || (nr_outputs > 0 && outputs == NULL)) {
-		vaccel_error("[torch] model run: %d outputs at %p", nr_outputs,
-			     (void *)outputs);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] model run: %d outputs at %p",
+				   nr_outputs, (void *)outputs);
 	}
 	for (int i = 0; i < nr_inputs; i++) {
 		if (torch_backend_check_tensor(inputs[i], err, sizeof(err)) !=
 		    VACCEL_OK) {
-			vaccel_error("[torch] model run: input %d: %s", i, err);
-			return VACCEL_EINVAL;
+			return vaccel_fail(VACCEL_EINVAL,
+					   "[torch] model run: input %d: %s", i,
+					   err);
 		}
 	}
 	return VACCEL_OK;
@@ -129,19 +130,20 @@ static int check_matrix(const char *name, struct vaccel_torch_tensor **pt,
 	char err[ERR_LEN];
 
 	if (torch_backend_check_tensor(t, err, sizeof(err)) != VACCEL_OK) {
-		vaccel_error("[torch] sgemm: %s: %s", name, err);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL, "[torch] sgemm: %s: %s", name,
+				   err);
 	}
 	if (t->data_type != VACCEL_TORCH_FLOAT) {
-		vaccel_error("[torch] sgemm: %s has type %d, not FLOAT (7)",
-			     name, (int)t->data_type);
-		return VACCEL_EINVAL;
+		return vaccel_fail(
+			VACCEL_EINVAL,
+			"[torch] sgemm: %s has type %d, not FLOAT (7)", name,
+			(int)t->data_type);
 	}
 	if (!((t->nr_dims == 2 && t->dims[0] == rows && t->dims[1] == cols) ||
 	      (t->nr_dims == 1 && t->dims[0] == rows * cols))) {
-		vaccel_error("[torch] sgemm: %s is not %lld x %lld", name,
-			     (long long)rows, (long long)cols);
-		return VACCEL_EINVAL;
+		return vaccel_fail(VACCEL_EINVAL,
+				   "[torch] sgemm: %s is not %lld x %lld", name,
+				   (long long)rows, (long long)cols);
 	}
 	return VACCEL_OK;
 }
@@ -158,10 +160,10 @@ int torch_op_sgemm(struct vaccel_session *sess,
 	int ret;
 
 	if (M < 1 || N < 1 || K < 1 || out == NULL) {
-		vaccel_error(
+		return vaccel_fail(
+			VACCEL_EINVAL,
 			"[torch] sgemm: M=%d N=%d K=%d must be >= 1, out %p", M,
 			N, K, (void *)out);
-		return VACCEL_EINVAL;
 	}
 	if (check_matrix("A", in_A, M, K) != VACCEL_OK ||
 	    check_matrix("B", in_B, K, N) != VACCEL_OK ||

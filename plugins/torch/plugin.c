@@ -69,8 +69,7 @@ static int torch_init(void)
 	int ret = torch_backend_init(threads, jit, err, sizeof(err));
 
 	if (ret != VACCEL_OK) {
-		vaccel_error("[torch] %s", err);
-		return ret;
+		return vaccel_fail(ret, "[torch] %s", err);
 	}
 	if (err[0] != '\0')
 		vaccel_warn("[torch] %s", err);

@@ -28,8 +28,8 @@ struct torch_entry {
 	unsigned refs;
 };
 
-/* sess->priv of this plugin's sessions; the lock guards the list and
- * every entry's fields. */
+/* The state of one session (vaccel_session_plugin_priv()); the lock guards
+ * the list and every entry's fields. */
 struct torch_session {
 	pthread_mutex_t lock;
 	pthread_cond_t loaded; /* broadcast when a load ends */
@@ -40,8 +40,9 @@ int torch_session_init(struct vaccel_session *sess, uint32_t flags);
 int torch_session_release(struct vaccel_session *sess);
 int torch_resource_unregister(struct vaccel_resource *res,
 			      struct vaccel_session *sess);
-/* sess->priv, or NULL (logged) for a session this plugin did not set up. */
-struct torch_session *torch_session_of(const struct vaccel_session *sess);
+/* The plugin's state of `sess`, or NULL (logged) for a session this plugin
+ * does not serve. */
+struct torch_session *torch_session_of(struct vaccel_session *sess);
 
 /* The loaded model of `res` in the session (loading it if it is not: once,
  * concurrent callers wait), with a reference; give it back with

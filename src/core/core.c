@@ -159,6 +159,7 @@ int vaccel_bootstrap(void)
 
 int vaccel_bootstrap_with_config(struct vaccel_config *cfg)
 {
+	vaccel__reason_begin();
 	if (!cfg)
 		return VACCEL_EINVAL;
 	return bootstrap_from(cfg);

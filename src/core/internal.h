@@ -45,6 +45,12 @@ extern _Atomic int vaccel__log_level;
 int vaccel__log_open(const struct vaccel_config *config);
 void vaccel__log_close(void);
 
+/* The calling thread's error reason (vaccel_last_error()): emptied when a
+ * public call begins, set by the first error line logged after that. */
+#define VACCEL__REASON_MAX 1024
+void vaccel__reason_begin(void);
+bool vaccel__reason_set(void);
+
 #define vaccel__debug_on()                                             \
 	vaccel__unlikely(atomic_load_explicit(&vaccel__log_level,      \
 					      memory_order_relaxed) >= \
@@ -76,6 +82,9 @@ struct vaccel__plugin {
 	 * it (members the plugin's older header lacked are zero) */
 	const struct vaccel_plugin_desc *desc;
 	struct vaccel_plugin_desc desc_copy;
+	/* the descriptor the plugin exported (what it passes as `self` to
+	 * vaccel_session_plugin_priv) */
+	const struct vaccel_plugin_desc *exported;
 	union vaccel_op_fn ops[VACCEL_OP_EXT_MAX];
 	uint64_t ops_mask;
 	char *path;
@@ -97,19 +106,43 @@ size_t vaccel__plugins_count(void);
 int vaccel__plugin_register_desc(const struct vaccel_plugin_desc *desc,
 				 void *dl_handle, const char *path);
 
-const union vaccel_op_fn *vaccel__op_missing(struct vaccel__plugin *p,
-					     vaccel_op_type_t op);
+/* As vaccel__plugin_select, and the plugins after it that serve the ops
+ * it lacks (at most `max`, into `others`; docs/plugins.md). */
+struct vaccel_plugin *vaccel__plugins_select(uint32_t hint,
+					     struct vaccel__plugin **others,
+					     size_t max, size_t *nr_others);
 
-/* The function of `op` of the session's plugin, or NULL after logging why
- * (the caller returns VACCEL_ENOTSUP). `sess` is known to be valid. */
+/* The op being called on this thread and the plugin that runs it (for
+ * the reason of a failure the plugin did not explain). */
+struct vaccel__op_ctx {
+	vaccel_op_type_t op;
+	struct vaccel__plugin *plugin;
+};
+extern _Thread_local struct vaccel__op_ctx vaccel__op_ctx;
+
+/* After a failed op: if nothing gave a reason, log (and so set) one that
+ * names the op and the plugin. */
+void vaccel__op_failed(int ret);
+
+/* The session's other plugins' function for `op` (sessions served by
+ * several plugins), or NULL after logging why. */
+const union vaccel_op_fn *vaccel__op_route(struct vaccel_session *sess,
+					   vaccel_op_type_t op);
+
+/* The function of `op` for the session: its plugin's, else that of the
+ * first of its other plugins that has it; NULL after logging why (the
+ * caller returns VACCEL_ENOTSUP). `sess` is known to be valid. */
 static inline const union vaccel_op_fn *
 vaccel__op_func(struct vaccel_session *sess, vaccel_op_type_t op)
 {
 	struct vaccel__plugin *p = vaccel__plugin_of(sess->plugin);
+	vaccel__op_ctx.op = op;
 	if (vaccel__likely((unsigned)op < VACCEL_OP_EXT_MAX &&
-			   p->ops[op].NOOP != NULL))
+			   p->ops[op].NOOP != NULL)) {
+		vaccel__op_ctx.plugin = p;
 		return &p->ops[op];
-	return vaccel__op_missing(p, op);
+	}
+	return vaccel__op_route(sess, op);
 }
 
 /* ---- sessions (session.c) ---- */
@@ -121,6 +154,11 @@ struct vaccel_session *vaccel__session_first_live(void);
  * released; at process exit their structs may be gone). */
 void vaccel__sessions_forget(void);
 int vaccel__session_invalid(void);
+/* The plugins serving `sess`: its own first, then the others (at most
+ * `max`). Valid while the session is. */
+size_t vaccel__session_plugins(const struct vaccel_session *sess,
+			       struct vaccel__plugin **out, size_t max);
+#define VACCEL__SESSION_PLUGINS_MAX 8
 /* The rest of vaccel_session_release() once nothing is registered with
  * `sess`: the plugin's hook, then the session is forgotten and unlocked
  * (the caller holds vaccel__session_lock()). */

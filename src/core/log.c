@@ -112,12 +112,60 @@ static void emit(const char *line, size_t len)
 	pthread_mutex_unlock(&log_lock);
 }
 
-void vaccel_log_print(vaccel_log_level_t level, const char *where,
-		      const char *fmt, ...)
-{
-	if (!vaccel_log_enabled(level) || !fmt)
-		return;
+/* ---- the calling thread's error reason (vaccel/error.h) ---- */
 
+/* The reason of the call in progress (or last failed) on this thread: the
+ * first line given to vaccel_fail() since the call began, else the first
+ * error line logged. Later lines (usually wrappers of the first) do not
+ * replace it; `chosen` marks a vaccel_fail() reason. */
+static _Thread_local struct {
+	char msg[VACCEL__REASON_MAX];
+	bool set, chosen;
+} reason;
+
+void vaccel__reason_begin(void)
+{
+	reason.set = reason.chosen = false;
+	reason.msg[0] = '\0';
+}
+
+bool vaccel__reason_set(void)
+{
+	return reason.set;
+}
+
+static void reason_set(const char *msg, bool chosen)
+{
+	if (reason.chosen || (reason.set && !chosen))
+		return;
+	/* msg may be the current reason itself (a plugin quoting it) */
+	memmove(reason.msg, msg, strnlen(msg, sizeof(reason.msg) - 1));
+	reason.msg[strnlen(msg, sizeof(reason.msg) - 1)] = '\0';
+	reason.set = true;
+	reason.chosen = chosen;
+}
+
+const char *vaccel_last_error(void)
+{
+	return reason.msg;
+}
+
+void vaccel_last_error_clear(void)
+{
+	vaccel__reason_begin();
+}
+
+/* Append at most what fits, keeping the line NUL-terminated. */
+static size_t add_len(size_t len, int n, size_t size)
+{
+	if (n <= 0)
+		return len;
+	return len + ((size_t)n < size - len ? (size_t)n : size - len - 1);
+}
+
+static void log_vprint(vaccel_log_level_t level, const char *where, bool chosen,
+		       const char *fmt, va_list ap)
+{
 	char line[4096];
 	size_t len = format_prefix(line, sizeof(line));
 	const char *c0 = log_color ? level_color[level] : "";
@@ -125,21 +173,41 @@ void vaccel_log_print(vaccel_log_level_t level, const char *where,
 	int n = snprintf(line + len, sizeof(line) - len, "%s<%s>%s %s%s%s", c0,
 			 level_tag[level], c1, where ? "[" : "",
 			 where ? where : "", where ? "] " : "");
-	if (n > 0)
-		len += (size_t)n < sizeof(line) - len ? (size_t)n
-						      : sizeof(line) - len - 1;
-
-	va_list ap;
-	va_start(ap, fmt);
+	len = add_len(len, n, sizeof(line));
+	size_t text = len;
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		len += (size_t)n < sizeof(line) - len ? (size_t)n
-						      : sizeof(line) - len - 1;
+	len = add_len(len, n, sizeof(line));
+	if (level == VACCEL_LOG_ERROR)
+		reason_set(line + text, chosen);
 
 	/* Always end with exactly one newline, even when truncated. */
 	if (len >= sizeof(line) - 1)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	emit(line, len);
+	if (vaccel_log_enabled(level))
+		emit(line, len);
+}
+
+void vaccel_log_print(vaccel_log_level_t level, const char *where,
+		      const char *fmt, ...)
+{
+	/* Error lines are formatted even when not printed: they are the
+	 * thread's error reason (vaccel_last_error()). */
+	if (!fmt || (level != VACCEL_LOG_ERROR && !vaccel_log_enabled(level)))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	log_vprint(level, where, false, fmt, ap);
+	va_end(ap);
+}
+
+int vaccel_fail(int err, const char *fmt, ...)
+{
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		log_vprint(VACCEL_LOG_ERROR, NULL, true, fmt, ap);
+		va_end(ap);
+	}
+	return err;
 }

@@ -193,6 +193,7 @@ int vaccel__plugin_register_desc(const struct vaccel_plugin_desc *desc,
 		return ret;
 	}
 	p->desc = &p->desc_copy;
+	p->exported = desc;
 	desc = p->desc;
 	p->pub.dl_handle = dl_handle;
 	info_from_desc(p);
@@ -255,6 +256,7 @@ static int lib_error_code(const char *err)
 
 int vaccel_plugin_load(const char *lib)
 {
+	vaccel__reason_begin();
 	if (!lib || !*lib)
 		return VACCEL_EINVAL;
 	if (!plugins_ready) {
@@ -293,6 +295,7 @@ int vaccel_plugin_load(const char *lib)
 
 int vaccel_plugin_parse_and_load(const char *lib_str)
 {
+	vaccel__reason_begin();
 	if (!lib_str)
 		return VACCEL_EINVAL;
 	char *list = strdup(lib_str);
@@ -380,10 +383,52 @@ static struct vaccel_plugin *select_locked(uint32_t hint)
 	return NULL;
 }
 
+/* The plugins after `first` that may serve the ops `first` lacks: local
+ * ones with a type bit of the hint (those of every type when `first` was
+ * not chosen by a bit of the hint); none for a transport. */
+static size_t others_locked(const struct vaccel__plugin *first, uint32_t hint,
+			    struct vaccel__plugin **out, size_t max)
+{
+	uint32_t prio = hint & ~(uint32_t)VACCEL_PLUGIN_REMOTE;
+	bool by_type = prio && (first->info.type & prio);
+	size_t n = 0;
+	vaccel_list_entry_t *e;
+
+	if (first->info.is_virtio)
+		return 0;
+	vaccel__list_for_each(e, &plugins)
+	{
+		struct vaccel__plugin *p = entry_plugin(e);
+		if (p == first || p->info.is_virtio ||
+		    (by_type && !(p->info.type & prio)))
+			continue;
+		if (n == max) {
+			vaccel_debug("More than %zu plugins for one session: "
+				     "%s is not used",
+				     max, p->info.name);
+			continue;
+		}
+		out[n++] = p;
+	}
+	return n;
+}
+
 struct vaccel_plugin *vaccel__plugin_select(uint32_t hint)
 {
 	pthread_mutex_lock(&plugins_lock);
 	struct vaccel_plugin *p = select_locked(hint);
+	pthread_mutex_unlock(&plugins_lock);
+	return p;
+}
+
+struct vaccel_plugin *vaccel__plugins_select(uint32_t hint,
+					     struct vaccel__plugin **others,
+					     size_t max, size_t *nr_others)
+{
+	pthread_mutex_lock(&plugins_lock);
+	struct vaccel_plugin *p = select_locked(hint);
+	*nr_others =
+		p ? others_locked(vaccel__plugin_of(p), hint, others, max) : 0;
 	pthread_mutex_unlock(&plugins_lock);
 	return p;
 }
@@ -393,16 +438,15 @@ size_t vaccel__plugins_count(void)
 	return nr_plugins;
 }
 
-const union vaccel_op_fn *vaccel__op_missing(struct vaccel__plugin *p,
-					     vaccel_op_type_t op)
+_Thread_local struct vaccel__op_ctx vaccel__op_ctx;
+
+void vaccel__op_failed(int ret)
 {
-	if ((unsigned)op >= VACCEL_OP_EXT_MAX)
-		vaccel_error("Trying to execute unknown function %d", (int)op);
-	else
-		vaccel_error("Could not return func, plugin %s does not "
-			     "implement %s",
-			     p->info.name, vaccel_op_type_to_base_str(op));
-	return NULL;
+	if (vaccel__reason_set() || !vaccel__op_ctx.plugin)
+		return;
+	vaccel_error("%s: plugin %s failed: %s",
+		     vaccel_op_type_to_base_str(vaccel__op_ctx.op),
+		     vaccel__op_ctx.plugin->info.name, vaccel_strerror(ret));
 }
 
 size_t vaccel_plugin_count(void)

@@ -44,21 +44,40 @@ static struct vaccel__registration *find_reg(struct vaccel_resource *res,
 	return NULL;
 }
 
-static int call_register_hook(struct vaccel_resource *res,
-			      struct vaccel_session *sess)
+static int register_with(const struct vaccel__plugin *p,
+			 struct vaccel_resource *res,
+			 struct vaccel_session *sess)
 {
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
+	const struct vaccel_plugin_desc *d = p->desc;
 	if (!d->resource_register)
 		return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
 	int ret = d->resource_register(res, sess);
 	if (!ret && sess->is_virtio && res->remote_id <= 0) {
 		vaccel_error("Plugin %s registered resource %" PRId64
 			     " without a remote id",
-			     sess->plugin->info->name, res->id);
+			     d->name, res->id);
 		ret = VACCEL_EINVAL;
 	}
 	return ret;
+}
+
+/* The resource_register hook of every plugin serving the session; if one
+ * fails, those before it forget the resource again. */
+static int call_register_hook(struct vaccel_resource *res,
+			      struct vaccel_session *sess)
+{
+	struct vaccel__plugin *ps[VACCEL__SESSION_PLUGINS_MAX];
+	size_t n = vaccel__session_plugins(sess, ps, VACCEL__ARRAY_SIZE(ps));
+	for (size_t i = 0; i < n; i++) {
+		int ret = register_with(ps[i], res, sess);
+		if (!ret)
+			continue;
+		while (i-- > 0)
+			if (ps[i]->desc->resource_unregister)
+				ps[i]->desc->resource_unregister(res, sess);
+		return ret;
+	}
+	return VACCEL_OK;
 }
 
 static int link_reg(struct vaccel_resource *res, struct vaccel_session *sess)
@@ -90,13 +109,17 @@ static int check_pair(struct vaccel_resource *res, struct vaccel_session *sess)
 int vaccel_resource_register(struct vaccel_resource *res,
 			     struct vaccel_session *sess)
 {
+	vaccel__reason_begin();
 	int ret = check_pair(res, sess);
+	if (!ret)
+		ret = vaccel__session_lock(sess, "register a resource with");
 	if (ret)
 		return ret;
 
 	pthread_mutex_lock(&res->sessions_lock);
 	if (find_reg(res, sess)) {
 		pthread_mutex_unlock(&res->sessions_lock);
+		vaccel__session_unlock(sess);
 		vaccel_warn("Resource %" PRId64
 			    " already registered to session %" PRId64,
 			    res->id, sess->id);
@@ -109,10 +132,15 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	if (!ret)
 		ret = link_reg(res, sess);
 	pthread_mutex_unlock(&res->sessions_lock);
+	vaccel__session_unlock(sess);
 	if (ret)
-		vaccel_error("Could not register resource %" PRId64
-			     " with session %" PRId64 ": %s",
-			     res->id, sess->id, vaccel_strerror(ret));
+		/* an error line already said why: this one for debugging */
+		vaccel_log_print(vaccel__reason_set() ? VACCEL_LOG_DEBUG
+						      : VACCEL_LOG_ERROR,
+				 NULL,
+				 "Could not register resource %" PRId64
+				 " with session %" PRId64 ": %s",
+				 res->id, sess->id, vaccel_strerror(ret));
 	else
 		vaccel_debug("Registered resource %" PRId64
 			     " with session %" PRId64,
@@ -120,15 +148,24 @@ int vaccel_resource_register(struct vaccel_resource *res,
 	return ret;
 }
 
-/* The plugin's resource_unregister hook (remote sessions need one). */
+/* The resource_unregister hook of every plugin serving the session
+ * (remote sessions need one); the first failure is returned. */
 static int call_unregister_hook(struct vaccel_resource *res,
 				struct vaccel_session *sess)
 {
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
-	if (d->resource_unregister)
-		return d->resource_unregister(res, sess);
-	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
+	struct vaccel__plugin *ps[VACCEL__SESSION_PLUGINS_MAX];
+	size_t n = vaccel__session_plugins(sess, ps, VACCEL__ARRAY_SIZE(ps));
+	int ret = VACCEL_OK;
+	for (size_t i = 0; i < n; i++) {
+		const struct vaccel_plugin_desc *d = ps[i]->desc;
+		int r = d->resource_unregister
+				? d->resource_unregister(res, sess)
+			: sess->is_virtio ? VACCEL_ENOTSUP
+					  : VACCEL_OK;
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
 }
 
 /* Unlink the registration of res with sess and call the plugin's hook; the
@@ -172,6 +209,7 @@ static int unregister_pair(struct vaccel_resource *res,
 static int check_registered(struct vaccel_resource *res,
 			    struct vaccel_session *sess, int unregistered)
 {
+	vaccel__reason_begin();
 	int ret = check_pair(res, sess);
 	if (ret)
 		return ret;
@@ -188,10 +226,14 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 			       struct vaccel_session *sess)
 {
 	int ret = check_registered(res, sess, VACCEL_EINVAL);
+	if (!ret)
+		ret = vaccel__session_lock(sess, "unregister a resource from");
 	if (ret)
 		return ret;
 	/* The registration is gone even when the plugin's hook fails. */
-	return unregister_pair(res, sess);
+	ret = unregister_pair(res, sess);
+	vaccel__session_unlock(sess);
+	return ret;
 }
 
 int vaccel_resource_sync(struct vaccel_resource *res,
@@ -204,11 +246,15 @@ int vaccel_resource_sync(struct vaccel_resource *res,
 		vaccel_error("Cannot synchronize non-buffer resources");
 		return VACCEL_EINVAL;
 	}
-	const struct vaccel_plugin_desc *d =
-		vaccel__plugin_of(sess->plugin)->desc;
-	if (d->resource_sync)
-		return d->resource_sync(res, sess);
-	return sess->is_virtio ? VACCEL_ENOTSUP : VACCEL_OK;
+	struct vaccel__plugin *ps[VACCEL__SESSION_PLUGINS_MAX];
+	size_t n = vaccel__session_plugins(sess, ps, VACCEL__ARRAY_SIZE(ps));
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct vaccel_plugin_desc *d = ps[i]->desc;
+		ret = d->resource_sync	? d->resource_sync(res, sess)
+		      : sess->is_virtio ? VACCEL_ENOTSUP
+					: VACCEL_OK;
+	}
+	return ret;
 }
 
 int vaccel__resource_check(struct vaccel_session *sess,
@@ -358,6 +404,7 @@ static void unregister_everywhere(struct vaccel_resource *res)
 
 int vaccel_resource_release(struct vaccel_resource *res)
 {
+	vaccel__reason_begin();
 	int ret = check_ready();
 	if (ret)
 		return ret;
@@ -408,6 +455,7 @@ static void unregister_all(struct vaccel_session *sess)
 
 int vaccel_session_release(struct vaccel_session *sess)
 {
+	vaccel__reason_begin();
 	if (!sess || sess->id <= 0 || !sess->plugin)
 		return VACCEL_EINVAL;
 	int ret = vaccel__check_ready("vaccel_session_release");

@@ -193,6 +193,7 @@ static int check_init_args(struct vaccel_resource *res,
 int vaccel_resource_init_multi(struct vaccel_resource *res, const char **paths,
 			       size_t nr_paths, vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;
@@ -217,6 +218,7 @@ int vaccel_resource_init_multi(struct vaccel_resource *res, const char **paths,
 int vaccel_resource_init(struct vaccel_resource *res, const char *path,
 			 vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	if (!path)
 		return VACCEL_EINVAL;
 	return vaccel_resource_init_multi(res, &path, 1, type);
@@ -252,6 +254,7 @@ int vaccel_resource_init_from_buf(struct vaccel_resource *res, const void *buf,
 				  size_t nr_bytes, vaccel_resource_type_t type,
 				  const char *filename, bool mem_only)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;
@@ -303,6 +306,7 @@ int vaccel_resource_init_from_blobs(struct vaccel_resource *res,
 				    size_t nr_blobs,
 				    vaccel_resource_type_t type)
 {
+	vaccel__reason_begin();
 	int ret = check_init_args(res, type);
 	if (ret)
 		return ret;

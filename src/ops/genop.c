@@ -365,6 +365,7 @@ static const unpack_fn unpackers[VACCEL_OP_EXT_MAX] = {
 int vaccel_genop(struct vaccel_session *sess, struct vaccel_arg *read,
 		 int nr_read, struct vaccel_arg *write, int nr_write)
 {
+	vaccel__reason_begin();
 	uint8_t op;
 	if (!read || nr_read < 1) {
 		vaccel_error("genop: missing operation type");

@@ -11,6 +11,7 @@ static inline int vaccel__op_begin(struct vaccel_session *sess,
 				   vaccel_op_type_t op,
 				   const union vaccel_op_fn **fn)
 {
+	vaccel__reason_begin();
 	int ret = vaccel__session_check(sess);
 	if (vaccel__unlikely(ret))
 		return ret;
@@ -30,6 +31,7 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 				       vaccel_op_type_t op,
 				       const union vaccel_op_fn **fn)
 {
+	vaccel__reason_begin();
 	int ret = vaccel__session_check(sess);
 	if (vaccel__unlikely(ret))
 		return ret;
@@ -47,7 +49,8 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 /* ret = expr (the plugin call on `sess`), timed into `region` when
  * profiling. The session is held for the call: an update or release of
  * it meanwhile is refused (VACCEL_EBUSY), and a call while one of those
- * runs is refused the same way. */
+ * runs is refused the same way. A failure the plugin did not explain gets
+ * a reason naming it. */
 #define VACCEL__OP_CALL(ret, region, sess, expr)             \
 	do {                                                 \
 		(ret) = vaccel__session_enter(sess);         \
@@ -56,6 +59,8 @@ static inline int vaccel__op_begin_res(struct vaccel_session *sess,
 			(ret) = (expr);                      \
 			vaccel__prof_op_add(&(region), t0_); \
 			vaccel__session_leave(sess);         \
+			if (vaccel__unlikely(ret))           \
+				vaccel__op_failed(ret);      \
 		}                                            \
 	} while (0)
 

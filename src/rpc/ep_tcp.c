@@ -46,7 +46,8 @@ static int tcp_resolve(const struct vrpc_addr *a, bool passive,
 				  .ai_flags = passive ? AI_PASSIVE : 0 };
 	char port[16];
 	snprintf(port, sizeof(port), "%u", (unsigned)a->port);
-	return getaddrinfo(a->host, port, &hints, res) ? -VACCEL_ENOENT : 0;
+	int r = getaddrinfo(a->host, port, &hints, res);
+	return r ? vrpc_sock_conn_gai(r) : 0;
 }
 
 static void tcp_nodelay(int fd)

@@ -41,7 +41,7 @@ static int vport_connect(const struct vrpc_addr *a, int64_t deadline)
 	if (stat(a->path, &st) == 0 && S_ISSOCK(st.st_mode))
 		return vrpc_transport_unix.connect(a, deadline);
 	int fd = open(a->path, O_RDWR | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	return fd < 0 ? vrpc_sock_err(errno) : fd;
+	return fd < 0 ? vrpc_sock_conn_fail(errno) : fd;
 }
 
 const struct vrpc_transport vrpc_transport_vport = {

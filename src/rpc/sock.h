@@ -10,6 +10,12 @@
 
 /* The negated VACCEL_E* code of errno value `e`. */
 int vrpc_sock_err(int e);
+/* A connect to an endpoint failed with errno value `e`: remembered for
+ * vrpc_connect_why() (this thread's), returned as vrpc_sock_err(e). */
+int vrpc_sock_conn_fail(int e);
+/* Resolving a host failed with getaddrinfo() code `r`: remembered for
+ * vrpc_connect_why(); returns -VACCEL_ENOENT. */
+int vrpc_sock_conn_gai(int r);
 /* socket() + non-blocking connect() with a deadline (monotonic ns, 0:
  * none): the connected fd, O_CLOEXEC and O_NONBLOCK. */
 int vrpc_sock_connect(int family, const struct sockaddr *sa, socklen_t len,

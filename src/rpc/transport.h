@@ -69,6 +69,12 @@ extern const struct vrpc_transport vrpc_transport_tcp;
 extern const struct vrpc_transport vrpc_transport_vsock;
 extern const struct vrpc_transport vrpc_transport_vport;
 
+/* Why the last failed `connect` of this thread (to `a`) failed, and what
+ * to check, as one line: "connection refused (nothing listens there: ...)",
+ * "no such file (no such socket: ...)", "timed out (...)", "permission
+ * denied (...)", "cannot resolve host ...". */
+void vrpc_connect_why(const struct vrpc_addr *a, char *buf, size_t size);
+
 /* Parse "scheme://rest". Returns 0 or VACCEL_EINVAL (unknown scheme,
  * malformed address). */
 int vrpc_addr_parse(const char *uri, struct vrpc_addr *a);

@@ -31,9 +31,11 @@ static const struct vaccel_plugin_op newer_ops[] = {
 	VACCEL_PLUGIN_OP(NOOP, newer_noop),
 };
 
-__attribute__((visibility(
-	"default"))) extern const struct newer_desc vaccel_plugin_desc;
-const struct newer_desc vaccel_plugin_desc = {
+/* exported as vaccel_plugin_desc, under another C name: the current
+ * header declares that name with the current (smaller) struct */
+__attribute__((visibility("default"))) extern const struct newer_desc
+	newer_desc __asm__("vaccel_plugin_desc");
+const struct newer_desc newer_desc = {
 	.base = { .abi_version = VACCEL_PLUGIN_ABI_VERSION,
 		  .desc_size = sizeof(struct newer_desc),
 		  .name = "newer",

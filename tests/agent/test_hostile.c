@@ -284,6 +284,19 @@ static void test_contain_crash(void **state)
 		bob_check(&b);
 		assert_true(agent_alive(&ag));
 	}
+	/* an application sees the reason (libvaccel's last error) */
+	assert_int_equal(client_bootstrap("rpc", ag.tcp_uri), 0);
+	struct vaccel_session s;
+	unsigned char text[64], name[64];
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	int ret = vaccel_image_classification(&s, "abort", text, name, 5,
+					      sizeof(text), sizeof(name));
+	printf("# the application: %s: %s\n", vaccel_strerror(ret),
+	       vaccel_last_error());
+	assert_int_equal(ret, VACCEL_EBACKEND);
+	assert_non_null(strstr(vaccel_last_error(), "SIGABRT"));
+	vaccel_session_release(&s);
+	vaccel_cleanup();
 	nothing_left(fds);
 	stop();
 }

@@ -220,22 +220,9 @@ static const char *image(const char *name)
 	return p ? p : "/usr/share/darknet/data/dog.jpg";
 }
 
-/* Backends that write a file (the onnx plugin's segmentation and depth
- * PNGs) name it in the output: a path on the agent's host for a remote
- * session. Only the path may differ; the rest is compared. */
-static void put_output(struct result *r, unsigned char *out, size_t len)
-{
-	if (!strncmp((char *)out, "png /", 5)) {
-		const char *rest = memchr(out, '\n', len);
-		size_t n =
-			rest ? strnlen(rest, len - (size_t)(rest - (char *)out))
-			     : 0;
-		put(r, "png", 3);
-		put(r, rest, n);
-		return;
-	}
-	put(r, out, len);
-}
+/* Room for segment's and depth's PNG after their records (onnx plugin):
+ * the map comes back as bytes, and every byte must equal the local one. */
+#define MAP_LEN (1u << 20)
 
 static void images(struct vaccel_session *s, struct result *r, const char *file)
 {
@@ -245,7 +232,8 @@ static void images(struct vaccel_session *s, struct result *r, const char *file)
 		put_int(r, -1);
 		return;
 	}
-	unsigned char text[1024], name[8192];
+	unsigned char text[1024], name[8192], *map = malloc(MAP_LEN);
+	assert_non_null(map);
 	memset(text, 0x5a, sizeof(text));
 	memset(name, 0x5a, sizeof(name));
 	put_int(r, vaccel_image_classification(s, img, text, name, len,
@@ -261,10 +249,17 @@ static void images(struct vaccel_session *s, struct result *r, const char *file)
 		size_t) = { vaccel_image_detection, vaccel_image_segmentation,
 			    vaccel_image_pose, vaccel_image_depth };
 	for (int i = 0; i < 4; i++) {
-		memset(name, 0x5a, sizeof(name));
-		put_int(r, ops[i](s, img, name, len, sizeof(name)));
-		put_output(r, name, sizeof(name));
+		/* segment, depth: a buffer for the PNG, and one too small */
+		unsigned char *out = i % 2 ? map : name;
+		size_t cap = i % 2 ? MAP_LEN : sizeof(name);
+		for (int small = 0; small < 1 + i % 2; small++) {
+			memset(out, 0x5a, cap);
+			put_int(r, ops[i](s, img, out, len,
+					  small ? sizeof(name) : cap));
+			put(r, out, cap);
+		}
 	}
+	free(map);
 	free(img);
 }
 

@@ -16,11 +16,7 @@
 #   ctr-kill       a container killed (SIGKILL of its process) 0.5 s into a
 #                  3 s call: the agent finishes the call, frees the
 #                  connection's session, and serves the next container
-#   k8s-manifests  the example Kubernetes manifests of docs/deploy.md
-#                  (tests/container/k8s/) render with `kubectl kustomize` and
-#                  validate against the Kubernetes schemas (npm
-#                  kubernetes-models, installed once into work/k8s-npm;
-#                  without npm access only the rendering is checked)
+#   (the Kubernetes manifests, deploy/k8s, are checked by tests/ops)
 # Exit: 0 all passed, 1 a scenario failed, 77 the tier cannot run here
 # (runc missing, not root, ...: the reason is printed), 2 usage. Logs of the
 # last run stay in tests/container/work/last-run/. Agents and containers are
@@ -193,37 +189,6 @@ scenario_kill() {
 	e2e_result "$name" "$t0"
 }
 
-scenario_k8s() {
-	local name=k8s-manifests t0 mods=$HERE/work/k8s-npm
-	t0=$(now)
-	if ! command -v kubectl >/dev/null 2>&1; then
-		e2e_skip "$name" "kubectl not installed"
-		return
-	fi
-	if ! kubectl kustomize "$HERE/k8s" >"$TMP/logs/k8s-rendered.yaml" 2>"$TMP/logs/k8s-kustomize.err"; then
-		err "kubectl kustomize failed: $(head -n 2 "$TMP/logs/k8s-kustomize.err" | paste -sd '|')"
-	elif command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
-		if [ ! -f "$mods/node_modules/kubernetes-models/package.json" ]; then
-			mkdir -p "$mods"
-			timeout 120 npm install --prefix "$mods" --no-audit --no-fund --silent \
-				kubernetes-models@5.1.0 js-yaml@4.1.0 >"$TMP/logs/k8s-npm.log" 2>&1 ||
-				rm -rf "$mods/node_modules"
-		fi
-		if [ -f "$mods/node_modules/kubernetes-models/package.json" ]; then
-			node "$HERE/k8s/validate.mjs" "$mods/node_modules" "$TMP/logs/k8s-rendered.yaml" \
-				>"$TMP/logs/k8s-validate.log" 2>&1 ||
-				err "invalid manifests: $(grep -v '^valid' "$TMP/logs/k8s-validate.log" | head -n 2 | paste -sd '|')"
-			e2e_note "$name: $(grep -c '^valid' "$TMP/logs/k8s-validate.log") objects valid against the Kubernetes schemas"
-		else
-			e2e_note "$name: npm kubernetes-models not installable (offline?): rendering checked only"
-		fi
-	else
-		e2e_note "$name: no node/npm: rendering checked only"
-	fi
-	e2e_result "$name" "$t0"
-}
-
 e2e_wanted ctr-ops && scenario_ops
 e2e_wanted ctr-kill && scenario_kill
-e2e_wanted k8s-manifests && scenario_k8s
 e2e_exit

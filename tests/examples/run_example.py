@@ -409,10 +409,15 @@ def mbench_mbench(ctx):
 # ---- real plugins: onnx image ops, torch ----------------------------------
 
 def onnx_image_case(prog, what, extra=()):
-    """The onnx plugin on a real photo: a real answer, not noop's."""
+    """The onnx plugin on a real photo: a real answer, not noop's; segment
+    and depth save the PNG map the op returned (png_out)."""
     def case(ctx):
-        code, lines, _, _, _ = run(prog, [ctx.real_photo(), 1] + list(extra),
-                                   plugin("onnx"))
+        args = [ctx.real_photo(), 1] + list(extra)
+        png = None
+        if prog.startswith(("segment", "depth")):
+            png = ctx.path(prog + ".png")
+            args = [ctx.real_photo(), 1, (list(extra) or ["-"])[0], png]
+        code, lines, _, _, _ = run(prog, args, plugin("onnx"))
         if code != 0:
             raise Fail("exit status %d, expected 0" % code)
         if not lines or lines[0] != SESSION1:
@@ -426,7 +431,20 @@ def onnx_image_case(prog, what, extra=()):
             if not tags or not re.match(r"classification tags: (0|180) ",
                                         tags[0]):
                 raise Fail("no 0/180 classification tag")
+        if png:
+            check_png(png, lines, what)
     return case
+
+
+def check_png(path, lines, what):
+    """The saved map is a PNG of the size the records say."""
+    saved = [ln for ln in lines if ln.startswith(what + " PNG: ")]
+    size = [ln for ln in lines if re.match(r"^png \d+$", ln)]
+    if not saved or not size or not os.path.isfile(path):
+        raise Fail("no PNG saved (lines: %r)" % lines)
+    data = open(path, "rb").read()
+    if data[:8] != b"\x89PNG\r\n\x1a\n" or len(data) != int(size[0][4:]):
+        raise Fail("%s is not the %s-byte PNG announced" % (path, size[0]))
 
 
 def torch_torch_inference(ctx):

@@ -2,8 +2,9 @@
 /* The typed op front-ends (api-reference.md §7): for every op, a NULL or
  * uninitialized session (EINVAL), argument checks (EINVAL), for resource
  * ops a NULL resource (EINVAL), a wrong resource type (EINVAL) and an
- * unregistered resource (EPERM), an op the session's plugin does not
- * implement (ENOTSUP, never routed to another plugin), the plugin's return
+ * unregistered resource (EPERM), an op the plugin a session is pinned to
+ * (by a hint only it matches) does not implement (ENOTSUP, never routed to
+ * another plugin; test_route.c has the routed sessions), the plugin's return
  * value passed back unchanged, and the results of the noop plugin. */
 
 #include "op_list.h"
@@ -299,7 +300,8 @@ static void test_image(void **state)
 						     sizeof(img), sizeof(text),
 						     sizeof(name)),
 			 VACCEL_EINVAL);
-	/* never routed to another plugin that has it (noop is loaded) */
+	/* pinned by its CPU hint: never routed to another plugin that has
+	 * it (noop is loaded) */
 	assert_int_equal(vaccel_image_classification(&c->few, img, text, name,
 						     sizeof(img), sizeof(text),
 						     sizeof(name)),

@@ -334,7 +334,7 @@ scenario_isolation() {
 		RES[$v]=$(sed -n 's/.*resource=\([0-9]*\).*/\1/p' <<<"$line")
 	done
 	e2e_note "$name: VM a holds sessions ${IDS[a]} resource ${RES[a]}, VM b sessions ${IDS[b]} resource ${RES[b]} (per-connection ids)"
-	wait_stats "$name-onnx" 3 conns=2 sessions=6 resources=2
+	wait_stats "$name-onnx" 3 conns=2 sessions=8 resources=2
 
 	# 1. each forges the other's live ids (and one that exists nowhere)
 	send a "forge ${IDS[b]} ${RES[b]} 99"
@@ -361,7 +361,7 @@ scenario_isolation() {
 		fi
 	done
 	# own 3 + one throwaway session per forged release, on each connection
-	wait_stats "$name-onnx" 3 conns=2 sessions=$((6 + nf_a + nf_b)) resources=2
+	wait_stats "$name-onnx" 3 conns=2 sessions=$((8 + nf_a + nf_b)) resources=2
 
 	# 3. A: a 3 s call (mbench on the same agent) after uploading a model;
 	# B: busy too. SIGKILL A's QEMU 0.5 s into the call.
@@ -404,17 +404,17 @@ scenario_isolation() {
 		e2e_note "$name: VM a killed 0.5 s into a 3 s call; the agent ended its connection $tend s later: conn $conn_a ${aline##*\": }"
 		awk -v t="$tend" 'BEGIN{exit !(t >= 1.0)}' ||
 			err "the agent ended the killed VM's connection after $tend s: no call was in flight?"
-		grep -q "left $((3 + nf_a + 1)) sessions 2 resources; end: " <<<"$aline" ||
-			err "killed VM's connection: 'left ${aline##*left }', want left $((3 + nf_a + 1)) sessions 2 resources"
+		grep -q "left $((4 + nf_a + 1)) sessions 2 resources; end: " <<<"$aline" ||
+			err "killed VM's connection: 'left ${aline##*left }', want left $((4 + nf_a + 1)) sessions 2 resources"
 		ls -d "$TMP/$name-onnx.run"/tenants/*/conn."$conn_a" >/dev/null 2>&1 &&
 			err "the killed VM's connection directory is still there"
 	fi
 	# only B's objects are left
-	wait_stats "$name-onnx" 10 conns=1 sessions=$((3 + nf_b)) resources=1 shm_bytes=0
+	wait_stats "$name-onnx" 10 conns=1 sessions=$((4 + nf_b)) resources=1 shm_bytes=0
 	# no session directory of A's left in the workers' libvaccel run dirs
 	local sdirs
 	sdirs=$(find "$TMP/$name-onnx.run/tenants" -mindepth 3 -maxdepth 3 -name 'session.*' | wc -l)
-	[ "$sdirs" -le $((3 + nf_b)) ] || err "agent's run dir holds $sdirs session dirs, want at most $((3 + nf_b))"
+	[ "$sdirs" -le $((4 + nf_b)) ] || err "agent's run dir holds $sdirs session dirs, want at most $((4 + nf_b))"
 
 	# 4. B was served during and after the kill and completes
 	wait_for "$con_b" '^ISO-DONE loop ' 60 "${RUNPID[b]}" || err "VM b: loop did not finish"

@@ -121,8 +121,10 @@ class Sessions(unittest.TestCase):
         e = cm.exception
         self.assertEqual(e.code, ErrorCode.ENOTSUP)
         self.assertEqual(e.where, "vaccel_session_init")
-        self.assertEqual(e.message,
+        self.assertEqual(e.strerror,
                          "operation not supported by the session's plugin")
+        self.assertEqual(e.reason, "Could not select plugin, no VirtIO "
+                         "plugin registered")
 
     def test_hint_matching_the_plugin(self):
         with vaccel.Session(PluginType.DEBUG) as s:
@@ -236,7 +238,7 @@ class ImageOps(unittest.TestCase):
             f.write(IMG)
             f.flush()
             inputs = [IMG, bytearray(IMG), memoryview(IMG), arr,
-                      pathlib.Path(f.name)]
+                      pathlib.Path(f.name), f.name]
             with vaccel.Session() as s:
                 for img in inputs:
                     with self.subTest(kind=type(img).__name__):
@@ -244,12 +246,23 @@ class ImageOps(unittest.TestCase):
 
     def test_errors(self):
         with vaccel.Session() as s:
-            with self.assertRaises(TypeError):
-                s.classify("photo.jpg")
+            # a str is a path, as in upstream's bindings
+            with self.assertRaises(FileNotFoundError):
+                s.classify("/nonexistent/photo.jpg")
             with self.assertRaises(VaccelError) as cm:
                 s.detect(b"")
-            self.assertEqual(cm.exception.code, ErrorCode.EINVAL)
-            self.assertEqual(cm.exception.where, "vaccel_image_detection")
+            e = cm.exception
+            self.assertEqual(e.code, ErrorCode.EINVAL)
+            self.assertEqual(e.where, "vaccel_image_detection")
+            # libvaccel's reason travels in the exception
+            self.assertEqual(e.reason, "IMAGE_DETECT: invalid argument: "
+                             "image (NULL or empty)")
+            self.assertEqual(e.message, e.reason)
+            self.assertEqual(e.strerror, "Invalid argument")
+            self.assertIn("image (NULL or empty)", str(e))
+            # a call that succeeds after one that failed has no reason
+            s.detect(IMG)
+            self.assertIsNone(vaccel._lib.last_error())
 
 
 class Args(unittest.TestCase):

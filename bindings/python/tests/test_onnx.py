@@ -133,9 +133,18 @@ class ImageOps(unittest.TestCase):
             if line:
                 name, *nums = line.split()
                 boxes[name] = [int(v) for v in nums]
-        seg = vaccel.parse_segmentation(self.sess.segment(page))
+        out = self.sess.segment(page)
+        seg = vaccel.parse_segmentation(out)
         self.assertEqual((seg["width"], seg["height"]), (640, 480))
-        self.assertTrue(os.path.isfile(seg["png"]))
+        # the mask comes back as PNG bytes, of the size its record says
+        self.assertEqual(len(out.png), seg["png"])
+        self.assertEqual(out.png[:8], b"\x89PNG\r\n\x1a\n")
+        self.assertEqual(out.png[16:24], (640).to_bytes(4, "big") +
+                         (480).to_bytes(4, "big"))
+        # a buffer too small for it: the bindings grow it to what the
+        # plugin says it needs, and the result is the same
+        self.assertEqual(self.sess.segment(page, out_size=4096).png,
+                         out.png)
         self.assertGreater(seg["coverage"], 0.0)
         tx1, ty1, tx2, ty2 = boxes["text"]
         x1, y1, x2, y2 = seg["bbox"]
@@ -153,6 +162,30 @@ class ImageOps(unittest.TestCase):
         with self.assertRaises(VaccelError) as cm:
             self.sess.classify(b"this is not an image")
         self.assertEqual(cm.exception.code, ErrorCode.EINVAL)
+        self.assertEqual(cm.exception.reason, "image: cannot decode 20 "
+                         "bytes: unknown image type")
+
+    def test_str_path(self):
+        path = TEXT / "text0_180.jpg"
+        self.assertEqual(self.sess.classify(str(path)),
+                         self.sess.classify(path))
+
+    def test_wrong_models_fail_with_their_reason(self):
+        with vaccel.Session() as s, \
+                vaccel.Resource.from_bytes(b"garbage", "junk.onnx") as junk:
+            s.register(junk)
+            with self.assertRaises(VaccelError) as cm:
+                s.detect(IMAGES / "sample1.jpg")
+            self.assertIn("(junk.onnx) cannot be loaded", str(cm.exception))
+        movenet = CONVERTED[2]
+        if not movenet.exists():
+            return
+        with vaccel.Session() as s, vaccel.Resource(movenet) as pose:
+            s.register(pose)
+            with self.assertRaises(VaccelError) as cm:
+                s.detect(IMAGES / "sample1.jpg")
+            self.assertIn("(movenet.onnx) is the pose model movenet",
+                          cm.exception.reason)
 
     def test_threads_share_a_session(self):
         errors, labels = [], []

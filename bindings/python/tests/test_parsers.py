@@ -57,27 +57,39 @@ class Pose(unittest.TestCase):
 
 
 class Segmentation(unittest.TestCase):
-    TEXT = ("png /run/user/0/vaccel/x/session.2/segment-1-2-1.png\n"
-            "mask 640 480 threshold 0.300 coverage 0.048971\n"
-            "bbox 49 53 457 196\n")
+    TEXT = ("mask 640 480 threshold 0.300 coverage 0.048971\n"
+            "bbox 49 53 457 196\n"
+            "png 12345\n")
 
     def test_all_records(self):
         got = vaccel.parse_segmentation(self.TEXT)
-        self.assertEqual(got["png"],
-                         "/run/user/0/vaccel/x/session.2/segment-1-2-1.png")
+        self.assertEqual(got["png"], 12345)
         self.assertEqual((got["width"], got["height"]), (640, 480))
         self.assertAlmostEqual(got["threshold"], 0.3)
         self.assertAlmostEqual(got["coverage"], 0.048971)
         self.assertEqual(got["bbox"], (49, 53, 457, 196))
 
+    def test_bytes_with_the_png_after_the_text(self):
+        raw = self.TEXT.encode() + b"\0\x89PNG\r\n\x1a\n\0\0\0\rIHDR"
+        self.assertEqual(vaccel.parse_segmentation(raw),
+                         vaccel.parse_segmentation(self.TEXT))
+
     def test_no_bbox_when_nothing_covered(self):
         got = vaccel.parse_segmentation(
-            "png /tmp/a b.png\nmask 4 3 threshold 0.5 coverage 0\n")
+            "mask 4 3 threshold 0.5 coverage 0\npng 77\n")
         self.assertIsNone(got["bbox"])
-        self.assertEqual(got["png"], "/tmp/a b.png")
+        self.assertEqual(got["png"], 77)
+
+    def test_png_left_out(self):
+        got = vaccel.parse_segmentation(
+            "mask 4 3 threshold 0.5 coverage 0\n"
+            "# png 77 needs a buffer of 150 bytes\n")
+        self.assertIsNone(got["png"])
 
     def test_malformed(self):
         with self.assertRaisesRegex(ValueError, "no mask"):
+            vaccel.parse_segmentation("png 12\n")
+        with self.assertRaisesRegex(ValueError, "byte count"):
             vaccel.parse_segmentation("png /x.png\n")
         with self.assertRaisesRegex(ValueError, "unexpected"):
             vaccel.parse_segmentation("mask 1 1 thresh 0.5 coverage 0\n")
@@ -88,9 +100,9 @@ class Segmentation(unittest.TestCase):
 class Depth(unittest.TestCase):
     def test_record(self):
         got = vaccel.parse_depth(
-            "png /tmp/depth-1-1-1.png\n"
-            "depth 64 48 min 0.1 max 0.9 mean 0.5 png_range 0 1\n")
-        self.assertEqual(got, {"png": "/tmp/depth-1-1-1.png", "width": 64,
+            "depth 64 48 min 0.1 max 0.9 mean 0.5 png_range 0 1\n"
+            "png 4096\n")
+        self.assertEqual(got, {"png": 4096, "width": 64,
                                "height": 48, "min": 0.1, "max": 0.9,
                                "mean": 0.5, "png_range": (0.0, 1.0)})
 

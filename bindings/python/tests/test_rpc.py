@@ -24,6 +24,7 @@ if ONNX and not (os.path.exists(ONNX) and TEXT_IMAGE.exists() and
                  os.path.isdir(os.path.join(support.deps_dir(),
                                             "onnxruntime"))):
     ONNX = None
+SELFIE = pathlib.Path(support.deps_dir()) / "models/converted/selfie.onnx"
 TMP = tempfile.TemporaryDirectory(prefix="vaccel-py-rpc-")
 # as root, the agent's workers (other uids) go through it to their own
 os.chmod(TMP.name, 0o711)
@@ -90,6 +91,10 @@ class Remote(unittest.TestCase):
             with self.assertRaises(VaccelError) as cm:
                 s.exec("libx.so", "f", [Arg.int32(1)], [Arg.int32()])
             self.assertEqual(cm.exception.code, ErrorCode.EPERM)
+            # the agent's reason, not only its code
+            self.assertEqual(cm.exception.reason,
+                             "[rpc] the agent failed EXEC: exec is disabled "
+                             "on this agent")
             with self.assertRaises(VaccelError) as cm:
                 s.genop(Op.IMAGE_CLASSIFY, [b"img"], [])
             self.assertEqual(cm.exception.code, ErrorCode.EINVAL)
@@ -106,6 +111,13 @@ class Remote(unittest.TestCase):
                     self.assertEqual(getattr(remote, op)(TEXT_IMAGE), want)
             objects = vaccel.parse_detections(remote.detect(TEXT_IMAGE))
             self.assertGreaterEqual(len(objects), 1)
+            # the mask comes back as bytes from the agent, as locally
+            if SELFIE.exists():
+                want = local.segment(TEXT_IMAGE)
+                got = remote.segment(TEXT_IMAGE)
+                self.assertEqual(got, want)
+                self.assertTrue(got.png.startswith(b"\x89PNG"))
+                self.assertEqual(got.png, want.png)
 
 
 class DeadAgent(unittest.TestCase):

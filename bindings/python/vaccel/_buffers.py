@@ -55,14 +55,10 @@ def input_buffer(data):
 
 
 def image_bytes(image):
-    """The encoded image bytes of ``image``: bytes-like or a path object.
-
-    A plain ``str`` is refused (TypeError): it could be a path or data; pass
-    ``pathlib.Path(...)`` for files.
-    """
-    if isinstance(image, str):
-        raise TypeError("image: pass bytes or a pathlib.Path, not str")
-    if isinstance(image, os.PathLike):
+    """The encoded image bytes of ``image``: bytes-like (the image itself),
+    or a path (``str`` or ``os.PathLike``, as upstream's bindings take file
+    names) whose file is read."""
+    if isinstance(image, (str, os.PathLike)):
         with open(image, "rb") as f:
             return f.read()
     return image

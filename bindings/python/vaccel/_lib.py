@@ -8,18 +8,22 @@ passed as ``c_void_p`` (addresses of the :mod:`vaccel._structs` mirrors).
 
 Search order: ``$VACCEL_LIBRARY`` (a path; an error if it cannot be
 loaded), the library directory recorded at install time
-(``_install.LIBDIR``, absent in the source tree), ``ctypes.util.find_library
+(``_install.LIBDIR``, absent in the source tree and in a pip install),
+libvaccel's ``libdir`` as ``pkg-config`` knows it (``$PKG_CONFIG_PATH``
+honoured: a libvaccel installed under any prefix), ``ctypes.util.find_library
 ('vaccel')``, then ``libvaccel.so.0`` through the dynamic loader's own search.
 """
 import ctypes
 import ctypes.util
 import os
+import subprocess
 import threading
 
 from . import _structs as S
 from .error import VaccelError, check
 
-__all__ = ["lib", "strerror", "call", "library_path"]
+__all__ = ["lib", "strerror", "call", "checked", "last_error",
+           "library_path"]
 
 _P = ctypes.c_void_p
 _I = ctypes.c_int
@@ -32,6 +36,8 @@ _PP = ctypes.POINTER(ctypes.c_void_p)
 # name: (restype, argtypes). Every function the bindings call.
 _PROTOTYPES = {
     "vaccel_strerror": (_STR, [_I]),
+    "vaccel_last_error": (_STR, []),
+    "vaccel_last_error_clear": (None, []),
     "vaccel_bootstrap": (_I, []),
     "vaccel_bootstrap_with_config": (_I, [_P]),
     "vaccel_cleanup": (_I, []),
@@ -98,6 +104,17 @@ _lib = None
 _path = None
 
 
+def _pkgconfig_libdir():
+    """``pkg-config --variable=libdir vaccel``, or None."""
+    try:
+        r = subprocess.run(["pkg-config", "--variable=libdir", "vaccel"],
+                           capture_output=True, text=True, timeout=10,
+                           check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
 def _candidates():
     """(how it was found, name or path) pairs to try, in order."""
     env = os.environ.get("VACCEL_LIBRARY")
@@ -110,6 +127,10 @@ def _candidates():
                       os.path.join(_install.LIBDIR, "libvaccel.so.0")))
     except ImportError:
         pass
+    libdir = _pkgconfig_libdir()
+    if libdir:
+        found.append(("pkg-config libdir",
+                      os.path.join(libdir, "libvaccel.so.0")))
     name = ctypes.util.find_library("vaccel")
     if name:
         found.append(("find_library", name))
@@ -121,7 +142,7 @@ def _load():
     """Load the first candidate that loads; raise OSError naming them all."""
     errors = []
     for how, name in _candidates():
-        if how == "install libdir" and not os.path.exists(name):
+        if how.endswith("libdir") and not os.path.exists(name):
             continue
         try:
             return ctypes.CDLL(name), name
@@ -165,11 +186,28 @@ def strerror(code):
     return text.decode("utf-8", "replace") if text else "unknown error"
 
 
-def call(name, *args):
-    """Call ``name`` and raise :class:`VaccelError` on a non-zero return."""
-    ret = getattr(lib(), name)(*args)
-    check(ret, name, strerror)
+def last_error():
+    """This thread's ``vaccel_last_error()`` as a str, or None if empty."""
+    text = lib().vaccel_last_error()
+    return text.decode("utf-8", "replace") if text else None
+
+
+def checked(name, fn):
+    """Run ``fn()`` (one C call returning a vAccel code) with this
+    thread's reason emptied first; raise :class:`VaccelError` with the
+    call's reason on a non-zero return."""
+    lib().vaccel_last_error_clear()
+    ret = fn()
+    if ret:
+        check(ret, name, strerror, last_error())
     return ret
+
+
+def call(name, *args):
+    """Call ``name`` and raise :class:`VaccelError` (with libvaccel's
+    reason) on a non-zero return."""
+    fn = getattr(lib(), name)
+    return checked(name, lambda: fn(*args))
 
 
 def library_path():

@@ -57,15 +57,20 @@ class VaccelError(Exception):
     """A libvaccel call failed.
 
     Attributes: ``code`` (the ``VACCEL_E*`` value, an int; compare with
-    :class:`ErrorCode`), ``message`` (``vaccel_strerror(code)`` or the
-    bindings' own reason), ``where`` (the C function or bindings method that
+    :class:`ErrorCode`), ``reason`` (why the call failed, as libvaccel, the
+    plugin or the agent said it: ``vaccel_last_error()``; None when none
+    was given or the bindings refused the call themselves), ``message``
+    (the reason if there is one, else ``vaccel_strerror(code)`` or the
+    bindings' own text), ``where`` (the C function or bindings method that
     failed, or None). ``errno`` is an alias of ``code``.
     """
 
-    def __init__(self, code, message, where=None):
-        super().__init__(code, message)
+    def __init__(self, code, message, where=None, reason=None):
+        super().__init__(code, reason or message)
         self.code = int(code)
-        self.message = message
+        self.reason = reason or None
+        self.message = reason or message
+        self.strerror = message
         self.where = where
 
     @property
@@ -87,12 +92,13 @@ class VaccelError(Exception):
                                                    self.where)
 
 
-def check(ret, where, strerror=None):
+def check(ret, where, strerror=None, reason=None):
     """Return None if ``ret`` is 0, else raise :class:`VaccelError`.
 
     ``strerror`` turns a code into text (libvaccel's ``vaccel_strerror``);
-    without it Python's ``os.strerror`` is used. Negative codes (some calls
-    return ``-code``) are made positive.
+    without it Python's ``os.strerror`` is used. ``reason``: what
+    ``vaccel_last_error()`` said right after the call. Negative codes (some
+    calls return ``-code``) are made positive.
     """
     if ret == 0:
         return
@@ -102,4 +108,4 @@ def check(ret, where, strerror=None):
         text = os.strerror(code)
     else:
         text = strerror(code)
-    raise VaccelError(code, text, where)
+    raise VaccelError(code, text, where, reason)

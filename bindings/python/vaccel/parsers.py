@@ -98,18 +98,28 @@ def _keyed(fields, keys, no, kind):
     return vals
 
 
+def _png_size(f, no):
+    """The ``png N`` record: the size of the PNG after the records."""
+    _expect(f, 2, no, "png")
+    if not f[1].isdigit():
+        raise ValueError("line %d: png record needs a byte count, got %r" %
+                         (no, f[1]))
+    return int(f[1])
+
+
 def parse_segmentation(text):
-    """``png PATH`` / ``mask W H threshold T coverage C`` / ``bbox X1 Y1 X2
-    Y2`` -> ``{"png": str|None, "width": int, "height": int, "threshold":
+    """``mask W H threshold T coverage C`` / ``bbox X1 Y1 X2 Y2`` / ``png
+    N`` -> ``{"png": int|None, "width": int, "height": int, "threshold":
     float, "coverage": float, "bbox": (x1, y1, x2, y2) ints or None}``.
 
-    ``bbox`` is None when the plugin wrote none (coverage 0). The ``png``
-    path may contain spaces (it is the rest of the line).
+    ``bbox`` is None when the plugin wrote none (coverage 0). ``png`` is the
+    size of the PNG mask that follows the records (``Session.segment()``
+    returns its bytes as ``.png``), None when none came.
     """
     res = {"png": None, "bbox": None}
-    for no, f, line in _records_with_line(text):
+    for no, f in _lines(text):
         if f[0] == "png":
-            res["png"] = line[len("png "):]
+            res["png"] = _png_size(f, no)
         elif f[0] == "mask":
             _expect(f, 7, no, "mask")
             res["width"], res["height"] = int(f[1]), int(f[2])
@@ -128,13 +138,13 @@ def parse_segmentation(text):
 
 
 def parse_depth(text):
-    """``png PATH`` / ``depth W H min MIN max MAX mean MEAN png_range LO HI``
-    -> ``{"png", "width", "height", "min", "max", "mean", "png_range":
-    (lo, hi)}``."""
+    """``depth W H min MIN max MAX mean MEAN png_range LO HI`` / ``png N``
+    -> ``{"png": int|None, "width", "height", "min", "max", "mean",
+    "png_range": (lo, hi)}`` (``png``: as in :func:`parse_segmentation`)."""
     res = {"png": None}
-    for no, f, line in _records_with_line(text):
+    for no, f in _lines(text):
         if f[0] == "png":
-            res["png"] = line[len("png "):]
+            res["png"] = _png_size(f, no)
         elif f[0] == "depth":
             _expect(f, 12, no, "depth")
             res["width"], res["height"] = int(f[1]), int(f[2])
@@ -149,12 +159,3 @@ def parse_depth(text):
     if "width" not in res:
         raise ValueError("depth text has no depth record")
     return res
-
-
-def _records_with_line(text):
-    """Like _lines, plus the raw line (for fields that may hold spaces)."""
-    if isinstance(text, (bytes, bytearray)):
-        text = bytes(text).split(b"\0", 1)[0].decode("utf-8", "replace")
-    raw = text.split("\n")
-    for no, fields in _lines(text):
-        yield no, fields, raw[no - 1].rstrip("\r")

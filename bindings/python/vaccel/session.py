@@ -14,6 +14,7 @@ under a running op.
 import contextlib
 import ctypes
 import os
+import re
 import threading
 import warnings
 
@@ -34,9 +35,37 @@ _TEXT_SIZE = 16384
 _MAX_TEXT = 16 << 20
 
 
+# segment and depth: room for their PNG map too (grown to what the plugin
+# says it needs: "# png N needs a buffer of T bytes").
+_MAP_SIZE = 4 << 20
+_MAX_MAP = 256 << 20
+_PNG_REC = re.compile(rb"(?m)^png (\d+)$")
+_PNG_NEED = re.compile(rb"(?m)^# png \d+ needs a buffer of (\d+) bytes$")
+
+
 def _decode(buf):
     """Text of a NUL-terminated output buffer."""
     return buf.value.decode("utf-8", "replace")
+
+
+class ImageResult(str):
+    """The records an image op wrote (a ``str``), and ``png``: the PNG map
+    that segment and depth return after them (bytes; None when there is
+    none, e.g. another plugin's output). docs/plugins/onnx.md."""
+
+    png = None
+
+
+def _with_png(buf, size):
+    """The records of ``buf`` as an :class:`ImageResult` with its PNG."""
+    res = ImageResult(_decode(buf))
+    text = buf.value
+    m = _PNG_REC.search(text)
+    start = len(text) + 1
+    if m and start + int(m.group(1)) <= size:
+        res.png = ctypes.string_at(ctypes.addressof(buf) + start,
+                                   int(m.group(1)))
+    return res
 
 
 class Session:
@@ -219,7 +248,8 @@ class Session:
     def classify(self, image, text_size=_TEXT_SIZE, name_size=_TEXT_SIZE):
         """Classify an encoded image -> ``(text, imgname)``.
 
-        ``image``: bytes-like (JPEG, PNG...) or a ``pathlib.Path``. With the
+        ``image``: bytes-like (JPEG, PNG...), or a path (``str`` or
+        ``os.PathLike``) of such a file. With the
         onnx plugin ``text`` holds ``LABEL SCORE`` records (see
         :func:`vaccel.parse_classification`) and ``imgname`` the best one.
         Buffers grow while the plugin reports truncation.
@@ -245,20 +275,23 @@ class Session:
             out = ctypes.create_string_buffer(out_size)
             with self._op() as s:
                 _lib.call(fn, s, addr, out, size, out_size)
-            if not _should_grow(out, out_size):
+            grown = _grown_size(out, out_size)
+            if not grown:
                 break
-            out_size *= 4
+            out_size = grown
         del keep
-        return _decode(out)
+        return _with_png(out, out_size)
 
     def detect(self, image, out_size=_TEXT_SIZE):
         """Detect objects -> text (``LABEL SCORE X1 Y1 X2 Y2`` per object
-        with the onnx plugin; :func:`vaccel.parse_detections`)."""
+        with the onnx plugin; :func:`vaccel.parse_detections`), an
+        :class:`ImageResult`."""
         return self._image_op("vaccel_image_detection", image, out_size)
 
-    def segment(self, image, out_size=_TEXT_SIZE):
-        """Segment -> text (``png``/``mask``/``bbox`` records;
-        :func:`vaccel.parse_segmentation`)."""
+    def segment(self, image, out_size=_MAP_SIZE):
+        """Segment -> an :class:`ImageResult`: the ``mask``/``bbox``/``png``
+        records (:func:`vaccel.parse_segmentation`), and ``.png``, the mask
+        as PNG bytes (also from an agent on another host)."""
         return self._image_op("vaccel_image_segmentation", image, out_size)
 
     def pose(self, image, out_size=_TEXT_SIZE):
@@ -266,9 +299,10 @@ class Session:
         :func:`vaccel.parse_pose`)."""
         return self._image_op("vaccel_image_pose", image, out_size)
 
-    def depth(self, image, out_size=_TEXT_SIZE):
-        """Depth map -> text (``png``/``depth`` records;
-        :func:`vaccel.parse_depth`)."""
+    def depth(self, image, out_size=_MAP_SIZE):
+        """Depth map -> an :class:`ImageResult`: the ``depth``/``png``
+        records (:func:`vaccel.parse_depth`) and ``.png``, the map as PNG
+        bytes."""
         return self._image_op("vaccel_image_depth", image, out_size)
 
     def sgemm(self, a, b, m, n, k, alpha=1.0, beta=0.0, c=None):
@@ -396,6 +430,15 @@ class Session:
 def _should_grow(buf, size):
     """True if the plugin reported truncation and the buffer may grow."""
     return size < _MAX_TEXT and truncation(buf.value) is not None
+
+
+def _grown_size(buf, size):
+    """The size to call again with: what the plugin said its PNG needs, or
+    4x on truncated records; 0 when the output is complete."""
+    m = _PNG_NEED.search(buf.value)
+    if m and size < int(m.group(1)) <= _MAX_MAP:
+        return int(m.group(1))
+    return size * 4 if _should_grow(buf, size) else 0
 
 
 def _c_str(text):

@@ -136,7 +136,9 @@ def run_model(fam, run, inputs, nr_outputs, as_numpy):
             ins.append(_new_input(fam, t, keep))
         in_arr = (ctypes.c_void_p * max(len(ins), 1))(*ins)
         out_arr = (ctypes.c_void_p * max(nr_outputs, 1))()
+        _lib.lib().vaccel_last_error_clear()
         ret = run(in_arr if ins else None, len(ins), out_arr, nr_outputs)
+        reason = _lib.last_error() if ret else None
     finally:
         for p in ins:
             fam.fn("delete")(p)
@@ -145,7 +147,7 @@ def run_model(fam, run, inputs, nr_outputs, as_numpy):
         for p in outs:
             if p:
                 fam.fn("delete")(p)
-        check(ret, "vaccel_%s_model_run" % fam.name, _lib.strerror)
+        check(ret, "vaccel_%s_model_run" % fam.name, _lib.strerror, reason)
     results = [_take_output(fam, p) if p else None for p in outs]
     if any(r is None for r in results):
         raise VaccelError(ErrorCode.EBACKEND,

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-/* TensorFlow Lite model ops. No TFLite runtime is available to this
- * project's plugins: they answer VACCEL_ENOTSUP (the API, genop and the
- * remote path work). */
+/* TensorFlow Lite model ops: served by the tflite plugin (Arm NN,
+ * docs/plugins/tflite.md); other plugins answer VACCEL_ENOTSUP. */
 #pragma once
 
 #include "vaccel/resource.h"

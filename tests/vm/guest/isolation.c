@@ -8,8 +8,8 @@
  *   isolation print IMG             classify IMG once, print the records
  *
  * serve: burns N sessions (created and released, so that this connection's
- * ids start after N), creates K sessions and one MODEL resource registered
- * with the first, checks each with a classify, prints
+ * ids start after N), creates K sessions, and one more that holds a MODEL
+ * resource (K + 1 sessions on the agent), checks each with a classify, prints
  *   ISO-READY sessions=ID,ID,... resource=ID (remote ids, on the agent)
  * and then runs the commands it reads, one per line, from PORT (the guest
  * end of a virtio-serial control port, written by tests/vm/ctl-server.py):
@@ -49,6 +49,11 @@
 
 static struct vaccel_session sess[MAX_SESS];
 static int nsess;
+/* the session that holds the MODEL resource: a session with a registered
+ * network that has no model description does not classify (the default
+ * model runs only on sessions without one), so the K classify sessions
+ * hold none */
+static struct vaccel_session msess;
 static struct vaccel_resource model, busy_model;
 static void *img;
 static size_t img_len;
@@ -107,7 +112,7 @@ static int cmd_forge(char *args, char *why, size_t whylen)
 
 		vaccel_id_t own_res = model.remote_id;
 		model.remote_id = id;
-		int m = vaccel_onnx_model_load(&sess[0], &model);
+		int m = vaccel_onnx_model_load(&msess, &model);
 		model.remote_id = own_res;
 
 		/* a throwaway session of ours whose release names `id` */
@@ -145,7 +150,7 @@ static int cmd_check(char *why, size_t whylen)
 			return -1;
 		}
 	}
-	int m = vaccel_onnx_model_load(&sess[0], &model);
+	int m = vaccel_onnx_model_load(&msess, &model);
 	if (m) {
 		snprintf(why, whylen, "model_load of own resource %ld: %d",
 			 (long)model.remote_id, m);
@@ -229,8 +234,9 @@ static int serve(int argc, char **argv)
 	for (nsess = 0; nsess < want; nsess++)
 		if (vaccel_session_init(&sess[nsess], 0))
 			return fprintf(stderr, "session %d failed\n", nsess), 1;
-	if (vaccel_resource_init(&model, mpath, VACCEL_RESOURCE_MODEL) ||
-	    vaccel_resource_register(&model, &sess[0]) ||
+	if (vaccel_session_init(&msess, 0) ||
+	    vaccel_resource_init(&model, mpath, VACCEL_RESOURCE_MODEL) ||
+	    vaccel_resource_register(&model, &msess) ||
 	    vaccel_resource_init(&busy_model, bpath, VACCEL_RESOURCE_MODEL))
 		return fprintf(stderr, "model resource failed\n"), 1;
 	if (classify(&sess[0], first_result))
@@ -273,11 +279,12 @@ static int serve(int argc, char **argv)
 			r = -1;
 			snprintf(why, sizeof(why), "busy loop ended");
 		} else if (!strcmp(line, "quit")) {
-			int e = vaccel_resource_unregister(&model, &sess[0]);
+			int e = vaccel_resource_unregister(&model, &msess);
 			e |= vaccel_resource_release(&model);
 			e |= vaccel_resource_release(&busy_model);
 			for (int i = 0; i < nsess; i++)
 				e |= vaccel_session_release(&sess[i]);
+			e |= vaccel_session_release(&msess);
 			printf("ISO-DONE quit %s\n", e ? "FAIL release" : "ok");
 			fflush(stdout);
 			return e ? 1 : 0;
