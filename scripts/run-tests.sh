@@ -260,7 +260,7 @@ fi
 # Prometheus scraping the agent, the Kubernetes manifests, pip installs and
 # the CLI's progress.
 if [ $quick -eq 0 ] && wanted packages && [ -x tests/ops/run-tests.sh ]; then
-	scenarios "ops tier: packages, image, CDI" timeout -k 30 1500 tests/ops/run-tests.sh \
+	scenarios "ops tier: packages, image, CDI" timeout -k 30 900 tests/ops/run-tests.sh \
 		--only deb-build --only deb-install --only systemd-units --only oci-image \
 		--only oci-cdi build-ci
 fi
