@@ -209,7 +209,10 @@ static void on_message(struct worker *w, union ctl_any *u)
 	}
 }
 
-static void read_ctl(struct worker *w)
+/* Read what the worker sent. `alive`: false once its end was reaped (its
+ * last words, e.g. CTL_DYING, can still be in the socket): then its pid
+ * may be another process's, and is not signalled. */
+static void read_ctl(struct worker *w, bool alive)
 {
 	union ctl_any *u = malloc(sizeof(*u));
 	for (int i = 0; u && w->ctl >= 0 && i < 64; i++) {
@@ -221,24 +224,31 @@ static void read_ctl(struct worker *w)
 		if (r <= 0) {
 			/* gone, or talking nonsense: it ends (its end is
 			 * reaped: workers_reap) */
-			if (w->pid > 0)
+			if (alive && w->pid > 0)
 				kill(w->pid, SIGKILL);
 			close(w->ctl);
 			w->ctl = -1;
-			if (w->pid == 0)
+			if (alive && w->pid == 0)
 				wk_forget(w); /* the in-process worker ended */
 			break;
 		}
-		on_message(w, u);
+		/* a reaped worker takes no connection any more */
+		if (alive || u->type != CTL_READY)
+			on_message(w, u);
 	}
 	free(u);
+}
+
+void wk_last_words(struct worker *w)
+{
+	read_ctl(w, false);
 }
 
 void workers_event(int fd, short revents)
 {
 	struct worker *w = by_ctl(fd);
 	if (w && (revents & (POLLIN | POLLHUP | POLLERR)))
-		read_ctl(w);
+		read_ctl(w, true);
 }
 
 int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)

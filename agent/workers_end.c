@@ -66,6 +66,9 @@ static void restart_for(const char *tenant, struct fconn *waiting,
 static void ended(struct worker *w, int status)
 {
 	char why[600];
+	/* a worker past its call deadline says so (CTL_DYING), then kills
+	 * itself: SIGCHLD can come before that message is read */
+	wk_last_words(w);
 	bool clean = w->exiting && WIFEXITED(status) && !WEXITSTATUS(status);
 	uint32_t code = w->dying[0] ? w->dying_code : VRPC_E_BACKEND;
 	if (w->dying[0])

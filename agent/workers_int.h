@@ -67,6 +67,8 @@ void wk_forget(struct worker *w);
 int wk_hand(struct worker *w, struct fconn *c);
 /* Close the connection at `*link` and unlink it from `w`. */
 void wk_end_conn(struct worker *w, struct fconn **link);
+/* Read what a reaped worker sent before it ended (its pid is not used). */
+void wk_last_words(struct worker *w);
 
 /* worker_dirs.c */
 extern char wk_tenants_root[PATH_MAX];
