@@ -14,12 +14,21 @@
  *
  * Files, one job each:
  *   main.c      entry: the front, or a worker (--worker, internal)
- *   options.c   command line and --help
+ *   options.c   command line: parsing, checks, token files, a
+ *               worker's command line
+ *   options_help.c  --help and the option table (options_int.h)
+ *   util.c      die, str_copy, path_join, tenant_dirname
  *   front.c     the front's event loop, listeners, signals, draining
  *   preauth.c   connections before HELLO: reading it under a deadline,
  *               tokens, tenant identity, per-peer pre-auth limits
- *   workers.c   the front's view of workers: spawn, hand-off, admission
- *               counts, death and its notices to the tenant's clients
+ *   admission.c what the front's parts share: peers' counts, admitted
+ *               connections' count and ids, the first HELLO's answer
+ *   workers.c   the front's view of workers (workers_int.h): the table,
+ *               starting one (probe, in-process), finding, forgetting
+ *   workers_conns.c  admission counts, hand-off, workers' messages
+ *   workers_end.c    death and its notices to the tenant's clients, idle
+ *               exits, stopping
+ *   worker_dirs.c    a worker's directories and their owner
  *   ctl.c       the front <-> worker control messages (SEQPACKET)
  *   sandbox.c   a worker's confinement (uid, rlimits, Landlock, seccomp)
  *   worker.c    a worker's main loop and call-deadline watchdog
@@ -29,8 +38,11 @@
  *     reply.c     replies
  *     objects.c   what a connection owns, by client-visible id
  *     tenant.c    per-tenant state in a worker (cache, counters)
- *     control.c   PING, INFO, shared memory, sessions, uploads, resources
- *     ops.c       one handler per op, calling the public API
+ *     control.c   PING, INFO, shared memory, sessions; control dispatch
+ *     resources.c uploads and resources
+ *     ops.c       the op dispatch: one handler per op family, calling the
+ *                 public API (ops_int.h): ops_exec.c, ops_image.c,
+ *                 ops_model.c, ops_tensor.c, ops_arrays.c, ops_common.c
  *   cache.c     a tenant's content-addressed blob cache
  *   policy.c    exec allowlist, name sanitising
  *   log.c       the agent's own log (stderr) */
@@ -67,7 +79,7 @@ void alog(int level, const char *fmt, ...)
 			alog(ALOG_DEBUG, __VA_ARGS__); \
 	} while (0)
 
-/* ---- configuration (options.c) ---- */
+/* ---- configuration (options.c, options_help.c) ---- */
 #define MAX_LISTEN    8
 #define MAX_EXEC_DIRS 16
 #define MAX_TOKENS    64
@@ -161,6 +173,7 @@ int options_worker_argv(const char *tenant, const char *dir, const char *cache,
 			long uid, int fd, bool probe, char **out, int max,
 			char *scratch, size_t size);
 
+/* ---- util.c ---- */
 __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);
 
 /* Copy `src` into `dst` of `size` bytes, cut if it does not fit. */

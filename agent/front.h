@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The front: one thread, one poll loop (front.c), connections before
- * their HELLO (preauth.c), and the workers it hands them to (workers.c).
+ * their HELLO (preauth.c), what admitting them shares (admission.c), and
+ * the workers it hands them to (workers.c).
  * It loads no backend and keeps no client object: what a client can reach
  * here is its HELLO parser and these tables. */
 #pragma once
@@ -27,10 +28,6 @@ struct peer {
 	uint64_t preauth, conns;
 	struct peer *next;
 };
-/* The peer of `key`, created on first use (NULL: out of memory). */
-struct peer *peer_get(const char *key);
-/* Forget a peer that has no connection left. */
-void peer_maybe_free(struct peer *p);
 
 /* A connection whose HELLO was read and authenticated. */
 struct admission {
@@ -50,6 +47,12 @@ struct admission {
 /* front.c */
 /* Run the front until SIGTERM; the exit status. */
 int front_main(void);
+
+/* admission.c */
+/* The peer of `key`, created on first use (NULL: out of memory). */
+struct peer *peer_get(const char *key);
+/* Forget a peer that has no connection left. */
+void peer_maybe_free(struct peer *p);
 extern uint64_t front_conns;   /* admitted connections alive */
 extern uint64_t front_next_id; /* the id of the next admitted one */
 /* Answer a HELLO with an error (best effort) and close `fd`. */
@@ -73,7 +76,7 @@ void preauth_expire(void);
 bool preauth_room(const char *key, const char *uri);
 void preauth_drop_all(void);
 
-/* workers.c */
+/* workers.c, workers_conns.c, workers_end.c, worker_dirs.c */
 /* Directories, ownership, and the in-process worker of --isolation none.
  * Process isolation: start one worker to check that the backends load in
  * the sandbox (exits on failure). */

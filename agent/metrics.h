@@ -15,7 +15,7 @@ enum refusal {
 	REFUSE_MAX
 };
 
-/* What the front counts (kept by preauth.c, workers.c, front.c). */
+/* What the front counts (kept by preauth.c, workers*.c, front.c). */
 struct front_counts {
 	uint64_t preauth;
 	uint64_t refused[REFUSE_MAX];

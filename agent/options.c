@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-/* vaccel-agent's command line: --help, parsing, checks, token files, and
- * the command line of a worker (the front's own plus internal options). */
+/* vaccel-agent's command line: parsing, checks, token files, and the
+ * command line of a worker (the front's own plus internal options). The
+ * --help text and the option table: options_help.c. */
 
 #include "agent.h"
+#include "options_int.h"
 #include "codec.h"
-#include "sha256.h"
 #include "token.h"
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,362 +20,6 @@
 #include <vaccel.h>
 
 struct agent_config cfg;
-
-static const char usage[] =
-	"Usage: vaccel-agent --listen URI [--listen URI]... [options]\n"
-	"\n"
-	"Serve vAccel calls of remote clients (the libvaccel-rpc.so transport\n"
-	"plugin in VMs, containers or host processes) with this host's "
-	"backend\n"
-	"plugins. Each tenant's calls run in a sandboxed worker process of "
-	"its own;\n"
-	"this process (the front) only accepts, authenticates and admits.\n"
-	"Protocol: docs/protocol.md; threat model: docs/security.md.\n"
-	"\n"
-	"Endpoints and tenants:\n"
-	"  -l, --listen URI          unix://PATH, tcp://HOST:PORT (port 0: any "
-	"free\n"
-	"                            port, see --ready-file) or "
-	"vsock://CID:PORT (CID\n"
-	"                            'any' to accept from every VM); "
-	"repeatable, at\n"
-	"                            most 8. A suffix ?tenant=conn makes "
-	"every\n"
-	"                            connection a tenant of its own (a UNIX "
-	"socket\n"
-	"                            given to QEMU for a virtio-serial port: "
-	"one VM),\n"
-	"                            ?tenant=NAME makes every connection "
-	"tenant NAME\n"
-	"                            (a listener dedicated to one tenant). "
-	"Otherwise\n"
-	"                            the tenant is the peer's uid on UNIX "
-	"sockets,\n"
-	"                            the token's name on TCP, the CID on "
-	"vsock.\n"
-	"                            Sockets passed by a service manager "
-	"(systemd\n"
-	"                            socket activation: LISTEN_FDS, "
-	"LISTEN_PID) are\n"
-	"                            used for the --listen of their address, "
-	"or as they\n"
-	"                            are when no --listen names them.\n"
-	"      --socket-mode MODE    file mode of UNIX sockets (octal, default "
-	"0660)\n"
-	"      --token-file FILE     shared secret clients send in HELLO "
-	"(tenant\n"
-	"                            'default' on TCP); required on TCP and "
-	"vsock\n"
-	"                            endpoints (checked on UNIX ones if a "
-	"client\n"
-	"                            sends one)\n"
-	"      --tokens FILE         several named tokens, one 'NAME TOKEN' a "
-	"line\n"
-	"                            ('#' comments): on TCP the name is the "
-	"tenant\n"
-	"      --insecure            allow TCP/vsock endpoints without a "
-	"token\n"
-	"      --no-shm              never accept shared memory (memfd) from "
-	"clients\n"
-	"\n"
-	"Backends:\n"
-	"  -p, --plugins LIST        ':'-separated backend plugins (paths or "
-	"sonames),\n"
-	"                            default $VACCEL_PLUGINS; loaded by the "
-	"workers\n"
-	"                            only (checked once at start)\n"
-	"      --backend-log-level N libvaccel's log level for the backends "
-	"(1-4,\n"
-	"                            default 1: errors)\n"
-	"      --exec-allow DIR      enable exec ops, for libraries under DIR "
-	"only\n"
-	"                            (repeatable). vaccel_exec(lib) resolves "
-	"lib's base\n"
-	"                            name (or relative path) under these "
-	"directories;\n"
-	"                            exec_with_resource runs an uploaded "
-	"library only\n"
-	"                            if its SHA-256 equals a file's under "
-	"them. Only\n"
-	"                            functions the library itself defines "
-	"run.\n"
-	"                            Without this option exec ops are refused "
-	"(EPERM).\n"
-	"      --exec-allow-uploads  DANGEROUS: also run libraries that "
-	"clients upload\n"
-	"                            (in the tenant's sandboxed worker)\n"
-	"\n"
-	"Isolation (docs/security.md):\n"
-	"      --isolation MODE      process (default): a sandboxed worker "
-	"process per\n"
-	"                            tenant; none: every tenant in this "
-	"process (a\n"
-	"                            single-tenant host, benchmarks)\n"
-	"      --worker-idle MS      a worker without connections ends after "
-	"(30000)\n"
-	"      --call-timeout MS     a call running longer ends its tenant's "
-	"worker,\n"
-	"                            failing that tenant's calls with the "
-	"reason\n"
-	"                            (600000; 0: no limit)\n"
-	"      --worker-memory N     address-space limit of a worker "
-	"(default 16G;\n"
-	"                            0: none)\n"
-	"      --worker-files N      open-file limit of a worker (default "
-	"4096)\n"
-	"      --worker-uid-base UID as root, workers run as UID+slot, a uid "
-	"per live\n"
-	"                            tenant (default 70000; each owns its "
-	"directories\n"
-	"                            only while its worker runs)\n"
-	"      --worker-read DIR     workers may also read DIR (repeatable; "
-	"models\n"
-	"                            outside /usr, /opt, the plugins' "
-	"directories)\n"
-	"      --worker-exec         let workers start programs (fork, exec: "
-	"pocl\n"
-	"                            runs a linker to build OpenCL kernels); "
-	"they run\n"
-	"                            in the worker's sandbox, with its uid, "
-	"filter,\n"
-	"                            Landlock rules and limits\n"
-	"      --no-sandbox          debugging: workers without seccomp and "
-	"Landlock\n"
-	"\n"
-	"Storage:\n"
-	"      --rundir DIR          per-tenant files (default "
-	"/run/vaccel/agent as\n"
-	"                            root, else $XDG_RUNTIME_DIR/vaccel-agent "
-	"or\n"
-	"                            /tmp/vaccel-agent-UID); its parents must "
-	"be\n"
-	"                            searchable (o+x) by the workers' uids\n"
-	"      --cache-dir DIR       content-addressed caches of uploaded "
-	"blobs, one\n"
-	"                            per tenant, kept across restarts "
-	"(default\n"
-	"                            RUNDIR/cache)\n"
-	"      --cache-max-bytes N   each tenant's cache budget; unused "
-	"entries are\n"
-	"                            evicted, least recently used first "
-	"(default 8G)\n"
-	"      --cache-shared        share uploads between tenants (one "
-	"tenant's\n"
-	"                            upload is not sent again by another; "
-	"tenants can\n"
-	"                            then tell what others uploaded)\n"
-	"\n"
-	"Admission:\n"
-	"      --max-connections N   authenticated connections at once, all "
-	"tenants\n"
-	"                            (default 64)\n"
-	"      --max-connections-per-peer N\n"
-	"                            of them from one peer (uid, address, "
-	"CID;\n"
-	"                            default half of --max-connections)\n"
-	"      --max-preauth N       connections still before their HELLO "
-	"(32)\n"
-	"      --max-preauth-per-peer N\n"
-	"                            of them from one peer (8)\n"
-	"      --max-tenants N       tenants with a worker at once (32)\n"
-	"      --hello-timeout MS    a connection must complete its HELLO "
-	"within this\n"
-	"                            long of being accepted (5000)\n"
-	"      --frame-timeout MS    a started message must arrive whole "
-	"within this\n"
-	"                            long (60000)\n"
-	"\n"
-	"Limits and quotas (per connection unless said; sizes take K, M, G):\n"
-	"      --max-sessions N      sessions (default 64)\n"
-	"      --max-resources N     resources (default 256)\n"
-	"      --max-stored-bytes N  bytes uploaded to the cache (default 4G)\n"
-	"      --max-inflight N      requests executing at once; more wait in "
-	"the\n"
-	"                            socket (default 4)\n"
-	"      --max-shm-bytes N     shared memory attached (default 1G)\n"
-	"      --max-conn-memory N   agent memory of requests in flight: "
-	"bytes\n"
-	"                            received and outputs (default 2G)\n"
-	"      --max-message-bytes N bulk bytes of one message (default 1G)\n"
-	"      --max-fields-bytes N  fields bytes of one message (default 4M)\n"
-	"      --max-blob-bytes N    bytes of one blob (default 1G)\n"
-	"      --max-args N          args of an op, tensors of a run, blobs of "
-	"a\n"
-	"                            resource (default 1024)\n"
-	"      --max-dims N          dimensions of a tensor (default 32)\n"
-	"      --shm-threshold N     buffers from this size should go through "
-	"shared\n"
-	"                            memory (advice to clients, default 64K)\n"
-	"      --send-timeout MS     a client that does not read a reply for "
-	"this long\n"
-	"                            is disconnected (30000)\n"
-	"      --shutdown-timeout MS on SIGTERM, wait this long for calls in "
-	"flight\n"
-	"                            (30000); then exit 1\n"
-	"\n"
-	"Operations:\n"
-	"      --metrics-listen URI  serve Prometheus metrics (/metrics) and "
-	"health\n"
-	"                            (/healthz, /readyz) over HTTP on "
-	"tcp://HOST:PORT\n"
-	"                            or unix://PATH\n"
-	"      --log-format FORMAT   text (default) or json (one object a "
-	"line)\n"
-	"      --ready-file FILE     once listening, write the endpoints (one "
-	"URI a\n"
-	"                            line, real ports; 'metrics URI') and "
-	"'pid N'\n"
-	"                            to FILE\n"
-	"\n"
-	"Other:\n"
-	"  -v, --verbose             log each connection's start and each "
-	"refused\n"
-	"                            request (debug level)\n"
-	"      --log-level N         1 error, 2 warn, 3 info (default), 4 "
-	"debug\n"
-	"  -h, --help                this text\n"
-	"      --version             the version\n"
-	"\n"
-	"Logs go to stderr: one line per connection when it ends (endpoint, "
-	"tenant,\n"
-	"peer credentials on UNIX sockets, client identity, requests, bytes, "
-	"reason),\n"
-	"one per worker start and end. SIGTERM or SIGINT: stop accepting, "
-	"finish\n"
-	"calls in flight, release every connection's sessions and resources, "
-	"exit 0.\n";
-
-enum {
-	OPT_SOCKET_MODE = 256,
-	OPT_TOKEN_FILE,
-	OPT_TOKENS,
-	OPT_INSECURE,
-	OPT_NO_SHM,
-	OPT_BACKEND_LOG,
-	OPT_EXEC_ALLOW,
-	OPT_EXEC_UPLOADS,
-	OPT_ISOLATION,
-	OPT_WORKER_IDLE,
-	OPT_CALL_TIMEOUT,
-	OPT_WORKER_MEMORY,
-	OPT_WORKER_FILES,
-	OPT_WORKER_UID_BASE,
-	OPT_WORKER_READ,
-	OPT_NO_SANDBOX,
-	OPT_WORKER_EXEC,
-	OPT_RUNDIR,
-	OPT_CACHE_DIR,
-	OPT_CACHE_MAX,
-	OPT_CACHE_SHARED,
-	OPT_MAX_CONNS,
-	OPT_MAX_CONNS_PEER,
-	OPT_MAX_PREAUTH,
-	OPT_MAX_PREAUTH_PEER,
-	OPT_MAX_TENANTS,
-	OPT_HELLO_TIMEOUT,
-	OPT_FRAME_TIMEOUT,
-	OPT_CONN_MEMORY,
-	/* the wire limits, in this order (set_limit) */
-	OPT_MAX_SESSIONS,
-	OPT_MAX_RESOURCES,
-	OPT_MAX_STORED,
-	OPT_MAX_INFLIGHT,
-	OPT_MAX_SHM,
-	OPT_MAX_MESSAGE,
-	OPT_MAX_FIELDS,
-	OPT_MAX_BLOB,
-	OPT_MAX_ARGS,
-	OPT_MAX_DIMS,
-	OPT_SHM_THRESHOLD,
-	OPT_SEND_TIMEOUT,
-	OPT_SHUTDOWN_TIMEOUT,
-	OPT_READY_FILE,
-	OPT_METRICS,
-	OPT_LOG_FORMAT,
-	OPT_LOG_LEVEL,
-	OPT_VERSION,
-	/* internal: a worker's command line (workers.c) */
-	OPT_WORKER,
-	OPT_WORKER_TENANT,
-	OPT_WORKER_DIR,
-	OPT_WORKER_CACHE,
-	OPT_WORKER_UID,
-	OPT_PROBE,
-};
-
-static const struct option options[] = {
-	{ "listen", required_argument, NULL, 'l' },
-	{ "plugins", required_argument, NULL, 'p' },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
-	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
-	{ "tokens", required_argument, NULL, OPT_TOKENS },
-	{ "insecure", no_argument, NULL, OPT_INSECURE },
-	{ "no-shm", no_argument, NULL, OPT_NO_SHM },
-	{ "backend-log-level", required_argument, NULL, OPT_BACKEND_LOG },
-	{ "exec-allow", required_argument, NULL, OPT_EXEC_ALLOW },
-	{ "exec-allow-uploads", no_argument, NULL, OPT_EXEC_UPLOADS },
-	{ "isolation", required_argument, NULL, OPT_ISOLATION },
-	{ "worker-idle", required_argument, NULL, OPT_WORKER_IDLE },
-	{ "call-timeout", required_argument, NULL, OPT_CALL_TIMEOUT },
-	{ "worker-memory", required_argument, NULL, OPT_WORKER_MEMORY },
-	{ "worker-files", required_argument, NULL, OPT_WORKER_FILES },
-	{ "worker-uid-base", required_argument, NULL, OPT_WORKER_UID_BASE },
-	{ "worker-read", required_argument, NULL, OPT_WORKER_READ },
-	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
-	{ "worker-exec", no_argument, NULL, OPT_WORKER_EXEC },
-	{ "rundir", required_argument, NULL, OPT_RUNDIR },
-	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
-	{ "cache-max-bytes", required_argument, NULL, OPT_CACHE_MAX },
-	{ "cache-shared", no_argument, NULL, OPT_CACHE_SHARED },
-	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
-	{ "max-connections-per-peer", required_argument, NULL,
-	  OPT_MAX_CONNS_PEER },
-	{ "max-preauth", required_argument, NULL, OPT_MAX_PREAUTH },
-	{ "max-preauth-per-peer", required_argument, NULL,
-	  OPT_MAX_PREAUTH_PEER },
-	{ "max-tenants", required_argument, NULL, OPT_MAX_TENANTS },
-	{ "hello-timeout", required_argument, NULL, OPT_HELLO_TIMEOUT },
-	{ "frame-timeout", required_argument, NULL, OPT_FRAME_TIMEOUT },
-	{ "max-conn-memory", required_argument, NULL, OPT_CONN_MEMORY },
-	{ "max-sessions", required_argument, NULL, OPT_MAX_SESSIONS },
-	{ "max-resources", required_argument, NULL, OPT_MAX_RESOURCES },
-	{ "max-stored-bytes", required_argument, NULL, OPT_MAX_STORED },
-	{ "max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT },
-	{ "max-shm-bytes", required_argument, NULL, OPT_MAX_SHM },
-	{ "max-message-bytes", required_argument, NULL, OPT_MAX_MESSAGE },
-	{ "max-fields-bytes", required_argument, NULL, OPT_MAX_FIELDS },
-	{ "max-blob-bytes", required_argument, NULL, OPT_MAX_BLOB },
-	{ "max-args", required_argument, NULL, OPT_MAX_ARGS },
-	{ "max-dims", required_argument, NULL, OPT_MAX_DIMS },
-	{ "shm-threshold", required_argument, NULL, OPT_SHM_THRESHOLD },
-	{ "send-timeout", required_argument, NULL, OPT_SEND_TIMEOUT },
-	{ "shutdown-timeout", required_argument, NULL, OPT_SHUTDOWN_TIMEOUT },
-	{ "ready-file", required_argument, NULL, OPT_READY_FILE },
-	{ "metrics-listen", required_argument, NULL, OPT_METRICS },
-	{ "log-format", required_argument, NULL, OPT_LOG_FORMAT },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "worker", required_argument, NULL, OPT_WORKER },
-	{ "worker-tenant", required_argument, NULL, OPT_WORKER_TENANT },
-	{ "worker-dir", required_argument, NULL, OPT_WORKER_DIR },
-	{ "worker-cache", required_argument, NULL, OPT_WORKER_CACHE },
-	{ "worker-uid", required_argument, NULL, OPT_WORKER_UID },
-	{ "probe", no_argument, NULL, OPT_PROBE },
-	{ NULL, 0, NULL, 0 },
-};
-
-void die(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	aerr("%s", msg);
-	exit(2);
-}
 
 /* "123", "64K", "1M", "4G" (powers of 1024), within [min, max]. */
 static uint64_t parse_size(const char *s, const char *opt, uint64_t min,
@@ -735,7 +379,7 @@ static void parse_opt(int opt, const char *arg)
 		alog_level = ALOG_DEBUG;
 		break;
 	case 'h':
-		fputs(usage, stdout);
+		fputs(options_usage, stdout);
 		exit(0);
 	case OPT_VERSION:
 		printf("vaccel-agent %s (protocol %d.%d)\n", VACCEL_VERSION,
@@ -839,7 +483,8 @@ void options_parse(int argc, char **argv)
 	set_defaults();
 	saved_argv = argv;
 	saved_argc = argc;
-	while ((opt = getopt_long(argc, argv, "l:p:vh", options, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "l:p:vh", options_table, NULL)) !=
+	       -1)
 		parse_opt(opt, optarg);
 	check_options(argc, argv);
 	if (cfg.worker_fd >= 0)
@@ -887,31 +532,4 @@ int options_worker_argv(const char *tenant, const char *dir, const char *cache,
 		out[n++] = "--probe";
 	out[n] = NULL;
 	return 0;
-}
-
-void tenant_dirname(const char *tenant, char out[19])
-{
-	uint8_t sha[VRPC_SHA256_LEN];
-	char hex[65];
-	vrpc_sha256(tenant, strlen(tenant), sha);
-	vrpc_sha256_hex(sha, hex);
-	snprintf(out, 19, "t-%.16s", hex);
-}
-
-void str_copy(char *dst, size_t size, const char *src)
-{
-	size_t n = strnlen(src, size - 1);
-	memcpy(dst, src, n);
-	dst[n] = 0;
-}
-
-bool path_join(char *dst, size_t size, const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	if (la + lb + 2 > size)
-		return false;
-	memcpy(dst, a, la);
-	dst[la] = '/';
-	memcpy(dst + la + 1, b, lb + 1);
-	return true;
 }

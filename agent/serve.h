@@ -238,7 +238,7 @@ struct vrpc_stream *conn_stream(struct conn *c);
 void conn_set_reason(struct conn *c, const char *why);
 bool conn_hello_done(const struct conn *c);
 
-/* ---- handlers (control.c, ops.c) ---- */
+/* ---- handlers (control.c and resources.c, ops*.c) ---- */
 /* Everything below VRPC_T_OP except HELLO and BYE (conn.c). */
 void handle_control(struct req *r);
 void handle_op(struct req *r);

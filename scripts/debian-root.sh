@@ -7,8 +7,9 @@
 #
 # usage: scripts/debian-root.sh [--help] [--cache DIR] DEBDIR
 #   DEBDIR       the .deb files (scripts/build-debs.sh): the Depends of
-#                every package there but the -dbgsym ones and the libtorch
-#                plugin (libtorch's dependencies weigh ~1 GB), less the
+#                every package there but the -dbgsym ones and the libtorch,
+#                OpenCV, Arm NN and OpenCL plugins (light_debs in
+#                scripts/lib.sh: their libraries weigh hundreds of MB), less the
 #                vAccel packages themselves, on top of mmdebstrap's minbase
 #                variant; one root serves the install test and both images
 #   --cache DIR  where tarballs are kept (default $VACCEL_DEPS/cache/rootfs);
@@ -33,8 +34,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ -d "$debdir" ] || { usage >&2; exit 2; }
-mapfile -t debs < <(find "$debdir" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' \
-	! -name 'vaccel-plugin-torch_*' | sort)
+mapfile -t debs < <(light_debs "$debdir")
 [ ${#debs[@]} -gt 0 ] || die "no .deb in $debdir"
 command -v mmdebstrap >/dev/null || die "mmdebstrap not found (apt-get install mmdebstrap)"
 

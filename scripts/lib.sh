@@ -16,3 +16,12 @@ die() { say "error: $*"; exit 1; }
 as_root() {
 	if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
+
+# light_debs DIR: the .deb files of DIR that a test root installs: not the
+# -dbgsym ones, not the plugins whose libraries weigh hundreds of MB
+# (libtorch, OpenCV, Arm NN, pocl's LLVM): those are built and linted only.
+light_debs() {
+	find "$1" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' \
+		! -name 'vaccel-plugin-torch_*' ! -name 'vaccel-plugin-opencv_*' \
+		! -name 'vaccel-plugin-tflite_*' ! -name 'vaccel-plugin-opencl_*' | sort
+}

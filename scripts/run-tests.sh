@@ -256,16 +256,17 @@ fi
 
 # The ops tier (tests/ops, docs/packaging.md), in two bounded steps: the
 # Debian packages (build, lintian, install into a fresh root, purge), their
-# systemd units, the OCI images and CDI; then socket activation, the
-# Kubernetes manifests, pip installs and the CLI's progress.
+# systemd units, the OCI images and CDI; then socket activation, a real
+# Prometheus scraping the agent, the Kubernetes manifests, pip installs and
+# the CLI's progress.
 if [ $quick -eq 0 ] && wanted packages && [ -x tests/ops/run-tests.sh ]; then
-	scenarios "ops tier: packages, image, CDI" timeout -k 30 1500 tests/ops/run-tests.sh \
+	scenarios "ops tier: packages, image, CDI" timeout -k 30 900 tests/ops/run-tests.sh \
 		--only deb-build --only deb-install --only systemd-units --only oci-image \
 		--only oci-cdi build-ci
 fi
 if [ $quick -eq 0 ] && wanted ops && [ -x tests/ops/run-tests.sh ]; then
-	scenarios "ops tier: activation, manifests, pip, CLI" timeout -k 30 600 tests/ops/run-tests.sh \
-		--only socket-activation --only k8s-manifests --only python-venv \
+	scenarios "ops tier: activation, Prometheus, manifests, pip, CLI" timeout -k 30 600 tests/ops/run-tests.sh \
+		--only socket-activation --only prometheus --only k8s-manifests --only python-venv \
 		--only python-pyenv --only cli-progress build-ci
 fi
 

@@ -38,6 +38,8 @@ PKGS=(
 	# units, pip installs offline (docs/packaging.md)
 	dpkg-dev debhelper dh-python lintian fakeroot mmdebstrap podman systemd
 	python3-venv python3-setuptools python3-wheel-whl
+	# ops tier: a real Prometheus scrapes the agent's metrics
+	prometheus
 )
 # Multiarch libraries the cross builds link and their tests load (libtorch
 # is not co-installable for arm64: its python3.11:arm64 dependency conflicts

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The model-description parser (format: docs/plugins/onnx.md). Strict: an
- * unknown key or a malformed value is an error with its line number, so a
- * typo never silently changes how a model is fed. */
-#include "vpc_desc.h"
+/* The model-description parser (format: docs/plugins/onnx.md): lines,
+ * comments, defaults and the checks of the whole; each key's value is
+ * desc_keys.c's. Strict: an unknown key is an error with its line number. */
+#include "desc_parse.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -14,8 +14,7 @@
 #include <vaccel/error.h>
 #include <vaccel/log.h>
 
-#define MAX_WORDS 256
-#define MAX_LINE  4096
+#define MAX_LINE 4096
 
 static const char *const task_names[VPC_TASK_MAX] = {
 	"classify", "detect", "segment", "pose", "depth",
@@ -25,426 +24,6 @@ const char *vpc_task_name(enum vpc_task t)
 {
 	return (unsigned)t < VPC_TASK_MAX ? task_names[t] : NULL;
 }
-
-/* One line being parsed: its words after the '='. */
-struct line {
-	const char *origin;
-	int nr;
-	const char *key;
-	char *words[MAX_WORDS];
-	int nr_words;
-	/* the raw value (for free text) */
-	char *value;
-};
-
-/* Parse state beyond the struct: normalisation given as mean/std or as
- * scale/offset, combined at the end. */
-struct state {
-	struct vpc_desc *d;
-	float mean[3], std[3], scale[3], offset[3];
-	bool has_mean, has_std, has_scale, has_offset, has_size;
-	bool has_decoder, has_task;
-};
-
-static int bad(const struct line *l, const char *why)
-{
-	return vaccel_fail(VACCEL_EINVAL, "%s:%d: %s: %s", l->origin, l->nr,
-			   l->key, why);
-}
-
-static int want_words(const struct line *l, int min, int max)
-{
-	if (l->nr_words < min || l->nr_words > max)
-		return bad(l, min == max && min == 1
-				      ? "expects one value"
-				      : "wrong number of values");
-	return VACCEL_OK;
-}
-
-static int parse_float(const struct line *l, const char *s, float *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtof(s, &end);
-	if (errno || end == s || *end || !isfinite(*out))
-		return bad(l, "not a number");
-	return VACCEL_OK;
-}
-
-static int parse_int(const struct line *l, const char *s, int lo, int hi,
-		     int *out)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < lo || v > hi)
-		return bad(l, "not an integer in range");
-	*out = (int)v;
-	return VACCEL_OK;
-}
-
-/* `words` as one value per channel: one value applies to all three. */
-static int parse_triple(const struct line *l, float v[3])
-{
-	int ret = want_words(l, 1, 3);
-
-	if (ret)
-		return ret;
-	if (l->nr_words == 2)
-		return bad(l, "expects one or three values");
-	for (int c = 0; c < 3; c++) {
-		ret = parse_float(l, l->words[l->nr_words == 1 ? 0 : c], &v[c]);
-		if (ret)
-			return ret;
-	}
-	return VACCEL_OK;
-}
-
-/* Match words[0] against a NULL-terminated list of names. */
-static int parse_enum(const struct line *l, const char *const *names, int *out)
-{
-	int ret = want_words(l, 1, 1);
-
-	if (ret)
-		return ret;
-	for (int i = 0; names[i]; i++) {
-		if (!strcasecmp(l->words[0], names[i])) {
-			*out = i;
-			return VACCEL_OK;
-		}
-	}
-	return bad(l, "unknown value");
-}
-
-static int dup_str(char **dst, const char *src)
-{
-	free(*dst);
-	*dst = strdup(src);
-	return *dst ? VACCEL_OK : VACCEL_ENOMEM;
-}
-
-static int dup_list(const struct line *l, char **dst, size_t *nr, size_t max)
-{
-	int ret = want_words(l, 1, (int)max);
-
-	if (ret)
-		return ret;
-	for (size_t i = 0; i < *nr; i++) {
-		free(dst[i]);
-		dst[i] = NULL;
-	}
-	*nr = 0;
-	for (int i = 0; i < l->nr_words; i++) {
-		dst[i] = strdup(l->words[i]);
-		if (!dst[i])
-			return VACCEL_ENOMEM;
-		*nr = (size_t)i + 1;
-	}
-	return VACCEL_OK;
-}
-
-static int k_task(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(l,
-				(const char *const[]){ "classify", "detect",
-						       "segment", "pose",
-						       "depth", NULL },
-				&v);
-
-	s->d->task = (enum vpc_task)v;
-	s->has_task = true;
-	return ret;
-}
-
-static int k_size(struct state *s, const struct line *l)
-{
-	int ret = want_words(l, 1, 1), w, h;
-	char extra;
-
-	if (ret)
-		return ret;
-	s->has_size = true;
-	if (!strcasecmp(l->words[0], "auto")) {
-		s->d->in.width = s->d->in.height = 0;
-		return VACCEL_OK;
-	}
-	if (sscanf(l->words[0], "%dx%d%c", &w, &h, &extra) != 2 || w < 1 ||
-	    h < 1 || w > VPC_DESC_MAX_SIDE || h > VPC_DESC_MAX_SIDE)
-		return bad(l, "expects WIDTHxHEIGHT or auto");
-	s->d->in.width = w;
-	s->d->in.height = h;
-	return VACCEL_OK;
-}
-
-static int k_layout(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(
-		       l, (const char *const[]){ "nchw", "nhwc", NULL }, &v);
-
-	s->d->in.layout = (enum vpc_layout)v;
-	return ret;
-}
-
-static int k_dtype(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(l,
-				(const char *const[]){ "float32", "uint8",
-						       "int32", NULL },
-				&v);
-
-	s->d->in.dtype = (enum vpc_dtype)v;
-	return ret;
-}
-
-static int k_channels(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(l, (const char *const[]){ "rgb", "bgr", NULL },
-				&v);
-
-	s->d->in.bgr = v == 1;
-	return ret;
-}
-
-static int k_resize(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(l,
-				(const char *const[]){ "stretch", "letterbox",
-						       "pad", "crop",
-						       "fit_height", NULL },
-				&v);
-
-	s->d->in.resize = (enum vpc_resize)v;
-	return ret;
-}
-
-static int k_norm(struct state *s, const struct line *l)
-{
-	if (!strcmp(l->key, "mean")) {
-		s->has_mean = true;
-		return parse_triple(l, s->mean);
-	}
-	if (!strcmp(l->key, "std")) {
-		s->has_std = true;
-		return parse_triple(l, s->std);
-	}
-	if (!strcmp(l->key, "scale")) {
-		s->has_scale = true;
-		return parse_triple(l, s->scale);
-	}
-	s->has_offset = true;
-	return parse_triple(l, s->offset);
-}
-
-static int k_decoder(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(l,
-				(const char *const[]){ "classes", "anchors",
-						       "boxes", "keypoints",
-						       "mask", "depth", NULL },
-				&v);
-
-	s->d->decoder = (enum vpc_decoder)v;
-	s->has_decoder = true;
-	return ret;
-}
-
-static int k_activation(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(l,
-				(const char *const[]){ "none", "softmax",
-						       "sigmoid", NULL },
-				&v);
-
-	s->d->activation = (enum vpc_activation)v;
-	return ret;
-}
-
-static int k_anchors(struct state *s, const struct line *l)
-{
-	int ret = want_words(l, 1, VPC_DESC_MAX_GRIDS);
-	struct vpc_anchor_grid *g = s->d->grids;
-	char extra;
-
-	if (ret)
-		return ret;
-	for (int i = 0; i < l->nr_words; i++) {
-		if (sscanf(l->words[i], "%dx%dx%d%c", &g[i].w, &g[i].h,
-			   &g[i].per_cell, &extra) != 3 ||
-		    g[i].w < 1 || g[i].h < 1 || g[i].per_cell < 1 ||
-		    g[i].w > 1024 || g[i].h > 1024 || g[i].per_cell > 64)
-			return bad(
-				l,
-				"expects grids as WxHxN (N anchors per cell)");
-	}
-	s->d->nr_grids = (size_t)l->nr_words;
-	return VACCEL_OK;
-}
-
-static int k_units(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(
-		       l, (const char *const[]){ "unit", "pixels", NULL }, &v);
-
-	s->d->pixels = v == 1;
-	return ret;
-}
-
-static int k_order(struct state *s, const struct line *l)
-{
-	int v, ret = parse_enum(l, (const char *const[]){ "yx", "xy", NULL },
-				&v);
-
-	s->d->xy = v == 1;
-	return ret;
-}
-
-static int k_png_range(struct state *s, const struct line *l)
-{
-	int ret = want_words(l, 1, 2);
-
-	if (ret)
-		return ret;
-	if (l->nr_words == 1) {
-		if (strcasecmp(l->words[0], "auto"))
-			return bad(l, "expects auto or two numbers");
-		s->d->png_auto = true;
-		return VACCEL_OK;
-	}
-	s->d->png_auto = false;
-	if ((ret = parse_float(l, l->words[0], &s->d->png_lo)) ||
-	    (ret = parse_float(l, l->words[1], &s->d->png_hi)))
-		return ret;
-	if (!(s->d->png_hi > s->d->png_lo))
-		return bad(l, "the second number must be above the first");
-	return VACCEL_OK;
-}
-
-static int k_number(struct state *s, const struct line *l)
-{
-	struct vpc_desc *d = s->d;
-	int ret = want_words(l, 1, 1);
-	const char *w = l->words[0];
-
-	if (ret)
-		return ret;
-	if (!strcmp(l->key, "max_side"))
-		return parse_int(l, w, 0, VPC_DESC_MAX_SIDE, &d->in.max_side);
-	if (!strcmp(l->key, "multiple"))
-		return parse_int(l, w, 1, 1024, &d->in.multiple);
-	if (!strcmp(l->key, "top_k"))
-		return parse_int(l, w, 1, 1000, &d->top_k);
-	if (!strcmp(l->key, "max_detections"))
-		return parse_int(l, w, 1, 10000, &d->max_detections);
-	if (!strcmp(l->key, "channel"))
-		return parse_int(l, w, 0, 4096, &d->channel);
-	if (!strcmp(l->key, "pad_value"))
-		return parse_float(l, w, &d->in.pad);
-	if (!strcmp(l->key, "nms_iou"))
-		ret = parse_float(l, w, &d->nms_iou);
-	else
-		ret = parse_float(l, w, &d->threshold);
-	if (!ret && (d->nms_iou < 0 || d->nms_iou > 1))
-		return bad(l, "expects a value in [0, 1]");
-	return ret;
-}
-
-static int k_string(struct state *s, const struct line *l)
-{
-	struct vpc_desc *d = s->d;
-
-	if (!strcmp(l->key, "description") || !strcmp(l->key, "source"))
-		return VACCEL_OK; /* documentation only */
-	if (!strcmp(l->key, "name"))
-		return dup_str(&d->name, l->value);
-	if (want_words(l, 1, 1))
-		return VACCEL_EINVAL;
-	if (!strcmp(l->key, "file"))
-		return dup_str(&d->file, l->words[0]);
-	if (!strcmp(l->key, "input"))
-		return dup_str(&d->input, l->words[0]);
-	return dup_str(&d->labels_file, l->words[0]);
-}
-
-static int k_lists(struct state *s, const struct line *l)
-{
-	struct vpc_desc *d = s->d;
-
-	if (!strcmp(l->key, "output") || !strcmp(l->key, "outputs"))
-		return dup_list(l, d->outputs, &d->nr_outputs,
-				VPC_DESC_MAX_OUTPUTS);
-	if (!strcmp(l->key, "scores"))
-		return dup_list(l, d->scores, &d->nr_scores,
-				VPC_DESC_MAX_GRIDS);
-	return dup_list(l, d->boxes, &d->nr_boxes, VPC_DESC_MAX_GRIDS);
-}
-
-/* labels = a b c (inline). Labels cannot contain spaces here; use a file. */
-static int k_labels(struct state *s, const struct line *l)
-{
-	struct vpc_desc *d = s->d;
-
-	vpc_labels_free(d->labels, d->nr_labels);
-	d->labels = NULL;
-	d->nr_labels = 0;
-	if (l->nr_words < 1)
-		return bad(l, "expects at least one label");
-	d->labels = calloc((size_t)l->nr_words, sizeof(char *));
-	if (!d->labels)
-		return VACCEL_ENOMEM;
-	for (int i = 0; i < l->nr_words; i++) {
-		d->labels[i] = strdup(l->words[i]);
-		if (!d->labels[i])
-			return VACCEL_ENOMEM;
-		d->nr_labels++;
-	}
-	return VACCEL_OK;
-}
-
-struct key {
-	const char *name;
-	int (*fn)(struct state *s, const struct line *l);
-};
-
-static const struct key keys[] = {
-	{ "name", k_string },
-	{ "description", k_string },
-	{ "source", k_string },
-	{ "task", k_task },
-	{ "file", k_string },
-	{ "input", k_string },
-	{ "size", k_size },
-	{ "max_side", k_number },
-	{ "multiple", k_number },
-	{ "layout", k_layout },
-	{ "dtype", k_dtype },
-	{ "channels", k_channels },
-	{ "resize", k_resize },
-	{ "mean", k_norm },
-	{ "std", k_norm },
-	{ "scale", k_norm },
-	{ "offset", k_norm },
-	{ "pad_value", k_number },
-	{ "labels", k_labels },
-	{ "labels_file", k_string },
-	{ "decoder", k_decoder },
-	{ "output", k_lists },
-	{ "outputs", k_lists },
-	{ "scores", k_lists },
-	{ "boxes", k_lists },
-	{ "activation", k_activation },
-	{ "top_k", k_number },
-	{ "threshold", k_number },
-	{ "nms_iou", k_number },
-	{ "max_detections", k_number },
-	{ "anchors", k_anchors },
-	{ "units", k_units },
-	{ "keypoint_order", k_order },
-	{ "channel", k_number },
-	{ "png_range", k_png_range },
-};
 
 static char *trim(char *s)
 {
@@ -469,21 +48,8 @@ static void cut_comment(char *s)
 	}
 }
 
-static int split_words(struct line *l, char *value)
-{
-	char *save = NULL, *w;
-
-	l->nr_words = 0;
-	for (w = strtok_r(value, " \t,", &save); w;
-	     w = strtok_r(NULL, " \t,", &save)) {
-		if (l->nr_words == MAX_WORDS)
-			return bad(l, "too many values");
-		l->words[l->nr_words++] = w;
-	}
-	return VACCEL_OK;
-}
-
-static int parse_line(struct state *s, struct line *l, char *text)
+static int parse_line(struct vpc__desc_state *s, struct vpc__line *l,
+		      char *text)
 {
 	char *eq, *key, *value;
 	char copy[MAX_LINE];
@@ -504,17 +70,10 @@ static int parse_line(struct state *s, struct line *l, char *text)
 	l->key = key;
 	snprintf(copy, sizeof(copy), "%s", value);
 	l->value = copy;
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		if (!strcmp(key, keys[i].name)) {
-			int ret = split_words(l, value);
-
-			return ret ? ret : keys[i].fn(s, l);
-		}
-	}
-	return bad(l, "unknown key");
+	return vpc__desc_key(s, l, value);
 }
 
-static void set_defaults(struct state *s)
+static void set_defaults(struct vpc__desc_state *s)
 {
 	struct vpc_desc *d = s->d;
 
@@ -551,7 +110,7 @@ static bool decoder_fits(enum vpc_task t, enum vpc_decoder dec)
 }
 
 /* Cross-key checks and the final normalisation. */
-static int finish(struct state *s, const char *origin)
+static int finish(struct vpc__desc_state *s, const char *origin)
 {
 	struct vpc_desc *d = s->d;
 
@@ -611,8 +170,8 @@ static int finish(struct state *s, const char *origin)
 int vpc_desc_parse(const char *text, size_t len, const char *origin,
 		   struct vpc_desc *d)
 {
-	struct state s = { .d = d };
-	struct line l = { .origin = origin ? origin : "(description)" };
+	struct vpc__desc_state s = { .d = d };
+	struct vpc__line l = { .origin = origin ? origin : "(description)" };
 	size_t pos = 0;
 	int ret = VACCEL_OK;
 
@@ -666,53 +225,4 @@ void vpc_desc_release(struct vpc_desc *d)
 	free_list(d->scores, VPC_DESC_MAX_GRIDS);
 	free_list(d->boxes, VPC_DESC_MAX_GRIDS);
 	memset(d, 0, sizeof(*d));
-}
-
-void vpc_labels_free(char **labels, size_t nr_labels)
-{
-	if (!labels)
-		return;
-	free_list(labels, nr_labels);
-	free(labels);
-}
-
-int vpc_labels_parse(const char *text, size_t len, char ***labels,
-		     size_t *nr_labels)
-{
-	size_t cap = 0, n = 0, pos = 0;
-	char **v = NULL;
-
-	while (pos < len) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t ll = nl ? (size_t)(nl - (text + pos)) : len - pos;
-		char *s;
-
-		while (ll && isspace((unsigned char)text[pos + ll - 1]))
-			ll--;
-		if (ll) {
-			if (n == cap) {
-				char **nv = realloc(v, (cap ? cap * 2 : 64) *
-							       sizeof(char *));
-
-				if (!nv)
-					goto nomem;
-				v = nv;
-				cap = cap ? cap * 2 : 64;
-			}
-			s = strndup(text + pos, ll);
-			if (!s)
-				goto nomem;
-			for (char *p = s; *p; p++)
-				if (isspace((unsigned char)*p) || !*p)
-					*p = '_';
-			v[n++] = s;
-		}
-		pos += (nl ? (size_t)(nl - (text + pos)) : len - pos) + 1;
-	}
-	*labels = v;
-	*nr_labels = n;
-	return VACCEL_OK;
-nomem:
-	vpc_labels_free(v, n);
-	return VACCEL_ENOMEM;
 }

@@ -48,7 +48,8 @@ static int create_rundir(void)
 		int err = VACCEL_ENAMETOOLONG;
 		if (snprintf(tmpl, sizeof(tmpl), "%s/XXXXXX", bases[i]) <
 			    (int)sizeof(tmpl) &&
-		    (err = vaccel__fs_mkdir_p(bases[i], 0700)) == VACCEL_OK) {
+		    (err = vaccel__fs_mkdir_p(bases[i], 0700, 0700)) ==
+			    VACCEL_OK) {
 			if (mkdtemp(tmpl)) {
 				snprintf(st->rundir, sizeof(st->rundir), "%s",
 					 tmpl);

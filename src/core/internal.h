@@ -206,19 +206,6 @@ int vaccel__resource_check(struct vaccel_session *sess,
 			   const struct vaccel_resource *res,
 			   vaccel_resource_type_t type);
 
-/* Held by session release and resource release while each picks a
- * registration and unregisters it, so that the object at the other end of
- * the registration cannot be released (and freed by the application) in
- * between. Order: this lock, a resource's sessions_lock, a session's
- * resources_lock. */
-extern pthread_mutex_t vaccel__release_lock;
-
-/* Unlink the registration of res with sess and call the plugin's hook; the
- * registration is gone whatever the hook returns (logged). VACCEL_EINVAL if
- * there was none. */
-int vaccel__resource_unregister(struct vaccel_resource *res,
-				struct vaccel_session *sess);
-
 /* Registration node linking a resource and a session (many-to-many). */
 struct vaccel__registration {
 	vaccel_list_entry_t in_res;  /* in res->sessions */

@@ -13,8 +13,11 @@
 #include <stdlib.h>
 
 /* Held by session release and resource release while each picks a
- * registration and unregisters it (see internal.h). */
-pthread_mutex_t vaccel__release_lock = PTHREAD_MUTEX_INITIALIZER;
+ * registration and unregisters it, so that the object at the other end of
+ * the registration cannot be released (and freed by the application) in
+ * between. Order: this lock, a resource's sessions_lock, a session's
+ * resources_lock. */
+static pthread_mutex_t release_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int check_ready(void)
 {
@@ -165,14 +168,18 @@ static int call_unregister_hook(struct vaccel_resource *res,
 	return ret;
 }
 
-/* The plugin's hook runs with both locks held (resource, then session, the
+/* Unlink the registration of res with sess and call the plugin's hook; the
+ * registration is gone whatever the hook returns (logged). VACCEL_EINVAL if
+ * there was none.
+ *
+ * The plugin's hook runs with both locks held (resource, then session, the
  * usual order): a concurrent vaccel_resource_release() of `res` waits in
  * unregister_everywhere() for res->sessions_lock, and a concurrent
  * vaccel_session_release() of `sess` waits in unregister_all() for
  * sess->resources_lock, so neither is freed under the hook. Hooks must not
  * call back into registration or session queries (they never did). */
-int vaccel__resource_unregister(struct vaccel_resource *res,
-				struct vaccel_session *sess)
+static int unregister_pair(struct vaccel_resource *res,
+			   struct vaccel_session *sess)
 {
 	pthread_mutex_lock(&res->sessions_lock);
 	struct vaccel__registration *r = find_reg(res, sess);
@@ -197,8 +204,10 @@ int vaccel__resource_unregister(struct vaccel_resource *res,
 	return ret;
 }
 
-int vaccel_resource_unregister(struct vaccel_resource *res,
-			       struct vaccel_session *sess)
+/* check_pair, and `res` registered with `sess`: else `unregistered`
+ * (logged). */
+static int check_registered(struct vaccel_resource *res,
+			    struct vaccel_session *sess, int unregistered)
 {
 	vaccel__reason_begin();
 	int ret = check_pair(res, sess);
@@ -208,13 +217,21 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 		vaccel_error("Resource %" PRId64
 			     " is not registered to session %" PRId64,
 			     res->id, sess->id);
-		return VACCEL_EINVAL;
+		return unregistered;
 	}
-	ret = vaccel__session_lock(sess, "unregister a resource from");
+	return VACCEL_OK;
+}
+
+int vaccel_resource_unregister(struct vaccel_resource *res,
+			       struct vaccel_session *sess)
+{
+	int ret = check_registered(res, sess, VACCEL_EINVAL);
+	if (!ret)
+		ret = vaccel__session_lock(sess, "unregister a resource from");
 	if (ret)
 		return ret;
 	/* The registration is gone even when the plugin's hook fails. */
-	ret = vaccel__resource_unregister(res, sess);
+	ret = unregister_pair(res, sess);
 	vaccel__session_unlock(sess);
 	return ret;
 }
@@ -222,16 +239,9 @@ int vaccel_resource_unregister(struct vaccel_resource *res,
 int vaccel_resource_sync(struct vaccel_resource *res,
 			 struct vaccel_session *sess)
 {
-	vaccel__reason_begin();
-	int ret = check_pair(res, sess);
+	int ret = check_registered(res, sess, VACCEL_EPERM);
 	if (ret)
 		return ret;
-	if (!vaccel_session_has_resource(sess, res)) {
-		vaccel_error("Resource %" PRId64
-			     " is not registered to session %" PRId64,
-			     res->id, sess->id);
-		return VACCEL_EPERM;
-	}
 	if (!res->nr_blobs || res->blobs[0]->type != VACCEL_BLOB_BUFFER) {
 		vaccel_error("Cannot synchronize non-buffer resources");
 		return VACCEL_EINVAL;
@@ -376,8 +386,8 @@ static void unregister_everywhere(struct vaccel_resource *res)
 {
 	for (;;) {
 		/* The release lock keeps the session we pick alive until we
-		 * have unregistered from it (see vaccel__release_lock). */
-		pthread_mutex_lock(&vaccel__release_lock);
+		 * have unregistered from it (see release_lock). */
+		pthread_mutex_lock(&release_lock);
 		pthread_mutex_lock(&res->sessions_lock);
 		bool done = vaccel__list_empty(&res->sessions);
 		struct vaccel_session *s =
@@ -385,8 +395,8 @@ static void unregister_everywhere(struct vaccel_resource *res)
 		pthread_mutex_unlock(&res->sessions_lock);
 		/* always unlinks, so the loop ends whatever the hook says */
 		if (s)
-			vaccel__resource_unregister(res, s);
-		pthread_mutex_unlock(&vaccel__release_lock);
+			unregister_pair(res, s);
+		pthread_mutex_unlock(&release_lock);
 		if (done)
 			return;
 	}
@@ -422,7 +432,7 @@ static void unregister_all(struct vaccel_session *sess)
 		for (;;) {
 			/* The release lock keeps the resource we pick alive
 			 * until we have unregistered it. */
-			pthread_mutex_lock(&vaccel__release_lock);
+			pthread_mutex_lock(&release_lock);
 			pthread_mutex_lock(&sess->resources_lock);
 			bool done = vaccel__list_empty(&sess->resources[t]);
 			struct vaccel_resource *res =
@@ -435,8 +445,8 @@ static void unregister_all(struct vaccel_session *sess)
 			pthread_mutex_unlock(&sess->resources_lock);
 			/* always unlinks (a failing plugin hook is logged) */
 			if (res)
-				vaccel__resource_unregister(res, sess);
-			pthread_mutex_unlock(&vaccel__release_lock);
+				unregister_pair(res, sess);
+			pthread_mutex_unlock(&release_lock);
 			if (done)
 				break;
 		}

@@ -232,7 +232,7 @@ static int make_rundir(struct vaccel_resource *res)
 	if (snprintf(path, sizeof(path), "%s/resource.%" PRId64,
 		     vaccel_rundir(), res->id) >= (int)sizeof(path))
 		return VACCEL_ENAMETOOLONG;
-	int ret = vaccel__fs_mkdir_p(path, 0700);
+	int ret = vaccel__fs_mkdir_p(path, 0700, 0700);
 	if (ret) {
 		vaccel_error("Could not create %s", path);
 		return ret;

@@ -63,6 +63,12 @@ struct vrpc_transport {
 	bool resync;
 };
 
+/* The schemes (ep_unix.c, ep_tcp.c, ep_vsock.c, ep_vport.c). */
+extern const struct vrpc_transport vrpc_transport_unix;
+extern const struct vrpc_transport vrpc_transport_tcp;
+extern const struct vrpc_transport vrpc_transport_vsock;
+extern const struct vrpc_transport vrpc_transport_vport;
+
 /* Why the last failed `connect` of this thread (to `a`) failed, and what
  * to check, as one line: "connection refused (nothing listens there: ...)",
  * "no such file (no such socket: ...)", "timed out (...)", "permission

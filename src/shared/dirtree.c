@@ -13,7 +13,7 @@
 #include <vaccel/error.h>
 #include <vaccel/log.h>
 
-int vaccel__fs_mkdir_p(const char *path, mode_t parent_mode)
+int vaccel__fs_mkdir_p(const char *path, mode_t parent_mode, mode_t mode)
 {
 	char buf[PATH_MAX];
 	if (!path || !*path ||
@@ -28,7 +28,7 @@ int vaccel__fs_mkdir_p(const char *path, mode_t parent_mode)
 			return errno;
 		*p = '/';
 	}
-	if (mkdir(buf, 0700) && errno != EEXIST)
+	if (mkdir(buf, mode) && errno != EEXIST)
 		return errno;
 	struct stat st;
 	if (stat(buf, &st) || !S_ISDIR(st.st_mode))

@@ -118,8 +118,7 @@ scenario_deb_install() {
 	root_listing "$root" >"$TMP/logs/$name-before.list"
 	for f in passwd group shadow gshadow; do cp "$root/etc/$f" "$TMP/$name-$f"; done
 	mkdir -p "$root/tmp/ops/debs"
-	find "$DEBS" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' \
-		! -name 'vaccel-plugin-torch_*' -exec cp {} "$root/tmp/ops/debs/" \;
+	light_debs "$DEBS" | xargs -r cp -t "$root/tmp/ops/debs/"
 	cp "$HERE/in-root.sh" "$root/tmp/ops/"
 	# own mount namespace (the mounts vanish with it) and pid namespace
 	# (nothing the packages start survives the run)
@@ -148,7 +147,7 @@ scenario_deb_install() {
 	for f in passwd group shadow gshadow; do
 		cmp -s "$root/etc/$f" "$TMP/$name-$f" || err "/etc/$f differs after the purge"
 	done
-	e2e_note "$name: $(find "$DEBS" -maxdepth 1 -name '*.deb' ! -name '*-dbgsym_*' ! -name 'vaccel-plugin-torch_*' | wc -l) packages installed, served detect/classify locally, through the agent, the CLI and Python; purged to the base root's $(wc -l <"$TMP/logs/$name-before.list") paths"
+	e2e_note "$name: $(light_debs "$DEBS" | wc -l) packages installed, served detect/classify locally, through the agent, the CLI and Python; purged to the base root's $(wc -l <"$TMP/logs/$name-before.list") paths"
 	rm -rf "$root"
 	e2e_result $name "$t0"
 }
@@ -189,18 +188,23 @@ scenario_systemd_units() {
 }
 
 # ---- socket-activation -----------------------------------------------------------
-scenario_socket_activation() {
-	local name=socket-activation t0 rc
+# script_scenario NAME SCRIPT: a scenario that is a script of its own
+# (exit 0 passed, 77 skipped with the reason as its last line)
+script_scenario() {
+	local name=$1 script=$2 t0 rc
 	t0=$(now)
-	"$HERE/socket-activation.sh" "$B" >"$TMP/logs/$name.log" 2>&1
+	"$HERE/$script" "$B" >"$TMP/logs/$name.log" 2>&1
 	rc=$?
 	if [ $rc -eq 77 ]; then
-		e2e_skip $name "$(tail -n 1 "$TMP/logs/$name.log")"
+		e2e_skip "$name" "$(tail -n 1 "$TMP/logs/$name.log")"
 		return
 	fi
-	[ $rc -eq 0 ] || err "socket-activation.sh: exit $rc: $(tail -n 2 "$TMP/logs/$name.log" | paste -sd '|')"
-	e2e_result $name "$t0"
+	[ $rc -eq 0 ] || err "$script: exit $rc: $(tail -n 2 "$TMP/logs/$name.log" | paste -sd '|')"
+	grep -q '^ok: ' "$TMP/logs/$name.log" && e2e_note "$name: $(sed -n 's/^ok: //p' "$TMP/logs/$name.log" | head -n 1)"
+	e2e_result "$name" "$t0"
 }
+scenario_socket_activation() { script_scenario socket-activation socket-activation.sh; }
+scenario_prometheus() { script_scenario prometheus prometheus.sh; }
 
 # ---- oci-image, oci-cdi ----------------------------------------------------------
 build_images() {

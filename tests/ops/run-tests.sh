@@ -21,6 +21,9 @@
 #                      `systemd-analyze security` exposure at most 4.0
 #   socket-activation  tests/ops/socket-activation.sh: the agent under
 #                      systemd-socket-activate serves two clients
+#   prometheus         tests/ops/prometheus.sh: a real Prometheus scrapes the
+#                      agent's --metrics-listen; target up, the calls made
+#                      in its queries, promtool check metrics passes
 #   oci-image          deploy/oci/build-image.sh agent and app images from
 #                      the packages; the agent container serves detect to an
 #                      application container through a bind-mounted socket
@@ -55,6 +58,7 @@ e2e_wanted deb-build && scenario_deb_build
 e2e_wanted deb-install && scenario_deb_install
 e2e_wanted systemd-units && scenario_systemd_units
 e2e_wanted socket-activation && scenario_socket_activation
+e2e_wanted prometheus && scenario_prometheus
 e2e_wanted oci-image && scenario_oci_image
 e2e_wanted oci-cdi && scenario_oci_cdi
 e2e_wanted k8s-manifests && scenario_k8s

@@ -22,7 +22,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 command -v systemd-socket-activate >/dev/null || skip "systemd-socket-activate not installed (systemd)"
 [ -x "$AGENT" ] || skip "$AGENT not built"
-"$AGENT" --help 2>&1 | grep -q LISTEN_FDS || skip "agent has no socket activation yet"
+grep -q LISTEN_FDS <<<"$("$AGENT" --help 2>&1)" || skip "agent has no socket activation yet"
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/vaccel-sa.XXXXXX")
 # the agent's workers run as other uids (as root): they go through it

@@ -67,14 +67,15 @@ static void test_fs(void **state)
 	assert_string_equal(vaccel__fs_basename("z.so"), "z.so");
 	assert_string_equal(vaccel__fs_basename("/x/"), "");
 
-	assert_int_equal(vaccel__fs_mkdir_p(deep, 0700), VACCEL_OK);
+	assert_int_equal(vaccel__fs_mkdir_p(deep, 0700, 0700), VACCEL_OK);
 	assert_true(tu_is_dir(deep));
-	assert_int_equal(vaccel__fs_mkdir_p(deep, 0700),
+	assert_int_equal(vaccel__fs_mkdir_p(deep, 0700, 0700),
 			 VACCEL_OK); /* exists */
 	tu_write_file(file, "0123", 4);
-	assert_int_not_equal(vaccel__fs_mkdir_p(file, 0700), VACCEL_OK);
-	assert_int_not_equal(vaccel__fs_mkdir_p(under_file, 0700), VACCEL_OK);
-	assert_int_not_equal(vaccel__fs_mkdir_p("", 0700), VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p(file, 0700, 0700), VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p(under_file, 0700, 0700),
+			     VACCEL_OK);
+	assert_int_not_equal(vaccel__fs_mkdir_p("", 0700, 0700), VACCEL_OK);
 
 	void *data;
 	size_t size;
@@ -162,19 +163,24 @@ static void test_dirtree(void **state)
 	char *dir = tu_mkdtemp();
 	char *parent = tu_strf("%s/p", dir), *leaf = tu_strf("%s/p/q", dir);
 	mode_t old = umask(022);
-	assert_int_equal(vaccel__fs_mkdir_p(leaf, 0755), VACCEL_OK);
+	assert_int_equal(vaccel__fs_mkdir_p(leaf, 0755, 0700), VACCEL_OK);
+	char *other = tu_strf("%s/p/r", dir);
+	assert_int_equal(vaccel__fs_mkdir_p(other, 0755, 0711), VACCEL_OK);
 	umask(old);
 	struct stat st;
 	assert_int_equal(stat(parent, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0755);
 	assert_int_equal(stat(leaf, &st), 0);
 	assert_int_equal(st.st_mode & 0777, 0700);
+	assert_int_equal(stat(other, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0711);
+	free(other);
 
 	char *keep = tu_strf("%s/keep", dir), *kept = tu_strf("%s/keep/x", dir);
 	char *tree = tu_strf("%s/t", dir), *in_tree = tu_strf("%s/t/l", dir);
 	char *top = tu_strf("%s/top", dir);
-	assert_int_equal(vaccel__fs_mkdir_p(tree, 0700), VACCEL_OK);
-	assert_int_equal(vaccel__fs_mkdir_p(keep, 0700), VACCEL_OK);
+	assert_int_equal(vaccel__fs_mkdir_p(tree, 0700, 0700), VACCEL_OK);
+	assert_int_equal(vaccel__fs_mkdir_p(keep, 0700, 0700), VACCEL_OK);
 	tu_write_file(kept, "k", 1);
 	assert_int_equal(symlink(keep, in_tree), 0);
 	assert_int_equal(symlink(keep, top), 0);

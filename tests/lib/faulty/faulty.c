@@ -117,7 +117,7 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		sleep_ms(arg ? atol(arg) : 0);
 		answer(out_text, len_out_text, "slept");
 	} else if (!strcmp(cmd, "crash")) {
-		*(volatile int *)(uintptr_t)(len_img >> 40) = 1;
+		*(volatile int *)(uintptr_t)((uint64_t)len_img >> 40) = 1;
 	} else if (!strcmp(cmd, "abort")) {
 		abort();
 	} else if (!strcmp(cmd, "loop")) {

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: Apache-2.0
+/* What the front's parts share about admitted connections (front.h): the
+ * peers' counts, the admitted connections' count and ids, the ops served,
+ * and the answer to a connection's first HELLO (welcome or refusal). It
+ * calls none of them: front.c, preauth.c, workers*.c and metrics.c all
+ * use it. */
+
+#include "front.h"
+#include "hello.h"
+#include "msg.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+uint64_t front_conns;
+uint64_t front_next_id = 1;
+uint64_t front_ops;
+
+static struct peer *peers;
+
+/* ---- peers ----------------------------------------------------------------
+ */
+
+struct peer *peer_get(const char *key)
+{
+	struct peer *p = peers;
+	while (p && strcmp(p->key, key))
+		p = p->next;
+	if (!p && (p = calloc(1, sizeof(*p)))) {
+		snprintf(p->key, sizeof(p->key), "%s", key);
+		p->next = peers;
+		peers = p;
+	}
+	return p;
+}
+
+void peer_maybe_free(struct peer *p)
+{
+	if (p->preauth || p->conns)
+		return;
+	for (struct peer **q = &peers; *q; q = &(*q)->next) {
+		if (*q == p) {
+			*q = p->next;
+			free(p);
+			return;
+		}
+	}
+}
+
+/* Write a HELLO reply (the socket's buffer is empty: it fits). */
+static int send_hello_reply(int fd, uint64_t request_id, struct vrpc_msg *m)
+{
+	struct vrpc_io io;
+	struct iovec *iov;
+	size_t niov;
+	int ret = -1;
+	vrpc_io_init_enc(&io);
+	if (!vrpc_msg_io(&io, m) &&
+	    !vrpc_io_frame(&io, VRPC_T_HELLO, VRPC_F_REPLY, request_id, &iov,
+			   &niov)) {
+		struct msghdr mh = { .msg_iov = iov, .msg_iovlen = niov };
+		size_t len = 0;
+		for (size_t i = 0; i < niov; i++)
+			len += iov[i].iov_len;
+		ret = sendmsg(fd, &mh, MSG_DONTWAIT | MSG_NOSIGNAL) ==
+				      (ssize_t)len
+			      ? 0
+			      : -1;
+	}
+	vrpc_io_release(&io);
+	return ret;
+}
+
+int front_welcome(const struct admission *a, uint64_t conn)
+{
+	struct vrpc_kv kv[VRPC_NR_LIMITS];
+	struct vrpc_msg m = { .type = VRPC_T_HELLO, .reply = true };
+	hello_answer(&m.u.hello_r, &a->hello, a->shm_ok, conn, front_ops, kv);
+	return send_hello_reply(a->fd, a->request_id, &m);
+}
+
+void front_refuse(int fd, uint64_t request_id, uint32_t code, const char *why)
+{
+	struct vrpc_msg m = { .type = VRPC_T_HELLO,
+			      .reply = true,
+			      .status = code,
+			      .message = (char *)why };
+	if (code == VRPC_E_VERSION)
+		m.u.hello_r.min_major = m.u.hello_r.max_major = VRPC_MAJOR;
+	send_hello_reply(fd, request_id, &m);
+	adebug("refused a connection: %s (%s)", why, vrpc_err_name(code));
+	close(fd);
+}

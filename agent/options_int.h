@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Inside vaccel-agent's command line: the option codes, shared by the
+ * option table and --help (options_help.c) and the parser (options.c). */
+#pragma once
+
+#include <getopt.h>
+
+enum {
+	OPT_SOCKET_MODE = 256,
+	OPT_TOKEN_FILE,
+	OPT_TOKENS,
+	OPT_INSECURE,
+	OPT_NO_SHM,
+	OPT_BACKEND_LOG,
+	OPT_EXEC_ALLOW,
+	OPT_EXEC_UPLOADS,
+	OPT_ISOLATION,
+	OPT_WORKER_IDLE,
+	OPT_CALL_TIMEOUT,
+	OPT_WORKER_MEMORY,
+	OPT_WORKER_FILES,
+	OPT_WORKER_UID_BASE,
+	OPT_WORKER_READ,
+	OPT_NO_SANDBOX,
+	OPT_WORKER_EXEC,
+	OPT_RUNDIR,
+	OPT_CACHE_DIR,
+	OPT_CACHE_MAX,
+	OPT_CACHE_SHARED,
+	OPT_MAX_CONNS,
+	OPT_MAX_CONNS_PEER,
+	OPT_MAX_PREAUTH,
+	OPT_MAX_PREAUTH_PEER,
+	OPT_MAX_TENANTS,
+	OPT_HELLO_TIMEOUT,
+	OPT_FRAME_TIMEOUT,
+	OPT_CONN_MEMORY,
+	/* the wire limits, in this order (set_limit) */
+	OPT_MAX_SESSIONS,
+	OPT_MAX_RESOURCES,
+	OPT_MAX_STORED,
+	OPT_MAX_INFLIGHT,
+	OPT_MAX_SHM,
+	OPT_MAX_MESSAGE,
+	OPT_MAX_FIELDS,
+	OPT_MAX_BLOB,
+	OPT_MAX_ARGS,
+	OPT_MAX_DIMS,
+	OPT_SHM_THRESHOLD,
+	OPT_SEND_TIMEOUT,
+	OPT_SHUTDOWN_TIMEOUT,
+	OPT_READY_FILE,
+	OPT_METRICS,
+	OPT_LOG_FORMAT,
+	OPT_LOG_LEVEL,
+	OPT_VERSION,
+	/* internal: a worker's command line (workers.c) */
+	OPT_WORKER,
+	OPT_WORKER_TENANT,
+	OPT_WORKER_DIR,
+	OPT_WORKER_CACHE,
+	OPT_WORKER_UID,
+	OPT_PROBE,
+};
+
+extern const char options_usage[];
+extern const struct option options_table[];

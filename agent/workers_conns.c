@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: Apache-2.0
+/* The front's traffic with its workers (workers.c): admitting a
+ * connection and handing it to its tenant's worker with SCM_RIGHTS (the
+ * front keeps a copy of the descriptor until the worker says the
+ * connection ended), and the messages workers send back. */
+
+#include "workers_int.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- connections -----------------------------------------------------------
+ */
+
+static struct ctl_msg *conn_msg(const struct admission *a, uint64_t id)
+{
+	struct ctl_msg *m = calloc(1, sizeof(*m));
+	if (!m)
+		return NULL;
+	m->type = CTL_CONN;
+	m->conn = id;
+	m->pass_fds = a->l->addr.t->pass_fds;
+	m->needs_token = a->l->addr.t->needs_token;
+	m->shm_ok = a->shm_ok;
+	str_copy(m->identity, sizeof(m->identity),
+		 a->hello.identity ? a->hello.identity : "");
+	str_copy(m->tenant, sizeof(m->tenant), a->tenant);
+	str_copy(m->peer, sizeof(m->peer), a->peer.desc);
+	str_copy(m->listen, sizeof(m->listen), a->l->uri);
+	memcpy(m->token, a->token, a->token_len);
+	m->token_len = (uint32_t)a->token_len;
+	return m;
+}
+
+/* Hand `c` over: the worker reads the message when it can (a worker that
+ * does not read its control socket gets no more connections). */
+int wk_hand(struct worker *w, struct fconn *c)
+{
+	/* the worker reads it with blocking calls and its own deadlines */
+	fcntl(c->fd, F_SETFL, fcntl(c->fd, F_GETFL) & ~O_NONBLOCK);
+	int r = ctl_send(w->ctl, c->pending, c->fd);
+	free(c->pending);
+	c->pending = NULL;
+	return r;
+}
+
+void wk_end_conn(struct worker *w, struct fconn **link)
+{
+	struct fconn *c = *link;
+	*link = c->next;
+	close(c->fd);
+	free(c->pending);
+	c->p->conns--;
+	peer_maybe_free(c->p);
+	front_conns--;
+	if (--w->nconns == 0)
+		w->idle_since = vrpc_now_ns();
+	free(c);
+}
+
+/* Room for one more connection of this peer and tenant. */
+static uint32_t room(const struct admission *a, char *why, size_t size)
+{
+	if (front_conns >= cfg.max_conns ||
+	    a->p->conns >= cfg.max_conns_per_peer)
+		fcounts.refused[REFUSE_ADMISSION]++;
+	if (front_conns >= cfg.max_conns) {
+		snprintf(why, size,
+			 "the agent serves %" PRIu64
+			 " connections (--max-connections)",
+			 front_conns);
+		return VRPC_E_USERS;
+	}
+	if (a->p->conns >= cfg.max_conns_per_peer) {
+		snprintf(why, size,
+			 "%s has %" PRIu64
+			 " connections (--max-connections-per-peer)",
+			 a->p->key, a->p->conns);
+		return VRPC_E_USERS;
+	}
+	return 0;
+}
+
+uint32_t workers_admit(struct admission *a, char *why, size_t size)
+{
+	uint32_t err = room(a, why, size);
+	if (err)
+		return err;
+	struct worker *w = wk_find(a->tenant);
+	if (!w && nworkers >= cfg.max_tenants) {
+		fcounts.refused[REFUSE_ADMISSION]++;
+		snprintf(why, size,
+			 "%" PRIu64 " tenants are being served "
+			 "(--max-tenants)",
+			 nworkers);
+		return VRPC_E_USERS;
+	}
+	if (!w && !(w = wk_spawn(a->tenant, false, why, size)))
+		return VRPC_E_NOMEM;
+	struct fconn *c = calloc(1, sizeof(*c));
+	uint64_t id = front_next_id++;
+	if (!c || !(c->pending = conn_msg(a, id))) {
+		free(c);
+		snprintf(why, size, "out of memory");
+		return VRPC_E_NOMEM;
+	}
+	c->id = id;
+	c->fd = a->fd;
+	c->p = a->p;
+	c->next = w->conns;
+	w->conns = c;
+	w->nconns++;
+	a->p->conns++;
+	front_conns++;
+	/* the handshake completes now, even if the worker still starts:
+	 * the client's first call waits for it instead (within its call
+	 * timeout, which is longer than its connect timeout) */
+	front_welcome(a, id);
+	/* a worker that is starting or leaving gets it once it is ready
+	 * (or its successor is) */
+	if (w->ready && !w->exiting && wk_hand(w, c))
+		awarn("conn %" PRIu64 ": worker %d of %s does not take it", id,
+		      (int)w->pid, w->tenant);
+	return 0;
+}
+
+/* ---- messages from workers -------------------------------------------------
+ */
+
+static struct worker *by_ctl(int fd)
+{
+	struct worker *w = workers;
+	while (w && w->ctl != fd)
+		w = w->next;
+	return w;
+}
+
+static void closed(struct worker *w, uint64_t id)
+{
+	for (struct fconn **p = &w->conns; *p; p = &(*p)->next) {
+		if ((*p)->id == id && !(*p)->pending) {
+			wk_end_conn(w, p);
+			return;
+		}
+	}
+	/* not one of its connections: a confused (or hostile) worker */
+	awarn("worker %d of %s closed unknown conn %" PRIu64, (int)w->pid,
+	      w->tenant, id);
+}
+
+static void on_ready(struct worker *w)
+{
+	w->ready = true;
+	for (struct fconn *c = w->conns; c; c = c->next)
+		if (c->pending && wk_hand(w, c))
+			awarn("conn %" PRIu64 ": worker %d of %s does not "
+			      "take it",
+			      c->id, (int)w->pid, w->tenant);
+}
+
+static void on_tenant(struct worker *w, const struct ctl_msg *m)
+{
+	size_t i = 0;
+	while (i < w->ntenants && strcmp(w->tenants[i].name, m->tenant))
+		i++;
+	/* a worker has one tenant: any other name is a confused (or
+	 * hostile) one's, but the in-process worker has them all */
+	if (i == w->ntenants && (w->pid == 0 || !w->ntenants)) {
+		struct tstats *n =
+			realloc(w->tenants, (i + 1) * sizeof(*w->tenants));
+		if (!n)
+			return;
+		w->tenants = n;
+		w->ntenants++;
+		str_copy(n[i].name, sizeof(n[i].name),
+			 w->pid == 0 ? m->tenant : w->tenant);
+	}
+	if (i < w->ntenants)
+		memcpy(w->tenants[i].st, m->stats, sizeof(m->stats));
+}
+
+static void on_message(struct worker *w, union ctl_any *u)
+{
+	struct ctl_msg *m = &u->m;
+	switch (u->type) {
+	case CTL_READY:
+		on_ready(w);
+		break;
+	case CTL_CLOSED:
+		closed(w, m->conn);
+		break;
+	case CTL_DYING:
+		str_copy(w->dying, sizeof(w->dying), (char *)m->data);
+		w->dying_code = VRPC_E_TIMEDOUT;
+		break;
+	case CTL_TENANT:
+		on_tenant(w, m);
+		break;
+	case CTL_OPS:
+		w->ops = u->o.ops;
+		break;
+	default:
+		awarn("worker %d of %s: unexpected message %u", (int)w->pid,
+		      w->tenant, u->type);
+	}
+}
+
+/* Read what the worker sent. `alive`: false once its end was reaped (its
+ * last words, e.g. CTL_DYING, can still be in the socket): then its pid
+ * may be another process's, and is not signalled. */
+static void read_ctl(struct worker *w, bool alive)
+{
+	union ctl_any *u = malloc(sizeof(*u));
+	for (int i = 0; u && w->ctl >= 0 && i < 64; i++) {
+		int fd, r = ctl_recv(w->ctl, u, &fd);
+		if (fd >= 0)
+			close(fd); /* a worker sends no descriptors */
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (r <= 0) {
+			/* gone, or talking nonsense: it ends (its end is
+			 * reaped: workers_reap) */
+			if (alive && w->pid > 0)
+				kill(w->pid, SIGKILL);
+			close(w->ctl);
+			w->ctl = -1;
+			if (alive && w->pid == 0)
+				wk_forget(w); /* the in-process worker ended */
+			break;
+		}
+		/* a reaped worker takes no connection any more */
+		if (alive || u->type != CTL_READY)
+			on_message(w, u);
+	}
+	free(u);
+}
+
+void wk_last_words(struct worker *w)
+{
+	read_ctl(w, false);
+}
+
+void workers_event(int fd, short revents)
+{
+	struct worker *w = by_ctl(fd);
+	if (w && (revents & (POLLIN | POLLHUP | POLLERR)))
+		read_ctl(w, true);
+}
+
+int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)
+{
+	int n = 0;
+	for (struct worker *w = workers; w; w = w->next) {
+		if (w->ctl >= 0 && n < max)
+			pf[n++] = (struct pollfd){ .fd = w->ctl,
+						   .events = POLLIN };
+		if (w->pid > 0 && !w->nconns && !w->exiting && w->ready) {
+			int64_t t = w->idle_since +
+				    (int64_t)cfg.worker_idle_ms * 1000000;
+			if (!*deadline || t < *deadline)
+				*deadline = t;
+		}
+	}
+	return n;
+}

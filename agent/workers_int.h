@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Inside the front's management of workers (front.h, "workers.c"): the
+ * table of workers and what its files share. Only workers*.c and
+ * worker_dirs.c include it.
+ *   workers.c        the table: starting (the probe, the in-process
+ *                    worker), finding, forgetting, counters
+ *   workers_conns.c  admission, hand-off, messages from workers
+ *   workers_end.c    reaping, NOTICEs to a dead worker's clients, idle
+ *                    exits, stopping
+ *   worker_dirs.c    a worker's directories and their owner */
+#pragma once
+
+#include "ctl.h"
+#include "front.h"
+#include "metrics.h"
+#include "msg.h"
+#include "stats.h"
+#include <sys/types.h>
+
+/* A connection handed to a worker (or waiting for one). */
+struct fconn {
+	uint64_t id;
+	int fd;
+	struct peer *p;
+	struct ctl_msg *pending; /* not handed yet: the worker starts */
+	struct fconn *next;
+};
+
+struct worker {
+	char tenant[TENANT_MAX + 1];
+	char dir[PATH_MAX], cache[PATH_MAX];
+	pid_t pid; /* 0: the in-process worker */
+	int ctl;
+	int slot; /* uid base + slot, as root; -1 otherwise */
+	bool ready, exiting;
+	uint64_t nconns;
+	int64_t started, idle_since;
+	char dying[512];
+	uint32_t dying_code;
+	struct fconn *conns;
+	/* its last report: per tenant (one, or all in-process) and ops */
+	struct tstats *tenants;
+	size_t ntenants;
+	struct op_stats ops;
+	struct worker *next;
+};
+
+/* A tenant's counters as its worker last reported them. */
+struct tstats {
+	char name[TENANT_MAX + 1];
+	uint64_t st[TS_MAX];
+};
+
+/* workers.c */
+extern struct worker *workers; /* the live ones */
+extern uint64_t nworkers;
+/* Start a worker of `tenant` (NULL and the reason in `why` if it cannot
+ * start); a probe checks that the backends load and exits. */
+struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size);
+/* The worker of `tenant` (the in-process one serves every tenant). */
+struct worker *wk_find(const char *tenant);
+/* Drop an ended worker: its counters retired, its directories released. */
+void wk_forget(struct worker *w);
+
+/* workers_conns.c */
+/* Send `c`'s pending CONN message and its descriptor to `w`. */
+int wk_hand(struct worker *w, struct fconn *c);
+/* Close the connection at `*link` and unlink it from `w`. */
+void wk_end_conn(struct worker *w, struct fconn **link);
+/* Read what a reaped worker sent before it ended (its pid is not used). */
+void wk_last_words(struct worker *w);
+
+/* worker_dirs.c */
+extern char wk_tenants_root[PATH_MAX];
+bool wk_as_root(void);
+/* The uid `w` runs as (as root). */
+uid_t wk_uid(const struct worker *w);
+/* mkdir, or an existing directory, with `mode`. */
+int wk_make_dir(const char *path, mode_t mode);
+int wk_prepare_dirs(struct worker *w);
+void wk_release_dirs(struct worker *w);
+/* The roots of tenants' directories and caches (exits on failure). */
+void wk_setup_roots(void);

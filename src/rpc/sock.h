@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Helpers of the socket endpoints (ep_unix.c, ep_tcp.c, ep_vsock.c). All
+ * return a descriptor or a negated VACCEL_E* code, as transport.h's
+ * functions do. */
+#pragma once
+
+#include "transport.h"
+#include <stdint.h>
+#include <sys/socket.h>
+
+/* The negated VACCEL_E* code of errno value `e`. */
+int vrpc_sock_err(int e);
+/* A connect to an endpoint failed with errno value `e`: remembered for
+ * vrpc_connect_why() (this thread's), returned as vrpc_sock_err(e). */
+int vrpc_sock_conn_fail(int e);
+/* Resolving a host failed with getaddrinfo() code `r`: remembered for
+ * vrpc_connect_why(); returns -VACCEL_ENOENT. */
+int vrpc_sock_conn_gai(int r);
+/* socket() + non-blocking connect() with a deadline (monotonic ns, 0:
+ * none): the connected fd, O_CLOEXEC and O_NONBLOCK. */
+int vrpc_sock_connect(int family, const struct sockaddr *sa, socklen_t len,
+		      int64_t deadline);
+/* socket() + bind() + listen(): the listening fd (O_CLOEXEC). */
+int vrpc_sock_listen(int family, const struct sockaddr *sa, socklen_t len,
+		     int backlog);
+/* Larger socket buffers for bulk data (UNIX and vsock). */
+void vrpc_sock_big_buffers(int fd);
+/* accept4() with big buffers: the fd, -VACCEL_EAGAIN if none waits. */
+int vrpc_sock_accept(int lfd);
+/* A decimal port (or cid) of at most `max`: 0 or VACCEL_EINVAL. */
+int vrpc_sock_parse_port(const char *s, uint32_t max, uint32_t *port);
