@@ -34,6 +34,8 @@
  *   worker.c    a worker's main loop and call-deadline watchdog
  *   serve.h     the serving side (a worker's connections):
  *     conn.c      a connection's threads and lifecycle, HELLO, BYE
+ *     conn_state.c  its state as handlers see it (objects, usage, budget,
+ *                 run directory, writer): handlers never call conn.c
  *     intake.c    reading a request: framing, deadlines, memory budget
  *     reply.c     replies
  *     objects.c   what a connection owns, by client-visible id

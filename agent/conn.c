@@ -17,11 +17,10 @@
  * later HELLO on the same stream (a new client of a vport) is answered
  * here. */
 
+#include "conn_int.h"
 #include "ctl.h"
 #include "hello.h"
-#include "optime.h"
 #include "dirtree.h"
-#include "serve.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -31,183 +30,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-struct conn {
-	uint64_t id;
-	struct vrpc_stream s;
-	struct tenant *tn;
-	struct objects objs;
-	bool pass_fds, needs_token;
-	char peer[160];
-	char listen_uri[160];
-	char identity[VRPC_MAX_IDENTITY + 1];
-	/* the token of the front's HELLO: a later HELLO on this stream (a
-	 * new client of a vport) must bring it too */
-	uint8_t token[VRPC_MAX_TOKEN];
-	size_t token_len;
-
-	pthread_mutex_t lock;
-	/* idle threads wait here for the reader role */
-	pthread_cond_t cv;
-	/* HELLO/BYE wait here for the other requests to finish */
-	pthread_cond_t drain_cv;
-	int draining;
-	pthread_mutex_t send_lock;
-	bool hello_done;
-	bool shm_ok;
-	/* a thread holds the reader role */
-	bool reading;
-	/* its holder serves a computing request and lends the role: a
-	 * watcher takes it if a request arrives meanwhile */
-	bool busy;
-	/* a thread waits for input on behalf of a busy reader */
-	bool watching;
-	/* +1 when a watcher takes the role (the lender then steps back) */
-	uint64_t taken;
-	/* +1 when a lender takes its role back */
-	uint64_t returned;
-	bool closing;
-	int nthreads;
-	int idle;
-	int executing;
-	/* requests being served (the watchdog reads their start times) */
-	struct req *running;
-
-	/* recent duration of each op on this connection */
-	struct vrpc_optime optime;
-
-	struct conn_usage use;
-	uint64_t mem_used;
-	char dir[PATH_MAX];
-	struct spare spare[SPARE_SLOTS];
-
-	uint64_t nreq;
-	int64_t t0;
-	const char *reason;
-	struct conn *next;
-};
-
-static pthread_mutex_t conns_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct conn *conns;
-static uint64_t nconns;
-
-/* ---- accessors (serve.h) --------------------------------------------------
- */
-
-struct objects *conn_objects(struct conn *c)
-{
-	return &c->objs;
-}
-
-struct tenant *conn_tenant(struct conn *c)
-{
-	return c->tn;
-}
-
-const struct conn_usage *conn_usage(struct conn *c)
-{
-	return &c->use;
-}
-
-bool conn_shm_ok(const struct conn *c)
-{
-	return c->shm_ok;
-}
-
-uint64_t conn_id(const struct conn *c)
-{
-	return c->id;
-}
-
-struct vrpc_stream *conn_stream(struct conn *c)
-{
-	return &c->s;
-}
-
-struct spare *conn_spare(struct conn *c)
-{
-	return c->spare;
-}
-
-bool conn_hello_done(const struct conn *c)
-{
-	return c->hello_done;
-}
-
-uint64_t conns_alive(void)
-{
-	pthread_mutex_lock(&conns_lock);
-	uint64_t n = nconns;
-	pthread_mutex_unlock(&conns_lock);
-	return n;
-}
-
-void conn_set_reason(struct conn *c, const char *why)
-{
-	pthread_mutex_lock(&c->lock);
-	if (!c->reason)
-		c->reason = why;
-	pthread_mutex_unlock(&c->lock);
-}
-
-void conn_use(struct conn *c, enum usage_kind k, int64_t delta)
-{
-	uint64_t *cu[] = { &c->use.sessions, &c->use.resources, &c->use.stored,
-			   &c->use.shm };
-	static const int ts[] = { TS_SESSIONS, TS_RESOURCES, -1, TS_SHM_BYTES };
-	pthread_mutex_lock(&c->lock);
-	*cu[k] += (uint64_t)delta;
-	pthread_mutex_unlock(&c->lock);
-	if (ts[k] >= 0)
-		tenant_add(c->tn, (enum tenant_stat)ts[k], delta);
-}
-
-bool conn_charge(struct conn *c, uint64_t n)
-{
-	pthread_mutex_lock(&c->lock);
-	bool ok = n <= cfg.conn_memory - c->mem_used;
-	if (ok)
-		c->mem_used += n;
-	pthread_mutex_unlock(&c->lock);
-	return ok;
-}
-
-void conn_uncharge(struct conn *c, uint64_t n)
-{
-	pthread_mutex_lock(&c->lock);
-	c->mem_used -= n;
-	pthread_mutex_unlock(&c->lock);
-}
-
-const char *conn_dir(struct conn *c)
-{
-	if (!c->dir[0]) {
-		char d[PATH_MAX];
-		if (snprintf(d, sizeof(d), "%s/conn.%" PRIu64, cfg.worker_dir,
-			     c->id) >= (int)sizeof(d) ||
-		    (mkdir(d, 0700) && errno != EEXIST))
-			return NULL;
-		strcpy(c->dir, d);
-	}
-	return c->dir;
-}
-
-int conn_write(struct conn *c, struct iovec *iov, size_t niov)
-{
-	pthread_mutex_lock(&c->send_lock);
-	int w = vrpc_stream_writev(&c->s, iov, niov, -1,
-				   vrpc_deadline(cfg.send_timeout_ms));
-	pthread_mutex_unlock(&c->send_lock);
-	if (w) {
-		/* the client does not read: end the connection */
-		conn_set_reason(c, w == VACCEL_ETIMEDOUT
-					   ? "the client did not read a reply "
-					     "in time (--send-timeout)"
-					   : "send failed");
-		shutdown(c->s.fd, SHUT_RDWR);
-	}
-	return w;
-}
 
 /* Release everything the connection owns (no request runs). */
 static void free_all(struct conn *c)
@@ -583,7 +405,7 @@ static void conn_end(struct conn *c)
 	shutdown(c->s.fd, SHUT_RDWR);
 	vrpc_stream_release(&c->s);
 	tenant_add(c->tn, TS_CONNS, -1);
-	serve_conn_closed(c->id);
+	c->closed(c->id);
 	objects_release(&c->objs);
 	pthread_mutex_destroy(&c->lock);
 	pthread_mutex_destroy(&c->send_lock);
@@ -624,7 +446,7 @@ static struct conn *conn_new(int fd, const struct ctl_msg *m, struct tenant *tn)
 	return c;
 }
 
-void conn_start(int fd, const struct ctl_msg *m)
+void conn_start(int fd, const struct ctl_msg *m, void (*closed)(uint64_t id))
 {
 	struct tenant *tn = tenant_get(m->tenant);
 	struct conn *c = tn ? conn_new(fd, m, tn) : NULL;
@@ -632,9 +454,10 @@ void conn_start(int fd, const struct ctl_msg *m)
 		aerr("cannot serve conn %" PRIu64 " of %s", m->conn, m->tenant);
 		if (!tn)
 			close(fd);
-		serve_conn_closed(m->conn);
+		closed(m->conn);
 		return;
 	}
+	c->closed = closed;
 	tenant_add(tn, TS_CONNS, 1);
 	tenant_add(tn, TS_CONNS_TOTAL, 1);
 	pthread_mutex_lock(&conns_lock);

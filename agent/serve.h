@@ -43,17 +43,15 @@ extern uint64_t serve_ops;
 /* ---- conn.c ---- */
 struct conn;
 /* Serve the connection of a CONN message (takes `fd`). Calls
- * serve_conn_closed(id) when it ends. */
-void conn_start(int fd, const struct ctl_msg *m);
+ * closed(id) when it ends (the worker tells the front). */
+void conn_start(int fd, const struct ctl_msg *m, void (*closed)(uint64_t id));
 /* Stop reading every connection (requests in flight finish). */
 void conn_stop_all(void);
-/* Connections alive (all tenants). */
+/* Connections alive (all tenants; conn_state.c). */
 uint64_t conns_alive(void);
 /* For the watchdog: the longest-running request of any connection, its
  * op and connection, or 0 if none runs. */
 int64_t conn_oldest_call(uint16_t *type, uint64_t *conn);
-/* Provided by the worker: a connection of this worker ended. */
-void serve_conn_closed(uint64_t id);
 
 /* ---- a request being served ---- */
 struct req {
@@ -204,7 +202,7 @@ bool objects_arena_exists(struct objects *t, uint32_t arena);
 /* Free everything an object holds (no lock held). */
 void obj_free(struct obj *o, struct cache *cache);
 
-/* ---- what handlers need of their connection (conn.c) ---- */
+/* ---- what handlers need of their connection (conn_state.c) ---- */
 struct objects *conn_objects(struct conn *c);
 struct tenant *conn_tenant(struct conn *c);
 /* Quota counters of the connection (several requests of one connection

@@ -24,7 +24,8 @@
 
 static int ctl_fd = -1;
 
-void serve_conn_closed(uint64_t id)
+/* a connection of this worker ended: the front is told */
+static void conn_closed(uint64_t id)
 {
 	struct ctl_msg *m = calloc(1, sizeof(*m));
 	if (!m)
@@ -173,7 +174,7 @@ int worker_loop(int fd)
 			break;
 		}
 		if (u->type == CTL_CONN && cfd >= 0) {
-			conn_start(cfd, &u->m);
+			conn_start(cfd, &u->m, conn_closed);
 			continue;
 		}
 		if (cfd >= 0)

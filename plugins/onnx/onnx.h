@@ -29,6 +29,9 @@ struct onnx_sess {
 	struct onnx_res *res;
 };
 
+/* The plugin's own descriptor, the key of its per-session state (given by
+ * plugin.c at load, so that session.c does not reach back into it). */
+void onnx_sess_owner(const struct vaccel_plugin_desc *desc);
 int onnx_sess_init(struct vaccel_session *sess, uint32_t flags);
 int onnx_sess_release(struct vaccel_session *sess);
 int onnx_res_unregister(struct vaccel_resource *res,

@@ -9,6 +9,7 @@ static int onnx_init(void)
 	struct ort_config oc;
 	int ret = onnx_config_load();
 
+	onnx_sess_owner(&vaccel_plugin_desc);
 	if (ret)
 		return ret;
 	oc.library = onnx_cfg.library;

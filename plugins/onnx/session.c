@@ -14,6 +14,13 @@
 #include <unistd.h>
 #include <vaccel.h>
 
+static const struct vaccel_plugin_desc *owner;
+
+void onnx_sess_owner(const struct vaccel_plugin_desc *desc)
+{
+	owner = desc;
+}
+
 int onnx_sess_init(struct vaccel_session *sess, uint32_t flags)
 {
 	struct onnx_sess *s = calloc(1, sizeof(*s));
@@ -21,7 +28,7 @@ int onnx_sess_init(struct vaccel_session *sess, uint32_t flags)
 	if (!s)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
-	return vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, s);
+	return vaccel_session_set_plugin_priv(sess, owner, s);
 }
 
 static void entry_free(struct onnx_res *e)
@@ -34,7 +41,7 @@ static void entry_free(struct onnx_res *e)
 
 static struct onnx_sess *state_of(struct vaccel_session *sess)
 {
-	return vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+	return vaccel_session_plugin_priv(sess, owner);
 }
 
 int onnx_sess_release(struct vaccel_session *sess)
@@ -50,7 +57,7 @@ int onnx_sess_release(struct vaccel_session *sess)
 	}
 	pthread_mutex_destroy(&s->lock);
 	free(s);
-	vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, NULL);
+	vaccel_session_set_plugin_priv(sess, owner, NULL);
 	return VACCEL_OK;
 }
 

@@ -18,6 +18,13 @@
 #include <time.h>
 #include <vaccel.h>
 
+static const struct vaccel_plugin_desc *owner;
+
+void torch_session_owner(const struct vaccel_plugin_desc *desc)
+{
+	owner = desc;
+}
+
 static double now_ms(void)
 {
 	struct timespec ts;
@@ -34,7 +41,7 @@ int torch_session_init(struct vaccel_session *sess, uint32_t flags)
 		return VACCEL_ENOMEM;
 	pthread_mutex_init(&ts->lock, NULL);
 	pthread_cond_init(&ts->loaded, NULL);
-	return vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, ts);
+	return vaccel_session_set_plugin_priv(sess, owner, ts);
 }
 
 /* Drop one reference; the last one frees the model. Call with the lock. */
@@ -65,8 +72,7 @@ static void entry_unlink_locked(struct torch_session *ts, struct torch_entry *e)
  * every entry has only its list reference left. */
 int torch_session_release(struct vaccel_session *sess)
 {
-	struct torch_session *ts =
-		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+	struct torch_session *ts = vaccel_session_plugin_priv(sess, owner);
 
 	if (ts == NULL)
 		return VACCEL_OK;
@@ -83,7 +89,7 @@ int torch_session_release(struct vaccel_session *sess)
 	pthread_cond_destroy(&ts->loaded);
 	pthread_mutex_destroy(&ts->lock);
 	free(ts);
-	vaccel_session_set_plugin_priv(sess, &vaccel_plugin_desc, NULL);
+	vaccel_session_set_plugin_priv(sess, owner, NULL);
 	return VACCEL_OK;
 }
 
@@ -100,8 +106,7 @@ static struct torch_entry *find_locked(struct torch_session *ts,
 int torch_resource_unregister(struct vaccel_resource *res,
 			      struct vaccel_session *sess)
 {
-	struct torch_session *ts =
-		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+	struct torch_session *ts = vaccel_session_plugin_priv(sess, owner);
 	struct torch_entry *e;
 
 	if (ts == NULL)
@@ -120,8 +125,7 @@ int torch_resource_unregister(struct vaccel_resource *res,
 
 struct torch_session *torch_session_of(struct vaccel_session *sess)
 {
-	struct torch_session *ts =
-		vaccel_session_plugin_priv(sess, &vaccel_plugin_desc);
+	struct torch_session *ts = vaccel_session_plugin_priv(sess, owner);
 	if (ts == NULL)
 		vaccel_error("[torch] session %lld was not set up by the torch "
 			     "plugin",

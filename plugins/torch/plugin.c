@@ -68,6 +68,7 @@ static int torch_init(void)
 	enum torch_backend_jit jit = jit_from_env();
 	int ret = torch_backend_init(threads, jit, err, sizeof(err));
 
+	torch_session_owner(&vaccel_plugin_desc);
 	if (ret != VACCEL_OK) {
 		return vaccel_fail(ret, "[torch] %s", err);
 	}

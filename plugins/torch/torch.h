@@ -36,6 +36,9 @@ struct torch_session {
 	struct torch_entry *models;
 };
 
+/* The plugin's own descriptor, the key of its per-session state (given by
+ * plugin.c at load, so that models.c does not reach back into it). */
+void torch_session_owner(const struct vaccel_plugin_desc *desc);
 int torch_session_init(struct vaccel_session *sess, uint32_t flags);
 int torch_session_release(struct vaccel_session *sess);
 int torch_resource_unregister(struct vaccel_resource *res,

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: Apache-2.0
+/* A worker's connection: its state (struct conn), shared by conn.c (its
+ * threads and lifecycle) and conn_state.c (what request handlers read and
+ * charge through serve.h). Internal to those two files. */
+#ifndef VACCEL_AGENT_CONN_INT_H
+#define VACCEL_AGENT_CONN_INT_H
+
+#include "optime.h"
+#include "serve.h"
+#include <pthread.h>
+
+struct conn {
+	uint64_t id;
+	struct vrpc_stream s;
+	struct tenant *tn;
+	struct objects objs;
+	bool pass_fds, needs_token;
+	char peer[160];
+	char listen_uri[160];
+	char identity[VRPC_MAX_IDENTITY + 1];
+	/* the token of the front's HELLO: a later HELLO on this stream (a
+	 * new client of a vport) must bring it too */
+	uint8_t token[VRPC_MAX_TOKEN];
+	size_t token_len;
+
+	pthread_mutex_t lock;
+	/* idle threads wait here for the reader role */
+	pthread_cond_t cv;
+	/* HELLO/BYE wait here for the other requests to finish */
+	pthread_cond_t drain_cv;
+	int draining;
+	pthread_mutex_t send_lock;
+	bool hello_done;
+	bool shm_ok;
+	/* a thread holds the reader role */
+	bool reading;
+	/* its holder serves a computing request and lends the role: a
+	 * watcher takes it if a request arrives meanwhile */
+	bool busy;
+	/* a thread waits for input on behalf of a busy reader */
+	bool watching;
+	/* +1 when a watcher takes the role (the lender then steps back) */
+	uint64_t taken;
+	/* +1 when a lender takes its role back */
+	uint64_t returned;
+	bool closing;
+	int nthreads;
+	int idle;
+	int executing;
+	/* requests being served (the watchdog reads their start times) */
+	struct req *running;
+
+	/* recent duration of each op on this connection */
+	struct vrpc_optime optime;
+
+	struct conn_usage use;
+	uint64_t mem_used;
+	char dir[PATH_MAX];
+	struct spare spare[SPARE_SLOTS];
+
+	uint64_t nreq;
+	int64_t t0;
+	const char *reason;
+	struct conn *next;
+	/* the worker's hook: this connection ended */
+	void (*closed)(uint64_t id);
+};
+
+/* every live connection of this worker */
+extern pthread_mutex_t conns_lock;
+extern struct conn *conns;
+extern uint64_t nconns;
+
+#endif
