@@ -2,6 +2,7 @@
 /* Control messages between the front and its workers (ctl.h). */
 
 #include "ctl.h"
+#include "sock.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -22,21 +23,10 @@ int ctl_send_ops(int sock, const struct ctl_ops *o)
 static int send_bytes(int sock, const void *p, size_t len, int fd)
 {
 	struct iovec iov = { (void *)p, len };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
+	union vrpc_fd_cmsg ctl;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (fd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	}
+	if (fd >= 0)
+		vrpc_cmsg_put_fd(&mh, &ctl, fd);
 	ssize_t n;
 	do
 		n = sendmsg(sock, &mh, MSG_NOSIGNAL);

@@ -20,6 +20,7 @@
 
 #include "files.h"
 #include "harness.h"
+#include "median.h"
 #include "transport.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -43,26 +44,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "bench-isolation: %s\n", what);
 	exit(1);
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int64_t median(int64_t *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_i64);
-	return v[n / 2];
-}
-
-static double dmedian(double *v, int n)
-{
-	int64_t w[256];
-	for (int i = 0; i < n; i++)
-		w[i] = (int64_t)(v[i] * 1e6);
-	return (double)median(w, n) / 1e6;
 }
 
 /* ---- a raw client
@@ -115,7 +96,7 @@ static int64_t noop_median(struct client *c, int n)
 	n = n > 4096 ? 4096 : n;
 	for (int i = 0; i < n; i++)
 		t[i] = noop_ns(c);
-	return median(t, n);
+	return tu_median_i64(t, n);
 }
 
 static int64_t image_ns(struct client *c, int op, const void *img, size_t len)
@@ -176,11 +157,11 @@ static void overhead_small(int rounds)
 	client_close(&cn);
 	agent_stop(&p);
 	agent_stop(&n);
-	int64_t mp = median(tp, rounds), mn = median(tn, rounds);
+	int64_t mp = tu_median_i64(tp, rounds), mn = tu_median_i64(tn, rounds);
 	printf("| small call (vaccel_noop, UNIX) | %.1f µs | %.1f µs | %+.1f "
 	       "µs | **%.3f** |\n",
 	       (double)mn / 1e3, (double)mp / 1e3, (double)(mp - mn) / 1e3,
-	       dmedian(ratio, rounds));
+	       tu_median_d(ratio, rounds));
 }
 
 static void overhead_infer(int rounds)
@@ -224,8 +205,9 @@ static void overhead_infer(int rounds)
 			tn[i] = pf ? b : a;
 			diff[i] = tp[i] - tn[i];
 		}
-		int64_t mn = median(tn, pairs), mp = median(tp, pairs),
-			md = median(diff, pairs);
+		int64_t mn = tu_median_i64(tn, pairs),
+			mp = tu_median_i64(tp, pairs),
+			md = tu_median_i64(diff, pairs);
 		printf("| %s, %s | %.2f ms | %.2f ms | %+.3f ms | **%.4f** "
 		       "|\n",
 		       ops[o].name, strrchr(ops[o].img, '/') + 1,
@@ -295,7 +277,7 @@ static void start_one(const char *plugins, int n)
 		warm[i] = first_call_ns(a.unix_uri);
 	}
 	long rss = workers_rss_kb(&a), front = proc_rss_kb(a.pid);
-	int64_t mf = median(fresh, n), mw = median(warm, n);
+	int64_t mf = tu_median_i64(fresh, n), mw = tu_median_i64(warm, n);
 	printf("| %s | %.2f ms | %.2f ms | %+.2f ms | %.1f MiB | %.1f MiB "
 	       "|\n",
 	       plugins, (double)mw / 1e6, (double)mf / 1e6,

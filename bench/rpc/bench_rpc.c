@@ -15,6 +15,7 @@
 
 #include "files.h"
 #include "harness.h"
+#include "median.h"
 #include "vaccel_rpc.h"
 #include "stream.h"
 #include "transport.h"
@@ -40,29 +41,6 @@
 static int64_t now(void)
 {
 	return vrpc_now_ns();
-}
-
-static int cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-	return x < y ? -1 : x > y;
-}
-
-static int64_t median(int64_t *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), cmp_i64);
-	return v[n / 2];
-}
-
-static double dmedian(double *v, int n)
-{
-	for (int i = 1; i < n; i++)
-		for (int k = i; k > 0 && v[k - 1] > v[k]; k--) {
-			double t = v[k];
-			v[k] = v[k - 1];
-			v[k - 1] = t;
-		}
-	return v[n / 2];
 }
 
 static void pin(int cpu)
@@ -206,7 +184,7 @@ static int64_t raw_rtt(int fd, size_t req, size_t rep, int iters)
 		}
 		t[i] = now() - t0;
 	}
-	return median(t, iters);
+	return tu_median_i64(t, iters);
 }
 
 /* The small calls measured: vaccel_noop, and an op with a 64-byte read
@@ -230,7 +208,7 @@ static int64_t rpc_rtt(struct vaccel_session *s, int kind, int iters)
 			die("rpc call failed");
 		t[i] = now() - t0;
 	}
-	return median(t, iters);
+	return tu_median_i64(t, iters);
 }
 
 static void small_sizes(int kind, size_t *req, size_t *rep)
@@ -332,12 +310,13 @@ static void latency_row(const char *name, bool tcp, int cpu, int rounds,
 	double ratio[3][64];
 	int64_t m[L_N];
 	for (int k = 0; k < L_N; k++)
-		m[k] = median(t[k], rounds);
+		m[k] = tu_median_i64(t[k], rounds);
 	for (int k = 1; k < L_N; k++)
 		for (int r = 0; r < rounds; r++)
 			ratio[k - 1][r] = (double)t[k][r] / (double)t[L_RAW][r];
-	double rp = dmedian(ratio[0], rounds), rn = dmedian(ratio[1], rounds),
-	       aa = dmedian(ratio[2], rounds);
+	double rp = tu_median_d(ratio[0], rounds),
+	       rn = tu_median_d(ratio[1], rounds),
+	       aa = tu_median_d(ratio[2], rounds);
 	printf("| %s, %s, %s | %.1f µs | %.1f µs (**%+.1f µs**, %.2f) | "
 	       "%.1f µs (**%+.1f µs**, %.2f) | %.1f µs (%+.1f µs, %.2f) |\n",
 	       name, tcp ? "TCP" : "UNIX",
@@ -401,7 +380,7 @@ static int64_t arraycopy_ns(struct vaccel_session *s, int *a, int *b, size_t n,
 			die("arraycopy failed");
 		t[i] = now() - t0;
 	}
-	return median(t, iters);
+	return tu_median_i64(t, iters);
 }
 
 static int64_t memcpy_ns(void *d, const void *s, size_t n, int iters)
@@ -413,7 +392,7 @@ static int64_t memcpy_ns(void *d, const void *s, size_t n, int iters)
 		memcpy((char *)s + 1, (char *)d + 1, n - 1);
 		t[i] = now() - t0;
 	}
-	return median(t, iters);
+	return tu_median_i64(t, iters);
 }
 
 enum {
@@ -503,8 +482,8 @@ static void bulk(int rounds)
 	       "the agent | transport cost | GiB/s | ratio vs memcpy |\n"
 	       "|---|---|---|---|---|---|---|---|\n");
 	for (int k = 0; k < 4; k++) {
-		int64_t mc = median(t[k][B_MEMCPY], rounds);
-		int64_t lo = median(t[k][B_LOCAL], rounds);
+		int64_t mc = tu_median_i64(t[k][B_MEMCPY], rounds);
+		int64_t lo = tu_median_i64(t[k][B_LOCAL], rounds);
 		for (int m = B_SHM; m < B_N; m++) {
 			double ratios[64];
 			for (int r = 0; r < rounds; r++) {
@@ -516,7 +495,7 @@ static void bulk(int rounds)
 							  cost
 						: 99;
 			}
-			int64_t v = median(t[k][m], rounds);
+			int64_t v = tu_median_i64(t[k][m], rounds);
 			double cost = (double)(v - lo);
 			printf("| %zu MiB | %.2f ms | %.2f ms | %s | %.2f ms | "
 			       "%.2f ms | %.1f | **%.2f** |\n",
@@ -526,7 +505,7 @@ static void bulk(int rounds)
 			       cost > 0 ? 2.0 * (double)sizes[k] / cost * 1e9 /
 						  (1 << 30)
 					: 0,
-			       dmedian(ratios, rounds));
+			       tu_median_d(ratios, rounds));
 		}
 	}
 }
@@ -562,7 +541,7 @@ static int64_t image_ns(struct vaccel_session *s, int op, const void *img,
 			die("image op failed");
 		t[i] = now() - t0;
 	}
-	return median(t, iters);
+	return tu_median_i64(t, iters);
 }
 
 /* Nanoseconds the tasks of `pid` (0: this process) ran (field 0) or
@@ -710,8 +689,10 @@ static void infer(int rounds)
 	       "|---|---|---|---|---|---|---|---|---|---|\n",
 	       n);
 	for (int op = 0; op < 4; op++) {
-		int64_t ml = median(tl[op], n), mr = median(tr[op], n),
-			md = median(diff[op], n), ma = median(aa[op], n);
+		int64_t ml = tu_median_i64(tl[op], n),
+			mr = tu_median_i64(tr[op], n),
+			md = tu_median_i64(diff[op], n),
+			ma = tu_median_i64(aa[op], n);
 		printf("| %s | %s (%zu KB) | %.2f ms | %.2f ms | %+.3f ms | "
 		       "**%.4f** | %.4f | %.2f / %.2f ms | %.3f / %.3f ms | "
 		       "%lld / %lld |\n",
@@ -719,12 +700,12 @@ static void infer(int rounds)
 		       (double)ml / 1e6, (double)mr / 1e6, (double)md / 1e6,
 		       1.0 + (double)md / (double)ml,
 		       1.0 + (double)ma / (double)ml,
-		       (double)median(stat[0][0][op], n) / 1e6,
-		       (double)median(stat[0][1][op], n) / 1e6,
-		       (double)median(stat[1][0][op], n) / 1e6,
-		       (double)median(stat[1][1][op], n) / 1e6,
-		       (long long)median(stat[2][0][op], n),
-		       (long long)median(stat[2][1][op], n));
+		       (double)tu_median_i64(stat[0][0][op], n) / 1e6,
+		       (double)tu_median_i64(stat[0][1][op], n) / 1e6,
+		       (double)tu_median_i64(stat[1][0][op], n) / 1e6,
+		       (double)tu_median_i64(stat[1][1][op], n) / 1e6,
+		       (long long)tu_median_i64(stat[2][0][op], n),
+		       (long long)tu_median_i64(stat[2][1][op], n));
 		free(img[op]);
 	}
 }
@@ -815,7 +796,8 @@ static void scale(int calls)
 		printf("| %s | %.1f calls/s | %.1f calls/s | **%.2f** |\n",
 		       kind ? "pose (MoveNet, onnx plugin, 1 thread each)"
 			    : "exec spin_ms(10), exec plugin",
-		       dmedian(one, 5), dmedian(two, 5), dmedian(ratio, 5));
+		       tu_median_d(one, 5), tu_median_d(two, 5),
+		       tu_median_d(ratio, 5));
 		agent_stop(&ag);
 	}
 }

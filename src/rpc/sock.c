@@ -203,3 +203,15 @@ void vrpc_connect_why(const struct vrpc_addr *a, char *buf, size_t size)
 							: strerror(e);
 	snprintf(buf, size, "%s (%s)", cause, conn_hint(a, e));
 }
+
+void vrpc_cmsg_put_fd(struct msghdr *mh, union vrpc_fd_cmsg *ctl, int fd)
+{
+	memset(ctl, 0, sizeof(*ctl));
+	mh->msg_control = ctl->buf;
+	mh->msg_controllen = sizeof(ctl->buf);
+	struct cmsghdr *c = CMSG_FIRSTHDR(mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+}

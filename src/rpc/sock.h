@@ -27,5 +27,12 @@ int vrpc_sock_listen(int family, const struct sockaddr *sa, socklen_t len,
 void vrpc_sock_big_buffers(int fd);
 /* accept4() with big buffers: the fd, -VACCEL_EAGAIN if none waits. */
 int vrpc_sock_accept(int lfd);
+/* Room for one descriptor in a message's control data. */
+union vrpc_fd_cmsg {
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct cmsghdr align;
+};
+/* Attach descriptor `fd` to `mh` (SCM_RIGHTS), `ctl` holding it. */
+void vrpc_cmsg_put_fd(struct msghdr *mh, union vrpc_fd_cmsg *ctl, int fd);
 /* A decimal port (or cid) of at most `max`: 0 or VACCEL_EINVAL. */
 int vrpc_sock_parse_port(const char *s, uint32_t max, uint32_t *port);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 
 #include "stream.h"
+#include "sock.h"
 #include "transport.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -306,21 +307,10 @@ static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 {
 	if (!s->is_socket)
 		return writev(s->fd, iov, (int)niov);
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} ctl;
+	union vrpc_fd_cmsg ctl;
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = niov };
-	if (*fd >= 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.buf;
-		mh.msg_controllen = sizeof(ctl.buf);
-		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-		c->cmsg_level = SOL_SOCKET;
-		c->cmsg_type = SCM_RIGHTS;
-		c->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(c), fd, sizeof(int));
-	}
+	if (*fd >= 0)
+		vrpc_cmsg_put_fd(&mh, &ctl, *fd);
 	ssize_t r = sendmsg(s->fd, &mh, MSG_NOSIGNAL | flags);
 	if (r > 0)
 		*fd = -1; /* sent with the first byte */
