@@ -23,6 +23,7 @@
 #include "median.h"
 #include "transport.h"
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -117,6 +118,21 @@ static int64_t image_ns(struct client *c, int op, const void *img, size_t len)
 	return t;
 }
 
+/* Run this process (and the agents it starts from now on) on `cpu` only:
+ * the two agents compared then compute on one vCPU, the client on the
+ * other. Shared machines give vCPUs of unequal speed (one process landing
+ * on a slower one made ratios of 0.7 or 1.4); no-op with one CPU. */
+static void pin_to(int cpu)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	if (n < 2)
+		return;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(cpu % (int)n, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
 static void start_agent(struct agent_proc *a, const char *plugins,
 			const char *isolation, const char *const *more)
 {
@@ -136,8 +152,10 @@ static void overhead_small(int rounds)
 {
 	struct agent_proc p, n;
 	struct client cp, cn;
+	pin_to(1);
 	start_agent(&p, "noop", "process", NULL);
 	start_agent(&n, "noop", "none", NULL);
+	pin_to(0);
 	if (client_open(&cp, p.unix_uri, NULL) ||
 	    client_open(&cn, n.unix_uri, NULL))
 		die("cannot connect");
@@ -179,8 +197,10 @@ static void overhead_infer(int rounds)
 	struct client cp, cn;
 	if (!plugin_path("onnx"))
 		die("the onnx plugin is not built");
+	pin_to(1);
 	start_agent(&p, "onnx", "process", NULL);
 	start_agent(&n, "onnx", "none", NULL);
+	pin_to(0);
 	if (client_open(&cp, p.unix_uri, NULL) ||
 	    client_open(&cn, n.unix_uri, NULL))
 		die("cannot connect");
