@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Helpers of the socket endpoints (ep_unix.c, ep_tcp.c, ep_vsock.c). All
- * return a descriptor or a negated VACCEL_E* code, as transport.h's
- * functions do. */
+/* Helpers of the socket endpoints (ep_unix.c, ep_tcp.c, ep_vsock.c): those
+ * returning an int give a descriptor or a negated VACCEL_E* code, as
+ * transport.h's functions do. Also the one place that attaches a
+ * descriptor to a message (the stream, the agent's control channel). */
 #pragma once
 
 #include "transport.h"
