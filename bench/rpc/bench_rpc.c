@@ -509,6 +509,24 @@ static void bulk(int rounds)
 			       tu_median_d(ratios, rounds));
 		}
 	}
+	/* what the fixed round trip leaves: the copies alone, against
+	 * memcpy (the ratio the copies allow if the round trip cost
+	 * nothing) */
+	printf("\n| n each way | copies alone (shared memory with copies - "
+	       "zero copy) | memcpy 2n / copies alone |\n|---|---|---|\n");
+	for (int k = 0; k < 4; k++) {
+		double ceil[64];
+		int64_t c[64];
+		for (int r = 0; r < rounds; r++) {
+			c[r] = t[k][B_SHM][r] - t[k][B_ZERO][r];
+			ceil[r] = c[r] > 1000 ? (double)t[k][B_MEMCPY][r] /
+							(double)c[r]
+					      : 99;
+		}
+		printf("| %zu MiB | %.2f ms | %.2f |\n", sizes[k] >> 20,
+		       (double)tu_median_i64(c, rounds) / 1e6,
+		       tu_median_d(ceil, rounds));
+	}
 }
 
 /* ---- inference ------------------------------------------------------------
