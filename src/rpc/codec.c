@@ -428,6 +428,16 @@ uint32_t vrpc_io_frame(struct vrpc_io *io, uint16_t type, uint32_t flags,
 		.bulk_len = io->bulk,
 	};
 	vrpc_hdr_pack(&h, io->hdr);
+	if (io->out == io->out_inline) {
+		/* header and fields adjacent: one iovec, so that a device
+		 * that makes a transfer of each (a virtio-serial port) makes
+		 * one */
+		io->iov[1].iov_base = io->hdr;
+		io->iov[1].iov_len = VRPC_HDR_SIZE + io->len;
+		*iov = io->iov + 1;
+		*niov = io->niov - 1;
+		return 0;
+	}
 	io->iov[0].iov_base = io->hdr;
 	io->iov[0].iov_len = VRPC_HDR_SIZE;
 	io->iov[1].iov_base = io->out;
