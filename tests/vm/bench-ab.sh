@@ -17,12 +17,12 @@
 # 1 a measurement failed, 77 the VM tier cannot run here.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-rounds=3 envs=()
+rounds=3 envs=() shown=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	--rounds) rounds=${2:?--rounds needs a number}; shift ;;
-	--env) envs+=(-e "${2:?--env needs KEY=VALUE}"); shift ;;
+	--env) envs+=(-e "${2:?--env needs KEY=VALUE}") shown+=" $2"; shift ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
@@ -111,7 +111,7 @@ stats() {
 			printf "%g %g %g %d\n", (n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2), v[0], v[n - 1], n }' "$RESULTS"
 }
 {
-	echo "QEMU $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version \([^ ]*\).*/\1/') TCG guest (1 vCPU), virtio-serial; a: $PLUGIN_A, b: $(plugin_of rpc); $rounds rounds alternating a and b in one guest${envs[*]+ (guest environment: ${envs[*]//-e /})}; median of the rounds' medians [lowest-highest]; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+	echo "QEMU $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version \([^ ]*\).*/\1/') TCG guest (1 vCPU), virtio-serial; a: $PLUGIN_A, b: $(plugin_of rpc); $rounds rounds alternating a and b in one guest${shown:+ (guest environment:$shown)}; median of the rounds' medians [lowest-highest]; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 	echo
 	echo "| op (VM, vport) | a | b | b / a | host-local (lower of before / after the VM) | a / host-local | b / host-local | guest CPU time of the client, a | b |"
 	echo "|---|---|---|---|---|---|---|---|---|"
