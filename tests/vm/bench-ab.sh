@@ -38,14 +38,7 @@ PLUGIN_A=$A/plugins/rpc/libvaccel-rpc.so
 e2e_init "$HERE/work/bench-ab" "$2"
 exec 3>&1 1>&2 # the table on the original stdout, everything else on stderr
 
-for t in qemu-system-x86_64 cpio gzip cc; do
-	command -v "$t" >/dev/null 2>&1 || { say "cannot run: $t not found"; exit 77; }
-done
-why=$(e2e_need_build)
-[ -z "$why" ] || { say "cannot run: $why"; exit 77; }
-why=$(e2e_need_data)
-[ -z "$why" ] || { say "cannot run: $why"; exit 77; }
-"$HERE/fetch-kernel.sh" >"$TMP/logs/fetch-kernel.log" 2>&1 || { say "cannot run: no guest kernel"; exit 77; }
+e2e_bench_check
 [ "$PLUGIN_A" != "$(plugin_of rpc)" ] || { say "BUILD_A and BUILD_B are the same build"; exit 2; }
 
 mkdir -p "$TMP/bin"
