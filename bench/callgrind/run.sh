@@ -21,13 +21,15 @@
 #                   detect N/20, at least 2)
 #   --functions OP  also print OP's instructions per call by function (the
 #                   functions costing more than 1% of it, both builds)
+#   --spin US       spin before replies as applications do (the default is
+#                   200): the system calls of waiting, not deterministic
 # Prints markdown tables. Needs valgrind and strace (scripts/setup-deps.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # shellcheck source=scripts/lib.sh
 . scripts/lib.sh
 
-base="" base_rev="" calls=200 funcs=""
+base="" base_rev="" calls=200 funcs="" spin=0
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) sed -n '3,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
@@ -35,6 +37,7 @@ while [ $# -gt 0 ]; do
 	--base-rev) base_rev=$2; shift ;;
 	--calls) calls=$2; shift ;;
 	--functions) funcs=$2; shift ;;
+	--spin) spin=$2; shift ;;
 	-*) die "unknown option $1" ;;
 	*) break ;;
 	esac
@@ -43,6 +46,7 @@ done
 [ $# -eq 1 ] || die "usage: $0 [--base BUILD_DIR | --base-rev REV] [--calls N] [--functions OP] BUILD_DIR"
 case $calls in '' | *[!0-9]*) die "--calls $calls: not a number" ;; esac
 [ "$calls" -ge 20 ] || die "--calls $calls: at least 20"
+case $spin in '' | *[!0-9]*) die "--spin $spin: not a number" ;; esac
 for t in valgrind callgrind_annotate strace cc; do
 	command -v "$t" >/dev/null || { say "cannot run: $t not found (scripts/setup-deps.sh)"; exit 77; }
 done
@@ -128,7 +132,7 @@ client() {
 	img=$(img_of "$op")
 	[ "$way" = unix ] || addr=vport://$T/vport
 	env VACCEL_PLUGINS="${PLUGDIR[$label]}/rpc/libvaccel-rpc.so" VACCEL_RPC_ADDRESS="$addr" \
-		VACCEL_RPC_SPIN_US=0 VACCEL_RUNDIR="$T/crun" VACCEL_LOG_LEVEL=1 \
+		VACCEL_RPC_SPIN_US="$spin" VACCEL_RUNDIR="$T/crun" VACCEL_LOG_LEVEL=1 \
 		"$@" "$T/callcount-$label" "$op" "$n" ${img:+"$img"} >>"$T/client.log" 2>&1 ||
 		die "$label: callcount $op $n failed: $(tail -n 3 "$T/client.log")"
 }
@@ -197,7 +201,7 @@ for label in "${LABELS[@]}"; do
 	agent_down
 done
 
-echo "Client side per call (callgrind: instructions executed in the application's process, libvaccel + libvaccel-rpc.so + libc; strace -f: its system calls, and the pieces it writes: one per write, one per iovec of a writev or sendmsg), N and 2N calls after a warm-up, the difference / N; no spinning (VACCEL_RPC_SPIN_US=0). unix: the agent's UNIX socket; vport: a pseudo-terminal relayed to the agent (bench/callgrind/ptyport.py), the character-device path a guest takes over virtio-serial. $(valgrind --version)."
+echo "Client side per call (callgrind: instructions executed in the application's process, libvaccel + libvaccel-rpc.so + libc; strace -f: its system calls, and the pieces it writes: one per write, one per iovec of a writev or sendmsg), N and 2N calls after a warm-up, the difference / N; VACCEL_RPC_SPIN_US=$spin. unix: the agent's UNIX socket; vport: a pseudo-terminal relayed to the agent (bench/callgrind/ptyport.py), the character-device path a guest takes over virtio-serial. $(valgrind --version)."
 echo
 if [ -n "$base" ]; then
 	echo "| op | over | calls (N) | instructions per call, before | after | after / before | system calls per call, before | after | pieces written per call, before | after |"
