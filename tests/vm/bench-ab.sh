@@ -8,27 +8,33 @@
 # build b's (the wire is the same). Host-local references (the onnx plugin
 # in the process) before and after the VM; ratios use the lower.
 #
-# usage: tests/vm/bench-ab.sh [--help] [--rounds N] [--env K=V]... BUILD_A BUILD_B
+# usage: tests/vm/bench-ab.sh [--help] [--rounds N] [--env|--env-a|--env-b K=V]...
+#                             BUILD_A BUILD_B
 #   --rounds N   alternations (default 3; each: noop 3x1000 calls,
 #                classify 20 images, detect 5 images with each plugin)
 #   --env K=V    in the guest's environment (e.g. VACCEL_RPC_SPIN_US=0)
+#   --env-a K=V, --env-b K=V
+#                for a's or b's runs only; then BUILD_A may be BUILD_B
+#                (e.g. one build with and without spinning)
 # Prints a markdown table: per op, the median of the rounds' medians (and
 # their range) for a and b, b / a, and each against host-local. Exit: 0,
 # 1 a measurement failed, 77 the VM tier cannot run here.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
-rounds=3 envs=() shown=""
+rounds=3 envs=() shown="" env_a="" env_b=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) sed -n '3,/^set -uo/{/^set -uo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
 	--rounds) rounds=${2:?--rounds needs a number}; shift ;;
 	--env) envs+=(-e "${2:?--env needs KEY=VALUE}") shown+=" $2"; shift ;;
+	--env-a) env_a+=${env_a:+,}${2:?--env-a needs KEY=VALUE}; shift ;;
+	--env-b) env_b+=${env_b:+,}${2:?--env-b needs KEY=VALUE}; shift ;;
 	-*) echo "unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 	shift
 done
-[ $# -eq 2 ] || { echo "usage: $0 [--rounds N] [--env K=V]... BUILD_A BUILD_B" >&2; exit 2; }
+[ $# -eq 2 ] || { echo "usage: $0 [--rounds N] [--env|--env-a|--env-b K=V]... BUILD_A BUILD_B" >&2; exit 2; }
 case $rounds in '' | *[!0-9]*) echo "--rounds $rounds: not a number" >&2; exit 2 ;; esac
 A=$(cd "$1" 2>/dev/null && pwd) || { echo "no build dir $1" >&2; exit 2; }
 PLUGIN_A=$A/plugins/rpc/libvaccel-rpc.so
@@ -39,7 +45,8 @@ e2e_init "$HERE/work/bench-ab" "$2"
 exec 3>&1 1>&2 # the table on the original stdout, everything else on stderr
 
 e2e_bench_check
-[ "$PLUGIN_A" != "$(plugin_of rpc)" ] || { say "BUILD_A and BUILD_B are the same build"; exit 2; }
+[ "$PLUGIN_A" != "$(plugin_of rpc)" ] || [ "$env_a" != "$env_b" ] ||
+	{ say "BUILD_A and BUILD_B are the same build (and --env-a, --env-b the same)"; exit 2; }
 
 mkdir -p "$TMP/bin"
 cc -std=c11 -O2 -Wall -Wextra -Werror -I"$B/include" -I"$VACCEL_ROOT/include" \
@@ -83,6 +90,7 @@ E2E_QEMU_PIDFILES+=("$TMP/ab.qemu.pid")
 	-p "org.vaccel.noop=${AGENT_SOCK[ab-noop]}" -p "org.vaccel.onnx=${AGENT_SOCK[ab-onnx]}" \
 	-e AB_NOOP=vport://org.vaccel.noop -e AB_ONNX=vport://org.vaccel.onnx \
 	-e "AB_a=$PLUGIN_A" -e "AB_b=$(plugin_of rpc)" -e AB_ROUNDS="$rounds" \
+	${env_a:+-e "AB_ENV_a=$env_a"} ${env_b:+-e "AB_ENV_b=$env_b"} \
 	-e AB_CLASSIFY_ROUNDS=$CLS_ROUNDS -e AB_DETECT_ROUNDS=$DET_ROUNDS ${envs[@]+"${envs[@]}"} \
 	2>"$TMP/logs/ab.run-vm.log"
 vrc=$?
@@ -104,7 +112,7 @@ stats() {
 			printf "%g %g %g %d\n", (n % 2 ? v[int(n / 2)] : (v[n / 2 - 1] + v[n / 2]) / 2), v[0], v[n - 1], n }' "$RESULTS"
 }
 {
-	echo "QEMU $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version \([^ ]*\).*/\1/') TCG guest (1 vCPU), virtio-serial; a: $PLUGIN_A, b: $(plugin_of rpc); $rounds rounds alternating a and b in one guest${shown:+ (guest environment:$shown)}; median of the rounds' medians [lowest-highest]; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
+	echo "QEMU $(qemu-system-x86_64 --version | head -n 1 | sed 's/.*version \([^ ]*\).*/\1/') TCG guest (1 vCPU), virtio-serial; a: $PLUGIN_A, b: $(plugin_of rpc); $rounds rounds alternating a and b in one guest${shown:+ (guest environment:$shown)}${env_a:+; a with $env_a}${env_b:+; b with $env_b}; median of the rounds' medians [lowest-highest]; load average $(cut -d' ' -f1-3 /proc/loadavg) at the end."
 	echo
 	echo "| op (VM, vport) | a | b | b / a | host-local (lower of before / after the VM) | a / host-local | b / host-local | guest CPU time of the client, a | b |"
 	echo "|---|---|---|---|---|---|---|---|---|"
