@@ -43,13 +43,20 @@ int rpc_begin(struct rpc_ctx *x, uint16_t type, uint64_t gen)
 	return ret;
 }
 
+/* Zero `size` bytes at `p` but [from, to) (storage that is written before
+ * it is read: clearing it was about a tenth of a small call's work). */
+static void clear_but(void *p, size_t size, size_t from, size_t to)
+{
+	memset(p, 0, from);
+	memset((uint8_t *)p + to, 0, size - to);
+}
+
 int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
 {
 	/* all but the decoder's encoding storage (1.3 KiB, unused) */
-	const size_t dec = offsetof(struct rpc_ctx, dec),
-		     after = dec + sizeof(x->dec);
-	memset(x, 0, dec + offsetof(struct vrpc_io, hdr));
-	memset((uint8_t *)x + after, 0, sizeof(*x) - after);
+	const size_t dec = offsetof(struct rpc_ctx, dec);
+	clear_but(x, sizeof(*x), dec + offsetof(struct vrpc_io, hdr),
+		  dec + sizeof(x->dec));
 	x->req.type = type;
 	x->fd = -1;
 	atomic_fetch_add(&l->refs, 1);
@@ -61,8 +68,9 @@ int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
 		x->link = NULL;
 		return VACCEL_ENOMEM;
 	}
-	memset(x->call, 0, offsetof(struct rpc_call, regions));
-	x->call->nregions = 0;
+	const size_t reg = offsetof(struct rpc_call, regions);
+	clear_but(x->call, sizeof(*x->call), reg,
+		  reg + sizeof(x->call->regions));
 	return 0;
 }
 
