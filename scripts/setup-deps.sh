@@ -14,7 +14,7 @@ fi
 PKGS=(
 	# build and test
 	meson ninja-build pkg-config gcc g++ clang llvm libclang-rt-14-dev
-	clang-format libcmocka-dev valgrind
+	clang-format libcmocka-dev valgrind strace
 	# runtime libraries of the core and plugins
 	libcurl4-openssl-dev libopenblas-dev libstb-dev libtorch-dev
 	# opencl plugin (CLBlast on pocl's CPU device), opencv plugin, tflite

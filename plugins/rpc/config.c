@@ -91,7 +91,11 @@ int rpc_config_read(void)
 	rpc_cfg.shm = !shm || strcmp(shm, "0");
 	rpc_cfg.shm_threshold =
 		(uint64_t)env_ms("VACCEL_RPC_SHM_THRESHOLD", 64 << 10);
-	rpc_cfg.spin_us = env_ms("VACCEL_RPC_SPIN_US", 200);
+	/* one CPU: nothing answers on it while we spin (a local agent waits
+	 * for it); in a one-vCPU TCG guest spinning made small calls 1.5x
+	 * slower (docs/benchmarks.md, "Client inside a VM") */
+	rpc_cfg.spin_us = env_ms("VACCEL_RPC_SPIN_US",
+				 sysconf(_SC_NPROCESSORS_ONLN) == 1 ? 0 : 200);
 	read_token();
 	char host[64] = "?";
 	gethostname(host, sizeof(host) - 1);

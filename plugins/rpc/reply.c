@@ -98,7 +98,8 @@ void rpc_end(struct rpc_ctx *x)
 			x->ncopies = 0;
 			rpc_finish(x);
 		}
-		if (x->link)
+		/* an answered call left the list when its reply came */
+		if (x->link && c->state != RPC_CALL_GOT)
 			rpc_call_unlink(x->link, c);
 		rpc_call_free(c);
 	}

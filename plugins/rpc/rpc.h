@@ -113,6 +113,10 @@ struct rpc_copy {
 	size_t len;
 };
 
+/* Slots for the buffers of a reply kept in the call's context (most
+ * replies have no more; the others take them from the pool). */
+#define RPC_INLINE_SLOTS 4
+
 /* One call, on the caller's stack. */
 struct rpc_ctx {
 	struct rpc_link *link;
@@ -121,16 +125,19 @@ struct rpc_ctx {
 	/* the reply, decoded (allocations in `pool`) */
 	struct vrpc_msg rep;
 	struct vrpc_pool pool;
+	/* rpc_begin does not clear its encoding storage (unused) */
 	struct vrpc_io dec;
 	struct rpc_call *call;
 	int64_t deadline;
 	int64_t t0;
-	/* one slot per buffer of the reply (in `pool`) */
+	/* one slot per buffer of the reply (inline, or in `pool`) */
 	struct rpc_copy *copies;
 	int ncopies;
 	/* allocations owned by the call until rpc_end (tensor data...) */
 	void **owned;
 	int nowned;
+	struct rpc_copy copies_inline[RPC_INLINE_SLOTS];
+	void *owned_inline[RPC_INLINE_SLOTS];
 };
 
 /* ---- config.c ---- */

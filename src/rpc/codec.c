@@ -1,48 +1,50 @@
 // SPDX-License-Identifier: Apache-2.0
 
 #include "codec.h"
+#include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- header ------------------------------------------------------------ */
 
+/* Little-endian fields at any alignment: one load or store each. */
 static void put16(uint8_t *p, uint16_t v)
 {
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
+	v = htole16(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 static void put32(uint8_t *p, uint32_t v)
 {
-	for (int i = 0; i < 4; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	v = htole32(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 static void put64(uint8_t *p, uint64_t v)
 {
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
+	v = htole64(v);
+	memcpy(p, &v, sizeof(v));
 }
 
 static uint16_t get16(const uint8_t *p)
 {
-	return (uint16_t)(p[0] | p[1] << 8);
+	uint16_t v;
+	memcpy(&v, p, sizeof(v));
+	return le16toh(v);
 }
 
 static uint32_t get32(const uint8_t *p)
 {
-	uint32_t v = 0;
-	for (int i = 3; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	uint32_t v;
+	memcpy(&v, p, sizeof(v));
+	return le32toh(v);
 }
 
 static uint64_t get64(const uint8_t *p)
 {
-	uint64_t v = 0;
-	for (int i = 7; i >= 0; i--)
-		v = v << 8 | p[i];
-	return v;
+	uint64_t v;
+	memcpy(&v, p, sizeof(v));
+	return le64toh(v);
 }
 
 void vrpc_hdr_pack(const struct vrpc_hdr *h, uint8_t out[VRPC_HDR_SIZE])
@@ -428,6 +430,16 @@ uint32_t vrpc_io_frame(struct vrpc_io *io, uint16_t type, uint32_t flags,
 		.bulk_len = io->bulk,
 	};
 	vrpc_hdr_pack(&h, io->hdr);
+	if (io->out == io->out_inline) {
+		/* header and fields adjacent: one iovec, so that a device
+		 * that makes a transfer of each (a virtio-serial port) makes
+		 * one */
+		io->iov[1].iov_base = io->hdr;
+		io->iov[1].iov_len = VRPC_HDR_SIZE + io->len;
+		*iov = io->iov + 1;
+		*niov = io->niov - 1;
+		return 0;
+	}
 	io->iov[0].iov_base = io->hdr;
 	io->iov[0].iov_len = VRPC_HDR_SIZE;
 	io->iov[1].iov_base = io->out;

@@ -72,7 +72,8 @@ struct vrpc_io {
 	const struct vrpc_limits *lim;
 
 	/* encoding: the fields, and the iovecs of header + fields + INLINE
-	 * buffers (iov[0] and iov[1] are set by vrpc_io_frame) */
+	 * buffers (iov[0] and iov[1] are set by vrpc_io_frame, or iov[1]
+	 * alone for both) */
 	uint8_t *out;
 	size_t len, cap;
 	struct iovec *iov;
@@ -96,11 +97,15 @@ struct vrpc_io {
 	/* both: sum of INLINE buffer lengths */
 	uint64_t bulk;
 
-	/* encoding storage (last: init does not clear it) */
+	/* encoding storage (last: init does not clear it); the header
+	 * right before the inline fields: one iovec for both */
 	uint8_t hdr[VRPC_HDR_SIZE];
-	struct iovec iov_inline[VRPC_IO_INLINE_IOV];
 	uint8_t out_inline[VRPC_IO_INLINE_FIELDS];
+	struct iovec iov_inline[VRPC_IO_INLINE_IOV];
 };
+_Static_assert(offsetof(struct vrpc_io, out_inline) ==
+		       offsetof(struct vrpc_io, hdr) + VRPC_HDR_SIZE,
+	       "the header is contiguous with the inline fields");
 
 /* `lim` bounds decoding (and is unused when encoding). */
 void vrpc_io_init_enc(struct vrpc_io *io);
@@ -111,7 +116,9 @@ void vrpc_io_release(struct vrpc_io *io);
  * the INLINE buffers add up to `bulk_len`. Returns 0 or a VRPC_E_* code. */
 uint32_t vrpc_io_finish_dec(struct vrpc_io *io, uint64_t bulk_len);
 /* Encoding: fill the header and return the iovecs of the whole frame
- * (valid until the io is released or encodes more). 0 or a VRPC_E_*. */
+ * (valid until the io is released or encodes more): the header, the
+ * fields (in the header's iovec when they fit inline), the INLINE
+ * buffers. 0 or a VRPC_E_*. */
 uint32_t vrpc_io_frame(struct vrpc_io *io, uint16_t type, uint32_t flags,
 		       uint64_t id, struct iovec **iov, size_t *niov);
 

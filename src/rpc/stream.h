@@ -71,9 +71,11 @@ int vrpc_stream_set_wait(struct vrpc_stream *s, int ms);
  * when bytes are buffered). Returns as vrpc_stream_wait. */
 int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline);
 /* Sleep until `sleep_until` (monotonic ns), then poll without sleeping
- * until `spin_until`: true as soon as a byte can be read. Waiting for a
- * reply this way avoids the wake-up latency of an idle CPU when the reply
- * is expected around `sleep_until` (about 100-200 µs in a VM). */
+ * until `spin_until`: true as soon as a byte can be read (and, on a
+ * stream that receives no descriptors, is buffered: vrpc_stream_fill has
+ * nothing left to do). Waiting for a reply this way avoids the wake-up
+ * latency of an idle CPU when the reply is expected around `sleep_until`
+ * (about 100-200 µs in a VM). */
 bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 			  int64_t spin_until);
 /* Write all of `iov` (modified). `fd` >= 0 is passed with SCM_RIGHTS along

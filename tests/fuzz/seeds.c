@@ -29,9 +29,14 @@ static void save(const char *dir, struct vrpc_msg *m)
 		perror(path);
 		return;
 	}
-	/* header and fields only: the bulk is not decoded */
-	fwrite(iov[0].iov_base, 1, iov[0].iov_len, f);
-	fwrite(iov[1].iov_base, 1, iov[1].iov_len, f);
+	/* header and fields only (one iovec, or two): the bulk is not
+	 * decoded */
+	size_t left = VRPC_HDR_SIZE + io.len;
+	for (size_t i = 0; i < niov && left; i++) {
+		size_t part = iov[i].iov_len < left ? iov[i].iov_len : left;
+		fwrite(iov[i].iov_base, 1, part, f);
+		left -= part;
+	}
 	fclose(f);
 	vrpc_io_release(&io);
 }

@@ -39,14 +39,7 @@ done
 e2e_init "$HERE/work/bench" "$1"
 exec 3>&1 1>&2 # tables on the original stdout, everything else on stderr
 
-for t in qemu-system-x86_64 cpio gzip cc; do
-	command -v "$t" >/dev/null 2>&1 || { say "cannot run: $t not found"; exit 77; }
-done
-why=$(e2e_need_build)
-[ -z "$why" ] || { say "cannot run: $why"; exit 77; }
-why=$(e2e_need_data)
-[ -z "$why" ] || { say "cannot run: $why"; exit 77; }
-"$HERE/fetch-kernel.sh" >"$TMP/logs/fetch-kernel.log" 2>&1 || { say "cannot run: no guest kernel"; exit 77; }
+e2e_bench_check
 KDIR=$VACCEL_DEPS/vm/kernel
 
 if [ $quick -eq 1 ]; then

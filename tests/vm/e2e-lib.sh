@@ -140,6 +140,20 @@ e2e_result() {
 
 # ---- what the tiers need ------------------------------------------------
 
+# e2e_bench_check: exit 77, saying why, where a benchmark of the VM tier
+# cannot run (tools, build, data, guest kernel); after e2e_init.
+e2e_bench_check() {
+	local t why
+	for t in qemu-system-x86_64 cpio gzip cc; do
+		command -v "$t" >/dev/null 2>&1 || { say "cannot run: $t not found"; exit 77; }
+	done
+	why=$(e2e_need_build)
+	[ -z "$why" ] || { say "cannot run: $why"; exit 77; }
+	why=$(e2e_need_data)
+	[ -z "$why" ] || { say "cannot run: $why"; exit 77; }
+	"$E2E_VM/fetch-kernel.sh" >"$TMP/logs/fetch-kernel.log" 2>&1 || { say "cannot run: no guest kernel"; exit 77; }
+}
+
 # e2e_need_build: the programs the tiers use, or a reason on stdout.
 e2e_need_build() {
 	local f
