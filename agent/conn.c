@@ -23,7 +23,6 @@
 #include "dirtree.h"
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,8 +219,7 @@ static bool watch(struct conn *c)
 		}
 		uint64_t seen = c->returned;
 		pthread_mutex_unlock(&c->lock);
-		struct pollfd p = { .fd = c->s.fd, .events = POLLIN };
-		int n = poll(&p, 1, -1);
+		int n = vrpc_stream_poll_in(&c->s, -1);
 		pthread_mutex_lock(&c->lock);
 		/* input that the lender did not come back for meanwhile */
 		if (n > 0 && c->busy && !c->closing && c->returned == seen) {

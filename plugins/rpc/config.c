@@ -92,6 +92,9 @@ int rpc_config_read(void)
 	rpc_cfg.shm_threshold =
 		(uint64_t)env_ms("VACCEL_RPC_SHM_THRESHOLD", 64 << 10);
 	rpc_cfg.spin_us = env_ms("VACCEL_RPC_SPIN_US", 200);
+	const char *ring = getenv("VACCEL_RPC_RING");
+	rpc_cfg.ring = !ring || strcmp(ring, "0");
+	rpc_cfg.ring_spin_us = env_ms("VACCEL_RPC_RING_SPIN_US", 100);
 	read_token();
 	char host[64] = "?";
 	gethostname(host, sizeof(host) - 1);
