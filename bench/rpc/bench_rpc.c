@@ -9,10 +9,13 @@
  *   bench-rpc bulk [ROUNDS]     1-64 MiB each way vs single-thread memcpy
  *   bench-rpc infer [ROUNDS]    onnx image ops through the agent vs local
  *   bench-rpc scale [CALLS]     two clients vs one (compute-bound calls)
+ *   bench-rpc ring [ROUNDS]     small calls through the shared-memory ring
+ *                               vs the socket (bench_ring.c)
  *
  * It starts its own vaccel-agent (and raw echo server) processes; run it
  * with VACCEL_BUILD_ROOT set and VACCEL_BOOTSTRAP_ENABLED=0 (run.sh). */
 
+#include "bench_rpc.h"
 #include "files.h"
 #include "harness.h"
 #include "median.h"
@@ -38,12 +41,12 @@
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-static int64_t now(void)
+int64_t now(void)
 {
 	return vrpc_now_ns();
 }
 
-static void pin(int cpu)
+void pin(int cpu)
 {
 	cpu_set_t s;
 	CPU_ZERO(&s);
@@ -51,7 +54,7 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof(s), &s);
 }
 
-static void unpin(void)
+void unpin(void)
 {
 	cpu_set_t s;
 	CPU_ZERO(&s);
@@ -60,7 +63,7 @@ static void unpin(void)
 	sched_setaffinity(0, sizeof(s), &s);
 }
 
-static void die(const char *what)
+void die(const char *what)
 {
 	fprintf(stderr, "bench-rpc: %s\n", what);
 	exit(1);
@@ -85,11 +88,6 @@ static void frame_size(struct vrpc_msg *m, size_t *bytes)
 }
 
 /* A raw echo server: reads `req` bytes, answers `rep` bytes, forever. */
-struct raw_server {
-	pid_t pid;
-	char path[108];
-	int port;
-};
 
 static void serve_conn(int fd, size_t req, size_t rep)
 {
@@ -109,7 +107,7 @@ static void serve_conn(int fd, size_t req, size_t rep)
 	}
 }
 
-static void raw_start(struct raw_server *s, size_t req, size_t rep)
+void raw_start(struct raw_server *s, size_t req, size_t rep)
 {
 	snprintf(s->path, sizeof(s->path), "/tmp/bench-raw-%d.sock",
 		 (int)getpid());
@@ -144,7 +142,7 @@ static void raw_start(struct raw_server *s, size_t req, size_t rep)
 	}
 }
 
-static int raw_client(struct raw_server *s, bool tcp)
+int raw_client(struct raw_server *s, bool tcp)
 {
 	int fd;
 	if (tcp) {
@@ -211,7 +209,7 @@ static int64_t rpc_rtt(struct vaccel_session *s, int kind, int iters)
 	return tu_median_i64(t, iters);
 }
 
-static void small_sizes(int kind, size_t *req, size_t *rep)
+void small_sizes(int kind, size_t *req, size_t *rep)
 {
 	static char b64[64];
 	struct vrpc_arg a = { 0, 0, { VRPC_BUF_INLINE, 64, 0, 0, b64 } };
@@ -245,7 +243,7 @@ static void pin_pid(pid_t pid, int cpu)
 }
 
 /* The agent's front and workers on `cpu`. */
-static void pin_agent(const struct agent_proc *a, int cpu)
+void pin_agent(const struct agent_proc *a, int cpu)
 {
 	pid_t w[8];
 	int n = agent_workers(a, w, 8);
@@ -338,6 +336,8 @@ static void latency(int rounds)
 	    agent_start(&ag[1], "noop", none))
 		die("cannot start the agents");
 	static int64_t t[2][2][2][L_N][64];
+	/* the socket path (the ring has its own table) */
+	setenv("VACCEL_RPC_RING", "0", 1);
 	pin(0); /* the client; the servers on CPU 1 or 0 */
 	for (int kind = 0; kind < 2; kind++)
 		for (int tr = 0; tr < 2; tr++)
@@ -548,7 +548,7 @@ static int64_t image_ns(struct vaccel_session *s, int op, const void *img,
  * waited on a run queue (field 1), from /proc/PID/task/N/schedstat (a
  * thread that ended is no longer counted: the worker's connection threads
  * live as long as the connection). */
-static int64_t sched_ns(pid_t pid, int field)
+int64_t sched_ns(pid_t pid, int field)
 {
 	char path[64];
 	int64_t sum = 0;
@@ -818,7 +818,9 @@ int main(int argc, char **argv)
 		infer(n > 0 && n <= 64 ? n : 9);
 	else if (!strcmp(what, "scale"))
 		scale(n > 0 ? n : 60);
+	else if (!strcmp(what, "ring"))
+		ring_table(n > 0 && n <= 64 ? n : 5);
 	else
-		die("usage: bench-rpc latency|bulk|infer|scale [N]");
+		die("usage: bench-rpc latency|bulk|infer|scale|ring [N]");
 	return 0;
 }
