@@ -130,7 +130,8 @@ int vrpc_ring_create(uint32_t size, int *fd, struct vrpc_ring **out)
 	void *map;
 	if (!size_ok(size))
 		return VACCEL_EINVAL;
-	int ret = vrpc_shm_create(VRPC_RING_HDR + 2 * (size_t)size, fd, &map);
+	int ret = vrpc_shm_create_named(
+		"vaccel-ring", VRPC_RING_HDR + 2 * (size_t)size, fd, &map);
 	if (ret)
 		return ret;
 	*out = ring_new(map, size, size, 0);
@@ -306,15 +307,18 @@ static int spin(struct vrpc_ring *r, struct half *h, bool space, int64_t t0)
 	return got;
 }
 
-/* The socket beside the ring: hang-up (-1), input (1), nothing (0). */
-static int sock_state(int sock)
+/* The socket beside the ring: input a client reads there (1; a NOTICE,
+ * or the end of the stream), hang-up (-1), nothing (0). */
+static int sock_state(int sock, bool sock_input)
 {
 	struct pollfd p = { .fd = sock, .events = POLLIN | POLLRDHUP };
 	if (poll(&p, 1, 0) <= 0)
 		return 0;
+	if (sock_input && (p.revents & POLLIN))
+		return 1;
 	if (p.revents & (POLLHUP | POLLRDHUP | POLLERR | POLLNVAL))
 		return -1;
-	return 1;
+	return 0;
 }
 
 /* Sleep until ready, the deadline, or something on the socket. */
@@ -339,10 +343,10 @@ static int sleep_until_ready(struct vrpc_ring *r, bool space, int sock,
 		atomic_fetch_sub(sleepers, 1);
 		if (got)
 			return got > 0 ? VRPC_RING_READY : VACCEL_EIO;
-		int s = sock_state(sock);
+		int s = sock_state(sock, sock_input);
 		if (s < 0)
 			return VACCEL_EIO;
-		if (s > 0 && sock_input)
+		if (s > 0)
 			return VRPC_RING_SOCK;
 		if (deadline && vrpc_now_ns() >= deadline)
 			return VACCEL_ETIMEDOUT;
