@@ -58,7 +58,8 @@ int rpc_ring_offer(struct rpc_link *l, int64_t deadline)
 {
 	struct vrpc_ring *ring;
 	int fd;
-	if (!rpc_cfg.ring || !l->s.pass_fds)
+	/* an agent of minor 1 would only answer "unexpected message" */
+	if (!rpc_cfg.ring || !l->s.pass_fds || l->minor < 2)
 		return 0;
 	if (vrpc_ring_create(VRPC_RING_DEFAULT, &fd, &ring)) {
 		rpc_dbg("no ring: cannot create a memfd");

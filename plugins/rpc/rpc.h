@@ -100,6 +100,8 @@ struct rpc_link {
 	uint64_t ops;
 	uint32_t flags;
 	uint64_t conn_id;
+	/* the negotiated minor version (RING_OFFER: 2) */
+	uint16_t minor;
 	bool shm;
 	/* why the link died, as the agent said (NOTICE), or empty */
 	char why[512];

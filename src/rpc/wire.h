@@ -11,7 +11,7 @@
 
 #define VRPC_MAGIC    0x52434156u /* bytes "VACR" */
 #define VRPC_MAJOR    1
-#define VRPC_MINOR    1
+#define VRPC_MINOR    2
 #define VRPC_HDR_SIZE 32
 
 /* header flags */

@@ -269,6 +269,27 @@ static void test_ring_off(void **state)
 	assert_int_equal(agent_stop(&ag), 0);
 }
 
+/* --isolation none: the agent process itself serves the ring. */
+static void test_isolation_none(void **state)
+{
+	(void)state;
+	const char *none[] = { "--isolation", "none", NULL };
+	start(none);
+	client(true, true);
+	struct vaccel_session s;
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	assert_int_equal(vaccel_noop(&s), VACCEL_OK);
+	assert_int_equal(rings_of(ag.pid), 1);
+	sgemm_checked(&s, 8);
+	sgemm_checked(&s, 600);
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	for (int i = 0; i < 300 && rings_of(ag.pid); i++)
+		usleep(10000);
+	assert_int_equal(rings_of(ag.pid), 0);
+	assert_int_equal(agent_stop(&ag), 0);
+}
+
 /* Offers the agent must refuse, each leaving the socket working. */
 static void test_bad_offers(void **state)
 {
@@ -571,6 +592,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_results, teardown),
 		cmocka_unit_test_teardown(test_ring_off, teardown),
+		cmocka_unit_test_teardown(test_isolation_none, teardown),
 		cmocka_unit_test_teardown(test_bad_offers, teardown),
 		cmocka_unit_test_teardown(test_hostile, teardown),
 		cmocka_unit_test_teardown(test_client_killed, teardown),
