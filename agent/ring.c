@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* RING_OFFER (docs/protocol.md §9): a client on this host hands its
+/* RING_OFFER (docs/protocol.md §11): a client on this host hands its
  * connection's worker a sealed memfd holding two byte rings; once the
  * reply accepting it went out on the socket, this connection's bytes go
  * through the ring (src/rpc/ring.c checks every index the client can

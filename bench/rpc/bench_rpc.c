@@ -336,8 +336,6 @@ static void latency(int rounds)
 	    agent_start(&ag[1], "noop", none))
 		die("cannot start the agents");
 	static int64_t t[2][2][2][L_N][64];
-	/* the socket path (the ring has its own table) */
-	setenv("VACCEL_RPC_RING", "0", 1);
 	pin(0); /* the client; the servers on CPU 1 or 0 */
 	for (int kind = 0; kind < 2; kind++)
 		for (int tr = 0; tr < 2; tr++)
@@ -810,6 +808,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!plugin_path("rpc"))
 		die("libvaccel-rpc.so is not built");
+	/* the socket path, as before the ring (its own table sets it) */
+	setenv("VACCEL_RPC_RING", "0", 1);
 	if (!strcmp(what, "latency"))
 		latency(n > 0 && n <= 64 ? n : 11);
 	else if (!strcmp(what, "bulk"))

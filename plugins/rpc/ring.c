@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The shared-memory ring of a link (docs/protocol.md §9): offered right
+/* The shared-memory ring of a link (docs/protocol.md §11): offered right
  * after the handshake, before any call, on UNIX sockets only. The agent
  * accepts it (its reply still comes on the socket; every byte after it
  * goes through the ring) or answers with an error: then, or with an agent

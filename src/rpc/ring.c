@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The shared-memory ring (ring.h, docs/protocol.md §9).
+/* The shared-memory ring (ring.h, docs/protocol.md §11).
  *
  * Waking: a consumer that is about to sleep adds itself to the
  * direction's sleeper count, checks the producer's index again and sleeps

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /* A shared-memory ring between a client and the worker serving its
- * connection, on one host (docs/protocol.md §9): two single-producer,
+ * connection, on one host (docs/protocol.md §11): two single-producer,
  * single-consumer byte rings in one sealed memfd (client to agent, agent
  * to client) carrying the bytes the UNIX socket would carry. A waiting
  * side spins for a bounded, self-tuning time, then sleeps on a futex; the

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-/* The shared-memory ring of same-host clients (docs/protocol.md §10)
+/* The shared-memory ring of same-host clients (docs/protocol.md §11)
  * against a real vaccel-agent: the same results over the ring and over
  * the socket (many calls, several threads on one connection, frames
  * larger than the ring, shared-memory arenas whose descriptor travels
