@@ -370,15 +370,16 @@ static void fmt_bytes(uint64_t n, char *buf, size_t size)
 
 static void log_end(struct conn *c, uint64_t sessions, uint64_t resources)
 {
-	char in[32], out[32];
+	char in[32], out[32], ring[160];
+	ring_describe(&c->s, ring, sizeof(ring));
 	fmt_bytes(c->s.bytes_in, in, sizeof(in));
 	fmt_bytes(c->s.bytes_out, out, sizeof(out));
 	double secs = (double)(vrpc_now_ns() - c->t0) / 1e9;
 	ainfo("conn %" PRIu64 " %s peer %s tenant %s id \"%s\": %.3fs, %" PRIu64
 	      " requests, in %s, out %s, left %" PRIu64 " sessions %" PRIu64
-	      " resources; end: %s",
+	      " resources%s; end: %s",
 	      c->id, c->listen_uri, c->peer, c->tn->name, c->identity, secs,
-	      c->nreq, in, out, sessions, resources,
+	      c->nreq, in, out, sessions, resources, ring,
 	      c->reason ? c->reason : "eof");
 }
 

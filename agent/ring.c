@@ -9,6 +9,7 @@
 #include "serve.h"
 #include "ring.h"
 #include <inttypes.h>
+#include <stdio.h>
 
 static void install(struct req *r)
 {
@@ -49,4 +50,17 @@ void handle_ring_offer(struct req *r)
 	}
 	r->after = install;
 	r->after_ctx = ring;
+}
+
+void ring_describe(const struct vrpc_stream *s, char *buf, size_t size)
+{
+	struct vrpc_ring_stats st;
+	buf[0] = 0;
+	if (!s->ring)
+		return;
+	vrpc_ring_stats(s->ring, &st);
+	snprintf(buf, size,
+		 ", ring: %" PRIu64 " waits, %" PRIu64
+		 " caught spinning, %" PRIu64 " sleeps, spun %.3f ms",
+		 st.waits, st.spin_hits, st.sleeps, (double)st.spin_ns / 1e6);
 }

@@ -31,7 +31,42 @@
 struct cell {
 	int64_t p50, p90;
 	int64_t cli, agent;
+	/* ns the agent spun per request (ring connections) */
+	int64_t spin;
 };
+
+/* Ring connections whose end the agent logged so far. */
+static int rings_logged;
+
+/* The agent's spinning per request on the ring connection that just
+ * ended, from its last log line ("N requests, ... spun X ms"). */
+static int64_t agent_spin(const struct agent_proc *a)
+{
+	for (int i = 0; i < 300; i++) {
+		char line[2048];
+		int n = 0;
+		int64_t spin = -1;
+		FILE *f = fopen(a->log, "r");
+		while (f && fgets(line, sizeof(line), f)) {
+			char *spun = strstr(line, "spun "),
+			     *e = strstr(line, " requests,"), *b = e;
+			if (!spun || !e || ++n <= rings_logged)
+				continue;
+			while (b > line && b[-1] != ' ')
+				b--;
+			long long req = atoll(b);
+			spin = req ? (int64_t)(atof(spun + 5) * 1e6 / req) : 0;
+		}
+		if (f)
+			fclose(f);
+		if (spin >= 0) {
+			rings_logged = n;
+			return spin;
+		}
+		usleep(10000);
+	}
+	return -1;
+}
 
 static int64_t thread_cpu(void)
 {
@@ -111,6 +146,7 @@ static void measure(const struct agent_proc *a, bool ring, int kind, int cpu,
 	summarize(t, n, c);
 	vaccel_session_release(&s);
 	vaccel_cleanup();
+	c->spin = ring ? agent_spin(a) : 0;
 }
 
 static void raw(int fd, size_t req, size_t rep, struct cell *c)
@@ -129,7 +165,7 @@ static void raw(int fd, size_t req, size_t rep, struct cell *c)
 		}
 		t[i] = now() - t0;
 	}
-	c->cli = c->agent = 0;
+	c->cli = c->agent = c->spin = 0;
 	summarize(t, ITERS, c);
 }
 
@@ -145,17 +181,19 @@ enum {
 static struct cell over_rounds(struct cell t[R_N][MAX_ROUNDS], int k,
 			       int rounds)
 {
-	int64_t v[4][MAX_ROUNDS];
+	int64_t v[5][MAX_ROUNDS];
 	for (int r = 0; r < rounds; r++) {
 		v[0][r] = t[k][r].p50;
 		v[1][r] = t[k][r].p90;
 		v[2][r] = t[k][r].cli;
 		v[3][r] = t[k][r].agent;
+		v[4][r] = t[k][r].spin;
 	}
 	return (struct cell){ tu_median_i64(v[0], rounds),
 			      tu_median_i64(v[1], rounds),
 			      tu_median_i64(v[2], rounds),
-			      tu_median_i64(v[3], rounds) };
+			      tu_median_i64(v[3], rounds),
+			      tu_median_i64(v[4], rounds) };
 }
 
 /* The spread of the ring's medians over rounds (min, max). */
@@ -178,13 +216,14 @@ static void row(const char *name, int cpu, struct cell t[R_N][MAX_ROUNDS],
 	int64_t lo, hi;
 	spread(t, R_RING, rounds, &lo, &hi);
 	printf("| %s, %s | %.1f / %.1f | %.1f / %.1f (cpu %.1f + %.1f) | "
-	       "**%.1f** / %.1f (cpu %.1f + %.1f; medians %.1f-%.1f) | "
-	       "%.1f / %.1f |\n",
+	       "**%.1f** / %.1f (cpu %.1f + %.1f, agent spun %.1f; medians "
+	       "%.1f-%.1f) | %.1f / %.1f |\n",
 	       name, cpu ? "different vCPUs" : "same vCPU", m[R_RAW].p50 / 1e3,
 	       m[R_RAW].p90 / 1e3, m[R_SOCK].p50 / 1e3, m[R_SOCK].p90 / 1e3,
 	       m[R_SOCK].cli / 1e3, m[R_SOCK].agent / 1e3, m[R_RING].p50 / 1e3,
 	       m[R_RING].p90 / 1e3, m[R_RING].cli / 1e3, m[R_RING].agent / 1e3,
-	       lo / 1e3, hi / 1e3, m[R_RAW2].p50 / 1e3, m[R_RAW2].p90 / 1e3);
+	       m[R_RING].spin / 1e3, lo / 1e3, hi / 1e3, m[R_RAW2].p50 / 1e3,
+	       m[R_RAW2].p90 / 1e3);
 }
 
 static void rounds_of(const struct agent_proc *a, int kind, int cpu, int rounds,
@@ -217,14 +256,15 @@ static void bursty(const struct agent_proc *a, int rounds)
 				&t[ring ? R_RING : R_SOCK][r]);
 	printf("\nBursty: vaccel_noop() calls %d ms apart, different vCPUs "
 	       "(medians of %d rounds of %d calls; CPU per call of the client "
-	       "thread + the agent):\n\n| path | round trip p50 / p90 µs | "
-	       "cpu client + agent µs per call |\n|---|---|---|\n",
+	       "thread + the agent; µs the agent spun per call):\n\n| path | "
+	       "round trip p50 / p90 µs | cpu client + agent µs per call | "
+	       "agent spun |\n|---|---|---|---|\n",
 	       BURST_GAP / 1000000, rounds, BURST_N);
 	for (int ring = 0; ring < 2; ring++) {
 		struct cell m = over_rounds(t, ring ? R_RING : R_SOCK, rounds);
-		printf("| %s | %.1f / %.1f | %.1f + %.1f |\n",
+		printf("| %s | %.1f / %.1f | %.1f + %.1f | %.1f |\n",
 		       ring ? "ring" : "socket", m.p50 / 1e3, m.p90 / 1e3,
-		       m.cli / 1e3, m.agent / 1e3);
+		       m.cli / 1e3, m.agent / 1e3, m.spin / 1e3);
 	}
 }
 
@@ -240,8 +280,10 @@ void ring_table(int rounds)
 		for (int cpu = 1; cpu >= 0; cpu--)
 			rounds_of(&ag, kind, cpu, rounds, t[kind][cpu]);
 	printf("Round trips in µs, p50 / p90 (medians over %d rounds of %d "
-	       "calls); cpu: µs of CPU per call, client thread + agent; "
-	       "client on vCPU 0; raw: UNIX socket ping-pong of the noop's "
+	       "calls); cpu: µs of CPU per call, client thread + agent (front "
+	       "and workers), spinning included; agent spun: µs per call the "
+	       "worker spent spinning (its log); client on vCPU 0; raw: UNIX "
+	       "socket ping-pong of the noop's "
 	       "byte counts.\n\n| call | raw socket | agent, socket | agent, "
 	       "ring | raw again (A/A) |\n|---|---|---|---|---|\n",
 	       rounds, ITERS);
