@@ -152,19 +152,7 @@ static void measure(const struct agent_proc *a, bool ring, int kind, int cpu,
 static void raw(int fd, size_t req, size_t rep, struct cell *c)
 {
 	static int64_t t[ITERS];
-	char buf[4096] = { 1 };
-	for (int i = 0; i < ITERS; i++) {
-		int64_t t0 = now();
-		if (write(fd, buf, req) != (ssize_t)req)
-			die("raw write");
-		for (size_t got = 0; got < rep;) {
-			ssize_t r = read(fd, buf, rep - got);
-			if (r <= 0)
-				die("raw read");
-			got += (size_t)r;
-		}
-		t[i] = now() - t0;
-	}
+	raw_times(fd, req, rep, t, ITERS);
 	c->cli = c->agent = c->spin = 0;
 	summarize(t, ITERS, c);
 }

@@ -165,10 +165,8 @@ int raw_client(struct raw_server *s, bool tcp)
 	return fd;
 }
 
-/* Median ns of `iters` raw round trips. */
-static int64_t raw_rtt(int fd, size_t req, size_t rep, int iters)
+void raw_times(int fd, size_t req, size_t rep, int64_t *t, int iters)
 {
-	static int64_t t[100000];
 	char buf[4096] = { 1 };
 	for (int i = 0; i < iters; i++) {
 		int64_t t0 = now();
@@ -182,6 +180,13 @@ static int64_t raw_rtt(int fd, size_t req, size_t rep, int iters)
 		}
 		t[i] = now() - t0;
 	}
+}
+
+/* Median ns of `iters` raw round trips. */
+static int64_t raw_rtt(int fd, size_t req, size_t rep, int iters)
+{
+	static int64_t t[100000];
+	raw_times(fd, req, rep, t, iters);
 	return tu_median_i64(t, iters);
 }
 

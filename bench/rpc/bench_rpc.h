@@ -23,6 +23,8 @@ void unpin(void);
 void die(const char *what);
 void raw_start(struct raw_server *s, size_t req, size_t rep);
 int raw_client(struct raw_server *s, bool tcp);
+/* The ns of `iters` round trips of `req` bytes out, `rep` back. */
+void raw_times(int fd, size_t req, size_t rep, int64_t *t, int iters);
 /* Request and reply frame sizes of the small calls (0: vaccel_noop). */
 void small_sizes(int kind, size_t *req, size_t *rep);
 /* The agent's front and workers on `cpu`. */

@@ -321,6 +321,24 @@ int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 	return r;
 }
 
+void vrpc_iov_advance(struct iovec **iovp, size_t *niovp, size_t n)
+{
+	struct iovec *iov = *iovp;
+	size_t niov = *niovp;
+	while (niov && n >= iov->iov_len) {
+		n -= iov->iov_len;
+		iov++, niov--;
+	}
+	if (niov) {
+		iov->iov_base = (uint8_t *)iov->iov_base + n;
+		iov->iov_len -= n;
+	}
+	while (niov && !iov->iov_len)
+		iov++, niov--;
+	*iovp = iov;
+	*niovp = niov;
+}
+
 static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 			  int *fd, int flags)
 {
@@ -360,17 +378,7 @@ int vrpc_stream_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 			continue;
 		}
 		s->bytes_out += (uint64_t)r;
-		size_t left = (size_t)r;
-		while (niov && left >= iov->iov_len) {
-			left -= iov->iov_len;
-			iov++, niov--;
-		}
-		if (niov) {
-			iov->iov_base = (uint8_t *)iov->iov_base + left;
-			iov->iov_len -= left;
-		}
-		while (niov && !iov->iov_len)
-			iov++, niov--;
+		vrpc_iov_advance(&iov, &niov, (size_t)r);
 	}
 	return 0;
 }

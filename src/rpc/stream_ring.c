@@ -91,15 +91,7 @@ int vrpc_sring_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 		if (n < 0)
 			return VACCEL_EIO;
 		s->bytes_out += (uint64_t)n;
-		size_t left = (size_t)n;
-		while (niov && left >= iov->iov_len) {
-			left -= iov->iov_len;
-			iov++, niov--;
-		}
-		if (niov) {
-			iov->iov_base = (uint8_t *)iov->iov_base + left;
-			iov->iov_len -= left;
-		}
+		vrpc_iov_advance(&iov, &niov, (size_t)n);
 		if (!niov || n)
 			continue;
 		int w = vrpc_ring_wait(s->ring, true, s->fd, false, true,

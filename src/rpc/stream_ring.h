@@ -11,6 +11,8 @@
  * (s->ring_gone: read it there). */
 ssize_t vrpc_sring_read(struct vrpc_stream *s, void *dst, size_t len,
 			int64_t deadline);
+/* Step over `n` bytes written from `iov` (and empty entries after). */
+void vrpc_iov_advance(struct iovec **iov, size_t *niov, size_t n);
 /* Write all of `iov` into the ring (`fd` >= 0 first goes on the socket). */
 int vrpc_sring_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 		      int fd, int64_t deadline);

@@ -484,6 +484,16 @@ static void test_hostile(void **state)
 	assert_int_equal(agent_stop(&ag), 0);
 }
 
+/* exec of the test library's sleep_ms: vaccel_exec's result. */
+static int exec_sleep(struct vaccel_session *s, int32_t ms)
+{
+	int32_t done = 0;
+	struct vaccel_arg rd = { &ms, 4, VACCEL_ARG_INT32, 0, false };
+	struct vaccel_arg wr = { &done, 4, VACCEL_ARG_INT32, 0, false };
+	return vaccel_exec(s, build_path("tests/lib/exec/libtestsleep.so"),
+			   "sleep_ms", &rd, 1, &wr, 1);
+}
+
 /* A ring client killed mid-call: its objects are freed, the worker is
  * quiet afterwards. */
 static void test_client_killed(void **state)
@@ -494,24 +504,20 @@ static void test_client_killed(void **state)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		struct vaccel_session s;
-		int32_t ms = 3000, done = 0;
-		struct vaccel_arg rd = { &ms, 4, VACCEL_ARG_INT32, 0, false };
-		struct vaccel_arg wr = { &done, 4, VACCEL_ARG_INT32, 0, false };
 		setenv("VACCEL_RPC_RING", "1", 1);
 		if (client_bootstrap("rpc", ag.unix_uri) ||
 		    vaccel_session_init(&s, 0))
 			_exit(3);
-		vaccel_exec(&s, build_path("tests/lib/exec/libtestsleep.so"),
-			    "sleep_ms", &rd, 1, &wr, 1);
-		_exit(4);
+		_exit(exec_sleep(&s, 3000) ? 5 : 4);
 	}
+	/* in the middle of the call, with its ring */
 	assert_true(wait_stat(ag.unix_uri, VRPC_STAT_SESSIONS, 1, 5000));
-	usleep(300000);
 	wait_rings(1);
-	kill(pid, SIGKILL);
+	usleep(300000);
 	int st;
-	waitpid(pid, &st, 0);
-	assert_true(WIFSIGNALED(st));
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL);
 	assert_true(wait_stat(ag.unix_uri, VRPC_STAT_SESSIONS, 0, 6000));
 	assert_true(wait_stat(ag.unix_uri, VRPC_STAT_CONNS, 1, 3000));
 	wait_rings(0);
@@ -549,12 +555,8 @@ static void test_worker_killed(void **state)
 	struct killer k = { w[0], 300 };
 	pthread_t th;
 	pthread_create(&th, NULL, kill_later, &k);
-	int32_t ms = 20000, done = 0;
-	struct vaccel_arg rd = { &ms, 4, VACCEL_ARG_INT32, 0, false };
-	struct vaccel_arg wr = { &done, 4, VACCEL_ARG_INT32, 0, false };
 	int64_t t0 = vrpc_now_ns();
-	int ret = vaccel_exec(&s, build_path("tests/lib/exec/libtestsleep.so"),
-			      "sleep_ms", &rd, 1, &wr, 1);
+	int ret = exec_sleep(&s, 20000);
 	int64_t took = vrpc_now_ns() - t0;
 	pthread_join(th, NULL);
 	printf("call failed after %.0f ms: %d (%s)\n", took / 1e6, ret,
@@ -580,14 +582,16 @@ static int teardown(void **state)
 
 int main(int argc, char **argv)
 {
+	static const char *const need[] = { "rpc", "blas", "exec", "noop" };
+	for (int i = 0; i < 4; i++)
+		if (!plugin_path(need[i])) {
+			printf("skipped: no %s plugin built (the ring's tests "
+			       "need rpc, blas, exec and noop)\n",
+			       need[i]);
+			return 77;
+		}
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
-	if (!plugin_path("rpc") || !plugin_path("blas") ||
-	    !plugin_path("exec") || !plugin_path("noop")) {
-		printf("skipped: the rpc, blas, exec and noop plugins are "
-		       "needed\n");
-		return 77;
-	}
 	signal(SIGPIPE, SIG_IGN);
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_results, teardown),
