@@ -15,8 +15,9 @@
  * the peer last waited on the same CPU (it would only delay the peer),
  * or for 50 ms after a spin was preempted (a gap of over 30 µs between
  * two clock readings: another task wanted this CPU, the machine is
- * loaded). Sleeps last at most 100 ms at a time: between them the socket
- * is checked for hang-up, so a dead peer ends the wait. */
+ * loaded). Sleeps last at most 100 ms at a time (1 s once a wait without
+ * a deadline has lasted a second: an idle connection): between them the
+ * socket is checked for hang-up, so a dead peer ends the wait. */
 
 #include "ring.h"
 #include "shm.h"
@@ -53,7 +54,10 @@
 #define OFF_SWAIT  192
 #define OFF_CPU(s) (2048 + 64 * (s))
 
-#define SLEEP_SLICE_NS	 100000000
+#define SLEEP_SLICE_NS 100000000
+/* a wait without a deadline (a worker waiting for a connection's next
+ * request) that lasted a second: an idle connection, checked every second */
+#define IDLE_SLICE_NS	 1000000000
 #define PREEMPT_GAP_NS	 30000
 #define LOADED_BACKOFF	 50000000
 #define SPIN_INITIAL_NS	 50000
@@ -328,13 +332,17 @@ static int sleep_until_ready(struct vrpc_ring *r, bool space, int sock,
 {
 	aword *w = space ? r->out.head : r->in.tail;
 	aword *sleepers = space ? r->out.swait : r->in.dwait;
+	int64_t t0 = vrpc_now_ns();
 	for (;;) {
 		uint32_t seen = atomic_load_explicit(w, memory_order_relaxed);
 		atomic_fetch_add(sleepers, 1);
 		int got = ready(r, space);
-		int64_t ns = SLEEP_SLICE_NS;
-		if (deadline && deadline - vrpc_now_ns() < ns)
-			ns = deadline - vrpc_now_ns();
+		int64_t now = vrpc_now_ns();
+		int64_t ns = !deadline && now - t0 > IDLE_SLICE_NS
+				     ? IDLE_SLICE_NS
+				     : SLEEP_SLICE_NS;
+		if (deadline && deadline - now < ns)
+			ns = deadline - now;
 		if (!got && ns > 0) {
 			st->sleeps++;
 			futex_wait(w, seen, ns);
