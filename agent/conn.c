@@ -370,16 +370,16 @@ static void fmt_bytes(uint64_t n, char *buf, size_t size)
 
 static void log_end(struct conn *c, uint64_t sessions, uint64_t resources)
 {
-	char in[32], out[32], ring[160];
-	ring_describe(&c->s, ring, sizeof(ring));
+	char in[32], out[32];
+	ring_log_end(c->id, &c->s, c->nreq);
 	fmt_bytes(c->s.bytes_in, in, sizeof(in));
 	fmt_bytes(c->s.bytes_out, out, sizeof(out));
 	double secs = (double)(vrpc_now_ns() - c->t0) / 1e9;
 	ainfo("conn %" PRIu64 " %s peer %s tenant %s id \"%s\": %.3fs, %" PRIu64
 	      " requests, in %s, out %s, left %" PRIu64 " sessions %" PRIu64
-	      " resources%s; end: %s",
+	      " resources; end: %s",
 	      c->id, c->listen_uri, c->peer, c->tn->name, c->identity, secs,
-	      c->nreq, in, out, sessions, resources, ring,
+	      c->nreq, in, out, sessions, resources,
 	      c->reason ? c->reason : "eof");
 }
 

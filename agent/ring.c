@@ -9,7 +9,6 @@
 #include "serve.h"
 #include "ring.h"
 #include <inttypes.h>
-#include <stdio.h>
 
 static void install(struct req *r)
 {
@@ -52,15 +51,15 @@ void handle_ring_offer(struct req *r)
 	r->after_ctx = ring;
 }
 
-void ring_describe(const struct vrpc_stream *s, char *buf, size_t size)
+void ring_log_end(uint64_t conn, const struct vrpc_stream *s, uint64_t requests)
 {
 	struct vrpc_ring_stats st;
-	buf[0] = 0;
 	if (!s->ring)
 		return;
 	vrpc_ring_stats(s->ring, &st);
-	snprintf(buf, size,
-		 ", ring: %" PRIu64 " waits, %" PRIu64
-		 " caught spinning, %" PRIu64 " sleeps, spun %.3f ms",
-		 st.waits, st.spin_hits, st.sleeps, (double)st.spin_ns / 1e6);
+	ainfo("conn %" PRIu64 " ring: %" PRIu64 " requests, %" PRIu64
+	      " waits, %" PRIu64 " caught spinning, %" PRIu64
+	      " sleeps, spun %.3f ms",
+	      conn, requests, st.waits, st.spin_hits, st.sleeps,
+	      (double)st.spin_ns / 1e6);
 }

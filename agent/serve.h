@@ -242,8 +242,9 @@ bool conn_hello_done(const struct conn *c);
 /* ---- handlers (control.c and resources.c, ops*.c) ---- */
 /* RING_OFFER (ring.c). */
 void handle_ring_offer(struct req *r);
-/* For the connection's last log line: how its ring's waits went, or "". */
-void ring_describe(const struct vrpc_stream *s, char *buf, size_t size);
+/* At a connection's end: log how its ring's waits went (if it had one). */
+void ring_log_end(uint64_t conn, const struct vrpc_stream *s,
+		  uint64_t requests);
 /* Everything below VRPC_T_OP except HELLO and BYE (conn.c). */
 void handle_control(struct req *r);
 void handle_op(struct req *r);

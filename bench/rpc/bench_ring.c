@@ -39,7 +39,7 @@ struct cell {
 static int rings_logged;
 
 /* The agent's spinning per request on the ring connection that just
- * ended, from its last log line ("N requests, ... spun X ms"). */
+ * ended, from its log line "conn N ring: R requests, ... spun X ms". */
 static int64_t agent_spin(const struct agent_proc *a)
 {
 	for (int i = 0; i < 300; i++) {
@@ -48,8 +48,9 @@ static int64_t agent_spin(const struct agent_proc *a)
 		int64_t spin = -1;
 		FILE *f = fopen(a->log, "r");
 		while (f && fgets(line, sizeof(line), f)) {
-			char *spun = strstr(line, "spun "),
+			char *spun = strstr(line, " ring: "),
 			     *e = strstr(line, " requests,"), *b = e;
+			spun = spun ? strstr(spun, "spun ") : NULL;
 			if (!spun || !e || ++n <= rings_logged)
 				continue;
 			while (b > line && b[-1] != ' ')
