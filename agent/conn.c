@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -182,13 +184,25 @@ static bool start_thread(struct conn *c)
 	return ok;
 }
 
+/* Let the watcher's wait end when input arrives (`on`), or only when the
+ * connection ends (off). A one-shot event: once it fired, the stream stays
+ * disarmed until armed again. */
+static void watch_arm(struct conn *c, bool on)
+{
+	struct epoll_event ev = { .events = on ? EPOLLIN | EPOLLONESHOT : 0,
+				  .data.u64 = 0 };
+	if (c->watch_fd >= 0)
+		epoll_ctl(c->watch_fd, EPOLL_CTL_MOD, c->s.fd, &ev);
+}
+
 /* Called with c->lock held, by the thread that read a computing request:
  * lend the reader role while it serves it. A watcher (an idle thread, or
  * a new one up to max_inflight) waits for input meanwhile and takes the
  * role if a request arrives; otherwise the lender takes it back, so that
  * a client calling one op after another has them all run on one thread
  * (its caches and the backend's per-thread state stay warm, and no wake-up
- * of a second thread lies between two calls). */
+ * of a second thread lies between two calls: a watcher that stays after a
+ * call sleeps on a disarmed stream). */
 static bool lend(struct conn *c)
 {
 	if ((uint64_t)c->executing >= cfg.lim.max_inflight)
@@ -202,7 +216,43 @@ static bool lend(struct conn *c)
 			return false;
 	}
 	c->busy = true;
+	watch_arm(c, true);
 	return true;
+}
+
+static void watch_close(struct conn *c)
+{
+	if (c->watch_fd >= 0)
+		close(c->watch_fd);
+	if (c->end_fd >= 0)
+		close(c->end_fd);
+	c->watch_fd = c->end_fd = -1;
+}
+
+/* The watcher's epoll set: the stream (disarmed) and end_fd. Without it
+ * (no descriptors left), the watcher polls the stream as before. */
+static void watch_init(struct conn *c)
+{
+	struct epoll_event ev = { .events = 0, .data.u64 = 0 },
+			   end = { .events = EPOLLIN, .data.u64 = 1 };
+	c->watch_fd = epoll_create1(EPOLL_CLOEXEC);
+	c->end_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (c->watch_fd < 0 || c->end_fd < 0 ||
+	    epoll_ctl(c->watch_fd, EPOLL_CTL_ADD, c->s.fd, &ev) ||
+	    epoll_ctl(c->watch_fd, EPOLL_CTL_ADD, c->end_fd, &end))
+		watch_close(c);
+}
+
+/* Wait for input (or the end) on behalf of a lender; > 0 when some came.
+ * A ring's input never shows on the socket: the watcher waits on the ring
+ * (without spinning; at most 100 ms at a time, so that it sees the role
+ * given back or the connection's end). */
+static int watch_wait(struct conn *c)
+{
+	if (c->watch_fd < 0 || c->s.ring)
+		return vrpc_stream_poll_in(&c->s, -1);
+	struct epoll_event ev;
+	return epoll_wait(c->watch_fd, &ev, 1, -1);
 }
 
 /* Watch the input while the reader role is lent (c->lock held). True if
@@ -219,13 +269,17 @@ static bool watch(struct conn *c)
 		}
 		uint64_t seen = c->returned;
 		pthread_mutex_unlock(&c->lock);
-		int n = vrpc_stream_poll_in(&c->s, -1);
+		int n = watch_wait(c);
 		pthread_mutex_lock(&c->lock);
 		/* input that the lender did not come back for meanwhile */
 		if (n > 0 && c->busy && !c->closing && c->returned == seen) {
 			took = true;
 			break;
 		}
+		/* the event of an earlier lending (a one-shot one): armed
+		 * again for this one */
+		if (n > 0 && c->busy && !c->closing)
+			watch_arm(c, true);
 	}
 	c->watching = false;
 	if (took) {
@@ -319,6 +373,7 @@ static void read_and_serve(struct conn *c)
 		if (lent) {
 			c->busy = false;
 			c->returned++;
+			watch_arm(c, false);
 		}
 		if (!keep) {
 			c->reading = false;
@@ -348,6 +403,9 @@ static void *conn_thread(void *arg)
 		}
 	}
 	pthread_cond_broadcast(&c->cv);
+	/* a watcher still waiting on a disarmed stream */
+	if (c->watching && c->end_fd >= 0 && eventfd_write(c->end_fd, 1) < 0)
+		awarn("conn %" PRIu64 ": cannot end a watcher's wait", c->id);
 	bool last = --c->nthreads == 0;
 	pthread_mutex_unlock(&c->lock);
 	if (last)
@@ -402,6 +460,7 @@ static void conn_end(struct conn *c)
 	/* the front keeps a copy of the descriptor: end the stream for the
 	 * client now */
 	shutdown(c->s.fd, SHUT_RDWR);
+	watch_close(c);
 	vrpc_stream_release(&c->s);
 	tenant_add(c->tn, TS_CONNS, -1);
 	c->closed(c->id);
@@ -442,6 +501,7 @@ static struct conn *conn_new(int fd, const struct ctl_msg *m, struct tenant *tn)
 	pthread_cond_init(&c->cv, NULL);
 	pthread_cond_init(&c->drain_cv, NULL);
 	c->nthreads = 1;
+	watch_init(c);
 	return c;
 }
 

@@ -39,6 +39,11 @@ struct conn {
 	bool busy;
 	/* a thread waits for input on behalf of a busy reader */
 	bool watching;
+	/* the watcher waits here (epoll, -1: it polls the stream): the
+	 * stream is armed only while the role is lent, so that a request
+	 * arriving between ops wakes the reader alone; end_fd, an eventfd in
+	 * the same set, ends the wait when the connection ends */
+	int watch_fd, end_fd;
 	/* +1 when a watcher takes the role (the lender then steps back) */
 	uint64_t taken;
 	/* +1 when a lender takes its role back */

@@ -7,7 +7,8 @@
  *   bench-rpc latency [ROUNDS]  small call round trip (UNIX, TCP) vs a raw
  *                               socket ping-pong of the same byte counts
  *   bench-rpc bulk [ROUNDS]     1-64 MiB each way vs single-thread memcpy
- *   bench-rpc infer [ROUNDS]    onnx image ops through the agent vs local
+ *   bench-rpc infer [ROUNDS]    image ops and model runs (onnx, torch)
+ *                               through the agent vs local
  *   bench-rpc scale [CALLS]     two clients vs one (compute-bound calls)
  *   bench-rpc ring [ROUNDS]     small calls through the shared-memory ring
  *                               vs the socket (bench_ring.c)
@@ -511,10 +512,118 @@ static void bulk(int rounds)
 			       tu_median_d(ratios, rounds));
 		}
 	}
+	/* what the fixed round trip leaves: the copies alone, against
+	 * memcpy (the ratio the copies allow if the round trip cost
+	 * nothing) */
+	printf("\n| n each way | copies alone (shared memory with copies - "
+	       "zero copy) | memcpy 2n / copies alone |\n|---|---|---|\n");
+	for (int k = 0; k < 4; k++) {
+		double ceil[64];
+		int64_t c[64];
+		for (int r = 0; r < rounds; r++) {
+			c[r] = t[k][B_SHM][r] - t[k][B_ZERO][r];
+			ceil[r] = c[r] > 1000 ? (double)t[k][B_MEMCPY][r] /
+							(double)c[r]
+					      : 99;
+		}
+		printf("| %zu MiB | %.2f ms | %.2f |\n", sizes[k] >> 20,
+		       (double)tu_median_i64(c, rounds) / 1e6,
+		       tu_median_d(ceil, rounds));
+	}
 }
 
 /* ---- inference ------------------------------------------------------------
  */
+
+/* Model runs measured next to the image ops: ONNX CenterNet (a 3 MiB
+ * float input) and TorchScript MoveNet, in a session of their own next to
+ * the local and the remote session of the image ops (registered models
+ * would be used by the image ops). */
+#define IMAGE_OPS 4
+#define INFER_OPS 6
+static const char *const model_files[2] = { "models/converted/centernet.onnx",
+					    "models/converted/movenet.pt" };
+static const int model_side[2] = { 512, 192 };
+static struct {
+	struct vaccel_session *key, s;
+	struct vaccel_resource r[2];
+} models[2];
+static int nmodels;
+
+static int model_run(struct vaccel_session *s, int which, const void *in,
+		     size_t len)
+{
+	struct vaccel_resource *r = NULL;
+	for (int i = 0; i < nmodels; i++)
+		if (models[i].key == s) {
+			r = &models[i].r[which];
+			s = &models[i].s;
+			break;
+		}
+	int64_t d[4] = { 1, model_side[which], model_side[which], 3 };
+	int ret;
+	if (!which) {
+		struct vaccel_onnx_tensor t = { (void *)in, len,
+						false,	    4,
+						d,	    VACCEL_ONNX_FLOAT },
+					  *pt = &t, *o[1] = { 0 };
+		ret = vaccel_onnx_model_run(s, r, &pt, 1, o, 1);
+		vaccel_onnx_tensor_delete(o[0]);
+	} else {
+		struct
+			vaccel_torch_tensor
+				t = { (void *)in, len, false,
+				      4,	  d,   VACCEL_TORCH_FLOAT },
+				*pt = &t, *o[1] = { 0 };
+		ret = vaccel_torch_model_run(s, r, NULL, &pt, 1, o, 1);
+		vaccel_torch_tensor_delete(o[0]);
+	}
+	return ret;
+}
+
+static void models_open(struct vaccel_session *key, uint32_t flags)
+{
+	struct vaccel_session *s = &models[nmodels].s;
+	models[nmodels].key = key;
+	if (vaccel_session_init(s, flags))
+		die("session");
+	for (int w = 0; w < 2; w++) {
+		struct vaccel_resource *r = &models[nmodels].r[w];
+		if (vaccel_resource_init(r, deps_path(model_files[w]),
+					 VACCEL_RESOURCE_MODEL) ||
+		    vaccel_resource_register(r, s) ||
+		    (w ? vaccel_torch_model_load(s, r)
+		       : vaccel_onnx_model_load(s, r)))
+			die("cannot load a model (scripts/fetch-assets.sh)");
+	}
+	nmodels++;
+}
+
+static void models_close(void)
+{
+	for (int i = 0; i < nmodels; i++)
+		for (int w = 0; w < 2; w++) {
+			vaccel_resource_unregister(&models[i].r[w],
+						   &models[i].s);
+			vaccel_resource_release(&models[i].r[w]);
+		}
+	for (int i = 0; i < nmodels; i++)
+		vaccel_session_release(&models[i].s);
+	nmodels = 0;
+}
+
+/* A deterministic input tensor of model `which`: pixel values 0-255. */
+static void *model_input(int which, size_t *len)
+{
+	size_t n = (size_t)model_side[which] * model_side[which] * 3;
+	float *f = malloc(n * sizeof(float));
+	if (!f)
+		die("no memory");
+	for (size_t i = 0; i < n; i++)
+		f[i] = (float)((i * 2654435761u >> 13) & 255);
+	*len = n * sizeof(float);
+	return f;
+}
 
 static int image_op(struct vaccel_session *s, int op, const void *img,
 		    size_t len)
@@ -529,8 +638,10 @@ static int image_op(struct vaccel_session *s, int op, const void *img,
 	case 2:
 		return vaccel_image_segmentation(s, img, name, len,
 						 sizeof(name));
-	default:
+	case 3:
 		return vaccel_image_pose(s, img, name, len, sizeof(name));
+	default:
+		return model_run(s, op - IMAGE_OPS, img, len);
 	}
 }
 
@@ -613,10 +724,17 @@ static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
 			int op, const void *img, size_t len, int i,
 			int64_t t[4], pid_t worker, int64_t st[3][2])
 {
+	/* every call of the round computes on vCPU `cpu` (the local call in
+	 * this thread, a remote one in the worker while this thread waits on
+	 * the other vCPU): this machine's vCPUs differ in speed at times, so
+	 * the pairs compare the same CPU; rounds alternate the vCPU */
+	int cpu = i & 1;
+	pin_pid(worker, cpu);
 	for (int k = 0; k < 4; k++) {
 		int w = (i + k) % 4;
 		bool remote = w & 1;
 		pid_t who = remote ? worker : 0;
+		pin(remote ? 1 - cpu : cpu);
 		int64_t c0 = sched_ns(who, 0), q0 = sched_ns(who, 1),
 			f0 = proc_faults(who);
 		t[w] = image_ns(remote ? s : l, op, img, len, 1);
@@ -630,33 +748,40 @@ static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
 
 static void infer(int rounds)
 {
-	static const char *const ops[4] = { "classify (PP-OCR cls)",
-					    "detect (CenterNet)",
-					    "segment (selfie)",
-					    "pose (MoveNet)" };
-	static const char *const imgs[4] = { "images/dog.jpg",
-					     "images/sample3.jpg",
-					     "images/person.jpg",
-					     "images/person.jpg" };
+	static const char *const ops[INFER_OPS] = {
+		"classify (PP-OCR cls)",      "detect (CenterNet)",
+		"segment (selfie)",	      "pose (MoveNet)",
+		"onnx model run (CenterNet)", "torch model run (MoveNet)"
+	};
+	static const char *const imgs[INFER_OPS] = {
+		"images/dog.jpg",	   "images/sample3.jpg",
+		"images/person.jpg",	   "images/person.jpg",
+		"/tensor 1x512x512x3 f32", "/tensor 1x192x192x3 f32"
+	};
 	struct agent_proc ag;
-	if (!plugin_path("onnx"))
-		die("the onnx plugin is not built");
-	if (agent_start(&ag, "onnx", NULL) ||
-	    client_bootstrap("onnx:rpc", ag.unix_uri))
+	if (!plugin_path("onnx") || !plugin_path("torch"))
+		die("the onnx or the torch plugin is not built");
+	if (agent_start(&ag, "onnx:torch", NULL) ||
+	    client_bootstrap("onnx:torch:rpc", ag.unix_uri))
 		die("cannot start the agent");
 	struct vaccel_session l, s;
 	if (vaccel_session_init(&l, 0) ||
 	    vaccel_session_init(&s, VACCEL_PLUGIN_REMOTE))
 		die("session");
+	models_open(&l, 0);
+	models_open(&s, VACCEL_PLUGIN_REMOTE);
 	int n = rounds * 8 > 256 ? 256 : rounds * 8;
-	static int64_t tl[4][256], tr[4][256], diff[4][256], aa[4][256];
+	static int64_t tl[INFER_OPS][256], tr[INFER_OPS][256],
+		diff[INFER_OPS][256], aa[INFER_OPS][256];
 	/* CPU, run-queue wait, page faults; local and the worker */
-	static int64_t stat[3][2][4][256];
+	static int64_t stat[3][2][INFER_OPS][256];
 	pid_t worker = 0;
-	void *img[4];
-	size_t len[4];
-	for (int op = 0; op < 4; op++) {
-		img[op] = tu_read_file(deps_path(imgs[op]), &len[op]);
+	void *img[INFER_OPS];
+	size_t len[INFER_OPS];
+	for (int op = 0; op < INFER_OPS; op++) {
+		img[op] = op < IMAGE_OPS
+				  ? tu_read_file(deps_path(imgs[op]), &len[op])
+				  : model_input(op - IMAGE_OPS, &len[op]);
 		if (!img[op])
 			die("image missing (scripts/fetch-assets.sh)");
 		image_ns(&l, op, img[op], len[op], 3);
@@ -665,7 +790,7 @@ static void infer(int rounds)
 	if (agent_workers(&ag, &worker, 1) != 1)
 		die("no worker");
 	for (int i = 0; i < n; i++) {
-		for (int op = 0; op < 4; op++) {
+		for (int op = 0; op < INFER_OPS; op++) {
 			int64_t t[4], st[3][2];
 			infer_round(&l, &s, op, img[op], len[op], i, t, worker,
 				    st);
@@ -678,20 +803,22 @@ static void infer(int rounds)
 			aa[op][i] = t[2] - t[0];
 		}
 	}
+	unpin();
+	models_close();
 	vaccel_session_release(&s);
 	vaccel_session_release(&l);
 	vaccel_cleanup();
 	agent_stop(&ag);
 	printf("\n%d rounds per op (local, through the agent, local again, "
 	       "through the agent again).\n\n"
-	       "| image op (onnx plugin, 1 thread) | image | local | through "
+	       "| op (1 thread) | input | local | through "
 	       "the agent (UNIX) | extra per call (median of rounds) | ratio "
 	       "| A/A control (local again) | CPU per call: local / the worker "
 	       "| run-queue wait per call: local / the worker | page faults "
 	       "per call: local / the worker |\n"
 	       "|---|---|---|---|---|---|---|---|---|---|\n",
 	       n);
-	for (int op = 0; op < 4; op++) {
+	for (int op = 0; op < INFER_OPS; op++) {
 		int64_t ml = tu_median_i64(tl[op], n),
 			mr = tu_median_i64(tr[op], n),
 			md = tu_median_i64(diff[op], n),
