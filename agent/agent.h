@@ -138,6 +138,8 @@ struct agent_config {
 	uint64_t conn_memory;
 	struct vrpc_limits lim;
 	bool no_shm;
+	/* --ring off: refuse RING_OFFER (agent/ring.c) */
+	bool no_ring;
 	int hello_timeout_ms;
 	int frame_timeout_ms;
 	int send_timeout_ms;

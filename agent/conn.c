@@ -23,7 +23,6 @@
 #include "dirtree.h"
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -244,13 +243,14 @@ static void watch_init(struct conn *c)
 		watch_close(c);
 }
 
-/* Wait for input (or the end) on behalf of a lender; > 0 when some came. */
+/* Wait for input (or the end) on behalf of a lender; > 0 when some came.
+ * A ring's input never shows on the socket: the watcher waits on the ring
+ * (without spinning; at most 100 ms at a time, so that it sees the role
+ * given back or the connection's end). */
 static int watch_wait(struct conn *c)
 {
-	if (c->watch_fd < 0) {
-		struct pollfd p = { .fd = c->s.fd, .events = POLLIN };
-		return poll(&p, 1, -1);
-	}
+	if (c->watch_fd < 0 || c->s.ring)
+		return vrpc_stream_poll_in(&c->s, -1);
 	struct epoll_event ev;
 	return epoll_wait(c->watch_fd, &ev, 1, -1);
 }
@@ -429,6 +429,7 @@ static void fmt_bytes(uint64_t n, char *buf, size_t size)
 static void log_end(struct conn *c, uint64_t sessions, uint64_t resources)
 {
 	char in[32], out[32];
+	ring_log_end(c->id, &c->s, c->nreq);
 	fmt_bytes(c->s.bytes_in, in, sizeof(in));
 	fmt_bytes(c->s.bytes_out, out, sizeof(out));
 	double secs = (double)(vrpc_now_ns() - c->t0) / 1e9;

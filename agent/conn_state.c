@@ -38,6 +38,13 @@ bool conn_shm_ok(const struct conn *c)
 	return c->shm_ok;
 }
 
+void conn_set_ring(struct conn *c, struct vrpc_ring *ring)
+{
+	pthread_mutex_lock(&c->send_lock);
+	vrpc_stream_use_ring(&c->s, ring, false);
+	pthread_mutex_unlock(&c->send_lock);
+}
+
 uint64_t conn_id(const struct conn *c)
 {
 	return c->id;

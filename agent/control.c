@@ -213,6 +213,9 @@ void handle_control(struct req *r)
 	case VRPC_T_SHM_DETACH:
 		shm_detach(r);
 		break;
+	case VRPC_T_RING_OFFER:
+		handle_ring_offer(r);
+		break;
 	case VRPC_T_SESS_INIT:
 		sess_init(r);
 		break;

@@ -400,6 +400,11 @@ static void parse_opt(int opt, const char *arg)
 	case OPT_NO_SHM:
 		cfg.no_shm = true;
 		break;
+	case OPT_RING:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			die("--ring: expected on or off, not '%s'", arg);
+		cfg.no_ring = !strcmp(arg, "off");
+		break;
 	case OPT_BACKEND_LOG:
 		cfg.backend_log_level =
 			(int)parse_size(arg, "--backend-log-level", 1, 4);

@@ -61,6 +61,11 @@ const char options_usage[] =
 	"token\n"
 	"      --no-shm              never accept shared memory (memfd) from "
 	"clients\n"
+	"      --ring on|off         let a client on this host move its calls "
+	"to a\n"
+	"                            shared-memory ring served by its worker "
+	"(default\n"
+	"                            on; UNIX sockets only)\n"
 	"\n"
 	"Backends:\n"
 	"  -p, --plugins LIST        ':'-separated backend plugins (paths or "
@@ -239,6 +244,7 @@ const struct option options_table[] = {
 	{ "tokens", required_argument, NULL, OPT_TOKENS },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "no-shm", no_argument, NULL, OPT_NO_SHM },
+	{ "ring", required_argument, NULL, OPT_RING },
 	{ "backend-log-level", required_argument, NULL, OPT_BACKEND_LOG },
 	{ "exec-allow", required_argument, NULL, OPT_EXEC_ALLOW },
 	{ "exec-allow-uploads", no_argument, NULL, OPT_EXEC_UPLOADS },

@@ -222,6 +222,9 @@ void conn_use(struct conn *c, enum usage_kind k, int64_t delta);
 /* The connection's private directory (created on first use), or NULL. */
 const char *conn_dir(struct conn *c);
 bool conn_shm_ok(const struct conn *c);
+/* Carry the connection's bytes on `ring` from now on (called by the
+ * reader, after the reply that accepted it went out on the socket). */
+void conn_set_ring(struct conn *c, struct vrpc_ring *ring);
 uint64_t conn_id(const struct conn *c);
 /* Write a whole frame under the send lock, within the send timeout. 0 or
  * VACCEL_E* (then the connection ends: its peer does not read). */
@@ -237,6 +240,11 @@ void conn_set_reason(struct conn *c, const char *why);
 bool conn_hello_done(const struct conn *c);
 
 /* ---- handlers (control.c and resources.c, ops*.c) ---- */
+/* RING_OFFER (ring.c). */
+void handle_ring_offer(struct req *r);
+/* At a connection's end: log how its ring's waits went (if it had one). */
+void ring_log_end(uint64_t conn, const struct vrpc_stream *s,
+		  uint64_t requests);
 /* Everything below VRPC_T_OP except HELLO and BYE (conn.c). */
 void handle_control(struct req *r);
 void handle_op(struct req *r);

@@ -10,10 +10,13 @@
  *   bench-rpc infer [ROUNDS]    image ops and model runs (onnx, torch)
  *                               through the agent vs local
  *   bench-rpc scale [CALLS]     two clients vs one (compute-bound calls)
+ *   bench-rpc ring [ROUNDS]     small calls through the shared-memory ring
+ *                               vs the socket (bench_ring.c)
  *
  * It starts its own vaccel-agent (and raw echo server) processes; run it
  * with VACCEL_BUILD_ROOT set and VACCEL_BOOTSTRAP_ENABLED=0 (run.sh). */
 
+#include "bench_rpc.h"
 #include "files.h"
 #include "harness.h"
 #include "median.h"
@@ -39,12 +42,12 @@
 
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 
-static int64_t now(void)
+int64_t now(void)
 {
 	return vrpc_now_ns();
 }
 
-static void pin(int cpu)
+void pin(int cpu)
 {
 	cpu_set_t s;
 	CPU_ZERO(&s);
@@ -52,7 +55,7 @@ static void pin(int cpu)
 	sched_setaffinity(0, sizeof(s), &s);
 }
 
-static void unpin(void)
+void unpin(void)
 {
 	cpu_set_t s;
 	CPU_ZERO(&s);
@@ -61,7 +64,7 @@ static void unpin(void)
 	sched_setaffinity(0, sizeof(s), &s);
 }
 
-static void die(const char *what)
+void die(const char *what)
 {
 	fprintf(stderr, "bench-rpc: %s\n", what);
 	exit(1);
@@ -86,11 +89,6 @@ static void frame_size(struct vrpc_msg *m, size_t *bytes)
 }
 
 /* A raw echo server: reads `req` bytes, answers `rep` bytes, forever. */
-struct raw_server {
-	pid_t pid;
-	char path[108];
-	int port;
-};
 
 static void serve_conn(int fd, size_t req, size_t rep)
 {
@@ -110,7 +108,7 @@ static void serve_conn(int fd, size_t req, size_t rep)
 	}
 }
 
-static void raw_start(struct raw_server *s, size_t req, size_t rep)
+void raw_start(struct raw_server *s, size_t req, size_t rep)
 {
 	snprintf(s->path, sizeof(s->path), "/tmp/bench-raw-%d.sock",
 		 (int)getpid());
@@ -145,7 +143,7 @@ static void raw_start(struct raw_server *s, size_t req, size_t rep)
 	}
 }
 
-static int raw_client(struct raw_server *s, bool tcp)
+int raw_client(struct raw_server *s, bool tcp)
 {
 	int fd;
 	if (tcp) {
@@ -168,10 +166,8 @@ static int raw_client(struct raw_server *s, bool tcp)
 	return fd;
 }
 
-/* Median ns of `iters` raw round trips. */
-static int64_t raw_rtt(int fd, size_t req, size_t rep, int iters)
+void raw_times(int fd, size_t req, size_t rep, int64_t *t, int iters)
 {
-	static int64_t t[100000];
 	char buf[4096] = { 1 };
 	for (int i = 0; i < iters; i++) {
 		int64_t t0 = now();
@@ -185,6 +181,13 @@ static int64_t raw_rtt(int fd, size_t req, size_t rep, int iters)
 		}
 		t[i] = now() - t0;
 	}
+}
+
+/* Median ns of `iters` raw round trips. */
+static int64_t raw_rtt(int fd, size_t req, size_t rep, int iters)
+{
+	static int64_t t[100000];
+	raw_times(fd, req, rep, t, iters);
 	return tu_median_i64(t, iters);
 }
 
@@ -212,7 +215,7 @@ static int64_t rpc_rtt(struct vaccel_session *s, int kind, int iters)
 	return tu_median_i64(t, iters);
 }
 
-static void small_sizes(int kind, size_t *req, size_t *rep)
+void small_sizes(int kind, size_t *req, size_t *rep)
 {
 	static char b64[64];
 	struct vrpc_arg a = { 0, 0, { VRPC_BUF_INLINE, 64, 0, 0, b64 } };
@@ -246,7 +249,7 @@ static void pin_pid(pid_t pid, int cpu)
 }
 
 /* The agent's front and workers on `cpu`. */
-static void pin_agent(const struct agent_proc *a, int cpu)
+void pin_agent(const struct agent_proc *a, int cpu)
 {
 	pid_t w[8];
 	int n = agent_workers(a, w, 8);
@@ -659,7 +662,7 @@ static int64_t image_ns(struct vaccel_session *s, int op, const void *img,
  * waited on a run queue (field 1), from /proc/PID/task/N/schedstat (a
  * thread that ended is no longer counted: the worker's connection threads
  * live as long as the connection). */
-static int64_t sched_ns(pid_t pid, int field)
+int64_t sched_ns(pid_t pid, int field)
 {
 	char path[64];
 	int64_t sum = 0;
@@ -937,6 +940,8 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!plugin_path("rpc"))
 		die("libvaccel-rpc.so is not built");
+	/* the socket path, as before the ring (its own table sets it) */
+	setenv("VACCEL_RPC_RING", "0", 1);
 	if (!strcmp(what, "latency"))
 		latency(n > 0 && n <= 64 ? n : 11);
 	else if (!strcmp(what, "bulk"))
@@ -945,7 +950,9 @@ int main(int argc, char **argv)
 		infer(n > 0 && n <= 64 ? n : 9);
 	else if (!strcmp(what, "scale"))
 		scale(n > 0 ? n : 60);
+	else if (!strcmp(what, "ring"))
+		ring_table(n > 0 && n <= 64 ? n : 5);
 	else
-		die("usage: bench-rpc latency|bulk|infer|scale [N]");
+		die("usage: bench-rpc latency|bulk|infer|scale|ring [N]");
 	return 0;
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The rpc transport: small-call round trips vs raw sockets, bulk transfers
-# vs memcpy, inference through the agent vs locally, two clients vs one.
-# usage: bench/rpc/run.sh BUILD_DIR [latency|bulk|infer|scale]...
+# vs memcpy, inference through the agent vs locally, two clients vs one,
+# small calls through the shared-memory ring vs the socket.
+# usage: bench/rpc/run.sh BUILD_DIR [latency|bulk|infer|scale|ring]...
 set -euo pipefail
 B=${1:?usage: bench/rpc/run.sh BUILD_DIR [TABLE]...}
 shift
@@ -10,7 +11,7 @@ meson compile -C "$B" bench/rpc/bench-rpc tests/lib/exec/benchrpc agent/vaccel-a
 export VACCEL_BUILD_ROOT=$(cd "$B" && pwd) VACCEL_BOOTSTRAP_ENABLED=0
 export VACCEL_DEPS=${VACCEL_DEPS:-/opt/vaccel-deps} VACCEL_ONNX_THREADS=1 VACCEL_TORCH_THREADS=1
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-[ $# -gt 0 ] || set -- latency bulk infer scale
+[ $# -gt 0 ] || set -- latency bulk infer scale ring
 for t in "$@"; do
 	echo "### $t"
 	"$B/bench/rpc/bench-rpc" "$t" 2>&1 | grep -v ' - <\|vaccel-agent\['

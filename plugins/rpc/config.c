@@ -96,6 +96,9 @@ int rpc_config_read(void)
 	 * slower (docs/benchmarks.md, "Client inside a VM") */
 	rpc_cfg.spin_us = env_ms("VACCEL_RPC_SPIN_US",
 				 sysconf(_SC_NPROCESSORS_ONLN) == 1 ? 0 : 200);
+	const char *ring = getenv("VACCEL_RPC_RING");
+	rpc_cfg.ring = !ring || strcmp(ring, "0");
+	rpc_cfg.ring_spin_us = env_ms("VACCEL_RPC_RING_SPIN_US", 100);
 	read_token();
 	char host[64] = "?";
 	gethostname(host, sizeof(host) - 1);

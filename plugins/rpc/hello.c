@@ -56,6 +56,7 @@ static int take_hello(struct rpc_link *l, const struct vrpc_hdr *h,
 		l->ops = m.u.hello_r.ops;
 		l->flags = m.u.hello_r.flags;
 		l->conn_id = m.u.hello_r.conn;
+		l->minor = m.u.hello_r.minor;
 		l->shm = rpc_cfg.shm && (l->flags & VRPC_AGENT_SHM) &&
 			 l->s.pass_fds;
 	}

@@ -106,6 +106,8 @@ static int link_new(struct rpc_link **out)
 	pthread_mutex_init(&l->send_lock, NULL);
 	pthread_cond_init(&l->cv, NULL);
 	int ret = rpc_hello(l, deadline);
+	if (!ret)
+		ret = rpc_ring_offer(l, deadline);
 	if (ret) {
 		if (ret == VACCEL_ETIMEDOUT || ret == RPC_EPROTO)
 			rpc_conn_err("no handshake with the agent at %s: %s",

@@ -100,6 +100,8 @@ struct rpc_link {
 	uint64_t ops;
 	uint32_t flags;
 	uint64_t conn_id;
+	/* the negotiated minor version (RING_OFFER: 2) */
+	uint16_t minor;
 	bool shm;
 	/* why the link died, as the agent said (NOTICE), or empty */
 	char why[512];
@@ -152,6 +154,10 @@ struct rpc_config {
 	uint64_t shm_threshold;
 	/* most µs spent spinning before a reply is due (0: never spin) */
 	int64_t spin_us;
+	/* offer a shared-memory ring on UNIX sockets (VACCEL_RPC_RING),
+	 * spinning at most ring_spin_us per wait */
+	bool ring;
+	int64_t ring_spin_us;
 	char identity[VRPC_MAX_IDENTITY];
 	/* the plugin's load is probing the agent (connection failures are
 	 * warnings then) */
@@ -219,6 +225,12 @@ int rpc_read_frame(struct rpc_link *l, struct vrpc_hdr *h, uint8_t **fields,
 /* The handshake on a new link: 0 (l->lim, ops, flags, shm set), the
  * agent's refusal as VACCEL_E*, RPC_EPROTO, or a stream error. */
 int rpc_hello(struct rpc_link *l, int64_t deadline);
+
+/* ---- ring.c ---- */
+/* After the handshake: offer the agent a shared-memory ring (UNIX
+ * sockets, VACCEL_RPC_RING not 0). 0 when the link goes on, with a ring
+ * or without (the agent said no); a stream error otherwise. */
+int rpc_ring_offer(struct rpc_link *l, int64_t deadline);
 
 /* ---- link.c ---- */
 /* Start at plugin load (after rpc_config_read): connect once to learn the

@@ -179,6 +179,12 @@ static void io_control(struct vrpc_io *io, struct vrpc_msg *m)
 		if (!rep)
 			vrpc_io_u32(io, &m->u.shm.arena);
 		break;
+	case VRPC_T_RING_OFFER:
+		if (!rep) {
+			vrpc_io_u32(io, &m->u.ring.to_agent);
+			vrpc_io_u32(io, &m->u.ring.to_client);
+		}
+		break;
 	case VRPC_T_SESS_INIT:
 		if (!rep)
 			vrpc_io_u32(io, &m->flags);

@@ -167,6 +167,10 @@ struct vrpc_msg {
 			uint32_t arena;
 			uint64_t size;
 		} shm;
+		/* RING_OFFER: the ring sizes, client to agent and back */
+		struct {
+			uint32_t to_agent, to_client;
+		} ring;
 		struct {
 			uint8_t sha[VRPC_SHA256_LEN];
 			struct vrpc_buf data;

@@ -18,7 +18,12 @@
 
 int vrpc_shm_create(size_t size, int *fd, void **map)
 {
-	int f = memfd_create("vaccel-rpc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	return vrpc_shm_create_named("vaccel-rpc", size, fd, map);
+}
+
+int vrpc_shm_create_named(const char *name, size_t size, int *fd, void **map)
+{
+	int f = memfd_create(name, MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (f < 0)
 		return errno == ENOMEM ? VACCEL_ENOMEM : VACCEL_ENOTSUP;
 	if (ftruncate(f, (off_t)size) < 0 ||

@@ -11,6 +11,8 @@
  * the agent's mapping can never fault. The caller owns *fd and *map.
  * Returns 0 or VACCEL_E*. */
 int vrpc_shm_create(size_t size, int *fd, void **map);
+/* The same, with the memfd's name (shown in /proc/PID/maps). */
+int vrpc_shm_create_named(const char *name, size_t size, int *fd, void **map);
 /* Map a descriptor received from a peer, after checking it is a memfd
  * that cannot shrink and is at least `size` bytes. The caller owns the
  * mapping (munmap(map, size)); `fd` is not kept. 0 or VACCEL_E*. */

@@ -2,6 +2,7 @@
 
 #include "stream.h"
 #include "sock.h"
+#include "stream_ring.h"
 #include "transport.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -42,6 +43,8 @@ void vrpc_stream_release(struct vrpc_stream *s)
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
+	vrpc_ring_free(s->ring);
+	s->ring = NULL;
 	free(s->rbuf);
 	s->rbuf = NULL;
 }
@@ -121,6 +124,11 @@ static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len,
 static ssize_t read_wait(struct vrpc_stream *s, void *dst, size_t len,
 			 int64_t deadline)
 {
+	if (s->ring && !s->ring_gone) {
+		ssize_t r = vrpc_sring_read(s, dst, len, deadline);
+		if (r || !s->ring_gone)
+			return r;
+	}
 	int flags = dontwait(s, deadline);
 	for (;;) {
 		int err = 0;
@@ -206,6 +214,8 @@ int vrpc_stream_wait(struct vrpc_stream *s, int64_t deadline)
 {
 	if (s->rlen > s->rpos)
 		return 0;
+	if (s->ring && !s->ring_gone)
+		return vrpc_sring_wait(s, deadline);
 	return wait_fd(s->fd, POLLIN, deadline);
 }
 
@@ -235,6 +245,15 @@ int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline)
 {
 	if (s->rlen > s->rpos)
 		return 0;
+	if (s->ring && !s->ring_gone) {
+		ssize_t n = vrpc_sring_read(s, s->rbuf, s->rcap, deadline);
+		if (n < 0)
+			return (int)-n;
+		s->rpos = 0;
+		s->rlen = (size_t)n;
+		if (n)
+			return 0;
+	}
 	/* a blocking read whose timeout ends the wait about in time;
 	 * without a deadline, one that blocks */
 	bool block =
@@ -282,8 +301,8 @@ bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 			  int64_t spin_until)
 {
 	struct pollfd p = { .fd = s->fd, .events = POLLIN };
-	if (s->rlen > s->rpos)
-		return true;
+	if (s->rlen > s->rpos || s->ring)
+		return s->rlen > s->rpos; /* a ring spins in its reads */
 	int64_t left = sleep_until - vrpc_now_ns();
 	if (left > 0) {
 		struct timespec ts = { (time_t)(left / 1000000000),
@@ -330,6 +349,24 @@ int vrpc_stream_read_hdr(struct vrpc_stream *s, struct vrpc_hdr *h,
 	return r;
 }
 
+void vrpc_iov_advance(struct iovec **iovp, size_t *niovp, size_t n)
+{
+	struct iovec *iov = *iovp;
+	size_t niov = *niovp;
+	while (niov && n >= iov->iov_len) {
+		n -= iov->iov_len;
+		iov++, niov--;
+	}
+	if (niov) {
+		iov->iov_base = (uint8_t *)iov->iov_base + n;
+		iov->iov_len -= n;
+	}
+	while (niov && !iov->iov_len)
+		iov++, niov--;
+	*iovp = iov;
+	*niovp = niov;
+}
+
 static ssize_t write_some(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 			  int *fd, int flags)
 {
@@ -368,6 +405,8 @@ static size_t coalesce(const struct iovec *iov, size_t niov, uint8_t *buf)
 int vrpc_stream_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 		       int fd, int64_t deadline)
 {
+	if (s->ring)
+		return vrpc_sring_writev(s, iov, niov, fd, deadline);
 	int flags = dontwait(s, deadline);
 	uint8_t flat[COALESCE_MAX];
 	struct iovec one;
@@ -395,23 +434,15 @@ int vrpc_stream_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 			continue;
 		}
 		s->bytes_out += (uint64_t)r;
-		size_t left = (size_t)r;
-		while (niov && left >= iov->iov_len) {
-			left -= iov->iov_len;
-			iov++, niov--;
-		}
-		if (niov) {
-			iov->iov_base = (uint8_t *)iov->iov_base + left;
-			iov->iov_len -= left;
-		}
-		while (niov && !iov->iov_len)
-			iov++, niov--;
+		vrpc_iov_advance(&iov, &niov, (size_t)r);
 	}
 	return 0;
 }
 
 int vrpc_stream_take_fd(struct vrpc_stream *s)
 {
+	if (!s->nfds && s->ring)
+		return vrpc_sring_take_fd(s);
 	if (!s->nfds)
 		return -1;
 	int fd = s->fds[0];

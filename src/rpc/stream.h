@@ -35,6 +35,14 @@ struct vrpc_stream {
 	unsigned nfds;
 	/* totals, for logs */
 	uint64_t bytes_in, bytes_out;
+	/* a shared-memory ring carries the bytes (ring.h; UNIX sockets
+	 * only): descriptors still travel on the socket, one byte each */
+	struct vrpc_ring *ring;
+	/* a client: input on the socket ends reading from the ring (the
+	 * agent speaks there when the worker is gone) */
+	bool ring_sock_input;
+	/* the reader went back to the socket */
+	bool ring_gone;
 };
 
 /* Take `fd` (the stream closes it in vrpc_stream_release). */
@@ -84,3 +92,13 @@ int vrpc_stream_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 		       int fd, int64_t deadline);
 /* The oldest received descriptor (the caller owns it), or -1. */
 int vrpc_stream_take_fd(struct vrpc_stream *s);
+/* Carry the stream's bytes on `ring` from now on (the stream owns it;
+ * the caller holds both the read and the write role). `client`: socket
+ * input ends the ring's reading (stream_ring.c). */
+void vrpc_stream_use_ring(struct vrpc_stream *s, struct vrpc_ring *ring,
+			  bool client);
+/* Wait without spinning until input may be there (or the peer hung up),
+ * at most `ms` (-1: no limit; a ring waits at most 100 ms at a time): >0
+ * input or hang-up, 0 not yet. For a thread watching on behalf of the
+ * reader. */
+int vrpc_stream_poll_in(struct vrpc_stream *s, int ms);

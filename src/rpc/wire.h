@@ -11,7 +11,7 @@
 
 #define VRPC_MAGIC    0x52434156u /* bytes "VACR" */
 #define VRPC_MAJOR    1
-#define VRPC_MINOR    1
+#define VRPC_MINOR    2
 #define VRPC_HDR_SIZE 32
 
 /* header flags */
@@ -49,6 +49,7 @@ enum vrpc_buf_kind {
 	X(5, SHM_ATTACH)      \
 	X(6, SHM_DETACH)      \
 	X(7, NOTICE)          \
+	X(8, RING_OFFER)      \
 	X(16, SESS_INIT)      \
 	X(17, SESS_RELEASE)   \
 	X(18, SESS_UPDATE)    \

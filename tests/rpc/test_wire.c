@@ -110,7 +110,8 @@ static void test_error_table(void **state)
 	assert_null(vrpc_type_name(VRPC_T_OP + 24));
 	assert_null(vrpc_type_name(VRPC_T_OP + VACCEL_OP_EXT_MAX));
 	assert_string_equal(vrpc_type_name(7), "NOTICE");
-	assert_null(vrpc_type_name(8));
+	assert_string_equal(vrpc_type_name(8), "RING_OFFER");
+	assert_null(vrpc_type_name(9));
 }
 
 /* ---- header ------------------------------------------------------------ */
