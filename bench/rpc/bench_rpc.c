@@ -404,10 +404,31 @@ enum {
 	B_LOCAL,
 	B_SHM,
 	B_ZERO,
+	B_RSHM,
+	B_RZERO,
 	B_UNIX,
 	B_TCP,
 	B_N
 };
+
+/* Shared memory with copies and with zero-copy buffers: t[B_SHM + off]
+ * and t[B_ZERO + off]. */
+static void bulk_shm(struct vaccel_session *s, int *a, int *b, size_t n, int it,
+		     int64_t t[B_N][64], int r, int off)
+{
+	struct vaccel_rpc_shm_api api;
+	if (vaccel_rpc_shm_api(&api))
+		die("no vaccel_rpc_shm_alloc");
+	arraycopy_ns(s, a, b, n, 1);
+	t[B_SHM + off][r] = arraycopy_ns(s, a, b, n, it);
+	int *za = api.alloc(n), *zb = api.alloc(n);
+	memset(za, 1, n);
+	memset(zb, 2, n);
+	arraycopy_ns(s, za, zb, n, 1);
+	t[B_ZERO + off][r] = arraycopy_ns(s, za, zb, n, it);
+	api.free(za);
+	api.free(zb);
+}
 
 static void bulk(int rounds)
 {
@@ -416,6 +437,8 @@ static void bulk(int rounds)
 		"arraycopy, local plugin",
 		"UNIX, shared memory (copies in and out)",
 		"UNIX, zero copy (vaccel_rpc_shm_alloc buffers)",
+		"UNIX ring, shared memory (copies in and out)",
+		"UNIX ring, zero copy",
 		"UNIX socket (VACCEL_RPC_SHM=0)",
 		"TCP socket"
 	};
@@ -427,9 +450,11 @@ static void bulk(int rounds)
 	size_t sizes[4] = { 1 << 20, 4 << 20, 16 << 20, 64 << 20 };
 	static int64_t t[4][B_N][64];
 	for (int r = 0; r < rounds; r++) {
-		for (int cfg = 0; cfg < 3; cfg++) {
-			/* cfg 0: UNIX with shm; 1: UNIX without; 2: TCP */
+		for (int cfg = 0; cfg < 4; cfg++) {
+			/* cfg 0: UNIX socket with shm; 1: without; 2: TCP;
+			 * 3: the ring with shm */
 			setenv("VACCEL_RPC_SHM", cfg == 1 ? "0" : "1", 1);
+			setenv("VACCEL_RPC_RING", cfg == 3 ? "1" : "0", 1);
 			if (client_bootstrap("blas:rpc", cfg == 2
 								 ? ag.tcp_uri
 								 : ag.unix_uri))
@@ -438,9 +463,6 @@ static void bulk(int rounds)
 			if (vaccel_session_init(&l, 0) ||
 			    vaccel_session_init(&s, VACCEL_PLUGIN_REMOTE))
 				die("session");
-			struct vaccel_rpc_shm_api api;
-			if (cfg == 0 && vaccel_rpc_shm_api(&api))
-				die("no vaccel_rpc_shm_alloc");
 			for (int k = 0; k < 4; k++) {
 				size_t n = sizes[k];
 				int *a = malloc(n), *b = malloc(n);
@@ -452,18 +474,10 @@ static void bulk(int rounds)
 						memcpy_ns(b, a, n, it);
 					t[k][B_LOCAL][r] =
 						arraycopy_ns(&l, a, b, n, it);
-					arraycopy_ns(&s, a, b, n, 1);
-					t[k][B_SHM][r] =
-						arraycopy_ns(&s, a, b, n, it);
-					int *za = api.alloc(n),
-					    *zb = api.alloc(n);
-					memset(za, 1, n);
-					memset(zb, 2, n);
-					arraycopy_ns(&s, za, zb, n, 1);
-					t[k][B_ZERO][r] =
-						arraycopy_ns(&s, za, zb, n, it);
-					api.free(za);
-					api.free(zb);
+				}
+				if (cfg == 0 || cfg == 3) {
+					bulk_shm(&s, a, b, n, it, t[k], r,
+						 cfg ? B_RSHM - B_SHM : 0);
 				} else {
 					arraycopy_ns(&s, a, b, n, 1);
 					t[k][cfg == 1 ? B_UNIX : B_TCP][r] =
@@ -477,6 +491,7 @@ static void bulk(int rounds)
 			vaccel_cleanup();
 		}
 	}
+	setenv("VACCEL_RPC_RING", "0", 1);
 	unsetenv("VACCEL_RPC_SHM");
 	agent_stop(&ag);
 	printf("\nTransport cost of a call = (call through the agent) - (same "
@@ -516,19 +531,28 @@ static void bulk(int rounds)
 	 * memcpy (the ratio the copies allow if the round trip cost
 	 * nothing) */
 	printf("\n| n each way | copies alone (shared memory with copies - "
-	       "zero copy) | memcpy 2n / copies alone |\n|---|---|---|\n");
+	       "zero copy), socket / ring | memcpy 2n / copies alone, socket "
+	       "/ ring |\n|---|---|---|\n");
 	for (int k = 0; k < 4; k++) {
-		double ceil[64];
-		int64_t c[64];
-		for (int r = 0; r < rounds; r++) {
-			c[r] = t[k][B_SHM][r] - t[k][B_ZERO][r];
-			ceil[r] = c[r] > 1000 ? (double)t[k][B_MEMCPY][r] /
-							(double)c[r]
-					      : 99;
-		}
-		printf("| %zu MiB | %.2f ms | %.2f |\n", sizes[k] >> 20,
-		       (double)tu_median_i64(c, rounds) / 1e6,
-		       tu_median_d(ceil, rounds));
+		double ceil[2][64];
+		int64_t c[2][64];
+		for (int m = 0; m < 2; m++)
+			for (int r = 0; r < rounds; r++) {
+				int64_t *w = t[k][m ? B_RSHM : B_SHM];
+				int64_t *z = t[k][m ? B_RZERO : B_ZERO];
+				c[m][r] = w[r] - z[r];
+				ceil[m][r] =
+					c[m][r] > 1000
+						? (double)t[k][B_MEMCPY][r] /
+							  (double)c[m][r]
+						: 99;
+			}
+		printf("| %zu MiB | %.2f / %.2f ms | %.2f / %.2f |\n",
+		       sizes[k] >> 20,
+		       (double)tu_median_i64(c[0], rounds) / 1e6,
+		       (double)tu_median_i64(c[1], rounds) / 1e6,
+		       tu_median_d(ceil[0], rounds),
+		       tu_median_d(ceil[1], rounds));
 	}
 }
 
@@ -940,8 +964,9 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if (!plugin_path("rpc"))
 		die("libvaccel-rpc.so is not built");
-	/* the socket path, as before the ring (its own table sets it) */
-	setenv("VACCEL_RPC_RING", "0", 1);
+	/* the socket path unless VACCEL_RPC_RING is set (the ring and bulk
+	 * tables set it themselves) */
+	setenv("VACCEL_RPC_RING", "0", 0);
 	if (!strcmp(what, "latency"))
 		latency(n > 0 && n <= 64 ? n : 11);
 	else if (!strcmp(what, "bulk"))
