@@ -98,18 +98,35 @@ static void test_sha256_file(void **state)
 static void test_optime(void **state)
 {
 	(void)state;
-	struct vrpc_optime t = { { 0 } };
+	struct vrpc_optime t = { 0 };
 	uint16_t noop = VRPC_T_OP + VACCEL_OP_NOOP;
 	uint16_t minmax = VRPC_T_OP + VACCEL_OP_MINMAX;
 	assert_int_equal(vrpc_optime_get(&t, noop), 0);
 	vrpc_optime_note(&t, noop, 100000); /* first sample: as is */
 	assert_int_equal(vrpc_optime_get(&t, noop), 100);
-	vrpc_optime_note(&t, noop, 20000); /* then 3/4 old + 1/4 new */
-	assert_int_equal(vrpc_optime_get(&t, noop), 80);
+	vrpc_optime_note(&t, noop, 20000); /* the lower median */
+	assert_int_equal(vrpc_optime_get(&t, noop), 20);
+	vrpc_optime_note(&t, noop, 60000);
+	assert_int_equal(vrpc_optime_get(&t, noop), 60);
+	/* one call in four delayed 3x does not pull it up (a moving average
+	 * would sit 50% high); eight samples later a change shows */
+	uint16_t cls = VRPC_T_OP + VACCEL_OP_IMAGE_CLASSIFY;
+	for (int i = 0; i < 1000; i++) {
+		vrpc_optime_note(&t, cls,
+				 i % 4 == 3 ? 28500000
+					    : 9500000 + i % 3 * 1000);
+		if (i > 8)
+			assert_true(vrpc_optime_get(&t, cls) >= 9500 &&
+				    vrpc_optime_get(&t, cls) <= 9502);
+	}
+	for (int i = 0; i < 5; i++)
+		vrpc_optime_note(&t, cls, 50000);
+	assert_int_equal(vrpc_optime_get(&t, cls), 50);
 	vrpc_optime_note(&t, minmax, 10); /* under 1 µs counts as 1 */
 	assert_int_equal(vrpc_optime_get(&t, minmax), 1);
-	vrpc_optime_note(&t, minmax, INT64_MAX);
-	assert_true(vrpc_optime_get(&t, minmax) > 1000000000u);
+	uint16_t det = VRPC_T_OP + VACCEL_OP_IMAGE_DETECT;
+	vrpc_optime_note(&t, det, INT64_MAX); /* clamped */
+	assert_int_equal(vrpc_optime_get(&t, det), UINT32_MAX);
 	/* control messages and numbers past the 64 ops: no estimate */
 	vrpc_optime_note(&t, VRPC_T_HELLO, 5000);
 	vrpc_optime_note(&t, VRPC_T_OP + 64, 5000);
