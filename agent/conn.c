@@ -21,6 +21,7 @@
 #include "ctl.h"
 #include "hello.h"
 #include "dirtree.h"
+#include "ring.h"
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -186,12 +187,15 @@ static bool start_thread(struct conn *c)
 
 /* Let the watcher's wait end when input arrives (`on`), or only when the
  * connection ends (off). A one-shot event: once it fired, the stream stays
- * disarmed until armed again. */
+ * disarmed until armed again. On a ring the watcher waits on the ring
+ * itself (watch_wait), and the lender ends that wait when it took the role
+ * back (read_and_serve): otherwise the client's next request would wake
+ * the watcher too, and the lender would run after it. */
 static void watch_arm(struct conn *c, bool on)
 {
 	struct epoll_event ev = { .events = on ? EPOLLIN | EPOLLONESHOT : 0,
 				  .data.u64 = 0 };
-	if (c->watch_fd >= 0)
+	if (!c->s.ring && c->watch_fd >= 0)
 		epoll_ctl(c->watch_fd, EPOLL_CTL_MOD, c->s.fd, &ev);
 }
 
@@ -203,13 +207,15 @@ static void watch_arm(struct conn *c, bool on)
  * (its caches and the backend's per-thread state stay warm, and no wake-up
  * of a second thread lies between two calls: a watcher that stays after a
  * call sleeps on a disarmed stream). */
-static bool lend(struct conn *c)
+static bool lend(struct conn *c, bool *signal)
 {
 	if ((uint64_t)c->executing >= cfg.lim.max_inflight)
 		return false;
 	if (!c->watching) {
+		/* signalled once the lock is released (run): a watcher woken
+		 * now would wait for the lock first, two switches more */
 		if (c->idle)
-			pthread_cond_signal(&c->cv);
+			*signal = true;
 		else if (start_thread(c))
 			c->nthreads++;
 		else
@@ -310,14 +316,17 @@ static void unlink_running(struct conn *c, struct req *r)
 }
 
 /* Serve `r` (read by this thread; c->lock held, and held again on
- * return). Returns false if the connection must end. */
-static bool run(struct conn *c, struct req *r)
+ * return); `signal`: wake an idle thread to watch meanwhile. Returns false
+ * if the connection must end. */
+static bool run(struct conn *c, struct req *r, bool signal)
 {
 	uint16_t type = r->hdr.type;
 	r->t_start = vrpc_now_ns();
 	r->run_next = c->running;
 	c->running = r;
 	pthread_mutex_unlock(&c->lock);
+	if (signal)
+		pthread_cond_signal(&c->cv);
 	int64_t t0 = r->t_start;
 	bool keep = serve(r);
 	int64_t dt = vrpc_now_ns() - t0;
@@ -353,8 +362,13 @@ static void conn_end(struct conn *c);
  * a request. */
 static void read_and_serve(struct conn *c)
 {
+	bool kick = false;
 	while (!c->closing) {
 		pthread_mutex_unlock(&c->lock);
+		/* outside the lock, which the watcher takes at once */
+		if (kick)
+			vrpc_ring_kick(c->s.ring);
+		kick = false;
 		struct req *r = intake_read(c);
 		pthread_mutex_lock(&c->lock);
 		if (!r) {
@@ -365,15 +379,17 @@ static void read_and_serve(struct conn *c)
 		c->executing++;
 		c->nreq++;
 		uint64_t taken = c->taken;
+		bool signal = false;
 		bool lent = vrpc_op_computes(r->hdr.type) && !r->early_err &&
-			    !usually_quick(c, r->hdr.type) && lend(c);
-		bool keep = run(c, r);
+			    !usually_quick(c, r->hdr.type) && lend(c, &signal);
+		bool keep = run(c, r, signal);
 		if (lent && c->taken != taken)
 			return; /* the watcher reads now */
 		if (lent) {
 			c->busy = false;
 			c->returned++;
 			watch_arm(c, false);
+			kick = c->s.ring && c->watching;
 		}
 		if (!keep) {
 			c->reading = false;

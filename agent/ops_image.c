@@ -14,12 +14,22 @@ static bool resident(uintptr_t page)
 	return mincore((void *)page, 1, &in) != 0 || (in & 1);
 }
 
+/* Buffers up to this size are scanned without asking which pages were
+ * touched: reading a few untouched pages maps the zero page, cheaper than
+ * a mincore call per page (the common output buffers are 4 KiB). */
+#define SCAN_ALL 16384
+
 /* The written part of an output string buffer: up to the last non-zero
  * byte plus one terminating zero (the rest is the agent's zero fill). */
 static uint64_t used_len(const unsigned char *p, uint64_t cap)
 {
 	uintptr_t mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
 	uint64_t n = cap;
+	if (cap <= SCAN_ALL) {
+		while (n && !p[n - 1])
+			n--;
+		return n < cap ? n + 1 : cap;
+	}
 	while (n) {
 		/* a page the backend never touched is zero: skipped without
 		 * reading it (a read would fault it in: a client's capacity of

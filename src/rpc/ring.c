@@ -86,6 +86,8 @@ struct vrpc_ring {
 	struct half in, out;
 	aword *my_cpu, *peer_cpu;
 	int64_t spin_max;
+	/* vrpc_ring_kick calls so far (this process's own, not shared) */
+	aword kicks;
 };
 
 static aword *word(uint8_t *map, unsigned dir, unsigned off)
@@ -139,8 +141,14 @@ int vrpc_ring_create(uint32_t size, int *fd, struct vrpc_ring **out)
 	if (ret)
 		return ret;
 	*out = ring_new(map, size, size, 0);
-	if (*out)
+	if (*out) {
+		/* no side has waited on a CPU yet */
+		atomic_store((aword *)((uint8_t *)map + OFF_CPU(0)),
+			     UINT32_MAX);
+		atomic_store((aword *)((uint8_t *)map + OFF_CPU(1)),
+			     UINT32_MAX);
 		return 0;
+	}
 	munmap(map, VRPC_RING_HDR + 2 * (size_t)size);
 	close(*fd);
 	return VACCEL_ENOMEM;
@@ -325,9 +333,17 @@ static int sock_state(int sock, bool sock_input)
 	return 0;
 }
 
-/* Sleep until ready, the deadline, or something on the socket. */
+/* Whether vrpc_ring_kick was called since a read wait read `kicks`. */
+static bool kicked(struct vrpc_ring *r, bool space, uint32_t kicks)
+{
+	return !space &&
+	       atomic_load_explicit(&r->kicks, memory_order_acquire) != kicks;
+}
+
+/* Sleep until ready, the deadline, something on the socket, or (a read
+ * wait) a kick since `kicks`. */
 static int sleep_until_ready(struct vrpc_ring *r, bool space, int sock,
-			     bool sock_input, int64_t deadline,
+			     bool sock_input, int64_t deadline, uint32_t kicks,
 			     struct vrpc_ring_stats *st)
 {
 	aword *w = space ? r->out.head : r->in.tail;
@@ -343,7 +359,7 @@ static int sleep_until_ready(struct vrpc_ring *r, bool space, int sock,
 				     : SLEEP_SLICE_NS;
 		if (deadline && deadline - now < ns)
 			ns = deadline - now;
-		if (!got && ns > 0) {
+		if (!got && ns > 0 && !kicked(r, space, kicks)) {
 			st->sleeps++;
 			futex_wait(w, seen, ns);
 			got = ready(r, space);
@@ -351,6 +367,8 @@ static int sleep_until_ready(struct vrpc_ring *r, bool space, int sock,
 		atomic_fetch_sub(sleepers, 1);
 		if (got)
 			return got > 0 ? VRPC_RING_READY : VACCEL_EIO;
+		if (kicked(r, space, kicks))
+			return VACCEL_ETIMEDOUT;
 		int s = sock_state(sock, sock_input);
 		if (s < 0)
 			return VACCEL_EIO;
@@ -374,6 +392,7 @@ static void tune_after_sleep(struct vrpc_ring *r, struct half *h,
 int vrpc_ring_wait(struct vrpc_ring *r, bool space, int sock, bool sock_input,
 		   bool spin_ok, int64_t deadline)
 {
+	uint32_t kicks = atomic_load_explicit(&r->kicks, memory_order_acquire);
 	int got = ready(r, space);
 	if (got)
 		return got > 0 ? VRPC_RING_READY : VACCEL_EIO;
@@ -387,11 +406,54 @@ int vrpc_ring_wait(struct vrpc_ring *r, bool space, int sock, bool sock_input,
 		st->spin_hits += got > 0;
 		return got > 0 ? VRPC_RING_READY : VACCEL_EIO;
 	}
-	int ret = sleep_until_ready(r, space, sock, sock_input, deadline, st);
+	int ret = sleep_until_ready(r, space, sock, sock_input, deadline, kicks,
+				    st);
 	int64_t now = vrpc_now_ns();
 	if (spin_ok && r->spin_max && now >= h->loaded_until)
 		tune_after_sleep(r, h, now - t0);
 	return ret;
+}
+
+int vrpc_ring_spin_read(struct vrpc_ring *r, int64_t until)
+{
+	struct half *h = &r->in;
+	int got = ready(r, false);
+	int64_t t0 = vrpc_now_ns();
+	if (got || t0 >= until || !r->spin_max || t0 < h->loaded_until)
+		return got;
+	int cpu = sched_getcpu();
+	if (cpu >= 0 &&
+	    atomic_load_explicit(r->peer_cpu, memory_order_relaxed) ==
+		    (uint32_t)cpu)
+		return 0;
+	int64_t last = t0, now = t0;
+	while (!got && now < until) {
+		for (int i = 0; i < SPIN_CHECK_EVERY && !got; i++) {
+			cpu_relax();
+			got = ready(r, false);
+		}
+		now = vrpc_now_ns();
+		if (now - last > PREEMPT_GAP_NS) {
+			h->loaded_until = now + LOADED_BACKOFF;
+			break;
+		}
+		last = now;
+	}
+	h->st.spin_ns += (uint64_t)(now - t0);
+	if (got > 0) {
+		h->st.waits++;
+		h->st.spin_hits++;
+	}
+	return got;
+}
+
+void vrpc_ring_kick(struct vrpc_ring *r)
+{
+	atomic_fetch_add_explicit(&r->kicks, 1, memory_order_release);
+	/* ordered against the sleeper's count as publish() is */
+	atomic_thread_fence(memory_order_seq_cst);
+	if (atomic_load_explicit(r->in.dwait, memory_order_relaxed))
+		futex_wake(r->in.tail);
 }
 
 void vrpc_ring_stats(const struct vrpc_ring *r, struct vrpc_ring_stats *st)

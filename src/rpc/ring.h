@@ -63,8 +63,18 @@ enum {
 /* Wait until there is something to read (`space`: room to write), the
  * deadline (monotonic ns, 0: none) or the socket `sock` hangs up. `spin`:
  * spin first (as tuned). Returns VRPC_RING_READY, VRPC_RING_SOCK (only
- * when `sock_input`), VACCEL_ETIMEDOUT or VACCEL_EIO (hang-up, a bad
- * index). */
+ * when `sock_input`), VACCEL_ETIMEDOUT (also: a wait to read that
+ * vrpc_ring_kick ended) or VACCEL_EIO (hang-up, a bad index). */
 int vrpc_ring_wait(struct vrpc_ring *r, bool space, int sock, bool sock_input,
 		   bool spin, int64_t deadline);
+/* Spin until there is something to read or `until` (monotonic ns): 1
+ * ready, 0 not (also: no spinning now, as for vrpc_ring_wait: the peer
+ * last waited on this CPU, a recent spin was preempted, spinning is off),
+ * -1 a bad index. For a reply expected at a known moment. */
+int vrpc_ring_spin_read(struct vrpc_ring *r, int64_t until);
+/* End another thread's wait to read (started before this call) without
+ * input: the agent's reader took its role back from the thread that
+ * watched the input meanwhile. A wait that had not yet slept may miss it
+ * and sleep its slice (at most 100 ms). */
+void vrpc_ring_kick(struct vrpc_ring *r);
 void vrpc_ring_stats(const struct vrpc_ring *r, struct vrpc_ring_stats *st);

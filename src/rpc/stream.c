@@ -301,8 +301,11 @@ bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 			  int64_t spin_until)
 {
 	struct pollfd p = { .fd = s->fd, .events = POLLIN };
-	if (s->rlen > s->rpos || s->ring)
-		return s->rlen > s->rpos; /* a ring spins in its reads */
+	if (s->rlen > s->rpos)
+		return true;
+	if (s->ring)
+		return !s->ring_gone &&
+		       vrpc_sring_ready_by(s, sleep_until, spin_until);
 	int64_t left = sleep_until - vrpc_now_ns();
 	if (left > 0) {
 		struct timespec ts = { (time_t)(left / 1000000000),

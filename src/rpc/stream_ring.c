@@ -38,6 +38,19 @@ int vrpc_sring_wait(struct vrpc_stream *s, int64_t deadline)
 	return w;
 }
 
+bool vrpc_sring_ready_by(struct vrpc_stream *s, int64_t sleep_until,
+			 int64_t spin_until)
+{
+	if (sleep_until > vrpc_now_ns()) {
+		/* without spinning: the input that ends this sleep is early */
+		int w = vrpc_ring_wait(s->ring, false, s->fd,
+				       s->ring_sock_input, false, sleep_until);
+		if (w != VACCEL_ETIMEDOUT)
+			return true; /* the read that follows sees what */
+	}
+	return vrpc_ring_spin_read(s->ring, spin_until) != 0;
+}
+
 ssize_t vrpc_sring_read(struct vrpc_stream *s, void *dst, size_t len,
 			int64_t deadline)
 {

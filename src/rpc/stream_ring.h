@@ -19,5 +19,9 @@ int vrpc_sring_writev(struct vrpc_stream *s, struct iovec *iov, size_t niov,
 /* Wait for input: 0 (ring input, or socket input after which the reader
  * reads the socket), or VACCEL_E*. */
 int vrpc_sring_wait(struct vrpc_stream *s, int64_t deadline);
+/* vrpc_stream_ready_by on a ring: sleep on it until `sleep_until`, then
+ * spin until `spin_until` (vrpc_ring_spin_read). */
+bool vrpc_sring_ready_by(struct vrpc_stream *s, int64_t sleep_until,
+			 int64_t spin_until);
 /* A descriptor sent beside the ring: the socket's next byte carries it. */
 int vrpc_sring_take_fd(struct vrpc_stream *s);

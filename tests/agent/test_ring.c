@@ -7,7 +7,9 @@
  * offers), hostile rings (impossible indices, a frame stopped in the
  * middle, replies never consumed, a client killed mid-call: only that
  * connection ends, others are served meanwhile, and the worker does not
- * spin afterwards), and a worker killed mid-call. */
+ * spin afterwards), and a worker killed mid-call. Without an agent: the
+ * kick that ends the agent's watcher's wait, and the client's spin for a
+ * reply expected at a known moment. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -571,6 +573,144 @@ static void test_worker_killed(void **state)
 	assert_int_equal(agent_stop(&ag), 0);
 }
 
+/* The two ends of one ring in this process (the agent's end maps the
+ * client's memfd), and a socket pair beside them. */
+struct ends {
+	struct vrpc_ring *client, *agent;
+	int memfd, sock[2];
+};
+
+static void ends_open(struct ends *e)
+{
+	assert_int_equal(vrpc_ring_create(4096, &e->memfd, &e->client), 0);
+	assert_int_equal(vrpc_ring_attach(e->memfd, 4096, 4096, &e->agent), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, e->sock), 0);
+}
+
+static void ends_close(struct ends *e)
+{
+	vrpc_ring_free(e->client);
+	vrpc_ring_free(e->agent);
+	close(e->memfd);
+	close(e->sock[0]);
+	close(e->sock[1]);
+}
+
+struct waiter {
+	struct ends *e;
+	int64_t ms;
+	int ret;
+};
+
+/* The agent's end waits to read for up to w->ms (without spinning, as
+ * the agent's watcher does); how long it took, in w->ms. */
+static void *wait_to_read(void *p)
+{
+	struct waiter *w = p;
+	int64_t t0 = vrpc_now_ns();
+	w->ret = vrpc_ring_wait(w->e->agent, false, w->e->sock[0], false, false,
+				vrpc_deadline((int)w->ms));
+	w->ms = (vrpc_now_ns() - t0) / 1000000;
+	return NULL;
+}
+
+/* vrpc_ring_kick ends a wait to read that began before it, without
+ * input, and leaves later waits alone; input still ends a wait. */
+static void test_kick(void **state)
+{
+	(void)state;
+	struct ends e;
+	ends_open(&e);
+	struct waiter w = { &e, 20000, -1 };
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, wait_to_read, &w), 0);
+	usleep(200000); /* asleep by now (a kick before it sleeps may be
+			 * missed for one 100 ms slice: still far below 20 s) */
+	vrpc_ring_kick(e.agent);
+	pthread_join(th, NULL);
+	assert_int_equal(w.ret, VACCEL_ETIMEDOUT);
+	assert_true(w.ms < 10000);
+	/* a wait that starts after the kick runs to its deadline */
+	w = (struct waiter){ &e, 150, -1 };
+	wait_to_read(&w);
+	assert_int_equal(w.ret, VACCEL_ETIMEDOUT);
+	assert_true(w.ms >= 140);
+	/* input ends a wait as before */
+	w = (struct waiter){ &e, 20000, -1 };
+	assert_int_equal(pthread_create(&th, NULL, wait_to_read, &w), 0);
+	usleep(100000);
+	struct iovec io = { "x", 1 };
+	assert_int_equal(vrpc_ring_write(e.client, &io, 1), 1);
+	pthread_join(th, NULL);
+	assert_int_equal(w.ret, VRPC_RING_READY);
+	char c;
+	assert_int_equal(vrpc_ring_read(e.agent, &c, 1), 1);
+	ends_close(&e);
+}
+
+struct later {
+	struct vrpc_ring *r;
+	useconds_t us;
+};
+
+static void *write_later(void *p)
+{
+	struct later *l = p;
+	usleep(l->us);
+	struct iovec io = { "y", 1 };
+	vrpc_ring_write(l->r, &io, 1);
+	return NULL;
+}
+
+/* vrpc_ring_spin_read: catches input that arrives while it spins, gives
+ * up at its deadline, does not spin when spinning is off, and reports an
+ * impossible index. */
+static void test_spin_read(void **state)
+{
+	(void)state;
+	struct ends e;
+	ends_open(&e);
+	vrpc_ring_set_spin(e.client, 100000);
+	/* nothing comes: 0 at the deadline */
+	int64_t t0 = vrpc_now_ns();
+	assert_int_equal(vrpc_ring_spin_read(e.client, t0 + 2000000), 0);
+	/* input from another thread during the spin (on a one-CPU machine
+	 * the spin gives way: the writer's byte is then found at once) */
+	struct later l = { e.agent, 2000 };
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, write_later, &l), 0);
+	int got = 0;
+	int64_t end = vrpc_now_ns() + 5000000000;
+	while (!got && vrpc_now_ns() < end) {
+		got = vrpc_ring_spin_read(e.client, vrpc_now_ns() + 50000000);
+		if (!got)
+			usleep(1000); /* it gave up: a preempted spin */
+	}
+	pthread_join(th, NULL);
+	assert_int_equal(got, 1);
+	char c;
+	assert_int_equal(vrpc_ring_read(e.client, &c, 1), 1);
+	assert_int_equal(c, 'y');
+	struct vrpc_ring_stats st;
+	vrpc_ring_stats(e.client, &st);
+	assert_true(st.spin_ns > 0);
+	/* spinning off: at once */
+	vrpc_ring_set_spin(e.client, 0);
+	t0 = vrpc_now_ns();
+	assert_int_equal(vrpc_ring_spin_read(e.client, t0 + 1000000000), 0);
+	assert_true(vrpc_now_ns() - t0 < 500000000);
+	/* the peer's tail claims more than the ring holds */
+	vrpc_ring_set_spin(e.client, 100000);
+	uint8_t *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    e.memfd, 0);
+	assert_true(map != MAP_FAILED);
+	*(volatile uint32_t *)(map + 512) += 1u << 20; /* direction 1's tail */
+	assert_int_equal(vrpc_ring_spin_read(e.client, vrpc_now_ns() + 1000),
+			 -1);
+	munmap(map, 4096);
+	ends_close(&e);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -601,6 +741,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_hostile, teardown),
 		cmocka_unit_test_teardown(test_client_killed, teardown),
 		cmocka_unit_test_teardown(test_worker_killed, teardown),
+		cmocka_unit_test(test_kick),
+		cmocka_unit_test(test_spin_read),
 	};
 	return cmocka_run_group_tests_name("agent-ring", tests, NULL, NULL);
 }
