@@ -744,6 +744,11 @@ static int64_t proc_faults(pid_t pid)
  * second local call is the A/A control (the noise of this machine). A
  * ratio is 1 + median(b - L) / median(L), which cancels most of this
  * shared machine's drift. t[0..3]: L, R, L2, R2; cpu, pf: of L and R. */
+/* infer-same: the client waits for a remote call on the vCPU the worker
+ * computes on (where the scheduler puts a woken task next to the one that
+ * woke it), instead of on the other one */
+static bool same_cpu;
+
 static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
 			int op, const void *img, size_t len, int i,
 			int64_t t[4], pid_t worker, int64_t st[3][2])
@@ -758,7 +763,7 @@ static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
 		int w = (i + k) % 4;
 		bool remote = w & 1;
 		pid_t who = remote ? worker : 0;
-		pin(remote ? 1 - cpu : cpu);
+		pin(remote && !same_cpu ? 1 - cpu : cpu);
 		int64_t c0 = sched_ns(who, 0), q0 = sched_ns(who, 1),
 			f0 = proc_faults(who);
 		t[w] = image_ns(remote ? s : l, op, img, len, 1);
@@ -971,9 +976,10 @@ int main(int argc, char **argv)
 		latency(n > 0 && n <= 64 ? n : 11);
 	else if (!strcmp(what, "bulk"))
 		bulk(n > 0 && n <= 64 ? n : 5);
-	else if (!strcmp(what, "infer"))
+	else if (!strcmp(what, "infer") || !strcmp(what, "infer-same")) {
+		same_cpu = what[5] != 0;
 		infer(n > 0 && n <= 64 ? n : 9);
-	else if (!strcmp(what, "scale"))
+	} else if (!strcmp(what, "scale"))
 		scale(n > 0 ? n : 60);
 	else if (!strcmp(what, "ring"))
 		ring_table(n > 0 && n <= 64 ? n : 5);

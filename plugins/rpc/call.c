@@ -80,7 +80,8 @@ int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
  * so that a reply arriving then does not pay for waking an idle CPU
  * (40-190 µs in this VM). Twice before: a duration measured by a client
  * that slept includes its own wake-up, which would put the window after
- * the reply for good. */
+ * the reply for good. Windows that keep missing pause it
+ * (vrpc_spinwin_open). */
 static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 {
 	if (!rpc_cfg.spin_us)
@@ -93,9 +94,12 @@ static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 			       ? expect / 32
 			       : rpc_cfg.spin_us * 1000;
 	int64_t due = x->t0 + expect;
-	if (spin < 2000 || due + spin <= vrpc_now_ns())
+	if (spin < 2000 || due + spin <= vrpc_now_ns() ||
+	    !vrpc_spinwin_open(&l->spinwin))
 		return;
-	vrpc_stream_ready_by(&l->s, due - 2 * spin, due + spin);
+	vrpc_spinwin_note(
+		&l->spinwin,
+		vrpc_stream_ready_by(&l->s, due - 2 * spin, due + spin));
 }
 
 /* The agent's word on this connection (a NOTICE: id 0, no bulk): its

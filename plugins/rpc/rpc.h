@@ -95,6 +95,8 @@ struct rpc_link {
 	/* recent duration of each op's calls, to spin briefly before its
 	 * reply is due */
 	struct vrpc_optime optime;
+	/* the spin windows' recent outcomes (used by the reading thread) */
+	struct vrpc_spinwin spinwin;
 	/* from HELLO */
 	struct vrpc_limits lim;
 	uint64_t ops;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "wire.h"
+#include <stdbool.h>
 #include <stdint.h>
 
 #define VRPC_OPTIME_SAMPLES 8
@@ -56,4 +57,49 @@ static inline uint32_t vrpc_optime_get(const struct vrpc_optime *t,
 		v[k] = x;
 	}
 	return n ? v[(n - 1) / 2] : 0;
+}
+
+/* Whether the client's spin windows around expected replies pay off:
+ * SPIN_MIN_HITS of the last eight must have caught the reply (it came
+ * by the window's end), else the windows pause for 16 calls, doubling up
+ * to 1024 while they keep missing. A window that keeps missing costs its
+ * CPU for nothing (the op's time varies more than the window is long),
+ * or delays the very reply it waits for (the worker was woken on the
+ * client's CPU and waits for it to run the op). */
+#define VRPC_SPIN_MIN_HITS 2
+#define VRPC_SPIN_SKIP_MIN 16
+#define VRPC_SPIN_SKIP_MAX 1024
+
+struct vrpc_spinwin {
+	/* outcomes as bits (1: caught), how many recorded (up to 8),
+	 * windows still to skip, the length of the next pause */
+	uint8_t hist, n;
+	uint32_t skip, backoff;
+};
+
+/* Whether to open a window now (a skipped one counts as used). */
+static inline bool vrpc_spinwin_open(struct vrpc_spinwin *w)
+{
+	if (w->skip) {
+		w->skip--;
+		return false;
+	}
+	if (w->n < 8 || __builtin_popcount(w->hist) >= VRPC_SPIN_MIN_HITS)
+		return true;
+	w->backoff = w->backoff ? 2 * w->backoff : VRPC_SPIN_SKIP_MIN;
+	if (w->backoff > VRPC_SPIN_SKIP_MAX)
+		w->backoff = VRPC_SPIN_SKIP_MAX;
+	w->skip = w->backoff - 1;
+	w->n = 0; /* eight fresh windows after the pause */
+	return false;
+}
+
+/* The outcome of a window vrpc_spinwin_open opened. */
+static inline void vrpc_spinwin_note(struct vrpc_spinwin *w, bool caught)
+{
+	w->hist = (uint8_t)(w->hist << 1 | caught);
+	if (w->n < 8)
+		w->n++;
+	if (w->n == 8 && __builtin_popcount(w->hist) >= VRPC_SPIN_MIN_HITS)
+		w->backoff = 0;
 }

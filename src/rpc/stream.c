@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -318,6 +319,10 @@ bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 		int r = try_fill(s);
 		if (r > 0 || (r < 0 && ppoll(&p, 1, &zero, NULL) > 0))
 			return true;
+		/* the peer may be waiting for this CPU (a worker woken next
+		 * to its client): it runs first; on an idle CPU this returns
+		 * at once */
+		sched_yield();
 	} while (vrpc_now_ns() < spin_until);
 	return false;
 }

@@ -135,6 +135,75 @@ static void test_optime(void **state)
 	assert_int_equal(vrpc_optime_get(&t, VRPC_T_OP + 1), 0);
 }
 
+/* The spin windows pause when they keep missing, longer each time, and
+ * resume at once when they catch again. */
+static void test_spinwin(void **state)
+{
+	(void)state;
+	struct vrpc_spinwin w = { 0 };
+	/* windows that catch stay open */
+	for (int i = 0; i < 100; i++) {
+		assert_true(vrpc_spinwin_open(&w));
+		vrpc_spinwin_note(&w, i % 3 == 0);
+	}
+	/* misses in a row: once fewer than two of the last eight caught
+	 * (after five of them here: 96 and 99 were the last hits), a pause
+	 * of 16 calls */
+	int opened = 0;
+	while (vrpc_spinwin_open(&w)) {
+		vrpc_spinwin_note(&w, false);
+		opened++;
+	}
+	assert_int_equal(opened, 5);
+	int closed = 1;
+	while (!vrpc_spinwin_open(&w))
+		closed++;
+	assert_int_equal(closed, VRPC_SPIN_SKIP_MIN);
+	/* eight fresh windows (this one included) that miss: 32 */
+	vrpc_spinwin_note(&w, false);
+	for (int i = 0; i < 7; i++) {
+		assert_true(vrpc_spinwin_open(&w));
+		vrpc_spinwin_note(&w, false);
+	}
+	closed = 0;
+	while (!vrpc_spinwin_open(&w))
+		closed++;
+	assert_int_equal(closed, 2 * VRPC_SPIN_SKIP_MIN);
+	/* the pause is capped */
+	for (int round = 0; round < 12; round++) {
+		vrpc_spinwin_note(&w, false);
+		for (int i = 0; i < 7; i++) {
+			assert_true(vrpc_spinwin_open(&w));
+			vrpc_spinwin_note(&w, false);
+		}
+		closed = 0;
+		while (!vrpc_spinwin_open(&w))
+			closed++;
+		assert_true(closed <= VRPC_SPIN_SKIP_MAX);
+	}
+	assert_int_equal(closed, VRPC_SPIN_SKIP_MAX);
+	/* windows that catch again (two of eight) reset the pause */
+	vrpc_spinwin_note(&w, true);
+	for (int i = 0; i < 7; i++) {
+		assert_true(vrpc_spinwin_open(&w));
+		vrpc_spinwin_note(&w, i == 3);
+	}
+	for (int i = 0; i < 20; i++) {
+		assert_true(vrpc_spinwin_open(&w));
+		vrpc_spinwin_note(&w, i % 4 == 0);
+	}
+	opened = 0;
+	while (vrpc_spinwin_open(&w)) {
+		vrpc_spinwin_note(&w, false);
+		opened++;
+	}
+	assert_true(opened >= 1 && opened <= 8);
+	closed = 1;
+	while (!vrpc_spinwin_open(&w))
+		closed++;
+	assert_int_equal(closed, VRPC_SPIN_SKIP_MIN);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -156,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_token_file),
 		cmocka_unit_test(test_sha256_file),
 		cmocka_unit_test(test_optime),
+		cmocka_unit_test(test_spinwin),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
