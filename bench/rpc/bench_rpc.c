@@ -8,7 +8,10 @@
  *                               socket ping-pong of the same byte counts
  *   bench-rpc bulk [ROUNDS]     1-64 MiB each way vs single-thread memcpy
  *   bench-rpc infer [ROUNDS]    image ops and model runs (onnx, torch)
- *                               through the agent vs local
+ *                               through the agent vs local (the client
+ *                               waits on the other vCPU)
+ *   bench-rpc infer-same [ROUNDS]  the same, the client waiting on the
+ *                               vCPU the worker computes on
  *   bench-rpc scale [CALLS]     two clients vs one (compute-bound calls)
  *   bench-rpc ring [ROUNDS]     small calls through the shared-memory ring
  *                               vs the socket (bench_ring.c)
@@ -984,6 +987,7 @@ int main(int argc, char **argv)
 	else if (!strcmp(what, "ring"))
 		ring_table(n > 0 && n <= 64 ? n : 5);
 	else
-		die("usage: bench-rpc latency|bulk|infer|scale|ring [N]");
+		die("usage: bench-rpc latency|bulk|infer|infer-same|scale|ring "
+		    "[N]");
 	return 0;
 }
