@@ -134,7 +134,8 @@ int conn_write(struct conn *c, struct iovec *iov, size_t niov)
 		conn_set_reason(c, w == VACCEL_ETIMEDOUT
 					   ? "the client did not read a reply "
 					     "in time (--send-timeout)"
-					   : "send failed");
+				   : ring_broken(&c->s) ? RING_BROKEN
+							: "send failed");
 		shutdown(c->s.fd, SHUT_RDWR);
 	}
 	return w;

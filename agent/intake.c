@@ -348,7 +348,8 @@ struct req *intake_read(struct conn *c)
 		conn_set_reason(c, ret == VACCEL_ETIMEDOUT
 					   ? "a message did not arrive whole "
 					     "in time (--frame-timeout)"
-					   : "eof");
+				   : ring_broken(s) ? RING_BROKEN
+						    : "eof");
 		return NULL;
 	}
 	const char *bad = check_hdr(c, &h);
@@ -375,7 +376,8 @@ struct req *intake_read(struct conn *c)
 		conn_set_reason(c, ret == VACCEL_ETIMEDOUT
 					   ? "a message did not arrive whole "
 					     "in time (--frame-timeout)"
-					   : "eof in a frame");
+				   : ring_broken(s) ? RING_BROKEN
+						    : "eof in a frame");
 		req_free(r);
 		return NULL;
 	}

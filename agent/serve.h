@@ -9,6 +9,7 @@
 #include "cache.h"
 #include "codec.h"
 #include "msg.h"
+#include "ring.h"
 #include "stats.h"
 #include "stream.h"
 #include "transport.h"
@@ -242,6 +243,13 @@ bool conn_hello_done(const struct conn *c);
 /* ---- handlers (control.c and resources.c, ops*.c) ---- */
 /* RING_OFFER (ring.c). */
 void handle_ring_offer(struct req *r);
+/* Why a connection ended when its ring's reading or writing failed on an
+ * impossible index of the client's (docs/protocol.md §11, Trust). */
+#define RING_BROKEN "the client's ring holds an impossible index"
+static inline bool ring_broken(struct vrpc_stream *s)
+{
+	return s->ring && vrpc_ring_broken(s->ring);
+}
 /* At a connection's end: log how its ring's waits went (if it had one). */
 void ring_log_end(uint64_t conn, const struct vrpc_stream *s,
 		  uint64_t requests);

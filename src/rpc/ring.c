@@ -447,6 +447,11 @@ int vrpc_ring_spin_read(struct vrpc_ring *r, int64_t until)
 	return got;
 }
 
+bool vrpc_ring_broken(struct vrpc_ring *r)
+{
+	return readable(&r->in) < 0 || writable(&r->out) < 0;
+}
+
 void vrpc_ring_kick(struct vrpc_ring *r)
 {
 	atomic_fetch_add_explicit(&r->kicks, 1, memory_order_release);

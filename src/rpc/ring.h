@@ -72,6 +72,9 @@ int vrpc_ring_wait(struct vrpc_ring *r, bool space, int sock, bool sock_input,
  * last waited on this CPU, a recent spin was preempted, spinning is off),
  * -1 a bad index. For a reply expected at a known moment. */
 int vrpc_ring_spin_read(struct vrpc_ring *r, int64_t until);
+/* Whether the peer's index in either ring is impossible (what ended a
+ * read or a write with an error when the socket did not hang up). */
+bool vrpc_ring_broken(struct vrpc_ring *r);
 /* End another thread's wait to read (started before this call) without
  * input: the agent's reader took its role back from the thread that
  * watched the input meanwhile. A wait that had not yet slept may miss it
