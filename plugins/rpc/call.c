@@ -16,7 +16,6 @@
  * a malformed reply: the link is dead (link.c). */
 
 #include "rpc.h"
-#include "ring.h"
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -88,8 +87,7 @@ static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 	if (!rpc_cfg.spin_us)
 		return;
 	int64_t expect =
-		(int64_t)vrpc_optime_get(&l->optime[x->where], x->req.type) *
-		1000;
+		(int64_t)vrpc_optime_get(&l->optime, x->req.type) * 1000;
 	if (!expect)
 		return;
 	int64_t spin = expect / 32 < rpc_cfg.spin_us * 1000
@@ -313,19 +311,8 @@ void rpc_call_unlink(struct rpc_link *l, struct rpc_call *c)
 	pthread_mutex_unlock(&l->lock);
 }
 
-/* Which optime table fits a call starting now: on a ring, by the CPU
- * its worker last waited on (where it wakes, usually). */
-static unsigned rpc_where(struct rpc_link *l)
-{
-	if (!l->s.ring || l->s.ring_gone)
-		return 0;
-	uint32_t cpu = vrpc_ring_peer_cpu(l->s.ring);
-	return cpu == UINT32_MAX ? 0 : 1 + cpu % (RPC_WHERE - 1);
-}
-
 int rpc_call(struct rpc_ctx *x)
 {
-	x->where = rpc_where(x->link);
 	x->t0 = vrpc_now_ns();
 	x->deadline =
 		rpc_cfg.timeout_ms ? x->t0 + rpc_cfg.timeout_ms * 1000000 : 0;
@@ -334,8 +321,7 @@ int rpc_call(struct rpc_ctx *x)
 		ret = wait_reply(x);
 	if (ret)
 		return ret;
-	vrpc_optime_note(&x->link->optime[x->where], x->req.type,
-			 vrpc_now_ns() - x->t0);
+	vrpc_optime_note(&x->link->optime, x->req.type, vrpc_now_ns() - x->t0);
 	struct rpc_call *c = x->call;
 	x->rep.type = x->req.type;
 	x->rep.reply = true;

@@ -75,10 +75,6 @@ struct rpc_call {
 	int nregions;
 };
 
-/* Op duration tables per link: 0 where the worker's CPU is unknown (the
- * socket), then by the CPU the worker last waited on (a ring's header). */
-#define RPC_WHERE 4
-
 /* One connection to the agent. Replaced by a new one (a new generation)
  * when it dies; sessions and resources of a dead link are lost. */
 struct rpc_link {
@@ -97,10 +93,8 @@ struct rpc_link {
 	/* bulk bytes of an unwanted reply still to skip */
 	uint64_t discard;
 	/* recent duration of each op's calls, to spin briefly before its
-	 * reply is due: one table per place the worker computes (rpc_where;
-	 * this machine's vCPUs differ in speed by up to 5%, as cores of
-	 * different kinds do) */
-	struct vrpc_optime optime[RPC_WHERE];
+	 * reply is due */
+	struct vrpc_optime optime;
 	/* the spin windows' recent outcomes (used by the reading thread) */
 	struct vrpc_spinwin spinwin;
 	/* from HELLO */
@@ -140,8 +134,6 @@ struct rpc_ctx {
 	struct rpc_call *call;
 	int64_t deadline;
 	int64_t t0;
-	/* which of the link's optime tables (rpc_where, at the call's start) */
-	unsigned where;
 	/* one slot per buffer of the reply (inline, or in `pool`) */
 	struct rpc_copy *copies;
 	int ncopies;

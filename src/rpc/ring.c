@@ -447,11 +447,6 @@ int vrpc_ring_spin_read(struct vrpc_ring *r, int64_t until)
 	return got;
 }
 
-uint32_t vrpc_ring_peer_cpu(const struct vrpc_ring *r)
-{
-	return atomic_load_explicit(r->peer_cpu, memory_order_relaxed);
-}
-
 bool vrpc_ring_broken(struct vrpc_ring *r)
 {
 	return readable(&r->in) < 0 || writable(&r->out) < 0;

@@ -72,9 +72,6 @@ int vrpc_ring_wait(struct vrpc_ring *r, bool space, int sock, bool sock_input,
  * last waited on this CPU, a recent spin was preempted, spinning is off),
  * -1 a bad index. For a reply expected at a known moment. */
 int vrpc_ring_spin_read(struct vrpc_ring *r, int64_t until);
-/* The CPU the peer last waited on (UINT32_MAX: none yet; whatever the
- * peer wrote: a hint only). */
-uint32_t vrpc_ring_peer_cpu(const struct vrpc_ring *r);
 /* Whether the peer's index in either ring is impossible (what ended a
  * read or a write with an error when the socket did not hang up). */
 bool vrpc_ring_broken(struct vrpc_ring *r);
