@@ -25,18 +25,13 @@ static uint64_t used_len(const unsigned char *p, uint64_t cap)
 {
 	uintptr_t mask = ~(uintptr_t)(sysconf(_SC_PAGESIZE) - 1);
 	uint64_t n = cap;
-	if (cap <= SCAN_ALL) {
-		while (n && !p[n - 1])
-			n--;
-		return n < cap ? n + 1 : cap;
-	}
 	while (n) {
 		/* a page the backend never touched is zero: skipped without
 		 * reading it (a read would fault it in: a client's capacity of
 		 * 1 GiB would cost seconds and, here, resident memory) */
 		uintptr_t page = (uintptr_t)(p + n - 1) & mask;
 		uint64_t from = page > (uintptr_t)p ? page - (uintptr_t)p : 0;
-		if (!resident(page)) {
+		if (cap > SCAN_ALL && !resident(page)) {
 			n = from;
 			continue;
 		}

@@ -60,7 +60,7 @@ static inline uint32_t vrpc_optime_get(const struct vrpc_optime *t,
 }
 
 /* Whether the client's spin windows around expected replies pay off:
- * SPIN_MIN_HITS of the last eight must have caught the reply (it came
+ * VRPC_SPIN_MIN_HITS of the last eight must have caught the reply (it came
  * by the window's end), else the windows pause for 16 calls, doubling up
  * to 1024 while they keep missing. A window that keeps missing costs its
  * CPU for nothing (the op's time varies more than the window is long),

@@ -281,27 +281,31 @@ static int ready(struct vrpc_ring *r, bool space)
 	return n < 0 ? -1 : n > 0;
 }
 
-/* Say where we wait; true if spinning may help (a budget, no recent
- * preemption, the peer last waited on another CPU). */
-static bool may_spin(struct vrpc_ring *r, struct half *h, int64_t now)
+/* Say where we wait; true if spinning may help (a budget unless
+ * `any_budget`, no recent preemption, the peer last waited on another
+ * CPU). */
+static bool may_spin(struct vrpc_ring *r, struct half *h, int64_t now,
+		     bool any_budget)
 {
 	int cpu = sched_getcpu();
 	if (cpu >= 0)
 		atomic_store_explicit(r->my_cpu, (uint32_t)cpu,
 				      memory_order_relaxed);
-	if (!h->budget || !r->spin_max || now < h->loaded_until)
+	if ((!any_budget && !h->budget) || !r->spin_max ||
+	    now < h->loaded_until)
 		return false;
 	return cpu < 0 ||
 	       atomic_load_explicit(r->peer_cpu, memory_order_relaxed) !=
 		       (uint32_t)cpu;
 }
 
-/* Spin for the budget: 1 ready, 0 not, -1 a bad index. */
-static int spin(struct vrpc_ring *r, struct half *h, bool space, int64_t t0)
+/* Spin from `t0` until `until`: 1 ready, 0 not, -1 a bad index. */
+static int spin(struct vrpc_ring *r, struct half *h, bool space, int64_t t0,
+		int64_t until)
 {
 	int64_t last = t0, now = t0;
 	int got = 0;
-	while (now - t0 < h->budget) {
+	while (now < until) {
 		for (int i = 0; i < SPIN_CHECK_EVERY && !got; i++) {
 			cpu_relax();
 			got = ready(r, space);
@@ -402,7 +406,8 @@ int vrpc_ring_wait(struct vrpc_ring *r, bool space, int sock, bool sock_input,
 	struct vrpc_ring_stats *st = spin_ok ? &h->st : &idle;
 	st->waits++;
 	int64_t t0 = vrpc_now_ns();
-	if (spin_ok && may_spin(r, h, t0) && (got = spin(r, h, space, t0))) {
+	if (spin_ok && may_spin(r, h, t0, false) &&
+	    (got = spin(r, h, space, t0, t0 + h->budget))) {
 		st->spin_hits += got > 0;
 		return got > 0 ? VRPC_RING_READY : VACCEL_EIO;
 	}
@@ -419,31 +424,11 @@ int vrpc_ring_spin_read(struct vrpc_ring *r, int64_t until)
 	struct half *h = &r->in;
 	int got = ready(r, false);
 	int64_t t0 = vrpc_now_ns();
-	if (got || t0 >= until || !r->spin_max || t0 < h->loaded_until)
+	if (got || t0 >= until || !may_spin(r, h, t0, true))
 		return got;
-	int cpu = sched_getcpu();
-	if (cpu >= 0 &&
-	    atomic_load_explicit(r->peer_cpu, memory_order_relaxed) ==
-		    (uint32_t)cpu)
-		return 0;
-	int64_t last = t0, now = t0;
-	while (!got && now < until) {
-		for (int i = 0; i < SPIN_CHECK_EVERY && !got; i++) {
-			cpu_relax();
-			got = ready(r, false);
-		}
-		now = vrpc_now_ns();
-		if (now - last > PREEMPT_GAP_NS) {
-			h->loaded_until = now + LOADED_BACKOFF;
-			break;
-		}
-		last = now;
-	}
-	h->st.spin_ns += (uint64_t)(now - t0);
-	if (got > 0) {
-		h->st.waits++;
-		h->st.spin_hits++;
-	}
+	got = spin(r, h, false, t0, until);
+	h->st.waits += got > 0;
+	h->st.spin_hits += got > 0;
 	return got;
 }
 

@@ -135,6 +135,27 @@ static void test_optime(void **state)
 	assert_int_equal(vrpc_optime_get(&t, VRPC_T_OP + 1), 0);
 }
 
+/* Let every window miss until one does not open: how many opened. */
+static int miss_until_closed(struct vrpc_spinwin *w)
+{
+	int opened = 0;
+	while (vrpc_spinwin_open(w)) {
+		vrpc_spinwin_note(w, false);
+		opened++;
+	}
+	return opened;
+}
+
+/* The length of a pause that just began (the call that found the
+ * windows closed included). */
+static int pause_length(struct vrpc_spinwin *w)
+{
+	int closed = 1;
+	while (!vrpc_spinwin_open(w))
+		closed++;
+	return closed;
+}
+
 /* The spin windows pause when they keep missing, longer each time, and
  * resume at once when they catch again. */
 static void test_spinwin(void **state)
@@ -149,36 +170,19 @@ static void test_spinwin(void **state)
 	/* misses in a row: once fewer than two of the last eight caught
 	 * (after five of them here: 96 and 99 were the last hits), a pause
 	 * of 16 calls */
-	int opened = 0;
-	while (vrpc_spinwin_open(&w)) {
-		vrpc_spinwin_note(&w, false);
-		opened++;
-	}
-	assert_int_equal(opened, 5);
-	int closed = 1;
-	while (!vrpc_spinwin_open(&w))
-		closed++;
-	assert_int_equal(closed, VRPC_SPIN_SKIP_MIN);
-	/* eight fresh windows (this one included) that miss: 32 */
+	assert_int_equal(miss_until_closed(&w), 5);
+	assert_int_equal(pause_length(&w), VRPC_SPIN_SKIP_MIN);
+	/* eight fresh windows (the one that ended the pause included) that
+	 * miss: 32 */
 	vrpc_spinwin_note(&w, false);
-	for (int i = 0; i < 7; i++) {
-		assert_true(vrpc_spinwin_open(&w));
-		vrpc_spinwin_note(&w, false);
-	}
-	closed = 0;
-	while (!vrpc_spinwin_open(&w))
-		closed++;
-	assert_int_equal(closed, 2 * VRPC_SPIN_SKIP_MIN);
+	assert_int_equal(miss_until_closed(&w), 7);
+	assert_int_equal(pause_length(&w), 2 * VRPC_SPIN_SKIP_MIN);
 	/* the pause is capped */
+	int closed = 0;
 	for (int round = 0; round < 12; round++) {
 		vrpc_spinwin_note(&w, false);
-		for (int i = 0; i < 7; i++) {
-			assert_true(vrpc_spinwin_open(&w));
-			vrpc_spinwin_note(&w, false);
-		}
-		closed = 0;
-		while (!vrpc_spinwin_open(&w))
-			closed++;
+		assert_int_equal(miss_until_closed(&w), 7);
+		closed = pause_length(&w);
 		assert_true(closed <= VRPC_SPIN_SKIP_MAX);
 	}
 	assert_int_equal(closed, VRPC_SPIN_SKIP_MAX);
@@ -192,16 +196,9 @@ static void test_spinwin(void **state)
 		assert_true(vrpc_spinwin_open(&w));
 		vrpc_spinwin_note(&w, i % 4 == 0);
 	}
-	opened = 0;
-	while (vrpc_spinwin_open(&w)) {
-		vrpc_spinwin_note(&w, false);
-		opened++;
-	}
+	int opened = miss_until_closed(&w);
 	assert_true(opened >= 1 && opened <= 8);
-	closed = 1;
-	while (!vrpc_spinwin_open(&w))
-		closed++;
-	assert_int_equal(closed, VRPC_SPIN_SKIP_MIN);
+	assert_int_equal(pause_length(&w), VRPC_SPIN_SKIP_MIN);
 }
 
 static int setup(void **state)
