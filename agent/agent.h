@@ -140,6 +140,9 @@ struct agent_config {
 	bool no_shm;
 	/* --ring off: refuse RING_OFFER (agent/ring.c) */
 	bool no_ring;
+	/* --near off: a ring's reader never waits on its client's CPU
+	 * (agent/near.c) */
+	bool no_near;
 	int hello_timeout_ms;
 	int frame_timeout_ms;
 	int send_timeout_ms;

@@ -165,6 +165,7 @@ static bool serve(struct req *r)
 	req_release_held(r);
 	if (r->finish)
 		r->finish(r);
+	near_before_reply(r->c);
 	if (r->hdr.type != VRPC_T_BYE)
 		reply_send(r);
 	if (r->after)
@@ -180,6 +181,10 @@ static bool start_thread(struct conn *c)
 	pthread_attr_t at;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	/* not the CPU this reader waits on for its client (near.c) */
+	const cpu_set_t *base = near_base();
+	if (base)
+		pthread_attr_setaffinity_np(&at, sizeof(*base), base);
 	bool ok = pthread_create(&th, &at, conn_thread, c) == 0;
 	pthread_attr_destroy(&at);
 	return ok;
@@ -369,11 +374,15 @@ static void read_and_serve(struct conn *c)
 		if (kick)
 			vrpc_ring_kick(c->s.ring);
 		kick = false;
+		near_before_wait(c);
 		struct req *r = intake_read(c);
+		if (r)
+			near_after_read(c, r->hdr.type);
 		pthread_mutex_lock(&c->lock);
 		if (!r) {
 			c->closing = true;
 			c->reading = false;
+			near_leave();
 			return;
 		}
 		c->executing++;
@@ -383,8 +392,10 @@ static void read_and_serve(struct conn *c)
 		bool lent = vrpc_op_computes(r->hdr.type) && !r->early_err &&
 			    !usually_quick(c, r->hdr.type) && lend(c, &signal);
 		bool keep = run(c, r, signal);
-		if (lent && c->taken != taken)
+		if (lent && c->taken != taken) {
+			near_leave();
 			return; /* the watcher reads now */
+		}
 		if (lent) {
 			c->busy = false;
 			c->returned++;
@@ -393,10 +404,12 @@ static void read_and_serve(struct conn *c)
 		}
 		if (!keep) {
 			c->reading = false;
+			near_leave();
 			return;
 		}
 	}
 	c->reading = false;
+	near_leave();
 }
 
 /* One thread of a connection: idle, the reader (reading requests and
@@ -445,7 +458,8 @@ static void fmt_bytes(uint64_t n, char *buf, size_t size)
 static void log_end(struct conn *c, uint64_t sessions, uint64_t resources)
 {
 	char in[32], out[32];
-	ring_log_end(c->id, &c->s, c->nreq);
+	ring_log_end(c->id, &c->s, c->nreq, atomic_load(&c->near_pins),
+		     atomic_load(&c->near_backoffs));
 	fmt_bytes(c->s.bytes_in, in, sizeof(in));
 	fmt_bytes(c->s.bytes_out, out, sizeof(out));
 	double secs = (double)(vrpc_now_ns() - c->t0) / 1e9;

@@ -8,6 +8,8 @@
 #include "optime.h"
 #include "serve.h"
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 struct conn {
 	uint64_t id;
@@ -55,6 +57,10 @@ struct conn {
 	/* requests being served (the watchdog reads their start times) */
 	struct req *running;
 
+	/* near.c: times a reader pinned itself to the client's CPU, and
+	 * stopped for a while after a preemption */
+	atomic_uint_fast64_t near_pins, near_backoffs;
+
 	/* recent duration of each op on this connection */
 	struct vrpc_optime optime;
 
@@ -70,6 +76,20 @@ struct conn {
 	/* the worker's hook: this connection ended */
 	void (*closed)(uint64_t id);
 };
+
+/* ---- near.c: the reader waits on its ring client's CPU ---- */
+/* Before waiting for the next request: pin to the CPU the client asks
+ * for, or go back to the whole mask. */
+void near_before_wait(struct conn *c);
+/* A request of `type` was read: its op runs free if it is long. */
+void near_after_read(struct conn *c, uint16_t type);
+/* Before the reply: stop pinning for a while if this thread was
+ * preempted while pinned. */
+void near_before_reply(struct conn *c);
+/* The thread gives up the reader role: its whole mask back. */
+void near_leave(void);
+/* The mask for a thread started now (NULL: the current one will do). */
+const cpu_set_t *near_base(void);
 
 /* every live connection of this worker */
 extern pthread_mutex_t conns_lock;

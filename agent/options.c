@@ -405,6 +405,11 @@ static void parse_opt(int opt, const char *arg)
 			die("--ring: expected on or off, not '%s'", arg);
 		cfg.no_ring = !strcmp(arg, "off");
 		break;
+	case OPT_NEAR:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			die("--near: expected on or off, not '%s'", arg);
+		cfg.no_near = !strcmp(arg, "off");
+		break;
 	case OPT_BACKEND_LOG:
 		cfg.backend_log_level =
 			(int)parse_size(arg, "--backend-log-level", 1, 4);

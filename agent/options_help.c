@@ -66,6 +66,10 @@ const char options_usage[] =
 	"                            shared-memory ring served by its worker "
 	"(default\n"
 	"                            on; UNIX sockets only)\n"
+	"      --near on|off         a ring's worker thread waits for the next "
+	"request\n"
+	"                            on the CPU its client asks for (default "
+	"on)\n"
 	"\n"
 	"Backends:\n"
 	"  -p, --plugins LIST        ':'-separated backend plugins (paths or "
@@ -245,6 +249,7 @@ const struct option options_table[] = {
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "no-shm", no_argument, NULL, OPT_NO_SHM },
 	{ "ring", required_argument, NULL, OPT_RING },
+	{ "near", required_argument, NULL, OPT_NEAR },
 	{ "backend-log-level", required_argument, NULL, OPT_BACKEND_LOG },
 	{ "exec-allow", required_argument, NULL, OPT_EXEC_ALLOW },
 	{ "exec-allow-uploads", no_argument, NULL, OPT_EXEC_UPLOADS },

@@ -51,7 +51,8 @@ void handle_ring_offer(struct req *r)
 	r->after_ctx = ring;
 }
 
-void ring_log_end(uint64_t conn, const struct vrpc_stream *s, uint64_t requests)
+void ring_log_end(uint64_t conn, const struct vrpc_stream *s, uint64_t requests,
+		  uint64_t near_pins, uint64_t near_backoffs)
 {
 	struct vrpc_ring_stats st;
 	if (!s->ring)
@@ -59,7 +60,8 @@ void ring_log_end(uint64_t conn, const struct vrpc_stream *s, uint64_t requests)
 	vrpc_ring_stats(s->ring, &st);
 	ainfo("conn %" PRIu64 " ring: %" PRIu64 " requests, %" PRIu64
 	      " waits, %" PRIu64 " caught spinning, %" PRIu64
-	      " sleeps, spun %.3f ms",
+	      " sleeps, spun %.3f ms; waited on the client's CPU %" PRIu64
+	      " times, stopped %" PRIu64 " times (preempted)",
 	      conn, requests, st.waits, st.spin_hits, st.sleeps,
-	      (double)st.spin_ns / 1e6);
+	      (double)st.spin_ns / 1e6, near_pins, near_backoffs);
 }

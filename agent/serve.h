@@ -251,8 +251,8 @@ static inline bool ring_broken(struct vrpc_stream *s)
 	return s->ring && vrpc_ring_broken(s->ring);
 }
 /* At a connection's end: log how its ring's waits went (if it had one). */
-void ring_log_end(uint64_t conn, const struct vrpc_stream *s,
-		  uint64_t requests);
+void ring_log_end(uint64_t conn, const struct vrpc_stream *s, uint64_t requests,
+		  uint64_t near_pins, uint64_t near_backoffs);
 /* Everything below VRPC_T_OP except HELLO and BYE (conn.c). */
 void handle_control(struct req *r);
 void handle_op(struct req *r);

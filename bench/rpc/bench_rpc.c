@@ -12,6 +12,9 @@
  *                               waits on the other vCPU)
  *   bench-rpc infer-same [ROUNDS]  the same, the client waiting on the
  *                               vCPU the worker computes on
+ *   bench-rpc infer-free [ROUNDS]  the same over the ring, the worker not
+ *                               pinned (the agent's own placement: near
+ *                               its client)
  *   bench-rpc scale [CALLS]     two clients vs one (compute-bound calls)
  *   bench-rpc ring [ROUNDS]     small calls through the shared-memory ring
  *                               vs the socket (bench_ring.c)
@@ -422,12 +425,14 @@ static void bulk_shm(struct vaccel_session *s, int *a, int *b, size_t n, int it,
 	struct vaccel_rpc_shm_api api;
 	if (vaccel_rpc_shm_api(&api))
 		die("no vaccel_rpc_shm_alloc");
-	arraycopy_ns(s, a, b, n, 1);
+	/* two: a 16 MiB call's first regions were faulted in again at the
+	 * second call (70 ms) */
+	arraycopy_ns(s, a, b, n, 2);
 	t[B_SHM + off][r] = arraycopy_ns(s, a, b, n, it);
 	int *za = api.alloc(n), *zb = api.alloc(n);
 	memset(za, 1, n);
 	memset(zb, 2, n);
-	arraycopy_ns(s, za, zb, n, 1);
+	arraycopy_ns(s, za, zb, n, 2);
 	t[B_ZERO + off][r] = arraycopy_ns(s, za, zb, n, it);
 	api.free(za);
 	api.free(zb);
@@ -482,7 +487,7 @@ static void bulk(int rounds)
 					bulk_shm(&s, a, b, n, it, t[k], r,
 						 cfg ? B_RSHM - B_SHM : 0);
 				} else {
-					arraycopy_ns(&s, a, b, n, 1);
+					arraycopy_ns(&s, a, b, n, 2);
 					t[k][cfg == 1 ? B_UNIX : B_TCP][r] =
 						arraycopy_ns(&s, a, b, n, it);
 				}
@@ -749,8 +754,9 @@ static int64_t proc_faults(pid_t pid)
  * shared machine's drift. t[0..3]: L, R, L2, R2; cpu, pf: of L and R. */
 /* infer-same: the client waits for a remote call on the vCPU the worker
  * computes on (where the scheduler puts a woken task next to the one that
- * woke it), instead of on the other one */
-static bool same_cpu;
+ * woke it), instead of on the other one; infer-free: the worker is not
+ * pinned (the agent places it: near its ring client, agent/near.c) */
+static bool same_cpu, free_worker;
 
 static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
 			int op, const void *img, size_t len, int i,
@@ -761,12 +767,13 @@ static void infer_round(struct vaccel_session *l, struct vaccel_session *s,
 	 * the other vCPU): this machine's vCPUs differ in speed at times, so
 	 * the pairs compare the same CPU; rounds alternate the vCPU */
 	int cpu = i & 1;
-	pin_pid(worker, cpu);
+	if (!free_worker)
+		pin_pid(worker, cpu);
 	for (int k = 0; k < 4; k++) {
 		int w = (i + k) % 4;
 		bool remote = w & 1;
 		pid_t who = remote ? worker : 0;
-		pin(remote && !same_cpu ? 1 - cpu : cpu);
+		pin(remote && !same_cpu && !free_worker ? 1 - cpu : cpu);
 		int64_t c0 = sched_ns(who, 0), q0 = sched_ns(who, 1),
 			f0 = proc_faults(who);
 		t[w] = image_ns(remote ? s : l, op, img, len, 1);
@@ -979,15 +986,20 @@ int main(int argc, char **argv)
 		latency(n > 0 && n <= 64 ? n : 11);
 	else if (!strcmp(what, "bulk"))
 		bulk(n > 0 && n <= 64 ? n : 5);
-	else if (!strcmp(what, "infer") || !strcmp(what, "infer-same")) {
-		same_cpu = what[5] != 0;
+	else if (!strcmp(what, "infer") || !strcmp(what, "infer-same") ||
+		 !strcmp(what, "infer-free")) {
+		same_cpu = !strcmp(what, "infer-same");
+		free_worker = !strcmp(what, "infer-free");
+		/* a client beside the agent: on its ring, by default */
+		if (free_worker)
+			setenv("VACCEL_RPC_RING", "1", 1);
 		infer(n > 0 && n <= 64 ? n : 9);
 	} else if (!strcmp(what, "scale"))
 		scale(n > 0 ? n : 60);
 	else if (!strcmp(what, "ring"))
 		ring_table(n > 0 && n <= 64 ? n : 5);
 	else
-		die("usage: bench-rpc latency|bulk|infer|infer-same|scale|ring "
-		    "[N]");
+		die("usage: bench-rpc latency|bulk|infer|infer-same|infer-free|"
+		    "scale|ring [N]");
 	return 0;
 }

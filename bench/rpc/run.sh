@@ -2,9 +2,9 @@
 # The rpc transport: small-call round trips vs raw sockets, bulk transfers
 # vs memcpy, inference through the agent vs locally, two clients vs one,
 # small calls through the shared-memory ring vs the socket.
-# usage: bench/rpc/run.sh BUILD_DIR [latency|bulk|infer|infer-same|scale|ring]...
+# usage: bench/rpc/run.sh BUILD_DIR [latency|bulk|infer|infer-same|infer-free|scale|ring]...
 set -euo pipefail
-B=${1:?usage: bench/rpc/run.sh BUILD_DIR [latency|bulk|infer|infer-same|scale|ring]...}
+B=${1:?usage: bench/rpc/run.sh BUILD_DIR [latency|bulk|infer|infer-same|infer-free|scale|ring]...}
 shift
 meson compile -C "$B" bench/rpc/bench-rpc tests/lib/exec/benchrpc agent/vaccel-agent \
 	plugins/rpc/vaccel-rpc >/dev/null

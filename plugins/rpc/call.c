@@ -16,10 +16,12 @@
  * a malformed reply: the link is dead (link.c). */
 
 #include "rpc.h"
+#include "ring.h"
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
 #include <string.h>
 
 /* Lends shared memory to large request buffers (shm.c), if set. */
@@ -84,7 +86,9 @@ int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
  * (vrpc_spinwin_open). */
 static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 {
-	if (!rpc_cfg.spin_us)
+	/* a near call: the worker runs on this CPU, a window's wake-up
+	 * would only preempt it */
+	if (!rpc_cfg.spin_us || x->near_cpu >= 0)
 		return;
 	int64_t expect =
 		(int64_t)vrpc_optime_get(&l->optime, x->req.type) * 1000;
@@ -249,6 +253,54 @@ static int wait_reply(struct rpc_ctx *x)
 	return ret;
 }
 
+/* Calls this long, or with this much data in shared memory, ask the
+ * ring's worker to wait for the next request on this thread's CPU: this
+ * thread sleeps through such a call anyway, so the worker's CPU does not
+ * have to be woken (and for data: the bytes stay in one CPU's cache).
+ * Shorter calls leave both sides on their own CPUs, spinning. */
+#define NEAR_MIN_US    100
+#define NEAR_MIN_BYTES (256u << 10)
+
+static void ask_near(struct rpc_link *l, struct rpc_ctx *x)
+{
+	int cpu = -1;
+	if (rpc_cfg.near &&
+	    (x->shm_bytes >= NEAR_MIN_BYTES ||
+	     vrpc_optime_get(&l->optime, x->req.type) >= NEAR_MIN_US))
+		cpu = sched_getcpu();
+	vrpc_ring_set_near(l->s.ring, cpu);
+	x->near_cpu = cpu;
+}
+
+/* A near call whose worker waits on this CPU: stay on it until the reply
+ * (a reply can wake this thread on another, idle CPU, since the worker is
+ * still running when it wakes it; the worker then follows it there, and
+ * the data crosses between CPUs again). Three system calls (~5 µs in a
+ * VM), so only for a while after this thread was seen woken elsewhere
+ * (STAY_CALLS near calls). The application's mask is saved in `saved` and
+ * put back by unstay(). */
+#define STAY_CALLS 64
+
+static bool stay(struct rpc_link *l, struct rpc_ctx *x, cpu_set_t *saved)
+{
+	cpu_set_t one;
+	if (x->near_cpu < 0 || !l->s.ring ||
+	    atomic_load_explicit(&l->stay_calls, memory_order_relaxed) <= 0 ||
+	    !vrpc_ring_peer_on(l->s.ring, x->near_cpu) ||
+	    sched_getaffinity(0, sizeof(*saved), saved) ||
+	    CPU_COUNT(saved) < 2 || !CPU_ISSET(x->near_cpu, saved))
+		return false;
+	atomic_fetch_sub_explicit(&l->stay_calls, 1, memory_order_relaxed);
+	CPU_ZERO(&one);
+	CPU_SET(x->near_cpu, &one);
+	return !sched_setaffinity(0, sizeof(one), &one);
+}
+
+static void unstay(const cpu_set_t *saved)
+{
+	sched_setaffinity(0, sizeof(*saved), saved);
+}
+
 static int send_request(struct rpc_ctx *x)
 {
 	struct rpc_link *l = x->link;
@@ -284,6 +336,8 @@ static int send_request(struct rpc_ctx *x)
 					  : vrpc_err_name(err));
 	if (!ret) {
 		pthread_mutex_lock(&l->send_lock);
+		if (l->s.ring)
+			ask_near(l, x);
 		ret = vrpc_stream_writev(&l->s, iov, niov, x->fd, x->deadline);
 		pthread_mutex_unlock(&l->send_lock);
 		if (ret) {
@@ -316,9 +370,18 @@ int rpc_call(struct rpc_ctx *x)
 	x->t0 = vrpc_now_ns();
 	x->deadline =
 		rpc_cfg.timeout_ms ? x->t0 + rpc_cfg.timeout_ms * 1000000 : 0;
+	x->near_cpu = -1;
 	int ret = send_request(x);
-	if (!ret)
+	if (!ret) {
+		cpu_set_t saved;
+		bool stayed = stay(x->link, x, &saved);
 		ret = wait_reply(x);
+		if (stayed)
+			unstay(&saved);
+		else if (x->near_cpu >= 0 && sched_getcpu() != x->near_cpu)
+			atomic_store_explicit(&x->link->stay_calls, STAY_CALLS,
+					      memory_order_relaxed);
+	}
 	if (ret)
 		return ret;
 	vrpc_optime_note(&x->link->optime, x->req.type, vrpc_now_ns() - x->t0);

@@ -99,6 +99,8 @@ int rpc_config_read(void)
 	const char *ring = getenv("VACCEL_RPC_RING");
 	rpc_cfg.ring = !ring || strcmp(ring, "0");
 	rpc_cfg.ring_spin_us = env_ms("VACCEL_RPC_RING_SPIN_US", 100);
+	const char *near = getenv("VACCEL_RPC_NEAR");
+	rpc_cfg.near = !near || strcmp(near, "0");
 	read_token();
 	char host[64] = "?";
 	gethostname(host, sizeof(host) - 1);

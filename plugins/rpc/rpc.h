@@ -97,6 +97,9 @@ struct rpc_link {
 	struct vrpc_optime optime;
 	/* the spin windows' recent outcomes (used by the reading thread) */
 	struct vrpc_spinwin spinwin;
+	/* near calls that still keep their thread on its CPU while they
+	 * wait (call.c, stay) */
+	atomic_int stay_calls;
 	/* from HELLO */
 	struct vrpc_limits lim;
 	uint64_t ops;
@@ -142,6 +145,10 @@ struct rpc_ctx {
 	int nowned;
 	struct rpc_copy copies_inline[RPC_INLINE_SLOTS];
 	void *owned_inline[RPC_INLINE_SLOTS];
+	/* bytes of the request's buffers in shared memory */
+	uint64_t shm_bytes;
+	/* the CPU this call asked the ring's worker to wait on, -1 */
+	int near_cpu;
 };
 
 /* ---- config.c ---- */
@@ -160,6 +167,9 @@ struct rpc_config {
 	 * spinning at most ring_spin_us per wait */
 	bool ring;
 	int64_t ring_spin_us;
+	/* ask the ring's worker to wait on this CPU for long and large calls
+	 * (VACCEL_RPC_NEAR, default on) */
+	bool near;
 	char identity[VRPC_MAX_IDENTITY];
 	/* the plugin's load is probing the agent (connection failures are
 	 * warnings then) */

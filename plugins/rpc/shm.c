@@ -55,6 +55,7 @@ bool rpc_shm_place(void *ctx, struct vrpc_buf *b)
 	    b->len < x->link->lim.shm_threshold)
 		return false;
 	struct rpc_arena *a = rpc_arena_of_user(b->data, b->len, &off);
+	x->shm_bytes += b->len;
 	if (a && ensure_attached(x, a)) {
 		b->kind = VRPC_BUF_SHM;
 		b->arena = a->id;

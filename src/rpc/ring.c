@@ -53,6 +53,8 @@
 #define OFF_DWAIT  128
 #define OFF_SWAIT  192
 #define OFF_CPU(s) (2048 + 64 * (s))
+/* the CPU the client asks the worker to wait on, plus 1 (0: none) */
+#define OFF_NEAR 2176
 
 #define SLEEP_SLICE_NS 100000000
 /* a wait without a deadline (a worker waiting for a connection's next
@@ -85,6 +87,9 @@ struct vrpc_ring {
 	size_t map_size;
 	struct half in, out;
 	aword *my_cpu, *peer_cpu;
+	/* the near word, and what this client last wrote there (+1) */
+	aword *near;
+	uint32_t near_set;
 	int64_t spin_max;
 	/* vrpc_ring_kick calls so far (this process's own, not shared) */
 	aword kicks;
@@ -127,6 +132,7 @@ static struct vrpc_ring *ring_new(uint8_t *map, uint32_t to_agent,
 	half_init(side ? &r->out : &r->in, map, 1, d1, to_client);
 	r->my_cpu = (aword *)(map + OFF_CPU(side));
 	r->peer_cpu = (aword *)(map + OFF_CPU(!side));
+	r->near = (aword *)(map + OFF_NEAR);
 	r->spin_max = VRPC_RING_SPIN_MAX;
 	return r;
 }
@@ -283,7 +289,7 @@ static int ready(struct vrpc_ring *r, bool space)
 
 /* Say where we wait; true if spinning may help (a budget unless
  * `any_budget`, no recent preemption, the peer last waited on another
- * CPU). */
+ * CPU and the client did not ask the worker to wait on this one). */
 static bool may_spin(struct vrpc_ring *r, struct half *h, int64_t now,
 		     bool any_budget)
 {
@@ -294,7 +300,11 @@ static bool may_spin(struct vrpc_ring *r, struct half *h, int64_t now,
 	if ((!any_budget && !h->budget) || !r->spin_max ||
 	    now < h->loaded_until)
 		return false;
-	return cpu < 0 ||
+	if (cpu < 0)
+		return true;
+	/* the peer waits here: as the client asked (near), or last time */
+	return atomic_load_explicit(r->near, memory_order_relaxed) !=
+		       (uint32_t)cpu + 1 &&
 	       atomic_load_explicit(r->peer_cpu, memory_order_relaxed) !=
 		       (uint32_t)cpu;
 }
@@ -452,4 +462,26 @@ void vrpc_ring_stats(const struct vrpc_ring *r, struct vrpc_ring_stats *st)
 	st->spin_hits = r->in.st.spin_hits + r->out.st.spin_hits;
 	st->sleeps = r->in.st.sleeps + r->out.st.sleeps;
 	st->spin_ns = r->in.st.spin_ns + r->out.st.spin_ns;
+}
+
+void vrpc_ring_set_near(struct vrpc_ring *r, int cpu)
+{
+	uint32_t v = cpu < 0 ? 0 : (uint32_t)cpu + 1;
+	if (v == r->near_set)
+		return;
+	r->near_set = v;
+	atomic_store_explicit(r->near, v, memory_order_relaxed);
+}
+
+int vrpc_ring_near(const struct vrpc_ring *r, int ncpus)
+{
+	uint32_t v = atomic_load_explicit(r->near, memory_order_relaxed);
+	return v && v <= (uint32_t)ncpus ? (int)(v - 1) : -1;
+}
+
+bool vrpc_ring_peer_on(const struct vrpc_ring *r, int cpu)
+{
+	return cpu >= 0 &&
+	       atomic_load_explicit(r->peer_cpu, memory_order_relaxed) ==
+		       (uint32_t)cpu;
 }

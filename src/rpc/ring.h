@@ -80,4 +80,15 @@ bool vrpc_ring_broken(struct vrpc_ring *r);
  * watched the input meanwhile. A wait that had not yet slept may miss it
  * and sleep its slice (at most 100 ms). */
 void vrpc_ring_kick(struct vrpc_ring *r);
+/* Client: ask the worker to wait for this connection's next request on
+ * CPU `cpu` (-1: wherever it likes), so that waking it costs no wake-up
+ * of another CPU and the data it reads is in this CPU's cache
+ * (docs/protocol.md §11, "Near"). Writes the shared word only when the
+ * answer changes. */
+void vrpc_ring_set_near(struct vrpc_ring *r, int cpu);
+/* Agent: the CPU the client asked for, or -1 (none asked, or not below
+ * `ncpus`). The client can write anything there. */
+int vrpc_ring_near(const struct vrpc_ring *r, int ncpus);
+/* Whether the peer last waited on CPU `cpu`. */
+bool vrpc_ring_peer_on(const struct vrpc_ring *r, int cpu);
 void vrpc_ring_stats(const struct vrpc_ring *r, struct vrpc_ring_stats *st);

@@ -7,9 +7,12 @@
  * offers), hostile rings (impossible indices, a frame stopped in the
  * middle, replies never consumed, a client killed mid-call: only that
  * connection ends, others are served meanwhile, and the worker does not
- * spin afterwards), and a worker killed mid-call. Without an agent: the
- * kick that ends the agent's watcher's wait, and the client's spin for a
- * reply expected at a known moment. */
+ * spin afterwards), and a worker killed mid-call; near (the worker waits
+ * on its client's CPU for large calls: follows the client, lets go for
+ * small calls, stays off with VACCEL_RPC_NEAR=0, --near off or an
+ * operator's mask, ignores what a hostile client writes). Without an
+ * agent: the kick that ends the agent's watcher's wait, the client's spin
+ * for a reply expected at a known moment, and the near word. */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,6 +27,7 @@
 #include "stream.h"
 #include "transport.h"
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -712,9 +716,258 @@ static void test_spin_read(void **state)
 	ends_close(&e);
 }
 
+/* ---- near: the worker waits on its client's CPU -------------------------- */
+
+/* Threads of the agent's workers whose affinity is exactly `list` (e.g.
+ * "1", "0-1"), from /proc/PID/task/TID/status. */
+static int workers_threads_on(const char *list)
+{
+	pid_t w[8];
+	int n = agent_workers(&ag, w, 8), count = 0;
+	for (int i = 0; i < n; i++) {
+		char cmd[160];
+		snprintf(cmd, sizeof(cmd),
+			 "grep -h '^Cpus_allowed_list:' /proc/%d/task/*/status "
+			 "2>/dev/null",
+			 (int)w[i]);
+		FILE *f = popen(cmd, "r");
+		char line[256], want[64];
+		snprintf(want, sizeof(want), "%s\n", list);
+		while (f && fgets(line, sizeof(line), f)) {
+			const char *v = line + strlen("Cpus_allowed_list:");
+			while (*v == ' ' || *v == '\t')
+				v++;
+			count += !strcmp(v, want);
+		}
+		if (f)
+			pclose(f);
+	}
+	return count;
+}
+
+/* This thread's mask when a near test began (put back at its end). */
+static cpu_set_t test_mask;
+
+static void restore_mask(void)
+{
+	assert_int_equal(sched_setaffinity(0, sizeof(test_mask), &test_mask),
+			 0);
+}
+
+/* This process's allowed CPUs as a list ("0-1"), and whether there are
+ * two to move between (CPUs 0 and 1). */
+static bool two_cpus(char *all, size_t size)
+{
+	cpu_set_t *m = &test_mask;
+	FILE *f = fopen("/proc/thread-self/status", "r");
+	char line[256];
+	all[0] = 0;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Cpus_allowed_list:", 18)) {
+			const char *v = line + 18;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			snprintf(all, size, "%.40s", v);
+			all[strcspn(all, "\n")] = 0;
+		}
+	if (f)
+		fclose(f);
+	return !sched_getaffinity(0, sizeof(*m), m) && CPU_ISSET(0, m) &&
+	       CPU_ISSET(1, m);
+}
+
+static void pin_self(int cpu)
+{
+	cpu_set_t m;
+	CPU_ZERO(&m);
+	CPU_SET(cpu, &m);
+	assert_int_equal(sched_setaffinity(0, sizeof(m), &m), 0);
+}
+
+/* Wait until `n` worker threads have the affinity `list`. */
+static bool wait_threads_on(const char *list, int n)
+{
+	for (int i = 0; i < 300; i++) {
+		if (workers_threads_on(list) == n)
+			return true;
+		usleep(10000);
+	}
+	return workers_threads_on(list) == n;
+}
+
+/* Large calls (360 KB each way) ask the worker to wait on the client's
+ * CPU: its reader thread is pinned there between calls and follows the
+ * client to the other CPU; small calls let it go back to every CPU;
+ * VACCEL_RPC_NEAR=0 and --near off never pin it. Results stay exact. */
+static void test_near(void **state)
+{
+	(void)state;
+	char all[64];
+	if (!two_cpus(all, sizeof(all))) {
+		printf("skipped: near needs CPUs 0 and 1 (allowed: %s)\n", all);
+		skip();
+	}
+	start(NULL);
+	client(true, true);
+	struct vaccel_session s;
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	for (int cpu = 0; cpu < 2; cpu++) {
+		pin_self(cpu);
+		for (int i = 0; i < 5; i++)
+			sgemm_checked(&s, 300);
+		char want[8];
+		snprintf(want, sizeof(want), "%d", cpu);
+		assert_true(wait_threads_on(want, 1));
+		printf("after large calls on CPU %d: a worker thread waits "
+		       "there\n",
+		       cpu);
+	}
+	/* small calls: no longer */
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(vaccel_noop(&s), VACCEL_OK);
+	assert_true(wait_threads_on("0", 0) && wait_threads_on("1", 0));
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	wait_log("waited on the client's CPU", 1);
+	assert_int_equal(agent_stop(&ag), 0);
+
+	/* the client opts out (agents start with the test's whole mask) */
+	restore_mask();
+	start(NULL);
+	setenv("VACCEL_RPC_NEAR", "0", 1);
+	client(true, true);
+	pin_self(1);
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	for (int i = 0; i < 5; i++)
+		sgemm_checked(&s, 300);
+	usleep(100000);
+	assert_int_equal(workers_threads_on("1"), 0);
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	unsetenv("VACCEL_RPC_NEAR");
+	assert_int_equal(agent_stop(&ag), 0);
+
+	/* the operator turns it off */
+	static const char *const off[] = { "--near", "off", NULL };
+	restore_mask();
+	start(off);
+	client(true, true);
+	pin_self(1);
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	for (int i = 0; i < 5; i++)
+		sgemm_checked(&s, 300);
+	usleep(100000);
+	assert_int_equal(workers_threads_on("1"), 0);
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	assert_int_equal(agent_stop(&ag), 0);
+	/* the operator's mask: a worker pinned to CPU 0 by the operator is
+	 * not moved to the client's CPU 1 (and keeps its mask) */
+	restore_mask();
+	start(NULL);
+	client(true, true);
+	pin_self(1);
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	sgemm_checked(&s, 300);
+	pid_t w[8];
+	assert_int_equal(agent_workers(&ag, w, 8), 1);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "taskset -a -p -c 0 %d >/dev/null",
+		 (int)w[0]);
+	assert_int_equal(system(cmd), 0);
+	for (int i = 0; i < 5; i++)
+		sgemm_checked(&s, 300);
+	usleep(100000);
+	assert_int_equal(workers_threads_on("1"), 0);
+	assert_true(workers_threads_on("0") > 0);
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	restore_mask();
+	assert_int_equal(agent_stop(&ag), 0);
+}
+
+/* What a client can write into the near word: nothing that is a CPU it
+ * may use pins the worker; garbage is ignored and the connection goes
+ * on. */
+static void test_near_hostile(void **state)
+{
+	(void)state;
+	char all[64];
+	if (!two_cpus(all, sizeof(all))) {
+		printf("skipped: near needs CPUs 0 and 1 (allowed: %s)\n", all);
+		skip();
+	}
+	start(NULL);
+	struct rclient c;
+	struct vrpc_hdr h;
+	rclient_open(&c, 4096);
+	static const uint32_t words[] = { 0xffffffffu, 0x80000000u,
+					  CPU_SETSIZE + 1, 1000, 0 };
+	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+		__atomic_store_n((uint32_t *)(c.map + 2176), words[i],
+				 __ATOMIC_RELEASE);
+		for (uint64_t k = 0; k < 3; k++) {
+			assert_int_equal(ring_send_ping(&c, 100, 100 + k), 0);
+			assert_int_equal(ring_recv(&c, &h), 0);
+			assert_int_equal(h.id, 100 + k);
+		}
+		assert_int_equal(workers_threads_on("0"), 0);
+		assert_int_equal(workers_threads_on("1"), 0);
+	}
+	/* a CPU it may use: the worker waits there */
+	__atomic_store_n((uint32_t *)(c.map + 2176), 2u, __ATOMIC_RELEASE);
+	assert_int_equal(ring_send_ping(&c, 100, 200), 0);
+	assert_int_equal(ring_recv(&c, &h), 0);
+	assert_true(wait_threads_on("1", 1));
+	rclient_close(&c);
+	others_served();
+	wait_rings(0);
+	assert_true(wait_threads_on("1", 0));
+	quiet_second();
+	assert_int_equal(agent_stop(&ag), 0);
+}
+
+/* The near word, without an agent: what the client sets is what the
+ * agent's end reads; out-of-range values read as none; neither side
+ * spins while it names the CPU the side runs on. */
+static void test_near_word(void **state)
+{
+	(void)state;
+	struct ends e;
+	char all[64];
+	two_cpus(all, sizeof(all)); /* saves this thread's mask */
+	ends_open(&e);
+	assert_int_equal(vrpc_ring_near(e.agent, CPU_SETSIZE), -1);
+	vrpc_ring_set_near(e.client, 1);
+	assert_int_equal(vrpc_ring_near(e.agent, CPU_SETSIZE), 1);
+	assert_int_equal(vrpc_ring_near(e.agent, 1), -1); /* beyond ncpus */
+	vrpc_ring_set_near(e.client, -1);
+	assert_int_equal(vrpc_ring_near(e.agent, CPU_SETSIZE), -1);
+	uint8_t *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED,
+			    e.memfd, 0);
+	assert_true(map != MAP_FAILED);
+	*(volatile uint32_t *)(map + 2176) = 0xffffffffu;
+	assert_int_equal(vrpc_ring_near(e.agent, CPU_SETSIZE), -1);
+	*(volatile uint32_t *)(map + 2176) = CPU_SETSIZE + 1;
+	assert_int_equal(vrpc_ring_near(e.agent, CPU_SETSIZE), -1);
+	/* naming this CPU: a spin for input gives up at once */
+	int cpu = sched_getcpu();
+	pin_self(cpu);
+	vrpc_ring_set_spin(e.agent, 100000);
+	*(volatile uint32_t *)(map + 2176) = (uint32_t)cpu + 1;
+	int64_t t0 = vrpc_now_ns();
+	assert_int_equal(vrpc_ring_spin_read(e.agent, t0 + 1000000000), 0);
+	assert_true(vrpc_now_ns() - t0 < 500000000);
+	restore_mask();
+	munmap(map, 4096);
+	ends_close(&e);
+}
+
 static int teardown(void **state)
 {
 	(void)state;
+	if (CPU_COUNT(&test_mask))
+		sched_setaffinity(0, sizeof(test_mask), &test_mask);
 	vaccel_cleanup();
 	if (ag.pid)
 		agent_kill(&ag);
@@ -744,6 +997,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_worker_killed, teardown),
 		cmocka_unit_test(test_kick),
 		cmocka_unit_test(test_spin_read),
+		cmocka_unit_test_teardown(test_near, teardown),
+		cmocka_unit_test_teardown(test_near_hostile, teardown),
+		cmocka_unit_test(test_near_word),
 	};
 	return cmocka_run_group_tests_name("agent-ring", tests, NULL, NULL);
 }

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Near (docs/protocol.md §11): a client on a ring can ask the worker to
+ * wait for its next request on the client's CPU. The reader thread then
+ * restricts itself to that CPU while it waits: the client's request wakes
+ * it there (no wake-up of another, idle CPU: 15-85 µs on a VM, plus the
+ * waker's own system call), it reads the data the client just wrote from
+ * that CPU's cache (a 1 MiB copy crossing between two vCPUs here costs
+ * several times a memcpy), and the client, asleep meanwhile, is woken
+ * there by the reply.
+ *
+ * Limits: only within the CPUs the thread may use (the operator's
+ * affinity mask, re-read when it changed underneath: taskset, a cpuset);
+ * an op this connection usually takes 2 ms or more for, or has not run
+ * yet, gets the whole mask back once its request was read, so that the
+ * scheduler can move it (two system calls are nothing beside such an op);
+ * a pinned thread that was preempted while serving (its CPU is wanted by
+ * others: a loaded machine; checked on one op in eight) stops pinning for
+ * 50 ms. Per thread: the state belongs to the thread that holds the
+ * reader role, and a thread that gives the role up gets its mask back;
+ * threads it starts get the whole mask. The client decides which calls
+ * ask (plugins/rpc/call.c: calls of 100 µs or more, or with 256 KiB or
+ * more in shared memory). */
+
+#include "conn_int.h"
+#include <sched.h>
+#include <sys/resource.h>
+
+#define NEAR_LONG_US	2000
+#define NEAR_BACKOFF_NS 50000000
+/* a system call each side of an op (~1 µs each in a VM): on every 8th */
+#define NEAR_CHECK_EVERY 8
+
+static _Thread_local struct {
+	/* the CPU this thread is pinned to, plus 1 (0: not pinned) */
+	int pin;
+	/* the mask to go back to */
+	cpu_set_t base;
+	/* involuntary switches when its op began (-1: not measured) */
+	long nivcsw;
+	int64_t off_until;
+	/* ops served pinned: one in NEAR_CHECK_EVERY is checked */
+	unsigned calls;
+} me;
+
+static long nivcsw(void)
+{
+	struct rusage ru;
+	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nivcsw;
+}
+
+/* Whether the mask `m` is only our pin (nobody changed it meanwhile). */
+static bool is_our_pin(const cpu_set_t *m)
+{
+	return me.pin && CPU_COUNT(m) == 1 && CPU_ISSET(me.pin - 1, m);
+}
+
+static void unpin(void)
+{
+	cpu_set_t cur;
+	if (!me.pin)
+		return;
+	/* a mask the operator set meanwhile stays */
+	if (!sched_getaffinity(0, sizeof(cur), &cur) && is_our_pin(&cur))
+		sched_setaffinity(0, sizeof(me.base), &me.base);
+	me.pin = 0;
+}
+
+static void pin(struct conn *c, int cpu)
+{
+	cpu_set_t cur, one;
+	if (sched_getaffinity(0, sizeof(cur), &cur))
+		return;
+	if (!is_our_pin(&cur)) {
+		me.base = cur; /* the operator's mask, maybe new */
+		me.pin = 0;
+	}
+	if (!CPU_ISSET(cpu, &me.base) || CPU_COUNT(&me.base) < 2) {
+		unpin();
+		return;
+	}
+	CPU_ZERO(&one);
+	CPU_SET(cpu, &one);
+	if (!sched_setaffinity(0, sizeof(one), &one))
+		me.pin = cpu + 1;
+	atomic_fetch_add(&c->near_pins, 1);
+}
+
+void near_before_wait(struct conn *c)
+{
+	int want = -1;
+	if (c->s.ring && !cfg.no_near && vrpc_now_ns() >= me.off_until)
+		want = vrpc_ring_near(c->s.ring, CPU_SETSIZE);
+	if (want == me.pin - 1)
+		return;
+	if (want < 0)
+		unpin();
+	else
+		pin(c, want);
+}
+
+void near_after_read(struct conn *c, uint16_t type)
+{
+	me.nivcsw = -1;
+	if (!me.pin)
+		return;
+	uint32_t us = vrpc_optime_get(&c->optime, type);
+	if (!us || us >= NEAR_LONG_US)
+		unpin();
+	else if (!(++me.calls % NEAR_CHECK_EVERY))
+		me.nivcsw = nivcsw();
+}
+
+void near_before_reply(struct conn *c)
+{
+	if (!me.pin || me.nivcsw < 0)
+		return;
+	long was = me.nivcsw;
+	me.nivcsw = -1;
+	if (nivcsw() <= was)
+		return;
+	/* another task ran here meanwhile: this CPU is wanted */
+	me.off_until = vrpc_now_ns() + NEAR_BACKOFF_NS;
+	unpin();
+	atomic_fetch_add(&c->near_backoffs, 1);
+	adebug("a reader pinned near its client was preempted: not pinning "
+	       "for %d ms",
+	       NEAR_BACKOFF_NS / 1000000);
+}
+
+void near_leave(void)
+{
+	unpin();
+}
+
+const cpu_set_t *near_base(void)
+{
+	return me.pin ? &me.base : NULL;
+}
