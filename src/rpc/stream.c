@@ -120,6 +120,18 @@ static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len,
 	return r;
 }
 
+/* Whether a read that would block (`flags` without MSG_DONTWAIT) waits
+ * in poll() first: on a UNIX socket a reader asleep in recvmsg is woken
+ * each time its peer reads what it sent (unix_write_space wakes every
+ * sleeper of the writer's socket, whatever it waits for; poll's waiters
+ * are only woken for what they asked), so each message woke the idle
+ * peer twice: the first wake-up of a halted vCPU costs the reading side
+ * 10-20 µs inside its recvmsg (an IPI), and the peer a context switch. */
+static bool sleeps_in_poll(const struct vrpc_stream *s, int flags)
+{
+	return s->pass_fds && !s->nonblock && !(flags & MSG_DONTWAIT);
+}
+
 /* Read at least one byte into dst[0..len), waiting until `deadline`.
  * Returns bytes read or -VACCEL_E*. */
 static ssize_t read_wait(struct vrpc_stream *s, void *dst, size_t len,
@@ -131,6 +143,11 @@ static ssize_t read_wait(struct vrpc_stream *s, void *dst, size_t len,
 			return r;
 	}
 	int flags = dontwait(s, deadline);
+	if (sleeps_in_poll(s, flags)) {
+		int w = wait_fd(s->fd, POLLIN, deadline);
+		if (w)
+			return -w;
+	}
 	for (;;) {
 		int err = 0;
 		ssize_t r = read_some(s, dst, len, flags, &err);
@@ -261,7 +278,7 @@ int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline)
 		deadline ? s->rcvtimeo && deadline - vrpc_now_ns() >=
 						  s->rcvtimeo - FILL_SLACK_NS
 			 : !s->nonblock && !s->rcvtimeo;
-	if (!block)
+	if (!block || sleeps_in_poll(s, 0))
 		return vrpc_stream_wait(s, deadline);
 	int err = 0;
 	ssize_t r = read_some(s, s->rbuf, s->rcap, 0, &err);

@@ -73,7 +73,10 @@ int vrpc_stream_wait(struct vrpc_stream *s, int64_t deadline);
 /* Let a socket wait for input in its reads themselves, for at most `ms`
  * (blocking, SO_RCVTIMEO; reads and writes with a deadline still do not
  * block): vrpc_stream_fill then costs one system call where poll and a
- * read cost two. 0, or -1 (the stream then works as before). */
+ * read cost two. Not on UNIX sockets, which wait in poll() still (a
+ * reader asleep in recvmsg there is woken by each read of its peer:
+ * stream.c, sleeps_in_poll). 0, or -1 (the stream then works as
+ * before). */
 int vrpc_stream_set_wait(struct vrpc_stream *s, int ms);
 /* Wait until `deadline` for input and buffer what arrived (nothing to do
  * when bytes are buffered). Returns as vrpc_stream_wait. */
