@@ -18,8 +18,8 @@
  * 50 ms. Per thread: the state belongs to the thread that holds the
  * reader role, and a thread that gives the role up gets its mask back;
  * threads it starts get the whole mask. The client decides which calls
- * ask (plugins/rpc/call.c: calls of 100 µs or more, or with 256 KiB or
- * more in shared memory). */
+ * ask (plugins/rpc/call.c: calls with 256 KiB or more in shared
+ * memory). */
 
 #include "conn_int.h"
 #include <sched.h>

@@ -253,20 +253,20 @@ static int wait_reply(struct rpc_ctx *x)
 	return ret;
 }
 
-/* Calls this long, or with this much data in shared memory, ask the
- * ring's worker to wait for the next request on this thread's CPU: this
- * thread sleeps through such a call anyway, so the worker's CPU does not
- * have to be woken (and for data: the bytes stay in one CPU's cache).
- * Shorter calls leave both sides on their own CPUs, spinning. */
-#define NEAR_MIN_US    100
+/* Calls with this much data in shared memory ask the ring's worker to
+ * wait for the next request on this thread's CPU: the bytes this thread
+ * copies in and out stay in one CPU's cache (a 1 MiB copy crossing
+ * between two vCPUs here costs several times a memcpy), and neither side
+ * wakes an idle CPU. Other calls leave both sides on their own CPUs,
+ * spinning (small calls: a few µs across vCPUs, where one CPU takes
+ * ~13 µs). Long calls with little data were tried too: no gain beyond
+ * the noise of bench-rpc infer-free (docs/benchmarks.md, "Near"). */
 #define NEAR_MIN_BYTES (256u << 10)
 
 static void ask_near(struct rpc_link *l, struct rpc_ctx *x)
 {
 	int cpu = -1;
-	if (rpc_cfg.near &&
-	    (x->shm_bytes >= NEAR_MIN_BYTES ||
-	     vrpc_optime_get(&l->optime, x->req.type) >= NEAR_MIN_US))
+	if (rpc_cfg.near && x->shm_bytes >= NEAR_MIN_BYTES)
 		cpu = sched_getcpu();
 	vrpc_ring_set_near(l->s.ring, cpu);
 	x->near_cpu = cpu;
