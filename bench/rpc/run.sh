@@ -11,7 +11,7 @@ meson compile -C "$B" bench/rpc/bench-rpc tests/lib/exec/benchrpc agent/vaccel-a
 export VACCEL_BUILD_ROOT=$(cd "$B" && pwd) VACCEL_BOOTSTRAP_ENABLED=0
 export VACCEL_DEPS=${VACCEL_DEPS:-/opt/vaccel-deps} VACCEL_ONNX_THREADS=1 VACCEL_TORCH_THREADS=1
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
-[ $# -gt 0 ] || set -- latency bulk infer scale ring
+[ $# -gt 0 ] || set -- latency bulk infer infer-free scale ring
 for t in "$@"; do
 	echo "### $t"
 	"$B/bench/rpc/bench-rpc" "$t" 2>&1 | grep -v ' - <\|vaccel-agent\['
