@@ -83,6 +83,8 @@ struct conn {
 void near_before_wait(struct conn *c);
 /* A request of `type` was read: its op runs free if it is long. */
 void near_after_read(struct conn *c, uint16_t type);
+/* The op just read was lent (a watcher wakes): do not check it. */
+void near_lent(void);
 /* Before the reply: stop pinning for a while if this thread was
  * preempted while pinned. */
 void near_before_reply(struct conn *c);

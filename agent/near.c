@@ -13,13 +13,13 @@
  * an op this connection usually takes 2 ms or more for, or has not run
  * yet, gets the whole mask back once its request was read, so that the
  * scheduler can move it (two system calls are nothing beside such an op);
- * a pinned thread that was preempted while serving (its CPU is wanted by
- * others: a loaded machine; checked on one op in eight) stops pinning for
- * 50 ms. Per thread: the state belongs to the thread that holds the
- * reader role, and a thread that gives the role up gets its mask back;
- * threads it starts get the whole mask. The client decides which calls
- * ask (plugins/rpc/call.c: calls with 256 KiB or more in shared
- * memory). */
+ * a pinned thread that was preempted while serving at two checks in a
+ * row (its CPU is wanted by others: a loaded machine; checked on one op
+ * in eight, not on ops that woke a watcher) stops pinning for 50 ms. Per
+ * thread: the state belongs to the thread that holds the reader role, and a
+ * thread that gives the role up gets its mask back; threads it starts get the
+ * whole mask. The client decides which calls ask (plugins/rpc/call.c: calls
+ * with 256 KiB or more in shared memory). */
 
 #include "conn_int.h"
 #include <sched.h>
@@ -38,8 +38,9 @@ static _Thread_local struct {
 	/* involuntary switches when its op began (-1: not measured) */
 	long nivcsw;
 	int64_t off_until;
-	/* ops served pinned: one in NEAR_CHECK_EVERY is checked */
-	unsigned calls;
+	/* ops served pinned: one in NEAR_CHECK_EVERY is checked; checks in
+	 * a row that saw a preemption */
+	unsigned calls, preempted;
 } me;
 
 static long nivcsw(void)
@@ -110,15 +111,28 @@ void near_after_read(struct conn *c, uint16_t type)
 		me.nivcsw = nivcsw();
 }
 
+void near_lent(void)
+{
+	/* the watcher woken for this op may run here first: not a sign
+	 * of a loaded CPU */
+	me.nivcsw = -1;
+}
+
 void near_before_reply(struct conn *c)
 {
 	if (!me.pin || me.nivcsw < 0)
 		return;
 	long was = me.nivcsw;
 	me.nivcsw = -1;
-	if (nivcsw() <= was)
+	if (nivcsw() <= was) {
+		me.preempted = 0;
 		return;
-	/* another task ran here meanwhile: this CPU is wanted */
+	}
+	/* another task ran here meanwhile, at two checks in a row: this CPU
+	 * is wanted (one preemption alone: a kernel thread, a timer) */
+	if (++me.preempted < 2)
+		return;
+	me.preempted = 0;
 	me.off_until = vrpc_now_ns() + NEAR_BACKOFF_NS;
 	unpin();
 	atomic_fetch_add(&c->near_backoffs, 1);
