@@ -81,8 +81,9 @@ static void pin(struct conn *c, int cpu)
 	}
 	CPU_ZERO(&one);
 	CPU_SET(cpu, &one);
-	if (!sched_setaffinity(0, sizeof(one), &one))
-		me.pin = cpu + 1;
+	if (sched_setaffinity(0, sizeof(one), &one))
+		return;
+	me.pin = cpu + 1;
 	atomic_fetch_add(&c->near_pins, 1);
 }
 

@@ -167,8 +167,8 @@ struct rpc_config {
 	 * spinning at most ring_spin_us per wait */
 	bool ring;
 	int64_t ring_spin_us;
-	/* ask the ring's worker to wait on this CPU for long and large calls
-	 * (VACCEL_RPC_NEAR, default on) */
+	/* ask the ring's worker to wait on this CPU for calls with much data
+	 * in shared memory (VACCEL_RPC_NEAR, default on) */
 	bool near;
 	char identity[VRPC_MAX_IDENTITY];
 	/* the plugin's load is probing the agent (connection failures are

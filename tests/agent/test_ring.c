@@ -795,6 +795,46 @@ static bool wait_threads_on(const char *list, int n)
 	return workers_threads_on(list) == n;
 }
 
+/* Skip unless CPUs 0 and 1 may both be used (saves the test's mask). */
+static void need_two_cpus(void)
+{
+	char all[64];
+	if (!two_cpus(all, sizeof(all))) {
+		printf("skipped: near needs CPUs 0 and 1 (allowed: %s)\n", all);
+		skip();
+	}
+}
+
+/* An agent started with the test's whole mask (and `extra`), this
+ * process's client on the ring with shared memory, pinned to CPU `cpu`
+ * (-1: not), and a session. */
+static void near_open(const char *const *extra, int cpu,
+		      struct vaccel_session *s)
+{
+	restore_mask();
+	start(extra);
+	client(true, true);
+	if (cpu >= 0)
+		pin_self(cpu);
+	assert_int_equal(vaccel_session_init(s, 0), VACCEL_OK);
+}
+
+static void near_close(struct vaccel_session *s)
+{
+	vaccel_session_release(s);
+	vaccel_cleanup();
+	restore_mask();
+}
+
+/* Five large calls from CPU 1: no worker thread ends up pinned there. */
+static void large_calls_not_followed(struct vaccel_session *s)
+{
+	for (int i = 0; i < 5; i++)
+		sgemm_checked(s, 300);
+	usleep(100000);
+	assert_int_equal(workers_threads_on("1"), 0);
+}
+
 /* Large calls (360 KB each way) ask the worker to wait on the client's
  * CPU: its reader thread is pinned there between calls and follows the
  * client to the other CPU; small calls let it go back to every CPU;
@@ -802,15 +842,9 @@ static bool wait_threads_on(const char *list, int n)
 static void test_near(void **state)
 {
 	(void)state;
-	char all[64];
-	if (!two_cpus(all, sizeof(all))) {
-		printf("skipped: near needs CPUs 0 and 1 (allowed: %s)\n", all);
-		skip();
-	}
-	start(NULL);
-	client(true, true);
 	struct vaccel_session s;
-	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	need_two_cpus();
+	near_open(NULL, -1, &s);
 	for (int cpu = 0; cpu < 2; cpu++) {
 		pin_self(cpu);
 		for (int i = 0; i < 5; i++)
@@ -826,48 +860,28 @@ static void test_near(void **state)
 	for (int i = 0; i < 20; i++)
 		assert_int_equal(vaccel_noop(&s), VACCEL_OK);
 	assert_true(wait_threads_on("0", 0) && wait_threads_on("1", 0));
-	vaccel_session_release(&s);
-	vaccel_cleanup();
+	near_close(&s);
 	wait_log("waited on the client's CPU", 1);
 	assert_int_equal(agent_stop(&ag), 0);
 
-	/* the client opts out (agents start with the test's whole mask) */
-	restore_mask();
-	start(NULL);
+	/* the client opts out */
 	setenv("VACCEL_RPC_NEAR", "0", 1);
-	client(true, true);
-	pin_self(1);
-	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
-	for (int i = 0; i < 5; i++)
-		sgemm_checked(&s, 300);
-	usleep(100000);
-	assert_int_equal(workers_threads_on("1"), 0);
-	vaccel_session_release(&s);
-	vaccel_cleanup();
+	near_open(NULL, 1, &s);
+	large_calls_not_followed(&s);
+	near_close(&s);
 	unsetenv("VACCEL_RPC_NEAR");
 	assert_int_equal(agent_stop(&ag), 0);
 
 	/* the operator turns it off */
 	static const char *const off[] = { "--near", "off", NULL };
-	restore_mask();
-	start(off);
-	client(true, true);
-	pin_self(1);
-	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
-	for (int i = 0; i < 5; i++)
-		sgemm_checked(&s, 300);
-	usleep(100000);
-	assert_int_equal(workers_threads_on("1"), 0);
-	vaccel_session_release(&s);
-	vaccel_cleanup();
+	near_open(off, 1, &s);
+	large_calls_not_followed(&s);
+	near_close(&s);
 	assert_int_equal(agent_stop(&ag), 0);
+
 	/* the operator's mask: a worker pinned to CPU 0 by the operator is
 	 * not moved to the client's CPU 1 (and keeps its mask) */
-	restore_mask();
-	start(NULL);
-	client(true, true);
-	pin_self(1);
-	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	near_open(NULL, 1, &s);
 	sgemm_checked(&s, 300);
 	pid_t w[8];
 	assert_int_equal(agent_workers(&ag, w, 8), 1);
@@ -875,14 +889,9 @@ static void test_near(void **state)
 	snprintf(cmd, sizeof(cmd), "taskset -a -p -c 0 %d >/dev/null",
 		 (int)w[0]);
 	assert_int_equal(system(cmd), 0);
-	for (int i = 0; i < 5; i++)
-		sgemm_checked(&s, 300);
-	usleep(100000);
-	assert_int_equal(workers_threads_on("1"), 0);
+	large_calls_not_followed(&s);
 	assert_true(workers_threads_on("0") > 0);
-	vaccel_session_release(&s);
-	vaccel_cleanup();
-	restore_mask();
+	near_close(&s);
 	assert_int_equal(agent_stop(&ag), 0);
 }
 
@@ -892,11 +901,7 @@ static void test_near(void **state)
 static void test_near_hostile(void **state)
 {
 	(void)state;
-	char all[64];
-	if (!two_cpus(all, sizeof(all))) {
-		printf("skipped: near needs CPUs 0 and 1 (allowed: %s)\n", all);
-		skip();
-	}
+	need_two_cpus();
 	start(NULL);
 	struct rclient c;
 	struct vrpc_hdr h;
