@@ -137,6 +137,8 @@ static bool sleeps_in_poll(const struct vrpc_stream *s, int flags)
 static ssize_t read_wait(struct vrpc_stream *s, void *dst, size_t len,
 			 int64_t deadline)
 {
+	if (s->rerr)
+		return -s->rerr;
 	if (s->ring && !s->ring_gone) {
 		ssize_t r = vrpc_sring_read(s, dst, len, deadline);
 		if (r || !s->ring_gone)
@@ -263,6 +265,8 @@ int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline)
 {
 	if (s->rlen > s->rpos)
 		return 0;
+	if (s->rerr)
+		return s->rerr;
 	if (s->ring && !s->ring_gone) {
 		ssize_t n = vrpc_sring_read(s, s->rbuf, s->rcap, deadline);
 		if (n < 0)
@@ -296,16 +300,21 @@ int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline)
 	return vrpc_stream_wait(s, deadline);
 }
 
-/* Without descriptors to receive, a read that does not block costs what a
- * poll without sleeping costs, and reads the bytes too (the poll, then
- * vrpc_stream_fill's poll and read, cost three system calls): 1 bytes
- * buffered, 0 none there yet, -1 something else (fill will tell). */
+/* A read that does not block costs what a poll without sleeping costs,
+ * and reads the bytes too (the poll, then vrpc_stream_fill's poll and
+ * read, cost three system calls): 1 bytes buffered (or an error kept for
+ * the next read), 0 none there yet, -1 something else (fill will
+ * tell). */
 static int try_fill(struct vrpc_stream *s)
 {
-	if (s->pass_fds || !(s->nonblock || s->is_socket))
+	if (!(s->nonblock || s->is_socket))
 		return -1;
 	int err = 0;
 	ssize_t r = read_some(s, s->rbuf, s->rcap, MSG_DONTWAIT, &err);
+	if (err) {
+		s->rerr = err;
+		return 1;
+	}
 	if (r > 0) {
 		s->bytes_in += (uint64_t)r;
 		s->rpos = 0;

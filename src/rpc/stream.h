@@ -43,6 +43,9 @@ struct vrpc_stream {
 	bool ring_sock_input;
 	/* the reader went back to the socket */
 	bool ring_gone;
+	/* a read that polled for a waiter (vrpc_stream_ready_by) failed:
+	 * the next read or fill reports it */
+	int rerr;
 };
 
 /* Take `fd` (the stream closes it in vrpc_stream_release). */
@@ -83,10 +86,11 @@ int vrpc_stream_set_wait(struct vrpc_stream *s, int ms);
 int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline);
 /* Sleep until `sleep_until` (monotonic ns), then poll without sleeping
  * until `spin_until`: true as soon as a byte can be read (and, on a
- * stream that receives no descriptors, is buffered: vrpc_stream_fill has
- * nothing left to do). Waiting for a reply this way avoids the wake-up
- * latency of an idle CPU when the reply is expected around `sleep_until`
- * (about 100-200 µs in a VM). On a ring: a futex sleep on the ring, then
+ * socket, is buffered, descriptors included: vrpc_stream_fill has nothing
+ * left to do; a read error there is kept for the next read or fill).
+ * Waiting for a reply this way avoids the wake-up latency of an idle CPU
+ * when the reply is expected around `sleep_until` (about 100-200 µs in a
+ * VM). On a ring: a futex sleep on the ring, then
  * a spin on its index (not when the peer last waited on this CPU). */
 bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 			  int64_t spin_until);

@@ -598,6 +598,84 @@ static void test_stream_socketpair(void **state)
 	vrpc_stream_release(&b);
 }
 
+static int send_with_fds(int sock, const char *bytes, int n)
+{
+	int fds[VRPC_STREAM_MAX_FDS + 1];
+	union {
+		char buf[CMSG_SPACE(sizeof(fds))];
+		struct cmsghdr align;
+	} ctl;
+	for (int i = 0; i < n; i++)
+		fds[i] = dup(0);
+	struct iovec iov = { (void *)bytes, strlen(bytes) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (n) {
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * (size_t)n);
+	}
+	ssize_t r = sendmsg(sock, &mh, 0);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	return r == (ssize_t)strlen(bytes) ? 0 : -1;
+}
+
+static int open_fds(void)
+{
+	int n = 0;
+	for (int fd = 0; fd < 1024; fd++)
+		n += fcntl(fd, F_GETFD) >= 0;
+	return n;
+}
+
+/* A client polling for its reply (vrpc_stream_ready_by, as the rpc
+ * plugin does around a short call) reads the bytes and descriptors as
+ * they come; a read that fails there fails the next fill and read. */
+static void test_stream_ready_by(void **state)
+{
+	(void)state;
+	int base = open_fds();
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	struct vrpc_stream b;
+	assert_int_equal(vrpc_stream_init(&b, sv[1], 64), 0);
+	assert_true(b.pass_fds);
+
+	/* nothing comes: false once the spin ends */
+	int64_t t0 = vrpc_now_ns();
+	assert_false(vrpc_stream_ready_by(&b, 0, t0 + 2000000));
+	assert_true(vrpc_now_ns() - t0 >= 2000000);
+
+	/* bytes and a descriptor: buffered by the poll itself */
+	assert_int_equal(send_with_fds(sv[0], "reply", 1), 0);
+	assert_true(vrpc_stream_ready_by(&b, 0, vrpc_now_ns() + 1000000000));
+	assert_int_equal(b.rlen - b.rpos, 5);
+	assert_int_equal(b.nfds, 1);
+	assert_int_equal(vrpc_stream_fill(&b, vrpc_deadline(100)), 0);
+	char got[8] = { 0 };
+	assert_int_equal(vrpc_stream_read(&b, got, 5, vrpc_deadline(100)), 0);
+	assert_string_equal(got, "reply");
+	int fd = vrpc_stream_take_fd(&b);
+	assert_true(fd >= 0);
+	close(fd);
+
+	/* more descriptors than a stream keeps: the poll says ready, and the
+	 * fill and the read that follow fail (the connection is dead) */
+	assert_int_equal(send_with_fds(sv[0], "bad", VRPC_STREAM_MAX_FDS + 1),
+			 0);
+	assert_true(vrpc_stream_ready_by(&b, 0, vrpc_now_ns() + 1000000000));
+	assert_int_equal(vrpc_stream_fill(&b, vrpc_deadline(100)), VACCEL_EIO);
+	assert_int_equal(vrpc_stream_read(&b, got, 1, vrpc_deadline(100)),
+			 VACCEL_EIO);
+	close(sv[0]);
+	vrpc_stream_release(&b);
+	assert_int_equal(open_fds(), base);
+}
+
 static void test_endpoints_connect(void **state)
 {
 	(void)state;
@@ -702,6 +780,7 @@ int main(void)
 		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_vsock_socket),
 		cmocka_unit_test(test_stream_socketpair),
+		cmocka_unit_test(test_stream_ready_by),
 		cmocka_unit_test(test_endpoints_connect),
 		cmocka_unit_test(test_shm),
 	};
