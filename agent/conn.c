@@ -391,8 +391,6 @@ static void read_and_serve(struct conn *c)
 		bool signal = false;
 		bool lent = vrpc_op_computes(r->hdr.type) && !r->early_err &&
 			    !usually_quick(c, r->hdr.type) && lend(c, &signal);
-		if (lent)
-			near_lent();
 		bool keep = run(c, r, signal);
 		if (lent && c->taken != taken) {
 			near_leave();

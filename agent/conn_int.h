@@ -81,12 +81,11 @@ struct conn {
 /* Before waiting for the next request: pin to the CPU the client asks
  * for, or go back to the whole mask. */
 void near_before_wait(struct conn *c);
-/* A request of `type` was read: its op runs free if it is long. */
+/* A request of `type` was read: measure its op's wait for the CPU (on
+ * some ops). */
 void near_after_read(struct conn *c, uint16_t type);
-/* The op just read was lent (a watcher wakes): do not check it. */
-void near_lent(void);
-/* Before the reply: stop pinning for a while if this thread was
- * preempted while pinned. */
+/* Before the reply: stop pinning for a while if this thread waited for
+ * its CPU while pinned. */
 void near_before_reply(struct conn *c);
 /* The thread gives up the reader role: its whole mask back. */
 void near_leave(void);

@@ -10,43 +10,60 @@
  *
  * Limits: only within the CPUs the thread may use (the operator's
  * affinity mask, re-read when it changed underneath: taskset, a cpuset);
- * an op this connection usually takes 2 ms or more for, or has not run
- * yet, gets the whole mask back once its request was read, so that the
- * scheduler can move it (two system calls are nothing beside such an op);
- * a pinned thread that was preempted while serving at two checks in a
- * row (its CPU is wanted by others: a loaded machine; checked on one op
- * in eight, not on ops that woke a watcher) stops pinning for 50 ms. Per
- * thread: the state belongs to the thread that holds the reader role, and a
- * thread that gives the role up gets its mask back; threads it starts get the
- * whole mask. The client decides which calls ask (plugins/rpc/call.c: calls
- * with 256 KiB or more in shared memory). */
+ * a pinned thread that waited on its CPU's run queue for more than an
+ * eighth of an op (and 50 µs) at two checks in a row (its CPU is wanted
+ * by others: a loaded machine, or another client's worker pinned there
+ * too) stops pinning for 50 ms. Checked on every op this connection
+ * usually runs for 1 ms or more, and on one other op in eight (two reads
+ * of /proc/thread-self/schedstat). Per thread: the state belongs to the
+ * thread that holds the reader role, and a thread that gives the role up
+ * gets its mask back; threads it starts get the whole mask. The client
+ * decides which calls ask (plugins/rpc/call.c: calls with 256 KiB or more
+ * in shared memory, and calls of ops that usually take 1 ms or more). */
 
 #include "conn_int.h"
 #include <sched.h>
-#include <sys/resource.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
 
-#define NEAR_LONG_US	2000
+#define NEAR_LONG_US	1000
 #define NEAR_BACKOFF_NS 50000000
-/* a system call each side of an op (~1 µs each in a VM): on every 8th */
+/* three system calls each side of an op (~1 µs each in a VM): on every
+ * op of 1 ms or more, on every 8th other one */
 #define NEAR_CHECK_EVERY 8
+/* a wait on the run queue shorter than this is not a sign of a loaded
+ * CPU (the watcher woken for a lent op may run first, a kernel thread) */
+#define NEAR_WAIT_MIN_NS 50000
 
 static _Thread_local struct {
 	/* the CPU this thread is pinned to, plus 1 (0: not pinned) */
 	int pin;
 	/* the mask to go back to */
 	cpu_set_t base;
-	/* involuntary switches when its op began (-1: not measured) */
-	long nivcsw;
+	/* when the checked op began (0: not measured), and the thread's
+	 * run-queue wait then */
+	int64_t t0, delay0;
 	int64_t off_until;
-	/* ops served pinned: one in NEAR_CHECK_EVERY is checked; checks in
-	 * a row that saw a preemption */
+	/* ops served pinned (one in NEAR_CHECK_EVERY of the short ones is
+	 * checked); checks in a row that saw a loaded CPU */
 	unsigned calls, preempted;
 } me;
 
-static long nivcsw(void)
+/* ns this thread has waited on a run queue (-1: unknown). */
+static int64_t run_delay(void)
 {
-	struct rusage ru;
-	return getrusage(RUSAGE_THREAD, &ru) ? -1 : ru.ru_nivcsw;
+	char buf[128];
+	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	unsigned long long run, wait;
+	return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? (int64_t)wait : -1;
 }
 
 /* Whether the mask `m` is only our pin (nobody changed it meanwhile). */
@@ -102,43 +119,37 @@ void near_before_wait(struct conn *c)
 
 void near_after_read(struct conn *c, uint16_t type)
 {
-	me.nivcsw = -1;
+	me.t0 = 0;
 	if (!me.pin)
 		return;
 	uint32_t us = vrpc_optime_get(&c->optime, type);
-	if (!us || us >= NEAR_LONG_US)
-		unpin();
-	else if (!(++me.calls % NEAR_CHECK_EVERY))
-		me.nivcsw = nivcsw();
-}
-
-void near_lent(void)
-{
-	/* the watcher woken for this op may run here first: not a sign
-	 * of a loaded CPU */
-	me.nivcsw = -1;
+	if (us < NEAR_LONG_US && ++me.calls % NEAR_CHECK_EVERY)
+		return;
+	me.delay0 = run_delay();
+	if (me.delay0 >= 0)
+		me.t0 = vrpc_now_ns();
 }
 
 void near_before_reply(struct conn *c)
 {
-	if (!me.pin || me.nivcsw < 0)
+	if (!me.pin || !me.t0)
 		return;
-	long was = me.nivcsw;
-	me.nivcsw = -1;
-	if (nivcsw() <= was) {
+	int64_t waited = run_delay() - me.delay0, took = vrpc_now_ns() - me.t0;
+	me.t0 = 0;
+	if (waited <= NEAR_WAIT_MIN_NS || waited * 8 <= took) {
 		me.preempted = 0;
 		return;
 	}
 	/* another task ran here meanwhile, at two checks in a row: this CPU
-	 * is wanted (one preemption alone: a kernel thread, a timer) */
+	 * is wanted (once alone: a kernel thread, a timer) */
 	if (++me.preempted < 2)
 		return;
 	me.preempted = 0;
 	me.off_until = vrpc_now_ns() + NEAR_BACKOFF_NS;
 	unpin();
 	atomic_fetch_add(&c->near_backoffs, 1);
-	adebug("a reader pinned near its client was preempted: not pinning "
-	       "for %d ms",
+	adebug("a reader pinned near its client waited for its CPU: not "
+	       "pinning for %d ms",
 	       NEAR_BACKOFF_NS / 1000000);
 }
 

@@ -266,20 +266,27 @@ static int wait_reply(struct rpc_ctx *x)
 	return ret;
 }
 
-/* Calls with this much data in shared memory ask the ring's worker to
- * wait for the next request on this thread's CPU: the bytes this thread
- * copies in and out stay in one CPU's cache (a 1 MiB copy crossing
- * between two vCPUs here costs several times a memcpy), and neither side
- * wakes an idle CPU. Other calls leave both sides on their own CPUs,
- * spinning (small calls: a few µs across vCPUs, where one CPU takes
- * ~13 µs). Long calls with little data were tried too: no gain beyond
- * the noise of bench-rpc infer-free (docs/benchmarks.md, "Near"). */
+/* Calls with this much data in shared memory, and calls of ops that
+ * usually take this long, ask the ring's worker to wait for the next
+ * request on this thread's CPU: the bytes this thread copies in and out
+ * stay in one CPU's cache (a 1 MiB copy crossing between two vCPUs here
+ * costs several times a memcpy), and neither side wakes an idle CPU
+ * (15-85 µs each way on a VM) while this thread sleeps through the op.
+ * Other calls leave both sides on their own CPUs, spinning (small calls:
+ * a few µs across vCPUs, where one CPU takes ~13 µs). Long calls were
+ * tried before with their ops unpinned once read: no gain beyond the
+ * noise; with the op kept on this CPU, bench-rpc infer-free went from
+ * 1.010-1.044 to 0.968-1.036 (docs/benchmarks.md, "Near for long
+ * calls"). */
 #define NEAR_MIN_BYTES (256u << 10)
+#define NEAR_LONG_US   1000
 
 static void ask_near(struct rpc_link *l, struct rpc_ctx *x)
 {
 	int cpu = -1;
-	if (rpc_cfg.near && x->shm_bytes >= NEAR_MIN_BYTES)
+	if (rpc_cfg.near &&
+	    (x->shm_bytes >= NEAR_MIN_BYTES ||
+	     vrpc_optime_get(&l->optime, x->req.type) >= NEAR_LONG_US))
 		cpu = sched_getcpu();
 	vrpc_ring_set_near(l->s.ring, cpu);
 	x->near_cpu = cpu;

@@ -34,6 +34,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <vaccel.h>
@@ -895,6 +896,75 @@ static void test_near(void **state)
 	assert_int_equal(agent_stop(&ag), 0);
 }
 
+/* exec of bench-rpc's spin_ms: `ms` of CPU time in the worker. */
+static int exec_spin(struct vaccel_session *s, int32_t ms)
+{
+	struct vaccel_arg rd = { &ms, 4, VACCEL_ARG_INT32, 0, false };
+	return vaccel_exec(s, build_path("tests/lib/exec/libbenchrpc.so"),
+			   "spin_ms", &rd, 1, NULL, 0);
+}
+
+/* The number in the log's "stopped N times (preempted)" (-1: no such
+ * line yet). */
+static int near_stops(void)
+{
+	char line[2048];
+	int n = -1;
+	FILE *f = fopen(ag.log, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "stopped ");
+		if (p && strstr(p, "(preempted)"))
+			n = atoi(p + strlen("stopped "));
+	}
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* Long calls with little data ask too: the worker waits for the next
+ * request, and runs the op, on the client's CPU. When another task
+ * wants that CPU (a busy process pinned there), the worker waits on the
+ * run queue and stops pinning (the end log counts it). */
+static void test_near_long(void **state)
+{
+	(void)state;
+	struct vaccel_session s;
+	need_two_cpus();
+	near_open(NULL, 1, &s);
+	for (int i = 0; i < 5; i++)
+		assert_int_equal(exec_sleep(&s, 3), VACCEL_OK);
+	assert_true(wait_threads_on("1", 1));
+	/* small calls: not any more */
+	for (int i = 0; i < 20; i++)
+		assert_int_equal(vaccel_noop(&s), VACCEL_OK);
+	assert_true(wait_threads_on("1", 0));
+	near_close(&s);
+	assert_int_equal(agent_stop(&ag), 0);
+
+	/* a busy process on CPU 1, the client there too */
+	pid_t hog = fork();
+	assert_true(hog >= 0);
+	if (!hog) {
+		/* gone with the test, whatever fails */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		pin_self(1);
+		for (;;)
+			;
+	}
+	near_open(NULL, 1, &s);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(exec_spin(&s, 5), VACCEL_OK);
+	near_close(&s);
+	for (int i = 0; i < 300 && near_stops() < 0; i++)
+		usleep(10000);
+	int stops = near_stops();
+	printf("pinned next to a busy process: stopped %d times\n", stops);
+	assert_true(stops >= 1);
+	kill(hog, SIGKILL);
+	waitpid(hog, NULL, 0);
+	assert_int_equal(agent_stop(&ag), 0);
+}
+
 /* What a client can write into the near word: nothing that is a CPU it
  * may use pins the worker; garbage is ignored and the connection goes
  * on. */
@@ -1005,6 +1075,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_near, teardown),
 		cmocka_unit_test_teardown(test_near_hostile, teardown),
 		cmocka_unit_test(test_near_word),
+		cmocka_unit_test(test_near_long),
 	};
 	return cmocka_run_group_tests_name("agent-ring", tests, NULL, NULL);
 }
