@@ -89,6 +89,17 @@ int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
  * worker no IPI either (a UNIX noop across vCPUs: 29 -> 17-22 µs, +4 µs
  * of the client's CPU per call; docs/benchmarks.md, "Short calls").
  * Windows that keep missing pause it (vrpc_spinwin_open). */
+/* A window caught its reply only if no other thread ran on this CPU
+ * while it polled: one that did was most likely the worker (the
+ * scheduler put it next to this client), and there polling adds system
+ * calls to the switch a sleep would have cost (TCP on one vCPU: up to
+ * +5.5 µs over the raw ping-pong); such windows pause like missed
+ * ones. */
+static void note_window(struct rpc_link *l, bool caught)
+{
+	vrpc_spinwin_note(&l->spinwin, caught && !l->s.ready_ran_other);
+}
+
 static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 {
 	/* a near call: the worker runs on this CPU, a window's wake-up
@@ -103,9 +114,8 @@ static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 	if (!l->s.ring && 4 * expect <= rpc_cfg.spin_us * 1000) {
 		/* the ring spins by itself (VACCEL_RPC_RING_SPIN_US) */
 		if (vrpc_spinwin_open(&l->spinwin))
-			vrpc_spinwin_note(
-				&l->spinwin,
-				vrpc_stream_ready_by(&l->s, 0, due + expect));
+			note_window(l, vrpc_stream_ready_by(&l->s, 0,
+							    due + expect));
 		return;
 	}
 	int64_t spin = expect / 32 < rpc_cfg.spin_us * 1000
@@ -114,9 +124,7 @@ static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 	if (spin < 2000 || due + spin <= vrpc_now_ns() ||
 	    !vrpc_spinwin_open(&l->spinwin))
 		return;
-	vrpc_spinwin_note(
-		&l->spinwin,
-		vrpc_stream_ready_by(&l->s, due - 2 * spin, due + spin));
+	note_window(l, vrpc_stream_ready_by(&l->s, due - 2 * spin, due + spin));
 }
 
 /* The agent's word on this connection (a NOTICE: id 0, no bulk): its

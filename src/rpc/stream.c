@@ -324,10 +324,15 @@ static int try_fill(struct vrpc_stream *s)
 	return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
 }
 
+/* A sched_yield that takes longer than this ran another thread (one that
+ * returns at once costs 1-2 µs in a VM). */
+#define YIELD_RAN_OTHER_NS 5000
+
 bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 			  int64_t spin_until)
 {
 	struct pollfd p = { .fd = s->fd, .events = POLLIN };
+	s->ready_ran_other = false;
 	if (s->rlen > s->rpos)
 		return true;
 	if (s->ring)
@@ -348,7 +353,10 @@ bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 		/* the peer may be waiting for this CPU (a worker woken next
 		 * to its client): it runs first; on an idle CPU this returns
 		 * at once */
+		int64_t y = vrpc_now_ns();
 		sched_yield();
+		if (vrpc_now_ns() - y > YIELD_RAN_OTHER_NS)
+			s->ready_ran_other = true;
 	} while (vrpc_now_ns() < spin_until);
 	return false;
 }
