@@ -27,7 +27,6 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#define NEAR_LONG_US	1000
 #define NEAR_BACKOFF_NS 50000000
 /* three system calls each side of an op (~1 µs each in a VM): on every
  * op of 1 ms or more, on every 8th other one */
@@ -123,7 +122,7 @@ void near_after_read(struct conn *c, uint16_t type)
 	if (!me.pin)
 		return;
 	uint32_t us = vrpc_optime_get(&c->optime, type);
-	if (us < NEAR_LONG_US && ++me.calls % NEAR_CHECK_EVERY)
+	if (us < VRPC_NEAR_LONG_US && ++me.calls % NEAR_CHECK_EVERY)
 		return;
 	me.delay0 = run_delay();
 	if (me.delay0 >= 0)

@@ -76,6 +76,17 @@ int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
 	return 0;
 }
 
+/* A window caught its reply only if no other thread ran on this CPU
+ * while it polled: one that did was most likely the worker (the
+ * scheduler put it next to this client), and there polling adds system
+ * calls to the switch a sleep would have cost (TCP on one vCPU: up to
+ * +5.5 µs over the raw ping-pong); such windows pause like missed
+ * ones. */
+static void note_window(struct rpc_link *l, bool caught)
+{
+	vrpc_spinwin_note(&l->spinwin, caught && !l->s.ready_ran_other);
+}
+
 /* When the reply to `x` is due, by the recent durations of its op: wait
  * for it by polling from a little before to a little after (a spin of at
  * most 1/32 of the call's time and VACCEL_RPC_SPIN_US, twice that before),
@@ -89,17 +100,6 @@ int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
  * worker no IPI either (a UNIX noop across vCPUs: 29 -> 17-22 µs, +4 µs
  * of the client's CPU per call; docs/benchmarks.md, "Short calls").
  * Windows that keep missing pause it (vrpc_spinwin_open). */
-/* A window caught its reply only if no other thread ran on this CPU
- * while it polled: one that did was most likely the worker (the
- * scheduler put it next to this client), and there polling adds system
- * calls to the switch a sleep would have cost (TCP on one vCPU: up to
- * +5.5 µs over the raw ping-pong); such windows pause like missed
- * ones. */
-static void note_window(struct rpc_link *l, bool caught)
-{
-	vrpc_spinwin_note(&l->spinwin, caught && !l->s.ready_ran_other);
-}
-
 static void spin_for_reply(struct rpc_link *l, struct rpc_ctx *x)
 {
 	/* a near call: the worker runs on this CPU, a window's wake-up
@@ -275,7 +275,7 @@ static int wait_reply(struct rpc_ctx *x)
 }
 
 /* Calls with this much data in shared memory, and calls of ops that
- * usually take this long, ask the ring's worker to wait for the next
+ * usually take VRPC_NEAR_LONG_US, ask the ring's worker to wait for the next
  * request on this thread's CPU: the bytes this thread copies in and out
  * stay in one CPU's cache (a 1 MiB copy crossing between two vCPUs here
  * costs several times a memcpy), and neither side wakes an idle CPU
@@ -287,14 +287,13 @@ static int wait_reply(struct rpc_ctx *x)
  * 1.010-1.044 to 0.968-1.036 (docs/benchmarks.md, "Near for long
  * calls"). */
 #define NEAR_MIN_BYTES (256u << 10)
-#define NEAR_LONG_US   1000
 
 static void ask_near(struct rpc_link *l, struct rpc_ctx *x)
 {
 	int cpu = -1;
 	if (rpc_cfg.near &&
 	    (x->shm_bytes >= NEAR_MIN_BYTES ||
-	     vrpc_optime_get(&l->optime, x->req.type) >= NEAR_LONG_US))
+	     vrpc_optime_get(&l->optime, x->req.type) >= VRPC_NEAR_LONG_US))
 		cpu = sched_getcpu();
 	vrpc_ring_set_near(l->s.ring, cpu);
 	x->near_cpu = cpu;

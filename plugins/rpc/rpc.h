@@ -168,7 +168,7 @@ struct rpc_config {
 	bool ring;
 	int64_t ring_spin_us;
 	/* ask the ring's worker to wait on this CPU for calls with much data
-	 * in shared memory (VACCEL_RPC_NEAR, default on) */
+	 * in shared memory and for long ones (VACCEL_RPC_NEAR, default on) */
 	bool near;
 	char identity[VRPC_MAX_IDENTITY];
 	/* the plugin's load is probing the agent (connection failures are

@@ -86,6 +86,9 @@ void vrpc_ring_kick(struct vrpc_ring *r);
  * (docs/protocol.md §11, "Near"). Writes the shared word only when the
  * answer changes. */
 void vrpc_ring_set_near(struct vrpc_ring *r, int cpu);
+/* Ops that usually take this long (µs) are near calls (the client asks
+ * for them), and the agent checks each of them for a loaded CPU. */
+#define VRPC_NEAR_LONG_US 1000
 /* Agent: the CPU the client asked for, or -1 (none asked, or not below
  * `ncpus`). The client can write anything there. */
 int vrpc_ring_near(const struct vrpc_ring *r, int ncpus);

@@ -93,10 +93,10 @@ int vrpc_stream_fill(struct vrpc_stream *s, int64_t deadline);
  * left to do; a read error there is kept for the next read or fill).
  * Waiting for a reply this way avoids the wake-up latency of an idle CPU
  * when the reply is expected around `sleep_until` (about 100-200 µs in a
- * VM). On a ring: a futex sleep on the ring, then
- * a spin on its index (not when the peer last waited on this CPU). On a
- * socket the polls yield the CPU between tries; ready_ran_other tells
- * whether another thread ran meanwhile. */
+ * VM). On a ring: a futex sleep on the ring, then a spin on its index
+ * (not when the peer last waited on this CPU). On a socket the polls
+ * yield the CPU between tries; ready_ran_other tells whether another
+ * thread ran meanwhile. */
 bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 			  int64_t spin_until);
 /* Write all of `iov` (modified). `fd` >= 0 is passed with SCM_RIGHTS along
