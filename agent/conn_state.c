@@ -60,6 +60,11 @@ struct spare *conn_spare(struct conn *c)
 	return c->spare;
 }
 
+_Atomic(struct req *) *conn_spare_req(struct conn *c)
+{
+	return &c->spare_req;
+}
+
 bool conn_hello_done(const struct conn *c)
 {
 	return c->hello_done;
@@ -95,6 +100,8 @@ void conn_use(struct conn *c, enum usage_kind k, int64_t delta)
 
 bool conn_charge(struct conn *c, uint64_t n)
 {
+	if (!n)
+		return true;
 	pthread_mutex_lock(&c->lock);
 	bool ok = n <= cfg.conn_memory - c->mem_used;
 	if (ok)
@@ -105,6 +112,8 @@ bool conn_charge(struct conn *c, uint64_t n)
 
 void conn_uncharge(struct conn *c, uint64_t n)
 {
+	if (!n)
+		return;
 	pthread_mutex_lock(&c->lock);
 	c->mem_used -= n;
 	pthread_mutex_unlock(&c->lock);

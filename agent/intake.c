@@ -25,6 +25,8 @@
 #define SPARE_MIN    (1u << 20)
 #define SPARE_MAX    (128u << 20)
 #define SPARE_BUDGET (512ull << 20)
+/* a freed request keeps its fields buffer up to this size (intake.c) */
+#define KEEP_FIELDS 4096u
 
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t spare_bytes;
@@ -60,6 +62,8 @@ static uint8_t *mem_get(struct conn *c, size_t size, size_t *got)
  * it. */
 static void mem_put(struct conn *c, int slot, uint8_t *p, size_t size)
 {
+	if (!p)
+		return;
 	struct spare *s = &conn_spare(c)[slot];
 	bool keep = false;
 	if (p && size >= SPARE_MIN && size <= SPARE_MAX) {
@@ -87,6 +91,11 @@ void conn_spare_free(struct conn *c)
 		pthread_mutex_unlock(&spare_lock);
 		free(s->p);
 		s->p = NULL;
+	}
+	struct req *r = atomic_exchange(conn_spare_req(c), NULL);
+	if (r) {
+		free(r->fields);
+		free(r);
 	}
 }
 
@@ -154,14 +163,24 @@ void req_free(struct req *r)
 	free(r->upload);
 	vrpc_pool_release(&r->pool);
 	vrpc_pool_release(&r->rpool);
-	free(r->fields);
 	mem_put(r->c, SPARE_IN, r->mem, r->mem_size);
 	mem_put(r->c, SPARE_OUT, r->big_out, r->big_out_size);
 	for (size_t i = 0; i < r->nouts; i++)
 		free(r->outs[i]);
 	free(r->outs);
 	conn_uncharge(r->c, r->charged);
-	free(r);
+	/* kept for the connection's next request, with its fields buffer
+	 * when that is small */
+	if (r->fields_cap > KEEP_FIELDS) {
+		free(r->fields);
+		r->fields = NULL;
+		r->fields_cap = 0;
+	}
+	struct req *none = NULL;
+	if (!atomic_compare_exchange_strong(conn_spare_req(r->c), &none, r)) {
+		free(r->fields);
+		free(r);
+	}
 }
 
 /* Pure outputs (NONE: a capacity, no bytes) are meaningful only where a
@@ -309,17 +328,31 @@ static const char *check_hdr(struct conn *c, const struct vrpc_hdr *h)
 
 static struct req *new_req(struct conn *c, const struct vrpc_hdr *h)
 {
-	struct req *r = calloc(1, sizeof(*r));
-	if (!r)
+	struct req *r = atomic_exchange(conn_spare_req(c), NULL);
+	uint8_t *fields = NULL;
+	size_t cap = 0;
+	if (r) {
+		fields = r->fields;
+		cap = r->fields_cap;
+		memset(r, 0, sizeof(*r));
+	} else if (!(r = calloc(1, sizeof(*r)))) {
 		return NULL;
+	}
+	/* a length checked against --max-fields (check_hdr), read at once */
+	if (h->fields_len > cap) {
+		free(fields);
+		cap = h->fields_len;
+		if (!(fields = malloc(cap))) {
+			free(r);
+			return NULL;
+		}
+	}
+	r->fields = fields;
+	r->fields_cap = cap;
 	r->c = c;
 	r->fd = -1;
 	r->hdr = *h;
 	r->msg.type = h->type;
-	if (h->fields_len && !(r->fields = malloc(h->fields_len))) {
-		free(r);
-		return NULL;
-	}
 	return r;
 }
 
@@ -363,7 +396,7 @@ struct req *intake_read(struct conn *c)
 		r->early_err = VRPC_E_VERSION;
 		return r;
 	}
-	struct vrpc_io io = { 0 };
+	struct vrpc_io io;
 	if (!ret) {
 		decode(r, &io);
 		if (h.flags & VRPC_F_FD)

@@ -29,11 +29,19 @@ static struct obj *find_obj(struct objects *t, enum obj_kind kind, uint64_t id)
 /* Hold `o` for the request (t->lock held). */
 static bool hold(struct req *r, struct obj *o)
 {
+	if (!r->held_cap) {
+		r->held = r->held_inline;
+		r->held_cap =
+			sizeof(r->held_inline) / sizeof(r->held_inline[0]);
+	}
 	if (r->nheld == r->held_cap) {
-		size_t cap = r->held_cap ? r->held_cap * 2 : 4;
-		struct obj **n = realloc(r->held, cap * sizeof(*n));
+		size_t cap = r->held_cap * 2;
+		struct obj **n = malloc(cap * sizeof(*n));
 		if (!n)
 			return false;
+		memcpy(n, r->held, r->nheld * sizeof(*n));
+		if (r->held != r->held_inline)
+			free(r->held);
 		r->held = n;
 		r->held_cap = cap;
 	}
@@ -89,7 +97,8 @@ void req_release_held(struct req *r)
 		r->held[i]->users--;
 	r->nheld = 0;
 	pthread_mutex_unlock(&t->lock);
-	free(r->held);
+	if (r->held != r->held_inline)
+		free(r->held);
 	r->held = NULL;
 	r->held_cap = 0;
 }

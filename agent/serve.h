@@ -14,6 +14,7 @@
 #include "stream.h"
 #include "transport.h"
 #include <pthread.h>
+#include <stdatomic.h>
 #include <vaccel.h>
 
 struct ctl_msg;
@@ -60,7 +61,9 @@ struct req {
 	struct vrpc_hdr hdr;
 	struct vrpc_msg msg;
 	struct vrpc_pool pool;
+	/* the fields as read; kept with the spare request when small */
 	uint8_t *fields;
+	size_t fields_cap;
 	/* agent memory of the request's INLINE buffers (one block) */
 	uint8_t *mem;
 	size_t mem_size;
@@ -93,6 +96,7 @@ struct req {
 	 * its buffers point into) */
 	struct obj **held;
 	size_t nheld, held_cap;
+	struct obj *held_inline[4];
 	/* run after the request's objects are let go, before the reply is
 	 * sent (RES_UNREGISTER's destroy-if-unused) */
 	void (*finish)(struct req *r);
@@ -112,6 +116,8 @@ enum {
 };
 /* The connection's SPARE_SLOTS blocks. */
 struct spare *conn_spare(struct conn *c);
+/* Its kept request (one freed request, reused by the next). */
+_Atomic(struct req *) *conn_spare_req(struct conn *c);
 void conn_spare_free(struct conn *c);
 /* Read one request. NULL: the connection is over (its reason set). */
 struct req *intake_read(struct conn *c);

@@ -55,16 +55,20 @@ static void clear_but(void *p, size_t size, size_t from, size_t to)
 
 int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
 {
-	/* all but the decoder's encoding storage (1.3 KiB, unused) */
+	/* all but the decoder's encoding storage (1.3 KiB, unused) and the
+	 * pool's seed (written before it is read) */
 	const size_t dec = offsetof(struct rpc_ctx, dec);
 	clear_but(x, sizeof(*x), dec + offsetof(struct vrpc_io, hdr),
-		  dec + sizeof(x->dec));
+		  offsetof(struct rpc_ctx, pool_seed) + sizeof(x->pool_seed));
+	vrpc_pool_seed(&x->pool, x->pool_seed, sizeof(x->pool_seed));
 	x->req.type = type;
 	x->fd = -1;
 	atomic_fetch_add(&l->refs, 1);
 	x->link = l;
 	/* not calloc: its shared regions (0.8 KiB) are used up to nregions */
-	x->call = malloc(sizeof(*x->call));
+	x->call = atomic_exchange(&l->spare_call, NULL);
+	if (!x->call)
+		x->call = malloc(sizeof(*x->call));
 	if (!x->call) {
 		rpc_link_put(x->link);
 		x->link = NULL;
@@ -192,9 +196,9 @@ static int read_one(struct rpc_link *l, struct rpc_ctx *x)
 	} else {
 		if (c) {
 			*p = c->next;
-			rpc_call_free(c);
+			rpc_call_free(l, c);
 		}
-		free(fields);
+		rpc_fields_free(l, fields, h.fields_len);
 		l->discard = h.bulk_len;
 		l->reading = false;
 	}

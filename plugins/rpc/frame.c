@@ -24,6 +24,14 @@ int rpc_send_msg(struct rpc_link *l, struct vrpc_msg *m, int64_t deadline)
 	return ret;
 }
 
+void rpc_fields_free(struct rpc_link *l, uint8_t *fields, size_t len)
+{
+	uint8_t *none = NULL;
+	if (!fields || len > RPC_SMALL_FIELDS ||
+	    !atomic_compare_exchange_strong(&l->spare_fields, &none, fields))
+		free(fields);
+}
+
 int rpc_read_frame(struct rpc_link *l, struct vrpc_hdr *h, uint8_t **fields,
 		   int64_t deadline)
 {
@@ -33,12 +41,15 @@ int rpc_read_frame(struct rpc_link *l, struct vrpc_hdr *h, uint8_t **fields,
 	if (vrpc_hdr_check(h, VRPC_MAJOR, MAX_REPLY_FIELDS, MAX_REPLY_BULK) ||
 	    !(h->flags & VRPC_F_REPLY))
 		return RPC_EPROTO;
-	*fields = malloc(h->fields_len ? h->fields_len : 1);
+	bool small = h->fields_len <= RPC_SMALL_FIELDS;
+	*fields = small ? atomic_exchange(&l->spare_fields, NULL) : NULL;
+	if (!*fields)
+		*fields = malloc(small ? RPC_SMALL_FIELDS : h->fields_len);
 	if (!*fields)
 		return VACCEL_ENOMEM;
 	ret = vrpc_stream_read(&l->s, *fields, h->fields_len, deadline);
 	if (ret) {
-		free(*fields);
+		rpc_fields_free(l, *fields, h->fields_len);
 		*fields = NULL;
 	}
 	return ret;

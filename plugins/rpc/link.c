@@ -22,11 +22,13 @@ static struct {
 	bool forked;
 } client = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-void rpc_call_free(struct rpc_call *c)
+void rpc_call_free(struct rpc_link *l, struct rpc_call *c)
 {
 	rpc_arena_release(c->regions, c->nregions);
-	free(c->fields);
-	free(c);
+	rpc_fields_free(l, c->fields, c->hdr.fields_len);
+	struct rpc_call *none = NULL;
+	if (!atomic_compare_exchange_strong(&l->spare_call, &none, c))
+		free(c);
 }
 
 void rpc_link_put(struct rpc_link *l)
@@ -36,8 +38,10 @@ void rpc_link_put(struct rpc_link *l)
 	while (l->pending) {
 		struct rpc_call *c = l->pending;
 		l->pending = c->next;
-		rpc_call_free(c);
+		rpc_call_free(l, c);
 	}
+	free(atomic_load(&l->spare_call));
+	free(atomic_load(&l->spare_fields));
 	vrpc_stream_release(&l->s);
 	pthread_mutex_destroy(&l->lock);
 	pthread_mutex_destroy(&l->send_lock);
@@ -63,7 +67,7 @@ void rpc_link_fail(struct rpc_link *l, const char *why, int err)
 		struct rpc_call *c = *p;
 		if (c->abandoned) {
 			*p = c->next;
-			rpc_call_free(c);
+			rpc_call_free(l, c);
 			continue;
 		}
 		if (c->state == RPC_CALL_WAIT) {

@@ -101,7 +101,7 @@ void rpc_end(struct rpc_ctx *x)
 		/* an answered call left the list when its reply came */
 		if (x->link && c->state != RPC_CALL_GOT)
 			rpc_call_unlink(x->link, c);
-		rpc_call_free(c);
+		rpc_call_free(x->link, c);
 	}
 	for (int i = 0; i < x->nowned; i++)
 		free(x->owned[i]);

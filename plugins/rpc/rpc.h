@@ -110,7 +110,14 @@ struct rpc_link {
 	bool shm;
 	/* why the link died, as the agent said (NOTICE), or empty */
 	char why[512];
+	/* a freed call, and a freed fields buffer of RPC_SMALL_FIELDS bytes,
+	 * kept for the next (no malloc and free of either per call) */
+	_Atomic(struct rpc_call *) spare_call;
+	_Atomic(uint8_t *) spare_fields;
 };
+/* Replies with this many bytes of fields or fewer get a buffer of this
+ * size, which is kept for the next when freed (rpc_fields_free). */
+#define RPC_SMALL_FIELDS 512u
 
 /* A copy to do once the bulk of a reply was read (shared memory to the
  * application's buffer). */
@@ -124,6 +131,9 @@ struct rpc_copy {
  * replies have no more; the others take them from the pool). */
 #define RPC_INLINE_SLOTS 4
 
+/* Bytes of a call's decoded reply held in its context. */
+#define RPC_POOL_SEED 256
+
 /* One call, on the caller's stack. */
 struct rpc_ctx {
 	struct rpc_link *link;
@@ -132,8 +142,11 @@ struct rpc_ctx {
 	/* the reply, decoded (allocations in `pool`) */
 	struct vrpc_msg rep;
 	struct vrpc_pool pool;
-	/* rpc_begin does not clear its encoding storage (unused) */
+	/* rpc_begin does not clear its encoding storage (unused), nor
+	 * pool_seed, which follows it */
 	struct vrpc_io dec;
+	/* the pool's first bytes (no malloc for a small reply) */
+	_Alignas(16) uint8_t pool_seed[RPC_POOL_SEED];
 	struct rpc_call *call;
 	int64_t deadline;
 	int64_t t0;
@@ -228,10 +241,14 @@ void rpc_arena_free(struct rpc_arena *a);
 /* Encode a message without bulk and write it before `deadline` (the
  * caller holds the send lock where calls may be running). */
 int rpc_send_msg(struct rpc_link *l, struct vrpc_msg *m, int64_t deadline);
-/* Read one reply frame's header and fields (the caller frees *fields).
+/* Read one reply frame's header and fields (the caller frees *fields,
+ * with rpc_fields_free on the call path to keep a small one for the next).
  * RPC_EPROTO for a header that is not a valid reply. */
 int rpc_read_frame(struct rpc_link *l, struct vrpc_hdr *h, uint8_t **fields,
 		   int64_t deadline);
+/* Free the fields of a reply read by rpc_read_frame (`len` bytes; kept
+ * for the next when small). */
+void rpc_fields_free(struct rpc_link *l, uint8_t *fields, size_t len);
 
 /* ---- hello.c ---- */
 /* The handshake on a new link: 0 (l->lim, ops, flags, shm set), the
@@ -262,8 +279,9 @@ void rpc_link_kill(struct rpc_link *l, const char *why);
 /* As rpc_link_kill, for the agent's own reason (a NOTICE frame): its calls
  * in flight fail with `err` and `why`. */
 void rpc_link_fail(struct rpc_link *l, const char *why, int err);
-/* Free a call that is in no pending list (and its shared regions). */
-void rpc_call_free(struct rpc_call *c);
+/* Free a call that is in no pending list (and its shared regions); the
+ * link keeps it for its next call. */
+void rpc_call_free(struct rpc_link *l, struct rpc_call *c);
 /* Ops the agent serves (all if it could not be reached at load time). */
 uint64_t rpc_agent_ops(void);
 

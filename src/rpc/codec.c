@@ -94,6 +94,12 @@ struct vrpc_pool_chunk {
 void *vrpc_pool_alloc(struct vrpc_pool *p, size_t size)
 {
 	size = (size + 15) & ~(size_t)15;
+	if (p->seed && size <= p->seed_size - p->seed_used) {
+		void *r = p->seed + p->seed_used;
+		p->seed_used += size;
+		memset(r, 0, size);
+		return r;
+	}
 	struct vrpc_pool_chunk *c = p->chunks;
 	if (!c || c->size - p->used < size) {
 		size_t csize = size > POOL_CHUNK ? size : POOL_CHUNK;
@@ -112,8 +118,16 @@ void *vrpc_pool_alloc(struct vrpc_pool *p, size_t size)
 	return r;
 }
 
+void vrpc_pool_seed(struct vrpc_pool *p, void *buf, size_t size)
+{
+	p->seed = buf;
+	p->seed_size = size & ~(size_t)15;
+	p->seed_used = 0;
+}
+
 void vrpc_pool_release(struct vrpc_pool *p)
 {
+	p->seed_used = 0;
 	while (p->chunks) {
 		struct vrpc_pool_chunk *n = p->chunks->next;
 		free(p->chunks);
@@ -139,6 +153,8 @@ void vrpc_io_init_dec(struct vrpc_io *io, const void *fields, size_t len,
 		      struct vrpc_pool *pool, const struct vrpc_limits *lim)
 {
 	memset(io, 0, offsetof(struct vrpc_io, hdr));
+	io->out = io->out_inline;
+	io->iov = io->iov_inline;
 	io->dec = true;
 	io->in = fields;
 	io->in_len = len;

@@ -52,9 +52,16 @@ struct vrpc_pool {
 	struct vrpc_pool_chunk *chunks;
 	size_t used;  /* bytes used in chunks (the newest) */
 	size_t total; /* bytes allocated, all chunks */
+	/* the caller's storage, used first (vrpc_pool_seed), or NULL */
+	uint8_t *seed;
+	size_t seed_size, seed_used;
 };
 /* Zeroed, 16-byte aligned; NULL when out of memory. Owned by the pool. */
 void *vrpc_pool_alloc(struct vrpc_pool *p, size_t size);
+/* Give an empty pool `size` bytes at `buf` (16-byte aligned, outliving
+ * the pool's use) for its first allocations: a small message decodes
+ * without malloc. */
+void vrpc_pool_seed(struct vrpc_pool *p, void *buf, size_t size);
 void vrpc_pool_release(struct vrpc_pool *p);
 
 struct vrpc_io;
