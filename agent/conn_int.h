@@ -65,7 +65,8 @@ struct conn {
 	struct vrpc_optime optime;
 
 	struct conn_usage use;
-	uint64_t mem_used;
+	/* bytes charged by its requests (conn_charge; no lock) */
+	_Atomic uint64_t mem_used;
 	char dir[PATH_MAX];
 	struct spare spare[SPARE_SLOTS];
 	/* a freed request kept for the next one (intake.c): no calloc and

@@ -102,21 +102,18 @@ bool conn_charge(struct conn *c, uint64_t n)
 {
 	if (!n)
 		return true;
-	pthread_mutex_lock(&c->lock);
-	bool ok = n <= cfg.conn_memory - c->mem_used;
-	if (ok)
-		c->mem_used += n;
-	pthread_mutex_unlock(&c->lock);
-	return ok;
+	uint64_t used = atomic_load(&c->mem_used);
+	do {
+		if (n > cfg.conn_memory - used)
+			return false;
+	} while (!atomic_compare_exchange_weak(&c->mem_used, &used, used + n));
+	return true;
 }
 
 void conn_uncharge(struct conn *c, uint64_t n)
 {
-	if (!n)
-		return;
-	pthread_mutex_lock(&c->lock);
-	c->mem_used -= n;
-	pthread_mutex_unlock(&c->lock);
+	if (n)
+		atomic_fetch_sub(&c->mem_used, n);
 }
 
 const char *conn_dir(struct conn *c)

@@ -14,6 +14,7 @@
 #include "serve.h"
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,8 +26,12 @@
 #define SPARE_MIN    (1u << 20)
 #define SPARE_MAX    (128u << 20)
 #define SPARE_BUDGET (512ull << 20)
-/* a freed request keeps its fields buffer up to this size (intake.c) */
+/* a freed request keeps its fields buffer up to this size */
 #define KEEP_FIELDS 4096u
+/* inputs (all of a request's) and outputs (each) of at most this size
+ * come from the request's pools */
+#define SMALL_IN  256u
+#define SMALL_OUT 256u
 
 static pthread_mutex_t spare_lock = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t spare_bytes;
@@ -122,6 +127,13 @@ void *req_alloc(struct req *r, uint64_t size)
 		return NULL;
 	}
 	r->charged += size;
+	if (size <= SMALL_OUT) {
+		/* zeroed, in the request's reply pool (its seed, mostly) */
+		void *p = vrpc_pool_alloc(&r->rpool, size ? (size_t)size : 1);
+		if (!p)
+			reply_err(r, VRPC_E_NOMEM, "no memory");
+		return p;
+	}
 	if (r->nouts == r->outs_cap) {
 		size_t cap = r->outs_cap ? 2 * r->outs_cap : 4;
 		void **n = realloc(r->outs, cap * sizeof(*n));
@@ -224,7 +236,13 @@ static uint32_t place_bufs(struct req *r, struct vrpc_io *io)
 				 "connection's memory budget",
 				 total);
 	r->charged += total;
-	if (total && !(r->mem = mem_get(r->c, (size_t)total, &r->mem_size)))
+	/* a few small buffers: in the request's pool (its seed, mostly) */
+	uint8_t *base = NULL;
+	if (total && total <= SMALL_IN)
+		base = vrpc_pool_alloc(&r->pool, (size_t)total);
+	else if (total)
+		base = r->mem = mem_get(r->c, (size_t)total, &r->mem_size);
+	if (total && !base)
 		return reply_err(r, VRPC_E_NOMEM,
 				 "no memory for %" PRIu64 " bytes", total);
 	uint64_t off = 0;
@@ -236,7 +254,7 @@ static uint32_t place_bufs(struct req *r, struct vrpc_io *io)
 				return reply_err(r, VRPC_E_INVAL,
 						 "bad shared memory reference");
 		} else if (b->kind == VRPC_BUF_INLINE && b->len) {
-			b->data = r->mem + off;
+			b->data = base + off;
 			off += (b->len + 63) & ~63ull;
 		}
 	}
@@ -334,10 +352,12 @@ static struct req *new_req(struct conn *c, const struct vrpc_hdr *h)
 	if (r) {
 		fields = r->fields;
 		cap = r->fields_cap;
-		memset(r, 0, sizeof(*r));
+		memset(r, 0, offsetof(struct req, pool_seed));
 	} else if (!(r = calloc(1, sizeof(*r)))) {
 		return NULL;
 	}
+	vrpc_pool_seed(&r->pool, r->pool_seed, sizeof(r->pool_seed));
+	vrpc_pool_seed(&r->rpool, r->rpool_seed, sizeof(r->rpool_seed));
 	/* a length checked against --max-fields (check_hdr), read at once */
 	if (h->fields_len > cap) {
 		free(fields);

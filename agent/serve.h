@@ -56,6 +56,9 @@ uint64_t conns_alive(void);
 int64_t conn_oldest_call(uint16_t *type, uint64_t *conn);
 
 /* ---- a request being served ---- */
+/* Bytes of a request's pools held in the request itself. */
+#define REQ_POOL_SEED 512
+
 struct req {
 	struct conn *c;
 	struct vrpc_hdr hdr;
@@ -100,6 +103,10 @@ struct req {
 	/* run after the request's objects are let go, before the reply is
 	 * sent (RES_UNREGISTER's destroy-if-unused) */
 	void (*finish)(struct req *r);
+	/* last (a kept request is cleared up to here): the first bytes of
+	 * `pool` and `rpool`, no malloc for a small request or reply */
+	_Alignas(16) uint8_t pool_seed[2 * REQ_POOL_SEED];
+	_Alignas(16) uint8_t rpool_seed[REQ_POOL_SEED];
 };
 
 /* ---- intake.c: reading requests ---- */

@@ -48,9 +48,14 @@ int fwd_noop(struct vaccel_session *sess)
 
 /* ---- exec, exec_with_resource, opencv ------------------------------------ */
 
-static struct vrpc_arg *wire_args(const struct vaccel_arg *a, size_t n)
+/* The wire form of `n` args: in `small` (ARGS_SMALL slots) if they fit,
+ * else allocated (NULL: no memory). */
+#define ARGS_SMALL 4
+
+static struct vrpc_arg *wire_args(const struct vaccel_arg *a, size_t n,
+				  struct vrpc_arg *small)
 {
-	struct vrpc_arg *w = calloc(n ? n : 1, sizeof(*w));
+	struct vrpc_arg *w = n <= ARGS_SMALL ? small : calloc(n, sizeof(*w));
 	for (size_t i = 0; w && i < n; i++)
 		w[i] = (struct vrpc_arg){ (uint32_t)a[i].type,
 					  a[i].custom_type_id,
@@ -65,8 +70,9 @@ static int exec_common(struct vaccel_session *sess, vaccel_op_type_t op,
 		       size_t nr_write)
 {
 	struct rpc_ctx x;
-	struct vrpc_arg *rd = wire_args(read, nr_read);
-	struct vrpc_arg *wr = wire_args(write, nr_write);
+	struct vrpc_arg rd_small[ARGS_SMALL], wr_small[ARGS_SMALL];
+	struct vrpc_arg *rd = wire_args(read, nr_read, rd_small);
+	struct vrpc_arg *wr = wire_args(write, nr_write, wr_small);
 	int ret = rd && wr ? rpc_op_begin(&x, sess, op) : VACCEL_ENOMEM;
 	if (!ret) {
 		x.req.u.exec = (struct vrpc_exec){ (char *)library,
@@ -87,8 +93,10 @@ static int exec_common(struct vaccel_session *sess, vaccel_op_type_t op,
 				      write[i].buf, write[i].size);
 	}
 	ret = rd && wr ? rpc_op_end(&x, ret) : ret;
-	free(rd);
-	free(wr);
+	if (rd != rd_small)
+		free(rd);
+	if (wr != wr_small)
+		free(wr);
 	return ret;
 }
 

@@ -168,7 +168,8 @@ void vrpc_io_release(struct vrpc_io *io)
 		free(io->out);
 	if (io->iov != io->iov_inline)
 		free(io->iov);
-	free(io->bufs);
+	if (io->bufs != io->bufs_inline)
+		free(io->bufs);
 	io->out = io->out_inline;
 	io->iov = io->iov_inline;
 	io->bufs = NULL;
@@ -332,13 +333,20 @@ static void dec_note_buf(struct vrpc_io *io, struct vrpc_buf *b)
 		}
 		io->bulk += b->len;
 	}
+	if (!io->bufs_cap) {
+		io->bufs = io->bufs_inline;
+		io->bufs_cap = VRPC_IO_INLINE_BUFS;
+	}
 	if (io->nbufs == io->bufs_cap) {
-		size_t cap = io->bufs_cap ? io->bufs_cap * 2 : 8;
-		struct vrpc_buf **n = realloc(io->bufs, cap * sizeof(*n));
+		size_t cap = io->bufs_cap * 2;
+		struct vrpc_buf **n = malloc(cap * sizeof(*n));
 		if (!n) {
 			vrpc_io_fail(io, VRPC_E_NOMEM);
 			return;
 		}
+		memcpy(n, io->bufs, io->nbufs * sizeof(*n));
+		if (io->bufs != io->bufs_inline)
+			free(io->bufs);
 		io->bufs = n;
 		io->bufs_cap = cap;
 	}

@@ -72,6 +72,7 @@ typedef bool (*vrpc_place_fn)(void *ctx, struct vrpc_buf *b);
 
 #define VRPC_IO_INLINE_FIELDS 1024
 #define VRPC_IO_INLINE_IOV    16
+#define VRPC_IO_INLINE_BUFS   8
 
 struct vrpc_io {
 	bool dec;
@@ -109,6 +110,8 @@ struct vrpc_io {
 	uint8_t hdr[VRPC_HDR_SIZE];
 	uint8_t out_inline[VRPC_IO_INLINE_FIELDS];
 	struct iovec iov_inline[VRPC_IO_INLINE_IOV];
+	/* decoding storage: the first buffers' pointers */
+	struct vrpc_buf *bufs_inline[VRPC_IO_INLINE_BUFS];
 };
 _Static_assert(offsetof(struct vrpc_io, out_inline) ==
 		       offsetof(struct vrpc_io, hdr) + VRPC_HDR_SIZE,

@@ -291,6 +291,59 @@ static void test_msg_exec(void **state)
 	vrpc_pool_release(&pool);
 }
 
+/* A seeded pool serves its first allocations from the caller's storage,
+ * zeroed (also after a release: a reused request must not show the last
+ * one's bytes), and the rest from the heap; a message with more buffers
+ * than the decoder keeps inline decodes whole. */
+static void test_pool_seed(void **state)
+{
+	(void)state;
+	_Alignas(16) uint8_t seed[256];
+	memset(seed, 0xaa, sizeof(seed));
+	struct vrpc_pool pool = { 0 };
+	vrpc_pool_seed(&pool, seed, sizeof(seed));
+	uint8_t *a = vrpc_pool_alloc(&pool, 10);
+	uint8_t *b = vrpc_pool_alloc(&pool, 200);
+	uint8_t *c = vrpc_pool_alloc(&pool, 40);
+	assert_ptr_equal(a, seed);
+	assert_ptr_equal(b, seed + 16);
+	assert_true(c && (c + 40 <= seed || c >= seed + sizeof(seed)));
+	assert_int_equal((uintptr_t)c % 16, 0);
+	for (size_t i = 0; i < 200; i++)
+		assert_int_equal(b[i], 0);
+	memset(a, 0x55, 16);
+	memset(b, 0x55, 200);
+	memset(c, 0x55, 40);
+	vrpc_pool_release(&pool);
+	uint8_t *d = vrpc_pool_alloc(&pool, 256);
+	assert_ptr_equal(d, seed);
+	for (size_t i = 0; i < 256; i++)
+		assert_int_equal(d[i], 0);
+	vrpc_pool_release(&pool);
+
+	/* 20 read args: more than the decoder's inline slots */
+	int32_t v[20];
+	struct vrpc_arg rd[20];
+	for (int i = 0; i < 20; i++) {
+		v[i] = 1000 + i;
+		rd[i] = (struct vrpc_arg){
+			5, 0, { VRPC_BUF_INLINE, 4, 0, 0, &v[i] }
+		};
+	}
+	struct vrpc_msg m = { .type = VRPC_T_OP + VACCEL_OP_EXEC,
+			      .session = 3 },
+			r;
+	m.u.exec = (struct vrpc_exec){ "lib.so", "f", rd, 20, NULL, 0 };
+	assert_int_equal(roundtrip(&m, &r, &pool), 0);
+	assert_int_equal(r.u.exec.nr_read, 20);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(r.u.exec.read[i].data.len, 4);
+		assert_memory_equal(r.u.exec.read[i].data.data, &v[i], 4);
+	}
+	assert_string_equal(r.u.exec.symbol, "f");
+	vrpc_pool_release(&pool);
+}
+
 static void test_msg_model(void **state)
 {
 	(void)state;
@@ -779,6 +832,7 @@ int main(void)
 		cmocka_unit_test(test_header),
 		cmocka_unit_test(test_msg_hello),
 		cmocka_unit_test(test_msg_exec),
+		cmocka_unit_test(test_pool_seed),
 		cmocka_unit_test(test_msg_model),
 		cmocka_unit_test(test_msg_malformed),
 		cmocka_unit_test(test_msg_random),
