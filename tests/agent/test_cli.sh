@@ -5,7 +5,8 @@
 # vaccel-agent started here (UNIX socket in a temporary directory):
 #  - classify says which default model ran and what it answers;
 #  - segment -o saves the mask: a PNG, identical locally and remotely;
-#  - sgemm runs on an agent whose first plugin is onnx;
+#  - sgemm runs on an agent whose first plugin is onnx, whose worker
+#    sized OpenBLAS's thread pool (OPENBLAS_NUM_THREADS) as the plugin will;
 #  - an undecodable image, a pose model given to detect, a refused TCP
 #    connection and a missing socket: the reason in the CLI's message, and
 #    the error line logged once;
@@ -63,8 +64,9 @@ remote_cli() {
 	VACCEL_PLUGINS=$rpc VACCEL_RPC_ADDRESS=unix://$tmp/agent.sock "$cli" "$@"
 }
 
-# the agent: onnx first, then blas
-"$agent_bin" --listen "unix://$tmp/agent.sock" --plugins "$onnx:$blas" \
+# the agent: onnx first, then blas; started without OPENBLAS_NUM_THREADS
+# (tests/meson.build sets it), as an operator's service may be
+env -u OPENBLAS_NUM_THREADS "$agent_bin" --listen "unix://$tmp/agent.sock" --plugins "$onnx:$blas" \
 	--rundir "$tmp/run" --ready-file "$tmp/ready" >"$tmp/agent.log" 2>&1 &
 apid=$!
 for _ in $(seq 300); do [ -s "$tmp/ready" ] && break; sleep 0.1; done
@@ -90,6 +92,15 @@ else bad "the remote mask differs from the local one"; fi
 if run "sgemm remote" 0 remote_cli run sgemm 8 8 8 && has "$tmp/out" "sgemm 8x8x8: checksum"; then
 	ok "sgemm on an agent whose first plugin is onnx"
 else bad "sgemm remote"; fi
+# its worker sized OpenBLAS's pool as the blas plugin will (one thread):
+# unsized, OpenBLAS starts a thread per CPU at load and the unused ones
+# spin ~0.1 s of CPU at every worker's start
+worker=$(pgrep -P "$apid" -f -- '--worker' | head -1)
+if [ -n "$worker" ] && tr '\0' '\n' <"/proc/$worker/environ" | grep -qx 'OPENBLAS_NUM_THREADS=1'; then
+	ok "a worker starts OpenBLAS with one thread"
+else
+	bad "worker ${worker:-none}: no OPENBLAS_NUM_THREADS=1 in its environment"
+fi
 if run "info remote" 0 remote_cli info && has "$tmp/out" image_classify blas_sgemm; then
 	ok "vaccel info lists the agent's onnx and blas ops"
 else bad "info remote"; fi
