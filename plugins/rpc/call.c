@@ -53,6 +53,14 @@ static void clear_but(void *p, size_t size, size_t from, size_t to)
 	memset((uint8_t *)p + to, 0, size - to);
 }
 
+/* rpc_begin_link leaves [the decoder's encoding storage, the pool's seed]
+ * alone: nothing may lie between them but padding. */
+_Static_assert(offsetof(struct rpc_ctx, pool_seed) -
+			       (offsetof(struct rpc_ctx, dec) +
+				sizeof(struct vrpc_io)) <
+		       16,
+	       "pool_seed follows dec");
+
 int rpc_begin_link(struct rpc_ctx *x, uint16_t type, struct rpc_link *l)
 {
 	/* all but the decoder's encoding storage (1.3 KiB, unused) and the
