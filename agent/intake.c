@@ -71,7 +71,7 @@ static void mem_put(struct conn *c, int slot, uint8_t *p, size_t size)
 		return;
 	struct spare *s = &conn_spare(c)[slot];
 	bool keep = false;
-	if (p && size >= SPARE_MIN && size <= SPARE_MAX) {
+	if (size >= SPARE_MIN && size <= SPARE_MAX) {
 		pthread_mutex_lock(&spare_lock);
 		size_t old = s->p ? s->size : 0;
 		if (size > old && spare_bytes - old + size <= SPARE_BUDGET) {

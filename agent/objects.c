@@ -36,12 +36,12 @@ static bool hold(struct req *r, struct obj *o)
 	}
 	if (r->nheld == r->held_cap) {
 		size_t cap = r->held_cap * 2;
-		struct obj **n = malloc(cap * sizeof(*n));
+		struct obj **old = r->held == r->held_inline ? NULL : r->held;
+		struct obj **n = realloc(old, cap * sizeof(*n));
 		if (!n)
 			return false;
-		memcpy(n, r->held, r->nheld * sizeof(*n));
-		if (r->held != r->held_inline)
-			free(r->held);
+		if (!old)
+			memcpy(n, r->held_inline, sizeof(r->held_inline));
 		r->held = n;
 		r->held_cap = cap;
 	}

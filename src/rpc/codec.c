@@ -155,6 +155,8 @@ void vrpc_io_init_dec(struct vrpc_io *io, const void *fields, size_t len,
 	memset(io, 0, offsetof(struct vrpc_io, hdr));
 	io->out = io->out_inline;
 	io->iov = io->iov_inline;
+	io->bufs = io->bufs_inline;
+	io->bufs_cap = VRPC_IO_INLINE_BUFS;
 	io->dec = true;
 	io->in = fields;
 	io->in_len = len;
@@ -182,6 +184,18 @@ void vrpc_io_fail(struct vrpc_io *io, uint32_t err)
 }
 
 /* Encoding: room for `n` more bytes of fields. */
+/* An array of `size`-byte elements that starts in inline storage `in`,
+ * grown to `cap` elements (the first `n` kept): the new block, or NULL
+ * (the old one is left as it was). */
+static void *grow(void *cur, const void *in, size_t n, size_t cap, size_t size)
+{
+	void *o = cur == in ? NULL : cur;
+	void *nb = realloc(o, cap * size);
+	if (nb && !o)
+		memcpy(nb, in, n * size);
+	return nb;
+}
+
 static uint8_t *enc_room(struct vrpc_io *io, size_t n)
 {
 	if (io->err)
@@ -190,14 +204,11 @@ static uint8_t *enc_room(struct vrpc_io *io, size_t n)
 		size_t cap = io->cap * 2;
 		while (cap - io->len < n)
 			cap *= 2;
-		uint8_t *o = io->out == io->out_inline ? NULL : io->out;
-		uint8_t *nb = realloc(o, cap);
+		uint8_t *nb = grow(io->out, io->out_inline, io->len, cap, 1);
 		if (!nb) {
 			vrpc_io_fail(io, VRPC_E_NOMEM);
 			return NULL;
 		}
-		if (!o)
-			memcpy(nb, io->out_inline, io->len);
 		io->out = nb;
 		io->cap = cap;
 	}
@@ -333,20 +344,14 @@ static void dec_note_buf(struct vrpc_io *io, struct vrpc_buf *b)
 		}
 		io->bulk += b->len;
 	}
-	if (!io->bufs_cap) {
-		io->bufs = io->bufs_inline;
-		io->bufs_cap = VRPC_IO_INLINE_BUFS;
-	}
 	if (io->nbufs == io->bufs_cap) {
 		size_t cap = io->bufs_cap * 2;
-		struct vrpc_buf **n = malloc(cap * sizeof(*n));
+		struct vrpc_buf **n = grow(io->bufs, io->bufs_inline, io->nbufs,
+					   cap, sizeof(*n));
 		if (!n) {
 			vrpc_io_fail(io, VRPC_E_NOMEM);
 			return;
 		}
-		memcpy(n, io->bufs, io->nbufs * sizeof(*n));
-		if (io->bufs != io->bufs_inline)
-			free(io->bufs);
 		io->bufs = n;
 		io->bufs_cap = cap;
 	}
@@ -359,14 +364,12 @@ static void enc_add_iov(struct vrpc_io *io, void *data, size_t len)
 		return;
 	if (io->niov == io->iov_cap) {
 		size_t cap = io->iov_cap * 2;
-		struct iovec *o = io->iov == io->iov_inline ? NULL : io->iov;
-		struct iovec *n = realloc(o, cap * sizeof(*n));
+		struct iovec *n = grow(io->iov, io->iov_inline, io->niov, cap,
+				       sizeof(*n));
 		if (!n) {
 			vrpc_io_fail(io, VRPC_E_NOMEM);
 			return;
 		}
-		if (!o)
-			memcpy(n, io->iov_inline, sizeof(io->iov_inline));
 		io->iov = n;
 		io->iov_cap = cap;
 	}

@@ -346,6 +346,7 @@ bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 			return try_fill(s) != 0;
 	}
 	const struct timespec zero = { 0, 0 };
+	int64_t now;
 	do {
 		int r = try_fill(s);
 		if (r > 0 || (r < 0 && ppoll(&p, 1, &zero, NULL) > 0))
@@ -355,9 +356,10 @@ bool vrpc_stream_ready_by(struct vrpc_stream *s, int64_t sleep_until,
 		 * at once */
 		int64_t y = vrpc_now_ns();
 		sched_yield();
-		if (vrpc_now_ns() - y > YIELD_RAN_OTHER_NS)
+		now = vrpc_now_ns();
+		if (now - y > YIELD_RAN_OTHER_NS)
 			s->ready_ran_other = true;
-	} while (vrpc_now_ns() < spin_until);
+	} while (now < spin_until);
 	return false;
 }
 
