@@ -7,7 +7,11 @@
  * header's type (or of every type, for short inputs), under the agent's
  * default limits. Whatever decodes must re-encode to the same bytes (the
  * encoding is canonical), and the INLINE buffers must add up to bulk_len.
- * Crashes, sanitizer reports and broken invariants are findings. */
+ * Each decode runs twice: with a pool of its own (malloc) and with a pool
+ * seeded from 1 KiB of storage filled with garbage first, as the agent
+ * seeds a request's pools (whatever the decoder takes from the seed must
+ * be zeroed, or the re-encoding differs). Crashes, sanitizer reports and
+ * broken invariants are findings. */
 
 #include "codec.h"
 #include "msg.h"
@@ -28,10 +32,16 @@ static void check_roundtrip(struct vrpc_msg *m, const uint8_t *fields,
 	vrpc_io_release(&enc);
 }
 
-static void decode(uint16_t type, bool reply, const uint8_t *fields, size_t len,
-		   uint64_t bulk, const struct vrpc_limits *lim)
+static void decode1(uint16_t type, bool reply, const uint8_t *fields,
+		    size_t len, uint64_t bulk, const struct vrpc_limits *lim,
+		    bool seeded)
 {
+	static _Alignas(16) uint8_t seed[1024];
 	struct vrpc_pool pool = { 0 };
+	if (seeded) {
+		memset(seed, 0xa5, sizeof(seed));
+		vrpc_pool_seed(&pool, seed, sizeof(seed));
+	}
 	struct vrpc_io io;
 	struct vrpc_msg m = { .type = type, .reply = reply };
 	vrpc_io_init_dec(&io, fields, len, &pool, lim);
@@ -47,6 +57,13 @@ static void decode(uint16_t type, bool reply, const uint8_t *fields, size_t len,
 	}
 	vrpc_io_release(&io);
 	vrpc_pool_release(&pool);
+}
+
+static void decode(uint16_t type, bool reply, const uint8_t *fields, size_t len,
+		   uint64_t bulk, const struct vrpc_limits *lim)
+{
+	decode1(type, reply, fields, len, bulk, lim, false);
+	decode1(type, reply, fields, len, bulk, lim, true);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
