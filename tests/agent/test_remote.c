@@ -194,6 +194,75 @@ static void c_exec_res_buf(struct vaccel_session *s, struct result *r)
 	free(p);
 }
 
+/* One connection, requests of changing shape one after another: the agent
+ * reuses a freed request for the next one (its fields buffer up to 4 KiB,
+ * pools seeded inside it, inputs and outputs of at most 256 bytes from
+ * those pools, bigger ones from per-connection spares). A small call, one
+ * with more args than the request keeps inline and buffers past the small
+ * limits, one whose fields pass 4 KiB (400 args), one the function rejects,
+ * and a small one again, three times over: every result and every byte of
+ * every write arg must equal the local plugin's. */
+static void c_reuse_mixed(struct vaccel_session *s, struct result *r)
+{
+	enum {
+		MANY = 400
+	};
+	static uint8_t raw[8][300], wraw[5][200], one[MANY];
+	struct vaccel_arg rd[MANY + 1], wr[6];
+	for (int round = 0; round < 3; round++) {
+		int32_t in = 100 * round + 1, out = -1;
+		/* small */
+		rd[0] = (struct vaccel_arg){ &in, 4, VACCEL_ARG_INT32, 0,
+					     false };
+		wr[0] = (struct vaccel_arg){ &out, 4, VACCEL_ARG_INT32, 0,
+					     false };
+		put_int(r,
+			vaccel_exec(s, testlib(), "mytestfunc", rd, 1, wr, 1));
+		put_int(r, out);
+		/* 9 read args (2.4 KB) and 6 write args (1 KB), in-out */
+		for (int i = 0; i < 8; i++) {
+			memset(raw[i], 'a' + i + round, sizeof(raw[i]));
+			rd[i + 1] =
+				(struct vaccel_arg){ raw[i], sizeof(raw[i]),
+						     VACCEL_ARG_RAW, 0, false };
+		}
+		for (int i = 0; i < 5; i++) {
+			memset(wraw[i], 'A' + i + round, sizeof(wraw[i]));
+			wr[i + 1] =
+				(struct vaccel_arg){ wraw[i], sizeof(wraw[i]),
+						     VACCEL_ARG_RAW, 0, false };
+		}
+		in += 1;
+		put_int(r,
+			vaccel_exec(s, testlib(), "mytestfunc", rd, 9, wr, 6));
+		put_int(r, out);
+		put(r, wraw, sizeof(wraw));
+		/* 401 read args: fields past what a request keeps */
+		for (int i = 0; i < MANY; i++) {
+			one[i] = (uint8_t)(i + round);
+			rd[i + 1] =
+				(struct vaccel_arg){ &one[i], 1, VACCEL_ARG_RAW,
+						     0, false };
+		}
+		in += 1;
+		put_int(r, vaccel_exec(s, testlib(), "mytestfunc", rd, MANY + 1,
+				       wr, 1));
+		put_int(r, out);
+		/* rejected by the function: read[0] is not an INT32 */
+		rd[0] = (struct vaccel_arg){ raw[0], 3, VACCEL_ARG_RAW, 0,
+					     false };
+		put_int(r,
+			vaccel_exec(s, testlib(), "mytestfunc", rd, 1, wr, 1));
+		/* small again */
+		rd[0] = (struct vaccel_arg){ &in, 4, VACCEL_ARG_INT32, 0,
+					     false };
+		in += 1;
+		put_int(r,
+			vaccel_exec(s, testlib(), "mytestfunc", rd, 1, wr, 1));
+		put_int(r, out);
+	}
+}
+
 static void c_genop_exec(struct vaccel_session *s, struct result *r)
 {
 	uint8_t op = VACCEL_OP_EXEC;
@@ -701,6 +770,7 @@ static void t_null_buffer(void **state)
 CASE(c_noop)
 CASE(c_exec)
 CASE(c_exec_big)
+CASE(c_reuse_mixed)
 CASE(c_exec_res_file)
 CASE(c_exec_res_buf)
 CASE(c_genop_exec)
@@ -760,6 +830,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(t_c_noop),
 		cmocka_unit_test(t_c_exec),
 		cmocka_unit_test(t_c_exec_big),
+		cmocka_unit_test(t_c_reuse_mixed),
 		cmocka_unit_test(t_c_exec_res_file),
 		cmocka_unit_test(t_c_exec_res_buf),
 		cmocka_unit_test(t_c_genop_exec),
