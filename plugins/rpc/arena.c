@@ -174,7 +174,7 @@ void rpc_arena_forget(void)
 	pthread_mutex_lock(&shm.lock);
 	for (struct rpc_arena **p = &shm.list; *p;) {
 		struct rpc_arena *a = *p;
-		a->attached = 0;
+		__atomic_store_n(&a->attached, 0, __ATOMIC_RELEASE);
 		if (a->user || a->nused) {
 			p = &a->next;
 			continue;

@@ -93,7 +93,9 @@ __attribute__((visibility("default"))) void vaccel_rpc_shm_free(void *ptr)
 	if (!a)
 		return;
 	struct rpc_link *l;
-	if (a->attached && !rpc_link_get_gen(a->attached, &l)) {
+	/* a call of another thread may attach it meanwhile (ensure_attached) */
+	uint64_t gen = __atomic_load_n(&a->attached, __ATOMIC_ACQUIRE);
+	if (gen && !rpc_link_get_gen(gen, &l)) {
 		struct rpc_ctx y;
 		if (!rpc_begin_link(&y, VRPC_T_SHM_DETACH, l)) {
 			y.req.u.shm.arena = a->id;
