@@ -104,9 +104,43 @@ void conn_spare_free(struct conn *c)
 	}
 }
 
-/* A large output in the connection's kept block, zeroed (a memset of
- * memory already there costs a fraction of faulting in fresh pages), or
- * NULL. */
+/* Zero `size` bytes of a kept block: the pages earlier requests touched
+ * with memset (memory already there: a fraction of the cost of faulting in
+ * fresh pages), the others with MADV_DONTNEED, which makes them read as
+ * zeros without committing them (a client that claims a large output
+ * capacity twice must not make the worker commit what it claimed). Pages
+ * out of memory (swapped) are dropped the same way. */
+static void zero_kept(uint8_t *p, size_t size)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t from = ((uintptr_t)p + pg - 1) & ~(pg - 1),
+		  to = ((uintptr_t)p + size) & ~(pg - 1);
+	if (to <= from) {
+		memset(p, 0, size);
+		return;
+	}
+	memset(p, 0, from - (uintptr_t)p);
+	memset((void *)to, 0, (uintptr_t)p + size - to);
+	unsigned char in[4096];
+	while (from < to) {
+		size_t n = (to - from) / pg;
+		n = n < sizeof(in) ? n : sizeof(in);
+		if (mincore((void *)from, n * pg, in))
+			memset(in, 1, n);
+		for (size_t i = 0, j; i < n; i = j) {
+			for (j = i + 1; j < n && (in[j] & 1) == (in[i] & 1);)
+				j++;
+			void *q = (void *)(from + i * pg);
+			size_t len = (j - i) * pg;
+			if (!(in[i] & 1) && !madvise(q, len, MADV_DONTNEED))
+				continue;
+			memset(q, 0, len);
+		}
+		from += n * pg;
+	}
+}
+
+/* A large output in the connection's kept block, zeroed, or NULL. */
 static void *big_out(struct req *r, uint64_t size)
 {
 	size_t got;
@@ -114,7 +148,8 @@ static void *big_out(struct req *r, uint64_t size)
 	    !(r->big_out = spare_take(r->c, SPARE_OUT, (size_t)size, &got)))
 		return NULL;
 	r->big_out_size = got;
-	return memset(r->big_out, 0, (size_t)size);
+	zero_kept(r->big_out, (size_t)size);
+	return r->big_out;
 }
 
 void *req_alloc(struct req *r, uint64_t size)

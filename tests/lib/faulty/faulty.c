@@ -12,6 +12,7 @@
  *   escape         tries what a sandboxed worker must not do and answers
  *                  a report "name=errno-name ..." (see tests)
  *   pid            answers its process id
+ *   fill N         answers N bytes of 'x' (at most the capacity less one)
  * Any other command: VACCEL_EINVAL. vaccel_noop() works.
  * vaccel_onnx_model_run() returns an oversized output: a tensor of 4
  * floats whose size says 1 GiB (its data is 16 bytes). */
@@ -136,6 +137,13 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		char report[1024];
 		escape(report, sizeof(report), arg);
 		answer(out_text, len_out_text, report);
+	} else if (!strcmp(cmd, "fill")) {
+		size_t n = arg ? strtoul(arg, NULL, 10) : 0;
+		if (!out_text || !len_out_text)
+			return VACCEL_EINVAL;
+		n = n < len_out_text - 1 ? n : len_out_text - 1;
+		memset(out_text, 'x', n);
+		out_text[n] = 0;
 	} else if (!strcmp(cmd, "pid")) {
 		char pid[32];
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
