@@ -36,12 +36,10 @@ static bool hold(struct req *r, struct obj *o)
 	}
 	if (r->nheld == r->held_cap) {
 		size_t cap = r->held_cap * 2;
-		struct obj **old = r->held == r->held_inline ? NULL : r->held;
-		struct obj **n = realloc(old, cap * sizeof(*n));
+		struct obj **n = vrpc_grow(r->held, r->held_inline, r->nheld,
+					   cap, sizeof(*n));
 		if (!n)
 			return false;
-		if (!old)
-			memcpy(n, r->held_inline, sizeof(r->held_inline));
 		r->held = n;
 		r->held_cap = cap;
 	}

@@ -183,11 +183,7 @@ void vrpc_io_fail(struct vrpc_io *io, uint32_t err)
 		io->err = err;
 }
 
-/* Encoding: room for `n` more bytes of fields. */
-/* An array of `size`-byte elements that starts in inline storage `in`,
- * grown to `cap` elements (the first `n` kept): the new block, or NULL
- * (the old one is left as it was). */
-static void *grow(void *cur, const void *in, size_t n, size_t cap, size_t size)
+void *vrpc_grow(void *cur, const void *in, size_t n, size_t cap, size_t size)
 {
 	void *o = cur == in ? NULL : cur;
 	void *nb = realloc(o, cap * size);
@@ -196,6 +192,7 @@ static void *grow(void *cur, const void *in, size_t n, size_t cap, size_t size)
 	return nb;
 }
 
+/* Encoding: room for `n` more bytes of fields. */
 static uint8_t *enc_room(struct vrpc_io *io, size_t n)
 {
 	if (io->err)
@@ -204,7 +201,8 @@ static uint8_t *enc_room(struct vrpc_io *io, size_t n)
 		size_t cap = io->cap * 2;
 		while (cap - io->len < n)
 			cap *= 2;
-		uint8_t *nb = grow(io->out, io->out_inline, io->len, cap, 1);
+		uint8_t *nb =
+			vrpc_grow(io->out, io->out_inline, io->len, cap, 1);
 		if (!nb) {
 			vrpc_io_fail(io, VRPC_E_NOMEM);
 			return NULL;
@@ -346,8 +344,8 @@ static void dec_note_buf(struct vrpc_io *io, struct vrpc_buf *b)
 	}
 	if (io->nbufs == io->bufs_cap) {
 		size_t cap = io->bufs_cap * 2;
-		struct vrpc_buf **n = grow(io->bufs, io->bufs_inline, io->nbufs,
-					   cap, sizeof(*n));
+		struct vrpc_buf **n = vrpc_grow(io->bufs, io->bufs_inline,
+						io->nbufs, cap, sizeof(*n));
 		if (!n) {
 			vrpc_io_fail(io, VRPC_E_NOMEM);
 			return;
@@ -364,8 +362,8 @@ static void enc_add_iov(struct vrpc_io *io, void *data, size_t len)
 		return;
 	if (io->niov == io->iov_cap) {
 		size_t cap = io->iov_cap * 2;
-		struct iovec *n = grow(io->iov, io->iov_inline, io->niov, cap,
-				       sizeof(*n));
+		struct iovec *n = vrpc_grow(io->iov, io->iov_inline, io->niov,
+					    cap, sizeof(*n));
 		if (!n) {
 			vrpc_io_fail(io, VRPC_E_NOMEM);
 			return;

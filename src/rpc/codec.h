@@ -64,6 +64,11 @@ void *vrpc_pool_alloc(struct vrpc_pool *p, size_t size);
 void vrpc_pool_seed(struct vrpc_pool *p, void *buf, size_t size);
 void vrpc_pool_release(struct vrpc_pool *p);
 
+/* An array of `size`-byte elements that starts in inline storage `in`,
+ * grown to `cap` elements (the first `n` kept): the new block, or NULL
+ * (the old one is left as it was). */
+void *vrpc_grow(void *cur, const void *in, size_t n, size_t cap, size_t size);
+
 struct vrpc_io;
 /* Encoding only: may turn an INLINE buffer (or a NONE one with `data`, an
  * output) into an SHM one (shared memory placement). Returns true if it
