@@ -36,16 +36,30 @@ struct peer *peer_get(const char *key)
 	return p;
 }
 
+static bool sweep_due;
+
 void peer_maybe_free(struct peer *p)
 {
-	if (p->preauth || p->conns)
+	if (!p->preauth && !p->conns)
+		sweep_due = true;
+}
+
+void peers_sweep(void)
+{
+	static uint64_t reaped;
+	uint64_t now = reaper_done();
+	if (!sweep_due && now == reaped)
 		return;
-	for (struct peer **q = &peers; *q; q = &(*q)->next) {
-		if (*q == p) {
-			*q = p->next;
-			free(p);
-			return;
+	sweep_due = false;
+	reaped = now;
+	for (struct peer **q = &peers; *q;) {
+		struct peer *p = *q;
+		if (p->preauth || p->conns || atomic_load(&p->closing)) {
+			q = &p->next;
+			continue;
 		}
+		*q = p->next;
+		free(p);
 	}
 }
 
@@ -81,7 +95,8 @@ int front_welcome(const struct admission *a, uint64_t conn)
 	return send_hello_reply(a->fd, a->request_id, &m);
 }
 
-void front_refuse(int fd, uint64_t request_id, uint32_t code, const char *why)
+void front_refuse(int fd, struct peer *p, uint64_t request_id, uint32_t code,
+		  const char *why)
 {
 	struct vrpc_msg m = { .type = VRPC_T_HELLO,
 			      .reply = true,
@@ -91,5 +106,5 @@ void front_refuse(int fd, uint64_t request_id, uint32_t code, const char *why)
 		m.u.hello_r.min_major = m.u.hello_r.max_major = VRPC_MAJOR;
 	send_hello_reply(fd, request_id, &m);
 	adebug("refused a connection: %s (%s)", why, vrpc_err_name(code));
-	close(fd);
+	reaper_close(fd, p);
 }

@@ -194,7 +194,8 @@ static void accept_all(struct listener *l)
 			snprintf(peer.key, sizeof(peer.key), "%s",
 				 l->addr.t->scheme);
 		if (!preauth_room(peer.key, l->uri)) {
-			close(fd);
+			/* what it queued is released with it */
+			reaper_close(fd, peer_get(peer.key));
 			continue;
 		}
 		if (!strcmp(l->addr.t->scheme, "tcp")) {
@@ -357,6 +358,7 @@ static int poll_once(int sfd)
 	preauth_expire();
 	metrics_expire();
 	workers_tick();
+	peers_sweep();
 	return 1;
 }
 

@@ -12,6 +12,7 @@
 #include "stats.h"
 #include "transport.h"
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -26,6 +27,8 @@ struct listener {
 struct peer {
 	char key[64];
 	uint64_t preauth, conns;
+	/* its descriptors being closed (reaper.c) */
+	atomic_uint closing;
 	struct peer *next;
 };
 
@@ -51,17 +54,33 @@ int front_main(void);
 /* admission.c */
 /* The peer of `key`, created on first use (NULL: out of memory). */
 struct peer *peer_get(const char *key);
-/* Forget a peer that has no connection left. */
+/* A peer may have no connection left: peers_sweep forgets it then. */
 void peer_maybe_free(struct peer *p);
+/* Forget the peers without connections or closes pending (the front's
+ * loop, where no pointer to one is held). */
+void peers_sweep(void);
 extern uint64_t front_conns;   /* admitted connections alive */
 extern uint64_t front_next_id; /* the id of the next admitted one */
-/* Answer a HELLO with an error (best effort) and close `fd`. */
-void front_refuse(int fd, uint64_t request_id, uint32_t code, const char *why);
+/* Answer a HELLO with an error (best effort) and close `fd` (of peer
+ * `p`, or NULL). */
+void front_refuse(int fd, struct peer *p, uint64_t request_id, uint32_t code,
+		  const char *why);
 /* Ops the workers' backends serve (what the start-up probe found). */
 extern uint64_t front_ops;
 /* Answer the HELLO of an admitted connection `conn`. 0, or -1 if the
  * client is gone (or does not read). */
 int front_welcome(const struct admission *a, uint64_t conn);
+
+/* reaper.c */
+/* Close a connection of peer `p` (or NULL) off the front's thread: its
+ * last release may wait (descriptors queued in it). */
+void reaper_close(int fd, struct peer *p);
+/* The same for a descriptor a client sent (a socket: SO_LINGER 0 first). */
+void reaper_close_received(int fd, struct peer *p);
+/* Closes done so far. */
+uint64_t reaper_done(void);
+/* Closes a peer may have pending before its new connections are refused. */
+#define CLOSING_MAX 32
 
 /* preauth.c */
 /* Take an accepted connection (before its HELLO). */

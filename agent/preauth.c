@@ -21,6 +21,7 @@
 
 #define FRAME_MAX   (VRPC_HDR_SIZE + VRPC_PREAUTH_MAX_FIELDS)
 #define PADDING_MAX (64u << 10)
+#define SCM_MAX_FD  253 /* the most descriptors one message carries (Linux) */
 
 struct pre {
 	int fd;
@@ -41,15 +42,16 @@ static uint64_t npre;
  * flood the log. */
 static void refused(const char *what, const char *peer, const char *uri)
 {
-	static int64_t last[4];
-	static const char *const kinds[4] = { "pool", "peer", "late", "auth" };
+	static int64_t last[5];
+	static const char *const kinds[5] = { "pool", "peer", "late", "auth",
+					      "closing" };
 	int k = 0;
-	while (k < 3 && strcmp(kinds[k], what))
+	while (k < 4 && strcmp(kinds[k], what))
 		k++;
-	static const enum refusal counted[4] = { REFUSE_PREAUTH_POOL,
+	static const enum refusal counted[5] = { REFUSE_PREAUTH_POOL,
 						 REFUSE_PREAUTH_PEER,
-						 REFUSE_HELLO_LATE,
-						 REFUSE_AUTH };
+						 REFUSE_HELLO_LATE, REFUSE_AUTH,
+						 REFUSE_PREAUTH_PEER };
 	fcounts.refused[counted[k]]++;
 	int64_t now = vrpc_now_ns();
 	if (now - last[k] < 1000000000)
@@ -68,10 +70,14 @@ static void refused(const char *what, const char *peer, const char *uri)
 		awarn("dropping a connection on %s from %s: no complete HELLO "
 		      "in time (--hello-timeout)",
 		      uri, peer);
-	else
+	else if (k == 3)
 		awarn("refusing a connection on %s from %s: missing or wrong "
 		      "token",
 		      uri, peer);
+	else
+		awarn("refusing a connection on %s from %s: %d of its earlier "
+		      "connections or descriptors are still being closed",
+		      uri, peer, CLOSING_MAX);
 }
 
 bool preauth_room(const char *key, const char *uri)
@@ -85,6 +91,10 @@ bool preauth_room(const char *key, const char *uri)
 		refused("peer", key, uri);
 		return false;
 	}
+	if (p && atomic_load(&p->closing) >= CLOSING_MAX) {
+		refused("closing", key, uri);
+		return false;
+	}
 	return p != NULL;
 }
 
@@ -94,7 +104,7 @@ void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer)
 	struct peer *p = peer_get(peer->key);
 	if (!c || !p) {
 		free(c);
-		close(fd);
+		reaper_close(fd, p);
 		return;
 	}
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
@@ -129,7 +139,7 @@ static void unlink_pre(struct pre *c)
 static void drop(struct pre *c)
 {
 	unlink_pre(c);
-	close(c->fd);
+	reaper_close(c->fd, c->p);
 	free(c);
 }
 
@@ -139,7 +149,9 @@ static int fill(struct pre *c)
 {
 	while (c->have < c->need) {
 		union {
-			char buf[CMSG_SPACE(sizeof(int) * 4)];
+			/* room for all a message can carry: the kernel
+			 * would release what does not fit here, in recvmsg */
+			char buf[CMSG_SPACE(sizeof(int) * SCM_MAX_FD)];
 			struct cmsghdr align;
 		} ctl;
 		struct iovec iov = { c->buf + c->have, c->need - c->have };
@@ -160,7 +172,8 @@ static int fill(struct pre *c)
 				     i < (h->cmsg_len - CMSG_LEN(0)) /
 						     sizeof(int);
 				     i++)
-					close(((int *)CMSG_DATA(h))[i]);
+					reaper_close_received(
+						((int *)CMSG_DATA(h))[i], c->p);
 			return -1;
 		}
 		if (n == 0)
@@ -270,7 +283,7 @@ static void complete(struct pre *c, const struct vrpc_hdr *hdr)
 		err = a->p ? workers_admit(a, why, sizeof(why)) : VRPC_E_NOMEM;
 	}
 	if (err)
-		front_refuse(c->fd, hdr->id, err, why);
+		front_refuse(c->fd, c->p, hdr->id, err, why);
 	vrpc_io_release(&io);
 	vrpc_pool_release(&pool);
 	free(a);
@@ -280,7 +293,7 @@ static void complete(struct pre *c, const struct vrpc_hdr *hdr)
 static void refuse(struct pre *c, uint64_t id, uint32_t err)
 {
 	unlink_pre(c);
-	front_refuse(c->fd, id, err, "not a HELLO this agent can read");
+	front_refuse(c->fd, c->p, id, err, "not a HELLO this agent can read");
 	free(c);
 }
 

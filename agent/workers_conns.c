@@ -52,7 +52,7 @@ void wk_end_conn(struct worker *w, struct fconn **link)
 {
 	struct fconn *c = *link;
 	*link = c->next;
-	close(c->fd);
+	reaper_close(c->fd, c->p);
 	free(c->pending);
 	c->p->conns--;
 	peer_maybe_free(c->p);
@@ -217,8 +217,8 @@ static void read_ctl(struct worker *w, bool alive)
 	union ctl_any *u = malloc(sizeof(*u));
 	for (int i = 0; u && w->ctl >= 0 && i < 64; i++) {
 		int fd, r = ctl_recv(w->ctl, u, &fd);
-		if (fd >= 0)
-			close(fd); /* a worker sends no descriptors */
+		/* a worker sends no descriptors */
+		reaper_close_received(fd, NULL);
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (r <= 0) {

@@ -130,7 +130,7 @@ static void restart_for(const char *tenant, struct fconn *waiting,
 			w->nconns++;
 			continue;
 		}
-		front_refuse(c->fd, 0, VRPC_E_BACKEND, why);
+		front_refuse(c->fd, c->p, 0, VRPC_E_BACKEND, why);
 		c->p->conns--;
 		peer_maybe_free(c->p);
 		front_conns--;

@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Closes a client can make slow, off the front's thread.
+ *
+ * A file is released by whoever drops its last reference, and some
+ * releases wait: a TCP socket with SO_LINGER and unsent data waits up to
+ * its linger time (the sender chooses it) for a peer that may never read.
+ * A client on a UNIX socket can hand the front such files, in a HELLO, or
+ * queued unread behind it (the connection's close then releases them),
+ * and the front is one thread: one close like that stopped every accept,
+ * HELLO and worker message of the agent for as long as the client liked.
+ *
+ * So the front closes a client's connections and any descriptor it
+ * received here: on threads of their own (at most REAPERS_MAX, each
+ * ending after a second idle), never on its poll loop. Each close counts
+ * against the peer it came from until it is done; a peer with
+ * CLOSING_MAX of them pending gets no new connection (preauth_room), so
+ * a peer that makes its closes hang waits for them itself and cannot
+ * make the front hold descriptors without end. Sockets received from a
+ * client are set to close at once (SO_LINGER 0) before they go. */
+
+#include "front.h"
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define REAPERS_MAX 256
+#define IDLE_S	    1
+
+struct job {
+	int fd;
+	struct peer *p;
+	struct job *next;
+};
+
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct job *head, **tail = &head;
+static unsigned queued, threads, idle;
+static atomic_uint_fast64_t done;
+
+static void *reaper(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		while (!head) {
+			struct timespec t;
+			clock_gettime(CLOCK_REALTIME, &t);
+			t.tv_sec += IDLE_S;
+			idle++;
+			int r = pthread_cond_timedwait(&cv, &mu, &t);
+			idle--;
+			if (r == ETIMEDOUT && !head) {
+				threads--;
+				pthread_mutex_unlock(&mu);
+				return NULL;
+			}
+		}
+		struct job *j = head;
+		head = j->next;
+		if (!head)
+			tail = &head;
+		queued--;
+		pthread_mutex_unlock(&mu);
+		close(j->fd);
+		if (j->p)
+			atomic_fetch_sub(&j->p->closing, 1);
+		atomic_fetch_add(&done, 1);
+		free(j);
+		pthread_mutex_lock(&mu);
+	}
+}
+
+/* A thread more if every one is busy (mu held). */
+static void more_threads(void)
+{
+	if (queued <= idle || threads >= REAPERS_MAX)
+		return;
+	pthread_attr_t a;
+	pthread_t t;
+	if (pthread_attr_init(&a))
+		return;
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&a, 64 << 10);
+	if (!pthread_create(&t, &a, reaper, NULL))
+		threads++;
+	pthread_attr_destroy(&a);
+}
+
+void reaper_close(int fd, struct peer *p)
+{
+	if (fd < 0)
+		return;
+	struct job *j = malloc(sizeof(*j));
+	if (!j) {
+		close(fd); /* out of memory: here, as before */
+		return;
+	}
+	*j = (struct job){ .fd = fd, .p = p };
+	if (p)
+		atomic_fetch_add(&p->closing, 1);
+	pthread_mutex_lock(&mu);
+	*tail = j;
+	tail = &j->next;
+	queued++;
+	more_threads();
+	bool none = !threads;
+	if (none) {
+		/* no thread could start: take it back, close here */
+		head = NULL;
+		tail = &head;
+		queued = 0;
+	}
+	pthread_cond_signal(&cv);
+	pthread_mutex_unlock(&mu);
+	if (none) {
+		close(fd);
+		if (p)
+			atomic_fetch_sub(&p->closing, 1);
+		free(j);
+	}
+}
+
+void reaper_close_received(int fd, struct peer *p)
+{
+	if (fd < 0)
+		return;
+	int type;
+	socklen_t len = sizeof(type);
+	if (!getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) {
+		struct linger l = { .l_onoff = 1, .l_linger = 0 };
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	reaper_close(fd, p);
+}
+
+uint64_t reaper_done(void)
+{
+	return (uint64_t)atomic_load(&done);
+}

@@ -1,0 +1,322 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Descriptors a client hands the agent's front to stop it: a file is
+ * released by whoever drops its last reference, and a TCP socket with
+ * SO_LINGER and unsent data to a peer that never reads makes that last
+ * close wait for its linger time (here 30 s). The front is one thread; a
+ * close like that on it stopped every other tenant's connections. Each
+ * case sends such sockets where the front used to close them: with the
+ * first bytes of a HELLO, more than fit its control buffer, queued unread
+ * behind a refused HELLO, queued behind calls when the worker dies. While
+ * the sockets linger, another peer's new connection (TCP) must get its
+ * HELLO answered (a liveness bound far under the linger time, not a
+ * performance target); a peer whose closes hang past CLOSING_MAX gets no
+ * new connection; once the sockets let go, nothing is left. */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+#include "stream.h"
+#include "transport.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vaccel.h>
+
+#define LINGER_S 30
+#define INFLIGHT 4 /* --max-inflight given below */
+#define FAULTY	 "tests/lib/faulty/libvaccel-faulty.so"
+
+static struct agent_proc ag;
+
+/* ---- lingering sockets ------------------------------------------------------
+ */
+
+/* A loopback listener with a small receive buffer that never reads. */
+struct sink {
+	int lst, peers[64];
+	int n;
+};
+
+static void sink_open(struct sink *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->lst = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int small = 4096;
+	setsockopt(s->lst, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	assert_int_equal(bind(s->lst, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(s->lst, 64), 0);
+}
+
+/* A socket to the sink whose close waits LINGER_S: its send queue full
+ * (the sink reads nothing), SO_LINGER set. */
+static int lingering(struct sink *s)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	assert_int_equal(getsockname(s->lst, (struct sockaddr *)&a, &len), 0);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_true(s->n < 64);
+	s->peers[s->n] = accept(s->lst, NULL, NULL);
+	assert_true(s->peers[s->n++] >= 0);
+	static char junk[65536];
+	while (send(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+		;
+	struct linger l = { 1, LINGER_S };
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)),
+			 0);
+	return fd;
+}
+
+/* Let go: the sink's side closes with unread data (a reset), and the
+ * lingering closes end. */
+static void sink_close(struct sink *s)
+{
+	for (int i = 0; i < s->n; i++)
+		close(s->peers[i]);
+	close(s->lst);
+}
+
+/* Send `len` bytes with `n` descriptors: false if it could not. */
+static bool send_fds_try(int sock, const void *buf, size_t len,
+			 const int *fds, int n)
+{
+	union {
+		char b[CMSG_SPACE(sizeof(int) * 64)];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = ctl.b,
+			     .msg_controllen = CMSG_SPACE(sizeof(int) * n) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)len;
+}
+
+static void send_fds(int sock, const void *buf, size_t len, const int *fds,
+		     int n)
+{
+	assert_true(send_fds_try(sock, buf, len, fds, n));
+}
+
+/* ---- checks -----------------------------------------------------------------
+ */
+
+/* Another peer (TCP) gets a new connection's HELLO answered meanwhile. */
+static void others_served(void)
+{
+	int64_t t0 = vrpc_now_ns();
+	int fd = raw_connect(ag.tcp_uri);
+	assert_true(fd >= 0);
+	int st = raw_hello(fd, TEST_TOKEN);
+	double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+	close(fd);
+	printf("# another peer's HELLO: status %d in %.3f s\n", st, secs);
+	assert_int_equal(st, 0);
+	assert_true(secs < LINGER_S / 3);
+}
+
+/* This process's peer (uid) may connect over UNIX again (up to `ms`). */
+static bool unix_welcome(int ms)
+{
+	int64_t end = vrpc_deadline(ms);
+	do {
+		int fd = raw_connect(ag.unix_uri);
+		int st = fd >= 0 ? raw_hello(fd, NULL) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (!st)
+			return true;
+		usleep(50000);
+	} while (vrpc_ms_left(end));
+	return false;
+}
+
+static int hello_frame(uint8_t *buf, size_t size)
+{
+	struct vrpc_msg m = { .type = VRPC_T_HELLO };
+	m.u.hello = (struct vrpc_hello){ 1, 0, 0, 7, "fds", NULL, 0 };
+	struct vrpc_io io;
+	struct iovec *iov;
+	size_t niov, len = 0;
+	vrpc_io_init_enc(&io);
+	vrpc_msg_io(&io, &m);
+	assert_int_equal(vrpc_io_frame(&io, VRPC_T_HELLO, 0, 1, &iov, &niov),
+			 0);
+	for (size_t i = 0; i < niov; i++) {
+		assert_true(len + iov[i].iov_len <= size);
+		memcpy(buf + len, iov[i].iov_base, iov[i].iov_len);
+		len += iov[i].iov_len;
+	}
+	vrpc_io_release(&io);
+	return (int)len;
+}
+
+/* Workers end 300 ms after their last connection (the checks of what
+ * is left). */
+static void start(const char *deadline)
+{
+	const char *extra[] = { "--worker-idle", "300", "--max-inflight", "4",
+				deadline ? "--call-timeout" : NULL, deadline,
+				NULL };
+	assert_int_equal(agent_start(&ag, FAULTY, extra), 0);
+}
+
+static void finish(struct sink *s, int front_fds)
+{
+	sink_close(s);
+	assert_true(unix_welcome(10000));
+	assert_true(agent_wait_workers(&ag, 0, 10000));
+	for (int i = 0; i < 500 && proc_fd_count(ag.pid) != front_fds; i++)
+		usleep(20000);
+	assert_int_equal(proc_fd_count(ag.pid), front_fds);
+	assert_true(agent_alive(&ag));
+	assert_int_equal(agent_stop(&ag), 0);
+}
+
+/* ---- cases ------------------------------------------------------------------
+ */
+
+/* With the first bytes of a HELLO: one socket, then 16 in one message
+ * (the front's control buffer held 4; the kernel released the rest inside
+ * its recvmsg). */
+static void test_with_hello(void **state)
+{
+	(void)state;
+	start(NULL);
+	int fds0 = proc_fd_count(ag.pid);
+	struct sink s;
+	sink_open(&s);
+	uint8_t buf[256];
+	hello_frame(buf, sizeof(buf));
+	for (int round = 0; round < 2; round++) {
+		int n = round ? 16 : 1, l[16];
+		for (int i = 0; i < n; i++)
+			l[i] = lingering(&s);
+		int c = raw_connect(ag.unix_uri);
+		assert_true(c >= 0);
+		send_fds(c, buf, 8, l, n);
+		for (int i = 0; i < n; i++)
+			close(l[i]); /* the front's are the last references */
+		assert_true(raw_closed(c, 5000));
+		close(c);
+		others_served();
+	}
+	finish(&s, fds0);
+}
+
+/* Queued unread behind a HELLO the front refuses (a bad version): its
+ * close of the connection releases them. Past CLOSING_MAX of those still
+ * hanging, this peer gets no new connection; other peers do. */
+static void test_queued_behind_refusal(void **state)
+{
+	(void)state;
+	start(NULL);
+	int fds0 = proc_fd_count(ag.pid);
+	struct sink s;
+	sink_open(&s);
+	uint8_t buf[256];
+	hello_frame(buf, sizeof(buf));
+	buf[4] = 99; /* the header's major version */
+	int tries = 0;
+	bool refused = false;
+	while (!refused && tries < 48) {
+		tries++;
+		int l = lingering(&s);
+		int c = raw_connect(ag.unix_uri);
+		assert_true(c >= 0);
+		/* the header, then a byte carrying the socket: the front reads
+		 * the header only, answers VERSION and closes */
+		char r[512];
+		ssize_t a = send(c, buf, VRPC_HDR_SIZE, MSG_NOSIGNAL);
+		bool b = a == (ssize_t)VRPC_HDR_SIZE &&
+			 send_fds_try(c, "x", 1, &l, 1);
+		ssize_t n = b ? recv(c, r, sizeof(r), 0) : -1;
+		refused = !b || n <= 0;
+		if (refused)
+			printf("# refused: sent %zd, with the socket %d, read %zd "
+			       "(%s)\n",
+			       a, b, n, strerror(errno));
+		close(l);
+		close(c);
+	}
+	printf("# connections with a lingering socket queued: the %dth was "
+	       "refused before its HELLO\n",
+	       tries);
+	assert_true(refused);
+	assert_true(tries > 32); /* CLOSING_MAX */
+	others_served();
+	finish(&s, fds0);
+}
+
+/* Queued behind calls when the worker is stopped (--call-timeout): the
+ * front's close of the connection is the last. */
+static void test_queued_when_worker_dies(void **state)
+{
+	(void)state;
+	start("1000");
+	int fds0 = proc_fd_count(ag.pid);
+	struct sink s;
+	sink_open(&s);
+	int c = raw_connect(ag.unix_uri);
+	assert_int_equal(raw_hello(c, NULL), 0);
+	struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+	struct vrpc_pool p = { 0 };
+	assert_int_equal(raw_call(c, &m, 2, &r, &p), 0);
+	uint64_t sess = r.session;
+	vrpc_pool_release(&p);
+	/* calls that loop past the deadline, as many as the connection may
+	 * run at once (the worker reads no further), then the socket */
+	m = (struct vrpc_msg){ .type = VRPC_T_OP + VACCEL_OP_IMAGE_CLASSIFY,
+			       .session = sess };
+	m.u.image.image = (struct vrpc_buf){ VRPC_BUF_INLINE, 4, 0, 0,
+					     (void *)"loop" };
+	m.u.image.len_text = 64;
+	m.u.image.len_name = 16;
+	for (uint64_t id = 3; id < 3 + INFLIGHT; id++)
+		assert_int_equal(raw_send(c, &m, id), 0);
+	int l = lingering(&s);
+	send_fds(c, "\0", 1, &l, 1);
+	close(l);
+	/* the worker is stopped at the deadline; its connections end */
+	struct vrpc_hdr h;
+	assert_int_equal(raw_recv(c, &h, &r, &p), 0);
+	printf("# notice: %s\n", r.message ? r.message : "");
+	vrpc_pool_release(&p);
+	assert_true(agent_wait_workers(&ag, 0, 10000));
+	others_served();
+	close(c);
+	others_served();
+	finish(&s, fds0);
+}
+
+int main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_with_hello),
+		cmocka_unit_test(test_queued_behind_refusal),
+		cmocka_unit_test(test_queued_when_worker_dies),
+	};
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
