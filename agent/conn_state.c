@@ -89,8 +89,9 @@ void conn_set_reason(struct conn *c, const char *why)
 void conn_use(struct conn *c, enum usage_kind k, int64_t delta)
 {
 	uint64_t *cu[] = { &c->use.sessions, &c->use.resources, &c->use.stored,
-			   &c->use.shm };
-	static const int ts[] = { TS_SESSIONS, TS_RESOURCES, -1, TS_SHM_BYTES };
+			   &c->use.shm, &c->use.entries };
+	static const int ts[] = { TS_SESSIONS, TS_RESOURCES, -1, TS_SHM_BYTES,
+				  -1 };
 	pthread_mutex_lock(&c->lock);
 	*cu[k] += (uint64_t)delta;
 	pthread_mutex_unlock(&c->lock);

@@ -105,16 +105,55 @@ static uint32_t take_refs(struct req *r, struct obj *o)
 			 (unsigned)nmiss);
 }
 
-/* Make the parent directories of dir/name. */
-static int mkdirs(const char *dir, const char *name)
+/* What resources may make in the worker's run directory, which every
+ * tenant's worker shares the filesystem of (docs/security.md, "Files and
+ * the content cache"): at most RES_MAX_DIRS directories under one
+ * resource's own (a TensorFlow SavedModel has 2, a Hugging Face model
+ * directory a few), and at most CONN_MAX_ENTRIES files and directories
+ * (the resources' own directories included) for all the live resources
+ * of one connection, 16 for each of its --max-resources (256) resources.
+ * Without them one 1-byte upload, named 1024 times under 8-level paths,
+ * made 8192 entries per request. */
+#define RES_MAX_DIRS	 64
+#define CONN_MAX_ENTRIES 4096
+
+/* Charge one file or directory that `o` made (already there: a refusal
+ * removes it with the resource's directory). */
+static uint32_t count_entry(struct req *r, struct obj *o)
 {
+	o->u.r.entries++;
+	conn_use(r->c, USE_ENTRIES, 1);
+	if (conn_usage(r->c)->entries <= CONN_MAX_ENTRIES)
+		return 0;
+	return reply_err(r, VRPC_E_USERS,
+			 "this connection's resources have %d files and "
+			 "directories, the limit: destroy some first",
+			 CONN_MAX_ENTRIES);
+}
+
+/* Make the parent directories of dir/name, counting those it made. */
+static uint32_t mkdirs(struct req *r, struct obj *o, const char *name,
+		       unsigned *dirs)
+{
+	const char *dir = o->u.r.dir;
 	char p[PATH_MAX];
 	if (snprintf(p, sizeof(p), "%s/%s", dir, name) >= (int)sizeof(p))
-		return VACCEL_ENAMETOOLONG;
+		return reply_err(r, VRPC_E_INVAL, "blob name too long");
 	for (char *s = p + strlen(dir) + 1; (s = strchr(s, '/')); s++) {
 		*s = 0;
-		if (mkdir(p, 0700) && errno != EEXIST)
-			return VACCEL_EIO;
+		if (mkdir(p, 0700)) {
+			if (errno != EEXIST)
+				return reply_err(r, VRPC_E_IO,
+						 "cannot create files");
+		} else if (++*dirs > RES_MAX_DIRS) {
+			return reply_err(r, VRPC_E_INVAL,
+					 "the blob names make more than %d "
+					 "directories (the limit of a "
+					 "resource)",
+					 RES_MAX_DIRS);
+		} else if (count_entry(r, o)) {
+			return 1;
+		}
 		*s = '/';
 	}
 	return 0;
@@ -134,6 +173,14 @@ static uint32_t make_files(struct req *r, struct obj *o, char **paths)
 {
 	struct vrpc_res_create *rc = &r->msg.u.rc;
 	int parts = rc->layout == VRPC_LAYOUT_DIR ? 8 : 1;
+	unsigned dirs = 0;
+	/* a file for each blob at least: refused before making any */
+	if (conn_usage(r->c)->entries + rc->nr_blobs > CONN_MAX_ENTRIES)
+		return reply_err(r, VRPC_E_USERS,
+				 "%u more files would pass this connection's "
+				 "limit of %d files and directories: destroy "
+				 "some resources first",
+				 (unsigned)rc->nr_blobs, CONN_MAX_ENTRIES);
 	for (uint32_t i = 0; i < rc->nr_blobs; i++) {
 		char name[PATH_MAX];
 		if (policy_sanitize_name(rc->blobs[i].name, parts, name,
@@ -143,9 +190,10 @@ static uint32_t make_files(struct req *r, struct obj *o, char **paths)
 		if (!paths[i])
 			return reply_err(r, VRPC_E_NOMEM, "no memory");
 		if (snprintf(paths[i], PATH_MAX, "%s/%s", o->u.r.dir, name) >=
-			    PATH_MAX ||
-		    mkdirs(o->u.r.dir, name))
-			return reply_err(r, VRPC_E_IO, "cannot create files");
+		    PATH_MAX)
+			return reply_err(r, VRPC_E_INVAL, "blob name too long");
+		if (mkdirs(r, o, name, &dirs))
+			return 1;
 		int ret = link_entry(o->u.r.refs[i], paths[i]);
 		for (int k = 1; ret == VACCEL_EEXIST && k < 1000; k++) {
 			/* two names that sanitise alike */
@@ -156,6 +204,8 @@ static uint32_t make_files(struct req *r, struct obj *o, char **paths)
 		}
 		if (ret)
 			return reply_err(r, VRPC_E_IO, "cannot create files");
+		if (count_entry(r, o))
+			return 1;
 	}
 	return 0;
 }
@@ -259,6 +309,15 @@ static uint32_t check_create(struct req *r)
 	return 0;
 }
 
+/* Free a resource of the connection that no request holds, with what it
+ * made in the run directory (charged to the connection). */
+static void free_resource(struct req *r, struct obj *o)
+{
+	int64_t entries = o->u.r.entries;
+	obj_free(o, cache_of(r));
+	conn_use(r->c, USE_ENTRIES, -entries);
+}
+
 void res_create(struct req *r)
 {
 	struct vrpc_res_create *rc = &r->msg.u.rc;
@@ -287,6 +346,8 @@ void res_create(struct req *r)
 		reply_err(r, VRPC_E_IO, "cannot create the resource directory");
 		goto fail;
 	}
+	if (count_entry(r, o))
+		goto fail;
 	if (rc->type == VACCEL_RESOURCE_LIB && cfg.nr_exec_dirs &&
 	    rc->layout != VRPC_LAYOUT_BUFFERS && exec_paths(r, paths))
 		o->u.r.exec_ok = true;
@@ -306,7 +367,8 @@ void res_create(struct req *r)
 	r->rep.resource = o->id;
 	return;
 fail:
-	obj_free(o, cache_of(r));
+	/* obj_free removes the resource's directory and all it made */
+	free_resource(r, o);
 }
 
 /* Hold the resource and the session of a request; `alone`: no op may
@@ -328,7 +390,7 @@ static void destroy_if_unused(struct req *r)
 		objects_add(objs(r), o);
 		return;
 	}
-	obj_free(o, cache_of(r));
+	free_resource(r, o);
 	conn_use(r->c, USE_RESOURCES, -1);
 }
 
@@ -347,6 +409,11 @@ void res_register(struct req *r)
 		r->finish = destroy_if_unused;
 }
 
+/* Only a resource registered with no session: libvaccel's release of a
+ * registered one would run the plugins' unregister hooks of its sessions
+ * without holding them, beside ops on them that may be using it (an image
+ * op finds the session's models itself, without naming one). No request
+ * holds `o` once removed, so none can register it meanwhile. */
 void res_destroy(struct req *r)
 {
 	struct obj *o;
@@ -358,7 +425,16 @@ void res_destroy(struct req *r)
 					     : "");
 		return;
 	}
-	obj_free(o, cache_of(r));
+	long n = vaccel_resource_refcount(o->u.r.res);
+	if (n > 0) {
+		objects_add(objs(r), o);
+		reply_err(r, VRPC_E_BUSY,
+			  "resource %" PRIu64 " is registered with %ld "
+			  "session(s): unregister it first",
+			  r->msg.resource, n);
+		return;
+	}
+	free_resource(r, o);
 	conn_use(r->c, USE_RESOURCES, -1);
 }
 
@@ -373,6 +449,26 @@ void res_sync(struct req *r)
 		reply_ret(r, ret);
 		return;
 	}
+	/* the copies, all kept until the reply is written (as long as the
+	 * send timeout if the client does not read): charged to the
+	 * connection's budget before any is made (a resource may name one
+	 * cached blob many times) */
+	uint64_t total = 0;
+	for (size_t i = 0; i < v->nr_blobs; i++) {
+		uint64_t n = v->blobs[i]->type == VACCEL_BLOB_BUFFER
+				     ? v->blobs[i]->size
+				     : 0;
+		total = n > UINT64_MAX - total ? UINT64_MAX : total + n;
+	}
+	if (total > SIZE_MAX || !conn_charge(r->c, total)) {
+		reply_err(r, VRPC_E_TOOBIG,
+			  "RES_SYNC would copy %" PRIu64 " bytes of %zu "
+			  "blob(s): over this connection's memory budget "
+			  "(--max-conn-memory)",
+			  total, v->nr_blobs);
+		return;
+	}
+	r->charged += total;
 	struct vrpc_bufs *b = &r->rep.u.bufs;
 	b->bufs = vrpc_pool_alloc(&r->rpool, v->nr_blobs * sizeof(*b->bufs));
 	if (!b->bufs) {

@@ -165,6 +165,9 @@ struct obj {
 			void **maps; /* BUFFER blobs: private mappings */
 			size_t *map_sizes;
 			char dir[PATH_MAX];
+			/* files and directories made in `dir` (with it),
+			 * charged to USE_ENTRIES */
+			uint32_t entries;
 			bool exec_ok;
 		} r;
 		struct {
@@ -223,13 +226,16 @@ struct tenant *conn_tenant(struct conn *c);
  * may run at once: change them with conn_use). */
 struct conn_usage {
 	uint64_t sessions, resources, stored, shm;
+	/* files and directories its resources made in the run directory */
+	uint64_t entries;
 };
 const struct conn_usage *conn_usage(struct conn *c);
 enum usage_kind {
 	USE_SESSIONS,
 	USE_RESOURCES,
 	USE_STORED,
-	USE_SHM
+	USE_SHM,
+	USE_ENTRIES
 };
 /* Add `delta` to counter `k` of the connection and of its tenant. */
 void conn_use(struct conn *c, enum usage_kind k, int64_t delta);

@@ -20,6 +20,7 @@
 #include "transport.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -795,6 +796,279 @@ static void test_cache_exhaustion(void **state)
 	stop();
 }
 
+/* ---- resources
+ * ------------------------------------------------------------------ */
+
+/* Files and directories under a directory (it included). */
+static long count_entries(const char *dir)
+{
+	char cmd[400];
+	long n = -1;
+	snprintf(cmd, sizeof(cmd), "find '%s' 2>/dev/null | wc -l", dir);
+	FILE *f = popen(cmd, "r");
+	if (f && fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return n;
+}
+
+/* Names of blob `i`: flat, one directory each, 60 directories, 8
+ * levels. */
+typedef void namer_fn(char *out, size_t size, uint32_t i);
+static void name_flat(char *out, size_t size, uint32_t i)
+{
+	snprintf(out, size, "b%u", i);
+}
+static void name_dir_each(char *out, size_t size, uint32_t i)
+{
+	snprintf(out, size, "d%u/f%u", i, i);
+}
+static void name_dirs60(char *out, size_t size, uint32_t i)
+{
+	snprintf(out, size, "d%u/f%u", i % 60, i);
+}
+static void name_deep(char *out, size_t size, uint32_t i)
+{
+	snprintf(out, size, "%u/b/c/d/e/f/g/h", i);
+}
+
+/* RES_CREATE of `n` blobs all naming `data`, under the names `name` makes
+ * of their index: the status (the resource's id in `id`, the reason in
+ * `why`). */
+static uint32_t create_named(int fd, uint64_t sess, uint8_t layout,
+			     uint8_t kind, const void *data, size_t len,
+			     uint32_t n, namer_fn *name, uint64_t *id,
+			     char *why, size_t size)
+{
+	struct vrpc_blobdesc *bd = calloc(n, sizeof(*bd));
+	char(*names)[64] = calloc(n, sizeof(*names));
+	assert_non_null(bd);
+	assert_non_null(names);
+	uint8_t sha[32];
+	vrpc_sha256(data, len, sha);
+	for (uint32_t i = 0; i < n; i++) {
+		name(names[i], sizeof(names[i]), i);
+		bd[i] = (struct vrpc_blobdesc){ names[i], kind, len };
+		memcpy(bd[i].sha, sha, sizeof(sha));
+	}
+	struct vrpc_msg m = { .type = VRPC_T_RES_CREATE, .session = sess }, r;
+	struct vrpc_pool p = { 0 };
+	m.u.rc =
+		(struct vrpc_res_create){ VACCEL_RESOURCE_DATA, layout, bd, n };
+	uint32_t st = call(fd, &m, &r, &p);
+	if (id)
+		*id = st ? 0 : r.resource;
+	if (why)
+		snprintf(why, size, "%s", st && r.message ? r.message : "");
+	vrpc_pool_release(&p);
+	free(names);
+	free(bd);
+	return st;
+}
+
+static uint32_t destroy(int fd, uint64_t res, char *why, size_t size)
+{
+	struct vrpc_msg m = { .type = VRPC_T_RES_DESTROY, .resource = res }, r;
+	struct vrpc_pool p = { 0 };
+	uint32_t st = call(fd, &m, &r, &p);
+	if (why)
+		snprintf(why, size, "%s", st && r.message ? r.message : "");
+	vrpc_pool_release(&p);
+	return st;
+}
+
+/* One 1-byte upload named by many blobs under deep paths cannot fill the
+ * run directory every tenant's worker shares: at most 64 directories in a
+ * resource, 4096 files and directories for a connection's resources; a
+ * refused resource leaves nothing behind, a destroyed one gives its share
+ * back, and a model directory of a few files and levels is made. */
+static void test_dir_inflation(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	char run[300], why[512];
+	snprintf(run, sizeof(run), "%s/run", ag.dir);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	const char z[1] = "Z";
+	assert_int_equal(put(a, z, sizeof(z)), 0);
+	uint64_t id, ids[8];
+
+	/* a SavedModel-like directory: made, under its names */
+	static const char *const model[] = {
+		"saved_model.pb", "variables/variables.index",
+		"variables/variables.data-00000-of-00001", "assets/vocab.txt"
+	};
+	struct vrpc_blobdesc bd[4];
+	for (int i = 0; i < 4; i++) {
+		bd[i] = (struct vrpc_blobdesc){ (char *)model[i],
+						VRPC_BLOB_FILE, 1 };
+		vrpc_sha256(z, 1, bd[i].sha);
+	}
+	struct vrpc_msg m = { .type = VRPC_T_RES_CREATE }, r;
+	struct vrpc_pool p = { 0 };
+	m.u.rc = (struct vrpc_res_create){ VACCEL_RESOURCE_MODEL,
+					   VRPC_LAYOUT_DIR, bd, 4 };
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	vrpc_pool_release(&p);
+	char ls[700];
+	snprintf(ls, sizeof(ls),
+		 "test -f %s/tenants/*/conn.*/res.%" PRIu64
+		 "/variables/variables.index",
+		 run, r.resource);
+	assert_int_equal(system(ls), 0);
+	long base = count_entries(run);
+	assert_true(base > 0);
+
+	/* the audit's request: 1024 names of 8 levels; refused at the 65th
+	 * directory, and what it made is gone */
+	assert_int_equal(create_named(a, 0, VRPC_LAYOUT_DIR, VRPC_BLOB_FILE, z,
+				      1, 1024, name_deep, &id, why,
+				      sizeof(why)),
+			 VRPC_E_INVAL);
+	printf("# 1024 names of 8 levels: %s\n", why);
+	assert_non_null(strstr(why, "64 directories"));
+	assert_int_equal(count_entries(run), base);
+	/* 64 directories are fine */
+	assert_int_equal(create_named(a, 0, VRPC_LAYOUT_DIR, VRPC_BLOB_FILE, z,
+				      1, 64, name_dir_each, &id, NULL, 0),
+			 0);
+	assert_int_equal(destroy(a, id, NULL, 0), 0);
+	assert_int_equal(count_entries(run), base);
+
+	/* resources of 60 directories and 1000 files each (1061 entries):
+	 * the connection's limit refuses the fourth, whatever follows */
+	int made = 0;
+	uint32_t st = 0;
+	for (int i = 0; i < 8; i++) {
+		st = create_named(a, 0, VRPC_LAYOUT_DIR, VRPC_BLOB_FILE, z, 1,
+				  1000, name_dirs60, &ids[made], why,
+				  sizeof(why));
+		if (i < 3) {
+			assert_int_equal(st, 0);
+			made++;
+		} else {
+			assert_int_equal(st, VRPC_E_USERS);
+		}
+	}
+	printf("# the 4th resource of 1061 entries: %s\n", why);
+	assert_non_null(strstr(why, "4096"));
+	long n = count_entries(run);
+	printf("# run directory: %ld entries before, %ld after 8 requests of "
+	       "1000 names\n",
+	       base, n);
+	assert_int_equal(n, base + 3 * 1061);
+	/* a destroyed resource gives its entries back */
+	assert_int_equal(destroy(a, ids[0], NULL, 0), 0);
+	assert_int_equal(create_named(a, 0, VRPC_LAYOUT_DIR, VRPC_BLOB_FILE, z,
+				      1, 1000, name_dirs60, &id, why,
+				      sizeof(why)),
+			 0);
+	/* the connection's end removes all of it */
+	close(a);
+	for (int i = 0; i < 250 && count_entries(run) >= base; i++)
+		usleep(20000);
+	assert_true(count_entries(run) < base);
+	stop();
+}
+
+/* RES_SYNC copies every BUFFER blob into its reply: a resource naming one
+ * cached blob many times asks for copies over the connection's memory
+ * budget, which are refused before any is made. */
+static void test_sync_budget(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--max-conn-memory", "16M", NULL };
+	start(FAULTY, extra);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a), big, small;
+	pid_t w = worker_of(a, s);
+	static uint8_t blob[1 << 20];
+	for (size_t i = 0; i < sizeof(blob); i++)
+		blob[i] = (uint8_t)(i * 7 + 3);
+	assert_int_equal(put(a, blob, sizeof(blob)), 0);
+	char why[512];
+	/* 64 names of 1 MiB: 64 MiB of copies over a 16 MiB budget */
+	assert_int_equal(create_named(a, s, VRPC_LAYOUT_BUFFERS,
+				      VRPC_BLOB_BUFFER, blob, sizeof(blob), 64,
+				      name_flat, &big, why, sizeof(why)),
+			 0);
+	long rss0 = proc_rss_kb(w);
+	struct vrpc_msg m = { .type = VRPC_T_RES_SYNC,
+			      .resource = big,
+			      .session = s },
+			r;
+	struct vrpc_pool p = { 0 };
+	struct vrpc_hdr h;
+	/* the reply not read yet: what it holds is resident */
+	assert_int_equal(raw_send(a, &m, ++next_id), 0);
+	usleep(500000);
+	long rss1 = proc_rss_kb(w);
+	assert_int_equal(raw_recv(a, &h, &r, &p), 0);
+	printf("# RES_SYNC of 64 x 1 MiB with a 16 MiB budget: %s: %s; worker "
+	       "RSS %ld KiB before, %ld KiB while its reply waits\n",
+	       vrpc_err_name(r.status), r.message ? r.message : "", rss0, rss1);
+	assert_int_equal(r.status, VRPC_E_TOOBIG);
+	assert_non_null(strstr(r.message, "--max-conn-memory"));
+	assert_true(sanitized || rss1 - rss0 < 16 * 1024);
+	vrpc_pool_release(&p);
+	/* 4 names: 4 MiB, within the budget; the right bytes */
+	assert_int_equal(create_named(a, s, VRPC_LAYOUT_BUFFERS,
+				      VRPC_BLOB_BUFFER, blob, sizeof(blob), 4,
+				      name_flat, &small, NULL, 0),
+			 0);
+	m = (struct vrpc_msg){ .type = VRPC_T_RES_SYNC,
+			       .resource = small,
+			       .session = s };
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	assert_int_equal(r.u.bufs.nr, 4);
+	for (int i = 0; i < 4; i++) {
+		assert_int_equal(r.u.bufs.bufs[i].len, sizeof(blob));
+		assert_memory_equal(r.u.bufs.bufs[i].data, blob, sizeof(blob));
+	}
+	vrpc_pool_release(&p);
+	/* the budget was given back: the same again */
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	vrpc_pool_release(&p);
+	close(a);
+	stop();
+}
+
+/* RES_DESTROY of a resource still registered with a session is refused
+ * (its release would unregister it from the session without holding it,
+ * beside the session's ops); unregistered, it goes. */
+static void test_destroy_registered(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a), res;
+	const char data[] = "a model";
+	assert_int_equal(put(a, data, sizeof(data)), 0);
+	char why[512];
+	assert_int_equal(create_named(a, s, VRPC_LAYOUT_FILES, VRPC_BLOB_FILE,
+				      data, sizeof(data), 1, name_flat, &res,
+				      NULL, 0),
+			 0);
+	assert_int_equal(destroy(a, res, why, sizeof(why)), VRPC_E_BUSY);
+	printf("# RES_DESTROY of a registered resource: %s\n", why);
+	assert_non_null(strstr(why, "unregister it first"));
+	/* still there, still registered: ops and unregistration work */
+	assert_int_equal(faulty(a, s, "ok", NULL, 0), 0);
+	struct vrpc_msg m = { .type = VRPC_T_RES_UNREGISTER,
+			      .resource = res,
+			      .session = s },
+			r;
+	struct vrpc_pool p = { 0 };
+	assert_int_equal(call(a, &m, &r, &p), 0);
+	vrpc_pool_release(&p);
+	assert_int_equal(destroy(a, res, NULL, 0), 0);
+	assert_int_equal(destroy(a, res, NULL, 0), VRPC_E_NOENT);
+	assert_true(wait_stat(ag.tcp_uri, VRPC_STAT_RESOURCES, 0, 5000));
+	close(a);
+	stop();
+}
+
 /* ---- hostile files for the real backends
  * ------------------------------------------ */
 
@@ -922,6 +1196,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_churn, teardown),
 		cmocka_unit_test_teardown(test_signals, teardown),
 		cmocka_unit_test_teardown(test_cache_exhaustion, teardown),
+		cmocka_unit_test_teardown(test_dir_inflation, teardown),
+		cmocka_unit_test_teardown(test_sync_budget, teardown),
+		cmocka_unit_test_teardown(test_destroy_registered, teardown),
 		cmocka_unit_test_teardown(test_hostile_files, teardown),
 	};
 	if (argc > 1)
