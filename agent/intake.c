@@ -459,6 +459,11 @@ struct req *intake_read(struct conn *c)
 		ret = r->early_err ? vrpc_stream_skip(s, h.bulk_len, deadline)
 				   : read_bulk(r, &io, deadline);
 		vrpc_io_release(&io);
+		/* never one for a later message */
+		if (!ret && vrpc_stream_drop_stale_fds(s))
+			adebug("conn %" PRIu64 ": closed descriptors that came "
+			       "with a message claiming none",
+			       conn_id(c));
 	}
 	if (ret) {
 		conn_set_reason(c, ret == VACCEL_ETIMEDOUT

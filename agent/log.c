@@ -38,6 +38,21 @@ static size_t json_escape(char *out, size_t size, const char *s)
 	return n;
 }
 
+/* `s` with control characters as \xHH (a client's string cannot start
+ * a line of its own or rewrite one), at most `size` - 1 bytes. */
+static void text_escape(char *out, size_t size, const char *s)
+{
+	size_t n = 0;
+	for (; *s && n + 5 < size; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch < 0x20 || ch == 0x7f)
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", ch);
+		else
+			out[n++] = (char)ch;
+	}
+	out[n] = 0;
+}
+
 static int stamp(char *out, size_t size)
 {
 	struct timeval tv;
@@ -74,10 +89,13 @@ void alog(int level, const char *fmt, ...)
 			     "\"tag\":\"%s\",\"msg\":\"%s\"}",
 			     when, names[level], (int)getpid(), etag, emsg);
 	} else {
+		char emsg[sizeof(msg) + 64], etag[sizeof(alog_tag) * 2];
+		text_escape(emsg, sizeof(emsg), msg);
+		text_escape(etag, sizeof(etag), alog_tag);
 		n = snprintf(line, sizeof(line),
 			     "%s vaccel-agent[%d]%s%s %s: %s", when,
-			     (int)getpid(), alog_tag[0] ? " " : "", alog_tag,
-			     names[level], msg);
+			     (int)getpid(), etag[0] ? " " : "", etag,
+			     names[level], emsg);
 	}
 	if (n < 0)
 		return;

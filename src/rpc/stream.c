@@ -66,7 +66,7 @@ static int wait_fd(int fd, short ev, int64_t deadline)
 
 /* Keep the descriptors of a control message; too many is an error (the
  * peer is misbehaving). */
-static int take_cmsg_fds(struct vrpc_stream *s, struct msghdr *mh)
+static int take_cmsg_fds(struct vrpc_stream *s, struct msghdr *mh, uint64_t end)
 {
 	int err = 0;
 	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
@@ -76,6 +76,7 @@ static int take_cmsg_fds(struct vrpc_stream *s, struct msghdr *mh)
 		int *fds = (int *)CMSG_DATA(c);
 		for (size_t i = 0; i < n; i++) {
 			if (s->nfds < VRPC_STREAM_MAX_FDS) {
+				s->fd_end[s->nfds] = end;
 				s->fds[s->nfds++] = fds[i];
 			} else {
 				close(fds[i]);
@@ -116,7 +117,7 @@ static ssize_t read_some(struct vrpc_stream *s, void *dst, size_t len,
 			     .msg_controllen = sizeof(ctl.buf) };
 	ssize_t r = recvmsg(s->fd, &mh, MSG_CMSG_CLOEXEC | flags);
 	if (r >= 0 && mh.msg_controllen)
-		*err = take_cmsg_fds(s, &mh);
+		*err = take_cmsg_fds(s, &mh, s->bytes_in + (uint64_t)r);
 	return r;
 }
 
@@ -490,6 +491,22 @@ int vrpc_stream_take_fd(struct vrpc_stream *s)
 	if (!s->nfds)
 		return -1;
 	int fd = s->fds[0];
-	memmove(s->fds, s->fds + 1, --s->nfds * sizeof(int));
+	--s->nfds;
+	memmove(s->fds, s->fds + 1, s->nfds * sizeof(int));
+	memmove(s->fd_end, s->fd_end + 1, s->nfds * sizeof(uint64_t));
 	return fd;
+}
+
+unsigned vrpc_stream_drop_stale_fds(struct vrpc_stream *s)
+{
+	if (s->ring)
+		return 0;
+	uint64_t consumed = s->bytes_in - (s->rlen - s->rpos);
+	unsigned n = 0;
+	while (n < s->nfds && s->fd_end[n] <= consumed)
+		close(s->fds[n++]);
+	s->nfds -= n;
+	memmove(s->fds, s->fds + n, s->nfds * sizeof(int));
+	memmove(s->fd_end, s->fd_end + n, s->nfds * sizeof(uint64_t));
+	return n;
 }

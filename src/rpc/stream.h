@@ -30,8 +30,10 @@ struct vrpc_stream {
 	/* buffered bytes are rbuf[rpos..rlen) */
 	uint8_t *rbuf;
 	size_t rcap, rpos, rlen;
-	/* received descriptors not claimed yet, oldest first */
+	/* received descriptors not claimed yet, oldest first, and where in
+	 * the stream (bytes_in) the read that brought each ended */
 	int fds[VRPC_STREAM_MAX_FDS];
+	uint64_t fd_end[VRPC_STREAM_MAX_FDS];
 	unsigned nfds;
 	/* totals, for logs */
 	uint64_t bytes_in, bytes_out;
@@ -55,6 +57,13 @@ struct vrpc_stream {
 int vrpc_stream_init(struct vrpc_stream *s, int fd, size_t bufsize);
 /* Close the fd and any unclaimed descriptors; free the buffer. */
 void vrpc_stream_release(struct vrpc_stream *s);
+
+/* Close the descriptors that came with bytes already consumed (a message
+ * has been read whole): a sender attaches a message's descriptor to its
+ * first bytes, so these came with a message that claimed none (or more
+ * than it claimed), and must not be taken for a later one's. How many.
+ * Socket streams only (a ring's descriptors travel apart). */
+unsigned vrpc_stream_drop_stale_fds(struct vrpc_stream *s);
 
 /* Read exactly `len` bytes into `dst`. deadline: monotonic ns, 0 = none
  * (a blocking fd then blocks; with a deadline a blocking socket does not
