@@ -10,6 +10,13 @@
 
 static int send_bytes(int sock, const void *p, size_t len, int fd);
 
+static void drop_close(int fd)
+{
+	close(fd);
+}
+
+void (*ctl_drop)(int fd) = drop_close;
+
 int ctl_send(int sock, const struct ctl_msg *m, int fd)
 {
 	return send_bytes(sock, m, sizeof(*m), fd);
@@ -48,7 +55,7 @@ static bool take_fds(struct msghdr *mh, int *fd)
 			if (*fd < 0) {
 				*fd = fds[i];
 			} else {
-				close(fds[i]);
+				ctl_drop(fds[i]);
 				ok = false;
 			}
 		}
@@ -60,7 +67,9 @@ int ctl_recv(int sock, union ctl_any *u, int *fd)
 {
 	struct iovec iov = { u, sizeof(*u) };
 	union {
-		char buf[CMSG_SPACE(sizeof(int) * 4)];
+		/* all one message can carry (253): what did not fit would
+		 * be released inside recvmsg */
+		char buf[CMSG_SPACE(sizeof(int) * 253)];
 		struct cmsghdr align;
 	} ctl;
 	struct msghdr mh = { .msg_iov = &iov,
@@ -85,7 +94,7 @@ int ctl_recv(int sock, union ctl_any *u, int *fd)
 					  m->data_len <= sizeof(m->data)));
 	if (!ok) {
 		if (*fd >= 0)
-			close(*fd);
+			ctl_drop(*fd);
 		*fd = -1;
 		errno = EPROTO;
 		return -1;

@@ -75,5 +75,8 @@ int ctl_send_ops(int sock, const struct ctl_ops *o);
  * type), 0: the peer closed, -1: an error (errno) or a malformed message
  * (errno EPROTO; its descriptor closed). */
 int ctl_recv(int sock, union ctl_any *u, int *fd);
+/* How ctl_recv closes the descriptors it refuses (default close(); the
+ * front's must not wait on what a worker sends: reaper_drop). */
+extern void (*ctl_drop)(int fd);
 /* `text` as the NUL-terminated data of a message. */
 void ctl_set_text(struct ctl_msg *m, const char *text);

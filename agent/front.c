@@ -3,6 +3,7 @@
  * messages, signals, deadlines), and SIGTERM (the peers' counts and the
  * HELLO's answer: admission.c). */
 
+#include "ctl.h"
 #include "front.h"
 #include "metrics.h"
 #include "hello.h"
@@ -365,6 +366,7 @@ static int poll_once(int sfd)
 int front_main(void)
 {
 	int sfd = signals();
+	ctl_drop = reaper_drop;
 	setup_dirs();
 	workers_init();
 	find_activated();

@@ -318,8 +318,15 @@ static void reply(int fd, const char *status, const char *type,
 			 status, type, len);
 	struct iovec iov[2] = { { hdr, (size_t)n }, { (void *)body, len } };
 	struct msghdr mh = { .msg_iov = iov, .msg_iovlen = 2 };
-	/* a scrape is small: the socket buffer takes it; a client that does
-	 * not read loses the rest */
+	/* one write that does not wait: the socket buffer is made to take
+	 * the whole reply (a client that reads slowly got it cut where the
+	 * default buffer ended), which then goes out after the close; a
+	 * client that does not read loses what is past its window */
+	int want = (int)(len + (size_t)n + 4096 < (8u << 20)
+				 ? len + (size_t)n + 4096
+				 : (8u << 20));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &want, sizeof(want)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &want, sizeof(want));
 	ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
 	(void)w;
 }
@@ -375,8 +382,14 @@ static void accept_http(void)
 		if (fd < 0)
 			return;
 		if (nconns == MAX_HTTP) {
-			close(fd);
-			continue;
+			/* the oldest goes, not the newest: idle connections
+			 * holding every slot kept the probes out (a scrape
+			 * sends its request at once) */
+			int old = 0;
+			for (int i = 1; i < nconns; i++)
+				if (conns[i].deadline < conns[old].deadline)
+					old = i;
+			drop(old);
 		}
 		conns[nconns++] =
 			(struct http){ .fd = fd,

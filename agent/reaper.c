@@ -16,7 +16,12 @@
  * CLOSING_MAX of them pending gets no new connection (preauth_room), so
  * a peer that makes its closes hang waits for them itself and cannot
  * make the front hold descriptors without end. Sockets received from a
- * client are set to close at once (SO_LINGER 0) before they go. */
+ * client are set to close at once (SO_LINGER 0) before they go; a
+ * connection's linger is taken off (a worker could set it) and a UNIX
+ * one is emptied of queued descriptors first (let_go), so a reaper
+ * thread's close does not wait either on what this kernel can make
+ * wait (other kinds of files whose release blocks, e.g. on a FUSE
+ * server, would hold one thread each). */
 
 #include "front.h"
 #include <errno.h>
@@ -24,11 +29,18 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define REAPERS_MAX 256
 #define IDLE_S	    1
+/* the most descriptors one message carries (Linux) */
+#define SCM_MAX_FD 253
+/* AF_UNIX sockets in flight nest 4 deep at most (the kernel refuses
+ * more); reads of a socket being emptied, at most */
+#define DRAIN_DEPTH 4
+#define DRAIN_READS 4096
 
 struct job {
 	int fd;
@@ -41,6 +53,8 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct job *head, **tail = &head;
 static unsigned queued, threads, idle;
 static atomic_uint_fast64_t done;
+
+static void let_go(int fd, int depth);
 
 static void *reaper(void *arg)
 {
@@ -66,13 +80,71 @@ static void *reaper(void *arg)
 			tail = &head;
 		queued--;
 		pthread_mutex_unlock(&mu);
-		close(j->fd);
+		let_go(j->fd, 0);
 		if (j->p)
 			atomic_fetch_sub(&j->p->closing, 1);
 		atomic_fetch_add(&done, 1);
 		free(j);
 		pthread_mutex_lock(&mu);
 	}
+}
+
+/* Make the last close of `fd` one that does not wait: a socket lingers
+ * no more (its queued bytes still go out, in the background: a worker
+ * sets SO_LINGER on its tenant's connections as it likes), and a UNIX
+ * socket is emptied first of the descriptors queued in it, each let go
+ * the same way (nested ones to the depth the kernel allows in flight),
+ * since its close would release them here. */
+static void let_go(int fd, int depth)
+{
+	int type;
+	socklen_t len = sizeof(type);
+	struct sockaddr_storage a;
+	socklen_t alen = sizeof(a);
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) {
+		close(fd);
+		return;
+	}
+	struct linger l = { 0 };
+	socklen_t llen = sizeof(l);
+	if (!getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &llen) && l.l_onoff) {
+		l = (struct linger){ 0 };
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+	}
+	if (!getsockname(fd, (struct sockaddr *)&a, &alen) &&
+	    a.ss_family == AF_UNIX && depth <= DRAIN_DEPTH) {
+		/* its peer can send no more: what is queued is all */
+		shutdown(fd, SHUT_RDWR);
+		for (int i = 0; i < DRAIN_READS; i++) {
+			static _Thread_local char data[4096];
+			union {
+				char buf[CMSG_SPACE(sizeof(int) * SCM_MAX_FD)];
+				struct cmsghdr align;
+			} ctl;
+			struct iovec iov = { data, sizeof(data) };
+			struct msghdr mh = { .msg_iov = &iov,
+					     .msg_iovlen = 1,
+					     .msg_control = ctl.buf,
+					     .msg_controllen =
+						     sizeof(ctl.buf) };
+			ssize_t n = recvmsg(fd, &mh,
+					    MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+			if (n <= 0 && !mh.msg_controllen)
+				break;
+			for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
+			     h = CMSG_NXTHDR(&mh, h)) {
+				if (h->cmsg_level != SOL_SOCKET ||
+				    h->cmsg_type != SCM_RIGHTS)
+					continue;
+				size_t k = (h->cmsg_len - CMSG_LEN(0)) /
+					   sizeof(int);
+				for (size_t m = 0; m < k; m++)
+					let_go(((int *)CMSG_DATA(h))[m],
+					       depth + 1);
+			}
+		}
+	}
+	close(fd);
 }
 
 /* A thread more if every one is busy (mu held). */
@@ -118,7 +190,7 @@ void reaper_close(int fd, struct peer *p)
 	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
 	if (none) {
-		close(fd);
+		let_go(fd, 0);
 		if (p)
 			atomic_fetch_sub(&p->closing, 1);
 		free(j);
@@ -136,6 +208,11 @@ void reaper_close_received(int fd, struct peer *p)
 		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	}
 	reaper_close(fd, p);
+}
+
+void reaper_drop(int fd)
+{
+	reaper_close_received(fd, NULL);
 }
 
 uint64_t reaper_done(void)

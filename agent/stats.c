@@ -2,6 +2,7 @@
 /* A worker's op counters (stats.h). */
 
 #include "stats.h"
+#include <vaccel/op.h>
 #include "wire.h"
 #include <string.h>
 
@@ -20,7 +21,9 @@ void op_stats_note(uint16_t type, uint32_t status, int64_t ns)
 	if (status)
 		add(&s->codes[status < OP_CODES ? status : OP_CODES - 1], 1);
 	unsigned op = (unsigned)type - VRPC_T_OP;
-	if (type < VRPC_T_OP || op >= OP_SLOTS)
+	/* ops there are only: a type past them (answered PROTO) would add a
+	 * series named "max" per type to the metrics */
+	if (type < VRPC_T_OP || op >= OP_SLOTS || op >= VACCEL_OP_MAX)
 		return;
 	double secs = (double)ns / 1e9;
 	int b = 0;

@@ -192,8 +192,7 @@ static void probe(void)
 	bool ok = r == 1 && u->type == CTL_READY;
 	if (ok)
 		front_ops = u->m.ops;
-	if (fd >= 0)
-		close(fd);
+	reaper_drop(fd);
 	free(u);
 	int status = 0;
 	if (!ok)

@@ -139,6 +139,23 @@ static struct worker *by_ctl(int fd)
 	return w;
 }
 
+/* Whether to log a warning about what `w` sent now (one a second). */
+static bool may_warn(struct worker *w)
+{
+	int64_t now = vrpc_now_ns();
+	if (w->warned_at && now - w->warned_at < 1000000000) {
+		w->unwarned++;
+		return false;
+	}
+	if (w->unwarned)
+		awarn("worker %d of %s: %" PRIu64 " more such messages in the "
+		      "last second",
+		      (int)w->pid, w->tenant, w->unwarned);
+	w->warned_at = now;
+	w->unwarned = 0;
+	return true;
+}
+
 static void closed(struct worker *w, uint64_t id)
 {
 	for (struct fconn **p = &w->conns; *p; p = &(*p)->next) {
@@ -148,8 +165,9 @@ static void closed(struct worker *w, uint64_t id)
 		}
 	}
 	/* not one of its connections: a confused (or hostile) worker */
-	awarn("worker %d of %s closed unknown conn %" PRIu64, (int)w->pid,
-	      w->tenant, id);
+	if (may_warn(w))
+		awarn("worker %d of %s closed unknown conn %" PRIu64,
+		      (int)w->pid, w->tenant, id);
 }
 
 static void on_ready(struct worker *w)
@@ -204,8 +222,9 @@ static void on_message(struct worker *w, union ctl_any *u)
 		w->ops = u->o.ops;
 		break;
 	default:
-		awarn("worker %d of %s: unexpected message %u", (int)w->pid,
-		      w->tenant, u->type);
+		if (may_warn(w))
+			awarn("worker %d of %s: unexpected message %u",
+			      (int)w->pid, w->tenant, u->type);
 	}
 }
 

@@ -42,6 +42,10 @@ struct worker {
 	struct tstats *tenants;
 	size_t ntenants;
 	struct op_stats ops;
+	/* warnings about what it sent: one a second at most (a worker runs
+	 * tenant code: its nonsense must not flood the log) */
+	int64_t warned_at;
+	uint64_t unwarned;
 	struct worker *next;
 };
 

@@ -1180,6 +1180,114 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* A client's strings in the agent's log (its HELLO identity here): a
+ * newline in one started a line of the client's making, a forged entry
+ * with a time and a pid of its choosing. Control characters are written
+ * as \xHH now. */
+static void test_log_injection(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	int fd = raw_connect(ag.tcp_uri);
+	assert_true(fd >= 0);
+	struct vrpc_msg m = { .type = VRPC_T_HELLO }, r;
+	struct vrpc_pool p = { 0 };
+	m.u.hello = (struct vrpc_hello){
+		1,
+		0,
+		0,
+		7,
+		"x\n2099-01-01T00:00:00.000 vaccel-agent[1] FORGED",
+		ALICE_TOKEN,
+		(uint32_t)strlen(ALICE_TOKEN)
+	};
+	assert_int_equal(call(fd, &m, &r, &p), 0);
+	vrpc_pool_release(&p);
+	close(fd);
+	/* the worker logs the identity when the connection ends */
+	for (int i = 0; i < 250 && !log_says("FORGED"); i++)
+		usleep(20000);
+	assert_true(
+		log_says("x\\\\x0a2099-01-01T00:00:00.000 vaccel-agent\\[1\\] "
+			 "FORGED"));
+	assert_false(log_says("^2099"));
+	stop();
+}
+
+/* GET `path` from the metrics socket: the whole reply in `out`. */
+static size_t http_get(const char *uri, const char *path, char *out,
+		       size_t size)
+{
+	int fd = raw_connect(uri);
+	assert_true(fd >= 0);
+	char req[128];
+	int n = snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", path);
+	assert_int_equal(raw_write(fd, req, (size_t)n), 0);
+	size_t have = 0;
+	ssize_t r;
+	while (have + 1 < size &&
+	       (r = recv(fd, out + have, size - 1 - have, 0)) > 0)
+		have += (size_t)r;
+	out[have] = 0;
+	close(fd);
+	return have;
+}
+
+/* The metrics endpoint, which every local user (or pod) may reach: 16
+ * idle connections held its every slot and each probe was closed
+ * unanswered (a liveness probe failing: the agent restarted, every
+ * tenant cut); message types past the last op were counted as ops named
+ * "max", a series each. Now the oldest idle connection makes room, and
+ * only real ops are counted. */
+static void test_metrics_endpoint(void **state)
+{
+	(void)state;
+	char muri[400], arg[400];
+	snprintf(muri, sizeof(muri), "unix:///tmp/vaccel-metrics-%d.sock",
+		 (int)getpid());
+	snprintf(arg, sizeof(arg), "%s", muri);
+	const char *extra[] = { "--metrics-listen", arg, NULL };
+	start(FAULTY, extra);
+	static char page[1 << 20];
+	int idle[16];
+	for (int i = 0; i < 16; i++) {
+		idle[i] = raw_connect(muri);
+		assert_true(idle[i] >= 0);
+	}
+	assert_true(http_get(muri, "/healthz", page, sizeof(page)) > 0);
+	assert_non_null(strstr(page, "200 OK"));
+	for (int i = 0; i < 16; i++)
+		close(idle[i]);
+
+	int fd = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(fd);
+	for (unsigned t = VACCEL_OP_MAX; t < 64; t++) {
+		/* a header of that type and a session id: nothing encodes
+		 * such a message */
+		struct vrpc_hdr h = {
+			VRPC_MAGIC, VRPC_MAJOR, (uint16_t)(VRPC_T_OP + t), 0, 8,
+			++next_id,  0
+		};
+		uint8_t b[VRPC_HDR_SIZE + 8];
+		vrpc_hdr_pack(&h, b);
+		memcpy(b + VRPC_HDR_SIZE, &s, 8);
+		assert_int_equal(raw_write(fd, b, sizeof(b)), 0);
+		struct vrpc_msg r;
+		struct vrpc_pool p = { 0 };
+		assert_int_equal(raw_recv(fd, &h, &r, &p), 0);
+		assert_int_not_equal(r.status, 0);
+		vrpc_pool_release(&p);
+	}
+	close(fd);
+	/* the worker reports its counters once a second */
+	usleep(1500000);
+	assert_true(http_get(muri, "/metrics", page, sizeof(page)) > 0);
+	assert_non_null(strstr(page, "200 OK"));
+	assert_null(strstr(page, "op=\"max\""));
+	stop();
+	unlink(muri + strlen("unix://"));
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -1200,6 +1308,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_sync_budget, teardown),
 		cmocka_unit_test_teardown(test_destroy_registered, teardown),
 		cmocka_unit_test_teardown(test_hostile_files, teardown),
+		cmocka_unit_test_teardown(test_log_injection, teardown),
+		cmocka_unit_test_teardown(test_metrics_endpoint, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
