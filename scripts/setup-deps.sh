@@ -16,7 +16,7 @@ PKGS=(
 	meson ninja-build pkg-config gcc g++ clang llvm libclang-rt-14-dev
 	clang-format libcmocka-dev valgrind strace
 	# runtime libraries of the core and plugins
-	libcurl4-openssl-dev libopenblas-dev libstb-dev libtorch-dev
+	libcurl4-openssl-dev libopenblas-dev libstb-dev zlib1g-dev libtorch-dev
 	# opencl plugin (CLBlast on pocl's CPU device), opencv plugin, tflite
 	# plugin (Arm NN 20.08 and its CpuRef backend)
 	libclblast-dev ocl-icd-opencl-dev opencl-headers pocl-opencl-icd
@@ -46,7 +46,8 @@ PKGS=(
 # with the host's python3.11).
 FOREIGN_ARCHES=(arm64 armhf)
 for a in "${FOREIGN_ARCHES[@]}"; do
-	for p in libc6 libstdc++6 libcmocka-dev libopenblas-dev libstb-dev; do
+	for p in libc6 libstdc++6 libcmocka-dev libopenblas-dev libstb-dev \
+		zlib1g-dev; do
 		PKGS+=("$p:$a")
 	done
 done

@@ -1,16 +1,120 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Decoding (stb_image, the implementation lives in libstb) and the
- * pre-processing of an image into a model input tensor. */
+/* Decoding (stb_image, the implementation lives in libstb; a PNG's
+ * inflated size is bounded first, with zlib) and the pre-processing of an
+ * image into a model input tensor. */
 #include "vpc_image.h"
 
+#include <inttypes.h>
 #include <limits.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stb_image.h>
 #include <stb_image_resize.h>
 #include <stdlib.h>
 #include <string.h>
 #include <vaccel/error.h>
 #include <vaccel/log.h>
+#include <zlib.h>
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The bytes a PNG's pixel data inflates to at most, by its IHDR (rows of
+ * packed samples, a filter byte each; Adam7 adds at most 7 passes' worth
+ * of filter and rounding bytes); 0 if it makes no sense. Called once the
+ * pixel count is known to be within the limit. */
+static uint64_t png_raw_max(const uint8_t *ihdr)
+{
+	static const unsigned channels[7] = { 1, 0, 3, 1, 2, 0, 4 };
+	uint64_t w = be32(ihdr), h = be32(ihdr + 4);
+	unsigned depth = ihdr[8], color = ihdr[9];
+	if (color > 6 || !channels[color] || !depth || depth > 16)
+		return 0;
+	return h * ((w * channels[color] * depth + 7) / 8 + 1) + 14 * h + 64;
+}
+
+/* stb_image inflates a PNG's whole pixel data first, into a buffer it
+ * doubles up to 2 GiB whatever the header says: a 1.5 MB file of a 1x1
+ * image made a worker take 2.3 GiB. Its implementation is the system's
+ * (libstb), so the inflated size is counted here first, with zlib into a
+ * small buffer, and a PNG whose data inflates past what its header needs
+ * is refused. 0, or VACCEL_EINVAL with the reason logged. Not a PNG, or
+ * one zlib has no complaint about within the bound: 0 (stb then decodes
+ * it, and reports what is wrong). */
+static int png_bounded(const uint8_t *p, size_t len)
+{
+	static const uint8_t sig[8] = { 137, 80, 78, 71, 13, 10, 26, 10 };
+	if (len < 8 || memcmp(p, sig, 8))
+		return 0;
+	z_stream z = { 0 };
+	uint8_t out[16384];
+	uint64_t limit = 0, total = 0;
+	bool started = false, raw = false;
+	int ret = 0, zr = Z_OK;
+	for (size_t off = 8; off + 12 <= len && !ret && zr != Z_STREAM_END;) {
+		uint32_t clen = be32(p + off);
+		if (clen > len - off - 12)
+			break;
+		const uint8_t *type = p + off + 4, *d = p + off + 8;
+		off += 12 + (size_t)clen;
+		if (!memcmp(type, "CgBI", 4)) {
+			raw = true; /* Apple's: deflate without a zlib header */
+		} else if (!memcmp(type, "IHDR", 4) && clen >= 13 && !limit) {
+			limit = png_raw_max(d);
+		} else if (!memcmp(type, "IDAT", 4) && clen) {
+			if (!limit) {
+				ret = vaccel_fail(VACCEL_EINVAL,
+						  "image: PNG data before a "
+						  "valid header");
+				break;
+			}
+			if (!started &&
+			    inflateInit2(&z, raw ? -MAX_WBITS : MAX_WBITS) !=
+				    Z_OK) {
+				ret = vaccel_fail(VACCEL_ENOMEM,
+						  "image: no memory");
+				break;
+			}
+			started = true;
+			z.next_in = (Bytef *)d;
+			z.avail_in = clen;
+			while (z.avail_in && zr == Z_OK) {
+				z.next_out = out;
+				z.avail_out = sizeof(out);
+				zr = inflate(&z, Z_NO_FLUSH);
+				total += sizeof(out) - z.avail_out;
+				if (total > limit) {
+					ret = vaccel_fail(
+						VACCEL_EINVAL,
+						"image: PNG pixel data "
+						"inflates "
+						"past the %" PRIu64
+						" bytes its header needs",
+						limit);
+					break;
+				}
+				if (zr == Z_BUF_ERROR && z.avail_in)
+					zr = Z_OK; /* more output room */
+			}
+			if (!ret && zr != Z_OK && zr != Z_STREAM_END &&
+			    zr != Z_BUF_ERROR)
+				ret = vaccel_fail(VACCEL_EINVAL,
+						  "image: PNG pixel data is "
+						  "corrupt (%s)",
+						  z.msg ? z.msg : "zlib");
+			if (zr == Z_BUF_ERROR)
+				zr = Z_OK; /* wants the next IDAT */
+		} else if (!memcmp(type, "IEND", 4)) {
+			break;
+		}
+	}
+	if (started)
+		inflateEnd(&z);
+	return ret;
+}
 
 int vpc_image_decode(const void *data, size_t len, struct vpc_image *img)
 {
@@ -34,6 +138,9 @@ int vpc_image_decode(const void *data, size_t len, struct vpc_image *img)
 			"image: %dx%d is empty or above the limit of %u pixels",
 			w, h, VPC_IMAGE_MAX_PIXELS);
 	}
+	int ret = png_bounded(data, len);
+	if (ret)
+		return ret;
 	img->px =
 		stbi_load_from_memory(data, (int)len, &img->w, &img->h, &n, 3);
 	if (!img->px) {

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <zlib.h>
 #include <stb_image.h>
 #include <vaccel/error.h>
 #include <vaccel/log.h>
@@ -433,6 +434,63 @@ static void test_decode_png_roundtrip(void **state)
 	assert_int_equal(vpc_image_decode(NULL, 5, &im), VACCEL_EINVAL);
 }
 
+/* A chunk of `type` with `len` bytes of `data` at `out`: its size. */
+static size_t chunk(uint8_t *out, const char *type, const void *data,
+		    uint32_t len)
+{
+	uint8_t *p = out;
+	*p++ = (uint8_t)(len >> 24), *p++ = (uint8_t)(len >> 16);
+	*p++ = (uint8_t)(len >> 8), *p++ = (uint8_t)len;
+	memcpy(p, type, 4);
+	if (len)
+		memcpy(p + 4, data, len);
+	uLong crc = crc32(0, p, 4 + len);
+	p += 4 + len;
+	*p++ = (uint8_t)(crc >> 24), *p++ = (uint8_t)(crc >> 16);
+	*p++ = (uint8_t)(crc >> 8), *p++ = (uint8_t)crc;
+	return (size_t)(p - out);
+}
+
+/* A 1x1 RGB PNG whose pixel data inflates to `raw` bytes (a valid 1x1
+ * image needs 4): in `out`, its size. */
+static size_t png_1x1(uint8_t *out, size_t size, size_t raw)
+{
+	static const uint8_t ihdr[13] = { 0, 0, 0, 1, 0, 0, 0, 1, 8, 2 };
+	uint8_t *zeros = calloc(1, raw);
+	uLongf zlen = compressBound(raw);
+	uint8_t *z = malloc(zlen);
+	assert_non_null(zeros);
+	assert_non_null(z);
+	assert_int_equal(compress2(z, &zlen, zeros, raw, 9), Z_OK);
+	assert_true(zlen + 64 < size);
+	memcpy(out, "\x89PNG\r\n\x1a\n", 8);
+	size_t n = 8 + chunk(out + 8, "IHDR", ihdr, 13);
+	n += chunk(out + n, "IDAT", z, (uint32_t)zlen);
+	n += chunk(out + n, "IEND", NULL, 0);
+	free(z);
+	free(zeros);
+	return n;
+}
+
+/* A decompression bomb: a PNG of 1x1 pixels whose data inflates to
+ * 256 MiB (stb_image inflated it all, doubling its buffer up to 2 GiB,
+ * and then decoded the one pixel): refused before stb sees it. The same
+ * image with the 4 bytes it needs decodes. */
+static void test_decode_png_bomb(void **state)
+{
+	(void)state;
+	static uint8_t png[1 << 20];
+	struct vpc_image im;
+	size_t n = png_1x1(png, sizeof(png), 4);
+	assert_int_equal(vpc_image_decode(png, n, &im), 0);
+	assert_int_equal(im.w, 1);
+	vpc_image_release(&im);
+	n = png_1x1(png, sizeof(png), (size_t)256 << 20);
+	print_message("# %zu bytes inflating to 256 MiB\n", n);
+	assert_int_equal(vpc_image_decode(png, n, &im), VACCEL_EINVAL);
+	assert_null(im.px);
+}
+
 /* ---- decoders ---- */
 
 static void test_top_k(void **state)
@@ -682,6 +740,7 @@ int main(void)
 		cmocka_unit_test(test_geometry),
 		cmocka_unit_test(test_normalise_layout),
 		cmocka_unit_test(test_decode_png_roundtrip),
+		cmocka_unit_test(test_decode_png_bomb),
 		cmocka_unit_test(test_top_k),
 		cmocka_unit_test(test_nms),
 		cmocka_unit_test(test_anchors),
