@@ -45,33 +45,19 @@ static int send_bytes(int sock, const void *p, size_t len, int fd)
  * false if more than one came (or the control data was cut). */
 static bool take_fds(struct msghdr *mh, int *fd)
 {
-	bool ok = !(mh->msg_flags & MSG_CTRUNC);
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
-		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		int *fds = (int *)CMSG_DATA(c);
-		for (size_t i = 0; i < n; i++) {
-			if (*fd < 0) {
-				*fd = fds[i];
-			} else {
-				ctl_drop(fds[i]);
-				ok = false;
-			}
-		}
-	}
-	return ok;
+	int fds[VRPC_SCM_MAX_FD];
+	size_t n = vrpc_cmsg_fds(mh, fds, VRPC_SCM_MAX_FD);
+	for (size_t i = 1; i < n && i < VRPC_SCM_MAX_FD; i++)
+		ctl_drop(fds[i]);
+	if (n)
+		*fd = fds[0];
+	return n <= 1 && !(mh->msg_flags & MSG_CTRUNC);
 }
 
 int ctl_recv(int sock, union ctl_any *u, int *fd)
 {
 	struct iovec iov = { u, sizeof(*u) };
-	union {
-		/* all one message can carry (253): what did not fit would
-		 * be released inside recvmsg */
-		char buf[CMSG_SPACE(sizeof(int) * 253)];
-		struct cmsghdr align;
-	} ctl;
+	union vrpc_fds_cmsg ctl;
 	struct msghdr mh = { .msg_iov = &iov,
 			     .msg_iovlen = 1,
 			     .msg_control = ctl.buf,

@@ -75,9 +75,7 @@ int front_welcome(const struct admission *a, uint64_t conn);
 /* Close a connection of peer `p` (or NULL) off the front's thread: its
  * last release may wait (descriptors queued in it). */
 void reaper_close(int fd, struct peer *p);
-/* The same for a descriptor a client sent (a socket: SO_LINGER 0 first). */
-void reaper_close_received(int fd, struct peer *p);
-/* reaper_close_received without a peer (a descriptor from a worker). */
+/* reaper_close without a peer (a descriptor from a worker). */
 void reaper_drop(int fd);
 /* Closes done so far. */
 uint64_t reaper_done(void);

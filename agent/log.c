@@ -21,32 +21,19 @@ char alog_tag[96];
 
 #define LINE_MAX_BYTES 4096
 
-/* `s` as the inside of a JSON string, at most `size` - 1 bytes. */
-static size_t json_escape(char *out, size_t size, const char *s)
+/* `s`, at most `size` - 1 bytes, as the inside of a JSON string, or as
+ * text with control characters as \xHH: a client's string cannot start a
+ * line of its own or rewrite one. */
+static void escape(char *out, size_t size, const char *s, bool json)
 {
 	size_t n = 0;
 	for (; *s && n + 7 < size; s++) {
 		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
+		if (json && (ch == '"' || ch == '\\'))
 			n += (size_t)snprintf(out + n, size - n, "\\%c", ch);
-		else if (ch < 0x20)
-			n += (size_t)snprintf(out + n, size - n, "\\u%04x", ch);
-		else
-			out[n++] = (char)ch;
-	}
-	out[n] = 0;
-	return n;
-}
-
-/* `s` with control characters as \xHH (a client's string cannot start
- * a line of its own or rewrite one), at most `size` - 1 bytes. */
-static void text_escape(char *out, size_t size, const char *s)
-{
-	size_t n = 0;
-	for (; *s && n + 5 < size; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch < 0x20 || ch == 0x7f)
-			n += (size_t)snprintf(out + n, size - n, "\\x%02x", ch);
+		else if (ch < 0x20 || (!json && ch == 0x7f))
+			n += (size_t)snprintf(out + n, size - n,
+					      json ? "\\u%04x" : "\\x%02x", ch);
 		else
 			out[n++] = (char)ch;
 	}
@@ -82,16 +69,16 @@ void alog(int level, const char *fmt, ...)
 	int n;
 	if (alog_json) {
 		char emsg[sizeof(msg) + 64], etag[sizeof(alog_tag) * 2];
-		json_escape(emsg, sizeof(emsg), msg);
-		json_escape(etag, sizeof(etag), alog_tag);
+		escape(emsg, sizeof(emsg), msg, true);
+		escape(etag, sizeof(etag), alog_tag, true);
 		n = snprintf(line, sizeof(line),
 			     "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d,"
 			     "\"tag\":\"%s\",\"msg\":\"%s\"}",
 			     when, names[level], (int)getpid(), etag, emsg);
 	} else {
 		char emsg[sizeof(msg) + 64], etag[sizeof(alog_tag) * 2];
-		text_escape(emsg, sizeof(emsg), msg);
-		text_escape(etag, sizeof(etag), alog_tag);
+		escape(emsg, sizeof(emsg), msg, false);
+		escape(etag, sizeof(etag), alog_tag, false);
 		n = snprintf(line, sizeof(line),
 			     "%s vaccel-agent[%d]%s%s %s: %s", when,
 			     (int)getpid(), etag[0] ? " " : "", etag,

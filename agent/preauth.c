@@ -10,6 +10,7 @@
 #include "front.h"
 #include "metrics.h"
 #include "msg.h"
+#include "sock.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -21,7 +22,6 @@
 
 #define FRAME_MAX   (VRPC_HDR_SIZE + VRPC_PREAUTH_MAX_FIELDS)
 #define PADDING_MAX (64u << 10)
-#define SCM_MAX_FD  253 /* the most descriptors one message carries (Linux) */
 
 struct pre {
 	int fd;
@@ -148,12 +148,7 @@ static void drop(struct pre *c)
 static int fill(struct pre *c)
 {
 	while (c->have < c->need) {
-		union {
-			/* room for all a message can carry: the kernel
-			 * would release what does not fit here, in recvmsg */
-			char buf[CMSG_SPACE(sizeof(int) * SCM_MAX_FD)];
-			struct cmsghdr align;
-		} ctl;
+		union vrpc_fds_cmsg ctl;
 		struct iovec iov = { c->buf + c->have, c->need - c->have };
 		struct msghdr mh = { .msg_iov = &iov,
 				     .msg_iovlen = 1,
@@ -165,15 +160,10 @@ static int fill(struct pre *c)
 			return errno == EAGAIN || errno == EINTR ? 0 : -1;
 		if (mh.msg_controllen) {
 			/* a HELLO never carries descriptors */
-			for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
-			     h = CMSG_NXTHDR(&mh, h))
-				for (size_t i = 0;
-				     h->cmsg_type == SCM_RIGHTS &&
-				     i < (h->cmsg_len - CMSG_LEN(0)) /
-						     sizeof(int);
-				     i++)
-					reaper_close_received(
-						((int *)CMSG_DATA(h))[i], c->p);
+			int fds[VRPC_SCM_MAX_FD];
+			size_t k = vrpc_cmsg_fds(&mh, fds, VRPC_SCM_MAX_FD);
+			for (size_t i = 0; i < k && i < VRPC_SCM_MAX_FD; i++)
+				reaper_close(fds[i], c->p);
 			return -1;
 		}
 		if (n == 0)

@@ -15,28 +15,25 @@
  * against the peer it came from until it is done; a peer with
  * CLOSING_MAX of them pending gets no new connection (preauth_room), so
  * a peer that makes its closes hang waits for them itself and cannot
- * make the front hold descriptors without end. Sockets received from a
- * client are set to close at once (SO_LINGER 0) before they go; a
- * connection's linger is taken off (a worker could set it) and a UNIX
- * one is emptied of queued descriptors first (let_go), so a reaper
+ * make the front hold descriptors without end. Before the close a
+ * socket's linger is taken off (a client or a worker could set it) and
+ * a UNIX one is emptied of queued descriptors (let_go), so a reaper
  * thread's close does not wait either on what this kernel can make
  * wait (other kinds of files whose release blocks, e.g. on a FUSE
  * server, would hold one thread each). */
 
 #include "front.h"
+#include "sock.h"
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #define REAPERS_MAX 256
 #define IDLE_S	    1
-/* the most descriptors one message carries (Linux) */
-#define SCM_MAX_FD 253
 /* AF_UNIX sockets in flight nest 4 deep at most (the kernel refuses
  * more); reads of a socket being emptied, at most */
 #define DRAIN_DEPTH 4
@@ -97,14 +94,8 @@ static void *reaper(void *arg)
  * since its close would release them here. */
 static void let_go(int fd, int depth)
 {
-	int type;
-	socklen_t len = sizeof(type);
 	struct sockaddr_storage a;
 	socklen_t alen = sizeof(a);
-	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) {
-		close(fd);
-		return;
-	}
 	struct linger l = { 0 };
 	socklen_t llen = sizeof(l);
 	if (!getsockopt(fd, SOL_SOCKET, SO_LINGER, &l, &llen) && l.l_onoff) {
@@ -117,10 +108,7 @@ static void let_go(int fd, int depth)
 		shutdown(fd, SHUT_RDWR);
 		for (int i = 0; i < DRAIN_READS; i++) {
 			static _Thread_local char data[4096];
-			union {
-				char buf[CMSG_SPACE(sizeof(int) * SCM_MAX_FD)];
-				struct cmsghdr align;
-			} ctl;
+			union vrpc_fds_cmsg ctl;
 			struct iovec iov = { data, sizeof(data) };
 			struct msghdr mh = { .msg_iov = &iov,
 					     .msg_iovlen = 1,
@@ -131,17 +119,10 @@ static void let_go(int fd, int depth)
 					    MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
 			if (n <= 0 && !mh.msg_controllen)
 				break;
-			for (struct cmsghdr *h = CMSG_FIRSTHDR(&mh); h;
-			     h = CMSG_NXTHDR(&mh, h)) {
-				if (h->cmsg_level != SOL_SOCKET ||
-				    h->cmsg_type != SCM_RIGHTS)
-					continue;
-				size_t k = (h->cmsg_len - CMSG_LEN(0)) /
-					   sizeof(int);
-				for (size_t m = 0; m < k; m++)
-					let_go(((int *)CMSG_DATA(h))[m],
-					       depth + 1);
-			}
+			int fds[VRPC_SCM_MAX_FD];
+			size_t k = vrpc_cmsg_fds(&mh, fds, VRPC_SCM_MAX_FD);
+			for (size_t m = 0; m < k && m < VRPC_SCM_MAX_FD; m++)
+				let_go(fds[m], depth + 1);
 		}
 	}
 	close(fd);
@@ -169,7 +150,7 @@ void reaper_close(int fd, struct peer *p)
 		return;
 	struct job *j = malloc(sizeof(*j));
 	if (!j) {
-		close(fd); /* out of memory: here, as before */
+		let_go(fd, 0); /* out of memory: here */
 		return;
 	}
 	*j = (struct job){ .fd = fd, .p = p };
@@ -197,22 +178,9 @@ void reaper_close(int fd, struct peer *p)
 	}
 }
 
-void reaper_close_received(int fd, struct peer *p)
-{
-	if (fd < 0)
-		return;
-	int type;
-	socklen_t len = sizeof(type);
-	if (!getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len)) {
-		struct linger l = { .l_onoff = 1, .l_linger = 0 };
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-	}
-	reaper_close(fd, p);
-}
-
 void reaper_drop(int fd)
 {
-	reaper_close_received(fd, NULL);
+	reaper_close(fd, NULL);
 }
 
 uint64_t reaper_done(void)

@@ -237,7 +237,7 @@ static void read_ctl(struct worker *w, bool alive)
 	for (int i = 0; u && w->ctl >= 0 && i < 64; i++) {
 		int fd, r = ctl_recv(w->ctl, u, &fd);
 		/* a worker sends no descriptors */
-		reaper_close_received(fd, NULL);
+		reaper_drop(fd);
 		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (r <= 0) {

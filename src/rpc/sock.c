@@ -204,6 +204,21 @@ void vrpc_connect_why(const struct vrpc_addr *a, char *buf, size_t size)
 	snprintf(buf, size, "%s (%s)", cause, conn_hint(a, e));
 }
 
+size_t vrpc_cmsg_fds(struct msghdr *mh, int *fds, size_t max)
+{
+	size_t n = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < k; i++, n++)
+			if (n < max)
+				memcpy(&fds[n], CMSG_DATA(c) + i * sizeof(int),
+				       sizeof(int));
+	}
+	return n;
+}
+
 void vrpc_cmsg_put_fd(struct msghdr *mh, union vrpc_fd_cmsg *ctl, int fd)
 {
 	memset(ctl, 0, sizeof(*ctl));

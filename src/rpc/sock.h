@@ -35,5 +35,17 @@ union vrpc_fd_cmsg {
 };
 /* Attach descriptor `fd` to `mh` (SCM_RIGHTS), `ctl` holding it. */
 void vrpc_cmsg_put_fd(struct msghdr *mh, union vrpc_fd_cmsg *ctl, int fd);
+/* The most descriptors one message carries (Linux's SCM_MAX_FD). */
+#define VRPC_SCM_MAX_FD 253
+/* Room for every descriptor a message can carry: those that do not fit
+ * are released by the kernel inside recvmsg, in the receiving thread
+ * (where a release that waits would stop it). */
+union vrpc_fds_cmsg {
+	char buf[CMSG_SPACE(sizeof(int) * VRPC_SCM_MAX_FD)];
+	struct cmsghdr align;
+};
+/* The descriptors received with `mh` (SCM_RIGHTS), at most `max` into
+ * `fds`, in order: how many came (those past `max` are not closed). */
+size_t vrpc_cmsg_fds(struct msghdr *mh, int *fds, size_t max);
 /* A decimal port (or cid) of at most `max`: 0 or VACCEL_EINVAL. */
 int vrpc_sock_parse_port(const char *s, uint32_t max, uint32_t *port);
