@@ -12,7 +12,14 @@
  * performance target), and the front holds none of them for long; once
  * the sockets let go, nothing is left. And a
  * descriptor sent with a message that claims none is not taken for a
- * later message's. */
+ * later message's.
+ * The same from a worker running hostile code (the faulty backend's
+ * linger-ctl, linger-conns and ctl-flood commands, what a tenant's own
+ * code can do in its worker): a lingering socket in a malformed control
+ * message, every connection of the worker made to linger forever (each
+ * front's close of its copy held a reaper thread: the peer was refused
+ * for good), a flood of control messages the front must refuse (it
+ * logged a warning for each). */
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -209,17 +216,23 @@ static void hello_frame(uint8_t *buf, size_t size)
 }
 
 /* Workers end 300 ms after their last connection (the checks of what
- * is left). */
+ * is left); `more`: options after those (NULL-terminated, may be NULL). */
+static void start_with(const char *const *more)
+{
+	const char *extra[16] = { "--worker-idle", "300", "--max-inflight",
+				  "4" };
+	for (int i = 0; more && more[i]; i++) {
+		assert_true(i < 11);
+		extra[4 + i] = more[i];
+	}
+	assert_int_equal(agent_start(&ag, FAULTY, extra), 0);
+}
+
 static void start(const char *deadline)
 {
-	const char *extra[] = { "--worker-idle",
-				"300",
-				"--max-inflight",
-				"4",
-				deadline ? "--call-timeout" : NULL,
-				deadline,
-				NULL };
-	assert_int_equal(agent_start(&ag, FAULTY, extra), 0);
+	const char *more[] = { deadline ? "--call-timeout" : NULL, deadline,
+			       NULL };
+	start_with(more);
 }
 
 /* Let the sockets go (`s`: NULL if none), then nothing may be left: this
@@ -397,6 +410,210 @@ static void test_stray(void **state)
 	finish(NULL, fds0);
 }
 
+/* ---- a worker running hostile code ----------------------------------------
+ */
+
+/* A TCP connection to the agent from loopback address 127.0.0.`host`
+ * that reads nothing (a small receive buffer), HELLO answered; its port
+ * in *port. */
+static int tcp_from(int host, int *port)
+{
+	const char *p = strrchr(ag.tcp_uri, ':');
+	assert_non_null(p);
+	struct sockaddr_in to = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)atoi(p + 1)),
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in from = { .sin_family = AF_INET,
+				    .sin_addr.s_addr = htonl(0x7f000000u |
+							     (uint32_t)host) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int small = 4096;
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+	assert_int_equal(bind(fd, (struct sockaddr *)&from, sizeof(from)), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&to, sizeof(to)), 0);
+	struct timeval tv = { 10, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	assert_int_equal(raw_hello(fd, TEST_TOKEN), 0);
+	socklen_t len = sizeof(from);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&from, &len), 0);
+	*port = ntohs(from.sin_port);
+	return fd;
+}
+
+/* A session on `c` (HELLO answered). */
+static uint64_t session(int c)
+{
+	struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+	struct vrpc_pool p = { 0 };
+	assert_int_equal(raw_call(c, &m, 2, &r, &p), 0);
+	assert_int_equal(r.status, 0);
+	vrpc_pool_release(&p);
+	return r.session;
+}
+
+/* Send the faulty backend command `cmd` on `c` (session `sess`). */
+static void command(int c, uint64_t sess, const char *cmd)
+{
+	struct vrpc_msg m = { .type = VRPC_T_OP + VACCEL_OP_IMAGE_CLASSIFY,
+			      .session = sess };
+	m.u.image.image = (struct vrpc_buf){ VRPC_BUF_INLINE, strlen(cmd), 0, 0,
+					     (void *)cmd };
+	m.u.image.len_text = 64;
+	m.u.image.len_name = 16;
+	assert_int_equal(raw_send(c, &m, 3), 0);
+}
+
+/* Its answer (text), in `text`. */
+static void answer(int c, char *text, size_t size)
+{
+	struct vrpc_hdr h;
+	struct vrpc_msg r;
+	struct vrpc_pool p = { 0 };
+	assert_int_equal(raw_recv(c, &h, &r, &p), 0);
+	assert_int_equal(r.status, 0);
+	snprintf(text, size, "%.*s", (int)r.u.image.text.len,
+		 (const char *)r.u.image.text.data);
+	vrpc_pool_release(&p);
+}
+
+/* The front's threads (its reapers come and go). */
+static int threads(pid_t pid)
+{
+	char path[64], line[256];
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	int n = -1;
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Threads:", 8))
+			n = atoi(line + 8);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* The worker sends the front a copy of one of its connections that
+ * lingers 30 s on close, in a malformed control message. The front ends
+ * the worker for it, and its close of the copy is the last: that close
+ * stopped the front for the linger time (every tenant's connections, the
+ * worker's end too). Now the worker's connections end at once, and
+ * another peer is served. */
+static void test_worker_sends_lingering(void **state)
+{
+	(void)state;
+	start(NULL);
+	int fds0 = proc_fd_count(ag.pid), port, victim_port;
+	int c = tcp_from(1, &port);
+	int victim = tcp_from(1, &victim_port);
+	uint64_t sess = session(c);
+	char cmd[64];
+	snprintf(cmd, sizeof(cmd), "linger-ctl %d %d", victim_port, LINGER_S);
+	int64_t t0 = vrpc_now_ns();
+	command(c, sess, cmd);
+	assert_true(raw_closed(c, 3 * LINGER_S * 1000));
+	double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+	printf("# the worker's connections ended %.3f s after its message\n",
+	       secs);
+	assert_true(secs < LINGER_S / 3);
+	others_served();
+	close(c);
+	close(victim); /* unread data: a reset, the linger ends */
+	finish(NULL, fds0);
+}
+
+/* The worker makes each of its connections from 127.0.0.2 (more than a
+ * peer may have closing at once, CLOSING_MAX 32) linger forever with
+ * unsent data, and ends its reading of them: the front's close of each
+ * is the last. Each held a reaper thread for good, and the peer was
+ * refused from then on. Now the front holds none of them a moment
+ * later, its reaper threads end, and the peer is served again. */
+static void test_worker_lingers_conns(void **state)
+{
+	(void)state;
+	enum {
+		N = 36
+	};
+	const char *more[] = { "--max-connections", "128",
+			       "--max-connections-per-peer", "64", NULL };
+	start_with(more);
+	int fds0 = proc_fd_count(ag.pid), threads0 = threads(ag.pid), port;
+	int c = tcp_from(1, &port), victims[N];
+	uint64_t sess = session(c);
+	int fds1 = proc_fd_count(ag.pid); /* with `c` and its worker */
+	for (int i = 0; i < N; i++)
+		victims[i] = tcp_from(2, &port);
+	char text[64];
+	command(c, sess, "linger-conns");
+	answer(c, text, sizeof(text));
+	printf("# the worker made %s connections linger\n", text);
+	assert_int_equal(atoi(text), N);
+	/* the worker's connection threads end, the front closes its copies:
+	 * it is left with `c` and its worker */
+	for (int i = 0; i < 250 && proc_fd_count(ag.pid) != fds1; i++)
+		usleep(20000);
+	printf("# front: %d descriptors (%d before the victims), %d "
+	       "threads\n",
+	       proc_fd_count(ag.pid), fds1, threads(ag.pid));
+	assert_int_equal(proc_fd_count(ag.pid), fds1);
+	for (int i = 0; i < 250 && threads(ag.pid) != threads0; i++)
+		usleep(20000);
+	assert_int_equal(threads(ag.pid), threads0);
+	/* the attacked peer is served */
+	int again = tcp_from(2, &port);
+	close(again);
+	others_served();
+	close(c);
+	for (int i = 0; i < N; i++)
+		close(victims[i]);
+	finish(NULL, fds0);
+}
+
+/* Lines of the agent's log that contain `what`. */
+static int log_lines(const char *what)
+{
+	FILE *f = fopen(ag.log, "r");
+	char line[1024];
+	int n = 0;
+	while (f && fgets(line, sizeof(line), f))
+		n += strstr(line, what) != NULL;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/* The worker sends 2 s of control messages the front refuses (unknown
+ * types, connections that are not its own): a warning a second, not one
+ * per message (a worker wrote 100 MB of log in 5 s). The front serves
+ * others meanwhile, and the worker stays (the messages are well formed). */
+static void test_worker_floods_ctl(void **state)
+{
+	(void)state;
+	start(NULL);
+	int fds0 = proc_fd_count(ag.pid), port;
+	int c = tcp_from(1, &port);
+	uint64_t sess = session(c);
+	char text[64];
+	command(c, sess, "ctl-flood 2000");
+	others_served();
+	answer(c, text, sizeof(text));
+	/* the front has read them all when the log stops growing */
+	for (int i = 0, n = -1; i < 50 && n != log_lines("worker "); i++) {
+		n = log_lines("worker ");
+		usleep(100000);
+	}
+	int warned = log_lines("unexpected message") +
+		     log_lines("closed unknown conn"),
+	    summed = log_lines("more such messages");
+	printf("# %s messages in 2 s: %d warnings, %d summaries\n", text,
+	       warned, summed);
+	assert_true(atol(text) > 1000);
+	assert_true(warned >= 1 && warned <= 4);
+	assert_true(summed >= 1 && summed <= 4);
+	int pid = 0;
+	assert_int_equal(agent_workers(&ag, &pid, 1), 1);
+	close(c);
+	finish(NULL, fds0);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +621,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_queued_behind_refusal),
 		cmocka_unit_test(test_queued_when_worker_dies),
 		cmocka_unit_test(test_stray),
+		cmocka_unit_test(test_worker_sends_lingering),
+		cmocka_unit_test(test_worker_lingers_conns),
+		cmocka_unit_test(test_worker_floods_ctl),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

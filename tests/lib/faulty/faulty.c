@@ -13,12 +13,33 @@
  *                  a report "name=errno-name ..." (see tests)
  *   pid            answers its process id
  *   fill N         answers N bytes of 'x' (at most the capacity less one)
+ * and, as a compromised worker would (tenant code run in its own worker),
+ * against the agent's front:
+ *   linger-ctl PORT S  makes this worker's TCP connection from client port
+ *                  PORT linger S seconds on close with unsent data, ends
+ *                  its reading, and sends a copy to the front in a
+ *                  malformed control message (the front then ends this
+ *                  worker; its close of that copy used to be the last)
+ *   linger-conns   makes each of this worker's TCP connections from
+ *                  127.0.0.2 or above linger INT_MAX seconds on close with
+ *                  unsent data and ends its reading: the front's close of
+ *                  its copy is the last. Answers how many
+ *   ctl-flood MS   sends the front MS milliseconds of control messages it
+ *                  must refuse (unknown types, unknown connections);
+ *                  answers how many (only where built with the agent's
+ *                  headers)
  * Any other command: VACCEL_EINVAL. vaccel_noop() works.
  * vaccel_onnx_model_run() returns an oversized output: a tensor of 4
  * floats whose size says 1 GiB (its data is 16 bytes). */
 
 #include <vaccel.h>
+#ifdef FAULTY_CTL
+#include "ctl.h"
+#endif
+#include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
+#include <netinet/in.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -99,6 +120,128 @@ static void escape(char *out, size_t len, const char *arg)
 #undef TRY
 }
 
+/* ---- a compromised worker -------------------------------------------------
+ */
+
+/* The worker's control socket to the front (the UNIX SOCK_SEQPACKET one),
+ * or -1. */
+static int ctl_socket(void)
+{
+	for (int fd = 0; fd < 1024; fd++) {
+		int type;
+		socklen_t l = sizeof(type);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		if (!getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &l) &&
+		    type == SOCK_SEQPACKET &&
+		    !getsockname(fd, (struct sockaddr *)&ss, &sl) &&
+		    ss.ss_family == AF_UNIX)
+			return fd;
+	}
+	return -1;
+}
+
+/* The client's address of TCP connection `fd` (host order) and its port
+ * in *port; 0 if `fd` is not one. */
+static uint32_t tcp_client(int fd, int *port)
+{
+	struct sockaddr_in a;
+	socklen_t l = sizeof(a);
+	if (getpeername(fd, (struct sockaddr *)&a, &l) || l != sizeof(a) ||
+	    a.sin_family != AF_INET)
+		return 0;
+	*port = ntohs(a.sin_port);
+	return ntohl(a.sin_addr.s_addr);
+}
+
+/* Make `fd`'s last close wait `secs` (its client reads nothing): a small
+ * send buffer, filled, SO_LINGER; then end the worker's reading of it. */
+static void make_linger(int fd, int secs)
+{
+	static char junk[4096];
+	int small = 4096;
+	struct linger lg = { 1, secs };
+	setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &small, sizeof(small));
+	while (send(fd, junk, sizeof(junk), MSG_DONTWAIT | MSG_NOSIGNAL) > 0)
+		;
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	shutdown(fd, SHUT_RD);
+}
+
+static int linger_ctl(const char *arg)
+{
+	int port = arg ? atoi(arg) : 0, p = -1, v = -1;
+	const char *s = arg ? strchr(arg, ' ') : NULL;
+	for (int fd = 0; fd < 1024 && v < 0; fd++)
+		if (tcp_client(fd, &p) && p == port)
+			v = fd;
+	int c = ctl_socket();
+	if (v < 0 || c < 0)
+		return VACCEL_ENOENT;
+	int x = dup(v);
+	if (x < 0)
+		return VACCEL_EIO;
+	make_linger(x, s ? atoi(s) : 30);
+	/* its connection ends in this worker and in the front (their copies
+	 * closed); then the copy in flight is the last */
+	sleep_ms(500);
+	char junk = 0;
+	struct iovec iov = { &junk, 1 };
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = u.b,
+			     .msg_controllen = sizeof(u.b) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &x, sizeof(int));
+	ssize_t n = sendmsg(c, &mh, MSG_NOSIGNAL);
+	close(x);
+	return n == 1 ? VACCEL_OK : VACCEL_EIO;
+}
+
+static int linger_conns(void)
+{
+	int n = 0, port;
+	for (int fd = 0; fd < 4096; fd++)
+		if (tcp_client(fd, &port) >= 0x7f000002u) {
+			make_linger(fd, INT_MAX);
+			n++;
+		}
+	return n;
+}
+
+#ifdef FAULTY_CTL
+static long ctl_flood(long ms)
+{
+	int c = ctl_socket();
+	struct ctl_msg *m = calloc(1, sizeof(*m));
+	struct timespec t0, t;
+	long n = 0;
+	if (c < 0 || !m) {
+		free(m);
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		m->type = (n & 1) ? 77 : CTL_CLOSED;
+		m->conn = 0xdead0000u + (uint64_t)n;
+		if (send(c, m, sizeof(*m), MSG_NOSIGNAL) == (ssize_t)sizeof(*m))
+			n++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while ((t.tv_sec - t0.tv_sec) * 1000 +
+			 (t.tv_nsec - t0.tv_nsec) / 1000000 <
+		 ms);
+	free(m);
+	return n;
+}
+#endif
+
 static int faulty_classify(struct vaccel_session *sess, const void *img,
 			   unsigned char *out_text, unsigned char *out_imgname,
 			   size_t len_img, size_t len_out_text,
@@ -144,6 +287,18 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		n = n < len_out_text - 1 ? n : len_out_text - 1;
 		memset(out_text, 'x', n);
 		out_text[n] = 0;
+	} else if (!strcmp(cmd, "linger-ctl")) {
+		return linger_ctl(arg);
+	} else if (!strcmp(cmd, "linger-conns")) {
+		char n[32];
+		snprintf(n, sizeof(n), "%d", linger_conns());
+		answer(out_text, len_out_text, n);
+#ifdef FAULTY_CTL
+	} else if (!strcmp(cmd, "ctl-flood")) {
+		char n[32];
+		snprintf(n, sizeof(n), "%ld", ctl_flood(arg ? atol(arg) : 0));
+		answer(out_text, len_out_text, n);
+#endif
 	} else if (!strcmp(cmd, "pid")) {
 		char pid[32];
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
