@@ -189,5 +189,14 @@ void str_copy(char *dst, size_t size, const char *src);
 bool path_join(char *dst, size_t size, const char *a, const char *b);
 
 /* The directory name of a tenant's files: "t-" and 16 hex digits of the
- * SHA-256 of its name (names are client-influenced; this is not). */
+ * SHA-256 of its name (names are client-influenced; this is not). An
+ * ephemeral tenant's (one that never comes back: a connection's, "conn:N",
+ * whose number starts at 1 in every run) is "e-" and a hash of its name
+ * and a random value of this run: a tenant of an earlier run with the same
+ * name never finds it; its files go when its worker ends, and any left by
+ * an earlier run at start. */
+bool tenant_ephemeral(const char *tenant);
+/* rm -rf of a tenant's tree (`path` not followed if a link): without
+ * recursion or paths, whatever its depth. True if it is gone. */
+bool remove_tree(const char *path);
 void tenant_dirname(const char *tenant, char out[19]);

@@ -134,6 +134,54 @@ static bool parse_name(const char *name, uint8_t sha[VRPC_SHA256_LEN])
 /* Index the files left by an earlier run (not hashed yet: that happens on
  * first use, so a worker starts without reading its whole cache). Files
  * that cannot be entries (and stale uploads) are removed. */
+/* Bytes and entries under `path` (a directory), counting up to `max`
+ * entries. */
+static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max)
+{
+	DIR *d = opendir(path);
+	struct dirent *de;
+	while (d && *n < max && (de = readdir(d))) {
+		char p[PATH_MAX];
+		struct stat st;
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+		    snprintf(p, sizeof(p), "%s/%s", path, de->d_name) >=
+			    (int)sizeof(p) ||
+		    lstat(p, &st))
+			continue;
+		(*n)++;
+		*bytes += (uint64_t)st.st_blocks * 512;
+		if (S_ISDIR(st.st_mode))
+			du(p, bytes, n, max);
+	}
+	if (d)
+		closedir(d);
+}
+
+/* The backends' own caches (.cache: XDG_CACHE_HOME, e.g. pocl's compiled
+ * kernels) persist for the tenant's next worker, within the cache's
+ * budget and CACHE_DIR_ENTRIES entries; past either they go (a backend
+ * builds them again). Any other directory is not the agent's. */
+#define CACHE_DIR_ENTRIES 4096
+static void check_dir(struct cache *c, const char *path, const char *name)
+{
+	uint64_t bytes = 0, n = 0;
+	if (c->shared)
+		return;
+	if (!strcmp(name, ".cache")) {
+		du(path, &bytes, &n, CACHE_DIR_ENTRIES + 1);
+		if (n <= CACHE_DIR_ENTRIES && bytes <= c->max)
+			return;
+		awarn("cache %s: the backends' .cache (%s%" PRIu64
+		      " entries, %" PRIu64
+		      " bytes) is over the budget: removed",
+		      c->dir, n > CACHE_DIR_ENTRIES ? "over " : "",
+		      n > CACHE_DIR_ENTRIES ? (uint64_t)CACHE_DIR_ENTRIES : n,
+		      bytes);
+	}
+	if (!remove_tree(path))
+		awarn("cache %s: cannot remove all of %s", c->dir, path);
+}
+
 static void load_existing(struct cache *c)
 {
 	DIR *d = opendir(c->dir);
@@ -149,8 +197,12 @@ static void load_existing(struct cache *c)
 		if (snprintf(path, sizeof(path), "%s/%s", c->dir, de->d_name) >=
 		    (int)sizeof(path))
 			continue;
-		if (lstat(path, &st) || S_ISDIR(st.st_mode))
-			continue; /* .cache: the backends' own */
+		if (lstat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode)) {
+			check_dir(c, path, de->d_name);
+			continue;
+		}
 		bool ok = parse_name(de->d_name, sha) && S_ISREG(st.st_mode) &&
 			  !find(c, sha) && make_room(c, (uint64_t)st.st_size) &&
 			  insert(c, sha, (uint64_t)st.st_size, false);

@@ -194,6 +194,16 @@ static void accept_all(struct listener *l)
 		if (!peer.key[0])
 			snprintf(peer.key, sizeof(peer.key), "%s",
 				 l->addr.t->scheme);
+		/* a tenant per connection (a VM's port): its peer too. The
+		 * uid is QEMU's, every VM's: 8 silent ports of one kept out
+		 * every other VM's (--max-preauth-per-peer) */
+		if (l->spec->by == TENANT_CONN) {
+			static uint64_t seq;
+			char key[sizeof(peer.key)];
+			snprintf(key, sizeof(key), "%.40s#%" PRIu64, peer.key,
+				 ++seq);
+			memcpy(peer.key, key, sizeof(key));
+		}
 		if (!preauth_room(peer.key, l->uri)) {
 			/* what it queued is released with it */
 			reaper_close(fd, peer_get(peer.key));

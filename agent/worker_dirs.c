@@ -3,13 +3,18 @@
  * tenant's worker runs as its own uid (base + slot) and owns its
  * directories (a private one, its cache) only while it runs; a new worker
  * of that slot is another tenant's, so they are given back to root when a
- * worker ends. */
+ * worker ends. Nothing here walks a tenant's files on the front's thread
+ * (a tenant decides how many there are): trees go to a trash emptied by a
+ * thread, and a cache's files are given to its worker by the worker's
+ * process. */
 
 #include "workers_int.h"
-#include "dirtree.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,9 +32,12 @@ uid_t wk_uid(const struct worker *w)
 	return (uid_t)(cfg.worker_uid_base + (uint64_t)w->slot);
 }
 
-/* chown -R without following links (the worker may have made some). A
- * failure is logged: the worker may then lack, or keep, access. */
-static void chown_tree(const char *path, uid_t uid)
+/* chown -R without following links (the worker may have made some), to
+ * CHOWN_DEPTH levels (what a tenant nests deeper keeps its owner: its
+ * worker may lack access to it). A failure is logged: the worker may
+ * then lack, or keep, access. */
+#define CHOWN_DEPTH 64
+static void chown_tree(const char *path, uid_t uid, int depth)
 {
 	if (lchown(path, uid, uid)) {
 		awarn("cannot give %s to uid %u: %s", path, (unsigned)uid,
@@ -44,8 +52,8 @@ static void chown_tree(const char *path, uid_t uid)
 		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
 		    !path_join(p, sizeof(p), path, e->d_name))
 			continue;
-		if (e->d_type == DT_DIR)
-			chown_tree(p, uid);
+		if (e->d_type == DT_DIR && depth < CHOWN_DEPTH)
+			chown_tree(p, uid, depth + 1);
 		else if (lchown(p, uid, uid))
 			awarn("cannot give %s to uid %u: %s", p, (unsigned)uid,
 			      strerror(errno));
@@ -63,7 +71,77 @@ int wk_make_dir(const char *path, mode_t mode)
 	return chmod(path, mode);
 }
 
-/* The worker's private directory (emptied) and cache, owned by its uid. */
+/* ---- the janitor ------------------------------------------------------------
+ * A tree a worker leaves (its private directory; an ephemeral tenant's
+ * cache) is renamed into the trash of its root, which takes no time
+ * whatever it holds, and removed there by a thread of the front: removing
+ * or giving away a tenant's 150k files on the front's thread stopped every
+ * tenant's connections for seconds. */
+
+static char trash[2][PATH_MAX]; /* in the tenants' root, in --cache-dir */
+static pthread_mutex_t jlock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t jcond = PTHREAD_COND_INITIALIZER;
+static unsigned jpending;
+
+static void empty_trash(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		char p[PATH_MAX];
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    path_join(p, sizeof(p), dir, e->d_name) && !remove_tree(p))
+			awarn("cannot remove all of %s", p);
+	}
+	if (d)
+		closedir(d);
+}
+
+static void *janitor(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&jlock);
+	for (;;) {
+		while (!jpending)
+			pthread_cond_wait(&jcond, &jlock);
+		jpending = 0;
+		pthread_mutex_unlock(&jlock);
+		empty_trash(trash[0]);
+		empty_trash(trash[1]);
+		pthread_mutex_lock(&jlock);
+	}
+	return NULL;
+}
+
+static void janitor_wake(void)
+{
+	pthread_mutex_lock(&jlock);
+	jpending++;
+	pthread_cond_signal(&jcond);
+	pthread_mutex_unlock(&jlock);
+}
+
+/* Remove `path` (in the root of trash `t`) without waiting for it. */
+static void discard(const char *path, int t)
+{
+	static uint64_t seq;
+	char to[PATH_MAX];
+	if (snprintf(to, sizeof(to), "%s/%" PRIu64, trash[t], ++seq) <
+		    (int)sizeof(to) &&
+	    !rename(path, to)) {
+		janitor_wake();
+		return;
+	}
+	if (errno != ENOENT && !remove_tree(path)) /* here and now */
+		awarn("cannot remove all of %s", path);
+}
+
+/* ---- a worker's directories ------------------------------------------------
+ */
+
+/* The worker's private directory (new) and cache, the first owned by its
+ * uid; its cache's files are given to it by the worker's process before
+ * it runs (wk_own_dirs): they may be many. */
 int wk_prepare_dirs(struct worker *w)
 {
 	char dn[19];
@@ -74,28 +152,63 @@ int wk_prepare_dirs(struct worker *w)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	vaccel__fs_rm_rf(w->dir);
+	discard(w->dir, 0);
 	if (wk_make_dir(w->dir, 0700) ||
 	    (!cfg.cache_shared && wk_make_dir(w->cache, 0700)))
 		return -1;
-	if (w->slot >= 0) {
-		chown_tree(w->dir, wk_uid(w));
-		if (!cfg.cache_shared)
-			chown_tree(w->cache, wk_uid(w));
-	}
+	if (w->slot >= 0 && lchown(w->dir, wk_uid(w), wk_uid(w)))
+		return -1;
 	return 0;
 }
 
-/* A worker ended: its files go, its cache goes back to root. */
+void wk_own_dirs(const struct worker *w)
+{
+	if (w->slot >= 0 && !cfg.cache_shared)
+		chown_tree(w->cache, wk_uid(w), 0);
+}
+
+/* A worker ended: its files go; its cache goes back to root (the top
+ * directory is enough: what is under it cannot be reached through it), or
+ * goes if its tenant never comes back. */
 void wk_release_dirs(struct worker *w)
 {
 	if (w->dir[0])
-		vaccel__fs_rm_rf(w->dir);
-	if (w->slot >= 0 && !cfg.cache_shared && w->cache[0])
-		chown_tree(w->cache, 0);
+		discard(w->dir, 0);
+	if (cfg.cache_shared || !w->cache[0])
+		return;
+	if (tenant_ephemeral(w->tenant))
+		discard(w->cache, 1);
+	else if (w->slot >= 0 &&
+		 (lchown(w->cache, 0, 0) || chmod(w->cache, 0700)))
+		awarn("cannot take %s back from uid %u: %s", w->cache,
+		      (unsigned)wk_uid(w), strerror(errno));
 }
 
-/* Every directory a previous run left is root's until its tenant comes. */
+/* What a previous run left: private directories and ephemeral tenants'
+ * caches go; the other caches are root's until their tenant comes. */
+static void sweep_roots(void)
+{
+	const char *roots[2] = { wk_tenants_root, cfg.cache_dir };
+	for (int t = 0; t < 2; t++) {
+		DIR *d = opendir(roots[t]);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char p[PATH_MAX];
+			if (e->d_name[0] == '.' ||
+			    !path_join(p, sizeof(p), roots[t], e->d_name))
+				continue;
+			if (t == 0 || !strncmp(e->d_name, "e-", 2))
+				discard(p, t);
+			else if (wk_as_root() && strcmp(e->d_name, "shared") &&
+				 (lchown(p, 0, 0) || chmod(p, 0700)))
+				awarn("cannot take %s back: %s", p,
+				      strerror(errno));
+		}
+		if (d)
+			closedir(d);
+	}
+}
+
 void wk_setup_roots(void)
 {
 	if (!path_join(wk_tenants_root, sizeof(wk_tenants_root), cfg.rundir,
@@ -105,10 +218,34 @@ void wk_setup_roots(void)
 	    wk_make_dir(cfg.cache_dir, wk_as_root() ? 0711 : 0700))
 		die("cannot create %s or %s: %s", wk_tenants_root,
 		    cfg.cache_dir, strerror(errno));
-	if (wk_as_root()) {
-		chown_tree(wk_tenants_root, 0);
-		chown_tree(cfg.cache_dir, 0);
-	}
+	if (wk_as_root() &&
+	    (lchown(wk_tenants_root, 0, 0) || lchown(cfg.cache_dir, 0, 0)))
+		die("cannot take %s or %s: %s", wk_tenants_root, cfg.cache_dir,
+		    strerror(errno));
+	const char *roots[2] = { wk_tenants_root, cfg.cache_dir };
+	for (int t = 0; t < 2; t++)
+		if (!path_join(trash[t], sizeof(trash[t]), roots[t],
+			       ".trash") ||
+		    (wk_make_dir(trash[t], 0700)) ||
+		    (wk_as_root() && lchown(trash[t], 0, 0)))
+			die("cannot create %s/.trash: %s", roots[t],
+			    strerror(errno ? errno : ENAMETOOLONG));
+	/* removing is recursive: a tree as deep as PATH_MAX allows (~2000
+	 * levels) needs ~9 MiB of stack */
+	pthread_t th;
+	pthread_attr_t at;
+	sigset_t all, old;
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	if (pthread_attr_init(&at) ||
+	    pthread_attr_setstacksize(&at, 32u << 20) ||
+	    pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) ||
+	    pthread_create(&th, &at, janitor, NULL))
+		die("cannot start a thread");
+	pthread_attr_destroy(&at);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sweep_roots();
+	janitor_wake(); /* what an earlier run left in the trash */
 	if (cfg.cache_shared) {
 		char shared[PATH_MAX];
 		if (!path_join(shared, sizeof(shared), cfg.cache_dir, "shared"))

@@ -47,7 +47,8 @@ static int take_slot(void)
 {
 	if (!wk_as_root())
 		return -1;
-	for (uint64_t i = 0; i < cfg.max_tenants; i++) {
+	/* twice --max-tenants: those leaving keep theirs until they end */
+	for (uint64_t i = 0; i < 2 * cfg.max_tenants; i++) {
 		if (!slots[i]) {
 			slots[i] = true;
 			return (int)i;
@@ -65,6 +66,7 @@ static void exec_worker(struct worker *w, int fd, bool probe)
 	if (null >= 0)
 		dup2(null, 0);
 	close_range(4, ~0u, 0);
+	wk_own_dirs(w);
 	if (options_worker_argv(w->tenant, w->dir, w->cache,
 				w->slot >= 0 ? (long)wk_uid(w) : -1, 3, probe,
 				argv, 256, scratch, sizeof(scratch)))
@@ -243,7 +245,7 @@ static void inprocess(void)
 
 void workers_init(void)
 {
-	slots = calloc(cfg.max_tenants, sizeof(*slots));
+	slots = calloc(2 * cfg.max_tenants, sizeof(*slots));
 	if (!slots)
 		die("out of memory");
 	wk_setup_roots();

@@ -85,13 +85,35 @@ static uint32_t room(const struct admission *a, char *why, size_t size)
 	return 0;
 }
 
+/* Room for a new tenant's worker: fewer than --max-tenants that stay
+ * (those leaving do not count: their uids are from a second range of
+ * slots), or the one idle the longest told to leave (idle workers of
+ * tenants that come and go took every place). */
+static bool make_room_for_tenant(void)
+{
+	uint64_t staying = 0;
+	struct worker *oldest = NULL;
+	for (struct worker *w = workers; w; w = w->next) {
+		staying += !w->exiting;
+		if (wk_idle(w) &&
+		    (!oldest || w->idle_since < oldest->idle_since))
+			oldest = w;
+	}
+	if (staying < cfg.max_tenants)
+		return true;
+	if (!oldest)
+		return false;
+	wk_tell_exit(oldest, "the longest idle, for a new tenant");
+	return true;
+}
+
 uint32_t workers_admit(struct admission *a, char *why, size_t size)
 {
 	uint32_t err = room(a, why, size);
 	if (err)
 		return err;
 	struct worker *w = wk_find(a->tenant);
-	if (!w && nworkers >= cfg.max_tenants) {
+	if (!w && !make_room_for_tenant()) {
 		fcounts.refused[REFUSE_ADMISSION]++;
 		snprintf(why, size,
 			 "%" PRIu64 " tenants are being served "
@@ -161,6 +183,9 @@ static void closed(struct worker *w, uint64_t id)
 	for (struct fconn **p = &w->conns; *p; p = &(*p)->next) {
 		if ((*p)->id == id && !(*p)->pending) {
 			wk_end_conn(w, p);
+			/* a tenant that never comes back (a connection's) */
+			if (wk_idle(w) && tenant_ephemeral(w->tenant))
+				wk_tell_exit(w, "its connection ended");
 			return;
 		}
 	}

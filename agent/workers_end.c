@@ -152,24 +152,36 @@ void workers_reap(void)
 	}
 }
 
+void wk_tell_exit(struct worker *w, const char *why)
+{
+	struct ctl_msg *m = calloc(1, sizeof(*m));
+	adebug("worker %d of %s: %s, told to exit", (int)w->pid, w->tenant,
+	       why);
+	w->exiting = true;
+	if (m)
+		m->type = CTL_EXIT;
+	if (!m || ctl_send(w->ctl, m, -1))
+		kill(w->pid, SIGKILL);
+	free(m);
+}
+
+bool wk_idle(const struct worker *w)
+{
+	return w->pid > 0 && !w->nconns && !w->exiting && w->ready &&
+	       w->ctl >= 0;
+}
+
 void workers_tick(void)
 {
 	int64_t now = vrpc_now_ns();
-	struct ctl_msg *m = calloc(1, sizeof(*m));
-	if (!m)
-		return;
-	m->type = CTL_EXIT;
 	for (struct worker *w = workers; w; w = w->next) {
-		if (w->pid <= 0 || w->nconns || w->exiting || !w->ready ||
-		    now - w->idle_since < (int64_t)cfg.worker_idle_ms * 1000000)
-			continue;
-		adebug("worker %d of %s: idle, told to exit", (int)w->pid,
-		       w->tenant);
-		w->exiting = true;
-		if (ctl_send(w->ctl, m, -1))
-			kill(w->pid, SIGKILL);
+		/* a tenant that never comes back has no use for it */
+		if (wk_idle(w) &&
+		    (tenant_ephemeral(w->tenant) ||
+		     now - w->idle_since >=
+			     (int64_t)cfg.worker_idle_ms * 1000000))
+			wk_tell_exit(w, "idle");
 	}
-	free(m);
 }
 
 bool workers_stop(void)

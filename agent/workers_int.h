@@ -74,6 +74,11 @@ void wk_end_conn(struct worker *w, struct fconn **link);
 /* Read what a reaped worker sent before it ended (its pid is not used). */
 void wk_last_words(struct worker *w);
 
+/* workers_end.c: tell `w` to exit (`why`: for the log). */
+void wk_tell_exit(struct worker *w, const char *why);
+/* Whether `w` runs, ready, with no connection and not leaving. */
+bool wk_idle(const struct worker *w);
+
 /* worker_dirs.c */
 extern char wk_tenants_root[PATH_MAX];
 bool wk_as_root(void);
@@ -82,6 +87,8 @@ uid_t wk_uid(const struct worker *w);
 /* mkdir, or an existing directory, with `mode`. */
 int wk_make_dir(const char *path, mode_t mode);
 int wk_prepare_dirs(struct worker *w);
+/* In the worker's process, before it runs: its cache's files become its. */
+void wk_own_dirs(const struct worker *w);
 void wk_release_dirs(struct worker *w);
 /* The roots of tenants' directories and caches (exits on failure). */
 void wk_setup_roots(void);

@@ -18,6 +18,7 @@
 #include "harness.h"
 #include "stream.h"
 #include "transport.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -1072,6 +1073,238 @@ static void test_destroy_registered(void **state)
 /* ---- hostile files for the real backends
  * ------------------------------------------ */
 
+/* ---- what a tenant leaves on disk -------------------------------------------
+ */
+
+/* Entries of `dir` whose name starts with `prefix`. */
+static int entries_named(const char *dir, const char *prefix)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int n = 0;
+	while (d && (e = readdir(d)))
+		n += !strncmp(e->d_name, prefix, strlen(prefix));
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static bool wait_entries(const char *dir, const char *prefix, int n, int ms)
+{
+	for (int i = 0; i < ms / 20 && entries_named(dir, prefix) != n; i++)
+		usleep(20000);
+	return entries_named(dir, prefix) == n;
+}
+
+/* The args of start() again, for agent_restart. */
+static void restart(const char *const *extra)
+{
+	const char *args[32] = { "--tokens", tokens };
+	int n = 2;
+	for (int i = 0; extra && extra[i] && n < 30; i++)
+		args[n++] = extra[i];
+	args[n] = NULL;
+	assert_int_equal(agent_restart(&ag, FAULTY, args), 0);
+}
+
+/* RES_CREATE naming `data` by its hash only: NEED_UPLOAD unless the
+ * tenant's cache has it. */
+static uint32_t by_hash(int fd, const void *data, size_t len)
+{
+	char why[256];
+	uint32_t st =
+		create_named(fd, session(fd), VRPC_LAYOUT_FILES, VRPC_BLOB_FILE,
+			     data, len, 1, name_flat, NULL, why, sizeof(why));
+	printf("# RES_CREATE by hash: %s %s\n", vrpc_err_name(st), why);
+	return st;
+}
+
+/* A `?tenant=conn` listener makes each connection a tenant ("conn:N", a
+ * VM's port), N counted from 1 in every run. The first connection of a
+ * later run (on the same run directory) found the first one's upload:
+ * RES_CREATE by hash needed no upload, and its cache directory was
+ * handed to it. Now such a tenant's cache goes with its worker, and its
+ * name hashes with a value of the run. A named tenant's cache stays for
+ * its next worker, in this run and the next. */
+static void test_conn_tenant_cache(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vaccel-conn-XXXXXX", uri[128], listen[160],
+	     cache[400];
+	assert_non_null(mkdtemp(dir));
+	snprintf(uri, sizeof(uri), "unix://%s/vm.sock", dir);
+	snprintf(listen, sizeof(listen), "%s?tenant=conn", uri);
+	const char *extra[] = { "--listen", listen, "--worker-idle", "300",
+				NULL };
+	start(FAULTY, extra);
+	snprintf(cache, sizeof(cache), "%s/run/cache", ag.dir);
+	const char secret[] = "the first VM's upload", mine[] = "alice's model";
+	int c = hello(uri, NULL), a = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(put(c, secret, sizeof(secret)), 0);
+	assert_int_equal(put(a, mine, sizeof(mine)), 0);
+	assert_int_equal(by_hash(c, secret, sizeof(secret)), 0);
+	assert_int_equal(entries_named(cache, "e-"), 1);
+	close(c);
+	close(a);
+	assert_true(agent_wait_workers(&ag, 0, 10000));
+	assert_true(wait_entries(cache, "e-", 0, 5000));
+	a = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(by_hash(a, mine, sizeof(mine)), 0);
+	close(a);
+	restart(extra);
+	c = hello(uri, NULL);
+	assert_int_equal(by_hash(c, secret, sizeof(secret)),
+			 VRPC_E_NEED_UPLOAD);
+	a = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(by_hash(a, mine, sizeof(mine)), 0);
+	close(c);
+	close(a);
+	stop();
+	char rm[200];
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	assert_int_equal(system(rm), 0);
+}
+
+/* Tenants of a `?tenant=conn` listener (VMs' ports) come and go: a
+ * guest that reconnected in a loop left an idle worker per connection
+ * for --worker-idle, and once --max-tenants of them waited, every new
+ * tenant was refused. Such a worker now leaves when its connection ends,
+ * and when idle workers fill --max-tenants, the longest idle leaves for a
+ * new tenant. And one peer's (QEMU's uid's) silent ports no longer keep
+ * other VMs' ports out: on such a listener each connection is a peer. */
+static void test_conn_tenants_churn(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/vaccel-conn-XXXXXX", uri[128], listen[160];
+	assert_non_null(mkdtemp(dir));
+	snprintf(uri, sizeof(uri), "unix://%s/vm.sock", dir);
+	snprintf(listen, sizeof(listen), "%s?tenant=conn", uri);
+	const char *extra[] = { "--listen", listen, "--max-tenants", "2",
+				NULL };
+	start(FAULTY, extra);
+	/* 12 guests in turn, each with a call */
+	for (int i = 0; i < 12; i++) {
+		int c = hello(uri, NULL);
+		assert_int_equal(faulty(c, session(c), "ok", NULL, 0), 0);
+		close(c);
+	}
+	assert_true(agent_wait_workers(&ag, 0, 10000));
+	/* idle named tenants fill --max-tenants: the longest idle leaves */
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(faulty(a, session(a), "ok", NULL, 0), 0);
+	close(a);
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	assert_int_equal(faulty(b, session(b), "ok", NULL, 0), 0);
+	close(b);
+	assert_true(agent_wait_workers(&ag, 2, 5000));
+	int c = hello(uri, NULL);
+	assert_int_equal(faulty(c, session(c), "ok", NULL, 0), 0);
+	assert_true(agent_wait_workers(&ag, 2, 5000)); /* alice's left */
+	assert_true(log_says("the longest idle, for a new tenant"));
+	/* 10 silent ports (more than --max-preauth-per-peer, 8): another
+	 * guest's HELLO is answered */
+	int quiet[10];
+	for (int i = 0; i < 10; i++) {
+		quiet[i] = raw_connect(uri);
+		assert_true(quiet[i] >= 0);
+	}
+	int d = hello(uri, NULL);
+	close(d);
+	for (int i = 0; i < 10; i++)
+		close(quiet[i]);
+	close(c);
+	/* d's took bob's place; the guests' left with their connections */
+	assert_true(agent_wait_workers(&ag, 0, 10000));
+	stop();
+	char rm[200];
+	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
+	assert_int_equal(system(rm), 0);
+}
+
+/* A newcomer: bob's new connections one after another, the slowest
+ * HELLO (the front answers it). */
+struct newcomer {
+	pthread_t th;
+	atomic_bool stop;
+	atomic_int hellos, failed;
+	double worst;
+};
+
+static void *newcomer_loop(void *arg)
+{
+	struct newcomer *n = arg;
+	while (!atomic_load(&n->stop)) {
+		int64_t t0 = vrpc_now_ns();
+		int fd = raw_connect(ag.tcp_uri);
+		if (fd < 0 || raw_hello(fd, BOB_TOKEN))
+			n->failed++;
+		double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+		n->worst = secs > n->worst ? secs : n->worst;
+		n->hellos++;
+		if (fd >= 0)
+			close(fd);
+		usleep(20000);
+	}
+	return NULL;
+}
+
+/* Files a tenant's code leaves: its worker's private directory and its
+ * cache were removed and given back on the front's thread, file by file,
+ * when the worker ended and when the next one started (an audit's 150k
+ * files each stopped every new connection of every tenant for 3 s).
+ * Now they go to a trash emptied by a thread, the next worker takes its
+ * cache's files itself, and a backends' .cache past 4096 entries goes at
+ * its start. */
+static void test_litter(void **state)
+{
+	(void)state;
+	enum {
+		FILES = 25000
+	};
+	start(FAULTY, quick_idle);
+	char out[64], cache[400], dotcache[500];
+	snprintf(cache, sizeof(cache), "%s/run/cache", ag.dir);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	for (int i = 0; i < FILES / 2500; i++) {
+		snprintf(out, sizeof(out), "litter %d", 2500);
+		assert_int_equal(faulty(a, s, out, out, sizeof(out)), 0);
+		assert_int_equal(atol(out), 2 * 2500);
+	}
+	pid_t w = worker_of(a, s);
+	struct newcomer n = { 0 };
+	assert_int_equal(pthread_create(&n.th, NULL, newcomer_loop, &n), 0);
+	close(a); /* its worker ends: its files go, its cache is root's */
+	for (int i = 0; i < 500 && !kill(w, 0); i++)
+		usleep(20000);
+	assert_int_not_equal(kill(w, 0), 0);
+	usleep(200000);
+	a = hello(ag.tcp_uri, ALICE_TOKEN); /* a new worker takes them */
+	s = session(a);
+	assert_int_equal(faulty(a, s, "ok", NULL, 0), 0);
+	usleep(500000);
+	atomic_store(&n.stop, true);
+	pthread_join(n.th, NULL);
+	printf("# bob's new connections meanwhile: %d, %d failed, slowest "
+	       "HELLO %.3f s\n",
+	       n.hellos, n.failed, n.worst);
+	assert_int_equal(n.failed, 0);
+	/* a liveness bound (a HELLO takes a few ms; the old agent's walks
+	 * of 2 × 25k files stopped it 0.52 s here), not a performance one */
+	assert_true(n.worst < 0.25);
+	/* the .cache went at the worker's start; the private directory's
+	 * files go from the trash */
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "ls -d %s/t-*/.cache/litter 2>/dev/null",
+		 cache);
+	assert_int_not_equal(system(cmd), 0);
+	assert_true(log_says("is over the budget: removed"));
+	snprintf(dotcache, sizeof(dotcache), "%s/run/tenants/.trash", ag.dir);
+	assert_true(wait_entries(dotcache, "", 2, 60000)); /* . and .. */
+	close(a);
+	stop();
+}
+
 /* Garbage and crafted models and images through the agent: each fails
  * with an error, the worker goes on. */
 static void test_hostile_files(void **state)
@@ -1307,6 +1540,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_dir_inflation, teardown),
 		cmocka_unit_test_teardown(test_sync_budget, teardown),
 		cmocka_unit_test_teardown(test_destroy_registered, teardown),
+		cmocka_unit_test_teardown(test_conn_tenant_cache, teardown),
+		cmocka_unit_test_teardown(test_conn_tenants_churn, teardown),
+		cmocka_unit_test_teardown(test_litter, teardown),
 		cmocka_unit_test_teardown(test_hostile_files, teardown),
 		cmocka_unit_test_teardown(test_log_injection, teardown),
 		cmocka_unit_test_teardown(test_metrics_endpoint, teardown),

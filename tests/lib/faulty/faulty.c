@@ -13,6 +13,10 @@
  *                  a report "name=errno-name ..." (see tests)
  *   pid            answers its process id
  *   fill N         answers N bytes of 'x' (at most the capacity less one)
+ *   litter N       makes N more empty files in its home (the worker's
+ *                  private directory) and N in the backends' cache
+ *                  directory (XDG_CACHE_HOME), and in each a chain of
+ *                  3000 directories; answers how many files it made
  * and, as a compromised worker would (tenant code run in its own worker),
  * against the agent's front:
  *   linger-ctl PORT S  makes this worker's TCP connection from client port
@@ -47,6 +51,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -118,6 +123,39 @@ static void escape(char *out, size_t len, const char *arg)
 	if (arg && *arg)
 		TRY("read_other", open(arg, O_RDONLY));
 #undef TRY
+}
+
+/* N empty files in `dir`/litter: how many were made. */
+static long litter(const char *dir, long n)
+{
+	char p[4096];
+	long made = 0;
+	if (!dir || snprintf(p, sizeof(p), "%s/litter", dir) >= (int)sizeof(p))
+		return 0;
+	mkdir(p, 0700);
+	int d = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	static long next; /* more with each call */
+	for (long i = 0; d >= 0 && i < n; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "%ld", next++);
+		int fd = openat(d, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			close(fd);
+			made++;
+		}
+	}
+	/* and a chain of directories deeper than a path can name */
+	for (int i = 0; d >= 0 && i < 3000; i++) {
+		int sub = mkdirat(d, "d", 0700) && errno != EEXIST
+				  ? -1
+				  : openat(d, "d",
+					   O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		close(d);
+		d = sub;
+	}
+	if (d >= 0)
+		close(d);
+	return made;
 }
 
 /* ---- a compromised worker -------------------------------------------------
@@ -287,6 +325,13 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		n = n < len_out_text - 1 ? n : len_out_text - 1;
 		memset(out_text, 'x', n);
 		out_text[n] = 0;
+	} else if (!strcmp(cmd, "litter")) {
+		long n = arg ? atol(arg) : 0;
+		char made[32];
+		snprintf(made, sizeof(made), "%ld",
+			 litter(getenv("HOME"), n) +
+				 litter(getenv("XDG_CACHE_HOME"), n));
+		answer(out_text, len_out_text, made);
 	} else if (!strcmp(cmd, "linger-ctl")) {
 		return linger_ctl(arg);
 	} else if (!strcmp(cmd, "linger-conns")) {
