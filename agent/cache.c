@@ -33,6 +33,10 @@ struct cache {
 	char dir[PATH_MAX - 128];
 	bool shared;
 	uint64_t max, bytes, entries, clock;
+	/* bytes of uploads in flight: what they claim, held from their
+	 * start (a claimed size past the budget is refused before a byte is
+	 * written) */
+	uint64_t reserved;
 	uint64_t uploads, upload_bytes, hits;
 	struct cache_entry *list;
 };
@@ -94,7 +98,9 @@ static void drop(struct cache *c, struct cache_entry **link, bool unlink_file)
  * bytes fit. Returns false if they cannot. */
 static bool make_room(struct cache *c, uint64_t need)
 {
-	while (c->bytes + need > c->max) {
+	if (need > c->max || c->reserved > c->max - need)
+		return false;
+	while (c->bytes + c->reserved + need > c->max) {
 		struct cache_entry **victim = NULL;
 		for (struct cache_entry **p = &c->list; *p; p = &(*p)->next)
 			if (!(*p)->refs &&
@@ -319,14 +325,41 @@ void cache_stats(struct cache *c, struct cache_stats *out)
 	pthread_mutex_unlock(&c->lock);
 }
 
+const char *cache_begin_why(uint32_t err)
+{
+	return err == VRPC_E_NOSPC
+		       ? "does not fit the tenant's cache budget "
+			 "(--cache-max-bytes, less the entries in use and "
+			 "the uploads in flight)"
+		       : "cannot write to the cache";
+}
+
+static void unreserve(struct cache_upload *u)
+{
+	pthread_mutex_lock(&u->cache->lock);
+	u->cache->reserved -= u->size;
+	pthread_mutex_unlock(&u->cache->lock);
+}
+
 uint32_t cache_upload_begin(struct cache *c, struct cache_upload *u,
 			    uint64_t size)
 {
+	pthread_mutex_lock(&c->lock);
+	bool room = make_room(c, size);
+	if (room)
+		c->reserved += size;
+	pthread_mutex_unlock(&c->lock);
+	u->fd = -1;
+	if (!room)
+		return VRPC_E_NOSPC;
+	u->cache = c;
+	u->size = size;
 	snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-XXXXXX", c->dir);
 	u->fd = mkostemp(u->tmp, O_CLOEXEC);
 	if (u->fd < 0) {
 		aerr("cannot create an upload in %s: %s", c->dir,
 		     strerror(errno));
+		unreserve(u);
 		return VRPC_E_IO;
 	}
 	vrpc_sha256_init(&u->hash);
@@ -362,6 +395,7 @@ void cache_upload_abort(struct cache_upload *u)
 	if (u->fd >= 0) {
 		close(u->fd);
 		unlink(u->tmp);
+		unreserve(u);
 	}
 	u->fd = -1;
 }
@@ -381,7 +415,18 @@ static uint32_t install(struct cache *c, struct cache_upload *u,
 		char final[PATH_MAX], hex[65];
 		vrpc_sha256_hex(sha, hex);
 		snprintf(final, sizeof(final), "%s/%s", c->dir, hex);
-		if (rename(u->tmp, final)) {
+		/* in a shared directory (sticky), a file of another tenant's
+		 * can hold the name: what its name says or not (it is
+		 * hashed before use), it cannot be replaced, so this tenant's
+		 * copy is kept under a name of its own */
+		bool placed = !rename(u->tmp, final);
+		if (!placed && c->shared &&
+		    (errno == EPERM || errno == EACCES)) {
+			snprintf(final, sizeof(final), "%s/%s.%u", c->dir, hex,
+				 (unsigned)geteuid());
+			placed = !rename(u->tmp, final);
+		}
+		if (!placed) {
 			unlink(u->tmp);
 			return VRPC_E_IO;
 		}
@@ -389,6 +434,7 @@ static uint32_t install(struct cache *c, struct cache_upload *u,
 			unlink(final);
 			return VRPC_E_NOMEM;
 		}
+		snprintf(e->path, sizeof(e->path), "%s", final);
 	}
 	e->refs++;
 	e->last_use = ++c->clock;
@@ -416,9 +462,11 @@ uint32_t cache_upload_end(struct cache *c, struct cache_upload *u,
 	u->fd = -1;
 	if (err) {
 		unlink(u->tmp);
+		unreserve(u);
 		return err;
 	}
 	pthread_mutex_lock(&c->lock);
+	c->reserved -= u->size; /* it is now what it claimed: installed */
 	err = install(c, u, sha, out);
 	pthread_mutex_unlock(&c->lock);
 	return err;

@@ -34,15 +34,19 @@ uint64_t cache_size(const struct cache_entry *e);
 /* An upload in progress: bytes are streamed into a temporary file of the
  * cache directory and hashed by the agent itself. */
 struct cache_upload {
+	struct cache *cache;
 	int fd;
 	char tmp[PATH_MAX];
 	struct vrpc_sha256 hash;
 	uint64_t size, written;
 	uint32_t err;
 };
-/* 0 or VRPC_E_IO. */
+/* 0, VRPC_E_NOSPC (`size` does not fit the budget, less the entries in
+ * use and the uploads in flight: nothing written) or VRPC_E_IO. */
 uint32_t cache_upload_begin(struct cache *c, struct cache_upload *u,
 			    uint64_t size);
+/* Why cache_upload_begin refused (for the client). */
+const char *cache_begin_why(uint32_t err);
 void cache_upload_write(struct cache_upload *u, const void *data, size_t len);
 /* Check the hash against `sha` and insert: returns 0 with a reference in
  * *out, VRPC_E_HASH_MISMATCH, VRPC_E_NOSPC or VRPC_E_IO. */

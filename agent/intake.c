@@ -248,14 +248,40 @@ static bool none_allowed(uint16_t type)
 	}
 }
 
+/* Inputs a decoder parses (an image: its format checked, then decoded):
+ * in the client's shared memory they could change between the two (a
+ * PNG's inflated size checked, then a larger one decoded), so they are
+ * copied first. The other ops' inputs are numbers, read as they are. */
+static bool copies_shm(uint16_t type)
+{
+	switch (type) {
+	case VRPC_T_OP + VACCEL_OP_IMAGE_CLASSIFY:
+	case VRPC_T_OP + VACCEL_OP_IMAGE_DETECT:
+	case VRPC_T_OP + VACCEL_OP_IMAGE_SEGMENT:
+	case VRPC_T_OP + VACCEL_OP_IMAGE_POSE:
+	case VRPC_T_OP + VACCEL_OP_IMAGE_DEPTH:
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* Give every buffer its memory: INLINE ones a part of one block (charged
  * to the budget: the bytes come with the frame), SHM ones their arena
- * bytes, NONE ones none (handlers allocate them). */
+ * bytes (or a copy of them in that block: copies_shm), NONE ones none
+ * (handlers allocate them). */
 static uint32_t place_bufs(struct req *r, struct vrpc_io *io)
 {
 	uint64_t total = 0;
+	bool copy = copies_shm(r->hdr.type);
 	for (size_t i = 0; i < io->nbufs; i++) {
 		struct vrpc_buf *b = io->bufs[i];
+		if (copy && b->kind == VRPC_BUF_SHM) {
+			if (b->len > cfg.lim.max_shm)
+				return reply_err(r, VRPC_E_INVAL,
+						 "bad shared memory reference");
+			total += (b->len + 63) & ~63ull;
+		}
 		if (b->kind == VRPC_BUF_NONE && b->len &&
 		    !none_allowed(r->hdr.type))
 			return reply_err(r, VRPC_E_INVAL,
@@ -288,6 +314,11 @@ static uint32_t place_bufs(struct req *r, struct vrpc_io *io)
 			if (!b->data && b->len)
 				return reply_err(r, VRPC_E_INVAL,
 						 "bad shared memory reference");
+			if (copy && b->len) {
+				memcpy(base + off, b->data, (size_t)b->len);
+				b->data = base + off;
+				off += (b->len + 63) & ~63ull;
+			}
 		} else if (b->kind == VRPC_BUF_INLINE && b->len) {
 			b->data = base + off;
 			off += (b->len + 63) & ~63ull;
@@ -334,6 +365,7 @@ static void prepare_upload(struct req *r)
 	const struct conn_usage *u = conn_usage(r->c);
 	struct cache *cache = conn_tenant(r->c)->cache;
 	uint64_t size = r->msg.u.put.data.len;
+	uint32_t err;
 	if (size > cfg.lim.max_blob)
 		r->early_err =
 			reply_err(r, VRPC_E_TOOBIG, "blob over max_blob");
@@ -342,11 +374,10 @@ static void prepare_upload(struct req *r)
 			reply_err(r, VRPC_E_NOSPC, "upload quota exceeded");
 	else if (!(r->upload = calloc(1, sizeof(*r->upload))))
 		r->early_err = reply_err(r, VRPC_E_NOMEM, "no memory");
-	else if (cache_upload_begin(cache, r->upload, size)) {
+	else if ((err = cache_upload_begin(cache, r->upload, size))) {
 		free(r->upload);
 		r->upload = NULL;
-		r->early_err =
-			reply_err(r, VRPC_E_IO, "cannot write to the cache");
+		r->early_err = reply_err(r, err, "%s", cache_begin_why(err));
 	}
 }
 

@@ -35,8 +35,9 @@ void blob_put(struct req *r)
 			reply_err(r, VRPC_E_NOSPC, "upload quota exceeded");
 			return;
 		}
-		if (cache_upload_begin(cache_of(r), &up, d->len)) {
-			reply_err(r, VRPC_E_IO, "cannot write to the cache");
+		uint32_t err = cache_upload_begin(cache_of(r), &up, d->len);
+		if (err) {
+			reply_err(r, err, "%s", cache_begin_why(err));
 			return;
 		}
 		p = &up;

@@ -19,11 +19,13 @@ uint64_t serve_ops;
 static int cache_dir_of(const char *name, char *out, size_t size)
 {
 	char dn[19];
+	/* (the front gives a worker its directory, the shared one too: it
+	 * may have chosen --cache-dir itself) */
+	if (cfg.isolation == ISOLATION_PROCESS)
+		return snprintf(out, size, "%s", cfg.worker_cache) >= (int)size;
 	if (cfg.cache_shared)
 		return snprintf(out, size, "%s/shared", cfg.cache_dir) >=
 		       (int)size;
-	if (cfg.isolation == ISOLATION_PROCESS)
-		return snprintf(out, size, "%s", cfg.worker_cache) >= (int)size;
 	tenant_dirname(name, dn);
 	return snprintf(out, size, "%s/%s", cfg.cache_dir, dn) >= (int)size;
 }

@@ -410,6 +410,67 @@ static void test_stray(void **state)
 	finish(NULL, fds0);
 }
 
+/* An image in the client's shared memory is what the backend gets as it
+ * was when the call started: the client rewrote it 100 ms into the call,
+ * and the backend (the faulty "echo-late 300", answering the image as it
+ * sees it 300 ms in) read the new bytes. A decoder that checks a format
+ * and then decodes it (a PNG's inflated size) must decode what it
+ * checked. */
+static void test_shm_image_copied(void **state)
+{
+	(void)state;
+	start(NULL);
+	int c = raw_connect(ag.unix_uri);
+	struct vrpc_msg m = { .type = VRPC_T_HELLO }, r;
+	struct vrpc_pool p = { 0 };
+	m.u.hello = (struct vrpc_hello){ 1,    0, VRPC_HELLO_WANT_SHM, 7, "shm",
+					 NULL, 0 };
+	assert_int_equal(raw_call(c, &m, 1, &r, &p), 0);
+	assert_int_equal(r.status, 0);
+	int mfd = memfd_create("img", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	assert_int_equal(ftruncate(mfd, 4096), 0);
+	assert_int_equal(fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK), 0);
+	char *img =
+		mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	assert_true(img != MAP_FAILED);
+	const char first[] = "echo-late 300 first",
+		   later[] = "echo-late 300 later";
+	memcpy(img, first, sizeof(first));
+	uint8_t buf[256];
+	struct vrpc_hdr h;
+	m = (struct vrpc_msg){ .type = VRPC_T_SHM_ATTACH };
+	m.u.shm.arena = 9;
+	m.u.shm.size = 4096;
+	size_t len = frame(&m, VRPC_F_FD, 2, buf, sizeof(buf));
+	send_fds(c, buf, len, &mfd, 1);
+	close(mfd);
+	assert_int_equal(raw_recv(c, &h, &r, &p), 0);
+	assert_int_equal(r.status, 0);
+	m = (struct vrpc_msg){ .type = VRPC_T_SESS_INIT };
+	assert_int_equal(raw_call(c, &m, 3, &r, &p), 0);
+	uint64_t sess = r.session;
+	m = (struct vrpc_msg){ .type = VRPC_T_OP + VACCEL_OP_IMAGE_CLASSIFY,
+			       .session = sess };
+	m.u.image.image = (struct vrpc_buf){ VRPC_BUF_SHM, sizeof(first) - 1, 9,
+					     0, NULL };
+	m.u.image.len_text = 64;
+	m.u.image.len_name = 16;
+	assert_int_equal(raw_send(c, &m, 4), 0);
+	usleep(100000);
+	memcpy(img, later, sizeof(later));
+	assert_int_equal(raw_recv(c, &h, &r, &p), 0);
+	assert_int_equal(r.status, 0);
+	printf("# the backend saw \"%.*s\"\n", (int)r.u.image.text.len,
+	       (const char *)r.u.image.text.data);
+	assert_int_equal(r.u.image.text.len, sizeof(first));
+	assert_memory_equal(r.u.image.text.data, first, sizeof(first));
+	vrpc_pool_release(&p);
+	munmap(img, 4096);
+	close(c);
+	assert_true(agent_wait_workers(&ag, 0, 10000));
+	assert_int_equal(agent_stop(&ag), 0);
+}
+
 /* ---- a worker running hostile code ----------------------------------------
  */
 
@@ -621,6 +682,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_queued_behind_refusal),
 		cmocka_unit_test(test_queued_when_worker_dies),
 		cmocka_unit_test(test_stray),
+		cmocka_unit_test(test_shm_image_copied),
 		cmocka_unit_test(test_worker_sends_lingering),
 		cmocka_unit_test(test_worker_lingers_conns),
 		cmocka_unit_test(test_worker_floods_ctl),

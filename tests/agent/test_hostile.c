@@ -1221,6 +1221,94 @@ static void test_conn_tenants_churn(void **state)
 	assert_int_equal(system(rm), 0);
 }
 
+/* An upload's claimed size is held against the tenant's cache budget from
+ * its start: one past what the budget can hold is refused before a byte
+ * is written (four connections each wrote 256 MiB of a 1 MiB tenant's
+ * upload to disk, held until they closed). */
+static void test_upload_claims(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--cache-max-bytes", "1M", NULL };
+	start(FAULTY, extra);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	enum {
+		CLAIM = 64 << 20,
+		FIRST = 8 << 20
+	};
+	uint8_t *data = calloc(1, CLAIM);
+	assert_non_null(data);
+	struct vrpc_msg m = { .type = VRPC_T_BLOB_PUT }, r;
+	struct vrpc_pool p = { 0 };
+	vrpc_sha256(data, CLAIM, m.u.put.sha);
+	m.u.put.data =
+		(struct vrpc_buf){ VRPC_BUF_INLINE, CLAIM, 0, 0, (void *)data };
+	struct vrpc_io io;
+	struct iovec *iov;
+	size_t niov, head = 0;
+	vrpc_io_init_enc(&io);
+	vrpc_msg_io(&io, &m);
+	assert_int_equal(vrpc_io_frame(&io, m.type, 0, ++next_id, &iov, &niov),
+			 0);
+	/* the header and fields, then the first 8 MiB of the bulk */
+	for (size_t i = 0; i < niov && iov[i].iov_base != data; i++) {
+		assert_int_equal(raw_write(a, iov[i].iov_base, iov[i].iov_len),
+				 0);
+		head += iov[i].iov_len;
+	}
+	assert_int_equal(raw_write(a, data, FIRST), 0);
+	usleep(300000);
+	char ls[600];
+	snprintf(ls, sizeof(ls), "ls %s/run/cache/t-*/.upload-* 2>/dev/null",
+		 ag.dir);
+	int none = system(ls);
+	assert_int_equal(raw_write(a, data + FIRST, CLAIM - FIRST), 0);
+	vrpc_io_release(&io);
+	struct vrpc_hdr h;
+	assert_int_equal(raw_recv(a, &h, &r, &p), 0);
+	printf("# BLOB_PUT of 64 MiB, 1 MiB budget: %s %s (%zu bytes of "
+	       "header)\n",
+	       vrpc_err_name(r.status), r.message ? r.message : "", head);
+	assert_int_not_equal(none, 0); /* no upload file was made */
+	assert_int_equal(r.status, VRPC_E_NOSPC);
+	assert_non_null(strstr(r.message, "--cache-max-bytes"));
+	vrpc_pool_release(&p);
+	free(data);
+	/* what fits is stored */
+	assert_int_equal(put(a, "small", 5), 0);
+	close(a);
+	stop();
+}
+
+/* --cache-shared: one directory for every tenant's uploads. Without
+ * --cache-dir every worker failed ("(null)/shared"). And a tenant's
+ * code could plant a file under the name of content another tenant
+ * would upload: not adopted (it is hashed first), but the sticky
+ * directory kept the other's upload from replacing it, and that
+ * upload was refused for good. Now it is kept under a name of its own. */
+static void test_shared_cache(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--cache-shared", NULL };
+	start(FAULTY, extra);
+	const char secret[] = "a public model";
+	uint8_t sha[32];
+	char hex[65], cmd[128], out[256];
+	vrpc_sha256(secret, sizeof(secret), sha);
+	vrpc_sha256_hex(sha, hex);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	snprintf(cmd, sizeof(cmd), "plant %s", hex);
+	assert_int_equal(faulty(a, session(a), cmd, out, sizeof(out)), 0);
+	printf("# alice planted %s\n", out);
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	assert_int_equal(by_hash(b, secret, sizeof(secret)),
+			 VRPC_E_NEED_UPLOAD);
+	assert_int_equal(put(b, secret, sizeof(secret)), 0);
+	assert_int_equal(by_hash(b, secret, sizeof(secret)), 0);
+	close(a);
+	close(b);
+	stop();
+}
+
 /* A newcomer: bob's new connections one after another, the slowest
  * HELLO (the front answers it). */
 struct newcomer {
@@ -1543,6 +1631,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_conn_tenant_cache, teardown),
 		cmocka_unit_test_teardown(test_conn_tenants_churn, teardown),
 		cmocka_unit_test_teardown(test_litter, teardown),
+		cmocka_unit_test_teardown(test_upload_claims, teardown),
+		cmocka_unit_test_teardown(test_shared_cache, teardown),
 		cmocka_unit_test_teardown(test_hostile_files, teardown),
 		cmocka_unit_test_teardown(test_log_injection, teardown),
 		cmocka_unit_test_teardown(test_metrics_endpoint, teardown),

@@ -17,6 +17,10 @@
  *                  private directory) and N in the backends' cache
  *                  directory (XDG_CACHE_HOME), and in each a chain of
  *                  3000 directories; answers how many files it made
+ *   echo-late MS   answers the whole image, as it is MS ms after the call
+ *                  starts
+ *   plant NAME     writes "junk" to NAME in its cache directory (the
+ *                  parent of XDG_CACHE_HOME); answers ok or the errno
  * and, as a compromised worker would (tenant code run in its own worker),
  * against the agent's front:
  *   linger-ctl PORT S  makes this worker's TCP connection from client port
@@ -332,6 +336,32 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 			 litter(getenv("HOME"), n) +
 				 litter(getenv("XDG_CACHE_HOME"), n));
 		answer(out_text, len_out_text, made);
+	} else if (!strcmp(cmd, "echo-late")) {
+		/* the whole "image" as the backend sees it MS ms later */
+		sleep_ms(arg ? atol(arg) : 0);
+		if (out_text && len_out_text) {
+			size_t n = len_img < len_out_text - 1
+					   ? len_img
+					   : len_out_text - 1;
+			memcpy(out_text, img, n);
+			out_text[n] = 0;
+		}
+	} else if (!strcmp(cmd, "plant")) {
+		/* junk under name ARG in its cache directory (the parent
+		 * of XDG_CACHE_HOME) */
+		const char *x = getenv("XDG_CACHE_HOME");
+		char p[4096];
+		int fd = -1;
+		if (x && arg &&
+		    snprintf(p, sizeof(p), "%s/../%s", x, arg) < (int)sizeof(p))
+			fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				  0644);
+		if (fd < 0 || write(fd, "junk", 4) != 4)
+			answer(out_text, len_out_text, err_name(-1));
+		else
+			answer(out_text, len_out_text, "ok");
+		if (fd >= 0)
+			close(fd);
 	} else if (!strcmp(cmd, "linger-ctl")) {
 		return linger_ctl(arg);
 	} else if (!strcmp(cmd, "linger-conns")) {
