@@ -160,7 +160,9 @@ struct agent_config {
 	const char *ready_file;
 	const char *metrics_listen;
 	int backend_log_level;
-	/* worker mode (set by the front on the worker's command line) */
+	/* worker mode (set by the front on the worker's command line; the
+	 * tenant's name in the environment, WORKER_TENANT_ENV: a command
+	 * line is world-readable) */
 	int worker_fd;
 	bool probe;
 	const char *worker_tenant;
@@ -173,12 +175,15 @@ extern struct agent_config cfg;
 
 /* Parse argv into `cfg` (exits 2 with a message on a bad option). */
 void options_parse(int argc, char **argv);
-/* The command line a worker of `tenant` is started with (argv of the
- * front plus the worker options): a NULL-terminated array in `out` of at
- * most `max` entries. */
-int options_worker_argv(const char *tenant, const char *dir, const char *cache,
-			long uid, int fd, bool probe, char **out, int max,
-			char *scratch, size_t size);
+/* The command line a worker is started with (argv of the front without
+ * its token files, plus the worker options): a NULL-terminated array in
+ * `out` of at most `max` entries. Its tenant's name is not on it (any
+ * local user reads /proc/PID/cmdline): the front passes it in the
+ * environment variable WORKER_TENANT_ENV. */
+int options_worker_argv(const char *dir, const char *cache, long uid, int fd,
+			bool probe, char **out, int max, char *scratch,
+			size_t size);
+#define WORKER_TENANT_ENV "VACCEL_AGENT_TENANT"
 
 /* ---- util.c ---- */
 __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);

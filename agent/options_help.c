@@ -295,7 +295,6 @@ const struct option options_table[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "worker", required_argument, NULL, OPT_WORKER },
-	{ "worker-tenant", required_argument, NULL, OPT_WORKER_TENANT },
 	{ "worker-dir", required_argument, NULL, OPT_WORKER_DIR },
 	{ "worker-cache", required_argument, NULL, OPT_WORKER_CACHE },
 	{ "worker-uid", required_argument, NULL, OPT_WORKER_UID },

@@ -56,16 +56,26 @@ static int take_slot(void)
 	return -1;
 }
 
-static void exec_worker(struct worker *w, int fd, bool probe)
+/* In the child: the control socket `fd` becomes descriptor 3 and the
+ * write end of the log pipe `logw` (-1: the front's own) descriptors 1
+ * and 2; the tenant's name goes in the environment (a command line is
+ * world-readable). */
+static void exec_worker(struct worker *w, int fd, int logw, bool probe)
 {
 	char *argv[256], scratch[64];
-	if (dup2(fd, 3) < 0)
+	/* above 3 first: either could be 1, 2 or 3 */
+	int ctl = fcntl(fd, F_DUPFD, 10);
+	int log = logw >= 0 ? fcntl(logw, F_DUPFD, 10) : -1;
+	if (ctl < 0 || dup2(ctl, 3) < 0 || (logw >= 0 && log < 0))
+		_exit(126);
+	if (log >= 0 && (dup2(log, 1) < 0 || dup2(log, 2) < 0))
 		_exit(126);
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null >= 0)
 		dup2(null, 0);
 	close_range(4, ~0u, 0);
-	if (options_worker_argv(w->tenant, w->dir, w->cache,
+	if (setenv(WORKER_TENANT_ENV, w->tenant, 1) ||
+	    options_worker_argv(w->dir, w->cache,
 				w->slot >= 0 ? (long)wk_uid(w) : -1, 3, probe,
 				argv, 256, scratch, sizeof(scratch)))
 		_exit(126);
@@ -102,7 +112,7 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		return NULL;
 	}
 	if (w->pid == 0)
-		exec_worker(w, sv[1], probe);
+		exec_worker(w, sv[1], -1, probe);
 	close(sv[1]);
 	w->ctl = sv[0];
 	/* the front never waits for a worker */

@@ -48,7 +48,7 @@ static bool sanitized;
 static bool log_says(const char *what)
 {
 	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "grep -q '%s' %s", what, ag.log);
+	snprintf(cmd, sizeof(cmd), "grep -q -e '%s' %s", what, ag.log);
 	return system(cmd) == 0;
 }
 
@@ -1214,6 +1214,123 @@ static void test_log_injection(void **state)
 	stop();
 }
 
+/* ---- tokens ----------------------------------------------------------------
+ */
+
+/* /proc/PID/cmdline, its NULs as spaces. */
+static void cmdline_of(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, out, size - 1);
+	close(fd);
+	assert_true(n > 0);
+	for (ssize_t i = 0; i < n; i++)
+		out[i] = out[i] ? out[i] : ' ';
+	out[n] = 0;
+}
+
+/* A worker's command line, which every local user (and every tenant's
+ * code) reads in /proc, named the token files and its tenant
+ * ("--worker-tenant token:bob"). Now neither: the tenant's name comes in
+ * its environment, and its log lines still carry it. */
+static void test_worker_cmdline(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	static char cmd[65536], front[65536];
+	cmdline_of(w, cmd, sizeof(cmd));
+	cmdline_of(ag.pid, front, sizeof(front));
+	printf("# front: %s\n# worker: %s\n", front, cmd);
+	assert_non_null(strstr(front, tokens));
+	assert_null(strstr(cmd, tokens));
+	assert_null(strstr(cmd, "--token"));
+	assert_null(strstr(cmd, "/token"));
+	assert_null(strstr(cmd, "alice"));
+	assert_null(strstr(cmd, "token:"));
+	assert_null(strstr(cmd, "--worker-tenant"));
+	close(a);
+	/* the worker logs the connection's end, tagged with its tenant */
+	for (int i = 0; i < 250 && !log_says("worker token:alice.* end: "); i++)
+		usleep(20000);
+	assert_true(log_says("worker token:alice.* end: "));
+	stop();
+}
+
+/* A tokens file (alice and bob) in a new directory, owned by `uid`. */
+static void tokens_in(char *dir, size_t dsize, char *file, size_t fsize,
+		      uid_t uid, mode_t mode)
+{
+	snprintf(dir, dsize, "/tmp/vaccel-tokdir-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, fsize, "%s/tokens", dir);
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	dprintf(fd, "alice %s\nbob %s\n", ALICE_TOKEN, BOB_TOKEN);
+	assert_int_equal(fchmod(fd, mode), 0);
+	if (uid != geteuid()) {
+		assert_int_equal(fchown(fd, uid, uid), 0);
+		assert_int_equal(chown(dir, uid, uid), 0);
+	}
+	close(fd);
+}
+
+static void tokens_gone(const char *dir, const char *file)
+{
+	unlink(file);
+	rmdir(dir);
+}
+
+/* A token file the workers can read: the agent refuses to start, naming
+ * it, the reason and the fix. Without root (workers share the agent's
+ * uid; this test runs the agent as nobody when it runs as root), a file
+ * beneath what their Landlock rules let them read (a --worker-read
+ * directory here: /etc, /usr, /opt would be the same rule, but a test
+ * does not write there); it starts with the same file elsewhere and
+ * serves. As root (workers have uids of their own), a file any local
+ * user can read (o+r). */
+static void test_token_file_readable(void **state)
+{
+	(void)state;
+	char dir[64], file[128], why[256];
+	bool root = geteuid() == 0;
+	uid_t uid = root ? 65534 : geteuid();
+	tokens_in(dir, sizeof(dir), file, sizeof(file), uid, 0600);
+	const char *exposed[] = { "--tokens", file, "--worker-read", dir,
+				  NULL };
+	assert_int_equal(agent_start_as(&ag, FAULTY, exposed, root ? uid : 0),
+			 -1);
+	snprintf(why, sizeof(why), "--tokens %s: the workers can read it",
+		 file);
+	assert_true(log_says(why));
+	assert_true(log_says("their Landlock rules let them read"));
+	agent_stop(&ag);
+	/* the same file where workers cannot read it: served */
+	const char *kept[] = { "--tokens", file, NULL };
+	assert_int_equal(agent_start_as(&ag, FAULTY, kept, root ? uid : 0), 0);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(faulty(a, session(a), "ok", NULL, 0), 0);
+	close(a);
+	stop();
+	tokens_gone(dir, file);
+	if (!root)
+		return;
+	/* as root: o+r */
+	tokens_in(dir, sizeof(dir), file, sizeof(file), 0, 0644);
+	chmod(dir, 0755);
+	assert_int_equal(agent_start(&ag, FAULTY, kept), -1);
+	snprintf(why, sizeof(why), "--tokens %s: every local user can read it",
+		 file);
+	assert_true(log_says(why));
+	agent_stop(&ag);
+	tokens_gone(dir, file);
+}
+
 /* GET `path` from the metrics socket: the whole reply in `out`. */
 static size_t http_get(const char *uri, const char *path, char *out,
 		       size_t size)
@@ -1310,6 +1427,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_hostile_files, teardown),
 		cmocka_unit_test_teardown(test_log_injection, teardown),
 		cmocka_unit_test_teardown(test_metrics_endpoint, teardown),
+		cmocka_unit_test_teardown(test_worker_cmdline, teardown),
+		cmocka_unit_test_teardown(test_token_file_readable, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
