@@ -72,6 +72,15 @@ extern bool alog_json;
 extern char alog_tag[96];
 void alog(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A line a worker wrote to its stdout or stderr (`len` bytes, any bytes;
+ * `cut`: it was longer), logged by the front as that worker's: the
+ * front's time and pid, then "worker[PID TENANT] output:" and the text
+ * with control characters escaped; in JSON, the text is the field
+ * "output" of a record tagged "worker TENANT" with "worker_pid". A
+ * worker cannot make it a line of the front or of another worker. */
+#define ALOG_WORKER_LINE 2048 /* bytes of a worker's line, at most */
+void alog_worker(int pid, const char *tenant, const char *text, size_t len,
+		 bool cut);
 #define aerr(...)  alog(ALOG_ERROR, __VA_ARGS__)
 #define awarn(...) alog(ALOG_WARN, __VA_ARGS__)
 #define ainfo(...) alog(ALOG_INFO, __VA_ARGS__)

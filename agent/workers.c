@@ -86,11 +86,12 @@ static void exec_worker(struct worker *w, int fd, int logw, bool probe)
 struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 {
 	struct worker *w = calloc(1, sizeof(*w));
-	int sv[2] = { -1, -1 };
+	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
 	if (!w) {
 		snprintf(why, size, "out of memory");
 		return NULL;
 	}
+	w->logfd = -1;
 	snprintf(w->tenant, sizeof(w->tenant), "%s", tenant);
 	w->slot = take_slot();
 	if (wk_as_root() && w->slot < 0) {
@@ -98,13 +99,19 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		free(w);
 		return NULL;
 	}
+	/* the probe runs no tenant's code: it writes to the front's
+	 * stderr, which the front does not read while it waits for it */
 	if (wk_prepare_dirs(w) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) ||
+	    (!probe && (pipe2(lp, O_CLOEXEC) || wk_log_open(w, lp[0]))) ||
 	    (w->pid = fork()) < 0) {
 		snprintf(why, size, "cannot start a worker: %s",
 			 strerror(errno));
 		if (sv[0] >= 0)
 			close(sv[0]), close(sv[1]);
+		if (lp[0] >= 0)
+			close(lp[0]), close(lp[1]);
+		free(w->line);
 		if (w->slot >= 0)
 			slots[w->slot] = false;
 		wk_release_dirs(w);
@@ -112,8 +119,12 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		return NULL;
 	}
 	if (w->pid == 0)
-		exec_worker(w, sv[1], -1, probe);
+		exec_worker(w, sv[1], lp[1], probe);
 	close(sv[1]);
+	if (lp[1] >= 0) {
+		close(lp[1]);
+		fcntl(lp[0], F_SETFL, O_NONBLOCK);
+	}
 	w->ctl = sv[0];
 	/* the front never waits for a worker */
 	if (!probe)
@@ -154,6 +165,7 @@ void wk_forget(struct worker *w)
 				retired[k] += w->tenants[i].st[k];
 	op_stats_add(&retired_ops, &w->ops);
 	free(w->tenants);
+	wk_log_close(w);
 	if (w->ctl >= 0)
 		close(w->ctl);
 	wk_release_dirs(w);
@@ -232,6 +244,7 @@ static void inprocess(void)
 		die("cannot start serving: %s", strerror(errno));
 	snprintf(w->tenant, sizeof(w->tenant), "*");
 	w->slot = -1;
+	w->logfd = -1; /* the front's stderr */
 	w->ctl = sv[0];
 	fcntl(w->ctl, F_SETFL, O_NONBLOCK); /* the front never waits */
 	w->ready = true;

@@ -69,6 +69,8 @@ static void ended(struct worker *w, int status)
 	/* a worker past its call deadline says so (CTL_DYING), then kills
 	 * itself: SIGCHLD can come before that message is read */
 	wk_last_words(w);
+	/* and what it wrote (a crash's report), before its end is logged */
+	wk_log_close(w);
 	bool clean = w->exiting && WIFEXITED(status) && !WEXITSTATUS(status);
 	uint32_t code = w->dying[0] ? w->dying_code : VRPC_E_BACKEND;
 	if (w->dying[0])
@@ -160,6 +162,7 @@ void workers_tick(void)
 		return;
 	m->type = CTL_EXIT;
 	for (struct worker *w = workers; w; w = w->next) {
+		wk_log_tick(w);
 		if (w->pid <= 0 || w->nconns || w->exiting || !w->ready ||
 		    now - w->idle_since < (int64_t)cfg.worker_idle_ms * 1000000)
 			continue;

@@ -1214,6 +1214,85 @@ static void test_log_injection(void **state)
 	stop();
 }
 
+/* Lines of the agent's log matching `re` (grep's basic expressions). */
+static int log_count(const char *re)
+{
+	char cmd[700];
+	int n = -1;
+	snprintf(cmd, sizeof(cmd), "grep -a -c -e '%s' %s", re, ag.log);
+	FILE *f = popen(cmd, "r");
+	if (f && fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return n;
+}
+
+static long log_size(void)
+{
+	struct stat st;
+	return stat(ag.log, &st) ? -1 : (long)st.st_size;
+}
+
+/* A worker's stderr was the agent's log itself: tenant code truncated
+ * it, wrote a line forged as the front's at offset 0 and 50 MiB after
+ * it. Now a worker writes to a pipe the front reads: its lines are logged
+ * as its own ("worker[PID TENANT] output: ", escaped), within 64 KiB a
+ * second, the rest counted; bob is served meanwhile; the worker's own
+ * log lines still come through. */
+static void test_worker_log_flood(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	assert_true(log_says("listening on"));
+	int before = log_count("listening on");
+	long size0 = log_size();
+	struct bob b;
+	bob_start(&b);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	char out[64];
+	int64_t t0 = vrpc_now_ns();
+	assert_int_equal(faulty(a, s, "log-flood 20", out, sizeof(out)), 0);
+	double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+	bob_check(&b);
+	assert_true(b.worst < 2.0);
+	/* a second: the worker's own lines have a budget again */
+	usleep(1200000);
+	close(a);
+	char own[200];
+	snprintf(own, sizeof(own),
+		 "vaccel-agent\\[%d\\] worker\\[%d token:alice\\] output: "
+		 ".*worker token:alice.* end: ",
+		 (int)ag.pid, (int)w);
+	for (int i = 0; i < 250 && log_count(own) < 1; i++)
+		usleep(20000);
+	long grew = log_size() - size0;
+	char forged[200];
+	snprintf(forged, sizeof(forged),
+		 "^[-0-9T:.]* vaccel-agent\\[%d\\] worker\\[%d token:alice\\] "
+		 "output: 2099-01-01T00:00:00.000 vaccel-agent\\[1\\] error: "
+		 "FORGED",
+		 (int)ag.pid, (int)w);
+	printf("# the worker wrote %s bytes in %.2f s; the log grew by %ld "
+	       "bytes; forged lines %d, all the worker's: %d; its own end "
+	       "line: %d; reports of what was left out: %d\n",
+	       out, secs, grew, log_count("FORGED"), log_count(forged),
+	       log_count(own), log_count("output left out"));
+	assert_true(atol(out) > (20l << 20));
+	/* the lines before are there, the forged one only as the worker's */
+	assert_int_equal(log_count("listening on"), before);
+	assert_int_equal(log_count("FORGED"), 1);
+	assert_int_equal(log_count(forged), 1);
+	assert_int_equal(log_count("^2099"), 0);
+	/* far less than the 20 MiB: about 64 KiB a second */
+	assert_true(grew > 0 && grew < (2l << 20));
+	assert_true(log_count("output left out") >= 1);
+	assert_true(log_count(own) >= 1);
+	stop();
+}
+
 /* ---- tokens ----------------------------------------------------------------
  */
 
@@ -1427,6 +1506,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_hostile_files, teardown),
 		cmocka_unit_test_teardown(test_log_injection, teardown),
 		cmocka_unit_test_teardown(test_metrics_endpoint, teardown),
+		cmocka_unit_test_teardown(test_worker_log_flood, teardown),
 		cmocka_unit_test_teardown(test_worker_cmdline, teardown),
 		cmocka_unit_test_teardown(test_token_file_readable, teardown),
 	};
