@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The agent's own log: stderr, one write(2) per line (lines of concurrent
- * threads and of the front and its workers never mix), ISO time, level;
+ * threads never mix), ISO time, level; a worker's stderr is a pipe the
+ * front reads and logs with alog_worker (workers_log.c);
  * or, with --log-format json, one JSON object a line for log collectors:
  *   {"time":"2026-12-06T02:20:38.330+0000","level":"info","pid":31882,
  *    "tag":"worker token:alice","msg":"..."}
