@@ -72,6 +72,15 @@ extern bool alog_json;
 extern char alog_tag[96];
 void alog(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* A line a worker wrote to its stdout or stderr (`len` bytes, any bytes;
+ * `cut`: it was longer), logged by the front as that worker's: the
+ * front's time and pid, then "worker[PID TENANT] output:" and the text
+ * with control characters escaped; in JSON, the text is the field
+ * "output" of a record tagged "worker TENANT" with "worker_pid". A
+ * worker cannot make it a line of the front or of another worker. */
+#define ALOG_WORKER_LINE 2048 /* bytes of a worker's line, at most */
+void alog_worker(int pid, const char *tenant, const char *text, size_t len,
+		 bool cut);
 #define aerr(...)  alog(ALOG_ERROR, __VA_ARGS__)
 #define awarn(...) alog(ALOG_WARN, __VA_ARGS__)
 #define ainfo(...) alog(ALOG_INFO, __VA_ARGS__)
@@ -160,7 +169,9 @@ struct agent_config {
 	const char *ready_file;
 	const char *metrics_listen;
 	int backend_log_level;
-	/* worker mode (set by the front on the worker's command line) */
+	/* worker mode (set by the front on the worker's command line; the
+	 * tenant's name in the environment, WORKER_TENANT_ENV: a command
+	 * line is world-readable) */
 	int worker_fd;
 	bool probe;
 	const char *worker_tenant;
@@ -173,12 +184,15 @@ extern struct agent_config cfg;
 
 /* Parse argv into `cfg` (exits 2 with a message on a bad option). */
 void options_parse(int argc, char **argv);
-/* The command line a worker of `tenant` is started with (argv of the
- * front plus the worker options): a NULL-terminated array in `out` of at
- * most `max` entries. */
-int options_worker_argv(const char *tenant, const char *dir, const char *cache,
-			long uid, int fd, bool probe, char **out, int max,
-			char *scratch, size_t size);
+/* The command line a worker is started with (argv of the front without
+ * its token files, plus the worker options): a NULL-terminated array in
+ * `out` of at most `max` entries. Its tenant's name is not on it (any
+ * local user reads /proc/PID/cmdline): the front passes it in the
+ * environment variable WORKER_TENANT_ENV. */
+int options_worker_argv(const char *dir, const char *cache, long uid, int fd,
+			bool probe, char **out, int max, char *scratch,
+			size_t size);
+#define WORKER_TENANT_ENV "VACCEL_AGENT_TENANT"
 
 /* ---- util.c ---- */
 __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);

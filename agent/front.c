@@ -268,6 +268,67 @@ static void check_worker_paths(void)
 			check_reachable("plugin", p, true);
 }
 
+/* Whether any local user (and so, as root, every worker's uid) can read
+ * `real`: o+r, and o+x on every directory above it. */
+static bool others_read(const char *real)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	str_copy(p, sizeof(p), real);
+	for (char *s = p + 1;; s++) {
+		bool last = !(s = strchr(s, '/'));
+		if (!last)
+			*s = 0;
+		if (stat(p, &st) ||
+		    !(st.st_mode &
+		      (S_ISDIR(st.st_mode) && !last ? S_IXOTH : S_IROTH)))
+			return false;
+		if (last)
+			return true;
+		*s = '/';
+	}
+}
+
+/* A token file must not be readable by the workers: they run tenants'
+ * code (exec, or an exploited backend), and with another tenant's token
+ * one connects as that tenant. Without root, workers share this uid and
+ * what keeps them out is Landlock, which lets them read the system's
+ * directories (/etc, /usr, /opt...); as root, they have uids of their own
+ * and read what others may. Refused at start, with the fix. */
+static void check_token_file(const char *opt, const char *file)
+{
+	char real[PATH_MAX], rule[PATH_MAX];
+	if (!file || cfg.isolation == ISOLATION_NONE)
+		return;
+	if (!realpath(file, real))
+		die("%s %s: %s", opt, file, strerror(errno));
+	if (geteuid() == 0) {
+		if (others_read(real))
+			die("%s %s: every local user can read it, and so can "
+			    "the workers, which run tenants' code: with "
+			    "another tenant's token, a tenant connects as "
+			    "that tenant. chmod o-r %s (0600, owned by root)",
+			    opt, file, real);
+		return;
+	}
+	if (sandbox_may_read(real, rule, sizeof(rule)))
+		die("%s %s: the workers can read it (they share this uid, "
+		    "uid %u, and their Landlock rules let them read %s), and "
+		    "they run tenants' code: with another tenant's token, a "
+		    "tenant connects as that tenant. Move it out of %s (e.g. "
+		    "to a directory of its own under %s, mode 0700), or run "
+		    "the agent as root (workers get uids of their own)",
+		    opt, file, (unsigned)geteuid(), rule, rule,
+		    "$XDG_RUNTIME_DIR or $HOME");
+	if (!sandbox_confines_files())
+		awarn("%s %s: the workers share this uid (uid %u) without "
+		      "Landlock (--no-sandbox, a sanitizer build or a kernel "
+		      "without it): tenants' code in them can read it, and "
+		      "every other tenant's token with it; run the agent as "
+		      "root, or with Landlock",
+		      opt, file, (unsigned)geteuid());
+}
+
 /* ---- directories ----------------------------------------------------------
  */
 
@@ -296,6 +357,8 @@ static void setup_dirs(void)
 	}
 	mkdir_p(cfg.cache_dir, geteuid() == 0 ? 0711 : 0700);
 	check_worker_paths();
+	check_token_file("--token-file", cfg.token_file);
+	check_token_file("--tokens", cfg.tokens_file);
 }
 
 /* ---- the loop -------------------------------------------------------------

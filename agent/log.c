@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* The agent's own log: stderr, one write(2) per line (lines of concurrent
- * threads and of the front and its workers never mix), ISO time, level;
+ * threads never mix), ISO time, level; a worker's stderr is a pipe the
+ * front reads and logs with alog_worker (workers_log.c);
  * or, with --log-format json, one JSON object a line for log collectors:
  *   {"time":"2026-12-06T02:20:38.330+0000","level":"info","pid":31882,
  *    "tag":"worker token:alice","msg":"..."}
@@ -21,14 +22,15 @@ char alog_tag[96];
 
 #define LINE_MAX_BYTES 4096
 
-/* `s`, at most `size` - 1 bytes, as the inside of a JSON string, or as
- * text with control characters as \xHH: a client's string cannot start a
- * line of its own or rewrite one. */
-static void escape(char *out, size_t size, const char *s, bool json)
+/* `len` bytes of `s` (NULs included), at most `size` - 1 bytes out, as
+ * the inside of a JSON string, or as text with control characters as
+ * \xHH: a client's (or a worker's) string cannot start a line of its own
+ * or rewrite one. */
+static void escape(char *out, size_t size, const char *s, size_t len, bool json)
 {
 	size_t n = 0;
-	for (; *s && n + 7 < size; s++) {
-		unsigned char ch = (unsigned char)*s;
+	for (size_t i = 0; i < len && n + 7 < size; i++) {
+		unsigned char ch = (unsigned char)s[i];
 		if (json && (ch == '"' || ch == '\\'))
 			n += (size_t)snprintf(out + n, size - n, "\\%c", ch);
 		else if (ch < 0x20 || (!json && ch == 0x7f))
@@ -69,21 +71,55 @@ void alog(int level, const char *fmt, ...)
 	int n;
 	if (alog_json) {
 		char emsg[sizeof(msg) + 64], etag[sizeof(alog_tag) * 2];
-		escape(emsg, sizeof(emsg), msg, true);
-		escape(etag, sizeof(etag), alog_tag, true);
+		escape(emsg, sizeof(emsg), msg, strlen(msg), true);
+		escape(etag, sizeof(etag), alog_tag, strlen(alog_tag), true);
 		n = snprintf(line, sizeof(line),
 			     "{\"time\":\"%s\",\"level\":\"%s\",\"pid\":%d,"
 			     "\"tag\":\"%s\",\"msg\":\"%s\"}",
 			     when, names[level], (int)getpid(), etag, emsg);
 	} else {
 		char emsg[sizeof(msg) + 64], etag[sizeof(alog_tag) * 2];
-		escape(emsg, sizeof(emsg), msg, false);
-		escape(etag, sizeof(etag), alog_tag, false);
+		escape(emsg, sizeof(emsg), msg, strlen(msg), false);
+		escape(etag, sizeof(etag), alog_tag, strlen(alog_tag), false);
 		n = snprintf(line, sizeof(line),
 			     "%s vaccel-agent[%d]%s%s %s: %s", when,
 			     (int)getpid(), etag[0] ? " " : "", etag,
 			     names[level], emsg);
 	}
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+	(void)w;
+}
+
+void alog_worker(int pid, const char *tenant, const char *text, size_t len,
+		 bool cut)
+{
+	/* each byte takes at most 6 escaped; the front's poll loop is the
+	 * only caller */
+	static char etext[6 * ALOG_WORKER_LINE + 8], line[sizeof(etext) + 512];
+	char when[48], etag[256];
+	if (len > ALOG_WORKER_LINE)
+		len = ALOG_WORKER_LINE, cut = true;
+	stamp(when, sizeof(when));
+	escape(etext, sizeof(etext), text, len, alog_json);
+	escape(etag, sizeof(etag), tenant, strlen(tenant), alog_json);
+	int n;
+	if (alog_json)
+		n = snprintf(line, sizeof(line),
+			     "{\"time\":\"%s\",\"level\":\"info\",\"pid\":%d,"
+			     "\"tag\":\"worker %s\",\"worker_pid\":%d,"
+			     "\"output\":\"%s\"%s}",
+			     when, (int)getpid(), etag, pid, etext,
+			     cut ? ",\"cut\":true" : "");
+	else
+		n = snprintf(line, sizeof(line),
+			     "%s vaccel-agent[%d] worker[%d %s] output: %s%s",
+			     when, (int)getpid(), pid, etag, etext,
+			     cut ? " [cut]" : "");
 	if (n < 0)
 		return;
 	if (n > (int)sizeof(line) - 2)

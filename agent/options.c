@@ -345,9 +345,6 @@ static bool parse_worker_opt(int opt, const char *arg)
 	case OPT_WORKER:
 		cfg.worker_fd = (int)parse_size(arg, "--worker", 3, 1 << 20);
 		return true;
-	case OPT_WORKER_TENANT:
-		cfg.worker_tenant = arg;
-		return true;
 	case OPT_WORKER_DIR:
 		cfg.worker_dir = arg;
 		return true;
@@ -486,6 +483,9 @@ static void check_options(int argc, char **argv)
 
 static char **saved_argv;
 static int saved_argc;
+/* Per argument: one a worker's command line leaves out (the token files:
+ * a worker's /proc/PID/cmdline is world-readable). */
+static bool *not_for_workers;
 
 void options_parse(int argc, char **argv)
 {
@@ -493,9 +493,19 @@ void options_parse(int argc, char **argv)
 	set_defaults();
 	saved_argv = argv;
 	saved_argc = argc;
+	not_for_workers = calloc((size_t)argc + 1, sizeof(*not_for_workers));
+	if (!not_for_workers)
+		die("out of memory");
+	/* an option (long ones: its argument too) spans [at, optind) */
+	int at = optind;
 	while ((opt = getopt_long(argc, argv, "l:p:vh", options_table, NULL)) !=
-	       -1)
+	       -1) {
+		if (opt == OPT_TOKEN_FILE || opt == OPT_TOKENS)
+			for (int i = at; i < optind && i < argc; i++)
+				not_for_workers[i] = true;
 		parse_opt(opt, optarg);
+		at = optind;
+	}
 	check_options(argc, argv);
 	if (cfg.worker_fd >= 0)
 		return; /* a worker needs no token: the front checks them */
@@ -508,16 +518,17 @@ void options_parse(int argc, char **argv)
 		read_tokens(cfg.tokens_file);
 }
 
-int options_worker_argv(const char *tenant, const char *dir, const char *cache,
-			long uid, int fd, bool probe, char **out, int max,
-			char *scratch, size_t size)
+int options_worker_argv(const char *dir, const char *cache, long uid, int fd,
+			bool probe, char **out, int max, char *scratch,
+			size_t size)
 {
 	int n = 0;
 	size_t used = 0;
 	if (saved_argc + 14 > max)
 		return -1;
 	for (int i = 0; i < saved_argc; i++)
-		out[n++] = saved_argv[i];
+		if (!not_for_workers[i])
+			out[n++] = saved_argv[i];
 	int w = snprintf(scratch, size, "%d", fd);
 	if (w < 0 || (size_t)w + 24 >= size)
 		return -1;
@@ -529,8 +540,6 @@ int options_worker_argv(const char *tenant, const char *dir, const char *cache,
 		out[n++] = "--worker-uid";
 		out[n++] = scratch + used;
 	}
-	out[n++] = "--worker-tenant";
-	out[n++] = (char *)tenant;
 	out[n++] = "--worker-dir";
 	out[n++] = (char *)dir;
 	out[n++] = "--worker-cache";

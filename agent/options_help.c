@@ -57,6 +57,19 @@ const char options_usage[] =
 	"line\n"
 	"                            ('#' comments): on TCP the name is the "
 	"tenant\n"
+	"                            A token file the workers (tenants' code) "
+	"could\n"
+	"                            read is refused: as root, one others may "
+	"read\n"
+	"                            (o+r); without root (workers share its "
+	"uid), one\n"
+	"                            under a path their Landlock rules let "
+	"them read\n"
+	"                            (/etc, /usr, /opt, /proc, /sys, /lib*, "
+	"/bin,\n"
+	"                            /sbin, plugin, --exec-allow and "
+	"--worker-read\n"
+	"                            directories)\n"
 	"      --insecure            allow TCP/vsock endpoints without a "
 	"token\n"
 	"      --no-shm              never accept shared memory (memfd) from "
@@ -233,10 +246,15 @@ const char options_usage[] =
 	"tenant,\n"
 	"peer credentials on UNIX sockets, client identity, requests, bytes, "
 	"reason),\n"
-	"one per worker start and end. SIGTERM or SIGINT: stop accepting, "
-	"finish\n"
-	"calls in flight, release every connection's sessions and resources, "
-	"exit 0.\n";
+	"one per worker start and end. What a worker writes (its own lines "
+	"too) comes\n"
+	"through the front, marked 'worker[PID TENANT] output:', at most 64 "
+	"KiB a\n"
+	"second a worker (what is left out is counted). SIGTERM or SIGINT: "
+	"stop\n"
+	"accepting, finish calls in flight, release every connection's "
+	"sessions and\n"
+	"resources, exit 0.\n";
 
 const struct option options_table[] = {
 	{ "listen", required_argument, NULL, 'l' },
@@ -295,7 +313,6 @@ const struct option options_table[] = {
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "worker", required_argument, NULL, OPT_WORKER },
-	{ "worker-tenant", required_argument, NULL, OPT_WORKER_TENANT },
 	{ "worker-dir", required_argument, NULL, OPT_WORKER_DIR },
 	{ "worker-cache", required_argument, NULL, OPT_WORKER_CACHE },
 	{ "worker-uid", required_argument, NULL, OPT_WORKER_UID },

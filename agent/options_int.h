@@ -58,7 +58,6 @@ enum {
 	OPT_VERSION,
 	/* internal: a worker's command line (workers.c) */
 	OPT_WORKER,
-	OPT_WORKER_TENANT,
 	OPT_WORKER_DIR,
 	OPT_WORKER_CACHE,
 	OPT_WORKER_UID,

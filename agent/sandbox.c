@@ -139,10 +139,15 @@ static uint64_t handled_fs(int abi)
 	return all;
 }
 
-/* Allow `access` (within what is handled) beneath `path`; a path that does
- * not exist is skipped. */
-static int allow(int ruleset, const char *path, uint64_t access)
+/* A rule: `access` beneath `path` (each worker's Landlock ruleset, or
+ * the front's check of what they can read). */
+typedef int (*rule_fn)(void *ctx, const char *path, uint64_t access);
+
+/* Allow `access` (within what is handled) beneath `path` in ruleset
+ * `*ctx`; a path that does not exist is skipped. */
+static int allow(void *ctx, const char *path, uint64_t access)
 {
+	int ruleset = *(int *)ctx;
 	struct stat st;
 	int fd = open(path, O_PATH | O_CLOEXEC);
 	if (fd < 0)
@@ -162,7 +167,7 @@ static int allow(int ruleset, const char *path, uint64_t access)
 }
 
 /* The directory of each ':'-separated entry of `list` that has one. */
-static int allow_dirs_of(int ruleset, const char *list)
+static int dirs_of(rule_fn fn, void *ctx, const char *list)
 {
 	char buf[8192];
 	snprintf(buf, sizeof(buf), "%s", list ? list : "");
@@ -178,35 +183,83 @@ static int allow_dirs_of(int ruleset, const char *list)
 			continue;
 		if (slash)
 			*slash = 0;
-		if (allow(ruleset, p, FS_READ))
+		if (fn(ctx, p, FS_READ))
 			return -1;
 	}
 	return 0;
 }
 
-static int landlock_rules(int rs)
+/* Every rule of a worker's ruleset, `rw` the access to its own
+ * directories (those the front does not know are skipped). */
+static int each_rule(rule_fn fn, void *ctx, uint64_t rw)
 {
 	static const char *const sys[] = {
 		"/usr",	 "/lib",  "/lib64",	  "/lib32",
 		"/bin",	 "/sbin", "/etc",	  "/opt",
 		"/proc", "/sys",  "/dev/urandom", "/dev/random"
 	};
-	uint64_t rw = handled_fs(landlock_abi);
 	int err = 0;
 	for (size_t i = 0; i < sizeof(sys) / sizeof(sys[0]); i++)
-		err |= allow(rs, sys[i], FS_READ);
-	err |= allow(rs, "/dev/null", FS_FILE);
-	err |= allow(rs, "/dev/zero", FS_READ);
-	err |= allow_dirs_of(rs, cfg.plugins);
-	err |= allow_dirs_of(rs, getenv("LD_LIBRARY_PATH"));
-	err |= allow_dirs_of(rs, getenv("VACCEL_DEPS"));
+		err |= fn(ctx, sys[i], FS_READ);
+	err |= fn(ctx, "/dev/null", FS_FILE);
+	err |= fn(ctx, "/dev/zero", FS_READ);
+	err |= dirs_of(fn, ctx, cfg.plugins);
+	err |= dirs_of(fn, ctx, getenv("LD_LIBRARY_PATH"));
+	err |= dirs_of(fn, ctx, getenv("VACCEL_DEPS"));
 	for (int i = 0; i < cfg.nr_exec_dirs; i++)
-		err |= allow(rs, cfg.exec_dirs[i], FS_READ);
+		err |= fn(ctx, cfg.exec_dirs[i], FS_READ);
 	for (int i = 0; i < cfg.nr_read_dirs; i++)
-		err |= allow(rs, cfg.read_dirs[i], FS_READ);
-	err |= allow(rs, cfg.worker_dir, rw);
-	err |= allow(rs, cfg.worker_cache, rw);
+		err |= fn(ctx, cfg.read_dirs[i], FS_READ);
+	if (cfg.worker_dir)
+		err |= fn(ctx, cfg.worker_dir, rw);
+	if (cfg.worker_cache)
+		err |= fn(ctx, cfg.worker_cache, rw);
 	return err;
+}
+
+static int landlock_rules(int rs)
+{
+	return each_rule(allow, &rs, handled_fs(landlock_abi));
+}
+
+struct beneath {
+	const char *file; /* a real path */
+	char *rule;
+	size_t size;
+};
+
+/* Whether `path` is (or holds) the file of `*ctx`: it is found (1). */
+static int find_beneath(void *ctx, const char *path, uint64_t access)
+{
+	struct beneath *b = ctx;
+	char real[PATH_MAX];
+	(void)access;
+	if (b->rule[0] || !realpath(path, real))
+		return 0;
+	size_t n = strlen(real);
+	if (strncmp(b->file, real, n) ||
+	    (b->file[n] != '/' && b->file[n] != 0 && strcmp(real, "/")))
+		return 0;
+	str_copy(b->rule, b->size, path);
+	return 0;
+}
+
+bool sandbox_may_read(const char *file, char *rule, size_t size)
+{
+	char real[PATH_MAX];
+	if (!realpath(file, real) || !size)
+		return false;
+	rule[0] = 0;
+	struct beneath b = { real, rule, size };
+	each_rule(find_beneath, &b, 0);
+	return rule[0] != 0;
+}
+
+bool sandbox_confines_files(void)
+{
+	return !cfg.no_sandbox && !SANITIZER_BUILD &&
+	       syscall(SYS_landlock_create_ruleset, NULL, 0,
+		       LANDLOCK_CREATE_RULESET_VERSION) > 0;
 }
 
 static int enter_landlock(void)

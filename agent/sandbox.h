@@ -13,11 +13,19 @@
  * skipped; --no-sandbox skips Landlock and seccomp. */
 #pragma once
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 /* 0, or -1 after logging why (the worker must not serve then). */
 int sandbox_enter(pid_t front);
 int sandbox_seal(void);
+/* Whether a worker's Landlock rules let it read `file` (the rule's path
+ * in `rule`); the front's check of its token files. */
+bool sandbox_may_read(const char *file, char *rule, size_t size);
+/* Whether workers will have Landlock (this kernel, this build, no
+ * --no-sandbox): if not, a worker of the front's uid reads what it does. */
+bool sandbox_confines_files(void);
 /* What the sandbox of this build and kernel has, for logs and --version
  * ("landlock 7, seccomp"). */
 const char *sandbox_describe(void);

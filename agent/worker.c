@@ -202,12 +202,18 @@ static void ready(uint64_t ops)
 
 int worker_main(pid_t front)
 {
+	static char tenant[TENANT_MAX + 1];
+	const char *env = getenv(WORKER_TENANT_ENV);
 	ctl_fd = cfg.worker_fd;
+	/* the front passes the tenant's name here, not on the command line */
+	str_copy(tenant, sizeof(tenant), env ? env : "?");
+	unsetenv(WORKER_TENANT_ENV);
+	cfg.worker_tenant = tenant;
 	if (cfg.probe)
 		snprintf(alog_tag, sizeof(alog_tag), "probe");
 	else
-		snprintf(alog_tag, sizeof(alog_tag), "worker %s",
-			 cfg.worker_tenant ? cfg.worker_tenant : "?");
+		snprintf(alog_tag, sizeof(alog_tag), "worker %.80s",
+			 cfg.worker_tenant);
 	if (sandbox_enter(front))
 		return 1;
 	/* one malloc arena: memory a call freed is what the next one of

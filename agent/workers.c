@@ -57,17 +57,27 @@ static int take_slot(void)
 	return -1;
 }
 
-static void exec_worker(struct worker *w, int fd, bool probe)
+/* In the child: the control socket `fd` becomes descriptor 3 and the
+ * write end of the log pipe `logw` (-1: the front's own) descriptors 1
+ * and 2; the tenant's name goes in the environment (a command line is
+ * world-readable). */
+static void exec_worker(struct worker *w, int fd, int logw, bool probe)
 {
 	char *argv[256], scratch[64];
-	if (dup2(fd, 3) < 0)
+	/* above 3 first: either could be 1, 2 or 3 */
+	int ctl = fcntl(fd, F_DUPFD, 10);
+	int log = logw >= 0 ? fcntl(logw, F_DUPFD, 10) : -1;
+	if (ctl < 0 || dup2(ctl, 3) < 0 || (logw >= 0 && log < 0))
+		_exit(126);
+	if (log >= 0 && (dup2(log, 1) < 0 || dup2(log, 2) < 0))
 		_exit(126);
 	int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (null >= 0)
 		dup2(null, 0);
 	close_range(4, ~0u, 0);
 	wk_own_dirs(w);
-	if (options_worker_argv(w->tenant, w->dir, w->cache,
+	if (setenv(WORKER_TENANT_ENV, w->tenant, 1) ||
+	    options_worker_argv(w->dir, w->cache,
 				w->slot >= 0 ? (long)wk_uid(w) : -1, 3, probe,
 				argv, 256, scratch, sizeof(scratch)))
 		_exit(126);
@@ -78,11 +88,12 @@ static void exec_worker(struct worker *w, int fd, bool probe)
 struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 {
 	struct worker *w = calloc(1, sizeof(*w));
-	int sv[2] = { -1, -1 };
+	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
 	if (!w) {
 		snprintf(why, size, "out of memory");
 		return NULL;
 	}
+	w->logfd = -1;
 	snprintf(w->tenant, sizeof(w->tenant), "%s", tenant);
 	w->slot = take_slot();
 	if (wk_as_root() && w->slot < 0) {
@@ -90,13 +101,19 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		free(w);
 		return NULL;
 	}
+	/* the probe runs no tenant's code: it writes to the front's
+	 * stderr, which the front does not read while it waits for it */
 	if (wk_prepare_dirs(w) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) ||
+	    (!probe && (pipe2(lp, O_CLOEXEC) || wk_log_open(w, lp[0]))) ||
 	    (w->pid = fork()) < 0) {
 		snprintf(why, size, "cannot start a worker: %s",
 			 strerror(errno));
 		if (sv[0] >= 0)
 			close(sv[0]), close(sv[1]);
+		if (lp[0] >= 0)
+			close(lp[0]), close(lp[1]);
+		free(w->line);
 		if (w->slot >= 0)
 			slots[w->slot] = false;
 		wk_release_dirs(w);
@@ -104,8 +121,12 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		return NULL;
 	}
 	if (w->pid == 0)
-		exec_worker(w, sv[1], probe);
+		exec_worker(w, sv[1], lp[1], probe);
 	close(sv[1]);
+	if (lp[1] >= 0) {
+		close(lp[1]);
+		fcntl(lp[0], F_SETFL, O_NONBLOCK);
+	}
 	w->ctl = sv[0];
 	/* the front never waits for a worker */
 	if (!probe)
@@ -146,6 +167,7 @@ void wk_forget(struct worker *w)
 				retired[k] += w->tenants[i].st[k];
 	op_stats_add(&retired_ops, &w->ops);
 	free(w->tenants);
+	wk_log_close(w);
 	if (w->ctl >= 0)
 		close(w->ctl);
 	wk_release_dirs(w);
@@ -224,6 +246,7 @@ static void inprocess(void)
 		die("cannot start serving: %s", strerror(errno));
 	snprintf(w->tenant, sizeof(w->tenant), "*");
 	w->slot = -1;
+	w->logfd = -1; /* the front's stderr */
 	w->ctl = sv[0];
 	fcntl(w->ctl, F_SETFL, O_NONBLOCK); /* the front never waits */
 	w->ready = true;

@@ -291,8 +291,14 @@ void wk_last_words(struct worker *w)
 void workers_event(int fd, short revents)
 {
 	struct worker *w = by_ctl(fd);
-	if (w && (revents & (POLLIN | POLLHUP | POLLERR)))
+	if (w && (revents & (POLLIN | POLLHUP | POLLERR))) {
 		read_ctl(w, true);
+		return;
+	}
+	for (w = workers; w && w->logfd != fd; w = w->next)
+		;
+	if (w && (revents & (POLLIN | POLLHUP | POLLERR)))
+		wk_log_event(w);
 }
 
 int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)
@@ -302,6 +308,8 @@ int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 		if (w->ctl >= 0 && n < max)
 			pf[n++] = (struct pollfd){ .fd = w->ctl,
 						   .events = POLLIN };
+		if (n < max)
+			n += wk_log_pollfd(w, pf + n, deadline);
 		if (w->pid > 0 && !w->nconns && !w->exiting && w->ready) {
 			int64_t t = w->idle_since +
 				    (int64_t)cfg.worker_idle_ms * 1000000;

@@ -69,6 +69,8 @@ static void ended(struct worker *w, int status)
 	/* a worker past its call deadline says so (CTL_DYING), then kills
 	 * itself: SIGCHLD can come before that message is read */
 	wk_last_words(w);
+	/* and what it wrote (a crash's report), before its end is logged */
+	wk_log_close(w);
 	bool clean = w->exiting && WIFEXITED(status) && !WEXITSTATUS(status);
 	uint32_t code = w->dying[0] ? w->dying_code : VRPC_E_BACKEND;
 	if (w->dying[0])
@@ -175,6 +177,7 @@ void workers_tick(void)
 {
 	int64_t now = vrpc_now_ns();
 	for (struct worker *w = workers; w; w = w->next) {
+		wk_log_tick(w);
 		/* a tenant that never comes back has no use for it */
 		if (wk_idle(w) &&
 		    (tenant_ephemeral(w->tenant) ||

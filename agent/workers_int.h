@@ -46,6 +46,16 @@ struct worker {
 	 * tenant code: its nonsense must not flood the log) */
 	int64_t warned_at;
 	uint64_t unwarned;
+	/* its stdout and stderr: a pipe whose read end the front reads and
+	 * logs as this worker's, within a budget a second (workers_log.c);
+	 * -1: none (the probe and the in-process worker write to the
+	 * front's stderr) */
+	int logfd;
+	char *line; /* ALOG_WORKER_LINE bytes: the line being read */
+	size_t linelen;
+	bool cut;
+	int64_t log_second; /* when the current second began */
+	uint64_t logged, log_read, dropped_lines, dropped_bytes;
 	struct worker *next;
 };
 
@@ -78,6 +88,20 @@ void wk_last_words(struct worker *w);
 void wk_tell_exit(struct worker *w, const char *why);
 /* Whether `w` runs, ready, with no connection and not leaving. */
 bool wk_idle(const struct worker *w);
+
+/* workers_log.c */
+/* `fd`, the read end of its pipe (non-blocking), is `w`'s log. 0 or -1. */
+int wk_log_open(struct worker *w, int fd);
+/* The read end of `w`'s log pipe, polled unless it read its share of
+ * this second (then `*deadline` is when the next one starts). */
+int wk_log_pollfd(struct worker *w, struct pollfd *pf, int64_t *deadline);
+/* Its pipe is readable (or closed). */
+void wk_log_event(struct worker *w);
+/* Once a loop: a new second's budget, and what was left out reported. */
+void wk_log_tick(struct worker *w);
+/* Read what is left in the pipe (a dead worker's last words, within one
+ * more second's budget), log it, close it. */
+void wk_log_close(struct worker *w);
 
 /* worker_dirs.c */
 extern char wk_tenants_root[PATH_MAX];

@@ -49,7 +49,7 @@ static bool sanitized;
 static bool log_says(const char *what)
 {
 	char cmd[600];
-	snprintf(cmd, sizeof(cmd), "grep -q '%s' %s", what, ag.log);
+	snprintf(cmd, sizeof(cmd), "grep -q -e '%s' %s", what, ag.log);
 	return system(cmd) == 0;
 }
 
@@ -1535,6 +1535,202 @@ static void test_log_injection(void **state)
 	stop();
 }
 
+/* Lines of the agent's log matching `re` (grep's basic expressions). */
+static int log_count(const char *re)
+{
+	char cmd[700];
+	int n = -1;
+	snprintf(cmd, sizeof(cmd), "grep -a -c -e '%s' %s", re, ag.log);
+	FILE *f = popen(cmd, "r");
+	if (f && fscanf(f, "%d", &n) != 1)
+		n = -1;
+	if (f)
+		pclose(f);
+	return n;
+}
+
+static long log_size(void)
+{
+	struct stat st;
+	return stat(ag.log, &st) ? -1 : (long)st.st_size;
+}
+
+/* A worker's stderr was the agent's log itself: tenant code truncated
+ * it, wrote a line forged as the front's at offset 0 and 50 MiB after
+ * it. Now a worker writes to a pipe the front reads: its lines are logged
+ * as its own ("worker[PID TENANT] output: ", escaped), within 64 KiB a
+ * second, the rest counted; bob is served meanwhile; the worker's own
+ * log lines still come through. */
+static void test_worker_log_flood(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	assert_true(log_says("listening on"));
+	int before = log_count("listening on");
+	long size0 = log_size();
+	struct bob b;
+	bob_start(&b);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	char out[64];
+	int64_t t0 = vrpc_now_ns();
+	assert_int_equal(faulty(a, s, "log-flood 20", out, sizeof(out)), 0);
+	double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+	bob_check(&b);
+	assert_true(b.worst < 2.0);
+	/* a second: the worker's own lines have a budget again */
+	usleep(1200000);
+	close(a);
+	char own[200];
+	snprintf(own, sizeof(own),
+		 "vaccel-agent\\[%d\\] worker\\[%d token:alice\\] output: "
+		 ".*worker token:alice.* end: ",
+		 (int)ag.pid, (int)w);
+	for (int i = 0; i < 250 && log_count(own) < 1; i++)
+		usleep(20000);
+	long grew = log_size() - size0;
+	char forged[200];
+	snprintf(forged, sizeof(forged),
+		 "^[-0-9T:.]* vaccel-agent\\[%d\\] worker\\[%d token:alice\\] "
+		 "output: 2099-01-01T00:00:00.000 vaccel-agent\\[1\\] error: "
+		 "FORGED",
+		 (int)ag.pid, (int)w);
+	printf("# the worker wrote %s bytes in %.2f s; the log grew by %ld "
+	       "bytes; forged lines %d, all the worker's: %d; its own end "
+	       "line: %d; reports of what was left out: %d\n",
+	       out, secs, grew, log_count("FORGED"), log_count(forged),
+	       log_count(own), log_count("output left out"));
+	assert_true(atol(out) > (20l << 20));
+	/* the lines before are there, the forged one only as the worker's */
+	assert_int_equal(log_count("listening on"), before);
+	assert_int_equal(log_count("FORGED"), 1);
+	assert_int_equal(log_count(forged), 1);
+	assert_int_equal(log_count("^2099"), 0);
+	/* far less than the 20 MiB: about 64 KiB a second */
+	assert_true(grew > 0 && grew < (2l << 20));
+	assert_true(log_count("output left out") >= 1);
+	assert_true(log_count(own) >= 1);
+	stop();
+}
+
+/* ---- tokens ----------------------------------------------------------------
+ */
+
+/* /proc/PID/cmdline, its NULs as spaces. */
+static void cmdline_of(pid_t pid, char *out, size_t size)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, out, size - 1);
+	close(fd);
+	assert_true(n > 0);
+	for (ssize_t i = 0; i < n; i++)
+		out[i] = out[i] ? out[i] : ' ';
+	out[n] = 0;
+}
+
+/* A worker's command line, which every local user (and every tenant's
+ * code) reads in /proc, named the token files and its tenant
+ * ("--worker-tenant token:bob"). Now neither: the tenant's name comes in
+ * its environment, and its log lines still carry it. */
+static void test_worker_cmdline(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	static char cmd[65536], front[65536];
+	cmdline_of(w, cmd, sizeof(cmd));
+	cmdline_of(ag.pid, front, sizeof(front));
+	printf("# front: %s\n# worker: %s\n", front, cmd);
+	assert_non_null(strstr(front, tokens));
+	assert_null(strstr(cmd, tokens));
+	assert_null(strstr(cmd, "--token"));
+	assert_null(strstr(cmd, "/token"));
+	assert_null(strstr(cmd, "alice"));
+	assert_null(strstr(cmd, "token:"));
+	assert_null(strstr(cmd, "--worker-tenant"));
+	close(a);
+	/* the worker logs the connection's end, tagged with its tenant */
+	for (int i = 0; i < 250 && !log_says("worker token:alice.* end: "); i++)
+		usleep(20000);
+	assert_true(log_says("worker token:alice.* end: "));
+	stop();
+}
+
+/* A tokens file (alice and bob) in a new directory, owned by `uid`. */
+static void tokens_in(char *dir, size_t dsize, char *file, size_t fsize,
+		      uid_t uid, mode_t mode)
+{
+	snprintf(dir, dsize, "/tmp/vaccel-tokdir-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, fsize, "%s/tokens", dir);
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	dprintf(fd, "alice %s\nbob %s\n", ALICE_TOKEN, BOB_TOKEN);
+	assert_int_equal(fchmod(fd, mode), 0);
+	if (uid != geteuid()) {
+		assert_int_equal(fchown(fd, uid, uid), 0);
+		assert_int_equal(chown(dir, uid, uid), 0);
+	}
+	close(fd);
+}
+
+static void tokens_gone(const char *dir, const char *file)
+{
+	unlink(file);
+	rmdir(dir);
+}
+
+/* A token file the workers can read: the agent refuses to start, naming
+ * it, the reason and the fix. Without root (workers share the agent's
+ * uid; this test runs the agent as nobody when it runs as root), a file
+ * beneath what their Landlock rules let them read (a --worker-read
+ * directory here: /etc, /usr, /opt would be the same rule, but a test
+ * does not write there); it starts with the same file elsewhere and
+ * serves. As root (workers have uids of their own), a file any local
+ * user can read (o+r). */
+static void test_token_file_readable(void **state)
+{
+	(void)state;
+	char dir[64], file[128], why[256];
+	bool root = geteuid() == 0;
+	uid_t uid = root ? 65534 : geteuid();
+	tokens_in(dir, sizeof(dir), file, sizeof(file), uid, 0600);
+	const char *exposed[] = { "--tokens", file, "--worker-read", dir,
+				  NULL };
+	assert_int_equal(agent_start_as(&ag, FAULTY, exposed, root ? uid : 0),
+			 -1);
+	snprintf(why, sizeof(why), "--tokens %s: the workers can read it",
+		 file);
+	assert_true(log_says(why));
+	assert_true(log_says("their Landlock rules let them read"));
+	agent_stop(&ag);
+	/* the same file where workers cannot read it: served */
+	const char *kept[] = { "--tokens", file, NULL };
+	assert_int_equal(agent_start_as(&ag, FAULTY, kept, root ? uid : 0), 0);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(faulty(a, session(a), "ok", NULL, 0), 0);
+	close(a);
+	stop();
+	tokens_gone(dir, file);
+	if (!root)
+		return;
+	/* as root: o+r */
+	tokens_in(dir, sizeof(dir), file, sizeof(file), 0, 0644);
+	chmod(dir, 0755);
+	assert_int_equal(agent_start(&ag, FAULTY, kept), -1);
+	snprintf(why, sizeof(why), "--tokens %s: every local user can read it",
+		 file);
+	assert_true(log_says(why));
+	agent_stop(&ag);
+	tokens_gone(dir, file);
+}
+
 /* GET `path` from the metrics socket: the whole reply in `out`. */
 static size_t http_get(const char *uri, const char *path, char *out,
 		       size_t size)
@@ -1636,6 +1832,9 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_hostile_files, teardown),
 		cmocka_unit_test_teardown(test_log_injection, teardown),
 		cmocka_unit_test_teardown(test_metrics_endpoint, teardown),
+		cmocka_unit_test_teardown(test_worker_log_flood, teardown),
+		cmocka_unit_test_teardown(test_worker_cmdline, teardown),
+		cmocka_unit_test_teardown(test_token_file_readable, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

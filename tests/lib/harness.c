@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <dirent.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -65,11 +66,16 @@ static int start_in(struct agent_proc *a, const char *plugins,
 	snprintf(ready, sizeof(ready), "%s/ready", a->dir);
 	snprintf(token, sizeof(token), "%s/token", a->dir);
 	snprintf(rundir, sizeof(rundir), "%s/run", a->dir);
-	FILE *t = fopen(token, "w");
-	if (!t)
+	/* 0600: the agent refuses a token file its workers could read */
+	int tfd = open(token, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (tfd < 0)
 		return -1;
-	fputs(TEST_TOKEN "\n", t);
-	fclose(t);
+	dprintf(tfd, "%s\n", TEST_TOKEN);
+	if (a->uid && fchown(tfd, a->uid, a->uid)) {
+		close(tfd);
+		return -1;
+	}
+	close(tfd);
 
 	const char *argv[64] = { build_path("agent/vaccel-agent"),
 				 "--listen",
@@ -104,6 +110,9 @@ static int start_in(struct agent_proc *a, const char *plugins,
 		int fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 1);
 		dup2(fd, 2);
+		if (a->uid &&
+		    (setgroups(0, NULL) || setgid(a->uid) || setuid(a->uid)))
+			_exit(126);
 		/* meson's MALLOC_PERTURB_ makes malloc touch every block it
 		 * gives: the agent's memory would not be what it uses */
 		unsetenv("MALLOC_PERTURB_");
@@ -129,13 +138,22 @@ static int start_in(struct agent_proc *a, const char *plugins,
 int agent_start(struct agent_proc *a, const char *plugins,
 		const char *const *extra)
 {
+	return agent_start_as(a, plugins, extra, 0);
+}
+
+int agent_start_as(struct agent_proc *a, const char *plugins,
+		   const char *const *extra, uid_t uid)
+{
 	memset(a, 0, sizeof(*a));
+	a->uid = uid;
 	snprintf(a->dir, sizeof(a->dir), "/tmp/vaccel-agent-test-XXXXXX");
 	if (!mkdtemp(a->dir))
 		return -1;
 	/* as root, the agent's workers run as other uids: they go through
 	 * this directory to their own */
 	chmod(a->dir, 0711);
+	if (uid && chown(a->dir, uid, uid))
+		return -1;
 	return start_in(a, plugins, extra);
 }
 

@@ -21,6 +21,7 @@ struct agent_proc {
 	char unix_uri[340];
 	char tcp_uri[64];
 	char log[320];
+	uid_t uid; /* the agent's, if not this process's (agent_start_as) */
 };
 
 /* Start an agent serving `plugins` (':'-separated plugin names, each
@@ -28,6 +29,10 @@ struct agent_proc {
  * NULL). Waits until it listens. 0 or -1. */
 int agent_start(struct agent_proc *a, const char *plugins,
 		const char *const *extra);
+/* The same, the agent running as `uid` (0: as this process; another
+ * only for a test run as root): its directory is given to that uid. */
+int agent_start_as(struct agent_proc *a, const char *plugins,
+		   const char *const *extra, uid_t uid);
 /* Kill the agent (if it runs) and start a new one on the same UNIX socket
  * (a new TCP port). */
 int agent_restart(struct agent_proc *a, const char *plugins,

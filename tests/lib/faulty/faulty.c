@@ -36,6 +36,11 @@
  *                  must refuse (unknown types, unknown connections);
  *                  answers how many (only where built with the agent's
  *                  headers)
+ *   log-flood MB   against the agent's log (its stderr): truncates it,
+ *                  writes a line forged as the front's ("2099-01-01...
+ *                  vaccel-agent[1] error: FORGED by a worker") at
+ *                  offset 0, then MB MiB of 1 KiB lines; answers the
+ *                  bytes written
  * Any other command: VACCEL_EINVAL. vaccel_noop() works.
  * vaccel_onnx_model_run() returns an oversized output: a tensor of 4
  * floats whose size says 1 GiB (its data is 16 bytes). */
@@ -284,6 +289,29 @@ static long ctl_flood(long ms)
 }
 #endif
 
+static long log_flood(long mb)
+{
+	static const char forged[] = "2099-01-01T00:00:00.000 vaccel-agent[1] "
+				     "error: FORGED by a worker\n";
+	static char lines[64 << 10];
+	long n = 0;
+	for (size_t i = 0; i < sizeof(lines); i++)
+		lines[i] = (i % 1024) == 1023 ? '\n' : 'y';
+	int r = ftruncate(STDERR_FILENO, 0);
+	ssize_t w = pwrite(STDERR_FILENO, forged, sizeof(forged) - 1, 0);
+	if (w < 0) /* a pipe */
+		w = write(STDERR_FILENO, forged, sizeof(forged) - 1);
+	(void)r;
+	n += w > 0 ? w : 0;
+	for (long i = 0; i < mb * 16; i++) {
+		w = write(STDERR_FILENO, lines, sizeof(lines));
+		if (w <= 0)
+			break;
+		n += w;
+	}
+	return n;
+}
+
 static int faulty_classify(struct vaccel_session *sess, const void *img,
 			   unsigned char *out_text, unsigned char *out_imgname,
 			   size_t len_img, size_t len_out_text,
@@ -374,6 +402,10 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		snprintf(n, sizeof(n), "%ld", ctl_flood(arg ? atol(arg) : 0));
 		answer(out_text, len_out_text, n);
 #endif
+	} else if (!strcmp(cmd, "log-flood")) {
+		char n[32];
+		snprintf(n, sizeof(n), "%ld", log_flood(arg ? atol(arg) : 0));
+		answer(out_text, len_out_text, n);
 	} else if (!strcmp(cmd, "pid")) {
 		char pid[32];
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
