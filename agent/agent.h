@@ -67,6 +67,9 @@ extern int alog_level;
 /* --log-format json: one JSON object a line (time, level, pid, tag,
  * message) for log collectors */
 extern bool alog_json;
+/* A worker's log goes through the front (workers_log.c), which adds the
+ * time, its pid and the worker's: only "LEVEL: message" then. */
+extern bool alog_relayed;
 /* Set once at start: what every line says after the pid (e.g. the
  * tenant of a worker). */
 extern char alog_tag[96];

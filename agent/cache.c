@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -420,11 +421,18 @@ static uint32_t install(struct cache *c, struct cache_upload *u,
 		 * hashed before use), it cannot be replaced, so this tenant's
 		 * copy is kept under a name of its own */
 		bool placed = !rename(u->tmp, final);
-		if (!placed && c->shared &&
-		    (errno == EPERM || errno == EACCES)) {
-			snprintf(final, sizeof(final), "%s/%s.%u", c->dir, hex,
-				 (unsigned)geteuid());
-			placed = !rename(u->tmp, final);
+		/* a name of its own, which no one can take first */
+		for (int i = 0;
+		     !placed && c->shared && i < 4 &&
+		     (errno == EPERM || errno == EACCES || errno == EEXIST);
+		     i++) {
+			uint64_t r;
+			if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+				break;
+			snprintf(final, sizeof(final), "%s/%s.%016" PRIx64,
+				 c->dir, hex, r);
+			placed = !renameat2(AT_FDCWD, u->tmp, AT_FDCWD, final,
+					    RENAME_NOREPLACE);
 		}
 		if (!placed) {
 			unlink(u->tmp);

@@ -18,6 +18,7 @@
 
 int alog_level = ALOG_INFO;
 bool alog_json;
+bool alog_relayed;
 char alog_tag[96];
 
 #define LINE_MAX_BYTES 4096
@@ -26,12 +27,51 @@ char alog_tag[96];
  * the inside of a JSON string, or as text with control characters as
  * \xHH: a client's (or a worker's) string cannot start a line of its own
  * or rewrite one. */
+/* The length of the valid UTF-8 sequence at `s` (`left` bytes there), 0
+ * if it is not one. */
+static size_t utf8_len(const unsigned char *s, size_t left)
+{
+	unsigned char c = s[0];
+	size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+		   : c >= 0xe0 && c <= 0xef ? 3
+		   : c >= 0xf0 && c <= 0xf4 ? 4
+					    : 0;
+	if (!n || n > left)
+		return 0;
+	unsigned char lo = c == 0xe0   ? 0xa0
+			   : c == 0xf0 ? 0x90
+				       : 0x80,
+		      hi = c == 0xed   ? 0x9f
+			   : c == 0xf4 ? 0x8f
+				       : 0xbf;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (size_t i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
 static void escape(char *out, size_t size, const char *s, size_t len, bool json)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < len && n + 7 < size; i++) {
 		unsigned char ch = (unsigned char)s[i];
-		if (json && (ch == '"' || ch == '\\'))
+		size_t u;
+		/* JSON is UTF-8: a byte that is not part of a valid
+		 * sequence (a worker's, a cut line's last character) is
+		 * U+FFFD */
+		if (json && ch >= 0x80) {
+			u = utf8_len((const unsigned char *)s + i, len - i);
+			if (!u) {
+				n += (size_t)snprintf(out + n, size - n,
+						      "\\ufffd");
+				continue;
+			}
+			memcpy(out + n, s + i, u);
+			n += u;
+			i += u - 1;
+		} else if (json && (ch == '"' || ch == '\\'))
 			n += (size_t)snprintf(out + n, size - n, "\\%c", ch);
 		else if (ch < 0x20 || (!json && ch == 0x7f))
 			n += (size_t)snprintf(out + n, size - n,
@@ -69,7 +109,11 @@ void alog(int level, const char *fmt, ...)
 	va_end(ap);
 	stamp(when, sizeof(when));
 	int n;
-	if (alog_json) {
+	if (alog_relayed) {
+		char emsg[sizeof(msg) + 64];
+		escape(emsg, sizeof(emsg), msg, strlen(msg), false);
+		n = snprintf(line, sizeof(line), "%s: %s", names[level], emsg);
+	} else if (alog_json) {
 		char emsg[sizeof(msg) + 64], etag[sizeof(alog_tag) * 2];
 		escape(emsg, sizeof(emsg), msg, strlen(msg), true);
 		escape(etag, sizeof(etag), alog_tag, strlen(alog_tag), true);

@@ -374,10 +374,6 @@ static const char *const allowed[] = {
 	"linkat",
 	"symlink",
 	"symlinkat",
-	"chmod",
-	"fchmod",
-	"fchmodat",
-	"umask",
 	"utimensat",
 	"mmap",
 	"munmap",
@@ -518,6 +514,17 @@ static int filtered(scmp_filter_ctx f)
 	} else {
 		err |= rule(f, SCMP_ACT_ALLOW, "clone", 1, &thread);
 	}
+	/* modes without write for group and others, and a umask that keeps
+	 * them out: a tenant's code made its directories 0777 and changed
+	 * them from outside the sandbox (its own process on the host, with a
+	 * descriptor kept from then) while the front's root code walked them */
+	struct scmp_arg_cmp mode1 = SCMP_A1(SCMP_CMP_MASKED_EQ, 022, 0),
+			    mode2 = SCMP_A2(SCMP_CMP_MASKED_EQ, 022, 0),
+			    mask0 = SCMP_A0(SCMP_CMP_MASKED_EQ, 022, 022);
+	err |= rule(f, SCMP_ACT_ALLOW, "chmod", 1, &mode1) |
+	       rule(f, SCMP_ACT_ALLOW, "fchmod", 1, &mode1) |
+	       rule(f, SCMP_ACT_ALLOW, "fchmodat", 1, &mode2) |
+	       rule(f, SCMP_ACT_ALLOW, "umask", 1, &mask0);
 	/* any ioctl but typing into a terminal (the worker has none since
 	 * setsid; this holds if it finds one) */
 	struct scmp_arg_cmp notsti =
@@ -529,6 +536,7 @@ int sandbox_seal(void)
 {
 	if (cfg.no_sandbox || SANITIZER_BUILD)
 		return 0;
+	umask(umask(022) | 022);
 	scmp_filter_ctx f = seccomp_init(SCMP_ACT_ERRNO(EPERM));
 	if (!f) {
 		aerr("seccomp: cannot set up a filter");

@@ -7,6 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,62 +74,97 @@ bool path_join(char *dst, size_t size, const char *a, const char *b)
 	return true;
 }
 
-/* Empty directory `fd` (taken), by descriptors and without recursion: a
- * tenant's tree may be deeper than PATH_MAX or a stack allows. A
- * non-empty directory is entered; one emptied is left through "..", and
- * removed when its parent is read again. Going up with nothing removed
- * since the last time up ends it (an entry that cannot be removed would
- * be entered again and again). True if all went. */
-static bool empty_dir(int fd)
+/* Emptying a directory (remove_tree): by descriptors, each directory
+ * entered relative to the one it was read in and never through a link,
+ * and left for the descriptor of its parent kept on a stack, never
+ * through "..": the tenant whose tree it is may hold descriptors into it
+ * from outside and move its directories meanwhile (a walk that went up
+ * through ".." was led out of the tree and emptied its parents). Past
+ * RM_DEPTH levels, the rest of a chain is moved to the top and emptied
+ * from there in a later pass: any depth, a bounded stack. */
+#define RM_DEPTH 32
+struct rm_level {
+	DIR *d;
+	int fd;
+	char name[NAME_MAX + 1];
+};
+
+/* One pass over `root`: true if it is empty now. */
+static bool rm_pass(int root, uint64_t *progress)
 {
-	int depth = 0;
-	uint64_t removed = 0, at_last_up = 0;
-	bool done = false;
-	while (fd >= 0) {
-		int sub = -1, dfd = dup(fd);
-		DIR *d = dfd < 0 ? NULL : fdopendir(dfd);
-		struct dirent *e;
-		if (!d) {
-			if (dfd >= 0)
-				close(dfd);
-			break;
-		}
-		bool left = false;
-		while (sub < 0 && (e = readdir(d))) {
-			if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-				continue;
-			if (!unlinkat(fd, e->d_name, 0) ||
-			    !unlinkat(fd, e->d_name, AT_REMOVEDIR)) {
-				removed++;
-				continue;
-			}
-			if (errno == ENOTEMPTY || errno == EEXIST)
-				sub = openat(fd, e->d_name,
-					     O_RDONLY | O_DIRECTORY |
-						     O_NOFOLLOW | O_CLOEXEC);
-			left = left || sub < 0;
-		}
-		closedir(d);
-		if (sub >= 0) {
-			close(fd);
-			fd = sub;
-			depth++;
+	static uint64_t seq;
+	struct rm_level lv[RM_DEPTH];
+	int depth = 0, dfd = dup(root);
+	bool left = false;
+	lv[0].fd = root;
+	if (dfd < 0 || !(lv[0].d = fdopendir(dfd))) {
+		if (dfd >= 0)
+			close(dfd);
+		return false;
+	}
+	rewinddir(lv[0].d); /* a dup: the last pass's offset */
+	for (;;) {
+		struct rm_level *l = &lv[depth];
+		struct dirent *e = readdir(l->d);
+		if (!e) {
+			closedir(l->d);
+			if (depth == 0)
+				break;
+			close(l->fd);
+			depth--;
+			if (!unlinkat(lv[depth].fd, l->name, AT_REMOVEDIR))
+				(*progress)++;
+			else
+				left = true;
 			continue;
 		}
-		if (depth == 0) {
-			done = !left;
-			break;
+		const char *name = e->d_name;
+		if (!strcmp(name, ".") || !strcmp(name, ".."))
+			continue;
+		if (!unlinkat(l->fd, name, 0) ||
+		    !unlinkat(l->fd, name, AT_REMOVEDIR)) {
+			(*progress)++;
+			continue;
 		}
-		if (removed == at_last_up)
-			break; /* stuck */
-		at_last_up = removed;
-		int up = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		close(fd);
-		fd = up;
-		depth--;
+		left = true;
+		if (errno != ENOTEMPTY && errno != EEXIST)
+			continue;
+		if (depth + 1 == RM_DEPTH) {
+			char to[40];
+			snprintf(to, sizeof(to), ".deep-%" PRIu64, seq++);
+			if (!renameat(l->fd, name, root, to))
+				(*progress)++;
+			continue;
+		}
+		struct rm_level *sub = &lv[depth + 1];
+		sub->fd =
+			openat(l->fd, name,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		dfd = sub->fd < 0 ? -1 : dup(sub->fd);
+		if (dfd < 0 || !(sub->d = fdopendir(dfd))) {
+			if (dfd >= 0)
+				close(dfd);
+			if (sub->fd >= 0)
+				close(sub->fd);
+			continue;
+		}
+		snprintf(sub->name, sizeof(sub->name), "%s", name);
+		depth++;
 	}
-	if (fd >= 0)
-		close(fd);
+	return !left;
+}
+
+/* Empty directory `fd` (taken): passes while they remove something. True
+ * if all went. */
+static bool empty_dir(int fd)
+{
+	uint64_t progress = 0, before;
+	bool done;
+	do {
+		before = progress;
+		done = rm_pass(fd, &progress);
+	} while (!done && progress != before);
+	close(fd);
 	return done;
 }
 

@@ -214,6 +214,13 @@ int worker_main(pid_t front)
 	else
 		snprintf(alog_tag, sizeof(alog_tag), "worker %.80s",
 			 cfg.worker_tenant);
+	/* a worker's stdout and stderr are a pipe to the front (the probe
+	 * has the front's): what a backend or tenant code prints goes line
+	 * by line, not at exit */
+	if (!cfg.probe) {
+		alog_relayed = true;
+		setvbuf(stdout, NULL, _IOLBF, 0);
+	}
 	if (sandbox_enter(front))
 		return 1;
 	/* one malloc arena: memory a call freed is what the next one of

@@ -17,6 +17,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,36 +33,45 @@ uid_t wk_uid(const struct worker *w)
 	return (uid_t)(cfg.worker_uid_base + (uint64_t)w->slot);
 }
 
-/* chown -R without following links (the worker may have made some), to
- * CHOWN_DEPTH levels (what a tenant nests deeper keeps its owner: its
- * worker may lack access to it). A failure is logged: the worker may
- * then lack, or keep, access. */
+/* chown -R of directory `dfd`'s entries to `uid`, to CHOWN_DEPTH levels
+ * (what a tenant nests deeper keeps its owner: its worker may lack
+ * access to it). In a forked child (system calls only: no allocation, no
+ * log), by descriptors: an entry is changed and entered relative to the
+ * directory it was read in, never followed if a link, so a tenant that
+ * renames or swaps parts of its tree meanwhile (it may hold descriptors
+ * into it from outside) changes only its own files. */
 #define CHOWN_DEPTH 64
-static void chown_tree(const char *path, uid_t uid, int depth)
+struct dirent64_raw {
+	uint64_t ino;
+	int64_t off;
+	unsigned short reclen;
+	unsigned char type;
+	char name[];
+};
+
+static void own_tree(int dfd, uid_t uid, int depth)
 {
-	if (lchown(path, uid, uid)) {
-		awarn("cannot give %s to uid %u: %s", path, (unsigned)uid,
-		      strerror(errno));
-		return;
+	char buf[2048] __attribute__((aligned(8)));
+	long n;
+	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64_raw *d = (void *)(buf + off);
+			off += d->reclen;
+			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
+				continue;
+			if (fchownat(dfd, d->name, uid, uid,
+				     AT_SYMLINK_NOFOLLOW) ||
+			    d->type != DT_DIR || depth >= CHOWN_DEPTH)
+				continue;
+			int sub = openat(dfd, d->name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+						 O_CLOEXEC);
+			if (sub >= 0) {
+				own_tree(sub, uid, depth + 1);
+				close(sub);
+			}
+		}
 	}
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	DIR *d = fd < 0 ? NULL : fdopendir(fd);
-	struct dirent *e;
-	while (d && (e = readdir(d))) {
-		char p[PATH_MAX];
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !path_join(p, sizeof(p), path, e->d_name))
-			continue;
-		if (e->d_type == DT_DIR && depth < CHOWN_DEPTH)
-			chown_tree(p, uid, depth + 1);
-		else if (lchown(p, uid, uid))
-			awarn("cannot give %s to uid %u: %s", p, (unsigned)uid,
-			      strerror(errno));
-	}
-	if (d)
-		closedir(d);
-	else if (fd >= 0)
-		close(fd);
 }
 
 int wk_make_dir(const char *path, mode_t mode)
@@ -163,8 +173,16 @@ int wk_prepare_dirs(struct worker *w)
 
 void wk_own_dirs(const struct worker *w)
 {
-	if (w->slot >= 0 && !cfg.cache_shared)
-		chown_tree(w->cache, wk_uid(w), 0);
+	if (w->slot < 0 || cfg.cache_shared)
+		return;
+	/* its path is root's: cache_dir, then a directory root took back */
+	int fd =
+		open(w->cache, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (!fchown(fd, wk_uid(w), wk_uid(w)))
+		own_tree(fd, wk_uid(w), 0);
+	close(fd);
 }
 
 /* A worker ended: its files go; its cache goes back to root (the top

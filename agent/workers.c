@@ -57,13 +57,50 @@ static int take_slot(void)
 	return -1;
 }
 
-/* In the child: the control socket `fd` becomes descriptor 3 and the
- * write end of the log pipe `logw` (-1: the front's own) descriptors 1
- * and 2; the tenant's name goes in the environment (a command line is
- * world-readable). */
-static void exec_worker(struct worker *w, int fd, int logw, bool probe)
-{
+/* What a worker is started with, made before the fork: the child of a
+ * threaded process may only make system calls (a lock another thread held
+ * at the fork stays held in it: an allocator's, the time zone's). */
+struct start {
 	char *argv[256], scratch[64];
+	char **envp;
+	char *tenant_env;
+};
+
+/* Its command line, and the environment with the tenant's name (a
+ * command line is world-readable). 0 or -1. */
+static int start_make(struct start *st, const struct worker *w, bool probe)
+{
+	extern char **environ;
+	size_t n = 0, k = 0, len = strlen(WORKER_TENANT_ENV);
+	while (environ[n])
+		n++;
+	st->envp = calloc(n + 2, sizeof(*st->envp));
+	st->tenant_env = malloc(len + 1 + strlen(w->tenant) + 1);
+	if (!st->envp || !st->tenant_env)
+		return -1;
+	sprintf(st->tenant_env, "%s=%s", WORKER_TENANT_ENV, w->tenant);
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], WORKER_TENANT_ENV, len) ||
+		    environ[i][len] != '=')
+			st->envp[k++] = environ[i];
+	st->envp[k] = st->tenant_env;
+	return options_worker_argv(
+		w->dir, w->cache, w->slot >= 0 ? (long)wk_uid(w) : -1, 3, probe,
+		st->argv, 256, st->scratch, sizeof(st->scratch));
+}
+
+static void start_free(struct start *st)
+{
+	free(st->envp);
+	free(st->tenant_env);
+}
+
+/* In the child (system calls only): the control socket `fd` becomes
+ * descriptor 3 and the write end of the log pipe `logw` (-1: the front's
+ * own) descriptors 1 and 2. */
+static void exec_worker(const struct worker *w, int fd, int logw,
+			const struct start *st)
+{
 	/* above 3 first: either could be 1, 2 or 3 */
 	int ctl = fcntl(fd, F_DUPFD, 10);
 	int log = logw >= 0 ? fcntl(logw, F_DUPFD, 10) : -1;
@@ -76,12 +113,7 @@ static void exec_worker(struct worker *w, int fd, int logw, bool probe)
 		dup2(null, 0);
 	close_range(4, ~0u, 0);
 	wk_own_dirs(w);
-	if (setenv(WORKER_TENANT_ENV, w->tenant, 1) ||
-	    options_worker_argv(w->dir, w->cache,
-				w->slot >= 0 ? (long)wk_uid(w) : -1, 3, probe,
-				argv, 256, scratch, sizeof(scratch)))
-		_exit(126);
-	execv("/proc/self/exe", argv);
+	execve("/proc/self/exe", st->argv, st->envp);
 	_exit(127);
 }
 
@@ -103,10 +135,12 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 	}
 	/* the probe runs no tenant's code: it writes to the front's
 	 * stderr, which the front does not read while it waits for it */
-	if (wk_prepare_dirs(w) ||
+	struct start st = { 0 };
+	if (wk_prepare_dirs(w) || start_make(&st, w, probe) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) ||
 	    (!probe && (pipe2(lp, O_CLOEXEC) || wk_log_open(w, lp[0]))) ||
 	    (w->pid = fork()) < 0) {
+		start_free(&st);
 		snprintf(why, size, "cannot start a worker: %s",
 			 strerror(errno));
 		if (sv[0] >= 0)
@@ -121,7 +155,8 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		return NULL;
 	}
 	if (w->pid == 0)
-		exec_worker(w, sv[1], lp[1], probe);
+		exec_worker(w, sv[1], lp[1], &st);
+	start_free(&st);
 	close(sv[1]);
 	if (lp[1] >= 0) {
 		close(lp[1]);
@@ -142,6 +177,26 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 	adebug("worker %d of %s started (uid %ld)", (int)w->pid, w->tenant,
 	       w->slot >= 0 ? (long)wk_uid(w) : (long)geteuid());
 	return w;
+}
+
+void wk_tell_exit(struct worker *w, const char *why)
+{
+	struct ctl_msg *m = calloc(1, sizeof(*m));
+	adebug("worker %d of %s: %s, told to exit", (int)w->pid, w->tenant,
+	       why);
+	w->exiting = true;
+	w->told_exit = vrpc_now_ns();
+	if (m)
+		m->type = CTL_EXIT;
+	if (!m || ctl_send(w->ctl, m, -1))
+		kill(w->pid, SIGKILL);
+	free(m);
+}
+
+bool wk_idle(const struct worker *w)
+{
+	return w->pid > 0 && !w->nconns && !w->exiting && w->ready &&
+	       w->ctl >= 0;
 }
 
 struct worker *wk_find(const char *tenant)

@@ -310,12 +310,18 @@ int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 						   .events = POLLIN };
 		if (n < max)
 			n += wk_log_pollfd(w, pf + n, deadline);
-		if (w->pid > 0 && !w->nconns && !w->exiting && w->ready) {
-			int64_t t = w->idle_since +
-				    (int64_t)cfg.worker_idle_ms * 1000000;
-			if (!*deadline || t < *deadline)
-				*deadline = t;
-		}
+		int64_t t = 0;
+		if (w->pid > 0 && !w->nconns && !w->exiting && w->ready)
+			t = w->idle_since +
+			    (tenant_ephemeral(w->tenant)
+				     ? 0
+				     : (int64_t)cfg.worker_idle_ms * 1000000);
+		else if (w->pid > 0 && w->exiting && w->told_exit &&
+			 !w->exit_killed)
+			t = w->told_exit +
+			    (int64_t)WORKER_EXIT_GRACE_MS * 1000000;
+		if (t && (!*deadline || t < *deadline))
+			*deadline = t;
 	}
 	return n;
 }

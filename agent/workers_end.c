@@ -154,30 +154,21 @@ void workers_reap(void)
 	}
 }
 
-void wk_tell_exit(struct worker *w, const char *why)
-{
-	struct ctl_msg *m = calloc(1, sizeof(*m));
-	adebug("worker %d of %s: %s, told to exit", (int)w->pid, w->tenant,
-	       why);
-	w->exiting = true;
-	if (m)
-		m->type = CTL_EXIT;
-	if (!m || ctl_send(w->ctl, m, -1))
-		kill(w->pid, SIGKILL);
-	free(m);
-}
-
-bool wk_idle(const struct worker *w)
-{
-	return w->pid > 0 && !w->nconns && !w->exiting && w->ready &&
-	       w->ctl >= 0;
-}
-
 void workers_tick(void)
 {
 	int64_t now = vrpc_now_ns();
 	for (struct worker *w = workers; w; w = w->next) {
 		wk_log_tick(w);
+		if (w->exiting && w->told_exit && !w->exit_killed &&
+		    w->pid > 0 &&
+		    now - w->told_exit >=
+			    (int64_t)WORKER_EXIT_GRACE_MS * 1000000) {
+			awarn("worker %d of %s: told to exit %d ms ago, still "
+			      "there: killed",
+			      (int)w->pid, w->tenant, WORKER_EXIT_GRACE_MS);
+			w->exit_killed = true;
+			kill(w->pid, SIGKILL);
+		}
 		/* a tenant that never comes back has no use for it */
 		if (wk_idle(w) &&
 		    (tenant_ephemeral(w->tenant) ||

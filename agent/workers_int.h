@@ -33,6 +33,10 @@ struct worker {
 	int ctl;
 	int slot; /* uid base + slot, as root; -1 otherwise */
 	bool ready, exiting;
+	/* when it was told to exit (wk_tell_exit), and whether it was
+	 * killed for not doing so in WORKER_EXIT_GRACE_MS */
+	int64_t told_exit;
+	bool exit_killed;
 	uint64_t nconns;
 	int64_t started, idle_since;
 	char dying[512];
@@ -84,7 +88,11 @@ void wk_end_conn(struct worker *w, struct fconn **link);
 /* Read what a reaped worker sent before it ended (its pid is not used). */
 void wk_last_words(struct worker *w);
 
-/* workers_end.c: tell `w` to exit (`why`: for the log). */
+/* Tell `w` to exit (`why`: for the log); killed if it is still there
+ * WORKER_EXIT_GRACE_MS later (workers_tick): it has no call to finish,
+ * and tenant code (a library's destructor) could keep it, and its uid
+ * slot, for good. */
+#define WORKER_EXIT_GRACE_MS 5000
 void wk_tell_exit(struct worker *w, const char *why);
 /* Whether `w` runs, ready, with no connection and not leaving. */
 bool wk_idle(const struct worker *w);

@@ -17,6 +17,7 @@
  *                  private directory) and N in the backends' cache
  *                  directory (XDG_CACHE_HOME), and in each a chain of
  *                  3000 directories; answers how many files it made
+ *   stick          makes this worker wait for good when it exits
  *   echo-late MS   answers the whole image, as it is MS ms after the call
  *                  starts
  *   plant NAME     writes "junk" to NAME in its cache directory (the
@@ -60,6 +61,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -129,9 +131,19 @@ static void escape(char *out, size_t len, const char *arg)
 	TRY("write_tmp", open("/tmp/vaccel-escape", O_WRONLY | O_CREAT, 0600));
 	TRY("kill_parent", kill(getppid(), 0));
 	TRY("ptrace_parent", (int)ptrace(PTRACE_ATTACH, getppid(), NULL, NULL));
+	/* its own directory writable by others (then changed from outside
+	 * the sandbox while the front's root code walks it) */
+	TRY("chmod_others", getenv("HOME") ? chmod(getenv("HOME"), 0777) : 0);
+	TRY("umask_others", syscall(SYS_umask, 0) < 0 ? -1 : 0);
 	if (arg && *arg)
 		TRY("read_other", open(arg, O_RDONLY));
 #undef TRY
+}
+
+static void stay(void)
+{
+	for (;;)
+		pause();
 }
 
 /* N empty files in `dir`/litter: how many were made. */
@@ -374,6 +386,11 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 			memcpy(out_text, img, n);
 			out_text[n] = 0;
 		}
+	} else if (!strcmp(cmd, "stick")) {
+		/* at its exit, this worker waits for good (a destructor of
+		 * tenant code could) */
+		atexit(stay);
+		answer(out_text, len_out_text, "ok");
 	} else if (!strcmp(cmd, "plant")) {
 		/* junk under name ARG in its cache directory (the parent
 		 * of XDG_CACHE_HOME) */
