@@ -132,7 +132,9 @@ scenario_ops() {
 	for a in onnx blas exec; do agent_stop "$name-$a"; done
 	local want got
 	want=$(e2e_mytestlib_lines)
-	got=$(grep -c -E '^(I got nr_in: |I got input: |Will return output: )' "$TMP/logs/$name-exec.agent.out" || true)
+	# (a worker's output reaches the agent's log through its front:
+	# "TIME vaccel-agent[PID] worker[PID TENANT] output: LINE")
+	got=$(grep -c -E '\] output: (I got nr_in: |I got input: |Will return output: )' "$TMP/logs/$name-exec.agent.log" || true)
 	[ "$got" -eq "$want" ] || err "the exec agent printed $got libmytestlib lines, want $want"
 	e2e_result "$name" "$t0"
 }

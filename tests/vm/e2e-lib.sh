@@ -228,8 +228,9 @@ plugin_list() {
 # first), listening on unix://${AGENT_SOCKDIR:-$TMP}/${AGENT_SOCKNAME:-NAME}.sock
 # and tcp://127.0.0.1:<free port> (token $TOKEN_FILE), with -v (one debug
 # line per accepted connection and per refused request), its run dir, cache
-# and libvaccel run dir under $TMP. Log: $TMP/logs/NAME.agent.log (stderr),
-# stdout (what backend code prints, e.g. libmytestlib) NAME.agent.out.
+# and libvaccel run dir under $TMP. Log: $TMP/logs/NAME.agent.log (stderr;
+# what backend code in a worker prints, e.g. libmytestlib, is relayed there
+# by the front as "worker[PID TENANT] output: LINE"), stdout NAME.agent.out.
 # The hello timeout is raised: QEMU connects a virtio-serial port's socket
 # when the VM starts, seconds before a guest program says HELLO.
 agent_start() {

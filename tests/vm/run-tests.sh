@@ -198,7 +198,9 @@ scenario_ops() {
 	# libmytestlib printed its lines in the exec agent, not in the guest
 	local want got
 	want=$(e2e_mytestlib_lines)
-	got=$(grep -c -E '^(I got nr_in: |I got input: |Will return output: )' "$TMP/logs/$name-exec.agent.out" || true)
+	# (a worker's output reaches the agent's log through its front:
+	# "TIME vaccel-agent[PID] worker[PID TENANT] output: LINE")
+	got=$(grep -c -E '\] output: (I got nr_in: |I got input: |Will return output: )' "$TMP/logs/$name-exec.agent.log" || true)
 	[ "$got" -eq "$want" ] || err "the exec agent printed $got libmytestlib lines, want $want"
 	e2e_note "$name: boot-run-poweroff $VM_WALL s"
 	e2e_result "$name" "$t0"
