@@ -52,6 +52,7 @@
 
 #include "wire.h"
 #include <limits.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -192,6 +193,9 @@ void options_parse(int argc, char **argv);
  * `out` of at most `max` entries. Its tenant's name is not on it (any
  * local user reads /proc/PID/cmdline): the front passes it in the
  * environment variable WORKER_TENANT_ENV. */
+/* The group of the workers of --cache-shared (as root): the one after
+ * their uids (--worker-uid-base + 2 x --max-tenants). */
+gid_t workers_shared_gid(void);
 int options_worker_argv(const char *dir, const char *cache, long uid, int fd,
 			bool probe, char **out, int max, char *scratch,
 			size_t size);
@@ -214,6 +218,9 @@ bool path_join(char *dst, size_t size, const char *a, const char *b);
  * an earlier run at start. */
 bool tenant_ephemeral(const char *tenant);
 /* rm -rf of a tenant's tree (`path` not followed if a link): without
- * recursion or paths, whatever its depth. True if it is gone. */
-bool remove_tree(const char *path);
+ * recursion or paths, whatever its depth, entering only directories of
+ * `path`'s filesystem owned by a uid in [uid_lo, uid_hi) (a tenant can
+ * move a directory of someone else's into its tree). True if it is gone. */
+bool remove_tree(const char *path, uid_t uid_lo, uid_t uid_hi);
+
 void tenant_dirname(const char *tenant, char out[19]);

@@ -185,7 +185,7 @@ static void check_dir(struct cache *c, const char *path, const char *name)
 		      n > CACHE_DIR_ENTRIES ? (uint64_t)CACHE_DIR_ENTRIES : n,
 		      bytes);
 	}
-	if (!remove_tree(path))
+	if (!remove_tree(path, geteuid(), geteuid() + 1))
 		awarn("cache %s: cannot remove all of %s", c->dir, path);
 }
 

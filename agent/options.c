@@ -552,3 +552,8 @@ int options_worker_argv(const char *dir, const char *cache, long uid, int fd,
 	out[n] = NULL;
 	return 0;
 }
+
+gid_t workers_shared_gid(void)
+{
+	return (gid_t)(cfg.worker_uid_base + 2 * (uint64_t)cfg.max_tenants);
+}

@@ -69,7 +69,10 @@ static int set_limits(bool own_uid)
 static int drop_uid(long uid)
 {
 	uid_t u = (uid_t)uid;
-	if (setgroups(0, NULL) || setresgid(u, u, u) || setresuid(u, u, u)) {
+	/* --cache-shared: the workers' group of the shared directory */
+	gid_t shared = workers_shared_gid();
+	if (setgroups(cfg.cache_shared ? 1 : 0, &shared) ||
+	    setresgid(u, u, u) || setresuid(u, u, u)) {
 		aerr("worker: cannot become uid %ld: %s", uid, strerror(errno));
 		return -1;
 	}

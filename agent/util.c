@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <sys/random.h>
 
@@ -89,8 +90,22 @@ struct rm_level {
 	char name[NAME_MAX + 1];
 };
 
+struct rm_owner {
+	dev_t dev;
+	uid_t lo, hi;
+};
+
+/* Whether directory `fd` is one to enter: the tree's filesystem, an owner
+ * of the range. */
+static bool rm_may_enter(int fd, const struct rm_owner *o)
+{
+	struct stat st;
+	return !fstat(fd, &st) && st.st_dev == o->dev && st.st_uid >= o->lo &&
+	       st.st_uid < o->hi;
+}
+
 /* One pass over `root`: true if it is empty now. */
-static bool rm_pass(int root, uint64_t *progress)
+static bool rm_pass(int root, const struct rm_owner *o, uint64_t *progress)
 {
 	static uint64_t seq;
 	struct rm_level lv[RM_DEPTH];
@@ -140,6 +155,10 @@ static bool rm_pass(int root, uint64_t *progress)
 		sub->fd =
 			openat(l->fd, name,
 			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (sub->fd >= 0 && !rm_may_enter(sub->fd, o)) {
+			close(sub->fd);
+			sub->fd = -1;
+		}
 		dfd = sub->fd < 0 ? -1 : dup(sub->fd);
 		if (dfd < 0 || !(sub->d = fdopendir(dfd))) {
 			if (dfd >= 0)
@@ -156,22 +175,28 @@ static bool rm_pass(int root, uint64_t *progress)
 
 /* Empty directory `fd` (taken): passes while they remove something. True
  * if all went. */
-static bool empty_dir(int fd)
+static bool empty_dir(int fd, const struct rm_owner *o)
 {
 	uint64_t progress = 0, before;
 	bool done;
 	do {
 		before = progress;
-		done = rm_pass(fd, &progress);
+		done = rm_pass(fd, o, &progress);
 	} while (!done && progress != before);
 	close(fd);
 	return done;
 }
 
-bool remove_tree(const char *path)
+bool remove_tree(const char *path, uid_t uid_lo, uid_t uid_hi)
 {
+	struct stat st;
 	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return !unlink(path) || errno == ENOENT;
-	return empty_dir(fd) && !rmdir(path);
+	if (fstat(fd, &st)) {
+		close(fd);
+		return false;
+	}
+	struct rm_owner o = { st.st_dev, uid_lo, uid_hi };
+	return empty_dir(fd, &o) && !rmdir(path);
 }

@@ -49,27 +49,44 @@ struct dirent64_raw {
 	char name[];
 };
 
-static void own_tree(int dfd, uid_t uid, int depth)
+/* Whose entries own_tree changes: of the cache's filesystem, owned by a
+ * worker uid (a tenant's host process can link or move someone else's
+ * file into its tree: not changed). */
+struct own {
+	dev_t dev;
+	uid_t lo, hi, uid;
+};
+
+static void own_tree(int dfd, const struct own *o, int depth)
 {
 	char buf[2048] __attribute__((aligned(8)));
 	long n;
 	while ((n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
 		for (long off = 0; off < n;) {
 			struct dirent64_raw *d = (void *)(buf + off);
+			struct stat st;
 			off += d->reclen;
 			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
 				continue;
-			if (fchownat(dfd, d->name, uid, uid,
-				     AT_SYMLINK_NOFOLLOW) ||
-			    d->type != DT_DIR || depth >= CHOWN_DEPTH)
+			/* the entry itself (a link not followed), checked and
+			 * changed through one descriptor */
+			int fd = openat(dfd, d->name,
+					O_PATH | O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
 				continue;
-			int sub = openat(dfd, d->name,
-					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-						 O_CLOEXEC);
-			if (sub >= 0) {
-				own_tree(sub, uid, depth + 1);
-				close(sub);
+			if (!fstat(fd, &st) && st.st_dev == o->dev &&
+			    st.st_uid >= o->lo && st.st_uid < o->hi &&
+			    !fchownat(fd, "", o->uid, o->uid, AT_EMPTY_PATH) &&
+			    S_ISDIR(st.st_mode) && depth < CHOWN_DEPTH) {
+				int sub = openat(fd, ".",
+						 O_RDONLY | O_DIRECTORY |
+							 O_CLOEXEC);
+				if (sub >= 0) {
+					own_tree(sub, o, depth + 1);
+					close(sub);
+				}
 			}
+			close(fd);
 		}
 	}
 }
@@ -93,6 +110,20 @@ static pthread_mutex_t jlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t jcond = PTHREAD_COND_INITIALIZER;
 static unsigned jpending;
 
+/* The owners of what a tenant's tree may hold: its worker's uid (as root,
+ * one of the slots'; else this one). */
+static uid_t uid_lo(void)
+{
+	return wk_as_root() ? (uid_t)cfg.worker_uid_base : geteuid();
+}
+
+static uid_t uid_hi(void)
+{
+	return wk_as_root() ? (uid_t)(cfg.worker_uid_base +
+				      2 * (uint64_t)cfg.max_tenants)
+			    : geteuid() + 1;
+}
+
 static void empty_trash(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -100,7 +131,8 @@ static void empty_trash(const char *dir)
 	while (d && (e = readdir(d))) {
 		char p[PATH_MAX];
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
-		    path_join(p, sizeof(p), dir, e->d_name) && !remove_tree(p))
+		    path_join(p, sizeof(p), dir, e->d_name) &&
+		    !remove_tree(p, uid_lo(), uid_hi()))
 			awarn("cannot remove all of %s", p);
 	}
 	if (d)
@@ -142,7 +174,7 @@ static void discard(const char *path, int t)
 		janitor_wake();
 		return;
 	}
-	if (errno != ENOENT && !remove_tree(path)) /* here and now */
+	if (errno != ENOENT && !remove_tree(path, uid_lo(), uid_hi()))
 		awarn("cannot remove all of %s", path);
 }
 
@@ -178,10 +210,17 @@ void wk_own_dirs(const struct worker *w)
 	/* its path is root's: cache_dir, then a directory root took back */
 	int fd =
 		open(w->cache, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
 	if (fd < 0)
 		return;
-	if (!fchown(fd, wk_uid(w), wk_uid(w)))
-		own_tree(fd, wk_uid(w), 0);
+	struct own o = { 0, (uid_t)cfg.worker_uid_base,
+			 (uid_t)(cfg.worker_uid_base +
+				 2 * (uint64_t)cfg.max_tenants),
+			 wk_uid(w) };
+	if (!fstat(fd, &st) && !fchown(fd, wk_uid(w), wk_uid(w))) {
+		o.dev = st.st_dev;
+		own_tree(fd, &o, 0);
+	}
 	close(fd);
 }
 
@@ -269,8 +308,11 @@ void wk_setup_roots(void)
 		if (!path_join(shared, sizeof(shared), cfg.cache_dir, "shared"))
 			die("--cache-dir: path too long");
 		/* every tenant's worker adds to it; sticky: none removes
-		 * another's entries */
-		if (wk_make_dir(shared, 01777))
+		 * another's entries. As root, the workers' group's only
+		 * (world-writable, a local user made a directory there that
+		 * a worker moved into its tree, writable from outside) */
+		if (wk_make_dir(shared, wk_as_root() ? 01770 : 01700) ||
+		    (wk_as_root() && lchown(shared, 0, workers_shared_gid())))
 			die("cannot create %s: %s", shared, strerror(errno));
 	}
 }

@@ -1326,6 +1326,20 @@ static void test_shared_cache(void **state)
 			 VRPC_E_NEED_UPLOAD);
 	assert_int_equal(put(b, secret, sizeof(secret)), 0);
 	assert_int_equal(by_hash(b, secret, sizeof(secret)), 0);
+	/* the directory is the workers' group's only (as root: 01770, the
+	 * group after their uids, 70000 + 2 x 32): it was 01777, and a local
+	 * user's directory made there was moved by a worker into its tree,
+	 * writable from outside */
+	char shared[400];
+	struct stat st;
+	snprintf(shared, sizeof(shared), "%s/run/cache/shared", ag.dir);
+	assert_int_equal(stat(shared, &st), 0);
+	printf("# shared directory: mode %04o, group %u\n",
+	       (unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
+	if (geteuid() == 0) {
+		assert_int_equal(st.st_mode & 07777, 01770);
+		assert_int_equal(st.st_gid, 70064);
+	}
 	close(a);
 	close(b);
 	stop();
