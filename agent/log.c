@@ -96,6 +96,19 @@ static int stamp(char *out, size_t size)
 	return (int)n;
 }
 
+/* Write the `n` bytes snprintf made of `line` (`size` bytes: cut to fit
+ * with its newline) in one write. */
+static void put_line(char *line, size_t size, int n)
+{
+	if (n < 0)
+		return;
+	if (n > (int)size - 2)
+		n = (int)size - 2;
+	line[n++] = '\n';
+	ssize_t w = write(STDERR_FILENO, line, (size_t)n);
+	(void)w;
+}
+
 void alog(int level, const char *fmt, ...)
 {
 	static const char *const names[] = { "", "error", "warn", "info",
@@ -130,13 +143,7 @@ void alog(int level, const char *fmt, ...)
 			     (int)getpid(), etag[0] ? " " : "", etag,
 			     names[level], emsg);
 	}
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, (size_t)n);
-	(void)w;
+	put_line(line, sizeof(line), n);
 }
 
 void alog_worker(int pid, const char *tenant, const char *text, size_t len,
@@ -164,11 +171,5 @@ void alog_worker(int pid, const char *tenant, const char *text, size_t len,
 			     "%s vaccel-agent[%d] worker[%d %s] output: %s%s",
 			     when, (int)getpid(), pid, etag, etext,
 			     cut ? " [cut]" : "");
-	if (n < 0)
-		return;
-	if (n > (int)sizeof(line) - 2)
-		n = (int)sizeof(line) - 2;
-	line[n++] = '\n';
-	ssize_t w = write(STDERR_FILENO, line, (size_t)n);
-	(void)w;
+	put_line(line, sizeof(line), n);
 }

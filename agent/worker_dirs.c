@@ -49,6 +49,19 @@ struct dirent64_raw {
 	char name[];
 };
 
+/* The owners of what a tenant's tree may hold: its worker's uid (as root,
+ * one of the slots'; else this one). */
+static uid_t uid_lo(void)
+{
+	return wk_as_root() ? (uid_t)cfg.worker_uid_base : geteuid();
+}
+
+static uid_t uid_hi(void)
+{
+	/* the slots' uids end where their shared group is */
+	return wk_as_root() ? (uid_t)workers_shared_gid() : geteuid() + 1;
+}
+
 /* Whose entries own_tree changes: of the cache's filesystem, owned by a
  * worker uid (a tenant's host process can link or move someone else's
  * file into its tree: not changed). */
@@ -109,20 +122,6 @@ static char trash[2][PATH_MAX]; /* in the tenants' root, in --cache-dir */
 static pthread_mutex_t jlock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t jcond = PTHREAD_COND_INITIALIZER;
 static unsigned jpending;
-
-/* The owners of what a tenant's tree may hold: its worker's uid (as root,
- * one of the slots'; else this one). */
-static uid_t uid_lo(void)
-{
-	return wk_as_root() ? (uid_t)cfg.worker_uid_base : geteuid();
-}
-
-static uid_t uid_hi(void)
-{
-	return wk_as_root() ? (uid_t)(cfg.worker_uid_base +
-				      2 * (uint64_t)cfg.max_tenants)
-			    : geteuid() + 1;
-}
 
 static void empty_trash(const char *dir)
 {
@@ -213,10 +212,7 @@ void wk_own_dirs(const struct worker *w)
 	struct stat st;
 	if (fd < 0)
 		return;
-	struct own o = { 0, (uid_t)cfg.worker_uid_base,
-			 (uid_t)(cfg.worker_uid_base +
-				 2 * (uint64_t)cfg.max_tenants),
-			 wk_uid(w) };
+	struct own o = { 0, uid_lo(), uid_hi(), wk_uid(w) };
 	if (!fstat(fd, &st) && !fchown(fd, wk_uid(w), wk_uid(w))) {
 		o.dev = st.st_dev;
 		own_tree(fd, &o, 0);

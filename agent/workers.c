@@ -199,6 +199,18 @@ bool wk_idle(const struct worker *w)
 	       w->ctl >= 0;
 }
 
+int64_t wk_due(const struct worker *w)
+{
+	if (wk_idle(w))
+		return w->idle_since +
+		       (tenant_ephemeral(w->tenant)
+				? 0
+				: (int64_t)cfg.worker_idle_ms * 1000000);
+	if (w->pid > 0 && w->exiting && w->told_exit && !w->exit_killed)
+		return w->told_exit + (int64_t)WORKER_EXIT_GRACE_MS * 1000000;
+	return 0;
+}
+
 struct worker *wk_find(const char *tenant)
 {
 	for (struct worker *w = workers; w; w = w->next)

@@ -310,16 +310,7 @@ int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 						   .events = POLLIN };
 		if (n < max)
 			n += wk_log_pollfd(w, pf + n, deadline);
-		int64_t t = 0;
-		if (w->pid > 0 && !w->nconns && !w->exiting && w->ready)
-			t = w->idle_since +
-			    (tenant_ephemeral(w->tenant)
-				     ? 0
-				     : (int64_t)cfg.worker_idle_ms * 1000000);
-		else if (w->pid > 0 && w->exiting && w->told_exit &&
-			 !w->exit_killed)
-			t = w->told_exit +
-			    (int64_t)WORKER_EXIT_GRACE_MS * 1000000;
+		int64_t t = wk_due(w);
 		if (t && (!*deadline || t < *deadline))
 			*deadline = t;
 	}

@@ -159,22 +159,19 @@ void workers_tick(void)
 	int64_t now = vrpc_now_ns();
 	for (struct worker *w = workers; w; w = w->next) {
 		wk_log_tick(w);
-		if (w->exiting && w->told_exit && !w->exit_killed &&
-		    w->pid > 0 &&
-		    now - w->told_exit >=
-			    (int64_t)WORKER_EXIT_GRACE_MS * 1000000) {
-			awarn("worker %d of %s: told to exit %d ms ago, still "
-			      "there: killed",
-			      (int)w->pid, w->tenant, WORKER_EXIT_GRACE_MS);
-			w->exit_killed = true;
-			kill(w->pid, SIGKILL);
-		}
-		/* a tenant that never comes back has no use for it */
-		if (wk_idle(w) &&
-		    (tenant_ephemeral(w->tenant) ||
-		     now - w->idle_since >=
-			     (int64_t)cfg.worker_idle_ms * 1000000))
+		int64_t due = wk_due(w);
+		if (!due || now < due)
+			continue;
+		if (!w->exiting) {
+			/* idle (a tenant that never comes back at once) */
 			wk_tell_exit(w, "idle");
+			continue;
+		}
+		awarn("worker %d of %s: told to exit %d ms ago, still "
+		      "there: killed",
+		      (int)w->pid, w->tenant, WORKER_EXIT_GRACE_MS);
+		w->exit_killed = true;
+		kill(w->pid, SIGKILL);
 	}
 }
 

@@ -96,6 +96,10 @@ void wk_last_words(struct worker *w);
 void wk_tell_exit(struct worker *w, const char *why);
 /* Whether `w` runs, ready, with no connection and not leaving. */
 bool wk_idle(const struct worker *w);
+/* When workers_tick has to act on `w` (0: never): tell an idle one to
+ * exit (--worker-idle; a ?tenant=conn tenant's at once), kill one told
+ * to exit WORKER_EXIT_GRACE_MS ago. */
+int64_t wk_due(const struct worker *w);
 
 /* workers_log.c */
 /* `fd`, the read end of its pipe (non-blocking), is `w`'s log. 0 or -1. */

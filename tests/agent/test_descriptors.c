@@ -540,16 +540,7 @@ static void answer(int c, char *text, size_t size)
 /* The front's threads (its reapers come and go). */
 static int threads(pid_t pid)
 {
-	char path[64], line[256];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	FILE *f = fopen(path, "r");
-	int n = -1;
-	while (f && fgets(line, sizeof(line), f))
-		if (!strncmp(line, "Threads:", 8))
-			n = atoi(line + 8);
-	if (f)
-		fclose(f);
-	return n;
+	return (int)proc_status(pid, "Threads");
 }
 
 /* The worker sends the front a copy of one of its connections that

@@ -67,13 +67,21 @@ static int log_count(const char *re)
 	return n;
 }
 
-static void start(const char *plugins, const char *const *extra)
+/* The agent's options: the two tenants' tokens, then `extra`. */
+static void with_tokens(const char **args, const char *const *extra)
 {
-	const char *args[32] = { "--tokens", tokens };
-	int n = 2;
+	int n = 0;
+	args[n++] = "--tokens";
+	args[n++] = tokens;
 	for (int i = 0; extra && extra[i] && n < 30; i++)
 		args[n++] = extra[i];
 	args[n] = NULL;
+}
+
+static void start(const char *plugins, const char *const *extra)
+{
+	const char *args[32];
+	with_tokens(args, extra);
 	assert_int_equal(agent_start(&ag, plugins, args), 0);
 	sanitized = log_says("off in a sanitizer build");
 }
@@ -1114,12 +1122,30 @@ static bool wait_entries(const char *dir, const char *prefix, int n, int ms)
 /* The args of start() again, for agent_restart. */
 static void restart(const char *const *extra)
 {
-	const char *args[32] = { "--tokens", tokens };
-	int n = 2;
-	for (int i = 0; extra && extra[i] && n < 30; i++)
-		args[n++] = extra[i];
-	args[n] = NULL;
+	const char *args[32];
+	with_tokens(args, extra);
 	assert_int_equal(agent_restart(&ag, FAULTY, args), 0);
+}
+
+/* A socket of a tenant per connection (a VM's port), in a directory of
+ * its own. */
+struct vm_sock {
+	char dir[32], uri[128], listen[160];
+};
+
+static void vm_sock_make(struct vm_sock *v)
+{
+	snprintf(v->dir, sizeof(v->dir), "/tmp/vaccel-conn-XXXXXX");
+	assert_non_null(mkdtemp(v->dir));
+	snprintf(v->uri, sizeof(v->uri), "unix://%s/vm.sock", v->dir);
+	snprintf(v->listen, sizeof(v->listen), "%s?tenant=conn", v->uri);
+}
+
+static void vm_sock_remove(const struct vm_sock *v)
+{
+	char rm[200];
+	snprintf(rm, sizeof(rm), "rm -rf %s", v->dir);
+	assert_int_equal(system(rm), 0);
 }
 
 /* RES_CREATE naming `data` by its hash only: NEED_UPLOAD unless the
@@ -1144,11 +1170,10 @@ static uint32_t by_hash(int fd, const void *data, size_t len)
 static void test_conn_tenant_cache(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/vaccel-conn-XXXXXX", uri[128], listen[160],
-	     cache[400];
-	assert_non_null(mkdtemp(dir));
-	snprintf(uri, sizeof(uri), "unix://%s/vm.sock", dir);
-	snprintf(listen, sizeof(listen), "%s?tenant=conn", uri);
+	struct vm_sock vm;
+	vm_sock_make(&vm);
+	const char *uri = vm.uri, *listen = vm.listen;
+	char cache[400];
 	const char *extra[] = { "--listen", listen, "--worker-idle", "300",
 				NULL };
 	start(FAULTY, extra);
@@ -1175,9 +1200,7 @@ static void test_conn_tenant_cache(void **state)
 	close(c);
 	close(a);
 	stop();
-	char rm[200];
-	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
-	assert_int_equal(system(rm), 0);
+	vm_sock_remove(&vm);
 }
 
 /* Tenants of a `?tenant=conn` listener (VMs' ports) come and go: a
@@ -1190,10 +1213,9 @@ static void test_conn_tenant_cache(void **state)
 static void test_conn_tenants_churn(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/vaccel-conn-XXXXXX", uri[128], listen[160];
-	assert_non_null(mkdtemp(dir));
-	snprintf(uri, sizeof(uri), "unix://%s/vm.sock", dir);
-	snprintf(listen, sizeof(listen), "%s?tenant=conn", uri);
+	struct vm_sock vm;
+	vm_sock_make(&vm);
+	const char *uri = vm.uri, *listen = vm.listen;
 	const char *extra[] = { "--listen", listen, "--max-tenants", "2",
 				NULL };
 	start(FAULTY, extra);
@@ -1231,9 +1253,7 @@ static void test_conn_tenants_churn(void **state)
 	/* d's took bob's place; the guests' left with their connections */
 	assert_true(agent_wait_workers(&ag, 0, 10000));
 	stop();
-	char rm[200];
-	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
-	assert_int_equal(system(rm), 0);
+	vm_sock_remove(&vm);
 }
 
 /* An upload's claimed size is held against the tenant's cache budget from
@@ -1352,10 +1372,9 @@ static void test_shared_cache(void **state)
 static void test_stuck_exit(void **state)
 {
 	(void)state;
-	char dir[] = "/tmp/vaccel-conn-XXXXXX", uri[128], listen[160];
-	assert_non_null(mkdtemp(dir));
-	snprintf(uri, sizeof(uri), "unix://%s/vm.sock", dir);
-	snprintf(listen, sizeof(listen), "%s?tenant=conn", uri);
+	struct vm_sock vm;
+	vm_sock_make(&vm);
+	const char *uri = vm.uri, *listen = vm.listen;
 	const char *extra[] = { "--listen", listen, "--max-tenants", "1",
 				NULL };
 	start(FAULTY, extra);
@@ -1385,9 +1404,7 @@ static void test_stuck_exit(void **state)
 	assert_true(log_says("still there: killed"));
 	close(fd);
 	stop();
-	char rm[200];
-	snprintf(rm, sizeof(rm), "rm -rf %s", dir);
-	assert_int_equal(system(rm), 0);
+	vm_sock_remove(&vm);
 }
 
 /* A newcomer: bob's new connections one after another, the slowest

@@ -453,18 +453,26 @@ bool agent_wait_workers(const struct agent_proc *a, int n, int ms)
 	return agent_workers(a, pids, 64) == n;
 }
 
-long proc_rss_kb(pid_t pid)
+long proc_status(pid_t pid, const char *field)
 {
 	char path[64], line[256];
-	long kb = -1;
+	long v = -1;
+	size_t n = strlen(field);
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	FILE *f = fopen(path, "r");
 	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+		if (!strncmp(line, field, n) && line[n] == ':') {
+			v = strtol(line + n + 1, NULL, 10);
 			break;
+		}
 	if (f)
 		fclose(f);
-	return kb;
+	return v;
+}
+
+long proc_rss_kb(pid_t pid)
+{
+	return proc_status(pid, "VmRSS");
 }
 
 int proc_fd_count(pid_t pid)

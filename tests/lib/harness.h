@@ -49,6 +49,9 @@ bool agent_wait_workers(const struct agent_proc *a, int n, int ms);
 /* Resident memory of a process in KiB, and its open descriptors (-1 if
  * it cannot be read). */
 long proc_rss_kb(pid_t pid);
+/* A number of /proc/PID/status (`field` without its colon: "Threads"),
+ * -1 if it cannot be read. */
+long proc_status(pid_t pid, const char *field);
 int proc_fd_count(pid_t pid);
 /* Print the agent's log (for failures). */
 void agent_dump_log(const struct agent_proc *a);
