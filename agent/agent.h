@@ -95,10 +95,11 @@ void alog_worker(int pid, const char *tenant, const char *text, size_t len,
 	} while (0)
 
 /* ---- configuration (options.c, options_help.c) ---- */
-#define MAX_LISTEN    8
-#define MAX_EXEC_DIRS 16
-#define MAX_TOKENS    64
-#define MAX_READ_DIRS 16
+#define MAX_LISTEN     8
+#define MAX_EXEC_DIRS  16
+#define MAX_TOKENS     64
+#define MAX_READ_DIRS  16
+#define MAX_WORKER_ENV 32
 /* tenant names: [A-Za-z0-9._:-], this long at most */
 #define TENANT_MAX 96
 
@@ -188,18 +189,28 @@ extern struct agent_config cfg;
 
 /* Parse argv into `cfg` (exits 2 with a message on a bad option). */
 void options_parse(int argc, char **argv);
+/* The group of the workers of --cache-shared (as root): the one after
+ * their uids (--worker-uid-base + 2 x --max-tenants). */
+gid_t workers_shared_gid(void);
 /* The command line a worker is started with (argv of the front without
  * its token files, plus the worker options): a NULL-terminated array in
  * `out` of at most `max` entries. Its tenant's name is not on it (any
  * local user reads /proc/PID/cmdline): the front passes it in the
  * environment variable WORKER_TENANT_ENV. */
-/* The group of the workers of --cache-shared (as root): the one after
- * their uids (--worker-uid-base + 2 x --max-tenants). */
-gid_t workers_shared_gid(void);
 int options_worker_argv(const char *dir, const char *cache, long uid, int fd,
 			bool probe, char **out, int max, char *scratch,
 			size_t size);
 #define WORKER_TENANT_ENV "VACCEL_AGENT_TENANT"
+
+/* ---- worker_env.c ---- */
+/* --worker-env ARG: NAME or NAME=VALUE, NAME [A-Za-z_][A-Za-z0-9_]* and
+ * not WORKER_TENANT_ENV (exits 2 with the reason otherwise). */
+void worker_env_add(const char *arg);
+/* A worker's environment, NULL-terminated: the front's variables that
+ * configure libvaccel, its backends and their libraries, --worker-env's,
+ * then `tenant_entry`. The strings are borrowed: free only the array.
+ * NULL: out of memory. */
+char **worker_env_make(char *tenant_entry);
 
 /* ---- util.c ---- */
 __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);

@@ -300,8 +300,17 @@ static void check_token_file(const char *opt, const char *file)
 	char real[PATH_MAX], rule[PATH_MAX];
 	if (!file || cfg.isolation == ISOLATION_NONE)
 		return;
-	if (!realpath(file, real))
+	struct stat st;
+	if (!realpath(file, real) || stat(real, &st))
 		die("%s %s: %s", opt, file, strerror(errno));
+	/* another name of the file (a hard link) may be where the workers
+	 * read: what is checked below is this path. As root, a file others
+	 * cannot read (o-r) is safe under any name. */
+	if (st.st_nlink > 1 && (geteuid() != 0 || (st.st_mode & S_IROTH)))
+		die("%s %s: it has %ju names (hard links), and the workers may "
+		    "read it under another: give it one name only (copy it, "
+		    "then remove every other name)",
+		    opt, file, (uintmax_t)st.st_nlink);
 	if (geteuid() == 0) {
 		if (others_read(real))
 			die("%s %s: every local user can read it, and so can "

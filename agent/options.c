@@ -293,6 +293,9 @@ static bool parse_agent_opt(int opt, const char *arg)
 		cfg.read_dirs[cfg.nr_read_dirs++] =
 			real_dir("--worker-read", arg);
 		return true;
+	case OPT_WORKER_ENV:
+		worker_env_add(arg);
+		return true;
 	case OPT_NO_SANDBOX:
 		cfg.no_sandbox = true;
 		return true;

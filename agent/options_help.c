@@ -139,6 +139,24 @@ const char options_usage[] =
 	"models\n"
 	"                            outside /usr, /opt, the plugins' "
 	"directories)\n"
+	"      --worker-env NAME[=VALUE]\n"
+	"                            give workers NAME from the agent's "
+	"environment,\n"
+	"                            or set to VALUE (repeatable, up to 32; a "
+	"VALUE\n"
+	"                            is on the command line, which every local "
+	"user\n"
+	"                            reads). Otherwise workers get only PATH,\n"
+	"                            LD_LIBRARY_PATH, LD_PRELOAD, LANG, "
+	"LANGUAGE, TZ,\n"
+	"                            LC_*, GLIBC_TUNABLES, MALLOC_*, the "
+	"sanitizers'\n"
+	"                            and coverage's settings, VACCEL_* (not\n"
+	"                            VACCEL_RPC_TOKEN*), OPENBLAS_*, GOTO_*, "
+	"OMP_*,\n"
+	"                            GOMP_*, KMP_*, MKL_*, POCL_*, OCL_ICD_*, "
+	"CUDA_*,\n"
+	"                            NVIDIA_*, HIP_*, ROCR_*, HSA_*, ARMNN_*\n"
 	"      --worker-exec         let workers start programs (fork, exec: "
 	"pocl\n"
 	"                            runs a linker to build OpenCL kernels); "
@@ -282,6 +300,7 @@ const struct option options_table[] = {
 	{ "worker-files", required_argument, NULL, OPT_WORKER_FILES },
 	{ "worker-uid-base", required_argument, NULL, OPT_WORKER_UID_BASE },
 	{ "worker-read", required_argument, NULL, OPT_WORKER_READ },
+	{ "worker-env", required_argument, NULL, OPT_WORKER_ENV },
 	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },
 	{ "worker-exec", no_argument, NULL, OPT_WORKER_EXEC },
 	{ "rundir", required_argument, NULL, OPT_RUNDIR },

@@ -66,24 +66,18 @@ struct start {
 	char *tenant_env;
 };
 
-/* Its command line, and the environment with the tenant's name (a
- * command line is world-readable). 0 or -1. */
+/* Its command line, and its environment (worker_env.c) with the tenant's
+ * name (a command line is world-readable). 0 or -1. */
 static int start_make(struct start *st, const struct worker *w, bool probe)
 {
-	extern char **environ;
-	size_t n = 0, k = 0, len = strlen(WORKER_TENANT_ENV);
-	while (environ[n])
-		n++;
-	st->envp = calloc(n + 2, sizeof(*st->envp));
-	st->tenant_env = malloc(len + 1 + strlen(w->tenant) + 1);
-	if (!st->envp || !st->tenant_env)
+	size_t len = strlen(WORKER_TENANT_ENV) + 1 + strlen(w->tenant) + 1;
+	st->tenant_env = malloc(len);
+	if (!st->tenant_env)
 		return -1;
-	sprintf(st->tenant_env, "%s=%s", WORKER_TENANT_ENV, w->tenant);
-	for (size_t i = 0; i < n; i++)
-		if (strncmp(environ[i], WORKER_TENANT_ENV, len) ||
-		    environ[i][len] != '=')
-			st->envp[k++] = environ[i];
-	st->envp[k] = st->tenant_env;
+	snprintf(st->tenant_env, len, "%s=%s", WORKER_TENANT_ENV, w->tenant);
+	st->envp = worker_env_make(st->tenant_env);
+	if (!st->envp)
+		return -1;
 	return options_worker_argv(
 		w->dir, w->cache, w->slot >= 0 ? (long)wk_uid(w) : -1, 3, probe,
 		st->argv, 256, st->scratch, sizeof(st->scratch));

@@ -1749,6 +1749,82 @@ static void test_worker_cmdline(void **state)
 	stop();
 }
 
+/* A worker's environment is not the front's: an operator's secret (a
+ * cloud key) and a client's VACCEL_RPC_TOKEN (an agent started from a
+ * client's shell) in the agent's environment do not reach a tenant's
+ * code; what configures libvaccel and its libraries does, and
+ * --worker-env passes a variable or sets one. */
+static void test_worker_env(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "AWS_SECRET_ACCESS_KEY",
+					     "VACCEL_RPC_TOKEN", "KEEP_ME",
+					     "SET_ME" };
+	setenv(names[0], "front-secret", 1);
+	setenv(names[2], "kept", 1);
+	setenv(names[3], "front", 1);
+	setenv(names[1], "client-token", 1);
+	const char *extra[] = { "--worker-env", "KEEP_ME", "--worker-env",
+				"SET_ME=worker", NULL };
+	start(FAULTY, extra);
+	for (int i = 0; i < 4; i++)
+		unsetenv(names[i]);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	char v[256], cmd[64];
+	const char *want[] = { "(unset)", "(unset)", "kept", "worker" };
+	for (int i = 0; i < 4; i++) {
+		snprintf(cmd, sizeof(cmd), "getenv %s", names[i]);
+		assert_int_equal(faulty(a, s, cmd, v, sizeof(v)), 0);
+		printf("# worker: %s=%s\n", names[i], v);
+		assert_string_equal(v, want[i]);
+	}
+	/* the libraries' settings still reach it */
+	assert_int_equal(faulty(a, s, "getenv LD_LIBRARY_PATH", v, sizeof(v)),
+			 0);
+	assert_string_not_equal(v, "(unset)");
+	assert_int_equal(faulty(a, s, "getenv VACCEL_DEPS", v, sizeof(v)), 0);
+	assert_string_equal(v, getenv("VACCEL_DEPS") ? getenv("VACCEL_DEPS")
+						     : "(unset)");
+	/* and the whole of its starting environment says the same */
+	char path[64];
+	static char env[1 << 16];
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)worker_of(a, s));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	ssize_t n = read(fd, env, sizeof(env) - 1);
+	close(fd);
+	assert_true(n > 0);
+	for (ssize_t i = 0; i < n; i++)
+		env[i] = env[i] ? env[i] : '\n';
+	env[n] = 0;
+	assert_null(strstr(env, "front-secret"));
+	assert_null(strstr(env, "VACCEL_RPC_TOKEN"));
+	assert_null(strstr(env, "SET_ME=front"));
+	assert_non_null(strstr(env, "\nSET_ME=worker\n"));
+	close(a);
+	stop();
+}
+
+/* A bad --worker-env: the agent does not start, and says why. */
+static void test_worker_env_refused(void **state)
+{
+	(void)state;
+	const char *bad[][3] = { { "--worker-env", "1X", NULL },
+				 { "--worker-env", "A-B=1", NULL },
+				 { "--worker-env", "=1", NULL },
+				 { "--worker-env", "VACCEL_AGENT_TENANT=bob",
+				   NULL } };
+	for (int i = 0; i < 4; i++) {
+		const char *args[32];
+		with_tokens(args, bad[i]);
+		assert_int_not_equal(agent_start(&ag, FAULTY, args), 0);
+		printf("# %s %s: refused\n", bad[i][0], bad[i][1]);
+		assert_true(log_says("--worker-env .*: expected NAME"));
+		agent_stop(&ag);
+	}
+}
+
 /* A tokens file (alice and bob) in a new directory, owned by `uid`. */
 static void tokens_in(char *dir, size_t dsize, char *file, size_t fsize,
 		      uid_t uid, mode_t mode)
@@ -1804,6 +1880,21 @@ static void test_token_file_readable(void **state)
 	assert_int_equal(faulty(a, session(a), "ok", NULL, 0), 0);
 	close(a);
 	stop();
+	/* the same file with a second name (a hard link) where they read:
+	 * started before, since the path given is out of their reach */
+	char dir2[64] = "/tmp/vaccel-tokdir-XXXXXX", link2[128];
+	assert_non_null(mkdtemp(dir2));
+	snprintf(link2, sizeof(link2), "%s/tokens-too", dir2);
+	assert_int_equal(link(file, link2), 0);
+	const char *linked[] = { "--tokens", file, "--worker-read", dir2,
+				 NULL };
+	assert_int_equal(agent_start_as(&ag, FAULTY, linked, root ? uid : 0),
+			 -1);
+	snprintf(why, sizeof(why), "--tokens %s: it has 2 names (hard links)",
+		 file);
+	assert_true(log_says(why));
+	agent_stop(&ag);
+	tokens_gone(dir2, link2);
 	tokens_gone(dir, file);
 	if (!root)
 		return;
@@ -1923,6 +2014,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_worker_log_flood, teardown),
 		cmocka_unit_test_teardown(test_worker_cmdline, teardown),
 		cmocka_unit_test_teardown(test_token_file_readable, teardown),
+		cmocka_unit_test_teardown(test_worker_env, teardown),
+		cmocka_unit_test_teardown(test_worker_env_refused, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -423,6 +423,10 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		char n[32];
 		snprintf(n, sizeof(n), "%ld", log_flood(arg ? atol(arg) : 0));
 		answer(out_text, len_out_text, n);
+	} else if (!strcmp(cmd, "getenv")) {
+		/* what a tenant's code reads in its worker's environment */
+		const char *v = arg ? getenv(arg) : NULL;
+		answer(out_text, len_out_text, v ? v : "(unset)");
 	} else if (!strcmp(cmd, "pid")) {
 		char pid[32];
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());
