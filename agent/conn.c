@@ -175,18 +175,35 @@ static bool serve(struct req *r)
 
 static void *conn_thread(void *arg);
 
+/* A new thread's connection, and the CPUs it runs on when they are not
+ * its starter's (near.c pinned that one to the CPU it waits on for its
+ * client). The thread sets them itself: the filter lets a worker change
+ * no other thread's (sandbox.c), and glibc sets an attribute's from the
+ * starter. */
+struct thread_start {
+	struct conn *c;
+	bool unpin;
+	cpu_set_t base;
+};
+
 static bool start_thread(struct conn *c)
 {
+	struct thread_start *ts = malloc(sizeof(*ts));
+	if (!ts)
+		return false;
+	ts->c = c;
+	const cpu_set_t *base = near_base();
+	ts->unpin = base != NULL;
+	if (base)
+		ts->base = *base;
 	pthread_t th;
 	pthread_attr_t at;
 	pthread_attr_init(&at);
 	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
-	/* not the CPU this reader waits on for its client (near.c) */
-	const cpu_set_t *base = near_base();
-	if (base)
-		pthread_attr_setaffinity_np(&at, sizeof(*base), base);
-	bool ok = pthread_create(&th, &at, conn_thread, c) == 0;
+	bool ok = pthread_create(&th, &at, conn_thread, ts) == 0;
 	pthread_attr_destroy(&at);
+	if (!ok)
+		free(ts);
 	return ok;
 }
 
@@ -416,7 +433,11 @@ static void read_and_serve(struct conn *c)
  * serving them), or the watcher of a reader that serves one. */
 static void *conn_thread(void *arg)
 {
-	struct conn *c = arg;
+	struct thread_start *ts = arg;
+	struct conn *c = ts->c;
+	if (ts->unpin)
+		sched_setaffinity(0, sizeof(ts->base), &ts->base);
+	free(ts);
 	pthread_mutex_lock(&c->lock);
 	while (!c->closing) {
 		if (!c->reading) {

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -265,6 +266,10 @@ bool sandbox_confines_files(void)
 		       LANDLOCK_CREATE_RULESET_VERSION) > 0;
 }
 
+/* LANDLOCK_SCOPE_* (ABI 6) */
+#define SCOPE_ABSTRACT_UNIX (1ull << 0)
+#define SCOPE_SIGNAL	    (1ull << 1)
+
 static int enter_landlock(void)
 {
 	landlock_abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
@@ -276,8 +281,17 @@ static int enter_landlock(void)
 		landlock_abi = 0;
 		return 0;
 	}
-	struct landlock_ruleset_attr ra = {
+	/* the kernel's struct as of ABI 6 (this system's header may be
+	 * older); a kernel that knows less wants the rest zero */
+	struct {
+		uint64_t handled_access_fs, handled_access_net, scoped;
+	} ra = {
 		.handled_access_fs = handled_fs(landlock_abi),
+		/* no signal (kill, or SIGIO through F_SETOWN) to a process
+		 * outside this worker's domain: without root every worker and
+		 * the front share one uid, and a tenant's code killed them */
+		.scoped = landlock_abi >= 6 ? SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX
+					    : 0,
 	};
 	int rs = (int)syscall(SYS_landlock_create_ruleset, &ra, sizeof(ra), 0);
 	if (rs < 0) {
@@ -338,7 +352,6 @@ static const char *const allowed[] = {
 	"dup",
 	"dup2",
 	"dup3",
-	"fcntl",
 	"flock",
 	"fsync",
 	"fdatasync",
@@ -426,7 +439,6 @@ static const char *const allowed[] = {
 	"time",
 	"sched_yield",
 	"sched_getaffinity",
-	"sched_setaffinity",
 	"sched_getparam",
 	"sched_getscheduler",
 	"sched_get_priority_max",
@@ -463,7 +475,6 @@ static const char *const allowed[] = {
 	"getrlimit",
 	"getrusage",
 	"times",
-	"prctl",
 	"arch_prctl",
 	"getrandom",
 	"memfd_create",
@@ -491,6 +502,38 @@ static int rule(scmp_filter_ctx f, uint32_t act, const char *name, unsigned n,
 	return r;
 }
 
+/* Allow `name` for every value of its argument `arg` but those in `no`.
+ * The kernel reads that argument as 32 bits (an int, an unsigned int)
+ * where the filter sees 64: a comparison of the whole (arg != X) passes
+ * X + 2^32, which the kernel takes for X. So the allowed values are
+ * covered by aligned blocks of the low 32 bits, each matched with the
+ * high 32 bits zero or all ones (a negative int widened), and nothing
+ * else is allowed: about 32 rules for each refused value. */
+static int allow_but(scmp_filter_ctx f, const char *name, unsigned arg,
+		     const uint32_t *no, size_t nno, uint64_t start,
+		     unsigned bits)
+{
+	uint64_t size = 1ull << bits;
+	bool hit = false;
+	for (size_t i = 0; i < nno && !hit; i++)
+		hit = no[i] >= start && no[i] - start < size;
+	if (hit && bits == 0)
+		return 0; /* a refused value */
+	if (hit)
+		return allow_but(f, name, arg, no, nno, start, bits - 1) |
+		       allow_but(f, name, arg, no, nno, start + size / 2,
+				 bits - 1);
+	int err = 0;
+	for (int high = 0; high < 2; high++) {
+		uint64_t mask =
+			0xffffffff00000000ull | (~(size - 1) & 0xffffffffull);
+		uint64_t val = (high ? 0xffffffff00000000ull : 0) | start;
+		struct scmp_arg_cmp c = { arg, SCMP_CMP_MASKED_EQ, mask, val };
+		err |= rule(f, SCMP_ACT_ALLOW, name, 1, &c);
+	}
+	return err;
+}
+
 /* Calls allowed with some arguments only. */
 static int filtered(scmp_filter_ctx f)
 {
@@ -504,7 +547,24 @@ static int filtered(scmp_filter_ctx f)
 	int err = rule(f, SCMP_ACT_ALLOW, "kill", 1, &own) |
 		  rule(f, SCMP_ACT_ALLOW, "tgkill", 1, &own) |
 		  rule(f, SCMP_ACT_ERRNO(ENOSYS), "clone3", 0, NULL) |
-		  rule(f, SCMP_ACT_ALLOW, "prlimit64", 1, &zero);
+		  rule(f, SCMP_ACT_ALLOW, "prlimit64", 1, &zero) |
+		  /* its own CPUs only (a tenant's code pinned the front) */
+		  rule(f, SCMP_ACT_ALLOW, "sched_setaffinity", 1, &zero) |
+		  rule(f, SCMP_ACT_ALLOW, "sched_setaffinity", 1, &own);
+	/* a file's owner is who gets its SIGIO, with the signal of F_SETSIG:
+	 * a tenant's code had SIGKILL sent to the front and to other
+	 * tenants' workers (one uid without root); Landlock's signal scope
+	 * (ABI 6) blocks that too, where the kernel has it */
+	static const uint32_t fcntl_no[] = { F_SETOWN, F_SETSIG, F_SETOWN_EX };
+	/* the same through ioctl, and typing into a terminal (the worker has
+	 * none since setsid; this holds if it finds one) */
+	static const uint32_t ioctl_no[] = { TIOCSTI, FIOSETOWN, SIOCSPGRP };
+	/* outliving the front (its death signal cleared), and being traced */
+	static const uint32_t prctl_no[] = { PR_SET_PDEATHSIG, PR_SET_DUMPABLE,
+					     PR_SET_PTRACER };
+	err |= allow_but(f, "fcntl", 1, fcntl_no, 3, 0, 32) |
+	       allow_but(f, "ioctl", 1, ioctl_no, 3, 0, 32) |
+	       allow_but(f, "prctl", 0, prctl_no, 3, 0, 32);
 	if (cfg.worker_exec) {
 		/* --worker-exec: programs, in this same sandbox (the filter,
 		 * Landlock, the uid and the limits are inherited) */
@@ -524,15 +584,10 @@ static int filtered(scmp_filter_ctx f)
 	struct scmp_arg_cmp mode1 = SCMP_A1(SCMP_CMP_MASKED_EQ, 022, 0),
 			    mode2 = SCMP_A2(SCMP_CMP_MASKED_EQ, 022, 0),
 			    mask0 = SCMP_A0(SCMP_CMP_MASKED_EQ, 022, 022);
-	err |= rule(f, SCMP_ACT_ALLOW, "chmod", 1, &mode1) |
+	return err | rule(f, SCMP_ACT_ALLOW, "chmod", 1, &mode1) |
 	       rule(f, SCMP_ACT_ALLOW, "fchmod", 1, &mode1) |
 	       rule(f, SCMP_ACT_ALLOW, "fchmodat", 1, &mode2) |
 	       rule(f, SCMP_ACT_ALLOW, "umask", 1, &mask0);
-	/* any ioctl but typing into a terminal (the worker has none since
-	 * setsid; this holds if it finds one) */
-	struct scmp_arg_cmp notsti =
-		SCMP_A1(SCMP_CMP_NE, (scmp_datum_t)TIOCSTI);
-	return err | rule(f, SCMP_ACT_ALLOW, "ioctl", 1, &notsti);
 }
 
 int sandbox_seal(void)

@@ -20,8 +20,10 @@
 #include "workers_int.h"
 #include "dirtree.h"
 #include "worker.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -327,11 +329,58 @@ static void inprocess(void)
 	nworkers = 1;
 }
 
+/* What a run before left: a front killed by SIGKILL takes its workers
+ * with it (their death signal, which their filter keeps them from
+ * clearing), but not the programs their tenants' code started
+ * (--worker-exec), which then belong to init and keep a worker uid that
+ * this run hands out again. As root: processes of the workers' uids
+ * whose parent is init are killed. (While a front runs, a worker's
+ * programs end with it: workers_reap.) */
+static void kill_leftovers(void)
+{
+	if (!wk_as_root())
+		return;
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	unsigned n = 0;
+	uint64_t lo = cfg.worker_uid_base, hi = lo + 2 * cfg.max_tenants;
+	while (d && (e = readdir(d))) {
+		char path[300], buf[4096];
+		long pid = strtol(e->d_name, NULL, 10);
+		if (pid <= 1 || snprintf(path, sizeof(path), "/proc/%ld/status",
+					 pid) >= (int)sizeof(path))
+			continue;
+		int fd = open(path, O_RDONLY | O_CLOEXEC);
+		ssize_t r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (r <= 0)
+			continue;
+		buf[r] = 0;
+		const char *pp = strstr(buf, "\nPPid:\t"),
+			   *uid = strstr(buf, "\nUid:\t"),
+			   *state = strstr(buf, "\nState:\t");
+		if (!state || state[8] == 'Z')
+			continue; /* for init to reap */
+		unsigned long long u = uid ? strtoull(uid + 6, NULL, 10) : 0;
+		if (pp && uid && atol(pp + 7) == 1 && u >= lo && u < hi &&
+		    !kill((pid_t)pid, SIGKILL))
+			n++;
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		awarn("killed %u processes of worker uids (%" PRIu64 "-%" PRIu64
+		      ") that a run before left",
+		      n, lo, hi - 1);
+}
+
 void workers_init(void)
 {
 	slots = calloc(2 * cfg.max_tenants, sizeof(*slots));
 	if (!slots)
 		die("out of memory");
+	kill_leftovers();
 	wk_setup_roots();
 	if (cfg.isolation == ISOLATION_NONE)
 		inprocess();

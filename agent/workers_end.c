@@ -143,12 +143,26 @@ static void restart_for(const char *tenant, struct fconn *waiting,
 
 void workers_reap(void)
 {
+	siginfo_t si;
 	int status;
-	pid_t pid;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	for (;;) {
+		si.si_pid = 0;
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) ||
+		    !si.si_pid)
+			return;
+		pid_t pid = si.si_pid;
 		struct worker *w = workers;
 		while (w && w->pid != pid)
 			w = w->next;
+		/* the programs its tenant's code started (--worker-exec) are
+		 * in its process group (setsid made it; the filter lets them
+		 * leave it no more than a worker). Killed while the worker is
+		 * not reaped: until then no process can have its pid, which
+		 * is the group's id */
+		if (w)
+			kill(-pid, SIGKILL);
+		if (waitpid(pid, &status, 0) != pid)
+			return;
 		if (w)
 			ended(w, status);
 	}

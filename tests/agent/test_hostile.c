@@ -23,6 +23,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -1219,11 +1220,21 @@ static void test_conn_tenants_churn(void **state)
 	const char *extra[] = { "--listen", listen, "--max-tenants", "2",
 				NULL };
 	start(FAULTY, extra);
-	/* 12 guests in turn, each with a call */
+	/* 12 guests in turn, each with a call; the next comes once the front
+	 * knows the last one left (its worker may still be leaving: then it
+	 * holds a uid of the second range). Sooner, a loaded machine's front
+	 * may still count the last two as staying, and refuse the third */
 	for (int i = 0; i < 12; i++) {
 		int c = hello(uri, NULL);
 		assert_int_equal(faulty(c, session(c), "ok", NULL, 0), 0);
 		close(c);
+		char left[96];
+		snprintf(left, sizeof(left),
+			 "of conn:%d: its connection ended, told to exit",
+			 i + 1);
+		for (int k = 0; k < 500 && !log_says(left); k++)
+			usleep(10000);
+		assert_true(log_says(left));
 	}
 	assert_true(agent_wait_workers(&ag, 0, 10000));
 	/* idle named tenants fill --max-tenants: the longest idle leaves */
@@ -1849,6 +1860,143 @@ static void tokens_gone(const char *dir, const char *file)
 	rmdir(dir);
 }
 
+/* Without root every worker and the front share one uid, and the kernel
+ * sends a file owner's SIGIO, with the signal F_SETSIG chose, to any
+ * process of that uid: alice's code (pipe, F_SETOWN, F_SETSIG SIGKILL,
+ * O_ASYNC, one byte) killed bob's worker and then the front, and pinned
+ * the front to one CPU (an audit's finding). Now the filter refuses
+ * F_SETOWN and F_SETSIG (also with high bits the kernel drops), another
+ * process's CPUs and clearing the death signal, and Landlock's signal
+ * scope (ABI 6) refuses the signal itself. The agent runs as nobody
+ * (as root; as its own user otherwise). */
+static void test_worker_signals(void **state)
+{
+	(void)state;
+	char dir[64], file[128];
+	bool root = geteuid() == 0;
+	uid_t uid = root ? 65534 : geteuid();
+	tokens_in(dir, sizeof(dir), file, sizeof(file), uid, 0600);
+	const char *args[] = { "--tokens", file, NULL };
+	assert_int_equal(agent_start_as(&ag, FAULTY, args, root ? uid : 0), 0);
+	sanitized = log_says("off in a sanitizer build");
+	if (sanitized) {
+		print_message("skipped: a sanitizer build has no seccomp "
+			      "filter and no Landlock\n");
+		stop();
+		tokens_gone(dir, file);
+		return;
+	}
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	uint64_t bs = session(b);
+	pid_t bw = worker_of(b, bs);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t as = session(a);
+	cpu_set_t before, after;
+	assert_int_equal(sched_getaffinity(ag.pid, sizeof(before), &before), 0);
+	const pid_t target[2] = { bw, ag.pid };
+	static const char *const refused[] = {
+		"setown_high=", "setown=", "setsig=", "affinity=", "pdeathsig="
+	};
+	for (int t = 0; t < 2; t++) {
+		char cmd[64], out[512];
+		snprintf(cmd, sizeof(cmd), "signal %d", (int)target[t]);
+		assert_int_equal(faulty(a, as, cmd, out, sizeof(out)), 0);
+		printf("# alice's code against %s: %s\n",
+		       t ? "the front" : "bob's worker", out);
+		for (size_t i = 0; i < sizeof(refused) / sizeof(*refused);
+		     i++) {
+			char *at = strstr(out, refused[i]);
+			assert_non_null(at);
+			assert_memory_not_equal(at + strlen(refused[i]), "ok ",
+						3);
+		}
+		usleep(200000);
+		assert_true(agent_alive(&ag));
+	}
+	assert_int_equal(sched_getaffinity(ag.pid, sizeof(after), &after), 0);
+	assert_true(CPU_EQUAL(&before, &after));
+	assert_int_equal(faulty(b, bs, "ok", NULL, 0), 0);
+	assert_int_equal(worker_of(b, bs), bw);
+	close(a);
+	close(b);
+	stop();
+	tokens_gone(dir, file);
+}
+
+/* A process that runs: not gone, and not a zombie (init reaps those, or
+ * may not, in a container). */
+static bool runs(pid_t pid)
+{
+	char path[64], st[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, st, sizeof(st) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	st[n] = 0;
+	char *paren = strrchr(st, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z';
+}
+
+/* With --worker-exec a tenant's code starts programs, which have no death
+ * signal: one that left its worker's tree (init its parent) kept the
+ * worker's uid after the worker ended, and as root killed the next
+ * tenant given that uid (an audit's finding); a front killed by SIGKILL
+ * left them to the next run the same way. Now a worker's programs are
+ * killed with it (its process group, which the filter keeps them in), and
+ * as root a new run kills what an earlier one left of its workers' uids. */
+static void test_worker_programs_end(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--worker-exec", "--worker-idle", "200", NULL };
+	start(FAULTY, extra);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t as = session(a);
+	pid_t w = worker_of(a, as);
+	char out[64];
+	assert_int_equal(faulty(a, as, "orphan", out, sizeof(out)), 0);
+	pid_t g = atoi(out);
+	printf("# alice's worker %d started %d\n", (int)w, (int)g);
+	assert_true(g > 0 && runs(g));
+	close(a);
+	for (int i = 0; i < 500 && (runs(w) || runs(g)); i++)
+		usleep(10000);
+	assert_false(runs(w));
+	assert_false(runs(g));
+	/* the front killed: its workers die with it, not their programs */
+	a = hello(ag.tcp_uri, ALICE_TOKEN);
+	as = session(a);
+	w = worker_of(a, as);
+	assert_int_equal(faulty(a, as, "orphan", out, sizeof(out)), 0);
+	g = atoi(out);
+	assert_true(g > 0 && runs(g));
+	agent_kill(&ag);
+	close(a);
+	for (int i = 0; i < 500 && runs(w); i++)
+		usleep(10000);
+	assert_false(runs(w));
+	usleep(100000);
+	bool left = runs(g);
+	printf("# front killed: its worker %d gone, program %d %s\n", (int)w,
+	       (int)g, left ? "left" : "gone");
+	if (geteuid() != 0) {
+		/* no uid of their own to find them by */
+		if (left)
+			kill(g, SIGKILL);
+		return;
+	}
+	assert_true(left);
+	start(FAULTY, extra);
+	for (int i = 0; i < 200 && runs(g); i++)
+		usleep(10000);
+	assert_false(runs(g));
+	assert_true(log_says("killed [0-9]* processes of worker uids"));
+	stop();
+}
+
 /* A token file the workers can read: the agent refuses to start, naming
  * it, the reason and the fix. Without root (workers share the agent's
  * uid; this test runs the agent as nobody when it runs as root), a file
@@ -2016,6 +2164,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_token_file_readable, teardown),
 		cmocka_unit_test_teardown(test_worker_env, teardown),
 		cmocka_unit_test_teardown(test_worker_env_refused, teardown),
+		cmocka_unit_test_teardown(test_worker_signals, teardown),
+		cmocka_unit_test_teardown(test_worker_programs_end, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -37,6 +37,17 @@
  *                  must refuse (unknown types, unknown connections);
  *                  answers how many (only where built with the agent's
  *                  headers)
+ *   signal PID     tries to have SIGKILL sent to process PID (the front,
+ *                  another tenant's worker): as a file's owner, with
+ *                  F_SETSIG SIGKILL and O_ASYNC on a pipe it then writes
+ *                  (also with F_SETOWN's high 32 bits set, which the
+ *                  kernel drops); pins PID to one CPU; clears its own
+ *                  death signal. Answers "name=errno-name ..."
+ *   orphan         (with --worker-exec) starts a program that leaves this
+ *                  worker's tree, reparented to init, and sleeps for good;
+ *                  answers its pid
+ *   getenv NAME    answers NAME's value in the worker's environment, or
+ *                  "(unset)"
  *   log-flood MB   against the agent's log (its stderr): truncates it,
  *                  writes a line forged as the front's ("2099-01-01...
  *                  vaccel-agent[1] error: FORGED by a worker") at
@@ -59,6 +70,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -138,6 +151,66 @@ static void escape(char *out, size_t len, const char *arg)
 	if (arg && *arg)
 		TRY("read_other", open(arg, O_RDONLY));
 #undef TRY
+}
+
+static void send_kill(char *out, size_t len, pid_t pid)
+{
+	size_t n = 0;
+	int r, p[2];
+	if (pipe(p)) {
+		snprintf(out, len, "pipe=%s", err_name(-1));
+		return;
+	}
+#define TRY(name, expr)                                               \
+	do {                                                          \
+		errno = 0;                                            \
+		r = (expr);                                           \
+		n += (size_t)snprintf(out + n, n < len ? len - n : 0, \
+				      "%s=%s ", name, err_name(r));   \
+	} while (0)
+	TRY("setown_high",
+	    (int)syscall(SYS_fcntl, p[0], (1ull << 32) | F_SETOWN, pid));
+	TRY("setown", fcntl(p[0], F_SETOWN, pid));
+	TRY("setsig", fcntl(p[0], F_SETSIG, SIGKILL));
+	TRY("async", fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK));
+	TRY("write", (int)write(p[1], "x", 1));
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(0, &one);
+	TRY("affinity", sched_setaffinity(pid, sizeof(one), &one));
+	TRY("pdeathsig", prctl(PR_SET_PDEATHSIG, 0));
+#undef TRY
+	close(p[0]);
+	close(p[1]);
+}
+
+/* A grandchild that init adopts, asleep for good: its pid, or -1. */
+static long orphan(void)
+{
+	int p[2];
+	if (pipe(p))
+		return -1;
+	pid_t c = fork();
+	if (c == 0) {
+		pid_t g = fork();
+		if (g == 0) {
+			close(p[0]);
+			close(p[1]);
+			for (;;)
+				pause();
+		}
+		(void)!write(p[1], &g, sizeof(g));
+		_exit(0);
+	}
+	pid_t g = -1;
+	if (c > 0) {
+		if (read(p[0], &g, sizeof(g)) != sizeof(g))
+			g = -1;
+		waitpid(c, NULL, 0);
+	}
+	close(p[0]);
+	close(p[1]);
+	return g;
 }
 
 static void stay(void)
@@ -423,6 +496,14 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		char n[32];
 		snprintf(n, sizeof(n), "%ld", log_flood(arg ? atol(arg) : 0));
 		answer(out_text, len_out_text, n);
+	} else if (!strcmp(cmd, "signal")) {
+		char report[512];
+		send_kill(report, sizeof(report), arg ? atoi(arg) : 0);
+		answer(out_text, len_out_text, report);
+	} else if (!strcmp(cmd, "orphan")) {
+		char pid[32];
+		snprintf(pid, sizeof(pid), "%ld", orphan());
+		answer(out_text, len_out_text, pid);
 	} else if (!strcmp(cmd, "getenv")) {
 		/* what a tenant's code reads in its worker's environment */
 		const char *v = arg ? getenv(arg) : NULL;
