@@ -1346,9 +1346,10 @@ static void test_shared_cache(void **state)
 	snprintf(cmd, sizeof(cmd), "plant %s", hex);
 	assert_int_equal(faulty(a, as, cmd, out, sizeof(out)), 0);
 	printf("# alice planted %s\n", out);
-	/* and the names of a fallback by worker uid (70000 + slot, 64
+	/* and the names of a fallback by worker uid (base + slot, 64
 	 * slots), which an earlier version used */
-	for (int uid = 70000; uid < 70064; uid++) {
+	for (int uid = (int)agent_uid_base(); uid < (int)agent_uid_base() + 64;
+	     uid++) {
 		snprintf(cmd, sizeof(cmd), "plant %s.%d", hex, uid);
 		assert_int_equal(faulty(a, as, cmd, out, sizeof(out)), 0);
 	}
@@ -1358,7 +1359,7 @@ static void test_shared_cache(void **state)
 	assert_int_equal(put(b, secret, sizeof(secret)), 0);
 	assert_int_equal(by_hash(b, secret, sizeof(secret)), 0);
 	/* the directory is the workers' group's only (as root: 01770, the
-	 * group after their uids, 70000 + 2 x 32): it was 01777, and a local
+	 * group after their uids, base + 2 x 32): it was 01777, and a local
 	 * user's directory made there was moved by a worker into its tree,
 	 * writable from outside */
 	char shared[400];
@@ -1369,7 +1370,7 @@ static void test_shared_cache(void **state)
 	       (unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
 	if (geteuid() == 0) {
 		assert_int_equal(st.st_mode & 07777, 01770);
-		assert_int_equal(st.st_gid, 70064);
+		assert_int_equal(st.st_gid, agent_uid_base() + 64);
 	}
 	close(a);
 	close(b);

@@ -54,10 +54,20 @@ static bool read_ready(struct agent_proc *a, const char *ready)
 	return a->tcp_uri[0] != 0;
 }
 
+uid_t agent_uid_base(void)
+{
+	/* 128 uids per test process: the agents of tests running at once
+	 * (as root) do not share their workers' uids, so one's start, which
+	 * kills what init adopted of its workers' uids, leaves the others'
+	 * alone */
+	return (uid_t)(200000 + (getpid() % 20000) * 128);
+}
+
 static int start_in(struct agent_proc *a, const char *plugins,
 		    const char *const *extra)
 {
-	char list[4096], ready[320], token[320], rundir[320];
+	char list[4096], ready[320], token[320], rundir[320], uid_base[24];
+	snprintf(uid_base, sizeof(uid_base), "%u", (unsigned)agent_uid_base());
 	if (plugin_list(plugins, list, sizeof(list)))
 		return -1;
 	snprintf(a->sock, sizeof(a->sock), "%s/agent.sock", a->dir);
@@ -91,8 +101,10 @@ static int start_in(struct agent_proc *a, const char *plugins,
 				 "--ready-file",
 				 ready,
 				 "--log-level",
-				 "4" };
-	int n = 15;
+				 "4",
+				 "--worker-uid-base",
+				 uid_base };
+	int n = 17;
 	for (int i = 0; extra && extra[i] && n < 62; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;

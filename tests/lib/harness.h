@@ -33,6 +33,9 @@ int agent_start(struct agent_proc *a, const char *plugins,
  * only for a test run as root): its directory is given to that uid. */
 int agent_start_as(struct agent_proc *a, const char *plugins,
 		   const char *const *extra, uid_t uid);
+/* --worker-uid-base of the agents this process starts (as root, their
+ * workers' uids start there): one of its own per test process. */
+uid_t agent_uid_base(void);
 /* Kill the agent (if it runs) and start a new one on the same UNIX socket
  * (a new TCP port). */
 int agent_restart(struct agent_proc *a, const char *plugins,
