@@ -8,6 +8,7 @@
 #include "front.h"
 #include "hello.h"
 #include "msg.h"
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,38 @@ struct peer *peer_get(const char *key)
 		peers = p;
 	}
 	return p;
+}
+
+/* A TCP address counts as its group: one local user has all of 127/8,
+ * an IPv6 host a /64 (or more). The tenant of an --insecure connection
+ * is still its address (preauth.c). */
+void peer_group(const char *key, char *out, size_t size)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char host[INET6_ADDRSTRLEN];
+	if (strncmp(key, "ip:", 3)) {
+		snprintf(out, size, "%s", key);
+		return;
+	}
+	if (inet_pton(AF_INET6, key + 3, &a6) == 1) {
+		if (!IN6_IS_ADDR_V4MAPPED(&a6)) {
+			memset(a6.s6_addr + 8, 0, 8);
+			inet_ntop(AF_INET6, &a6, host, sizeof(host));
+			snprintf(out, size, "ip:%s/64", host);
+			return;
+		}
+		memcpy(&a4, a6.s6_addr + 12, sizeof(a4));
+	} else if (inet_pton(AF_INET, key + 3, &a4) != 1) {
+		snprintf(out, size, "%s", key);
+		return;
+	}
+	if ((ntohl(a4.s_addr) >> 24) == 127) {
+		snprintf(out, size, "ip:127.0.0.0/8");
+		return;
+	}
+	inet_ntop(AF_INET, &a4, host, sizeof(host));
+	snprintf(out, size, "ip:%s", host);
 }
 
 static bool sweep_due;
