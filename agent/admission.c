@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /* What the front's parts share about admitted connections (front.h): the
- * peers' counts, the admitted connections' count and ids, the ops served,
- * and the answer to a connection's first HELLO (welcome or refusal). It
+ * peers' and tenants' counts, the admitted connections' count and ids, the ops
+ * served, and the answer to a connection's first HELLO (welcome or refusal). It
  * calls none of them: front.c, preauth.c, workers*.c and metrics.c all
  * use it. */
 
@@ -94,6 +94,51 @@ void peers_sweep(void)
 		*q = p->next;
 		free(p);
 	}
+}
+
+/* ---- tenants' connections ---------------------------------------------------
+ */
+
+static struct tenant_conns *tenants;
+
+static struct tenant_conns *tenant_find(const char *tenant)
+{
+	struct tenant_conns *t = tenants;
+	while (t && strcmp(t->name, tenant))
+		t = t->next;
+	return t;
+}
+
+uint64_t tenant_conns_of(const char *tenant)
+{
+	struct tenant_conns *t = tenant_find(tenant);
+	return t ? t->n : 0;
+}
+
+struct tenant_conns *tenant_conns_add(const char *tenant)
+{
+	struct tenant_conns *t = tenant_find(tenant);
+	if (!t && (t = calloc(1, sizeof(*t)))) {
+		snprintf(t->name, sizeof(t->name), "%s", tenant);
+		t->next = tenants;
+		tenants = t;
+	}
+	if (t)
+		t->n++;
+	return t;
+}
+
+void tenant_conns_end(struct tenant_conns *t)
+{
+	if (--t->n)
+		return;
+	for (struct tenant_conns **q = &tenants; *q; q = &(*q)->next) {
+		if (*q == t) {
+			*q = t->next;
+			break;
+		}
+	}
+	free(t);
 }
 
 /* Write a HELLO reply (the socket's buffer is empty: it fits). */

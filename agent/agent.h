@@ -146,6 +146,7 @@ struct agent_config {
 	bool cache_shared;
 	uint64_t max_conns;
 	uint64_t max_conns_per_peer;
+	uint64_t max_conns_per_tenant;
 	uint64_t max_preauth;
 	uint64_t max_preauth_per_peer;
 	uint64_t max_tenants;

@@ -64,6 +64,18 @@ void peer_maybe_free(struct peer *p);
 /* Forget the peers without connections or closes pending (the front's
  * loop, where no pointer to one is held). */
 void peers_sweep(void);
+/* A tenant's admitted connections (--max-connections-per-tenant). */
+struct tenant_conns {
+	uint64_t n;
+	struct tenant_conns *next;
+	char name[TENANT_MAX + 1];
+};
+/* How many `tenant` has. */
+uint64_t tenant_conns_of(const char *tenant);
+/* One more of `tenant`'s (NULL: out of memory). */
+struct tenant_conns *tenant_conns_add(const char *tenant);
+/* One fewer: forgotten at none. */
+void tenant_conns_end(struct tenant_conns *t);
 extern uint64_t front_conns;   /* admitted connections alive */
 extern uint64_t front_next_id; /* the id of the next admitted one */
 /* Answer a HELLO with an error (best effort) and close `fd` (of peer

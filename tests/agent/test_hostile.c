@@ -1418,6 +1418,56 @@ static void test_preauth_evict(void **state)
 	stop();
 }
 
+/* One authenticated tenant from two addresses (here 127.0.0.2 and ::1,
+ * two peers) took every --max-connections: --max-connections-per-peer
+ * counts a peer's. Now a tenant has --max-connections-per-tenant
+ * (default half of --max-connections), and bob is served. */
+static void test_conns_per_tenant(void **state)
+{
+	(void)state;
+	if (!ipv6_loopback())
+		skip();
+	const char *extra[] = { "--listen",
+				"tcp://[::1]:0",
+				"--max-connections",
+				"16",
+				"--max-connections-per-peer",
+				"12",
+				NULL };
+	start(FAULTY, extra);
+	char v4[64];
+	listener_v4(v4, sizeof(v4));
+	int fds[32], n = 0, per[2] = { 0, 0 };
+	for (int from = 0; from < 2; from++) {
+		for (;;) {
+			int fd = from ? connect_from(ag.tcp_uri, NULL)
+				      : connect_from(v4, "127.0.0.2");
+			assert_true(fd >= 0);
+			int st = raw_hello(fd, ALICE_TOKEN);
+			if (st) {
+				assert_int_equal(st, VRPC_E_USERS);
+				close(fd);
+				break;
+			}
+			fds[n++] = fd;
+			per[from]++;
+			assert_true(n < 32);
+		}
+	}
+	printf("# alice: %d connections from 127.0.0.2, %d from ::1\n", per[0],
+	       per[1]);
+	int b = raw_connect(ag.tcp_uri);
+	assert_int_equal(raw_hello(b, BOB_TOKEN), 0);
+	assert_int_equal(faulty(b, session(b), "ok", NULL, 0), 0);
+	close(b);
+	assert_int_equal(per[0], 8);
+	assert_int_equal(per[1], 0);
+	assert_true(log_says("--max-connections-per-tenant"));
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	stop();
+}
+
 /* An upload's claimed size is held against the tenant's cache budget from
  * its start: one past what the budget can hold is refused before a byte
  * is written (four connections each wrote 256 MiB of a 1 MiB tenant's
@@ -2169,6 +2219,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_preauth_many_addresses,
 					  teardown),
 		cmocka_unit_test_teardown(test_preauth_evict, teardown),
+		cmocka_unit_test_teardown(test_conns_per_tenant, teardown),
 		cmocka_unit_test_teardown(test_stuck_exit, teardown),
 		cmocka_unit_test_teardown(test_litter, teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),
