@@ -192,7 +192,7 @@ static void closed(struct worker *w, uint64_t id)
 		if ((*p)->id == id && !(*p)->pending) {
 			wk_end_conn(w, p);
 			/* a tenant that never comes back (a connection's) */
-			if (wk_idle(w) && tenant_ephemeral(w->tenant))
+			if (wk_idle(w) && tenant_per_conn(w->tenant))
 				wk_tell_exit(w, "its connection ended");
 			return;
 		}

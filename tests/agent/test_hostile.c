@@ -1468,6 +1468,54 @@ static void test_conns_per_tenant(void **state)
 	stop();
 }
 
+/* --insecure TCP: a client's tenant is its address, and each address's
+ * worker made a cache directory (t-HASH) that nothing removed: one per
+ * address ever seen, still there after a restart. Such a tenant's cache
+ * is its worker's now, like a ?tenant=conn tenant's (e-HASH, of this run,
+ * gone when the worker ends): 12 addresses, then the agent stops and none
+ * is left (the start's probe worker's cache is the "probe" tenant's). */
+static void test_insecure_ip_caches(void **state)
+{
+	(void)state;
+	char cache[400], v4[64], src[32];
+	assert_int_equal(agent_start_insecure(&ag, FAULTY, quick_idle), 0);
+	snprintf(cache, sizeof(cache), "%s/run/cache", ag.dir);
+	listener_v4(v4, sizeof(v4));
+	int probe = entries_named(cache, "t-"); /* the start's probe worker's */
+	int fds[12];
+	for (int i = 0; i < 12; i++) {
+		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i);
+		fds[i] = connect_from(v4, src);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(raw_hello(fds[i], NULL), 0);
+		assert_int_equal(faulty(fds[i], session(fds[i]), "ok", NULL, 0),
+				 0);
+	}
+	printf("# caches: %d t-, %d e-\n", entries_named(cache, "t-"),
+	       entries_named(cache, "e-"));
+	assert_int_equal(entries_named(cache, "t-"), probe);
+	assert_int_equal(entries_named(cache, "e-"), 12);
+	/* an address's worker stays while it has a connection, then for
+	 * --worker-idle (it may come back), and its cache goes with it */
+	for (int i = 0; i < 6; i++)
+		close(fds[i]);
+	assert_true(agent_wait_workers(&ag, 6, 10000));
+	assert_true(wait_entries(cache, "e-", 6, 5000));
+	setenv("KEEP_AGENT_DIR", "1", 1);
+	assert_true(agent_alive(&ag));
+	assert_int_equal(agent_stop(&ag), 0);
+	unsetenv("KEEP_AGENT_DIR");
+	printf("# after stop: %d t-, %d e-\n", entries_named(cache, "t-"),
+	       entries_named(cache, "e-"));
+	assert_int_equal(entries_named(cache, "t-"), probe);
+	assert_int_equal(entries_named(cache, "e-"), 0);
+	for (int i = 6; i < 12; i++)
+		close(fds[i]);
+	char rm[500];
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", ag.dir);
+	assert_int_equal(system(rm), 0);
+}
+
 /* An upload's claimed size is held against the tenant's cache budget from
  * its start: one past what the budget can hold is refused before a byte
  * is written (four connections each wrote 256 MiB of a 1 MiB tenant's
@@ -2220,6 +2268,7 @@ int main(int argc, char **argv)
 					  teardown),
 		cmocka_unit_test_teardown(test_preauth_evict, teardown),
 		cmocka_unit_test_teardown(test_conns_per_tenant, teardown),
+		cmocka_unit_test_teardown(test_insecure_ip_caches, teardown),
 		cmocka_unit_test_teardown(test_stuck_exit, teardown),
 		cmocka_unit_test_teardown(test_litter, teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),

@@ -21,7 +21,8 @@ struct agent_proc {
 	char unix_uri[340];
 	char tcp_uri[64];
 	char log[320];
-	uid_t uid; /* the agent's, if not this process's (agent_start_as) */
+	uid_t uid;     /* the agent's, if not this process's (agent_start_as) */
+	bool insecure; /* no token file: --insecure (agent_start_insecure) */
 };
 
 /* Start an agent serving `plugins` (':'-separated plugin names, each
@@ -33,6 +34,10 @@ int agent_start(struct agent_proc *a, const char *plugins,
  * only for a test run as root): its directory is given to that uid. */
 int agent_start_as(struct agent_proc *a, const char *plugins,
 		   const char *const *extra, uid_t uid);
+/* agent_start without a token file, with --insecure: a TCP client's
+ * tenant is its address ("ip:ADDR"). */
+int agent_start_insecure(struct agent_proc *a, const char *plugins,
+			 const char *const *extra);
 /* Kill the agent (if it runs) and start a new one on the same UNIX socket
  * (a new TCP port). */
 int agent_restart(struct agent_proc *a, const char *plugins,
