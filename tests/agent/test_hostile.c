@@ -1327,18 +1327,25 @@ static int connect_from(const char *uri, const char *src)
 	return fd;
 }
 
-/* `n` silent connections from 127.0.0.2, 127.0.0.3, ... `addrs` of them
- * in turn (each address's in a row), to the 127.0.0.1 listener. */
-static void flood_from(int *fds, int n, int addrs)
+/* Start with `extra` (a listener on ::1 among them), then `n` silent
+ * connections from 127.0.0.2-5 (each address's in a row) to the listener
+ * on 127.0.0.1; then a client on the UNIX socket and one on TCP from ::1
+ * are answered. */
+static void flood_then_hello(const char *const *extra, int *fds, int n)
 {
 	char v4[64], src[32];
+	start(FAULTY, extra);
 	listener_v4(v4, sizeof(v4));
 	for (int i = 0; i < n; i++) {
-		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i * addrs / n);
+		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i * 4 / n);
 		fds[i] = connect_from(v4, src);
 		assert_true(fds[i] >= 0);
 	}
 	usleep(500000); /* the front took them all */
+	int u = hello(ag.unix_uri, NULL);
+	int t = hello(ag.tcp_uri, BOB_TOKEN);
+	close(u);
+	close(t);
 }
 
 /* One peer with 4 addresses of 127/8 (each its own peer until now, with
@@ -1352,13 +1359,8 @@ static void test_preauth_many_addresses(void **state)
 	(void)state;
 	if (!ipv6_loopback())
 		skip();
-	start(FAULTY, v6_listener);
 	int fl[40], closed = 0;
-	flood_from(fl, 40, 4);
-	int u = hello(ag.unix_uri, NULL);
-	int t = hello(ag.tcp_uri, BOB_TOKEN);
-	close(u);
-	close(t);
+	flood_then_hello(v6_listener, fl, 40);
 	for (int i = 0; i < 40; i++)
 		closed += raw_closed(fl[i], 50);
 	printf("# %d of the 40 silent connections closed at once\n", closed);
@@ -1381,13 +1383,8 @@ static void test_preauth_evict(void **state)
 		skip();
 	const char *extra[] = { "--listen", "tcp://[::1]:0", "--max-preauth",
 				"8", NULL };
-	start(FAULTY, extra);
 	int fl[12];
-	flood_from(fl, 12, 4);
-	int u = hello(ag.unix_uri, NULL);
-	int t = hello(ag.tcp_uri, BOB_TOKEN);
-	close(u);
-	close(t);
+	flood_then_hello(extra, fl, 12);
 	/* the flood's oldest went for the first (then the pool had room
 	 * for the second); the 4 past its share were closed at once */
 	char seen[13] = { 0 };
