@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /* What the front's parts share about admitted connections (front.h): the
- * peers' counts, the admitted connections' count and ids, the ops served,
- * and the answer to a connection's first HELLO (welcome or refusal). It
+ * peers' and tenants' counts, the admitted connections' count and ids, the ops
+ * served, and the answer to a connection's first HELLO (welcome or refusal). It
  * calls none of them: front.c, preauth.c, workers*.c and metrics.c all
  * use it. */
 
 #include "front.h"
 #include "hello.h"
 #include "msg.h"
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,38 @@ struct peer *peer_get(const char *key)
 	return p;
 }
 
+/* A TCP address counts as its group: one local user has all of 127/8,
+ * an IPv6 host a /64 (or more). The tenant of an --insecure connection
+ * is still its address (preauth.c). */
+void peer_group(const char *key, char *out, size_t size)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char host[INET6_ADDRSTRLEN];
+	if (strncmp(key, "ip:", 3)) {
+		snprintf(out, size, "%s", key);
+		return;
+	}
+	if (inet_pton(AF_INET6, key + 3, &a6) == 1) {
+		if (!IN6_IS_ADDR_V4MAPPED(&a6)) {
+			memset(a6.s6_addr + 8, 0, 8);
+			inet_ntop(AF_INET6, &a6, host, sizeof(host));
+			snprintf(out, size, "ip:%s/64", host);
+			return;
+		}
+		memcpy(&a4, a6.s6_addr + 12, sizeof(a4));
+	} else if (inet_pton(AF_INET, key + 3, &a4) != 1) {
+		snprintf(out, size, "%s", key);
+		return;
+	}
+	if ((ntohl(a4.s_addr) >> 24) == 127) {
+		snprintf(out, size, "ip:127.0.0.0/8");
+		return;
+	}
+	inet_ntop(AF_INET, &a4, host, sizeof(host));
+	snprintf(out, size, "ip:%s", host);
+}
+
 static bool sweep_due;
 
 void peer_maybe_free(struct peer *p)
@@ -61,6 +94,51 @@ void peers_sweep(void)
 		*q = p->next;
 		free(p);
 	}
+}
+
+/* ---- tenants' connections ---------------------------------------------------
+ */
+
+static struct tenant_conns *tenants;
+
+static struct tenant_conns *tenant_find(const char *tenant)
+{
+	struct tenant_conns *t = tenants;
+	while (t && strcmp(t->name, tenant))
+		t = t->next;
+	return t;
+}
+
+uint64_t tenant_conns_of(const char *tenant)
+{
+	struct tenant_conns *t = tenant_find(tenant);
+	return t ? t->n : 0;
+}
+
+struct tenant_conns *tenant_conns_add(const char *tenant)
+{
+	struct tenant_conns *t = tenant_find(tenant);
+	if (!t && (t = calloc(1, sizeof(*t)))) {
+		snprintf(t->name, sizeof(t->name), "%s", tenant);
+		t->next = tenants;
+		tenants = t;
+	}
+	if (t)
+		t->n++;
+	return t;
+}
+
+void tenant_conns_end(struct tenant_conns *t)
+{
+	if (--t->n)
+		return;
+	for (struct tenant_conns **q = &tenants; *q; q = &(*q)->next) {
+		if (*q == t) {
+			*q = t->next;
+			break;
+		}
+	}
+	free(t);
 }
 
 /* Write a HELLO reply (the socket's buffer is empty: it fits). */

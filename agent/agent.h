@@ -146,6 +146,7 @@ struct agent_config {
 	bool cache_shared;
 	uint64_t max_conns;
 	uint64_t max_conns_per_peer;
+	uint64_t max_conns_per_tenant;
 	uint64_t max_preauth;
 	uint64_t max_preauth_per_peer;
 	uint64_t max_tenants;
@@ -222,12 +223,18 @@ bool path_join(char *dst, size_t size, const char *a, const char *b);
 
 /* The directory name of a tenant's files: "t-" and 16 hex digits of the
  * SHA-256 of its name (names are client-influenced; this is not). An
- * ephemeral tenant's (one that never comes back: a connection's, "conn:N",
- * whose number starts at 1 in every run) is "e-" and a hash of its name
- * and a random value of this run: a tenant of an earlier run with the same
- * name never finds it; its files go when its worker ends, and any left by
- * an earlier run at start. */
+ * ephemeral tenant's is "e-" and a hash of its name and a random value of
+ * this run: a tenant of an earlier run with the same name never finds it;
+ * its files go when its worker ends, and any left by an earlier run at
+ * start. Ephemeral: a connection's ("conn:N", whose number starts at 1 in
+ * every run: it never comes back) and an --insecure client's address's
+ * ("ip:ADDR": any client has as many as it likes; a cache each, kept,
+ * filled the disk's directories). */
 bool tenant_ephemeral(const char *tenant);
+/* A tenant of one connection ("conn:N"): its worker leaves when it ends
+ * (an "ip:" tenant's stays for --worker-idle: it may have several, and
+ * come back). */
+bool tenant_per_conn(const char *tenant);
 /* rm -rf of a tenant's tree (`path` not followed if a link): without
  * recursion or paths, whatever its depth, entering only directories of
  * `path`'s filesystem owned by a uid in [uid_lo, uid_hi) (a tenant can

@@ -204,9 +204,11 @@ static void accept_all(struct listener *l)
 				 ++seq);
 			memcpy(peer.key, key, sizeof(key));
 		}
-		if (!preauth_room(peer.key, l->uri)) {
+		char group[sizeof(peer.key)];
+		peer_group(peer.key, group, sizeof(group));
+		if (!preauth_room(group, l->uri)) {
 			/* what it queued is released with it */
-			reaper_close(fd, peer_get(peer.key));
+			reaper_close(fd, peer_get(group));
 			continue;
 		}
 		if (!strcmp(l->addr.t->scheme, "tcp")) {
@@ -214,7 +216,7 @@ static void accept_all(struct listener *l)
 			setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one,
 				   sizeof(one));
 		}
-		preauth_add(fd, l, &peer);
+		preauth_add(fd, l, &peer, group);
 	}
 }
 

@@ -23,7 +23,8 @@ struct listener {
 	int fd;
 };
 
-/* A peer (uid, address, CID): what its connections count against. */
+/* A peer (uid, address group, CID): what its connections count
+ * against. */
 struct peer {
 	char key[64];
 	uint64_t preauth, conns;
@@ -54,11 +55,27 @@ int front_main(void);
 /* admission.c */
 /* The peer of `key`, created on first use (NULL: out of memory). */
 struct peer *peer_get(const char *key);
+/* The key of the peer a connection from `key` (struct vrpc_peer's) counts
+ * against: an IPv4 address, all of 127.0.0.0/8 as one, an IPv6 one by its
+ * /64 (an IPv4-mapped one as IPv4); any other key as it is. */
+void peer_group(const char *key, char *out, size_t size);
 /* A peer may have no connection left: peers_sweep forgets it then. */
 void peer_maybe_free(struct peer *p);
 /* Forget the peers without connections or closes pending (the front's
  * loop, where no pointer to one is held). */
 void peers_sweep(void);
+/* A tenant's admitted connections (--max-connections-per-tenant). */
+struct tenant_conns {
+	uint64_t n;
+	struct tenant_conns *next;
+	char name[TENANT_MAX + 1];
+};
+/* How many `tenant` has. */
+uint64_t tenant_conns_of(const char *tenant);
+/* One more of `tenant`'s (NULL: out of memory). */
+struct tenant_conns *tenant_conns_add(const char *tenant);
+/* One fewer: forgotten at none. */
+void tenant_conns_end(struct tenant_conns *t);
 extern uint64_t front_conns;   /* admitted connections alive */
 extern uint64_t front_next_id; /* the id of the next admitted one */
 /* Answer a HELLO with an error (best effort) and close `fd` (of peer
@@ -83,15 +100,19 @@ uint64_t reaper_done(void);
 #define CLOSING_MAX 32
 
 /* preauth.c */
-/* Take an accepted connection (before its HELLO). */
-void preauth_add(int fd, const struct listener *l,
-		 const struct vrpc_peer *peer);
+/* Take an accepted connection (before its HELLO) of peer `group`
+ * (peer_group). */
+void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer,
+		 const char *group);
 /* Pre-auth connections to poll, and the earliest deadline (or 0). */
 int preauth_pollfds(struct pollfd *pf, int max, int64_t *deadline);
 void preauth_event(int fd, short revents);
 /* Drop the connections whose HELLO is late. */
 void preauth_expire(void);
-/* Whether another connection from `key` may start (and log why not). */
+/* Whether another connection of peer `key` may start (and log why not).
+ * When the pool is full, the oldest connection of the peer holding the
+ * most of it is dropped for it, if that peer holds more than `key` would
+ * with it. */
 bool preauth_room(const char *key, const char *uri);
 void preauth_drop_all(void);
 

@@ -309,6 +309,10 @@ static bool parse_agent_opt(int opt, const char *arg)
 		cfg.max_conns_per_peer =
 			parse_size(arg, "--max-connections-per-peer", 1, 65536);
 		return true;
+	case OPT_MAX_CONNS_TENANT:
+		cfg.max_conns_per_tenant = parse_size(
+			arg, "--max-connections-per-tenant", 1, 65536);
+		return true;
 	case OPT_MAX_PREAUTH:
 		cfg.max_preauth = parse_size(arg, "--max-preauth", 1, 4096);
 		return true;
@@ -475,6 +479,12 @@ static void check_options(int argc, char **argv)
 			cfg.max_conns > 1 ? (cfg.max_conns + 1) / 2 : 1;
 	if (cfg.max_conns_per_peer > cfg.max_conns)
 		cfg.max_conns_per_peer = cfg.max_conns;
+	/* a tenant with many addresses (or peers) took them all */
+	if (!cfg.max_conns_per_tenant)
+		cfg.max_conns_per_tenant =
+			cfg.max_conns > 1 ? (cfg.max_conns + 1) / 2 : 1;
+	if (cfg.max_conns_per_tenant > cfg.max_conns)
+		cfg.max_conns_per_tenant = cfg.max_conns;
 	if (cfg.max_preauth_per_peer > cfg.max_preauth)
 		cfg.max_preauth_per_peer = cfg.max_preauth;
 	const char *plugins =

@@ -195,9 +195,15 @@ const char options_usage[] =
 	"tenants\n"
 	"                            (default 64)\n"
 	"      --max-connections-per-peer N\n"
-	"                            of them from one peer (uid, address, "
-	"CID;\n"
-	"                            default half of --max-connections)\n"
+	"                            of them from one peer (uid, CID, TCP "
+	"address:\n"
+	"                            127/8 is one, IPv6 counts by /64; "
+	"default half\n"
+	"                            of --max-connections)\n"
+	"      --max-connections-per-tenant N\n"
+	"                            of them of one tenant, from any peers "
+	"(default\n"
+	"                            half of --max-connections)\n"
 	"      --max-preauth N       connections still before their HELLO "
 	"(32)\n"
 	"      --max-preauth-per-peer N\n"
@@ -310,6 +316,8 @@ const struct option options_table[] = {
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },
 	{ "max-connections-per-peer", required_argument, NULL,
 	  OPT_MAX_CONNS_PEER },
+	{ "max-connections-per-tenant", required_argument, NULL,
+	  OPT_MAX_CONNS_TENANT },
 	{ "max-preauth", required_argument, NULL, OPT_MAX_PREAUTH },
 	{ "max-preauth-per-peer", required_argument, NULL,
 	  OPT_MAX_PREAUTH_PEER },

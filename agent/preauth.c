@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /* Connections before their HELLO. They have a small pool of their own
- * (--max-preauth, --max-preauth-per-peer), so a flood of silent or slow
- * peers cannot take the authenticated connections' slots, and an absolute
+ * (--max-preauth, --max-preauth-per-peer; a TCP peer is an address group,
+ * peer_group), so a flood of silent or slow peers cannot take the
+ * authenticated connections' slots, nor, when it fills the pool, every
+ * other peer's (the peer holding the most loses its oldest), and an absolute
  * deadline from accept (--hello-timeout): a peer dribbling its HELLO a
  * byte at a time loses its connection at the deadline like a silent one.
  * Exactly the HELLO frame is read (never a byte past it), checked,
@@ -42,16 +44,16 @@ static uint64_t npre;
  * flood the log. */
 static void refused(const char *what, const char *peer, const char *uri)
 {
-	static int64_t last[5];
-	static const char *const kinds[5] = { "pool", "peer", "late", "auth",
-					      "closing" };
+	static int64_t last[6];
+	static const char *const kinds[6] = { "pool", "peer",  "late",
+					      "auth", "evict", "closing" };
 	int k = 0;
-	while (k < 4 && strcmp(kinds[k], what))
+	while (k < 5 && strcmp(kinds[k], what))
 		k++;
-	static const enum refusal counted[5] = { REFUSE_PREAUTH_POOL,
-						 REFUSE_PREAUTH_PEER,
-						 REFUSE_HELLO_LATE, REFUSE_AUTH,
-						 REFUSE_PREAUTH_PEER };
+	static const enum refusal counted[6] = {
+		REFUSE_PREAUTH_POOL, REFUSE_PREAUTH_PEER, REFUSE_HELLO_LATE,
+		REFUSE_AUTH,	     REFUSE_PREAUTH_POOL, REFUSE_PREAUTH_PEER
+	};
 	fcounts.refused[counted[k]]++;
 	int64_t now = vrpc_now_ns();
 	if (now - last[k] < 1000000000)
@@ -74,19 +76,40 @@ static void refused(const char *what, const char *peer, const char *uri)
 		awarn("refusing a connection on %s from %s: missing or wrong "
 		      "token",
 		      uri, peer);
+	else if (k == 4)
+		awarn("dropping a connection on %s from %s before its HELLO: "
+		      "%" PRIu64 " wait for theirs (--max-preauth), its peer's "
+		      "the most",
+		      uri, peer, npre);
 	else
 		awarn("refusing a connection on %s from %s: %d of its earlier "
 		      "connections or descriptors are still being closed",
 		      uri, peer, CLOSING_MAX);
 }
 
+static void drop(struct pre *c);
+
+/* The pool is full: its oldest connection of the peer holding the most
+ * of it goes for one of `p`'s, if that peer holds more than `p` would
+ * then (peers with many addresses kept everyone else out). */
+static bool evict(const struct peer *p)
+{
+	struct pre *victim = NULL;
+	/* newest first: the last of a peer's is its oldest */
+	for (struct pre *c = pres; c; c = c->next)
+		if (!victim || c->p == victim->p ||
+		    c->p->preauth > victim->p->preauth)
+			victim = c;
+	if (!victim || victim->p->preauth <= p->preauth + 1)
+		return false;
+	refused("evict", victim->peer.desc, victim->l->uri);
+	drop(victim);
+	return true;
+}
+
 bool preauth_room(const char *key, const char *uri)
 {
 	struct peer *p = peer_get(key);
-	if (npre >= cfg.max_preauth) {
-		refused("pool", key, uri);
-		return false;
-	}
 	if (p && p->preauth >= cfg.max_preauth_per_peer) {
 		refused("peer", key, uri);
 		return false;
@@ -95,13 +118,18 @@ bool preauth_room(const char *key, const char *uri)
 		refused("closing", key, uri);
 		return false;
 	}
+	if (npre >= cfg.max_preauth && !(p && evict(p))) {
+		refused("pool", key, uri);
+		return false;
+	}
 	return p != NULL;
 }
 
-void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer)
+void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer,
+		 const char *group)
 {
 	struct pre *c = calloc(1, sizeof(*c));
-	struct peer *p = peer_get(peer->key);
+	struct peer *p = peer_get(group);
 	if (!c || !p) {
 		free(c);
 		reaper_close(fd, p);
@@ -265,12 +293,12 @@ static void complete(struct pre *c, const struct vrpc_hdr *hdr)
 		a->fd = c->fd;
 		a->l = c->l;
 		a->peer = c->peer;
-		a->p = peer_get(c->peer.key);
+		a->p = c->p; /* still there: peers_sweep runs in the loop */
 		a->hello = m.u.hello;
 		a->shm_ok = c->l->addr.t->pass_fds && !cfg.no_shm &&
 			    (m.u.hello.flags & VRPC_HELLO_WANT_SHM);
 		a->request_id = hdr->id;
-		err = a->p ? workers_admit(a, why, sizeof(why)) : VRPC_E_NOMEM;
+		err = workers_admit(a, why, sizeof(why));
 	}
 	if (err)
 		front_refuse(c->fd, c->p, hdr->id, err, why);

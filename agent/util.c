@@ -28,14 +28,21 @@ void die(const char *fmt, ...)
 	exit(2);
 }
 
-bool tenant_ephemeral(const char *tenant)
+bool tenant_per_conn(const char *tenant)
 {
 	return !strncmp(tenant, "conn:", 5);
 }
 
+bool tenant_ephemeral(const char *tenant)
+{
+	/* an --insecure client's address: any number of them */
+	return tenant_per_conn(tenant) || !strncmp(tenant, "ip:", 3);
+}
+
 void tenant_dirname(const char *tenant, char out[19])
 {
-	/* this run's: a connection's number starts at 1 in every run */
+	/* this run's: a connection's number starts at 1 in every run (and
+	 * an address's files are its worker's only) */
 	static uint8_t salt[16];
 	static bool salted;
 	uint8_t sha[VRPC_SHA256_LEN];

@@ -199,7 +199,7 @@ int64_t wk_due(const struct worker *w)
 {
 	if (wk_idle(w))
 		return w->idle_since +
-		       (tenant_ephemeral(w->tenant)
+		       (tenant_per_conn(w->tenant)
 				? 0
 				: (int64_t)cfg.worker_idle_ms * 1000000);
 	if (w->pid > 0 && w->exiting && w->told_exit && !w->exit_killed)

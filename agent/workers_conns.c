@@ -54,6 +54,7 @@ void wk_end_conn(struct worker *w, struct fconn **link)
 	*link = c->next;
 	reaper_close(c->fd, c->p);
 	free(c->pending);
+	tenant_conns_end(c->t);
 	c->p->conns--;
 	peer_maybe_free(c->p);
 	front_conns--;
@@ -62,27 +63,31 @@ void wk_end_conn(struct worker *w, struct fconn **link)
 	free(c);
 }
 
-/* Room for one more connection of this peer and tenant. */
+/* Room for one more connection of this peer and tenant (a tenant can
+ * connect from many peers: addresses, or uids with a listener of its
+ * own). */
 static uint32_t room(const struct admission *a, char *why, size_t size)
 {
-	if (front_conns >= cfg.max_conns ||
-	    a->p->conns >= cfg.max_conns_per_peer)
-		fcounts.refused[REFUSE_ADMISSION]++;
-	if (front_conns >= cfg.max_conns) {
+	uint64_t mine = tenant_conns_of(a->tenant);
+	if (front_conns >= cfg.max_conns)
 		snprintf(why, size,
 			 "the agent serves %" PRIu64
 			 " connections (--max-connections)",
 			 front_conns);
-		return VRPC_E_USERS;
-	}
-	if (a->p->conns >= cfg.max_conns_per_peer) {
+	else if (a->p->conns >= cfg.max_conns_per_peer)
 		snprintf(why, size,
 			 "%s has %" PRIu64
 			 " connections (--max-connections-per-peer)",
 			 a->p->key, a->p->conns);
-		return VRPC_E_USERS;
-	}
-	return 0;
+	else if (mine >= cfg.max_conns_per_tenant)
+		snprintf(why, size,
+			 "tenant %s has %" PRIu64
+			 " connections (--max-connections-per-tenant)",
+			 a->tenant, mine);
+	else
+		return 0;
+	fcounts.refused[REFUSE_ADMISSION]++;
+	return VRPC_E_USERS;
 }
 
 /* Room for a new tenant's worker: fewer than --max-tenants that stay
@@ -125,7 +130,10 @@ uint32_t workers_admit(struct admission *a, char *why, size_t size)
 		return VRPC_E_NOMEM;
 	struct fconn *c = calloc(1, sizeof(*c));
 	uint64_t id = front_next_id++;
-	if (!c || !(c->pending = conn_msg(a, id))) {
+	if (!c || !(c->pending = conn_msg(a, id)) ||
+	    !(c->t = tenant_conns_add(a->tenant))) {
+		if (c)
+			free(c->pending);
 		free(c);
 		snprintf(why, size, "out of memory");
 		return VRPC_E_NOMEM;
@@ -184,7 +192,7 @@ static void closed(struct worker *w, uint64_t id)
 		if ((*p)->id == id && !(*p)->pending) {
 			wk_end_conn(w, p);
 			/* a tenant that never comes back (a connection's) */
-			if (wk_idle(w) && tenant_ephemeral(w->tenant))
+			if (wk_idle(w) && tenant_per_conn(w->tenant))
 				wk_tell_exit(w, "its connection ended");
 			return;
 		}

@@ -133,6 +133,7 @@ static void restart_for(const char *tenant, struct fconn *waiting,
 			continue;
 		}
 		front_refuse(c->fd, c->p, 0, VRPC_E_BACKEND, why);
+		tenant_conns_end(c->t);
 		c->p->conns--;
 		peer_maybe_free(c->p);
 		front_conns--;

@@ -22,6 +22,7 @@ struct fconn {
 	uint64_t id;
 	int fd;
 	struct peer *p;
+	struct tenant_conns *t;
 	struct ctl_msg *pending; /* not handed yet: the worker starts */
 	struct fconn *next;
 };

@@ -18,10 +18,12 @@
 #include "harness.h"
 #include "stream.h"
 #include "transport.h"
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -1267,6 +1269,261 @@ static void test_conn_tenants_churn(void **state)
 	vm_sock_remove(&vm);
 }
 
+/* ---- peers with many addresses ---------------------------------------------
+ * Every local user has all of 127.0.0.0/8 (an IPv6 host a /64 or more):
+ * counted by address, one peer was many. */
+
+/* A second TCP listener, on ::1: ag.tcp_uri is it (the ready file's last
+ * tcp:// line), listener_v4 the harness's on 127.0.0.1. */
+static const char *const v6_listener[] = { "--listen", "tcp://[::1]:0", NULL };
+
+static bool ipv6_loopback(void)
+{
+	struct sockaddr_in6 a = { .sin6_family = AF_INET6,
+				  .sin6_addr = IN6ADDR_LOOPBACK_INIT };
+	int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool ok = fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a));
+	if (fd >= 0)
+		close(fd);
+	return ok;
+}
+
+/* The agent's listener on 127.0.0.1 (from its ready file). */
+static void listener_v4(char *out, size_t size)
+{
+	char path[300], line[200];
+	snprintf(path, sizeof(path), "%s/ready", ag.dir);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	out[0] = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "tcp://127.0.0.1:", 16))
+			snprintf(out, size, "%.*s", (int)strcspn(line, "\n"),
+				 line);
+	fclose(f);
+	assert_true(out[0] != 0);
+}
+
+/* A connection to the TCP listener `uri` from local address `src` (or
+ * any, NULL), like raw_connect's. */
+static int connect_from(const char *uri, const char *src)
+{
+	struct vrpc_addr a;
+	struct sockaddr_storage to = { 0 }, from = { 0 };
+	assert_int_equal(vrpc_addr_parse(uri, &a), 0);
+	int af = strchr(a.host, ':') ? AF_INET6 : AF_INET;
+	socklen_t len = af == AF_INET6 ? sizeof(struct sockaddr_in6)
+				       : sizeof(struct sockaddr_in);
+	struct sockaddr_in6 *t6 = (void *)&to, *f6 = (void *)&from;
+	struct sockaddr_in *t4 = (void *)&to, *f4 = (void *)&from;
+	to.ss_family = from.ss_family = (sa_family_t)af;
+	if (af == AF_INET6) {
+		assert_int_equal(inet_pton(af, a.host, &t6->sin6_addr), 1);
+		t6->sin6_port = htons((uint16_t)a.port);
+		assert_true(!src || inet_pton(af, src, &f6->sin6_addr) == 1);
+	} else {
+		assert_int_equal(inet_pton(af, a.host, &t4->sin_addr), 1);
+		t4->sin_port = htons((uint16_t)a.port);
+		assert_true(!src || inet_pton(af, src, &f4->sin_addr) == 1);
+	}
+	int fd = socket(af, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	if ((src && bind(fd, (struct sockaddr *)&from, len)) ||
+	    connect(fd, (struct sockaddr *)&to, len)) {
+		close(fd);
+		return -1;
+	}
+	struct timeval tv = { 10, 0 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+/* Start with `extra` (a listener on ::1 among them), then `n` silent
+ * connections from 127.0.0.2-5 (each address's in a row) to the listener
+ * on 127.0.0.1; then a client on the UNIX socket and one on TCP from ::1
+ * are answered. */
+static void flood_then_hello(const char *const *extra, int *fds, int n)
+{
+	char v4[64], src[32];
+	start(FAULTY, extra);
+	listener_v4(v4, sizeof(v4));
+	for (int i = 0; i < n; i++) {
+		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i * 4 / n);
+		fds[i] = connect_from(v4, src);
+		assert_true(fds[i] >= 0);
+	}
+	usleep(500000); /* the front took them all */
+	int u = hello(ag.unix_uri, NULL);
+	int t = hello(ag.tcp_uri, BOB_TOKEN);
+	close(u);
+	close(t);
+}
+
+/* One peer with 4 addresses of 127/8 (each its own peer until now, with
+ * --max-preauth-per-peer 8 each) filled the pre-auth pool (32) with
+ * silent connections, and every other client's new connection, on every
+ * listener, was closed unanswered. All of 127/8 is one peer now (an IPv6
+ * address counts by its /64): the other 32 are closed at once, and a
+ * client on the UNIX socket and one on TCP (::1) are answered. */
+static void test_preauth_many_addresses(void **state)
+{
+	(void)state;
+	if (!ipv6_loopback())
+		skip();
+	int fl[40], closed = 0;
+	flood_then_hello(v6_listener, fl, 40);
+	for (int i = 0; i < 40; i++)
+		closed += raw_closed(fl[i], 50);
+	printf("# %d of the 40 silent connections closed at once\n", closed);
+	assert_int_equal(closed, 32);
+	assert_true(log_says("from ip:127.0.0.0/8: too many of its"));
+	for (int i = 0; i < 40; i++)
+		close(fl[i]);
+	stop();
+}
+
+/* When the pool is full, a newcomer takes the place of the oldest
+ * connection of the peer holding the most of it, if that peer holds more
+ * than the newcomer's would then: one peer filling a small pool (here 8
+ * of 8, from 4 addresses) keeps nobody out, and a peer holding as much as
+ * the others gets nothing of theirs. */
+static void test_preauth_evict(void **state)
+{
+	(void)state;
+	if (!ipv6_loopback())
+		skip();
+	const char *extra[] = { "--listen", "tcp://[::1]:0", "--max-preauth",
+				"8", NULL };
+	int fl[12];
+	flood_then_hello(extra, fl, 12);
+	/* the flood's oldest went for the first (then the pool had room
+	 * for the second); the 4 past its share were closed at once */
+	char seen[13] = { 0 };
+	for (int i = 0; i < 12; i++)
+		seen[i] = raw_closed(fl[i], 50) ? 'x' : '-';
+	printf("# the flood's connections closed: %s\n", seen);
+	assert_string_equal(seen, "x-------xxxx");
+	assert_true(log_says("its peer.s the most"));
+	/* 2 silent UNIX connections: the second takes the flood's oldest;
+	 * then 127/8 holds 6, UNIX 2, the pool is full, and 127/8 (7 with a
+	 * new one) may not take the UNIX peer's */
+	int q[2] = { raw_connect(ag.unix_uri), raw_connect(ag.unix_uri) };
+	usleep(200000);
+	assert_true(raw_closed(fl[1], 1000));
+	char v4[64];
+	listener_v4(v4, sizeof(v4));
+	int more = connect_from(v4, "127.0.0.6");
+	assert_true(raw_closed(more, 2000));
+	assert_false(raw_closed(q[0], 50));
+	assert_false(raw_closed(q[1], 50));
+	assert_true(
+		log_says("connections wait for their HELLO (--max-preauth)"));
+	close(more);
+	close(q[0]);
+	close(q[1]);
+	for (int i = 0; i < 12; i++)
+		close(fl[i]);
+	stop();
+}
+
+/* One authenticated tenant from two addresses (here 127.0.0.2 and ::1,
+ * two peers) took every --max-connections: --max-connections-per-peer
+ * counts a peer's. Now a tenant has --max-connections-per-tenant
+ * (default half of --max-connections), and bob is served. */
+static void test_conns_per_tenant(void **state)
+{
+	(void)state;
+	if (!ipv6_loopback())
+		skip();
+	const char *extra[] = { "--listen",
+				"tcp://[::1]:0",
+				"--max-connections",
+				"16",
+				"--max-connections-per-peer",
+				"12",
+				NULL };
+	start(FAULTY, extra);
+	char v4[64];
+	listener_v4(v4, sizeof(v4));
+	int fds[32], n = 0, per[2] = { 0, 0 };
+	for (int from = 0; from < 2; from++) {
+		for (;;) {
+			int fd = from ? connect_from(ag.tcp_uri, NULL)
+				      : connect_from(v4, "127.0.0.2");
+			assert_true(fd >= 0);
+			int st = raw_hello(fd, ALICE_TOKEN);
+			if (st) {
+				assert_int_equal(st, VRPC_E_USERS);
+				close(fd);
+				break;
+			}
+			fds[n++] = fd;
+			per[from]++;
+			assert_true(n < 32);
+		}
+	}
+	printf("# alice: %d connections from 127.0.0.2, %d from ::1\n", per[0],
+	       per[1]);
+	int b = raw_connect(ag.tcp_uri);
+	assert_int_equal(raw_hello(b, BOB_TOKEN), 0);
+	assert_int_equal(faulty(b, session(b), "ok", NULL, 0), 0);
+	close(b);
+	assert_int_equal(per[0], 8);
+	assert_int_equal(per[1], 0);
+	assert_true(log_says("--max-connections-per-tenant"));
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	stop();
+}
+
+/* --insecure TCP: a client's tenant is its address, and each address's
+ * worker made a cache directory (t-HASH) that nothing removed: one per
+ * address ever seen, still there after a restart. Such a tenant's cache
+ * is its worker's now, like a ?tenant=conn tenant's (e-HASH, of this run,
+ * gone when the worker ends): 12 addresses, then the agent stops and none
+ * is left (the start's probe worker's cache is the "probe" tenant's). */
+static void test_insecure_ip_caches(void **state)
+{
+	(void)state;
+	char cache[400], v4[64], src[32];
+	assert_int_equal(agent_start_insecure(&ag, FAULTY, quick_idle), 0);
+	snprintf(cache, sizeof(cache), "%s/run/cache", ag.dir);
+	listener_v4(v4, sizeof(v4));
+	int probe = entries_named(cache, "t-"); /* the start's probe worker's */
+	int fds[12];
+	for (int i = 0; i < 12; i++) {
+		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i);
+		fds[i] = connect_from(v4, src);
+		assert_true(fds[i] >= 0);
+		assert_int_equal(raw_hello(fds[i], NULL), 0);
+		assert_int_equal(faulty(fds[i], session(fds[i]), "ok", NULL, 0),
+				 0);
+	}
+	printf("# caches: %d t-, %d e-\n", entries_named(cache, "t-"),
+	       entries_named(cache, "e-"));
+	assert_int_equal(entries_named(cache, "t-"), probe);
+	assert_int_equal(entries_named(cache, "e-"), 12);
+	/* an address's worker stays while it has a connection, then for
+	 * --worker-idle (it may come back), and its cache goes with it */
+	for (int i = 0; i < 6; i++)
+		close(fds[i]);
+	assert_true(agent_wait_workers(&ag, 6, 10000));
+	assert_true(wait_entries(cache, "e-", 6, 5000));
+	setenv("KEEP_AGENT_DIR", "1", 1);
+	assert_true(agent_alive(&ag));
+	assert_int_equal(agent_stop(&ag), 0);
+	unsetenv("KEEP_AGENT_DIR");
+	printf("# after stop: %d t-, %d e-\n", entries_named(cache, "t-"),
+	       entries_named(cache, "e-"));
+	assert_int_equal(entries_named(cache, "t-"), probe);
+	assert_int_equal(entries_named(cache, "e-"), 0);
+	for (int i = 6; i < 12; i++)
+		close(fds[i]);
+	char rm[500];
+	snprintf(rm, sizeof(rm), "rm -rf '%s'", ag.dir);
+	assert_int_equal(system(rm), 0);
+}
+
 /* An upload's claimed size is held against the tenant's cache budget from
  * its start: one past what the budget can hold is refused before a byte
  * is written (four connections each wrote 256 MiB of a 1 MiB tenant's
@@ -2153,6 +2410,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_destroy_registered, teardown),
 		cmocka_unit_test_teardown(test_conn_tenant_cache, teardown),
 		cmocka_unit_test_teardown(test_conn_tenants_churn, teardown),
+		cmocka_unit_test_teardown(test_preauth_many_addresses,
+					  teardown),
+		cmocka_unit_test_teardown(test_preauth_evict, teardown),
+		cmocka_unit_test_teardown(test_conns_per_tenant, teardown),
+		cmocka_unit_test_teardown(test_insecure_ip_caches, teardown),
 		cmocka_unit_test_teardown(test_stuck_exit, teardown),
 		cmocka_unit_test_teardown(test_litter, teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),

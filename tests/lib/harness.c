@@ -92,8 +92,6 @@ static int start_in(struct agent_proc *a, const char *plugins,
 				 a->unix_uri,
 				 "--listen",
 				 "tcp://127.0.0.1:0",
-				 "--token-file",
-				 token,
 				 "--plugins",
 				 list,
 				 "--rundir",
@@ -104,7 +102,13 @@ static int start_in(struct agent_proc *a, const char *plugins,
 				 "4",
 				 "--worker-uid-base",
 				 uid_base };
-	int n = 17;
+	int n = 15;
+	if (a->insecure) {
+		argv[n++] = "--insecure";
+	} else {
+		argv[n++] = "--token-file";
+		argv[n++] = token;
+	}
 	for (int i = 0; extra && extra[i] && n < 62; i++)
 		argv[n++] = extra[i];
 	argv[n] = NULL;
@@ -153,11 +157,12 @@ int agent_start(struct agent_proc *a, const char *plugins,
 	return agent_start_as(a, plugins, extra, 0);
 }
 
-int agent_start_as(struct agent_proc *a, const char *plugins,
-		   const char *const *extra, uid_t uid)
+static int start_new(struct agent_proc *a, const char *plugins,
+		     const char *const *extra, uid_t uid, bool insecure)
 {
 	memset(a, 0, sizeof(*a));
 	a->uid = uid;
+	a->insecure = insecure;
 	snprintf(a->dir, sizeof(a->dir), "/tmp/vaccel-agent-test-XXXXXX");
 	if (!mkdtemp(a->dir))
 		return -1;
@@ -167,6 +172,18 @@ int agent_start_as(struct agent_proc *a, const char *plugins,
 	if (uid && chown(a->dir, uid, uid))
 		return -1;
 	return start_in(a, plugins, extra);
+}
+
+int agent_start_as(struct agent_proc *a, const char *plugins,
+		   const char *const *extra, uid_t uid)
+{
+	return start_new(a, plugins, extra, uid, false);
+}
+
+int agent_start_insecure(struct agent_proc *a, const char *plugins,
+			 const char *const *extra)
+{
+	return start_new(a, plugins, extra, 0, true);
 }
 
 int agent_restart(struct agent_proc *a, const char *plugins,

@@ -21,7 +21,8 @@ struct agent_proc {
 	char unix_uri[340];
 	char tcp_uri[64];
 	char log[320];
-	uid_t uid; /* the agent's, if not this process's (agent_start_as) */
+	uid_t uid;     /* the agent's, if not this process's (agent_start_as) */
+	bool insecure; /* no token file: --insecure (agent_start_insecure) */
 };
 
 /* Start an agent serving `plugins` (':'-separated plugin names, each
@@ -36,6 +37,10 @@ int agent_start_as(struct agent_proc *a, const char *plugins,
 /* --worker-uid-base of the agents this process starts (as root, their
  * workers' uids start there): one of its own per test process. */
 uid_t agent_uid_base(void);
+/* agent_start without a token file, with --insecure: a TCP client's
+ * tenant is its address ("ip:ADDR"). */
+int agent_start_insecure(struct agent_proc *a, const char *plugins,
+			 const char *const *extra);
 /* Kill the agent (if it runs) and start a new one on the same UNIX socket
  * (a new TCP port). */
 int agent_restart(struct agent_proc *a, const char *plugins,
