@@ -117,11 +117,8 @@ static const char *err_name(int r)
 	}
 }
 
-/* Each forbidden attempt: "name=result" (ok means it worked). */
-static void escape(char *out, size_t len, const char *arg)
-{
-	size_t n = 0;
-	int r;
+/* One attempt of a report: "name=result " appended to `out` (`n` of `len`
+ * used; `r` the result), ok where it worked, else the errno's name. */
 #define TRY(name, expr)                                               \
 	do {                                                          \
 		errno = 0;                                            \
@@ -129,6 +126,12 @@ static void escape(char *out, size_t len, const char *arg)
 		n += (size_t)snprintf(out + n, n < len ? len - n : 0, \
 				      "%s=%s ", name, err_name(r));   \
 	} while (0)
+
+/* Each forbidden attempt: "name=result" (ok means it worked). */
+static void escape(char *out, size_t len, const char *arg)
+{
+	size_t n = 0;
+	int r;
 	TRY("socket_inet", socket(AF_INET, SOCK_STREAM, 0));
 	TRY("socket_unix", socket(AF_UNIX, SOCK_STREAM, 0));
 	pid_t p = fork();
@@ -150,7 +153,6 @@ static void escape(char *out, size_t len, const char *arg)
 	TRY("umask_others", syscall(SYS_umask, 0) < 0 ? -1 : 0);
 	if (arg && *arg)
 		TRY("read_other", open(arg, O_RDONLY));
-#undef TRY
 }
 
 static void send_kill(char *out, size_t len, pid_t pid)
@@ -161,13 +163,6 @@ static void send_kill(char *out, size_t len, pid_t pid)
 		snprintf(out, len, "pipe=%s", err_name(-1));
 		return;
 	}
-#define TRY(name, expr)                                               \
-	do {                                                          \
-		errno = 0;                                            \
-		r = (expr);                                           \
-		n += (size_t)snprintf(out + n, n < len ? len - n : 0, \
-				      "%s=%s ", name, err_name(r));   \
-	} while (0)
 	TRY("setown_high",
 	    (int)syscall(SYS_fcntl, p[0], (1ull << 32) | F_SETOWN, pid));
 	TRY("setown", fcntl(p[0], F_SETOWN, pid));
@@ -179,7 +174,6 @@ static void send_kill(char *out, size_t len, pid_t pid)
 	CPU_SET(0, &one);
 	TRY("affinity", sched_setaffinity(pid, sizeof(one), &one));
 	TRY("pdeathsig", prctl(PR_SET_PDEATHSIG, 0));
-#undef TRY
 	close(p[0]);
 	close(p[1]);
 }
