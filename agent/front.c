@@ -203,6 +203,14 @@ static void accept_all(struct listener *l)
 			snprintf(key, sizeof(key), "%.40s#%" PRIu64, peer.key,
 				 ++seq);
 			memcpy(peer.key, key, sizeof(key));
+		} else if (l->spec->by == TENANT_FIXED) {
+			/* a listener of its own (a VM's socket): a peer of
+			 * its own. QEMU's uid is every VM's: four silent
+			 * connections on four VMs' sockets kept out a fifth */
+			char key[sizeof(peer.key)];
+			snprintf(key, sizeof(key), "%.40s@listen%d", peer.key,
+				 (int)(l->spec - cfg.listen));
+			memcpy(peer.key, key, sizeof(key));
 		}
 		char group[sizeof(peer.key)];
 		peer_group(peer.key, group, sizeof(group));

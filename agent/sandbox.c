@@ -554,17 +554,23 @@ static int filtered(scmp_filter_ctx f)
 	/* a file's owner is who gets its SIGIO, with the signal of F_SETSIG:
 	 * a tenant's code had SIGKILL sent to the front and to other
 	 * tenants' workers (one uid without root); Landlock's signal scope
-	 * (ABI 6) blocks that too, where the kernel has it */
-	static const uint32_t fcntl_no[] = { F_SETOWN, F_SETSIG, F_SETOWN_EX };
+	 * (ABI 6) blocks that too, where the kernel has it. And leases: one
+	 * on a --cache-shared entry stopped another tenant's worker that
+	 * opened it for the lease's break time (45 s) */
+	static const uint32_t fcntl_no[] = { F_SETOWN, F_SETSIG, F_SETOWN_EX,
+					     F_SETLEASE };
 	/* the same through ioctl, and typing into a terminal (the worker has
 	 * none since setsid; this holds if it finds one) */
 	static const uint32_t ioctl_no[] = { TIOCSTI, FIOSETOWN, SIOCSPGRP };
 	/* outliving the front (its death signal cleared), and being traced */
 	static const uint32_t prctl_no[] = { PR_SET_PDEATHSIG, PR_SET_DUMPABLE,
 					     PR_SET_PTRACER };
-	err |= allow_but(f, "fcntl", 1, fcntl_no, 3, 0, 32) |
-	       allow_but(f, "ioctl", 1, ioctl_no, 3, 0, 32) |
-	       allow_but(f, "prctl", 0, prctl_no, 3, 0, 32);
+#define ALLOW_BUT(name, arg, no) \
+	allow_but(f, name, arg, no, sizeof(no) / sizeof(*no), 0, 32)
+	err |= ALLOW_BUT("fcntl", 1, fcntl_no) |
+	       ALLOW_BUT("ioctl", 1, ioctl_no) |
+	       ALLOW_BUT("prctl", 0, prctl_no);
+#undef ALLOW_BUT
 	if (cfg.worker_exec) {
 		/* --worker-exec: programs, in this same sandbox (the filter,
 		 * Landlock, the uid and the limits are inherited) */

@@ -329,50 +329,88 @@ static void inprocess(void)
 	nworkers = 1;
 }
 
+/* A process's parent and real uid, from /proc/PID/status; false if it
+ * is gone or a zombie. */
+static bool proc_info(long pid, long *ppid, uint64_t *uid)
+{
+	char path[64], buf[4096];
+	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	if (r <= 0)
+		return false;
+	buf[r] = 0;
+	const char *pp = strstr(buf, "\nPPid:\t"), *u = strstr(buf, "\nUid:\t"),
+		   *state = strstr(buf, "\nState:\t");
+	if (!pp || !u || !state || state[8] == 'Z')
+		return false;
+	*ppid = atol(pp + 7);
+	*uid = strtoull(u + 6, NULL, 10);
+	return true;
+}
+
+/* Whether `pid`, of a worker uid, is a live front's: up through its
+ * ancestors of worker uids, the first other one is a vaccel-agent (an
+ * agent with the same --worker-uid-base; its workers and their programs
+ * are not this run's to kill), not init or another adopter. */
+static bool of_a_front(long pid, uint64_t lo, uint64_t hi)
+{
+	long ppid;
+	uint64_t uid;
+	for (int depth = 0; depth < 1024 && proc_info(pid, &ppid, &uid);
+	     depth++) {
+		if (uid < lo || uid >= hi) {
+			char path[64], comm[32] = "";
+			snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			ssize_t r =
+				fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
+			if (fd >= 0)
+				close(fd);
+			return pid > 1 && r > 0 &&
+			       !strcmp(comm, "vaccel-agent\n");
+		}
+		pid = ppid;
+	}
+	return false;
+}
+
 /* What a run before left: a front killed by SIGKILL takes its workers
  * with it (their death signal, which their filter keeps them from
  * clearing), but not the programs their tenants' code started
- * (--worker-exec), which then belong to init and keep a worker uid that
- * this run hands out again. As root: processes of the workers' uids
- * whose parent is init are killed. (While a front runs, a worker's
- * programs end with it: workers_reap.) */
+ * (--worker-exec): they keep a worker uid that this run hands out again.
+ * As root, the processes of the workers' uids that no live front's
+ * descend from are killed, pass after pass until none is left (a chain
+ * of them: each pass's survivors are adopted). While a front runs, a
+ * worker's programs end with it: workers_reap. */
 static void kill_leftovers(void)
 {
 	if (!wk_as_root())
 		return;
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	unsigned n = 0;
 	uint64_t lo = cfg.worker_uid_base, hi = lo + 2 * cfg.max_tenants;
-	while (d && (e = readdir(d))) {
-		char path[300], buf[4096];
-		long pid = strtol(e->d_name, NULL, 10);
-		if (pid <= 1 || snprintf(path, sizeof(path), "/proc/%ld/status",
-					 pid) >= (int)sizeof(path))
-			continue;
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		ssize_t r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-		if (fd >= 0)
-			close(fd);
-		if (r <= 0)
-			continue;
-		buf[r] = 0;
-		const char *pp = strstr(buf, "\nPPid:\t"),
-			   *uid = strstr(buf, "\nUid:\t"),
-			   *state = strstr(buf, "\nState:\t");
-		if (!state || state[8] == 'Z')
-			continue; /* for init to reap */
-		unsigned long long u = uid ? strtoull(uid + 6, NULL, 10) : 0;
-		if (pp && uid && atol(pp + 7) == 1 && u >= lo && u < hi &&
-		    !kill((pid_t)pid, SIGKILL))
-			n++;
+	unsigned total = 0, n = 1;
+	for (int pass = 0; pass < 8 && n; pass++) {
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		n = 0;
+		while (d && (e = readdir(d))) {
+			long pid = strtol(e->d_name, NULL, 10), ppid;
+			uint64_t uid;
+			if (pid > 1 && proc_info(pid, &ppid, &uid) &&
+			    uid >= lo && uid < hi && !of_a_front(pid, lo, hi) &&
+			    !kill((pid_t)pid, SIGKILL))
+				n++;
+		}
+		if (d)
+			closedir(d);
+		total += n;
 	}
-	if (d)
-		closedir(d);
-	if (n)
+	if (total)
 		awarn("killed %u processes of worker uids (%" PRIu64 "-%" PRIu64
 		      ") that a run before left",
-		      n, lo, hi - 1);
+		      total, lo, hi - 1);
 }
 
 void workers_init(void)

@@ -66,6 +66,15 @@ void wk_end_conn(struct worker *w, struct fconn **link)
 /* Room for one more connection of this peer and tenant (a tenant can
  * connect from many peers: addresses, or uids with a listener of its
  * own). */
+/* The last eighth of --max-connections (at least one) is for tenants
+ * that have no connection yet: two tenants at their per-tenant share (or
+ * one with two addresses, each its tenant with --insecure) filled the
+ * agent, and every other tenant was refused. */
+static uint64_t reserve(void)
+{
+	return cfg.max_conns / 8 ? cfg.max_conns / 8 : 1;
+}
+
 static uint32_t room(const struct admission *a, char *why, size_t size)
 {
 	uint64_t mine = tenant_conns_of(a->tenant);
@@ -84,6 +93,13 @@ static uint32_t room(const struct admission *a, char *why, size_t size)
 			 "tenant %s has %" PRIu64
 			 " connections (--max-connections-per-tenant)",
 			 a->tenant, mine);
+	else if (mine && front_conns + reserve() >= cfg.max_conns)
+		snprintf(why, size,
+			 "the agent serves %" PRIu64
+			 " connections, and its last %" PRIu64
+			 " are kept for tenants that have none "
+			 "(--max-connections)",
+			 front_conns, reserve());
 	else
 		return 0;
 	fcounts.refused[REFUSE_ADMISSION]++;

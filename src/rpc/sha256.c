@@ -221,7 +221,9 @@ int vrpc_sha256_fd(int fd, uint8_t out[VRPC_SHA256_LEN])
 
 int vrpc_sha256_file(const char *path, uint8_t out[VRPC_SHA256_LEN])
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a file another process holds a lease on fails at
+	 * once, where open waited for the lease's break (45 s) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return VACCEL_EIO;
 	int ret = vrpc_sha256_fd(fd, out);

@@ -42,10 +42,12 @@
  *                  F_SETSIG SIGKILL and O_ASYNC on a pipe it then writes
  *                  (also with F_SETOWN's high 32 bits set, which the
  *                  kernel drops); pins PID to one CPU; clears its own
- *                  death signal. Answers "name=errno-name ..."
+ *                  death signal; takes a lease on a file of its own.
+ *                  Answers "name=errno-name ..."
  *   orphan         (with --worker-exec) starts a program that leaves this
- *                  worker's tree, reparented to init, and sleeps for good;
- *                  answers its pid
+ *                  worker's tree (init adopts it) and a child of that
+ *                  program, both asleep for good; answers their pids
+ *                  "PROGRAM CHILD"
  *   getenv NAME    answers NAME's value in the worker's environment, or
  *                  "(unset)"
  *   log-flood MB   against the agent's log (its stderr): truncates it,
@@ -174,43 +176,59 @@ static void send_kill(char *out, size_t len, pid_t pid)
 	CPU_SET(0, &one);
 	TRY("affinity", sched_setaffinity(pid, sizeof(one), &one));
 	TRY("pdeathsig", prctl(PR_SET_PDEATHSIG, 0));
+	/* a lease on a file of its own: an open by another tenant's worker
+	 * (of a --cache-shared entry) waited for its break */
+	char file[4096];
+	snprintf(file, sizeof(file), "%s/leased",
+		 getenv("HOME") ? getenv("HOME") : "/tmp");
+	int fd = open(file, O_RDONLY | O_CREAT | O_CLOEXEC, 0600);
+	TRY("lease", fd < 0 ? -1 : fcntl(fd, F_SETLEASE, F_RDLCK));
+	if (fd >= 0)
+		close(fd);
 	close(p[0]);
 	close(p[1]);
-}
-
-/* A grandchild that init adopts, asleep for good: its pid, or -1. */
-static long orphan(void)
-{
-	int p[2];
-	if (pipe(p))
-		return -1;
-	pid_t c = fork();
-	if (c == 0) {
-		pid_t g = fork();
-		if (g == 0) {
-			close(p[0]);
-			close(p[1]);
-			for (;;)
-				pause();
-		}
-		(void)!write(p[1], &g, sizeof(g));
-		_exit(0);
-	}
-	pid_t g = -1;
-	if (c > 0) {
-		if (read(p[0], &g, sizeof(g)) != sizeof(g))
-			g = -1;
-		waitpid(c, NULL, 0);
-	}
-	close(p[0]);
-	close(p[1]);
-	return g;
 }
 
 static void stay(void)
 {
 	for (;;)
 		pause();
+}
+
+/* A grandchild that init adopts and its own child, asleep for good: "G
+ * C" (their pids), or "-1". */
+static void orphans(char *out, size_t len)
+{
+	int p[2];
+	pid_t got[2] = { -1, -1 };
+	if (pipe(p)) {
+		snprintf(out, len, "-1");
+		return;
+	}
+	pid_t c = fork();
+	if (c == 0) {
+		if (fork() == 0) {
+			pid_t pair[2] = { getpid(), fork() };
+			if (pair[1] == 0) {
+				close(p[0]);
+				close(p[1]);
+				stay();
+			}
+			(void)!write(p[1], pair, sizeof(pair));
+			close(p[0]);
+			close(p[1]);
+			stay();
+		}
+		_exit(0);
+	}
+	if (c > 0) {
+		if (read(p[0], got, sizeof(got)) != sizeof(got))
+			got[0] = -1;
+		waitpid(c, NULL, 0);
+	}
+	close(p[0]);
+	close(p[1]);
+	snprintf(out, len, "%d %d", (int)got[0], (int)got[1]);
 }
 
 /* N empty files in `dir`/litter: how many were made. */
@@ -495,9 +513,9 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		send_kill(report, sizeof(report), arg ? atoi(arg) : 0);
 		answer(out_text, len_out_text, report);
 	} else if (!strcmp(cmd, "orphan")) {
-		char pid[32];
-		snprintf(pid, sizeof(pid), "%ld", orphan());
-		answer(out_text, len_out_text, pid);
+		char pids[32];
+		orphans(pids, sizeof(pids));
+		answer(out_text, len_out_text, pids);
 	} else if (!strcmp(cmd, "getenv")) {
 		/* what a tenant's code reads in its worker's environment */
 		const char *v = arg ? getenv(arg) : NULL;
