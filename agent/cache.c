@@ -39,6 +39,7 @@ struct cache {
 	 * written) */
 	uint64_t reserved;
 	uint64_t uploads, upload_bytes, hits;
+	struct cache_stats last; /* cache_stats's */
 	struct cache_entry *list;
 };
 
@@ -114,14 +115,56 @@ static bool make_room(struct cache *c, uint64_t need)
 	return true;
 }
 
+/* Exactly `size` bytes of `src` hashed into `out` (and written to `dst`
+ * if >= 0), and no byte more: a file that is shorter, or longer, or grows
+ * meanwhile (a tenant's code grew one to 8 TiB while another tenant's
+ * worker hashed it to its end) fails. 0 or -1. */
+static int hash_n(int src, int dst, uint64_t size, uint8_t out[VRPC_SHA256_LEN])
+{
+	static _Thread_local uint8_t buf[1 << 16];
+	struct vrpc_sha256 h;
+	vrpc_sha256_init(&h);
+	for (uint64_t left = size; left;) {
+		size_t want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+		ssize_t n = read(src, buf, want);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		vrpc_sha256_update(&h, buf, (size_t)n);
+		for (ssize_t w, off = 0; dst >= 0 && off < n; off += w)
+			if ((w = write(dst, buf + off, (size_t)(n - off))) <= 0)
+				return -1;
+		left -= (uint64_t)n;
+	}
+	vrpc_sha256_final(&h, out);
+	return read(src, buf, 1) == 0 ? 0 : -1;
+}
+
+/* A regular file of `size` bytes, opened without following a link or
+ * waiting on a lease: its descriptor, or -1. */
+static int open_entry(const char *path, uint64_t size, struct stat *st)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd >= 0 && (fstat(fd, st) || !S_ISREG(st->st_mode) ||
+			(uint64_t)st->st_size != size)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
 /* The file has `size` bytes and the SHA-256 of its name. */
 static bool content_ok(const char *path, const uint8_t *sha, uint64_t size)
 {
 	uint8_t got[VRPC_SHA256_LEN];
 	struct stat st;
-	return !stat(path, &st) && (uint64_t)st.st_size == size &&
-	       vrpc_sha256_file(path, got) == 0 &&
-	       !memcmp(got, sha, VRPC_SHA256_LEN);
+	int fd = open_entry(path, size, &st);
+	bool ok = fd >= 0 && !hash_n(fd, -1, size, got) &&
+		  !memcmp(got, sha, VRPC_SHA256_LEN);
+	if (fd >= 0)
+		close(fd);
+	return ok;
 }
 
 /* "<64 hex digits>" -> sha; false for any other name. */
@@ -253,20 +296,63 @@ void cache_close(struct cache *c)
 	free(c);
 }
 
-/* An entry another worker put in a shared directory: hashed, then kept
- * in this tenant's index (charged to its budget). Lock held. */
+/* Its copy of another tenant's file `fd` of a shared directory, hashed
+ * as it is copied, under a name of its own (HASH.RANDOM): the owner of
+ * that file may change it at any time (its mode is its own to change),
+ * and a tenant that used it in place ran the other's code as its own.
+ * The path of the copy, or false. */
+static bool copy_shared(struct cache *c, int fd, const uint8_t *sha,
+			uint64_t size, char *out, size_t out_size)
+{
+	char tmp[PATH_MAX], hex[65];
+	uint8_t got[VRPC_SHA256_LEN];
+	uint64_t r;
+	snprintf(tmp, sizeof(tmp), "%s/.adopt-XXXXXX", c->dir);
+	int dst = mkostemp(tmp, O_CLOEXEC);
+	if (dst < 0)
+		return false;
+	vrpc_sha256_hex(sha, hex);
+	bool ok = !hash_n(fd, dst, size, got) &&
+		  !memcmp(got, sha, VRPC_SHA256_LEN) && !fchmod(dst, 0444) &&
+		  getrandom(&r, sizeof(r), 0) == (ssize_t)sizeof(r) &&
+		  snprintf(out, out_size, "%s/%s.%016" PRIx64, c->dir, hex, r) <
+			  (int)out_size &&
+		  !renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE);
+	close(dst);
+	if (!ok)
+		unlink(tmp);
+	return ok;
+}
+
+/* An entry another worker put in a shared directory: kept in this
+ * tenant's index (charged to its budget) once hashed, in place if it is
+ * this worker's uid's file, else as this tenant's own copy. Lock held
+ * (the work is bounded by `size`, which the budget bounds). */
 static struct cache_entry *adopt_shared(struct cache *c, const uint8_t *sha,
 					uint64_t size)
 {
-	char hex[65], path[PATH_MAX];
+	char hex[65], path[PATH_MAX], copy[PATH_MAX] = "";
+	uint8_t got[VRPC_SHA256_LEN];
 	struct stat st;
 	vrpc_sha256_hex(sha, hex);
 	snprintf(path, sizeof(path), "%s/%s", c->dir, hex);
-	if (lstat(path, &st) || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size != size || !content_ok(path, sha, size) ||
-	    !make_room(c, size))
+	int fd = open_entry(path, size, &st);
+	if (fd < 0 || !make_room(c, size)) {
+		if (fd >= 0)
+			close(fd);
 		return NULL;
-	return insert(c, sha, size, true);
+	}
+	bool ok = st.st_uid == geteuid()
+			  ? !hash_n(fd, -1, size, got) &&
+				    !memcmp(got, sha, VRPC_SHA256_LEN)
+			  : copy_shared(c, fd, sha, size, copy, sizeof(copy));
+	close(fd);
+	struct cache_entry *e = ok ? insert(c, sha, size, true) : NULL;
+	if (e && copy[0])
+		snprintf(e->path, sizeof(e->path), "%s", copy);
+	else if (!e && copy[0])
+		unlink(copy);
+	return e;
 }
 
 struct cache_entry *cache_get(struct cache *c,
@@ -320,10 +406,16 @@ void cache_note_hit(struct cache *c)
 
 void cache_stats(struct cache *c, struct cache_stats *out)
 {
-	pthread_mutex_lock(&c->lock);
-	*out = (struct cache_stats){ c->entries, c->bytes, c->uploads,
-				     c->upload_bytes, c->hits };
-	pthread_mutex_unlock(&c->lock);
+	/* the worker's ticker asks, which also keeps the call deadline: it
+	 * never waits on a call that holds the lock (hashing or copying an
+	 * entry), and says what it saw last then */
+	if (!pthread_mutex_trylock(&c->lock)) {
+		c->last =
+			(struct cache_stats){ c->entries, c->bytes, c->uploads,
+					      c->upload_bytes, c->hits };
+		pthread_mutex_unlock(&c->lock);
+	}
+	*out = c->last;
 }
 
 const char *cache_begin_why(uint32_t err)

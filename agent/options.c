@@ -472,6 +472,15 @@ static void check_options(int argc, char **argv)
 		die("unexpected argument %s", argv[optind]);
 	if (!cfg.nr_listen && !getenv("LISTEN_FDS") && cfg.worker_fd < 0)
 		die("no --listen endpoint (see --help)");
+	/* its entries are their writers' files: without root every worker
+	 * has one uid, and any tenant's code could rewrite what the others
+	 * use */
+	if (cfg.cache_shared && geteuid() != 0 &&
+	    cfg.isolation == ISOLATION_PROCESS && cfg.worker_fd < 0)
+		die("--cache-shared needs root (workers of uids of their own): "
+		    "as another user every worker has that user's uid, and "
+		    "one tenant's code could rewrite the entries the others "
+		    "use");
 	if (cfg.exec_allow_uploads && !cfg.nr_exec_dirs)
 		die("--exec-allow-uploads needs --exec-allow");
 	if (!cfg.max_conns_per_peer)

@@ -98,8 +98,11 @@ static int set_env(void)
 		return -1;
 	}
 	/* backends' own caches (pocl's compiled kernels) persist with the
-	 * tenant's cache, for its next worker */
-	snprintf(p, sizeof(p), "%s/.cache", cfg.worker_cache);
+	 * tenant's cache, for its next worker; with --cache-shared they are
+	 * the worker's own (in one .cache for all, the first tenant's code
+	 * decided what the others' backends read) */
+	snprintf(p, sizeof(p), "%s/.cache",
+		 cfg.cache_shared ? cfg.worker_dir : cfg.worker_cache);
 	if ((mkdir(p, 0700) && errno != EEXIST) ||
 	    setenv("XDG_CACHE_HOME", p, 1)) {
 		aerr("worker: cannot use %s: %s", p, strerror(errno));

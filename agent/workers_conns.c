@@ -128,12 +128,48 @@ static bool make_room_for_tenant(void)
 	return true;
 }
 
+/* Room for a new --insecure TCP tenant's worker (its tenant is its
+ * address, "ip:ADDR"): an address group's such tenants have half of
+ * --max-tenants at most. One local client from 32 addresses of 127/8
+ * took every worker. The group's longest idle one leaves for a new one. */
+static uint32_t room_for_address(const struct admission *a, char *why,
+				 size_t size)
+{
+	uint64_t n = 0, cap = cfg.max_tenants / 2 ? cfg.max_tenants / 2 : 1;
+	struct worker *oldest = NULL;
+	if (strncmp(a->tenant, "ip:", 3))
+		return 0;
+	for (struct worker *w = workers; w; w = w->next) {
+		if (w->exiting || strcmp(w->group, a->p->key) ||
+		    strncmp(w->tenant, "ip:", 3))
+			continue;
+		n++;
+		if (wk_idle(w) &&
+		    (!oldest || w->idle_since < oldest->idle_since))
+			oldest = w;
+	}
+	if (n < cap)
+		return 0;
+	if (oldest) {
+		wk_tell_exit(oldest, "the longest idle of its address group, "
+				     "for a new tenant of it");
+		return 0;
+	}
+	fcounts.refused[REFUSE_ADMISSION]++;
+	snprintf(why, size,
+		 "%s has %" PRIu64 " tenants' workers, half of --max-tenants",
+		 a->p->key, n);
+	return VRPC_E_USERS;
+}
+
 uint32_t workers_admit(struct admission *a, char *why, size_t size)
 {
 	uint32_t err = room(a, why, size);
 	if (err)
 		return err;
 	struct worker *w = wk_find(a->tenant);
+	if (!w && (err = room_for_address(a, why, size)))
+		return err;
 	if (!w && !make_room_for_tenant()) {
 		fcounts.refused[REFUSE_ADMISSION]++;
 		snprintf(why, size,
@@ -144,6 +180,8 @@ uint32_t workers_admit(struct admission *a, char *why, size_t size)
 	}
 	if (!w && !(w = wk_spawn(a->tenant, false, why, size)))
 		return VRPC_E_NOMEM;
+	if (!w->group[0])
+		snprintf(w->group, sizeof(w->group), "%s", a->p->key);
 	struct fconn *c = calloc(1, sizeof(*c));
 	uint64_t id = front_next_id++;
 	if (!c || !(c->pending = conn_msg(a, id)) ||

@@ -29,6 +29,7 @@ struct fconn {
 
 struct worker {
 	char tenant[TENANT_MAX + 1];
+	char group[64]; /* the peer (group) whose connection started it */
 	char dir[PATH_MAX], cache[PATH_MAX];
 	pid_t pid; /* 0: the in-process worker */
 	int ctl;

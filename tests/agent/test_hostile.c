@@ -1589,6 +1589,57 @@ static void test_insecure_ip_caches(void **state)
 	assert_int_equal(system(rm), 0);
 }
 
+/* --insecure TCP: each address is a tenant with a worker, and one local
+ * client from 32 addresses of 127/8 took every --max-tenants worker (an
+ * audit): named tenants were refused. An address group's such tenants
+ * now have half of --max-tenants at most; the group's longest idle one
+ * leaves for a new one of it. */
+static void test_insecure_workers_per_group(void **state)
+{
+	(void)state;
+	char v4[64], src[32];
+	const char *extra[] = { "--max-tenants", "4", NULL };
+	assert_int_equal(agent_start_insecure(&ag, FAULTY, extra), 0);
+	listener_v4(v4, sizeof(v4));
+	int fds[3];
+	for (int i = 0; i < 3; i++) {
+		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i);
+		fds[i] = connect_from(v4, src);
+		assert_true(fds[i] >= 0);
+		int st = raw_hello(fds[i], NULL);
+		printf("# tenant ip:%s: %s\n", src,
+		       vrpc_err_name((uint32_t)st));
+		assert_int_equal(st, i < 2 ? 0 : (int)VRPC_E_USERS);
+		if (!st)
+			assert_int_equal(
+				faulty(fds[i], session(fds[i]), "ok", NULL, 0),
+				0);
+	}
+	assert_true(log_says("half of --max-tenants"));
+	/* another tenant (the UNIX socket's uid) is served */
+	int u = raw_connect(ag.unix_uri);
+	assert_int_equal(raw_hello(u, NULL), 0);
+	assert_int_equal(faulty(u, session(u), "ok", NULL, 0), 0);
+	/* the group's idle worker leaves for its new tenant */
+	close(fds[0]);
+	int again = -1; /* once the front knows it is idle */
+	for (int k = 0; k < 100; k++) {
+		again = connect_from(v4, "127.0.0.4");
+		if (!raw_hello(again, NULL))
+			break;
+		close(again);
+		again = -1;
+		usleep(20000);
+	}
+	assert_true(again >= 0);
+	assert_true(log_says("the longest idle of its address group"));
+	close(again);
+	close(u);
+	close(fds[1]);
+	close(fds[2]);
+	stop();
+}
+
 /* An upload's claimed size is held against the tenant's cache budget from
  * its start: one past what the budget can hold is refused before a byte
  * is written (four connections each wrote 256 MiB of a 1 MiB tenant's
@@ -1697,6 +1748,94 @@ static void test_shared_cache(void **state)
 	close(a);
 	close(b);
 	stop();
+}
+
+/* A tokens file (alice and bob) in a new directory, owned by `uid`. */
+static void tokens_in(char *dir, size_t dsize, char *file, size_t fsize,
+		      uid_t uid, mode_t mode)
+{
+	snprintf(dir, dsize, "/tmp/vaccel-tokdir-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(file, fsize, "%s/tokens", dir);
+	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	dprintf(fd, "alice %s\nbob %s\n", ALICE_TOKEN, BOB_TOKEN);
+	assert_int_equal(fchmod(fd, mode), 0);
+	if (uid != geteuid()) {
+		assert_int_equal(fchown(fd, uid, uid), 0);
+		assert_int_equal(chown(dir, uid, uid), 0);
+	}
+	close(fd);
+}
+
+static void tokens_gone(const char *dir, const char *file)
+{
+	unlink(file);
+	rmdir(dir);
+}
+
+/* --cache-shared: bob used alice's upload in place once he had hashed it,
+ * and it stayed alice's file, whose mode is hers to change: her code made
+ * it writable again and rewrote it, and bob's next resource of that
+ * content had her bytes (an audit ran her code in bob's worker that way,
+ * as bob's uid). Now bob's worker keeps a copy of his own, hashed as it
+ * is copied. And the backends' .cache was one directory for all, the
+ * first tenant's: it is each worker's own. Without root (one uid for all
+ * workers) the option is refused. */
+static void test_shared_cache_adopted(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--cache-shared", NULL };
+	start(FAULTY, extra);
+	const char secret[] = "a model alice uploads first";
+	uint8_t sha[32];
+	char hex[65], cmd[128], out[256], home[256];
+	vrpc_sha256(secret, sizeof(secret), sha);
+	vrpc_sha256_hex(sha, hex);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t as = session(a);
+	assert_int_equal(put(a, secret, sizeof(secret)), 0);
+	assert_int_equal(by_hash(a, secret, sizeof(secret)), 0);
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	uint64_t bs = session(b);
+	assert_int_equal(by_hash(b, secret, sizeof(secret)), 0); /* no upload */
+	snprintf(cmd, sizeof(cmd), "rewrite %s", hex);
+	assert_int_equal(faulty(a, as, cmd, out, sizeof(out)), 0);
+	printf("# alice rewrote her entry: %s\n", out);
+	assert_int_equal(by_hash(b, secret, sizeof(secret)), 0);
+	/* what bob's resources hold (links followed) */
+	assert_int_equal(faulty(b, bs, "getenv HOME", home, sizeof(home)), 0);
+	char grep[400];
+	snprintf(grep, sizeof(grep), "grep -Rqx junk %s", home);
+	int junk = system(grep);
+	snprintf(grep, sizeof(grep), "grep -Rqa '%s' %s", secret, home);
+	int good = system(grep);
+	printf("# bob's resources: %s, %s\n", junk ? "no junk" : "JUNK",
+	       good ? "not the model" : "the model");
+	assert_int_not_equal(junk, 0);
+	assert_int_equal(good, 0);
+	/* the backends' caches */
+	char xa[256], xb[256];
+	assert_int_equal(faulty(a, as, "getenv XDG_CACHE_HOME", xa, sizeof(xa)),
+			 0);
+	assert_int_equal(faulty(b, bs, "getenv XDG_CACHE_HOME", xb, sizeof(xb)),
+			 0);
+	printf("# XDG_CACHE_HOME: alice %s, bob %s\n", xa, xb);
+	assert_string_not_equal(xa, xb);
+	assert_non_null(strstr(xb, home));
+	close(a);
+	close(b);
+	stop();
+	if (geteuid() != 0)
+		return;
+	/* without root: refused, with the reason */
+	char dir[64], file[128];
+	tokens_in(dir, sizeof(dir), file, sizeof(file), 65534, 0600);
+	const char *nr[] = { "--tokens", file, "--cache-shared", NULL };
+	assert_int_equal(agent_start_as(&ag, FAULTY, nr, 65534), -1);
+	assert_true(log_says("--cache-shared needs root"));
+	agent_stop(&ag);
+	tokens_gone(dir, file);
 }
 
 /* A worker told to exit that does not (tenant code's destructor waits
@@ -2159,30 +2298,6 @@ static void test_worker_env_refused(void **state)
 	}
 }
 
-/* A tokens file (alice and bob) in a new directory, owned by `uid`. */
-static void tokens_in(char *dir, size_t dsize, char *file, size_t fsize,
-		      uid_t uid, mode_t mode)
-{
-	snprintf(dir, dsize, "/tmp/vaccel-tokdir-XXXXXX");
-	assert_non_null(mkdtemp(dir));
-	snprintf(file, fsize, "%s/tokens", dir);
-	int fd = open(file, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	assert_true(fd >= 0);
-	dprintf(fd, "alice %s\nbob %s\n", ALICE_TOKEN, BOB_TOKEN);
-	assert_int_equal(fchmod(fd, mode), 0);
-	if (uid != geteuid()) {
-		assert_int_equal(fchown(fd, uid, uid), 0);
-		assert_int_equal(chown(dir, uid, uid), 0);
-	}
-	close(fd);
-}
-
-static void tokens_gone(const char *dir, const char *file)
-{
-	unlink(file);
-	rmdir(dir);
-}
-
 /* Without root every worker and the front share one uid, and the kernel
  * sends a file owner's SIGIO, with the signal F_SETSIG chose, to any
  * process of that uid: alice's code (pipe, F_SETOWN, F_SETSIG SIGKILL,
@@ -2486,10 +2601,13 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_conns_per_tenant, teardown),
 		cmocka_unit_test_teardown(test_vm_sockets_preauth, teardown),
 		cmocka_unit_test_teardown(test_insecure_ip_caches, teardown),
+		cmocka_unit_test_teardown(test_insecure_workers_per_group,
+					  teardown),
 		cmocka_unit_test_teardown(test_stuck_exit, teardown),
 		cmocka_unit_test_teardown(test_litter, teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),
 		cmocka_unit_test_teardown(test_shared_cache, teardown),
+		cmocka_unit_test_teardown(test_shared_cache_adopted, teardown),
 		cmocka_unit_test_teardown(test_hostile_files, teardown),
 		cmocka_unit_test_teardown(test_log_injection, teardown),
 		cmocka_unit_test_teardown(test_metrics_endpoint, teardown),

@@ -20,8 +20,10 @@
  *   stick          makes this worker wait for good when it exits
  *   echo-late MS   answers the whole image, as it is MS ms after the call
  *                  starts
- *   plant NAME     writes "junk" to NAME in its cache directory (the
- *                  parent of XDG_CACHE_HOME); answers ok or the errno
+ *   plant NAME     writes "junk" to NAME in its cache directory
+ *                  (--worker-cache); answers ok or the errno
+ *   rewrite NAME   makes its file NAME there writable again and writes
+ *                  "junk" over it; answers ok or the errno
  * and, as a compromised worker would (tenant code run in its own worker),
  * against the agent's front:
  *   linger-ctl PORT S  makes this worker's TCP connection from client port
@@ -187,6 +189,24 @@ static void send_kill(char *out, size_t len, pid_t pid)
 		close(fd);
 	close(p[0]);
 	close(p[1]);
+}
+
+/* The worker's cache directory (--worker-cache on its command line). */
+static bool cache_dir(char *out, size_t size)
+{
+	static char cmd[65536];
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, cmd, sizeof(cmd) - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	for (ssize_t i = 0; i + 1 < n; i += (ssize_t)strlen(cmd + i) + 1) {
+		if (!strcmp(cmd + i, "--worker-cache")) {
+			i += (ssize_t)strlen(cmd + i) + 1;
+			return i < n &&
+			       snprintf(out, size, "%s", cmd + i) < (int)size;
+		}
+	}
+	return false;
 }
 
 static void stay(void)
@@ -476,14 +496,15 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		 * tenant code could) */
 		atexit(stay);
 		answer(out_text, len_out_text, "ok");
-	} else if (!strcmp(cmd, "plant")) {
-		/* junk under name ARG in its cache directory (the parent
-		 * of XDG_CACHE_HOME) */
-		const char *x = getenv("XDG_CACHE_HOME");
-		char p[4096];
+	} else if (!strcmp(cmd, "plant") || !strcmp(cmd, "rewrite")) {
+		/* junk under name ARG in its cache directory; rewrite: over
+		 * a file of its own there, made writable again first */
+		char p[4096], dir[4096];
 		int fd = -1;
-		if (x && arg &&
-		    snprintf(p, sizeof(p), "%s/../%s", x, arg) < (int)sizeof(p))
+		if (arg && cache_dir(dir, sizeof(dir)) &&
+		    snprintf(p, sizeof(p), "%s/%s", dir, arg) <
+			    (int)sizeof(p) &&
+		    (cmd[0] == 'p' || !chmod(p, 0644)))
 			fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 				  0644);
 		if (fd < 0 || write(fd, "junk", 4) != 4)
