@@ -297,25 +297,34 @@ void cache_close(struct cache *c)
 }
 
 /* Its copy of another tenant's file `fd` of a shared directory, hashed
- * as it is copied, under a name of its own (HASH.RANDOM): the owner of
- * that file may change it at any time (its mode is its own to change),
- * and a tenant that used it in place ran the other's code as its own.
- * The path of the copy, or false. */
+ * as it is copied: the owner of that file may change it at any time (its
+ * mode is its own to change), and a tenant that used it in place ran the
+ * other's code as its own. The copy is in the worker's private directory
+ * (gone with the worker, whatever ends it; in the shared one for the
+ * in-process worker). Its path, or false. */
 static bool copy_shared(struct cache *c, int fd, const uint8_t *sha,
 			uint64_t size, char *out, size_t out_size)
 {
-	char tmp[PATH_MAX], hex[65];
+	char dir[PATH_MAX], tmp[PATH_MAX], hex[65];
 	uint8_t got[VRPC_SHA256_LEN];
 	uint64_t r;
-	snprintf(tmp, sizeof(tmp), "%s/.adopt-XXXXXX", c->dir);
+	if (!cfg.worker_dir)
+		snprintf(dir, sizeof(dir), "%s", c->dir);
+	else if (snprintf(dir, sizeof(dir), "%s/adopted", cfg.worker_dir) >=
+			 (int)sizeof(dir) ||
+		 (mkdir(dir, 0700) && errno != EEXIST))
+		return false;
+	if (snprintf(tmp, sizeof(tmp), "%s/.adopt-XXXXXX", dir) >=
+	    (int)sizeof(tmp))
+		return false;
 	int dst = mkostemp(tmp, O_CLOEXEC);
 	if (dst < 0)
 		return false;
 	vrpc_sha256_hex(sha, hex);
 	bool ok = !hash_n(fd, dst, size, got) &&
-		  !memcmp(got, sha, VRPC_SHA256_LEN) && !fchmod(dst, 0444) &&
+		  !memcmp(got, sha, VRPC_SHA256_LEN) && !fchmod(dst, 0400) &&
 		  getrandom(&r, sizeof(r), 0) == (ssize_t)sizeof(r) &&
-		  snprintf(out, out_size, "%s/%s.%016" PRIx64, c->dir, hex, r) <
+		  snprintf(out, out_size, "%s/%s.%016" PRIx64, dir, hex, r) <
 			  (int)out_size &&
 		  !renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE);
 	close(dst);
