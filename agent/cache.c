@@ -39,7 +39,8 @@ struct cache {
 	 * written) */
 	uint64_t reserved;
 	uint64_t uploads, upload_bytes, hits;
-	struct cache_stats last; /* cache_stats's */
+	struct cache_stats last; /* cache_stats's, under last_lock */
+	pthread_mutex_t last_lock;
 	struct cache_entry *list;
 };
 
@@ -275,6 +276,7 @@ struct cache *cache_open(const char *dir, bool shared, uint64_t max_bytes)
 		return NULL;
 	}
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->last_lock, NULL);
 	strcpy(c->dir, dir);
 	c->shared = shared;
 	c->max = max_bytes;
@@ -293,6 +295,7 @@ void cache_close(struct cache *c)
 	while (c->list)
 		drop(c, &c->list, false);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->last_lock);
 	free(c);
 }
 
@@ -418,13 +421,18 @@ void cache_stats(struct cache *c, struct cache_stats *out)
 	/* the worker's ticker asks, which also keeps the call deadline: it
 	 * never waits on a call that holds the lock (hashing or copying an
 	 * entry), and says what it saw last then */
-	if (!pthread_mutex_trylock(&c->lock)) {
-		c->last =
-			(struct cache_stats){ c->entries, c->bytes, c->uploads,
-					      c->upload_bytes, c->hits };
+	bool now = !pthread_mutex_trylock(&c->lock);
+	struct cache_stats st = { 0 };
+	if (now) {
+		st = (struct cache_stats){ c->entries, c->bytes, c->uploads,
+					   c->upload_bytes, c->hits };
 		pthread_mutex_unlock(&c->lock);
 	}
+	pthread_mutex_lock(&c->last_lock);
+	if (now)
+		c->last = st;
 	*out = c->last;
+	pthread_mutex_unlock(&c->last_lock);
 }
 
 const char *cache_begin_why(uint32_t err)

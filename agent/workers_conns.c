@@ -129,36 +129,56 @@ static bool make_room_for_tenant(void)
 }
 
 /* Room for a new --insecure TCP tenant's worker (its tenant is its
- * address, "ip:ADDR"): an address group's such tenants have half of
- * --max-tenants at most. One local client from 32 addresses of 127/8
- * took every worker. The group's longest idle one leaves for a new one. */
+ * address, "ip:ADDR"): such tenants have half of --max-tenants workers
+ * together, and an address group a quarter. One local client from 32
+ * addresses of 127/8 took every worker; with a cap per group only, from
+ * 127/8, the host's own addresses and ::1 it still took them all. The
+ * longest idle such worker (of the group when the group is at its cap)
+ * leaves for a new one. */
 static uint32_t room_for_address(const struct admission *a, char *why,
 				 size_t size)
 {
-	uint64_t n = 0, cap = cfg.max_tenants / 2 ? cfg.max_tenants / 2 : 1;
-	struct worker *oldest = NULL;
+	uint64_t all = 0, mine = 0;
+	uint64_t all_cap = cfg.max_tenants / 2 ? cfg.max_tenants / 2 : 1;
+	uint64_t group_cap = cfg.max_tenants / 4 ? cfg.max_tenants / 4 : 1;
+	struct worker *idle_all = NULL, *idle_mine = NULL;
 	if (strncmp(a->tenant, "ip:", 3))
 		return 0;
 	for (struct worker *w = workers; w; w = w->next) {
-		if (w->exiting || strcmp(w->group, a->p->key) ||
-		    strncmp(w->tenant, "ip:", 3))
+		if (w->exiting || strncmp(w->tenant, "ip:", 3))
 			continue;
-		n++;
-		if (wk_idle(w) &&
-		    (!oldest || w->idle_since < oldest->idle_since))
-			oldest = w;
+		bool same = !strcmp(w->group, a->p->key);
+		all++;
+		mine += same;
+		if (!wk_idle(w))
+			continue;
+		if (!idle_all || w->idle_since < idle_all->idle_since)
+			idle_all = w;
+		if (same &&
+		    (!idle_mine || w->idle_since < idle_mine->idle_since))
+			idle_mine = w;
 	}
-	if (n < cap)
+	struct worker *leave = mine >= group_cap ? idle_mine
+			       : all >= all_cap	 ? idle_all
+						 : NULL;
+	if (mine < group_cap && all < all_cap)
 		return 0;
-	if (oldest) {
-		wk_tell_exit(oldest, "the longest idle of its address group, "
-				     "for a new tenant of it");
+	if (leave) {
+		wk_tell_exit(leave, "the longest idle of the tenants by "
+				    "address, for a new one");
 		return 0;
 	}
 	fcounts.refused[REFUSE_ADMISSION]++;
-	snprintf(why, size,
-		 "%s has %" PRIu64 " tenants' workers, half of --max-tenants",
-		 a->p->key, n);
+	if (mine >= group_cap)
+		snprintf(why, size,
+			 "%s has %" PRIu64 " tenants' workers, a quarter of "
+			 "--max-tenants (tenants by address, --insecure)",
+			 a->p->key, mine);
+	else
+		snprintf(why, size,
+			 "tenants by address (--insecure) have %" PRIu64
+			 " workers, half of --max-tenants",
+			 all);
 	return VRPC_E_USERS;
 }
 
