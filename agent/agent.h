@@ -216,6 +216,9 @@ char **worker_env_make(char *tenant_entry);
 /* ---- util.c ---- */
 __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);
 
+/* The start of a small file (/proc's) in `buf` of `size` bytes, NUL-
+ * terminated (empty if it cannot be read): its length, or -1. */
+ssize_t read_text(const char *path, char *buf, size_t size);
 /* Copy `src` into `dst` of `size` bytes, cut if it does not fit. */
 void str_copy(char *dst, size_t size, const char *src);
 /* dst = a "/" b; false (dst unusable) if it does not fit. */

@@ -299,6 +299,27 @@ void cache_close(struct cache *c)
 	free(c);
 }
 
+/* Rename `tmp` to `dir`/HEX.RANDOM (HEX: `sha`'s), a name no one can
+ * take first: into `out`. */
+static bool rename_unique(const char *tmp, const char *dir, const uint8_t *sha,
+			  char *out, size_t size)
+{
+	char hex[65];
+	vrpc_sha256_hex(sha, hex);
+	for (int i = 0; i < 4; i++) {
+		uint64_t r;
+		if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r) ||
+		    snprintf(out, size, "%s/%s.%016" PRIx64, dir, hex, r) >=
+			    (int)size)
+			return false;
+		if (!renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE))
+			return true;
+		if (errno != EEXIST)
+			return false;
+	}
+	return false;
+}
+
 /* Its copy of another tenant's file `fd` of a shared directory, hashed
  * as it is copied: the owner of that file may change it at any time (its
  * mode is its own to change), and a tenant that used it in place ran the
@@ -308,9 +329,8 @@ void cache_close(struct cache *c)
 static bool copy_shared(struct cache *c, int fd, const uint8_t *sha,
 			uint64_t size, char *out, size_t out_size)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX], hex[65];
+	char dir[PATH_MAX], tmp[PATH_MAX];
 	uint8_t got[VRPC_SHA256_LEN];
-	uint64_t r;
 	if (!cfg.worker_dir)
 		snprintf(dir, sizeof(dir), "%s", c->dir);
 	else if (snprintf(dir, sizeof(dir), "%s/adopted", cfg.worker_dir) >=
@@ -323,13 +343,9 @@ static bool copy_shared(struct cache *c, int fd, const uint8_t *sha,
 	int dst = mkostemp(tmp, O_CLOEXEC);
 	if (dst < 0)
 		return false;
-	vrpc_sha256_hex(sha, hex);
 	bool ok = !hash_n(fd, dst, size, got) &&
 		  !memcmp(got, sha, VRPC_SHA256_LEN) && !fchmod(dst, 0400) &&
-		  getrandom(&r, sizeof(r), 0) == (ssize_t)sizeof(r) &&
-		  snprintf(out, out_size, "%s/%s.%016" PRIx64, dir, hex, r) <
-			  (int)out_size &&
-		  !renameat2(AT_FDCWD, tmp, AT_FDCWD, out, RENAME_NOREPLACE);
+		  rename_unique(tmp, dir, sha, out, out_size);
 	close(dst);
 	if (!ok)
 		unlink(tmp);
@@ -530,19 +546,10 @@ static uint32_t install(struct cache *c, struct cache_upload *u,
 		 * hashed before use), it cannot be replaced, so this tenant's
 		 * copy is kept under a name of its own */
 		bool placed = !rename(u->tmp, final);
-		/* a name of its own, which no one can take first */
-		for (int i = 0;
-		     !placed && c->shared && i < 4 &&
-		     (errno == EPERM || errno == EACCES || errno == EEXIST);
-		     i++) {
-			uint64_t r;
-			if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
-				break;
-			snprintf(final, sizeof(final), "%s/%s.%016" PRIx64,
-				 c->dir, hex, r);
-			placed = !renameat2(AT_FDCWD, u->tmp, AT_FDCWD, final,
-					    RENAME_NOREPLACE);
-		}
+		if (!placed && c->shared &&
+		    (errno == EPERM || errno == EACCES || errno == EEXIST))
+			placed = rename_unique(u->tmp, c->dir, sha, final,
+					       sizeof(final));
 		if (!placed) {
 			unlink(u->tmp);
 			return VRPC_E_IO;

@@ -53,14 +53,8 @@ static _Thread_local struct {
 static int64_t run_delay(void)
 {
 	char buf[128];
-	int fd = open("/proc/thread-self/schedstat", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text("/proc/thread-self/schedstat", buf, sizeof(buf)) <= 0)
 		return -1;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = 0;
 	unsigned long long run, wait;
 	return sscanf(buf, "%llu %llu", &run, &wait) == 2 ? (int64_t)wait : -1;
 }

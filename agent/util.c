@@ -207,3 +207,13 @@ bool remove_tree(const char *path, uid_t uid_lo, uid_t uid_hi)
 	struct rm_owner o = { st.st_dev, uid_lo, uid_hi };
 	return empty_dir(fd, &o) && !rmdir(path);
 }
+
+ssize_t read_text(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, size - 1) : -1;
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}

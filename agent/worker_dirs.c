@@ -49,14 +49,13 @@ struct dirent64_raw {
 	char name[];
 };
 
-/* The owners of what a tenant's tree may hold: its worker's uid (as root,
- * one of the slots'; else this one). */
-static uid_t uid_lo(void)
+/* The owners of what a tenant's tree may hold: its worker's uid. */
+uid_t wk_uid_lo(void)
 {
 	return wk_as_root() ? (uid_t)cfg.worker_uid_base : geteuid();
 }
 
-static uid_t uid_hi(void)
+uid_t wk_uid_hi(void)
 {
 	/* the slots' uids end where their shared group is */
 	return wk_as_root() ? (uid_t)workers_shared_gid() : geteuid() + 1;
@@ -131,7 +130,7 @@ static void empty_trash(const char *dir)
 		char p[PATH_MAX];
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
 		    path_join(p, sizeof(p), dir, e->d_name) &&
-		    !remove_tree(p, uid_lo(), uid_hi()))
+		    !remove_tree(p, wk_uid_lo(), wk_uid_hi()))
 			awarn("cannot remove all of %s", p);
 	}
 	if (d)
@@ -173,7 +172,7 @@ static void discard(const char *path, int t)
 		janitor_wake();
 		return;
 	}
-	if (errno != ENOENT && !remove_tree(path, uid_lo(), uid_hi()))
+	if (errno != ENOENT && !remove_tree(path, wk_uid_lo(), wk_uid_hi()))
 		awarn("cannot remove all of %s", path);
 }
 
@@ -212,7 +211,7 @@ void wk_own_dirs(const struct worker *w)
 	struct stat st;
 	if (fd < 0)
 		return;
-	struct own o = { 0, uid_lo(), uid_hi(), wk_uid(w) };
+	struct own o = { 0, wk_uid_lo(), wk_uid_hi(), wk_uid(w) };
 	if (!fstat(fd, &st) && !fchown(fd, wk_uid(w), wk_uid(w))) {
 		o.dev = st.st_dev;
 		own_tree(fd, &o, 0);

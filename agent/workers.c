@@ -335,13 +335,8 @@ static bool proc_info(long pid, long *ppid, uint64_t *uid)
 {
 	char path[64], buf[4096];
 	snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t r = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
-	if (fd >= 0)
-		close(fd);
-	if (r <= 0)
+	if (read_text(path, buf, sizeof(buf)) <= 0)
 		return false;
-	buf[r] = 0;
 	const char *pp = strstr(buf, "\nPPid:\t"), *u = strstr(buf, "\nUid:\t"),
 		   *state = strstr(buf, "\nState:\t");
 	if (!pp || !u || !state || state[8] == 'Z')
@@ -362,15 +357,10 @@ static bool of_a_front(long pid, uint64_t lo, uint64_t hi)
 	for (int depth = 0; depth < 1024 && proc_info(pid, &ppid, &uid);
 	     depth++) {
 		if (uid < lo || uid >= hi) {
-			char path[64], comm[32] = "";
+			char path[64], comm[32];
 			snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-			int fd = open(path, O_RDONLY | O_CLOEXEC);
-			ssize_t r =
-				fd >= 0 ? read(fd, comm, sizeof(comm) - 1) : -1;
-			if (fd >= 0)
-				close(fd);
-			return pid > 1 && r > 0 &&
-			       !strcmp(comm, "vaccel-agent\n");
+			read_text(path, comm, sizeof(comm));
+			return pid > 1 && !strcmp(comm, "vaccel-agent\n");
 		}
 		pid = ppid;
 	}
@@ -389,7 +379,7 @@ static void kill_leftovers(void)
 {
 	if (!wk_as_root())
 		return;
-	uint64_t lo = cfg.worker_uid_base, hi = lo + 2 * cfg.max_tenants;
+	uint64_t lo = wk_uid_lo(), hi = wk_uid_hi();
 	unsigned total = 0, n = 1;
 	for (int pass = 0; pass < 8 && n; pass++) {
 		DIR *d = opendir("/proc");

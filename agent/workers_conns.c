@@ -63,9 +63,6 @@ void wk_end_conn(struct worker *w, struct fconn **link)
 	free(c);
 }
 
-/* Room for one more connection of this peer and tenant (a tenant can
- * connect from many peers: addresses, or uids with a listener of its
- * own). */
 /* The last eighth of --max-connections (at least one) is for tenants
  * that have no connection yet: two tenants at their per-tenant share (or
  * one with two addresses, each its tenant with --insecure) filled the
@@ -75,6 +72,9 @@ static uint64_t reserve(void)
 	return cfg.max_conns / 8 ? cfg.max_conns / 8 : 1;
 }
 
+/* Room for one more connection of this peer and tenant (a tenant can
+ * connect from many peers: addresses, or uids with a listener of its
+ * own). */
 static uint32_t room(const struct admission *a, char *why, size_t size)
 {
 	uint64_t mine = tenant_conns_of(a->tenant);
@@ -106,6 +106,14 @@ static uint32_t room(const struct admission *a, char *why, size_t size)
 	return VRPC_E_USERS;
 }
 
+/* `w` if it is idle and has been longer than `than` (NULL: none yet),
+ * else `than`. */
+static struct worker *idler(struct worker *w, struct worker *than)
+{
+	return wk_idle(w) && (!than || w->idle_since < than->idle_since) ? w
+									 : than;
+}
+
 /* Room for a new tenant's worker: fewer than --max-tenants that stay
  * (those leaving do not count: their uids are from a second range of
  * slots), or the one idle the longest told to leave (idle workers of
@@ -116,9 +124,7 @@ static bool make_room_for_tenant(void)
 	struct worker *oldest = NULL;
 	for (struct worker *w = workers; w; w = w->next) {
 		staying += !w->exiting;
-		if (wk_idle(w) &&
-		    (!oldest || w->idle_since < oldest->idle_since))
-			oldest = w;
+		oldest = idler(w, oldest);
 	}
 	if (staying < cfg.max_tenants)
 		return true;
@@ -150,19 +156,13 @@ static uint32_t room_for_address(const struct admission *a, char *why,
 		bool same = !strcmp(w->group, a->p->key);
 		all++;
 		mine += same;
-		if (!wk_idle(w))
-			continue;
-		if (!idle_all || w->idle_since < idle_all->idle_since)
-			idle_all = w;
-		if (same &&
-		    (!idle_mine || w->idle_since < idle_mine->idle_since))
-			idle_mine = w;
+		idle_all = idler(w, idle_all);
+		if (same)
+			idle_mine = idler(w, idle_mine);
 	}
-	struct worker *leave = mine >= group_cap ? idle_mine
-			       : all >= all_cap	 ? idle_all
-						 : NULL;
 	if (mine < group_cap && all < all_cap)
 		return 0;
+	struct worker *leave = mine >= group_cap ? idle_mine : idle_all;
 	if (leave) {
 		wk_tell_exit(leave, "the longest idle of the tenants by "
 				    "address, for a new one");

@@ -122,6 +122,10 @@ extern char wk_tenants_root[PATH_MAX];
 bool wk_as_root(void);
 /* The uid `w` runs as (as root). */
 uid_t wk_uid(const struct worker *w);
+/* The uids workers may have, [lo, hi): as root the slots' (up to their
+ * shared group), else this one. */
+uid_t wk_uid_lo(void);
+uid_t wk_uid_hi(void);
 /* mkdir, or an existing directory, with `mode`. */
 int wk_make_dir(const char *path, mode_t mode);
 int wk_prepare_dirs(struct worker *w);
