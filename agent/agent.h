@@ -103,6 +103,13 @@ void alog_worker(int pid, const char *tenant, const char *text, size_t len,
 /* tenant names: [A-Za-z0-9._:-], this long at most */
 #define TENANT_MAX 96
 
+/* --worker-cgroups (agent/cgroup.c) */
+enum worker_cgroups {
+	WCG_AUTO = 0, /* where a memory controller can be used */
+	WCG_ON,	      /* required: the agent does not start without */
+	WCG_OFF,
+};
+
 enum isolation {
 	ISOLATION_PROCESS = 0, /* a sandboxed worker process per tenant */
 	ISOLATION_NONE,	       /* one in-process worker for every tenant */
@@ -168,6 +175,7 @@ struct agent_config {
 	bool no_sandbox;
 	bool worker_exec;
 	uint64_t worker_memory;
+	enum worker_cgroups worker_cgroups;
 	uint64_t worker_nofile;
 	uint64_t worker_uid_base;
 	char *read_dirs[MAX_READ_DIRS]; /* extra read-only paths of workers */

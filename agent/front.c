@@ -3,6 +3,7 @@
  * messages, signals, deadlines), and SIGTERM (the peers' counts and the
  * HELLO's answer: admission.c). */
 
+#include "cgroup.h"
 #include "ctl.h"
 #include "front.h"
 #include "metrics.h"
@@ -483,8 +484,9 @@ int front_main(void)
 		ainfo("isolation: none: every tenant in this process, without "
 		      "a sandbox");
 	else
-		ainfo("isolation: a sandboxed worker process per tenant (%s)",
-		      sandbox_describe());
+		ainfo("isolation: a sandboxed worker process per tenant (%s; "
+		      "control groups: %s)",
+		      sandbox_describe(), wcg_describe());
 	write_ready();
 	while (poll_once(sfd))
 		;
@@ -499,6 +501,7 @@ int front_main(void)
 	preauth_drop_all();
 	fcounts.stopping = true;
 	bool in_time = workers_stop();
+	wcg_fini();
 	metrics_close();
 	if (cfg.ready_file)
 		unlink(cfg.ready_file);

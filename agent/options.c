@@ -279,6 +279,16 @@ static bool parse_agent_opt(int opt, const char *arg)
 		if (cfg.worker_memory && cfg.worker_memory < (64u << 20))
 			die("--worker-memory: at least 64M (or 0)");
 		return true;
+	case OPT_WORKER_CGROUPS:
+		if (!strcmp(arg, "auto"))
+			cfg.worker_cgroups = WCG_AUTO;
+		else if (!strcmp(arg, "on"))
+			cfg.worker_cgroups = WCG_ON;
+		else if (!strcmp(arg, "off"))
+			cfg.worker_cgroups = WCG_OFF;
+		else
+			die("--worker-cgroups %s: 'auto', 'on' or 'off'", arg);
+		return true;
 	case OPT_WORKER_FILES:
 		cfg.worker_nofile =
 			parse_size(arg, "--worker-files", 64, 1u << 20);

@@ -125,9 +125,18 @@ const char options_usage[] =
 	"                            failing that tenant's calls with the "
 	"reason\n"
 	"                            (600000; 0: no limit)\n"
-	"      --worker-memory N     address-space limit of a worker "
-	"(default 16G;\n"
-	"                            0: none)\n"
+	"      --worker-memory N     memory limit of a worker (default "
+	"16G; 0: none):\n"
+	"                            its address space, and with a memory "
+	"cgroup all\n"
+	"                            it holds (memfd, tmpfs files)\n"
+	"      --worker-cgroups MODE a memory and pids cgroup per worker "
+	"under the\n"
+	"                            agent's own: auto (default: where "
+	"the agent can\n"
+	"                            make them, as root or delegated), on "
+	"(required),\n"
+	"                            off\n"
 	"      --worker-files N      open-file limit of a worker (default "
 	"4096)\n"
 	"      --worker-uid-base UID as root, workers run as UID+slot, a uid "
@@ -311,6 +320,7 @@ const struct option options_table[] = {
 	{ "worker-idle", required_argument, NULL, OPT_WORKER_IDLE },
 	{ "call-timeout", required_argument, NULL, OPT_CALL_TIMEOUT },
 	{ "worker-memory", required_argument, NULL, OPT_WORKER_MEMORY },
+	{ "worker-cgroups", required_argument, NULL, OPT_WORKER_CGROUPS },
 	{ "worker-files", required_argument, NULL, OPT_WORKER_FILES },
 	{ "worker-uid-base", required_argument, NULL, OPT_WORKER_UID_BASE },
 	{ "worker-read", required_argument, NULL, OPT_WORKER_READ },

@@ -97,6 +97,9 @@ static void start_free(struct start *st)
 static void exec_worker(const struct worker *w, int fd, int logw,
 			const struct start *st)
 {
+	/* first: its descriptors could be 1, 2 or 3 */
+	if (wcg_join(&w->cg))
+		_exit(126);
 	/* above 3 first: either could be 1, 2 or 3 */
 	int ctl = fcntl(fd, F_DUPFD, 10);
 	int log = logw >= 0 ? fcntl(logw, F_DUPFD, 10) : -1;
@@ -132,6 +135,15 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 	/* the probe runs no tenant's code: it writes to the front's
 	 * stderr, which the front does not read while it waits for it */
 	struct start st = { 0 };
+	w->cg.id = 0;
+	for (int i = 0; i < WCG_MAX; i++)
+		w->cg.procs[i] = -1;
+	if (wcg_make(&w->cg, why, size)) {
+		if (w->slot >= 0)
+			slots[w->slot] = false;
+		free(w);
+		return NULL;
+	}
 	if (wk_prepare_dirs(w) || start_make(&st, w, probe) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) ||
 	    (!probe && (pipe2(lp, O_CLOEXEC) || wk_log_open(w, lp[0]))) ||
@@ -147,11 +159,13 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		if (w->slot >= 0)
 			slots[w->slot] = false;
 		wk_release_dirs(w);
+		wcg_end(&w->cg);
 		free(w);
 		return NULL;
 	}
 	if (w->pid == 0)
 		exec_worker(w, sv[1], lp[1], &st);
+	wcg_forked(&w->cg);
 	start_free(&st);
 	close(sv[1]);
 	if (lp[1] >= 0) {
@@ -285,6 +299,7 @@ static void probe(void)
 	if (!ok)
 		kill(w->pid, SIGKILL);
 	waitpid(w->pid, &status, 0);
+	wcg_end(&w->cg);
 	wk_forget(w);
 	if (!ok || !WIFEXITED(status) || WEXITSTATUS(status))
 		die("the backends cannot run in a worker (see above); "
@@ -409,6 +424,7 @@ void workers_init(void)
 	if (!slots)
 		die("out of memory");
 	kill_leftovers();
+	wcg_init();
 	wk_setup_roots();
 	if (cfg.isolation == ISOLATION_NONE)
 		inprocess();

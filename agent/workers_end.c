@@ -18,18 +18,25 @@ static bool stopping;
 /* ---- ends ------------------------------------------------------------------
  */
 
-static void describe_end(int status, char *out, size_t size)
+/* `oom`: its memory cgroup's limit killed a process of it. */
+static void describe_end(int status, bool oom, char *out, size_t size)
 {
 	if (WIFSIGNALED(status)) {
 		int sig = WTERMSIG(status);
 		const char *abbrev = sigabbrev_np(sig);
+		char limit[96] = "";
+		if (sig == SIGKILL && oom)
+			snprintf(limit, sizeof(limit),
+				 " (killed: over its memory limit of %" PRIu64
+				 " MiB)",
+				 cfg.worker_memory >> 20);
+		else if (sig == SIGKILL && cfg.worker_memory)
+			snprintf(limit, sizeof(limit),
+				 " (killed: over its memory limit, or "
+				 "stopped)");
 		snprintf(out, size,
 			 "this tenant's backend process died: SIG%s%s",
-			 abbrev ? abbrev : "?",
-			 sig == SIGKILL && cfg.worker_memory
-				 ? " (killed: over its memory limit, or "
-				   "stopped)"
-				 : "");
+			 abbrev ? abbrev : "?", limit);
 	} else {
 		snprintf(out, size,
 			 "this tenant's backend process exited (status %d)",
@@ -63,7 +70,7 @@ static void restart_for(const char *tenant, struct fconn *waiting,
 /* A worker ended. Connections it had: told why, closed. Connections that
  * never reached it (it was leaving, or starting): a new worker, unless it
  * never started (then they are refused with the reason). */
-static void ended(struct worker *w, int status)
+static void ended(struct worker *w, int status, bool oom)
 {
 	char why[600];
 	/* a worker past its call deadline says so (CTL_DYING), then kills
@@ -78,7 +85,7 @@ static void ended(struct worker *w, int status)
 			 "this tenant's backend process was stopped: %s",
 			 w->dying);
 	else
-		describe_end(status, why, sizeof(why));
+		describe_end(status, oom, why, sizeof(why));
 	struct fconn *waiting = NULL;
 	uint64_t told = 0;
 	for (struct fconn **p = &w->conns; *p;) {
@@ -164,14 +171,16 @@ void workers_reap(void)
 			kill(-pid, SIGKILL);
 		if (waitpid(pid, &status, 0) != pid)
 			return;
+		/* and what it left in its groups, killed with them */
 		if (w)
-			ended(w, status);
+			ended(w, status, wcg_end(&w->cg));
 	}
 }
 
 void workers_tick(void)
 {
 	int64_t now = vrpc_now_ns();
+	wcg_tick();
 	for (struct worker *w = workers; w; w = w->next) {
 		wk_log_tick(w);
 		int64_t due = wk_due(w);

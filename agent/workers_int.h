@@ -10,6 +10,7 @@
  *   worker_dirs.c    a worker's directories and their owner */
 #pragma once
 
+#include "cgroup.h"
 #include "ctl.h"
 #include "front.h"
 #include "metrics.h"
@@ -33,7 +34,8 @@ struct worker {
 	char dir[PATH_MAX], cache[PATH_MAX];
 	pid_t pid; /* 0: the in-process worker */
 	int ctl;
-	int slot; /* uid base + slot, as root; -1 otherwise */
+	int slot;      /* uid base + slot, as root; -1 otherwise */
+	struct wcg cg; /* its control groups (cgroup.c) */
 	bool ready, exiting;
 	/* when it was told to exit (wk_tell_exit), and whether it was
 	 * killed for not doing so in WORKER_EXIT_GRACE_MS */

@@ -361,8 +361,8 @@ static void test_contain_memory(void **state)
 				"300", NULL };
 	start(FAULTY, extra);
 	if (sanitized) {
-		print_message(
-			"skipped: a sanitizer build has no memory limit\n");
+		print_message("skipped: a sanitizer build has no address-space "
+			      "limit (test_contain_memfd: the cgroup's)\n");
 		stop();
 		return;
 	}
@@ -377,6 +377,164 @@ static void test_contain_memory(void **state)
 	close(a);
 	bob_check(&b);
 	nothing_left(fds);
+	stop();
+}
+
+/* A process that runs: not gone, and not a zombie (init reaps those, or
+ * may not, in a container). */
+static bool runs(pid_t pid)
+{
+	char path[64], st[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, st, sizeof(st) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	st[n] = 0;
+	char *paren = strrchr(st, ')');
+	return paren && paren[1] == ' ' && paren[2] != 'Z';
+}
+
+/* The directory of the agent's cgroup of controller `ctl` for its
+ * workers, from the line its log starts with; false if it has none. */
+static bool agent_group(const char *ctl, char *dir, size_t size)
+{
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd),
+		 "grep -a -o -e '%s[^(]*(cgroup v[12] [^)]*' %s | head -1", ctl,
+		 ag.log);
+	FILE *f = popen(cmd, "r");
+	char line[PATH_MAX + 64] = "", *p;
+	if (f && !fgets(line, sizeof(line), f))
+		line[0] = 0;
+	if (f)
+		pclose(f);
+	p = strstr(line, "(cgroup v");
+	if (!p || !(p = strchr(p + 9, ' ')))
+		return false;
+	snprintf(dir, size, "%.*s", (int)strcspn(p + 1, "\n"), p + 1);
+	return dir[0] == '/';
+}
+
+/* The group of worker `w` for `ctl` (in `agent`, the agent's directory
+ * for `ctl`): its directory in `out`; false if it is not in one there. */
+static bool worker_group(pid_t w, const char *ctl, const char *agent, char *out,
+			 size_t size)
+{
+	char p[64], line[PATH_MAX], *group = NULL;
+	snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)w);
+	FILE *f = fopen(p, "r");
+	while (!group && f && fgets(line, sizeof(line), f))
+		if (strstr(line, ctl))
+			group = strstr(line, strrchr(agent, '/'));
+	if (f)
+		fclose(f);
+	/* .../vaccel-agent.PID/wN */
+	if (!group || !(group = strchr(group + 1, '/')))
+		return false;
+	group[strcspn(group, "\n")] = 0;
+	return snprintf(out, size, "%s%s", agent, group) < (int)size;
+}
+
+/* A number in a cgroup file of `dir`; -1 if it cannot be read. */
+static long long group_value(const char *dir, const char *file)
+{
+	char p[PATH_MAX + 64];
+	long long v = -1;
+	snprintf(p, sizeof(p), "%s/%s", dir, file);
+	FILE *f = fopen(p, "r");
+	if (f && fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* Alice's code holds memory outside its address space (a memfd, 1 GiB
+ * under --worker-memory 256M; RLIMIT_AS does not count it): each worker
+ * is in a memory cgroup of its own limited to --worker-memory, so her
+ * worker is killed with that reason; her next worker serves; bob goes on;
+ * the groups are gone with the agent. Skipped where the agent cannot make
+ * cgroups (it says why in its log). */
+static void test_contain_memfd(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--worker-memory", "256M", "--worker-idle",
+				"300", NULL };
+	start(FAULTY, extra);
+	char dir[PATH_MAX], pdir[PATH_MAX], wdir[PATH_MAX], out[512];
+	if (!agent_group("memory", dir, sizeof(dir))) {
+		print_message("skipped: no memory cgroup for workers here\n");
+		agent_dump_log(&ag);
+		stop();
+		return;
+	}
+	printf("# workers' memory cgroups in %s\n", dir);
+	int fds = proc_fd_count(ag.pid);
+	struct bob b;
+	bob_start(&b);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	/* her worker is in its groups, with the limits */
+	pid_t w = worker_of(a, s);
+	assert_true(worker_group(w, "memory", dir, wdir, sizeof(wdir)));
+	long long lim = group_value(wdir, "memory.limit_in_bytes");
+	if (lim < 0)
+		lim = group_value(wdir, "memory.max");
+	printf("# alice's worker %d: %s, limit %lld\n", (int)w, wdir, lim);
+	assert_int_equal(lim, 256ll << 20);
+	if (agent_group("pids", pdir, sizeof(pdir))) {
+		char wp[PATH_MAX];
+		assert_true(worker_group(w, "pids", pdir, wp, sizeof(wp)));
+		assert_int_equal(group_value(wp, "pids.max"), 4096);
+	}
+	char why[512];
+	assert_int_equal(faulty_fatal(a, s, "memfd 1024", why, sizeof(why)),
+			 VRPC_E_BACKEND);
+	assert_non_null(strstr(why, "over its memory limit of 256 MiB"));
+	close(a);
+	assert_int_not_equal(access(wdir, F_OK), 0);
+	/* within the limit, her next worker holds it */
+	a = hello(ag.tcp_uri, ALICE_TOKEN);
+	s = session(a);
+	assert_int_equal(faulty(a, s, "memfd 64", out, sizeof(out)), 0);
+	assert_string_equal(out, "64 MiB held");
+	close(a);
+	bob_check(&b);
+	nothing_left(fds);
+	stop();
+	assert_int_not_equal(access(dir, F_OK), 0);
+}
+
+/* A front killed by SIGKILL leaves its groups (and its workers' with
+ * them, if their programs outlive them); the next agent removes them. */
+static void test_cgroups_left(void **state)
+{
+	(void)state;
+	start(FAULTY, quick_idle);
+	char dir[PATH_MAX], wdir[PATH_MAX];
+	if (!agent_group("memory", dir, sizeof(dir))) {
+		print_message("skipped: no memory cgroup for workers here\n");
+		stop();
+		return;
+	}
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	assert_true(worker_group(w, "memory", dir, wdir, sizeof(wdir)));
+	agent_kill(&ag);
+	close(a);
+	for (int i = 0; i < 500 && runs(w); i++)
+		usleep(10000);
+	assert_false(runs(w));
+	assert_int_equal(access(wdir, F_OK), 0);
+	start(FAULTY, quick_idle);
+	assert_int_not_equal(access(wdir, F_OK), 0);
+	assert_int_not_equal(access(dir, F_OK), 0);
+	assert_true(log_says("removed the workers. control groups of"));
 	stop();
 }
 
@@ -2363,24 +2521,6 @@ static void test_worker_signals(void **state)
 	tokens_gone(dir, file);
 }
 
-/* A process that runs: not gone, and not a zombie (init reaps those, or
- * may not, in a container). */
-static bool runs(pid_t pid)
-{
-	char path[64], st[512];
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, st, sizeof(st) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	st[n] = 0;
-	char *paren = strrchr(st, ')');
-	return paren && paren[1] == ' ' && paren[2] != 'Z';
-}
-
 /* With --worker-exec a tenant's code starts programs, which have no death
  * signal: one that left its worker's tree (init its parent) kept the
  * worker's uid after the worker ended, and as root killed the next
@@ -2582,6 +2722,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_contain_crash, teardown),
 		cmocka_unit_test_teardown(test_contain_deadline, teardown),
 		cmocka_unit_test_teardown(test_contain_memory, teardown),
+		cmocka_unit_test_teardown(test_contain_memfd, teardown),
+		cmocka_unit_test_teardown(test_cgroups_left, teardown),
 		cmocka_unit_test_teardown(test_oversized_output, teardown),
 		cmocka_unit_test_teardown(test_escape, teardown),
 		cmocka_unit_test_teardown(test_other_tenants_ids, teardown),

@@ -76,6 +76,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -406,6 +407,19 @@ static long ctl_flood(long ms)
 }
 #endif
 
+/* MiB written to a memfd kept open (the worker holds it until it ends). */
+static long memfd_fill(long mb)
+{
+	static char chunk[1 << 20];
+	int fd = memfd_create("faulty", MFD_CLOEXEC);
+	long n = 0;
+	memset(chunk, 7, sizeof(chunk));
+	while (fd >= 0 && n < mb &&
+	       write(fd, chunk, sizeof(chunk)) == (ssize_t)sizeof(chunk))
+		n++;
+	return n;
+}
+
 static long log_flood(long mb)
 {
 	static const char forged[] = "2099-01-01T00:00:00.000 vaccel-agent[1] "
@@ -463,6 +477,12 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 			memset(p, 1, 1 << 20);
 		}
 		answer(out_text, len_out_text, "leaked");
+	} else if (!strcmp(cmd, "memfd")) {
+		/* MB MiB held in a memfd: pages in no address space */
+		char held[64];
+		snprintf(held, sizeof(held), "%ld MiB held",
+			 memfd_fill(arg ? atol(arg) : 0));
+		answer(out_text, len_out_text, held);
 	} else if (!strcmp(cmd, "escape")) {
 		char report[1024];
 		escape(report, sizeof(report), arg);

@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Workers' control groups (cgroup.h).
+ *
+ * --worker-memory as RLIMIT_AS bounds a worker's address space only: a
+ * tenant's code could keep gigabytes in a memfd or in files on a tmpfs,
+ * counted in no process's. A memory cgroup counts those pages against
+ * the process that wrote them, so each worker gets a group of its own,
+ * limited to --worker-memory (and to WORKER_TASKS tasks where the pids
+ * controller is there: without root all workers share one uid, so
+ * RLIMIT_NPROC is one count for all of them). Over its limit the kernel
+ * kills a process of that group only.
+ *
+ * Layout, in the hierarchy of each controller (cgroup v1: one per
+ * controller; v2: one for both), under the group the agent was started
+ * in (OWN): OWN/vaccel-agent.PID/wN, N counting workers from 1. Under v2
+ * a group with processes cannot give its controllers to groups below it:
+ * an agent alone in OWN moves itself to OWN/vaccel-front first (a
+ * systemd service with Delegate=yes); an agent sharing OWN with other
+ * processes gets no v2 groups. The front joins nothing itself.
+ *
+ * Tenant code cannot leave its group: cgroup files are outside what
+ * Landlock lets a worker write, and as root it runs as another uid. */
+
+#include "cgroup.h"
+#include "agent.h"
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* a worker's tasks (threads): RLIMIT_NPROC of a worker's own uid */
+#define WORKER_TASKS "4096"
+
+enum {
+	C_MEMORY,
+	C_PIDS,
+	C_N
+};
+static const char *const cname[C_N] = { "memory", "pids" };
+
+/* A hierarchy in use. */
+struct hier {
+	bool v2;
+	unsigned mask;	    /* 1 << C_* */
+	char own[PATH_MAX]; /* the group the agent started in */
+	char dir[PATH_MAX]; /* this run's: own/vaccel-agent.PID */
+};
+static struct hier hiers[WCG_MAX];
+static int nhiers;
+static uint64_t next_id;
+static char described[2 * PATH_MAX + 128] = "none";
+
+/* groups whose processes were still ending when their worker was reaped */
+struct pending {
+	char dir[PATH_MAX];
+	bool v2;
+	struct pending *next;
+};
+static struct pending *pendings;
+
+/* ---- files -----------------------------------------------------------------
+ */
+
+static int put(const char *dir, const char *file, const char *text)
+{
+	char p[PATH_MAX];
+	if (!path_join(p, sizeof(p), dir, file)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	int fd = open(p, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int e = errno;
+	close(fd);
+	errno = n == (ssize_t)strlen(text) ? 0 : (n < 0 ? e : EIO);
+	return errno ? -1 : 0;
+}
+
+/* Whether `tok` is one of the items of `list`, separated by `sep`. */
+static bool listed(const char *list, const char *tok, char sep)
+{
+	size_t n = strlen(tok);
+	for (const char *s = list; s && *s;) {
+		const char *e = strchr(s, sep);
+		size_t len = e ? (size_t)(e - s) : strcspn(s, "\n");
+		if (len == n && !strncmp(s, tok, n))
+			return true;
+		s = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+/* The value after "KEY " on a line of the small file dir/file; 0 if none. */
+static uint64_t keyed(const char *dir, const char *file, const char *key)
+{
+	char p[PATH_MAX], buf[4096];
+	if (!path_join(p, sizeof(p), dir, file) ||
+	    read_text(p, buf, sizeof(buf)) <= 0)
+		return 0;
+	size_t n = strlen(key);
+	for (const char *s = buf; s && *s;) {
+		if (!strncmp(s, key, n) && s[n] == ' ')
+			return strtoull(s + n + 1, NULL, 10);
+		s = strchr(s, '\n');
+		s = s ? s + 1 : NULL;
+	}
+	return 0;
+}
+
+/* ---- where the controllers are ---------------------------------------------
+ */
+
+/* This process's group in the hierarchy of controller `c` (v1) or in the
+ * unified one (v2), from /proc/self/cgroup. */
+static bool own_path(const char *c, bool v2, char *path, size_t size)
+{
+	FILE *f = fopen("/proc/self/cgroup", "re");
+	char line[PATH_MAX + 256];
+	bool found = false;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *a = strchr(line, ':'), *b = a ? strchr(a + 1, ':') : NULL;
+		if (!b)
+			continue;
+		*b = 0;
+		/* v1 "N:memory,...:/path", v2 "0::/path" */
+		if (v2 ? a != line + 1 || line[0] != '0' || b != a + 1
+		       : !listed(a + 1, c, ','))
+			continue;
+		b[1 + strcspn(b + 1, "\n")] = 0;
+		if (strlen(b + 1) < size) {
+			strcpy(path, b + 1);
+			found = true;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* The directory of this process's group for controller `c`: a v1
+ * hierarchy with it, else the unified one if it has it. */
+static bool find(const char *c, char *own, size_t size, bool *v2)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		char path[PATH_MAX], line[3 * PATH_MAX];
+		if (!own_path(c, pass == 1, path, sizeof(path)))
+			continue;
+		FILE *f = fopen("/proc/self/mountinfo", "re");
+		bool found = false;
+		while (f && !found && fgets(line, sizeof(line), f)) {
+			/* ID PARENT DEV ROOT MOUNTPOINT ... - TYPE SOURCE OPTS
+			 */
+			char *fld[5], *save = NULL, *s = line;
+			int i = 0;
+			for (; i < 5 && (fld[i] = strtok_r(s, " ", &save)); i++)
+				s = NULL;
+			char *dash =
+				i == 5 && save ? strstr(save, " - ") : NULL;
+			if (!dash)
+				continue;
+			char *type = strtok_r(dash + 3, " ", &save);
+			char *src = type ? strtok_r(NULL, " ", &save) : NULL;
+			char *opts = src ? strtok_r(NULL, " \n", &save) : NULL;
+			if (!opts || strchr(fld[3], '\\') ||
+			    strchr(fld[4], '\\'))
+				continue;
+			if (pass == 0 ? strcmp(type, "cgroup") ||
+						!listed(opts, c, ',')
+				      : strcmp(type, "cgroup2") != 0)
+				continue;
+			/* the group, below the mount's root */
+			size_t rl = strcmp(fld[3], "/") ? strlen(fld[3]) : 0;
+			if (strncmp(path, fld[3], rl) ||
+			    (path[rl] && path[rl] != '/'))
+				continue;
+			found = snprintf(own, size, "%s%s", fld[4], path + rl) <
+				(int)size;
+		}
+		if (f)
+			fclose(f);
+		if (!found)
+			continue;
+		if (pass == 1) {
+			char p[PATH_MAX], ctl[1024];
+			if (!path_join(p, sizeof(p), own,
+				       "cgroup.controllers") ||
+			    read_text(p, ctl, sizeof(ctl)) <= 0 ||
+			    !listed(ctl, c, ' '))
+				return false;
+		}
+		*v2 = pass == 1;
+		return true;
+	}
+	return false;
+}
+
+/* ---- groups
+ * ------------------------------------------------------------------
+ */
+
+/* Kill what is in group `dir` (once). */
+static void kill_in(const char *dir, bool v2)
+{
+	char p[PATH_MAX], buf[4096];
+	if (v2 && !put(dir, "cgroup.kill", "1"))
+		return;
+	if (!path_join(p, sizeof(p), dir, "cgroup.procs"))
+		return;
+	FILE *f = fopen(p, "re");
+	while (f && fgets(buf, sizeof(buf), f)) {
+		long pid = strtol(buf, NULL, 10);
+		if (pid > 1 && pid != getpid())
+			kill((pid_t)pid, SIGKILL);
+	}
+	if (f)
+		fclose(f);
+}
+
+/* Remove group `dir`, killing what is in it; false while processes in it
+ * are still ending. */
+static bool remove_group(const char *dir, bool v2)
+{
+	for (int pass = 0; pass < 4; pass++) {
+		if (!rmdir(dir) || errno == ENOENT)
+			return true;
+		if (errno != EBUSY) {
+			awarn("cannot remove the control group %s: %s", dir,
+			      strerror(errno));
+			return true;
+		}
+		kill_in(dir, v2);
+	}
+	return false;
+}
+
+static void pending_add(const char *dir, bool v2)
+{
+	struct pending *p = calloc(1, sizeof(*p));
+	if (!p) {
+		awarn("control group %s left (out of memory)", dir);
+		return;
+	}
+	str_copy(p->dir, sizeof(p->dir), dir);
+	p->v2 = v2;
+	p->next = pendings;
+	pendings = p;
+}
+
+void wcg_tick(void)
+{
+	for (struct pending **p = &pendings; *p;) {
+		if (!remove_group((*p)->dir, (*p)->v2)) {
+			p = &(*p)->next;
+			continue;
+		}
+		struct pending *done = *p;
+		*p = done->next;
+		free(done);
+	}
+}
+
+/* An agent's directory (`dir`) with its workers' groups, removed. 0, or
+ * -1 if some are still ending (they stay pending). */
+static int remove_agent_dir(const char *dir, bool v2)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int left = 0;
+	while (d && (e = readdir(d))) {
+		char p[PATH_MAX];
+		if (e->d_name[0] != 'w' || e->d_type != DT_DIR ||
+		    !path_join(p, sizeof(p), dir, e->d_name))
+			continue;
+		if (!remove_group(p, v2)) {
+			pending_add(p, v2);
+			left = -1;
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!left && !remove_group(dir, v2)) {
+		pending_add(dir, v2);
+		left = -1;
+	}
+	return left;
+}
+
+/* What a run before left in `own`: groups of agents that are gone (a
+ * front killed by SIGKILL), with the programs their tenants' code left. */
+static unsigned sweep(const char *own, bool v2)
+{
+	DIR *d = opendir(own);
+	struct dirent *e;
+	unsigned n = 0;
+	while (d && (e = readdir(d))) {
+		char *end, p[PATH_MAX], comm[32];
+		if (strncmp(e->d_name, "vaccel-agent.", 13))
+			continue;
+		long pid = strtol(e->d_name + 13, &end, 10);
+		if (*end || pid <= 0 ||
+		    !path_join(p, sizeof(p), own, e->d_name))
+			continue;
+		char cp[64];
+		snprintf(cp, sizeof(cp), "/proc/%ld/comm", pid);
+		if (pid != getpid() && read_text(cp, comm, sizeof(comm)) > 0 &&
+		    !strcmp(comm, "vaccel-agent\n"))
+			continue; /* a live agent's */
+		remove_agent_dir(p, v2);
+		n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* `out` += `sep` `s`, cut if it does not fit. */
+static void str_add(char *out, size_t size, const char *sep, const char *s)
+{
+	size_t len = strlen(out);
+	snprintf(out + len, size - len, "%s%s", sep, s);
+}
+
+/* "+memory +pids" for `h`'s controllers. */
+static void wanted(const struct hier *h, char *out, size_t size)
+{
+	out[0] = 0;
+	for (int c = 0; c < C_N; c++)
+		if (h->mask & (1u << c))
+			str_add(out, size, out[0] ? " +" : "+", cname[c]);
+}
+
+/* Under v2: `h->own` lets groups below it have `h`'s controllers (the
+ * agent moves to own/vaccel-front if it is alone in own). */
+static int v2_delegate(struct hier *h, char *why, size_t size)
+{
+	char want[64], procs[64], p[PATH_MAX], front[PATH_MAX];
+	wanted(h, want, sizeof(want));
+	if (!put(h->own, "cgroup.subtree_control", want))
+		return 0;
+	if (errno != EBUSY) {
+		snprintf(why, size, "%s/cgroup.subtree_control: %s", h->own,
+			 strerror(errno));
+		return -1;
+	}
+	/* processes in own: only this one may be there */
+	char mine[32];
+	snprintf(mine, sizeof(mine), "%d\n", (int)getpid());
+	if (!path_join(p, sizeof(p), h->own, "cgroup.procs") ||
+	    read_text(p, procs, sizeof(procs)) < 0 || strcmp(procs, mine)) {
+		snprintf(why, size,
+			 "the agent's cgroup %s has other processes (give "
+			 "the agent one of its own: systemd's Delegate=yes)",
+			 h->own);
+		return -1;
+	}
+	if (!path_join(front, sizeof(front), h->own, "vaccel-front") ||
+	    (mkdir(front, 0755) && errno != EEXIST) ||
+	    put(front, "cgroup.procs", "0") ||
+	    put(h->own, "cgroup.subtree_control", want)) {
+		snprintf(why, size, "cannot move the agent to %s: %s", front,
+			 strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* This run's directory in `h`. 0, or -1 with the reason. */
+static int setup(struct hier *h, char *why, size_t size)
+{
+	unsigned stale = sweep(h->own, h->v2);
+	if (stale)
+		ainfo("removed the workers' control groups of %u agent(s) "
+		      "that are gone, in %s",
+		      stale, h->own);
+	if (h->v2 && v2_delegate(h, why, size))
+		return -1;
+	char name[32];
+	snprintf(name, sizeof(name), "vaccel-agent.%d", (int)getpid());
+	if (!path_join(h->dir, sizeof(h->dir), h->own, name) ||
+	    (mkdir(h->dir, 0755) && errno != EEXIST)) {
+		snprintf(why, size, "cannot make %s: %s", h->dir,
+			 strerror(errno));
+		return -1;
+	}
+	if (h->v2) {
+		char want[64];
+		wanted(h, want, sizeof(want));
+		if (put(h->dir, "cgroup.subtree_control", want)) {
+			snprintf(why, size, "%s/cgroup.subtree_control: %s",
+				 h->dir, strerror(errno));
+			rmdir(h->dir);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void wcg_init(void)
+{
+	char why[PATH_MAX + 128] = "";
+	if (cfg.worker_cgroups == WCG_OFF || cfg.isolation == ISOLATION_NONE)
+		return;
+	for (int c = 0; c < C_N; c++) {
+		char own[PATH_MAX];
+		bool v2;
+		if (!find(cname[c], own, sizeof(own), &v2)) {
+			if (c == C_MEMORY)
+				snprintf(why, sizeof(why),
+					 "no memory controller mounted for "
+					 "this process's cgroup");
+			continue;
+		}
+		int i = 0;
+		while (i < nhiers &&
+		       (!hiers[i].v2 || !v2 || strcmp(hiers[i].own, own)))
+			i++;
+		if (i == nhiers) {
+			hiers[nhiers].v2 = v2;
+			str_copy(hiers[nhiers].own, sizeof(hiers[0].own), own);
+			nhiers++;
+		}
+		hiers[i].mask |= 1u << c;
+	}
+	/* each hierarchy ready, or dropped with its reason */
+	for (int i = 0; i < nhiers;) {
+		char err[PATH_MAX + 128];
+		if (!setup(&hiers[i], err, sizeof(err))) {
+			i++;
+			continue;
+		}
+		if (hiers[i].mask & (1u << C_MEMORY))
+			str_copy(why, sizeof(why), err);
+		else
+			awarn("workers' control groups: pids: %s", err);
+		hiers[i] = hiers[--nhiers];
+	}
+	bool memory = false;
+	described[0] = 0;
+	for (int i = 0; i < nhiers; i++) {
+		memory |= hiers[i].mask & (1u << C_MEMORY);
+		for (int c = 0; c < C_N; c++)
+			if (hiers[i].mask & (1u << c))
+				str_add(described, sizeof(described),
+					described[0] ? ", " : "", cname[c]);
+		char where[PATH_MAX + 32];
+		snprintf(where, sizeof(where), " (cgroup v%d %s)",
+			 hiers[i].v2 ? 2 : 1, hiers[i].dir);
+		str_add(described, sizeof(described), "", where);
+	}
+	if (!nhiers)
+		str_copy(described, sizeof(described), "none");
+	if (memory)
+		return;
+	if (cfg.worker_cgroups == WCG_ON)
+		die("--worker-cgroups on: no memory cgroup for the workers: %s",
+		    why);
+	if (cfg.worker_memory)
+		awarn("--worker-memory bounds a worker's address space only "
+		      "(%s): memory its tenant's code keeps in a memfd or in "
+		      "tmpfs files is not bounded (docs/security.md)",
+		      why);
+}
+
+const char *wcg_describe(void)
+{
+	return described;
+}
+
+static void group_dir(const struct hier *h, uint64_t id, char *out, size_t size)
+{
+	snprintf(out, size, "%s/w%" PRIu64, h->dir, id);
+}
+
+/* `d`'s limits in `h`. 0 or -1 (errno). */
+static int limit(const struct hier *h, const char *d)
+{
+	char v[32];
+	snprintf(v, sizeof(v), "%" PRIu64, cfg.worker_memory);
+	if ((h->mask & (1u << C_MEMORY)) && cfg.worker_memory) {
+		if (h->v2) {
+			/* swap would hold what the limit keeps out of RAM */
+			if (put(d, "memory.max", v) ||
+			    (put(d, "memory.swap.max", "0") && errno != ENOENT))
+				return -1;
+			/* the worker and its programs end together */
+			put(d, "memory.oom.group", "1");
+		} else if (put(d, "memory.limit_in_bytes", v) ||
+			   (put(d, "memory.memsw.limit_in_bytes", v) &&
+			    errno != ENOENT)) {
+			return -1;
+		}
+	}
+	if ((h->mask & (1u << C_PIDS)) && put(d, "pids.max", WORKER_TASKS))
+		return -1;
+	return 0;
+}
+
+int wcg_make(struct wcg *g, char *why, size_t size)
+{
+	for (int i = 0; i < WCG_MAX; i++)
+		g->procs[i] = -1;
+	g->id = 0;
+	if (!nhiers)
+		return 0;
+	uint64_t id = ++next_id;
+	for (int i = 0; i < nhiers; i++) {
+		char d[PATH_MAX], p[PATH_MAX];
+		group_dir(&hiers[i], id, d, sizeof(d));
+		if ((mkdir(d, 0755) && errno != EEXIST) ||
+		    limit(&hiers[i], d) ||
+		    !path_join(p, sizeof(p), d, "cgroup.procs") ||
+		    (g->procs[i] = open(p, O_WRONLY | O_CLOEXEC)) < 0) {
+			snprintf(why, size,
+				 "cannot make the worker's control group %s: "
+				 "%s",
+				 d, strerror(errno));
+			for (int k = 0; k <= i; k++) {
+				if (g->procs[k] >= 0)
+					close(g->procs[k]);
+				g->procs[k] = -1;
+				group_dir(&hiers[k], id, d, sizeof(d));
+				rmdir(d);
+			}
+			return -1;
+		}
+	}
+	g->id = id;
+	return 0;
+}
+
+int wcg_join(const struct wcg *g)
+{
+	for (int i = 0; i < WCG_MAX; i++)
+		if (g->procs[i] >= 0 && write(g->procs[i], "0", 1) != 1)
+			return -1;
+	return 0;
+}
+
+void wcg_forked(struct wcg *g)
+{
+	for (int i = 0; i < WCG_MAX; i++) {
+		if (g->procs[i] >= 0)
+			close(g->procs[i]);
+		g->procs[i] = -1;
+	}
+}
+
+bool wcg_end(struct wcg *g)
+{
+	bool oom = false;
+	wcg_forked(g);
+	if (!g->id)
+		return false;
+	for (int i = 0; i < nhiers; i++) {
+		char d[PATH_MAX];
+		group_dir(&hiers[i], g->id, d, sizeof(d));
+		if (hiers[i].mask & (1u << C_MEMORY))
+			oom = keyed(d,
+				    hiers[i].v2 ? "memory.events"
+						: "memory.oom_control",
+				    "oom_kill") > 0;
+		if (!remove_group(d, hiers[i].v2))
+			pending_add(d, hiers[i].v2);
+	}
+	g->id = 0;
+	return oom;
+}
+
+void wcg_fini(void)
+{
+	wcg_tick();
+	for (int i = 0; i < nhiers; i++)
+		remove_agent_dir(hiers[i].dir, hiers[i].v2);
+	wcg_tick();
+	for (struct pending *p = pendings; p; p = p->next)
+		awarn("control group %s left: its processes did not end",
+		      p->dir);
+}

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+/* Workers' control groups (agent/cgroup.c): each worker in a group of its
+ * own under the agent's, with --worker-memory as a memory limit that counts
+ * what RLIMIT_AS does not (memfd and tmpfs pages, page cache it dirties)
+ * and a task limit; its processes are killed with the group at its end. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* What a worker's groups are: one per hierarchy in use. */
+#define WCG_MAX 2
+struct wcg {
+	uint64_t id;	    /* 0: none (groups off, or --isolation none) */
+	int procs[WCG_MAX]; /* cgroup.procs of each, until the fork */
+};
+
+/* At the front's start: find the memory and pids controllers, remove what
+ * a run before left, make this agent's groups. With --worker-cgroups on,
+ * exits if the memory controller cannot be used; auto: warns and goes on
+ * without it. */
+void wcg_init(void);
+/* One line for the log: what the workers' groups bound. */
+const char *wcg_describe(void);
+/* Before the fork: `g`'s groups, made and limited. 0, or -1 with the
+ * reason in `why`. */
+int wcg_make(struct wcg *g, char *why, size_t size);
+/* In the child (system calls only): it joins its groups. 0 or -1. */
+int wcg_join(const struct wcg *g);
+/* After the fork, in the front: the descriptors it no longer needs. */
+void wcg_forked(struct wcg *g);
+/* The worker is dead: whether its group's memory limit killed a process
+ * of it; every process left in its groups is killed and the groups are
+ * removed (now, or by wcg_tick once those processes are gone). */
+bool wcg_end(struct wcg *g);
+/* Once a loop: groups whose processes were still ending, removed. */
+void wcg_tick(void);
+/* At the front's stop: every group of this agent removed. */
+void wcg_fini(void);
