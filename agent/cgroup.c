@@ -23,6 +23,7 @@
 
 #include "cgroup.h"
 #include "agent.h"
+#include "transport.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -255,7 +256,9 @@ static void pending_add(const char *dir, bool v2)
 	pendings = p;
 }
 
-void wcg_tick(void)
+/* Retries of pending groups: at most every 100 ms (a group's processes
+ * that fork as fast as they are killed must not take the front's loop). */
+static void retry_pending(void)
 {
 	for (struct pending **p = &pendings; *p;) {
 		if (!remove_group((*p)->dir, (*p)->v2)) {
@@ -266,6 +269,16 @@ void wcg_tick(void)
 		*p = done->next;
 		free(done);
 	}
+}
+
+void wcg_tick(void)
+{
+	static int64_t next;
+	int64_t now = vrpc_now_ns();
+	if (!pendings || now < next)
+		return;
+	next = now + 100000000;
+	retry_pending();
 }
 
 /* An agent's directory (`dir`) with its workers' groups, removed. 0, or
@@ -577,10 +590,13 @@ bool wcg_end(struct wcg *g)
 
 void wcg_fini(void)
 {
-	wcg_tick();
+	retry_pending();
 	for (int i = 0; i < nhiers; i++)
 		remove_agent_dir(hiers[i].dir, hiers[i].v2);
-	wcg_tick();
+	for (int i = 0; i < 20 && pendings; i++) {
+		usleep(50000);
+		retry_pending();
+	}
 	for (struct pending *p = pendings; p; p = p->next)
 		awarn("control group %s left: its processes did not end",
 		      p->dir);
