@@ -279,7 +279,9 @@ static long workers_rss_kb(const struct agent_proc *a)
 	return n ? kb / n : -1;
 }
 
-static void start_one(const char *plugins, int n)
+/* `cgroups`: --worker-cgroups (a memory and a pids cgroup per worker, or
+ * none). */
+static void start_one(const char *plugins, int n, const char *cgroups)
 {
 	struct agent_proc a;
 	static int64_t fresh[256], warm[256];
@@ -292,7 +294,12 @@ static void start_one(const char *plugins, int n)
 	snprintf(listen, sizeof(listen), "unix://%s/conn.sock?tenant=conn",
 		 dir);
 	snprintf(uri, sizeof(uri), "unix://%s/conn.sock", dir);
-	const char *more[] = { "--listen", listen, "--worker-idle", "60000",
+	const char *more[] = { "--listen",
+			       listen,
+			       "--worker-idle",
+			       "60000",
+			       "--worker-cgroups",
+			       cgroups,
 			       NULL };
 	start_agent(&a, plugins, "process", more);
 	first_call_ns(a.unix_uri); /* the uid tenant's worker starts */
@@ -302,11 +309,11 @@ static void start_one(const char *plugins, int n)
 	}
 	long rss = workers_rss_kb(&a), front = proc_rss_kb(a.pid);
 	int64_t mf = tu_median_i64(fresh, n), mw = tu_median_i64(warm, n);
-	printf("| %s | %.2f ms | %.2f ms | %+.2f ms | %.1f MiB | %.1f MiB "
+	printf("| %s%s | %.2f ms | %.2f ms | %+.2f ms | %.1f MiB | %.1f MiB "
 	       "|\n",
-	       plugins, (double)mw / 1e6, (double)mf / 1e6,
-	       (double)(mf - mw) / 1e6, (double)rss / 1024,
-	       (double)front / 1024);
+	       plugins, strcmp(cgroups, "off") ? "" : ", no cgroups",
+	       (double)mw / 1e6, (double)mf / 1e6, (double)(mf - mw) / 1e6,
+	       (double)rss / 1024, (double)front / 1024);
 	agent_stop(&a);
 	rmdir(dir);
 }
@@ -319,11 +326,16 @@ static void start(int n)
 	       "starting | a worker's start | a worker's RSS (idle, loaded) "
 	       "| the front's RSS |\n|---|---|---|---|---|---|\n",
 	       n);
-	start_one("noop", n);
+	/* with and without the workers' cgroups, in turn (where the agent
+	 * can make none, the two rows are the same) */
+	for (int i = 0; i < 2; i++) {
+		start_one("noop", n, "auto");
+		start_one("noop", n, "off");
+	}
 	if (plugin_path("onnx"))
-		start_one("onnx", n / 2 > 2 ? n / 2 : 2);
+		start_one("onnx", n / 2 > 2 ? n / 2 : 2, "auto");
 	if (plugin_path("torch"))
-		start_one("torch", n / 4 > 2 ? n / 4 : 2);
+		start_one("torch", n / 4 > 2 ? n / 4 : 2, "auto");
 }
 
 /* ---- under attack
