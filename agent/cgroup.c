@@ -183,7 +183,10 @@ static bool find(const char *c, char *own, size_t size, bool *v2)
 			if (strncmp(path, fld[3], rl) ||
 			    (path[rl] && path[rl] != '/'))
 				continue;
-			found = snprintf(own, size, "%s%s", fld[4], path + rl) <
+			/* "/" at the hierarchy's root: the mount point */
+			const char *rel =
+				strcmp(path + rl, "/") ? path + rl : "";
+			found = snprintf(own, size, "%s%s", fld[4], rel) <
 				(int)size;
 		}
 		if (f)
@@ -252,8 +255,11 @@ static void pending_add(const char *dir, bool v2)
 	}
 	str_copy(p->dir, sizeof(p->dir), dir);
 	p->v2 = v2;
-	p->next = pendings;
-	pendings = p;
+	/* last: a parent after its children */
+	struct pending **end = &pendings;
+	while (*end)
+		end = &(*end)->next;
+	*end = p;
 }
 
 /* Retries of pending groups: at most every 100 ms (a group's processes
@@ -300,7 +306,8 @@ static int remove_agent_dir(const char *dir, bool v2)
 	}
 	if (d)
 		closedir(d);
-	if (!left && !remove_group(dir, v2)) {
+	/* with children still ending it waits for them */
+	if (left || !remove_group(dir, v2)) {
 		pending_add(dir, v2);
 		left = -1;
 	}

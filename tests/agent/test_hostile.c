@@ -2222,6 +2222,8 @@ static int teardown_all(void **state)
 	return 0;
 }
 
+static void delegated_gone(void);
+
 static int teardown(void **state)
 {
 	(void)state;
@@ -2229,6 +2231,7 @@ static int teardown(void **state)
 		agent_dump_log(&ag);
 		agent_kill(&ag);
 	}
+	delegated_gone();
 	return 0;
 }
 
@@ -2582,6 +2585,126 @@ static void test_worker_programs_end(void **state)
 	stop();
 }
 
+/* Groups a test delegated to a non-root agent (removed by teardown if
+ * the test failed before it removed them). */
+static char delegated[2][PATH_MAX];
+
+static void delegated_gone(void)
+{
+	for (int i = 0; i < 2; i++)
+		if (delegated[i][0] && !rmdir(delegated[i]))
+			delegated[i][0] = 0;
+}
+
+/* This process joins cgroup `dir` (0: moved). */
+static int join_group(const char *dir)
+{
+	char p[PATH_MAX + 16];
+	snprintf(p, sizeof(p), "%s/cgroup.procs", dir);
+	FILE *f = fopen(p, "w");
+	int r = f && fprintf(f, "0\n") > 0 ? 0 : -1;
+	if (f && fclose(f))
+		r = -1;
+	return r;
+}
+
+/* A non-root agent started in the groups of `delegated` (its own). */
+static int start_delegated(const char *const *args, const char *own[2])
+{
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(join_group(delegated[i]), 0);
+	int r = agent_start_as(&ag, FAULTY, args, 65534);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(join_group(own[i]), 0);
+	return r;
+}
+
+/* Without root, an agent given cgroups of its own (a service manager's
+ * delegation: here a memory and a pids group owned by nobody, on this
+ * machine's v1 hierarchies) makes its workers' groups there: a memfd over
+ * --worker-memory ends alice's worker with the reason, and the programs
+ * her code started (--worker-exec) that a front killed by SIGKILL left
+ * behind, with the operator's own uid, are killed by the next start: by
+ * uid only root could find them. */
+static void test_cgroups_delegated(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: delegating cgroups needs root\n");
+		return;
+	}
+	/* the groups of this process: a root agent's parent directories */
+	char mem[PATH_MAX], pids[PATH_MAX];
+	start(FAULTY, quick_idle);
+	bool found = agent_group("memory", mem, sizeof(mem)) &&
+		     agent_group("pids", pids, sizeof(pids));
+	bool v2 = log_says("(cgroup v2 ");
+	stop();
+	if (!found || v2) {
+		print_message("skipped: needs the memory and pids controllers "
+			      "on cgroup v1 (delegating under v2 is another "
+			      "set of steps)\n");
+		return;
+	}
+	*strrchr(mem, '/') = 0;
+	*strrchr(pids, '/') = 0;
+	const char *own[2] = { mem, pids };
+	for (int i = 0; i < 2; i++) {
+		snprintf(delegated[i], sizeof(delegated[i]),
+			 "%s/vaccel-test.%d", own[i], (int)getpid());
+		assert_int_equal(mkdir(delegated[i], 0755), 0);
+		assert_int_equal(chown(delegated[i], 65534, 65534), 0);
+	}
+	char dir[64], file[128], why[512], out[64];
+	tokens_in(dir, sizeof(dir), file, sizeof(file), 65534, 0600);
+	const char *args[] = { "--tokens",
+			       file,
+			       "--worker-memory",
+			       "256M",
+			       "--worker-exec",
+			       "--worker-idle",
+			       "300",
+			       NULL };
+	assert_int_equal(start_delegated(args, own), 0);
+	assert_true(log_says("control groups: memory"));
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	assert_int_equal(faulty_fatal(a, s, "memfd 1024", why, sizeof(why)),
+			 VRPC_E_BACKEND);
+	assert_non_null(strstr(why, "over its memory limit of 256 MiB"));
+	close(a);
+	a = hello(ag.tcp_uri, ALICE_TOKEN);
+	s = session(a);
+	pid_t w = worker_of(a, s), g[2];
+	assert_int_equal(faulty(a, s, "orphan", out, sizeof(out)), 0);
+	assert_int_equal(sscanf(out, "%d %d", &g[0], &g[1]), 2);
+	assert_true(runs(g[0]) && runs(g[1]));
+	agent_kill(&ag);
+	close(a);
+	for (int i = 0; i < 500 && runs(w); i++)
+		usleep(10000);
+	assert_false(runs(w));
+	usleep(100000);
+	assert_true(runs(g[0]) && runs(g[1]));
+	printf("# front killed: its programs %d and %d left, with nobody's "
+	       "uid\n",
+	       (int)g[0], (int)g[1]);
+	assert_int_equal(start_delegated(args, own), 0);
+	for (int i = 0; i < 200 && (runs(g[0]) || runs(g[1])); i++)
+		usleep(10000);
+	bool left = runs(g[0]) || runs(g[1]);
+	if (left) {
+		kill(g[0], SIGKILL);
+		kill(g[1], SIGKILL);
+	}
+	assert_false(left);
+	assert_true(log_says("removed the workers. control groups of 1"));
+	stop();
+	tokens_gone(dir, file);
+	delegated_gone();
+	assert_int_equal(delegated[0][0] | delegated[1][0], 0);
+}
+
 /* A token file the workers can read: the agent refuses to start, naming
  * it, the reason and the fix. Without root (workers share the agent's
  * uid; this test runs the agent as nobody when it runs as root), a file
@@ -2762,6 +2885,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_worker_env_refused, teardown),
 		cmocka_unit_test_teardown(test_worker_signals, teardown),
 		cmocka_unit_test_teardown(test_worker_programs_end, teardown),
+		cmocka_unit_test_teardown(test_cgroups_delegated, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
