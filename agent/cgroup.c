@@ -55,7 +55,6 @@ struct hier {
 };
 static struct hier hiers[WCG_MAX];
 static int nhiers;
-static uint64_t next_id;
 static char described[2 * PATH_MAX + 128] = "none";
 
 /* groups whose processes were still ending when their worker was reaped */
@@ -277,16 +276,6 @@ static void retry_pending(void)
 	}
 }
 
-void wcg_tick(void)
-{
-	static int64_t next;
-	int64_t now = vrpc_now_ns();
-	if (!pendings || now < next)
-		return;
-	next = now + 100000000;
-	retry_pending();
-}
-
 /* An agent's directory (`dir`) with its workers' groups, removed. 0, or
  * -1 if some are still ending (they stay pending). */
 static int remove_agent_dir(const char *dir, bool v2)
@@ -296,7 +285,7 @@ static int remove_agent_dir(const char *dir, bool v2)
 	int left = 0;
 	while (d && (e = readdir(d))) {
 		char p[PATH_MAX];
-		if (e->d_name[0] != 'w' || e->d_type != DT_DIR ||
+		if (e->d_name[0] == '.' || e->d_type != DT_DIR ||
 		    !path_join(p, sizeof(p), dir, e->d_name))
 			continue;
 		if (!remove_group(p, v2)) {
@@ -495,9 +484,10 @@ const char *wcg_describe(void)
 	return described;
 }
 
-static void group_dir(const struct hier *h, uint64_t id, char *out, size_t size)
+static void group_dir(const struct hier *h, const char *name, char *out,
+		      size_t size)
 {
-	snprintf(out, size, "%s/w%" PRIu64, h->dir, id);
+	snprintf(out, size, "%s/%s", h->dir, name);
 }
 
 /* `d`'s limits in `h`. 0 or -1 (errno). */
@@ -524,17 +514,78 @@ static int limit(const struct hier *h, const char *d)
 	return 0;
 }
 
-int wcg_make(struct wcg *g, char *why, size_t size)
+/* A tenant's groups, while a worker of it runs (users) or while memory
+ * its ended workers wrote is still held (a memfd its code passed to its
+ * own client, files on a tmpfs): that memory stays charged to the group
+ * it was written in, and its next worker joins the same group, so what
+ * the tenant holds outside counts against its --worker-memory, not in
+ * the agent's group (where it would grow with each worker). */
+struct grp {
+	char name[WCG_NAME];
+	int users;
+	struct grp *next;
+};
+static struct grp *grps;
+/* shared memory (memfd, tmpfs) a group may hold and still be removed */
+#define HELD_MIN (1u << 20)
+
+static struct grp **grp_find(const char *name)
+{
+	struct grp **g = &grps;
+	while (*g && strcmp((*g)->name, name))
+		g = &(*g)->next;
+	return g;
+}
+
+/* Shared memory charged to `name`'s memory group (0: none there). */
+static uint64_t held(const char *name)
+{
+	for (int i = 0; i < nhiers; i++) {
+		char d[PATH_MAX];
+		if (!(hiers[i].mask & (1u << C_MEMORY)))
+			continue;
+		group_dir(&hiers[i], name, d, sizeof(d));
+		return keyed(d, "memory.stat", "shmem");
+	}
+	return 0;
+}
+
+/* `name`'s groups, killed and removed: all of them, or (`keep_memory`)
+ * all but the memory group. */
+static void grp_remove(const char *name, bool keep_memory)
+{
+	for (int i = 0; i < nhiers; i++) {
+		char d[PATH_MAX];
+		if (keep_memory && (hiers[i].mask & (1u << C_MEMORY)))
+			continue;
+		group_dir(&hiers[i], name, d, sizeof(d));
+		if (!remove_group(d, hiers[i].v2))
+			pending_add(d, hiers[i].v2);
+	}
+}
+
+int wcg_make(struct wcg *g, const char *name, char *why, size_t size)
 {
 	for (int i = 0; i < WCG_MAX; i++)
 		g->procs[i] = -1;
-	g->id = 0;
+	g->name[0] = 0;
 	if (!nhiers)
 		return 0;
-	uint64_t id = ++next_id;
+	struct grp **link = grp_find(name), *gr = *link;
+	if (!gr) {
+		gr = calloc(1, sizeof(*gr));
+		if (!gr) {
+			snprintf(why, size, "out of memory");
+			return -1;
+		}
+		str_copy(gr->name, sizeof(gr->name), name);
+		*link = gr;
+	}
+	gr->users++;
+	str_copy(g->name, sizeof(g->name), name);
 	for (int i = 0; i < nhiers; i++) {
 		char d[PATH_MAX], p[PATH_MAX];
-		group_dir(&hiers[i], id, d, sizeof(d));
+		group_dir(&hiers[i], name, d, sizeof(d));
 		if ((mkdir(d, 0755) && errno != EEXIST) ||
 		    limit(&hiers[i], d) ||
 		    !path_join(p, sizeof(p), d, "cgroup.procs") ||
@@ -543,17 +594,15 @@ int wcg_make(struct wcg *g, char *why, size_t size)
 				 "cannot make the worker's control group %s: "
 				 "%s",
 				 d, strerror(errno));
-			for (int k = 0; k <= i; k++) {
-				if (g->procs[k] >= 0)
-					close(g->procs[k]);
-				g->procs[k] = -1;
-				group_dir(&hiers[k], id, d, sizeof(d));
-				rmdir(d);
-			}
+			wcg_end(g);
 			return -1;
 		}
+		if (hiers[i].mask & (1u << C_MEMORY))
+			g->oom_base = keyed(d,
+					    hiers[i].v2 ? "memory.events"
+							: "memory.oom_control",
+					    "oom_kill");
 	}
-	g->id = id;
 	return 0;
 }
 
@@ -578,21 +627,69 @@ bool wcg_end(struct wcg *g)
 {
 	bool oom = false;
 	wcg_forked(g);
-	if (!g->id)
+	if (!g->name[0])
 		return false;
 	for (int i = 0; i < nhiers; i++) {
 		char d[PATH_MAX];
-		group_dir(&hiers[i], g->id, d, sizeof(d));
+		group_dir(&hiers[i], g->name, d, sizeof(d));
 		if (hiers[i].mask & (1u << C_MEMORY))
 			oom = keyed(d,
 				    hiers[i].v2 ? "memory.events"
 						: "memory.oom_control",
-				    "oom_kill") > 0;
-		if (!remove_group(d, hiers[i].v2))
-			pending_add(d, hiers[i].v2);
+				    "oom_kill") > g->oom_base;
 	}
-	g->id = 0;
+	struct grp **link = grp_find(g->name), *gr = *link;
+	if (gr && --gr->users <= 0) {
+		/* what its worker left, killed first: their memory too */
+		for (int i = 0; i < nhiers; i++) {
+			char d[PATH_MAX];
+			group_dir(&hiers[i], g->name, d, sizeof(d));
+			kill_in(d, hiers[i].v2);
+		}
+		uint64_t h = held(g->name);
+		grp_remove(g->name, h > HELD_MIN);
+		if (h > HELD_MIN) {
+			ainfo("tenant group %s: %" PRIu64 " MiB of shared "
+			      "memory its ended worker wrote are still held "
+			      "(a descriptor outside it): they count against "
+			      "its next worker's --worker-memory",
+			      g->name, h >> 20);
+		} else {
+			*link = gr->next;
+			free(gr);
+		}
+	}
+	g->name[0] = 0;
 	return oom;
+}
+
+/* Groups with no worker whose held memory was let go: removed. */
+static void release_held(void)
+{
+	for (struct grp **link = &grps; *link;) {
+		struct grp *gr = *link;
+		if (gr->users > 0 || held(gr->name) > HELD_MIN) {
+			link = &gr->next;
+			continue;
+		}
+		grp_remove(gr->name, false);
+		*link = gr->next;
+		free(gr);
+	}
+}
+
+void wcg_tick(void)
+{
+	static int64_t next, next_held;
+	int64_t now = vrpc_now_ns();
+	if (pendings && now >= next) {
+		next = now + 100000000;
+		retry_pending();
+	}
+	if (grps && now >= next_held) {
+		next_held = now + 1000000000;
+		release_held();
+	}
 }
 
 void wcg_fini(void)
@@ -607,4 +704,9 @@ void wcg_fini(void)
 	for (struct pending *p = pendings; p; p = p->next)
 		awarn("control group %s left: its processes did not end",
 		      p->dir);
+	while (grps) {
+		struct grp *gr = grps;
+		grps = gr->next;
+		free(gr);
+	}
 }

@@ -9,11 +9,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* What a worker's groups are: one per hierarchy in use. */
-#define WCG_MAX 2
+/* What a worker's groups are: one per hierarchy in use, named after its
+ * tenant's directory (a tenant's next worker joins the same groups). */
+#define WCG_MAX	 2
+#define WCG_NAME 24
 struct wcg {
-	uint64_t id;	    /* 0: none (groups off, or --isolation none) */
-	int procs[WCG_MAX]; /* cgroup.procs of each, until the fork */
+	char name[WCG_NAME]; /* "": none (groups off, --isolation none) */
+	int procs[WCG_MAX];  /* cgroup.procs of each, until the fork */
+	uint64_t oom_base;   /* its memory group's OOM kills before it */
 };
 
 /* At the front's start: find the memory and pids controllers, remove what
@@ -23,18 +26,22 @@ struct wcg {
 void wcg_init(void);
 /* One line for the log: what the workers' groups bound. */
 const char *wcg_describe(void);
-/* Before the fork: `g`'s groups, made and limited. 0, or -1 with the
- * reason in `why`. */
-int wcg_make(struct wcg *g, char *why, size_t size);
+/* Before the fork: `g`'s groups, `name` (its tenant's directory name),
+ * made (or joined) and limited. 0, or -1 with the reason in `why`. */
+int wcg_make(struct wcg *g, const char *name, char *why, size_t size);
 /* In the child (system calls only): it joins its groups. 0 or -1. */
 int wcg_join(const struct wcg *g);
 /* After the fork, in the front: the descriptors it no longer needs. */
 void wcg_forked(struct wcg *g);
 /* The worker is dead: whether its group's memory limit killed a process
- * of it; every process left in its groups is killed and the groups are
- * removed (now, or by wcg_tick once those processes are gone). */
+ * of it since it started; every process left in its groups is killed and
+ * the groups are removed (now, or by wcg_tick once those processes are
+ * gone), but for a memory group that still holds shared memory its
+ * tenant's code wrote (kept for the tenant's next worker, removed by
+ * wcg_tick once that memory is let go). */
 bool wcg_end(struct wcg *g);
-/* Once a loop: groups whose processes were still ending, removed. */
+/* Once a loop: groups whose processes were still ending, and groups whose
+ * held memory was let go, removed. */
 void wcg_tick(void);
 /* At the front's stop: every group of this agent removed. */
 void wcg_fini(void);

@@ -135,10 +135,9 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 	/* the probe runs no tenant's code: it writes to the front's
 	 * stderr, which the front does not read while it waits for it */
 	struct start st = { 0 };
-	w->cg.id = 0;
-	for (int i = 0; i < WCG_MAX; i++)
-		w->cg.procs[i] = -1;
-	if (wcg_make(&w->cg, why, size)) {
+	char group[19];
+	tenant_dirname(w->tenant, group);
+	if (wcg_make(&w->cg, group, why, size)) {
 		if (w->slot >= 0)
 			slots[w->slot] = false;
 		free(w);

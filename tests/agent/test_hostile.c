@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -505,6 +506,106 @@ static void test_contain_memfd(void **state)
 	close(a);
 	bob_check(&b);
 	nothing_left(fds);
+	stop();
+	assert_int_not_equal(access(dir, F_OK), 0);
+}
+
+/* Send faulty "memfd-out MB" on `a` (UNIX): the memfd its worker passes
+ * out comes first (one byte 'M' with the descriptor), then the reply.
+ * The descriptor (or -1), the status, the text in `out`. */
+static int memfd_out(int a, uint64_t s, long mb, uint32_t *status, char *out,
+		     size_t size)
+{
+	char cmd[64], byte;
+	struct vrpc_msg m, r;
+	struct vrpc_pool p = { 0 };
+	struct vrpc_hdr h;
+	int fd = -1;
+	snprintf(cmd, sizeof(cmd), "memfd-out %ld", mb);
+	classify_msg(&m, s, cmd);
+	assert_int_equal(raw_send(a, &m, ++next_id), 0);
+	struct pollfd pf = { a, POLLIN, 0 };
+	assert_int_equal(poll(&pf, 1, 60000), 1);
+	if (recv(a, &byte, 1, MSG_PEEK) == 1 && byte == 'M') {
+		char ctl[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { &byte, 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl,
+				     .msg_controllen = sizeof(ctl) };
+		assert_int_equal(recvmsg(a, &mh, MSG_CMSG_CLOEXEC), 1);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		assert_non_null(c);
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	}
+	assert_int_equal(raw_recv(a, &h, &r, &p), 0);
+	*status = r.status;
+	out[0] = 0;
+	if (h.type == VRPC_T_NOTICE || r.status)
+		snprintf(out, size, "%s", r.message ? r.message : "");
+	else if (r.u.image.text.data)
+		snprintf(out, size, "%.*s", (int)r.u.image.text.len,
+			 (char *)r.u.image.text.data);
+	vrpc_pool_release(&p);
+	return fd;
+}
+
+/* Alice's code fills a memfd and passes it to her own client over her
+ * connection (SCM_RIGHTS); her worker ends. The pages stay charged to the
+ * group they were written in for as long as her client keeps the
+ * descriptor: with a group per worker, removed at its end, they counted
+ * in the agent's group and her next worker had a full --worker-memory
+ * again (an agent's group, and a unit's MemoryMax, grew with each round).
+ * Now a tenant's group stays while it holds such memory, her next worker
+ * joins it, and what she holds outside counts against her limit. */
+static void test_memfd_passed_out(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--worker-memory", "256M", "--worker-idle",
+				"200", NULL };
+	start(FAULTY, extra);
+	char dir[PATH_MAX], out[512];
+	if (!agent_group("memory", dir, sizeof(dir))) {
+		print_message("skipped: no memory cgroup for workers here\n");
+		stop();
+		return;
+	}
+	int held[2] = { -1, -1 };
+	uint32_t st;
+	for (int round = 0; round < 3; round++) {
+		int a = hello(ag.unix_uri, ALICE_TOKEN);
+		uint64_t s = session(a);
+		pid_t w = worker_of(a, s);
+		int fd = memfd_out(a, s, 160, &st, out, sizeof(out));
+		printf("# round %d: worker %d: %s (%s), descriptor %d\n", round,
+		       (int)w, out, vrpc_err_name(st), fd);
+		if (round == 0) {
+			/* 160 MiB held by her client */
+			assert_int_equal(st, 0);
+			assert_true(fd >= 0);
+			held[0] = fd;
+		} else if (round == 1) {
+			/* 160 more do not fit in her 256 */
+			assert_int_equal(st, VRPC_E_BACKEND);
+			assert_non_null(strstr(
+				out, "over its memory limit of 256 MiB"));
+			if (fd >= 0)
+				close(fd);
+			/* her client lets them go */
+			close(held[0]);
+			held[0] = -1;
+		} else {
+			/* and her next worker has its 256 again */
+			assert_int_equal(st, 0);
+			assert_true(fd >= 0);
+			held[1] = fd;
+		}
+		close(a);
+		for (int i = 0; i < 500 && runs(w); i++)
+			usleep(10000);
+		assert_false(runs(w));
+	}
+	close(held[1]);
 	stop();
 	assert_int_not_equal(access(dir, F_OK), 0);
 }
@@ -2847,6 +2948,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_contain_memory, teardown),
 		cmocka_unit_test_teardown(test_contain_memfd, teardown),
 		cmocka_unit_test_teardown(test_cgroups_left, teardown),
+		cmocka_unit_test_teardown(test_memfd_passed_out, teardown),
 		cmocka_unit_test_teardown(test_oversized_output, teardown),
 		cmocka_unit_test_teardown(test_escape, teardown),
 		cmocka_unit_test_teardown(test_other_tenants_ids, teardown),

@@ -420,6 +420,39 @@ static long memfd_fill(long mb)
 	return n;
 }
 
+/* The same, and the memfd passed (with one byte) to every socket of this
+ * worker but its control socket (3): its clients' connections. */
+static long memfd_out(long mb)
+{
+	static char chunk[1 << 20];
+	int fd = memfd_create("faulty-out", MFD_CLOEXEC), sent = 0;
+	long n = 0;
+	memset(chunk, 7, sizeof(chunk));
+	while (fd >= 0 && n < mb &&
+	       write(fd, chunk, sizeof(chunk)) == (ssize_t)sizeof(chunk))
+		n++;
+	for (int s = 4; fd >= 0 && s < 1024; s++) {
+		struct stat st;
+		if (s == fd || fstat(s, &st) || !S_ISSOCK(st.st_mode))
+			continue;
+		char byte = 'M', ctl[CMSG_SPACE(sizeof(int))] = { 0 };
+		struct iovec iov = { &byte, 1 };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl,
+				     .msg_controllen = sizeof(ctl) };
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+		sent += sendmsg(s, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) == 1;
+	}
+	if (fd >= 0)
+		close(fd);
+	return sent ? n : -1;
+}
+
 static long log_flood(long mb)
 {
 	static const char forged[] = "2099-01-01T00:00:00.000 vaccel-agent[1] "
@@ -482,6 +515,11 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		char held[64];
 		snprintf(held, sizeof(held), "%ld MiB held",
 			 memfd_fill(arg ? atol(arg) : 0));
+		answer(out_text, len_out_text, held);
+	} else if (!strcmp(cmd, "memfd-out")) {
+		char held[64];
+		snprintf(held, sizeof(held), "%ld MiB passed out",
+			 memfd_out(arg ? atol(arg) : 0));
 		answer(out_text, len_out_text, held);
 	} else if (!strcmp(cmd, "escape")) {
 		char report[1024];
