@@ -1,0 +1,258 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Guest script of vm-agent-cgroup2: vaccel-agent (with the faulty test
+# backend) runs IN this guest, as root, on a pure cgroup v2 hierarchy
+# mounted here, so that its v2 path (agent/cgroup.c: the move to
+# OWN/vaccel-front, subtree_control, memory.max, pids.max, the OOM count
+# of memory.events) runs for real. The host has a hybrid hierarchy, where
+# only the v1 path can run.
+#
+# Prints "CG2 ok: WHAT" per check passed, "CG2-FAIL: WHAT" per check
+# failed (exit 1), or "CG2-SKIP: WHY" (exit 3) when this kernel offers no
+# memory or pids controller on cgroup2. Each agent's log is copied to the
+# console as "A1| LINE" (A2, A3 for the others) for the host to keep.
+# Needs FAULTY (the faulty plugin's path) in the environment.
+hostname "${VM_NAME:-vm}"
+: "${FAULTY:?FAULTY=path of libvaccel-faulty.so}"
+CG=/sys/fs/cgroup W=/run/cg2
+FAILS=0 AGENT=""
+ok() { echo "CG2 ok: $*"; }
+bad() { echo "CG2-FAIL: $*"; FAILS=$((FAILS + 1)); }
+skip() { echo "CG2-SKIP: $*"; exit 3; }
+# check WHAT WHY CMD [ARG]...: "ok: WHAT" if CMD succeeds, else "FAIL: WHY"
+check() {
+	what=$1 why=$2
+	shift 2
+	if "$@"; then ok "$what"; else bad "$why"; fi
+}
+# stop_agent: SIGTERM to $AGENT (by PID), up to 15 s, then SIGKILL;
+# AGENT_RC is its exit status
+stop_agent() {
+	AGENT_RC=""
+	[ -n "$AGENT" ] || return 0
+	kill -TERM "$AGENT" 2>/dev/null
+	i=0
+	while kill -0 "$AGENT" 2>/dev/null && [ $i -lt 150 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$AGENT" 2>/dev/null && { bad "agent $AGENT ignored SIGTERM for 15 s"; kill -KILL "$AGENT"; }
+	wait "$AGENT"
+	AGENT_RC=$?
+	AGENT=""
+}
+finish() {
+	stop_agent
+	[ -n "${SLEEPER:-}" ] && kill -KILL "$SLEEPER" 2>/dev/null
+	for n in 1 2 3; do
+		[ -f "$W/a$n.log" ] && sed "s/^/A$n| /" "$W/a$n.log"
+	done
+	[ $FAILS -eq 0 ] || { echo "CG2 $FAILS check(s) failed"; exit 1; }
+	echo "CG2 all passed"
+	exit 0
+}
+trap finish TERM INT
+
+# ---- a pure cgroup v2 hierarchy with memory and pids --------------------------
+mount -t cgroup2 none $CG || skip "cannot mount cgroup2 at $CG"
+ctl=$(cat $CG/cgroup.controllers)
+case " $ctl " in *" memory "*) ;; *) skip "no memory controller in cgroup2 (controllers: $ctl)" ;; esac
+case " $ctl " in *" pids "*) ;; *) skip "no pids controller in cgroup2 (controllers: $ctl)" ;; esac
+echo "+memory +pids" >$CG/cgroup.subtree_control || skip "cannot enable +memory +pids at the root"
+mkdir $CG/agent
+ok "cgroup2 at $CG, controllers: $ctl; $CG/agent has: $(cat $CG/agent/cgroup.controllers)"
+
+# the agent's workers run as other uids: they go through / (the
+# initramfs's, 0700 as mkguest.sh's temp dir was) and /run to their dirs
+mkdir -p $W && chmod 755 / /run $W
+od -An -N16 -tx1 /dev/urandom | tr -d ' \n' >$W/token
+chmod 600 $W/token
+# the faulty commands, as "images"
+printf 'pid' >$W/cmd.pid
+printf 'memfd 1024' >$W/cmd.memfd1024
+printf 'memfd 64' >$W/cmd.memfd64
+
+# agent N [options]: start vaccel-agent on $W/aN.sock (log $W/aN.log),
+# in the cgroup $GROUP (the caller's when empty: the guest's root); wait
+# until it listens or exits. AGENT: its PID. 0 if it listens.
+agent() {
+	n=$1
+	shift
+	rm -f "$W/a$n.ready"
+	mkdir -p "$W/run$n"
+	if [ -n "${GROUP:-}" ]; then
+		# a shell that moves itself into the group, then becomes the agent
+		sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$GROUP" \
+			vaccel-agent -v --listen "unix://$W/a$n.sock" --token-file $W/token \
+			--plugins "$FAULTY" --rundir "$W/run$n" --ready-file "$W/a$n.ready" \
+			--worker-memory 256M "$@" >"$W/a$n.log" 2>&1 &
+	else
+		vaccel-agent -v --listen "unix://$W/a$n.sock" --token-file $W/token \
+			--plugins "$FAULTY" --rundir "$W/run$n" --ready-file "$W/a$n.ready" \
+			--worker-memory 256M "$@" >"$W/a$n.log" 2>&1 &
+	fi
+	AGENT=$!
+	i=0
+	while [ $i -lt 600 ]; do
+		[ -s "$W/a$n.ready" ] && return 0
+		kill -0 "$AGENT" 2>/dev/null || return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# call N CMD: the faulty command in file $W/cmd.CMD through libvaccel's rpc
+# plugin (the classify example: the "image" is the command) to agent N, on
+# a connection of its own. OUT: what it printed (stdout and stderr); RC.
+# Each takes a few seconds at most here (1 GiB into a memfd: ~3 s); one
+# that takes 30 s ends the checks (the run stays well within run-vm.sh's
+# limit).
+call() {
+	OUT=$(VACCEL_PLUGINS=libvaccel-rpc.so VACCEL_RPC_ADDRESS="unix://$W/a$1.sock" \
+		VACCEL_RPC_TOKEN=$(cat $W/token) VACCEL_RPC_TIMEOUT_MS=30000 \
+		timeout 40 classify "$W/cmd.$2" 2>&1)
+	RC=$?
+	echo "CALL a$1 $2: rc=$RC: $(echo "$OUT" | grep -v '^Initialized session' | tr '\n' '|')"
+	case $RC in 110 | 124 | 137 | 143)
+		bad "'$2' to agent $1 timed out (rc $RC)"
+		finish
+		;;
+	esac
+}
+tag() { echo "$OUT" | sed -n 's/^classification tags: //p' | head -n 1; }
+
+# ---- 1. the agent alone in its group, --worker-cgroups on ------------------------
+if ! GROUP=$CG/agent agent 1 --worker-cgroups on; then
+	bad "agent 1 did not start: $(tail -n 3 $W/a1.log | tr '\n' '|')"
+	finish
+fi
+AP=$AGENT
+ok "agent 1 (pid $AP) listens"
+want="control groups: memory, pids (cgroup v2 $CG/agent/vaccel-agent.$AP)"
+if grep -q "$want" $W/a1.log; then ok "start line: $want"; else
+	bad "no '$want' in the start line: $(grep 'control groups' $W/a1.log)"
+fi
+front=$(cat $CG/agent/vaccel-front/cgroup.procs 2>/dev/null | tr '\n' ' ')
+check "$CG/agent/vaccel-front holds the agent ($front)" \
+	"$CG/agent/vaccel-front holds '$front', want '$AP '" [ "$front" = "$AP " ]
+left=$(tr '\n' ' ' <$CG/agent/cgroup.procs)
+check "$CG/agent holds no process" "$CG/agent still holds $left" [ -z "$left" ]
+cg=$(cat /proc/$AP/cgroup)
+check "the agent's /proc/PID/cgroup: $cg" "the agent's /proc/PID/cgroup: $cg" [ "$cg" = 0::/agent/vaccel-front ]
+AD=$CG/agent/vaccel-agent.$AP
+for d in $CG/agent "$AD"; do
+	sub=$(cat "$d/cgroup.subtree_control")
+	check "$d/cgroup.subtree_control: $sub" "$d/cgroup.subtree_control: '$sub'" [ "$sub" = "memory pids" ]
+done
+
+# the worker serving us (faulty "pid"): its group and limits while it runs
+call 1 pid
+WP=$(tag)
+case "$WP" in '' | *[!0-9]*) bad "faulty 'pid' gave '$WP' (rc $RC)"; finish ;; esac
+grp=$(sed -n 's/^0:://p' "/proc/$WP/cgroup")
+case "$grp" in
+/agent/vaccel-agent.$AP/w[0-9]*) ok "worker $WP is in $grp" ;;
+*) bad "worker $WP is in '$grp', want /agent/vaccel-agent.$AP/wN" ;;
+esac
+WD=$CG$grp
+check_file() { # check_file DIR FILE WANT
+	v=$(cat "$1/$2" 2>/dev/null)
+	check "$1/$2 = $v" "$1/$2 = '$v', want $3" [ "$v" = "$3" ]
+}
+check_file "$WD" memory.max 268435456
+check_file "$WD" pids.max 4096
+check_file "$WD" memory.oom.group 1
+[ -f "$WD/memory.swap.max" ] && check_file "$WD" memory.swap.max 0
+procs=$(tr '\n' ' ' <"$WD/cgroup.procs")
+check "$WD holds the worker alone" "$WD holds '$procs', want '$WP '" [ "$procs" = "$WP " ]
+
+# 1 GiB in a memfd over a 256 MiB limit: the group's OOM killer ends the
+# worker, and the agent says why
+call 1 memfd1024
+if [ $RC -ne 0 ] && echo "$OUT" | grep -q 'over its memory limit of 256 MiB'; then
+	ok "memfd 1024 failed: $(echo "$OUT" | grep 'over its memory limit' | head -n 1)"
+else
+	bad "memfd 1024: rc=$RC, no 'over its memory limit of 256 MiB' in: $(echo "$OUT" | tr '\n' '|')"
+fi
+check "the agent logged the worker's end over its memory limit" \
+	"no 'over its memory limit of 256 MiB' in the agent's log" \
+	grep -q "over its memory limit of 256 MiB" $W/a1.log
+kill -0 "$WP" 2>/dev/null && bad "worker $WP still runs"
+i=0
+while [ -d "$WD" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "$WD removed after the worker's end" "$WD still there after the worker's end" [ ! -d "$WD" ]
+
+# within the limit: a new worker holds 64 MiB (charged to its group)
+call 1 memfd64
+check "memfd 64 on a new connection: $(tag)" "memfd 64: rc=$RC, '$(tag)', want '64 MiB held'" \
+	[ "$RC:$(tag)" = "0:64 MiB held" ]
+call 1 pid
+WP2=$(tag)
+grp2=$(sed -n 's/^0:://p' /proc/"$WP2"/cgroup 2>/dev/null)
+case "$grp2" in
+/agent/vaccel-agent.$AP/w[0-9]*)
+	if [ "$WP2" != "$WP" ] && [ "$grp2" != "$grp" ]; then
+		ok "the next worker $WP2 is in $grp2"
+	else
+		bad "the next worker $WP2 in $grp2: not a new worker and group"
+	fi
+	cur=$(cat "$CG$grp2/memory.current")
+	if [ "$cur" -ge $((64 << 20)) ] && [ "$cur" -le $((256 << 20)) ]; then
+		ok "$CG$grp2/memory.current = $cur (the 64 MiB memfd is charged to the worker's group)"
+	else
+		bad "$CG$grp2/memory.current = $cur, want 64-256 MiB"
+	fi
+	;;
+*) bad "the next worker '$WP2' is in '$grp2'" ;;
+esac
+
+# SIGTERM: the agent's directory goes with it
+stop_agent
+check "agent 1 exited 0 on SIGTERM" "agent 1 exited $AGENT_RC" [ "$AGENT_RC" = 0 ]
+check "$AD removed at the agent's stop" "$AD still there after the agent's stop" [ ! -d "$AD" ]
+grep -q ' info: stopped$' $W/a1.log || bad "agent 1: no 'stopped' line"
+# (its one error line: the worker's end over its limit)
+grep ' error: ' $W/a1.log | grep -qv 'over its memory limit of 256 MiB' &&
+	bad "agent 1 logged errors: $(grep ' error: ' $W/a1.log | grep -v 'over its memory limit' | head -n 1)"
+grep -q 'control group .* left' $W/a1.log && bad "agent 1: $(grep 'control group .* left' $W/a1.log | head -n 1)"
+
+# ---- 2. the negative control: no cgroups, the same limit ------------------------
+# (in the guest's root group, where --worker-cgroups off makes none)
+if ! agent 2 --worker-cgroups off; then
+	bad "agent 2 did not start: $(tail -n 3 $W/a2.log | tr '\n' '|')"
+	finish
+fi
+check "agent 2: control groups: none" "agent 2's start line: $(grep 'control groups' $W/a2.log)" \
+	grep -q 'control groups: none)' $W/a2.log
+call 2 memfd1024
+check "without cgroups, memfd 1024 under --worker-memory 256M succeeds: $(tag)" \
+	"without cgroups, memfd 1024: rc=$RC, '$(tag)', want '1024 MiB held'" \
+	[ "$RC:$(tag)" = "0:1024 MiB held" ]
+stop_agent
+[ "$AGENT_RC" = 0 ] || bad "agent 2 exited $AGENT_RC"
+
+# ---- 3. a group shared with another process: --worker-cgroups on refuses -------
+mkdir $CG/shared
+sh -c 'echo $$ >"$0/cgroup.procs" && exec sleep 600' $CG/shared &
+SLEEPER=$!
+i=0
+while ! grep -q "^$SLEEPER$" $CG/shared/cgroup.procs && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+if GROUP=$CG/shared agent 3 --worker-cgroups on; then
+	bad "agent 3 started in a group with another process"
+	stop_agent
+else
+	wait "$AGENT"
+	rc=$?
+	AGENT=""
+	if [ $rc -ne 0 ] && grep -q "has other processes" $W/a3.log; then
+		ok "agent 3 refused (rc $rc): $(grep -o 'the agent.s cgroup .*' $W/a3.log | head -n 1)"
+	else
+		bad "agent 3: rc $rc, no 'has other processes' in its log"
+	fi
+fi
+[ -e $CG/shared/vaccel-front ] && bad "agent 3 made $CG/shared/vaccel-front"
+kill -KILL "$SLEEPER"
+wait "$SLEEPER" 2>/dev/null
+SLEEPER=""
+finish
