@@ -178,12 +178,16 @@ static bool find(const char *c, char *own, size_t size, bool *v2)
 						!listed(opts, c, ',')
 				      : strcmp(type, "cgroup2") != 0)
 				continue;
-			/* the group, below the mount's root */
+			/* the group, below the mount's root (the mount point
+			 * itself for the root group "/", without a '/' after
+			 * it) */
 			size_t rl = strcmp(fld[3], "/") ? strlen(fld[3]) : 0;
 			if (strncmp(path, fld[3], rl) ||
 			    (path[rl] && path[rl] != '/'))
 				continue;
-			found = snprintf(own, size, "%s%s", fld[4], path + rl) <
+			const char *below =
+				strcmp(path + rl, "/") ? path + rl : "";
+			found = snprintf(own, size, "%s%s", fld[4], below) <
 				(int)size;
 		}
 		if (f)
