@@ -38,7 +38,10 @@
 #                  limit of 256 MiB", 64 MiB works (charged to the next
 #                  worker's group); the agent's directory goes at SIGTERM.
 #                  Controls: --worker-cgroups off lets the 1 GiB through;
-#                  a group shared with another process is refused.
+#                  a group shared with another process is refused. In the
+#                  root group: no move; a SIGKILLed agent's groups (its
+#                  worker's programs, a process put there) are removed, and
+#                  what is in them ended, by the next agent's start.
 #                  Skipped where the guest kernel lacks memory or pids
 #                  on cgroup2; needs the faulty plugin (-Dtests=enabled)
 # Each also checks QEMU's exit code, the guest markers, the power-off, the
@@ -492,7 +495,7 @@ scenario_cgroup2() {
 	# holds 1 GiB in a memfd
 	IMG=$img run_vm "$name" -m 2048 -t 120 -e "VM_NAME=$name" -e "FAULTY=$faulty"
 	# the agents' logs, copied to the console by the guest
-	for n in 1 2 3; do
+	for n in 1 2 3 4 5; do
 		tr -d '\r' <"$con" | sed -n "s/^A$n| //p" >"$TMP/logs/$name-a$n.agent.log"
 	done
 	if [ "$VM_RC" -eq 3 ] && line=$(tr -d '\r' <"$con" | grep -a -m 1 '^CG2-SKIP: '); then
@@ -514,7 +517,11 @@ scenario_cgroup2() {
 		'memory\.current = [0-9]* (the 64 MiB memfd is charged' \
 		'/sys/fs/cgroup/agent/vaccel-agent\.[0-9]* removed at the agent.s stop$' \
 		'without cgroups, memfd 1024 under --worker-memory 256M succeeds: 1024 MiB held$' \
-		'agent 3 refused (rc [0-9]*): the agent.s cgroup /sys/fs/cgroup/shared has other processes'; do
+		'agent 3 refused (rc [0-9]*): the agent.s cgroup /sys/fs/cgroup/shared has other processes' \
+		'agent 4 in the root group: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/vaccel-agent\.[0-9]*)$' \
+		'the worker.s programs [0-9]* and [0-9]* are in its group$' \
+		'agent 5: removed the workers. control groups of 1 agent(s) that are gone, in /sys/fs/cgroup$' \
+		'/sys/fs/cgroup/vaccel-agent\.[0-9]* removed by agent 5$'; do
 		tr -d '\r' <"$con" | grep -aq "^CG2 ok: .*$want" || err "the guest did not check: $want"
 	done
 	line=$(tr -d '\r' <"$con" | grep -a -m 1 '^CG2 ok: worker [0-9]* is in ')

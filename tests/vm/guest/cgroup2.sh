@@ -10,7 +10,7 @@
 # Prints "CG2 ok: WHAT" per check passed, "CG2-FAIL: WHAT" per check
 # failed (exit 1), or "CG2-SKIP: WHY" (exit 3) when this kernel offers no
 # memory or pids controller on cgroup2. Each agent's log is copied to the
-# console as "A1| LINE" (A2, A3 for the others) for the host to keep.
+# console as "A1| LINE" (A2... for the others) for the host to keep.
 # Needs FAULTY (the faulty plugin's path) in the environment.
 hostname "${VM_NAME:-vm}"
 : "${FAULTY:?FAULTY=path of libvaccel-faulty.so}"
@@ -43,8 +43,8 @@ stop_agent() {
 }
 finish() {
 	stop_agent
-	[ -n "${SLEEPER:-}" ] && kill -KILL "$SLEEPER" 2>/dev/null
-	for n in 1 2 3; do
+	for p in ${SLEEPER:-} ${PLANT:-}; do kill -KILL "$p" 2>/dev/null; done
+	for n in 1 2 3 4 5; do
 		[ -f "$W/a$n.log" ] && sed "s/^/A$n| /" "$W/a$n.log"
 	done
 	[ $FAILS -eq 0 ] || { echo "CG2 $FAILS check(s) failed"; exit 1; }
@@ -60,7 +60,9 @@ case " $ctl " in *" memory "*) ;; *) skip "no memory controller in cgroup2 (cont
 case " $ctl " in *" pids "*) ;; *) skip "no pids controller in cgroup2 (controllers: $ctl)" ;; esac
 echo "+memory +pids" >$CG/cgroup.subtree_control || skip "cannot enable +memory +pids at the root"
 mkdir $CG/agent
-ok "cgroup2 at $CG, controllers: $ctl; $CG/agent has: $(cat $CG/agent/cgroup.controllers)"
+kill_file=no
+[ -e $CG/agent/cgroup.kill ] && kill_file=yes
+ok "cgroup2 at $CG, controllers: $ctl; $CG/agent has: $(cat $CG/agent/cgroup.controllers); cgroup.kill: $kill_file"
 
 # the agent's workers run as other uids: they go through / (the
 # initramfs's, 0700 as mkguest.sh's temp dir was) and /run to their dirs
@@ -71,6 +73,7 @@ chmod 600 $W/token
 printf 'pid' >$W/cmd.pid
 printf 'memfd 1024' >$W/cmd.memfd1024
 printf 'memfd 64' >$W/cmd.memfd64
+printf 'orphan' >$W/cmd.orphan
 
 # agent N [options]: start vaccel-agent on $W/aN.sock (log $W/aN.log),
 # in the cgroup $GROUP (the caller's when empty: the guest's root); wait
@@ -255,4 +258,59 @@ fi
 kill -KILL "$SLEEPER"
 wait "$SLEEPER" 2>/dev/null
 SLEEPER=""
+
+# ---- 4. in the root group (exempt from "no processes in inner groups"): -------
+# the controllers given without a move; a front killed by SIGKILL leaves
+# its groups, with its worker's programs and a process put there by hand
+# (as an agent without root would leave its workers': no uid to find them
+# by), and the next agent's start removes them (cgroup.kill)
+runs() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+if ! agent 4 --worker-cgroups on --worker-exec; then
+	bad "agent 4 did not start: $(tail -n 3 $W/a4.log | tr '\n' '|')"
+	finish
+fi
+AP=$AGENT AD=$CG/vaccel-agent.$AGENT
+want="control groups: memory, pids (cgroup v2 $AD)"
+check "agent 4 in the root group: $want" "agent 4's start line: $(grep 'control groups' $W/a4.log)" \
+	grep -qF "$want" $W/a4.log
+check "agent 4 stays in the root group" "agent 4 is in $(cat /proc/$AP/cgroup)" grep -qx '0::/' /proc/$AP/cgroup
+call 4 pid
+WP=$(tag)
+grp=$(sed -n 's/^0:://p' "/proc/$WP/cgroup" 2>/dev/null)
+case "$grp" in
+/vaccel-agent.$AP/w[0-9]*) ok "agent 4's worker $WP is in $grp" ;;
+*) bad "agent 4's worker '$WP' is in '$grp'"; finish ;;
+esac
+call 4 orphan
+G1=$(tag | cut -d ' ' -f 1) G2=$(tag | cut -d ' ' -f 2)
+g1=$(sed -n 's/^0:://p' "/proc/$G1/cgroup" 2>/dev/null)
+g2=$(sed -n 's/^0:://p' "/proc/$G2/cgroup" 2>/dev/null)
+check "the worker's programs $G1 and $G2 are in its group" "the worker's programs '$G1' '$G2' are in '$g1' '$g2'" \
+	[ "$g1:$g2" = "$grp:$grp" ]
+sleep 600 &
+PLANT=$!
+echo "$PLANT" >"$CG$grp/cgroup.procs"
+kill -KILL "$AP"
+wait "$AP" 2>/dev/null
+AGENT=""
+i=0
+while runs "$WP" && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+left=$(tr '\n' ' ' <"$CG$grp/cgroup.procs")
+check "agent 4 killed (SIGKILL): $CG$grp holds $left" "agent 4 killed: $CG$grp holds '$left'" [ -n "$left" ]
+if ! agent 5 --worker-cgroups on; then
+	bad "agent 5 did not start: $(tail -n 3 $W/a5.log | tr '\n' '|')"
+	finish
+fi
+check "agent 5: $(grep -o 'removed the workers.*' $W/a5.log)" "agent 5 did not say it removed agent 4's groups" \
+	grep -q "removed the workers' control groups of 1 agent(s) that are gone, in $CG\$" $W/a5.log
+i=0
+while [ -d "$AD" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "$AD removed by agent 5" "$AD still there: $(cat "$AD"/w*/cgroup.procs 2>/dev/null | tr '\n' ' ')" [ ! -d "$AD" ]
+for p in "$G1" "$G2" "$PLANT"; do runs "$p" && bad "process $p of agent 4's worker group still runs"; done
+wait "$PLANT" 2>/dev/null
+PLANT=""
+stop_agent
+check "agent 5 exited 0 on SIGTERM" "agent 5 exited $AGENT_RC" [ "$AGENT_RC" = 0 ]
+left=$(cd $CG && echo vaccel-agent.*)
+check "no vaccel-agent.* left in $CG" "left in $CG: $left" [ "$left" = "vaccel-agent.*" ]
 finish
