@@ -41,7 +41,11 @@
 #                  a group shared with another process is refused. In the
 #                  root group: no move; a SIGKILLed agent's groups (its
 #                  worker's programs, a process put there) are removed, and
-#                  what is in them ended, by the next agent's start.
+#                  what is in them ended, by the next agent's start. A
+#                  group delegated to nobody: the agent as nobody moves
+#                  itself and limits its workers the same; a worker (its
+#                  uid owns the group files) cannot leave its group or
+#                  raise its memory.max (faulty 'write': EACCES).
 #                  Skipped where the guest kernel lacks memory or pids
 #                  on cgroup2; needs the faulty plugin (-Dtests=enabled)
 # Each also checks QEMU's exit code, the guest markers, the power-off, the
@@ -495,7 +499,7 @@ scenario_cgroup2() {
 	# holds 1 GiB in a memfd
 	IMG=$img run_vm "$name" -m 2048 -t 120 -e "VM_NAME=$name" -e "FAULTY=$faulty"
 	# the agents' logs, copied to the console by the guest
-	for n in 1 2 3 4 5; do
+	for n in 1 2 3 4 5 6; do
 		tr -d '\r' <"$con" | sed -n "s/^A$n| //p" >"$TMP/logs/$name-a$n.agent.log"
 	done
 	if [ "$VM_RC" -eq 3 ] && line=$(tr -d '\r' <"$con" | grep -a -m 1 '^CG2-SKIP: '); then
@@ -521,7 +525,11 @@ scenario_cgroup2() {
 		'agent 4 in the root group: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/vaccel-agent\.[0-9]*)$' \
 		'the worker.s programs [0-9]* and [0-9]* are in its group$' \
 		'agent 5: removed the workers. control groups of 1 agent(s) that are gone, in /sys/fs/cgroup$' \
-		'/sys/fs/cgroup/vaccel-agent\.[0-9]* removed by agent 5$'; do
+		'/sys/fs/cgroup/vaccel-agent\.[0-9]* removed by agent 5$' \
+		'agent 6 (uid 65534) moved itself to 0::/deleg/vaccel-front$' \
+		'the worker cannot leave its group: EACCES$' 'the worker cannot raise its group: EACCES$' \
+		'agent 6: memfd 1024 failed over its memory limit of 256 MiB$' \
+		'/sys/fs/cgroup/deleg/vaccel-agent\.[0-9]* removed at agent 6.s stop$'; do
 		tr -d '\r' <"$con" | grep -aq "^CG2 ok: .*$want" || err "the guest did not check: $want"
 	done
 	line=$(tr -d '\r' <"$con" | grep -a -m 1 '^CG2 ok: worker [0-9]* is in ')

@@ -44,7 +44,7 @@ stop_agent() {
 finish() {
 	stop_agent
 	for p in ${SLEEPER:-} ${PLANT:-}; do kill -KILL "$p" 2>/dev/null; done
-	for n in 1 2 3 4 5; do
+	for n in 1 2 3 4 5 6; do
 		[ -f "$W/a$n.log" ] && sed "s/^/A$n| /" "$W/a$n.log"
 	done
 	[ $FAILS -eq 0 ] || { echo "CG2 $FAILS check(s) failed"; exit 1; }
@@ -313,4 +313,60 @@ stop_agent
 check "agent 5 exited 0 on SIGTERM" "agent 5 exited $AGENT_RC" [ "$AGENT_RC" = 0 ]
 left=$(cd $CG && echo vaccel-agent.*)
 check "no vaccel-agent.* left in $CG" "left in $CG: $left" [ "$left" = "vaccel-agent.*" ]
+
+# ---- 5. a group delegated to an agent that is not root (nobody) ---------------
+# Its workers run as its own uid, which owns the groups it makes: only
+# Landlock keeps a worker from leaving its group or raising its limit (the
+# agent's own children, before their sandbox, join their groups so).
+D=$CG/deleg
+mkdir $D $W/nb
+chown 65534:65534 $D $D/cgroup.procs $D/cgroup.subtree_control $D/cgroup.threads $W/nb
+cp $W/token $W/nb/token
+chown 65534:65534 $W/nb/token
+ln -s $W/nb/a.sock $W/a6.sock
+# root moves this shell into the group (nobody may not: the common
+# ancestor with the root group is root's), then it becomes the agent
+sh -c 'echo $$ >"$0/cgroup.procs" && exec su -s /bin/sh nobody -c "exec vaccel-agent -v \
+	--listen unix://$1/a.sock --token-file $1/token --plugins $2 --rundir $1/run \
+	--ready-file $1/ready --worker-memory 256M --worker-cgroups on"' $D $W/nb "$FAULTY" >$W/a6.log 2>&1 &
+AGENT=$!
+i=0
+while [ ! -s $W/nb/ready ] && kill -0 "$AGENT" 2>/dev/null && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+if [ ! -s $W/nb/ready ]; then
+	bad "agent 6 did not start: $(tail -n 3 $W/a6.log | tr '\n' '|')"
+	finish
+fi
+AP=$AGENT AD=$D/vaccel-agent.$AGENT
+want="control groups: memory, pids (cgroup v2 $AD)"
+check "agent 6 as nobody in $D: $want" "agent 6's start line: $(grep 'control groups' $W/a6.log)" \
+	grep -qF "$want" $W/a6.log
+u=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$AP/status)
+cg=$(cat /proc/$AP/cgroup)
+check "agent 6 (uid $u) moved itself to $cg" "agent 6 (uid $u) is in $cg" [ "$u:$cg" = "65534:0::/deleg/vaccel-front" ]
+call 6 pid
+WP=$(tag)
+grp=$(sed -n 's/^0:://p' "/proc/$WP/cgroup" 2>/dev/null)
+case "$grp" in
+/deleg/vaccel-agent.$AP/w[0-9]*) ok "agent 6's worker $WP is in $grp" ;;
+*) bad "agent 6's worker '$WP' is in '$grp'"; finish ;;
+esac
+check_file "$CG$grp" memory.max 268435456
+own=$(stat -c %u "$D/vaccel-front/cgroup.procs" "$CG$grp/memory.max" "$D/cgroup.procs" | tr '\n' ' ')
+check "the worker's uid owns the files it tries ($own)" "owners: $own" [ "$own" = "65534 65534 65534 " ]
+printf 'write %s 0' "$D/vaccel-front/cgroup.procs" >$W/cmd.leave
+printf 'write %s max' "$CG$grp/memory.max" >$W/cmd.raise
+for c in leave raise; do
+	call 6 $c
+	check "the worker cannot $c its group: $(tag)" "the worker's '$(cat $W/cmd.$c)': $(tag)" \
+		[ "$RC:$(tag)" = "0:EACCES" ]
+done
+check "the worker $WP is still in $grp" "the worker $WP is in $(cat "/proc/$WP/cgroup")" \
+	grep -qx "0::$grp" "/proc/$WP/cgroup"
+check_file "$CG$grp" memory.max 268435456
+call 6 memfd1024
+reason=$(echo "$OUT" | grep -o 'over its memory limit of 256 MiB' | head -n 1)
+check "agent 6: memfd 1024 failed $reason" "agent 6: memfd 1024: rc=$RC: $OUT" [ -n "$reason" ]
+stop_agent
+check "agent 6 exited 0 on SIGTERM" "agent 6 exited $AGENT_RC" [ "$AGENT_RC" = 0 ]
+check "$AD removed at agent 6's stop" "$AD still there" [ ! -d "$AD" ]
 finish
