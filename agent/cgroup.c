@@ -580,11 +580,14 @@ bool wcg_end(struct wcg *g)
 	for (int i = 0; i < nhiers; i++) {
 		char d[PATH_MAX];
 		group_dir(&hiers[i], g->id, d, sizeof(d));
-		if (hiers[i].mask & (1u << C_MEMORY))
-			oom = keyed(d,
-				    hiers[i].v2 ? "memory.events"
-						: "memory.oom_control",
-				    "oom_kill") > 0;
+		/* v2: its own limit, not an ancestor's ("oom" counts where
+		 * this group was the one at its limit, "oom_kill" the
+		 * processes of it killed for any group's) */
+		if ((hiers[i].mask & (1u << C_MEMORY)) && hiers[i].v2)
+			oom = keyed(d, "memory.events", "oom_kill") > 0 &&
+			      keyed(d, "memory.events", "oom") > 0;
+		else if (hiers[i].mask & (1u << C_MEMORY))
+			oom = keyed(d, "memory.oom_control", "oom_kill") > 0;
 		if (!remove_group(d, hiers[i].v2))
 			pending_add(d, hiers[i].v2);
 	}
