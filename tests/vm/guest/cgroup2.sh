@@ -73,6 +73,7 @@ chmod 600 $W/token
 printf 'pid' >$W/cmd.pid
 printf 'memfd 1024' >$W/cmd.memfd1024
 printf 'memfd 64' >$W/cmd.memfd64
+printf 'memfd 200' >$W/cmd.memfd200
 printf 'orphan' >$W/cmd.orphan
 
 # agent N [options]: start vaccel-agent on $W/aN.sock (log $W/aN.log),
@@ -210,14 +211,27 @@ case "$grp2" in
 *) bad "the next worker '$WP2' is in '$grp2'" ;;
 esac
 
+# an ancestor's limit (100 MiB on vaccel-agent.PID, as an operator's on
+# the agent's whole group would be) kills that worker holding 64 MiB at
+# 'memfd 200': not over its own limit of 256 MiB, and not so reported
+echo $((100 << 20)) >"$AD/memory.max"
+call 1 memfd200
+echo max >"$AD/memory.max"
+case "$RC:$OUT" in
+*"over its memory limit of 256 MiB"*) bad "killed by its parent's limit (100 MiB), the worker was said over its own: $(echo "$OUT" | tail -n 1)" ;;
+0:*) bad "memfd 200 under a parent limit of 100 MiB succeeded: $(tag)" ;;
+*"died: SIGKILL"*) ok "memfd 200 under a parent limit of 100 MiB: $(echo "$OUT" | grep -o 'died: SIGKILL.*' | tail -n 1)" ;;
+*) bad "memfd 200 under a parent limit of 100 MiB: rc=$RC: $(echo "$OUT" | tr '\n' '|')" ;;
+esac
+
 # SIGTERM: the agent's directory goes with it
 stop_agent
 check "agent 1 exited 0 on SIGTERM" "agent 1 exited $AGENT_RC" [ "$AGENT_RC" = 0 ]
 check "$AD removed at the agent's stop" "$AD still there after the agent's stop" [ ! -d "$AD" ]
 grep -q ' info: stopped$' $W/a1.log || bad "agent 1: no 'stopped' line"
-# (its one error line: the worker's end over its limit)
-grep ' error: ' $W/a1.log | grep -qv 'over its memory limit of 256 MiB' &&
-	bad "agent 1 logged errors: $(grep ' error: ' $W/a1.log | grep -v 'over its memory limit' | head -n 1)"
+# (its error lines: the two workers' ends by the limits)
+grep ' error: ' $W/a1.log | grep -qv 'died: SIGKILL (killed: over its memory limit' &&
+	bad "agent 1 logged errors: $(grep ' error: ' $W/a1.log | grep -v 'died: SIGKILL (killed: over its memory limit' | head -n 1)"
 grep -q 'control group .* left' $W/a1.log && bad "agent 1: $(grep 'control group .* left' $W/a1.log | head -n 1)"
 
 # ---- 2. the negative control: no cgroups, the same limit ------------------------
