@@ -525,6 +525,7 @@ scenario_cgroup2() {
 		'memfd 64 on a new connection: 64 MiB held$' \
 		'memory\.current = [0-9]* (the 64 MiB memfd is charged' \
 		'memfd 200 under a parent limit of 100 MiB: died: SIGKILL (killed: over its memory limit, or stopped)' \
+		'a worker runs at the stop: [0-9]* in /agent/vaccel-agent\.[0-9]*/w[0-9]*$' \
 		'/sys/fs/cgroup/agent/vaccel-agent\.[0-9]* removed at the agent.s stop$' \
 		'without cgroups, memfd 1024 under --worker-memory 256M succeeds: 1024 MiB held$' \
 		'agent 3 refused (rc [0-9]*): the agent.s cgroup /sys/fs/cgroup/shared has other processes' \

@@ -125,6 +125,8 @@ call() {
 	esac
 }
 tag() { echo "$OUT" | sed -n 's/^classification tags: //p' | head -n 1; }
+# runs PID: a live process (not gone, not a zombie)
+runs() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 # ---- 1. the agent alone in its group, --worker-cgroups on ------------------------
 if ! GROUP=$CG/agent agent 1 --worker-cgroups on; then
@@ -224,10 +226,15 @@ case "$RC:$OUT" in
 *) bad "memfd 200 under a parent limit of 100 MiB: rc=$RC: $(echo "$OUT" | tr '\n' '|')" ;;
 esac
 
-# SIGTERM: the agent's directory goes with it
+# SIGTERM with a worker running: the agent's directory goes with it
+call 1 pid
+WP=$(tag)
+grp=$(sed -n 's/^0:://p' "/proc/$WP/cgroup" 2>/dev/null)
+check "a worker runs at the stop: $WP in $grp" "no worker at the stop: '$WP' in '$grp'" [ -d "$CG$grp" ]
 stop_agent
 check "agent 1 exited 0 on SIGTERM" "agent 1 exited $AGENT_RC" [ "$AGENT_RC" = 0 ]
 check "$AD removed at the agent's stop" "$AD still there after the agent's stop" [ ! -d "$AD" ]
+runs "$WP" && bad "worker $WP still runs after the agent's stop"
 grep -q ' info: stopped$' $W/a1.log || bad "agent 1: no 'stopped' line"
 # (its error lines: the two workers' ends by the limits)
 grep ' error: ' $W/a1.log | grep -qv 'died: SIGKILL (killed: over its memory limit' &&
@@ -278,7 +285,6 @@ SLEEPER=""
 # its groups, with its worker's programs and a process put there by hand
 # (as an agent without root would leave its workers': no uid to find them
 # by), and the next agent's start removes them (cgroup.kill)
-runs() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 if ! agent 4 --worker-cgroups on --worker-exec; then
 	bad "agent 4 did not start: $(tail -n 3 $W/a4.log | tr '\n' '|')"
 	finish
