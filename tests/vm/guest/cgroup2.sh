@@ -1,11 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
 # Guest script of vm-agent-cgroup2: vaccel-agent (with the faulty test
-# backend) runs IN this guest, as root, on a pure cgroup v2 hierarchy
-# mounted here, so that its v2 path (agent/cgroup.c: the move to
-# OWN/vaccel-front, subtree_control, memory.max, pids.max, the OOM count
-# of memory.events) runs for real. The host has a hybrid hierarchy, where
-# only the v1 path can run.
+# backend) runs IN this guest on a pure cgroup v2 hierarchy mounted here,
+# so that its v2 path (agent/cgroup.c: the move to OWN/vaccel-front,
+# subtree_control, memory.max, pids.max, the OOM count of memory.events,
+# the sweep of a killed agent's groups) runs for real. The host has a
+# hybrid hierarchy, where only the v1 path can run. Agents, one at a time:
+#   1  root, alone in /sys/fs/cgroup/agent, --worker-cgroups on
+#   2  root, --worker-cgroups off (the control: no limit on a memfd)
+#   3  root, --worker-cgroups on in a group shared with a sleep (refused)
+#   4  root, in the root group, --worker-exec; killed by SIGKILL
+#   5  root, in the root group: removes 4's groups
+#   6  nobody, alone in a group delegated to it
 #
 # Prints "CG2 ok: WHAT" per check passed, "CG2-FAIL: WHAT" per check
 # failed (exit 1), or "CG2-SKIP: WHY" (exit 3) when this kernel offers no
@@ -109,7 +115,7 @@ agent() {
 # call N CMD: the faulty command in file $W/cmd.CMD through libvaccel's rpc
 # plugin (the classify example: the "image" is the command) to agent N, on
 # a connection of its own. OUT: what it printed (stdout and stderr); RC.
-# Each takes a few seconds at most here (1 GiB into a memfd: ~3 s); one
+# Each takes a few seconds at most here (1 GiB into a memfd: ~6 s); one
 # that takes 30 s ends the checks (the run stays well within run-vm.sh's
 # limit).
 call() {
