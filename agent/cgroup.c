@@ -177,15 +177,16 @@ static bool find(const char *c, char *own, size_t size, bool *v2)
 						!listed(opts, c, ',')
 				      : strcmp(type, "cgroup2") != 0)
 				continue;
-			/* the group, below the mount's root */
+			/* the group, below the mount's root (the mount point
+			 * itself for the root group "/", without a '/' after
+			 * it) */
 			size_t rl = strcmp(fld[3], "/") ? strlen(fld[3]) : 0;
 			if (strncmp(path, fld[3], rl) ||
 			    (path[rl] && path[rl] != '/'))
 				continue;
-			/* "/" at the hierarchy's root: the mount point */
-			const char *rel =
+			const char *below =
 				strcmp(path + rl, "/") ? path + rl : "";
-			found = snprintf(own, size, "%s%s", fld[4], rel) <
+			found = snprintf(own, size, "%s%s", fld[4], below) <
 				(int)size;
 		}
 		if (f)
@@ -564,6 +565,33 @@ static void grp_remove(const char *name, bool keep_memory)
 	}
 }
 
+/* Processes of group `d` the OOM killer ended (for this group's limit or
+ * an ancestor's), and how often this group's own limit was hit (v2: it
+ * was the group at its limit when the OOM killer ran; v1: 1 if its peak
+ * since the last reset, wcg_make's, came within 2 MiB of the limit). A worker
+ * killed with both up is over its own limit; one killed for an ancestor's (a
+ * unit's MemoryMax) is not.
+ */
+static void oom_counts(const struct hier *h, const char *d, uint64_t *kills,
+		       uint64_t *hits)
+{
+	char p[PATH_MAX], buf[32];
+	*kills = keyed(d, h->v2 ? "memory.events" : "memory.oom_control",
+		       "oom_kill");
+	if (h->v2) {
+		*hits = keyed(d, "memory.events", "oom");
+		return;
+	}
+	/* v1 counts no failed charges here (failcnt stays 0 on this
+	 * kernel): its peak since the worker's start reached the limit */
+	*hits = 0;
+	if (cfg.worker_memory &&
+	    path_join(p, sizeof(p), d, "memory.max_usage_in_bytes") &&
+	    read_text(p, buf, sizeof(buf)) > 0)
+		*hits = strtoull(buf, NULL, 10) + (2u << 20) >=
+			cfg.worker_memory;
+}
+
 int wcg_make(struct wcg *g, const char *name, char *why, size_t size)
 {
 	for (int i = 0; i < WCG_MAX; i++)
@@ -597,11 +625,11 @@ int wcg_make(struct wcg *g, const char *name, char *why, size_t size)
 			wcg_end(g);
 			return -1;
 		}
-		if (hiers[i].mask & (1u << C_MEMORY))
-			g->oom_base = keyed(d,
-					    hiers[i].v2 ? "memory.events"
-							: "memory.oom_control",
-					    "oom_kill");
+		if (hiers[i].mask & (1u << C_MEMORY)) {
+			if (!hiers[i].v2)
+				put(d, "memory.max_usage_in_bytes", "0");
+			oom_counts(&hiers[i], d, &g->oom_base, &g->hit_base);
+		}
 	}
 	return 0;
 }
@@ -632,11 +660,11 @@ bool wcg_end(struct wcg *g)
 	for (int i = 0; i < nhiers; i++) {
 		char d[PATH_MAX];
 		group_dir(&hiers[i], g->name, d, sizeof(d));
-		if (hiers[i].mask & (1u << C_MEMORY))
-			oom = keyed(d,
-				    hiers[i].v2 ? "memory.events"
-						: "memory.oom_control",
-				    "oom_kill") > g->oom_base;
+		if (hiers[i].mask & (1u << C_MEMORY)) {
+			uint64_t kills, hits;
+			oom_counts(&hiers[i], d, &kills, &hits);
+			oom = kills > g->oom_base && hits > g->hit_base;
+		}
 	}
 	struct grp **link = grp_find(g->name), *gr = *link;
 	if (gr && --gr->users <= 0) {

@@ -16,7 +16,8 @@
 struct wcg {
 	char name[WCG_NAME]; /* "": none (groups off, --isolation none) */
 	int procs[WCG_MAX];  /* cgroup.procs of each, until the fork */
-	uint64_t oom_base;   /* its memory group's OOM kills before it */
+	/* its memory group's OOM kills and limit hits before it */
+	uint64_t oom_base, hit_base;
 };
 
 /* At the front's start: find the memory and pids controllers, remove what

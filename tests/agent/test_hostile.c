@@ -456,8 +456,9 @@ static long long group_value(const char *dir, const char *file)
 
 /* Alice's code holds memory outside its address space (a memfd, 1 GiB
  * under --worker-memory 256M; RLIMIT_AS does not count it): each worker
- * is in a memory cgroup of its own limited to --worker-memory, so her
- * worker is killed with that reason; her next worker serves; bob goes on;
+ * is in its tenant's memory cgroup limited to --worker-memory, so her
+ * worker is killed with that reason; her next worker serves; one killed
+ * for the agent's group's limit is not said over its own; bob goes on;
  * the groups are gone with the agent. Skipped where the agent cannot make
  * cgroups (it says why in its log). */
 static void test_contain_memfd(void **state)
@@ -503,7 +504,27 @@ static void test_contain_memfd(void **state)
 	s = session(a);
 	assert_int_equal(faulty(a, s, "memfd 64", out, sizeof(out)), 0);
 	assert_string_equal(out, "64 MiB held");
-	close(a);
+	/* killed for an ancestor's limit (100 MiB on the agent's group, as
+	 * an operator's on the agent's unit), she is not told it was hers */
+	char lim100[PATH_MAX + 32];
+	snprintf(lim100, sizeof(lim100), "%s/memory.limit_in_bytes", dir);
+	FILE *lf = fopen(lim100, "w");
+	if (lf && fprintf(lf, "%d\n", 100 << 20) > 0 && !fclose(lf)) {
+		assert_int_equal(
+			faulty_fatal(a, s, "memfd 200", why, sizeof(why)),
+			VRPC_E_BACKEND);
+		assert_null(strstr(why, "of 256 MiB"));
+		assert_non_null(strstr(why, "SIGKILL"));
+		lf = fopen(lim100, "w");
+		assert_non_null(lf);
+		fprintf(lf, "-1\n");
+		fclose(lf);
+	} else {
+		/* v2: memory.max, checked by vm-agent-cgroup2 */
+		if (lf)
+			fclose(lf);
+		close(a);
+	}
 	bob_check(&b);
 	nothing_left(fds);
 	stop();

@@ -26,9 +26,34 @@
 #                  session and resource ids (refused: ENOENT); one is killed
 #                  with SIGKILL in the middle of a call: the agent frees all
 #                  it held and keeps serving the other, which completes
+#   vm-agent-cgroup2
+#                  the agent's cgroup v2 path (this host has memory and pids
+#                  on cgroup v1 only): vaccel-agent with the faulty test
+#                  backend runs IN a guest of its own (2 GiB) on a pure
+#                  cgroup2 hierarchy, alone in /sys/fs/cgroup/agent with
+#                  --worker-cgroups on --worker-memory 256M: it moves itself
+#                  to agent/vaccel-front, its worker runs in
+#                  agent/vaccel-agent.PID/t-HASH (memory.max 256 MiB, pids.max
+#                  4096); 1 GiB in a memfd ends that worker "over its memory
+#                  limit of 256 MiB", 64 MiB works (charged to the next
+#                  worker's group); a worker killed by an ancestor's limit
+#                  is not said over its own; the agent's directory goes at
+#                  SIGTERM.
+#                  Controls: --worker-cgroups off lets the 1 GiB through;
+#                  a group shared with another process is refused. In the
+#                  root group: no move; a SIGKILLed agent's groups (its
+#                  worker's programs, a process put there) are removed, and
+#                  what is in them ended, by the next agent's start. A
+#                  group delegated to nobody: the agent as nobody moves
+#                  itself and limits its workers the same; a worker (its
+#                  uid owns the group files) cannot leave its group or
+#                  raise its memory.max (faulty 'write': EACCES).
+#                  Skipped where the guest kernel lacks memory or pids
+#                  on cgroup2; needs the faulty plugin (-Dtests=enabled)
 # Each also checks QEMU's exit code, the guest markers, the power-off, the
 # agent's log (one line per connection, nothing left) and INFO stats, and
-# that a boot-run-poweroff stays under 60 s.
+# that a boot-run-poweroff stays under 60 s (vm-agent-cgroup2: its guest's
+# own checks, the agents' logs and exit codes).
 # Exit: 0 all passed, 1 a scenario failed, 77 the tier cannot run here
 # (the reason is printed), 2 usage. Logs of the last run stay in
 # tests/vm/work/last-run/. Every agent, QEMU and helper started here is
@@ -450,9 +475,79 @@ scenario_isolation() {
 	finish
 }
 
+# vm-agent-cgroup2: the agent's cgroup v2 path (agent/cgroup.c), which this
+# host (memory and pids on cgroup v1) cannot run: the agent and a client run
+# IN a guest of their own on a pure cgroup2 hierarchy (guest/cgroup2.sh does
+# the checks and prints "CG2 ok: ..." / "CG2-FAIL: ..." lines).
+scenario_cgroup2() {
+	local name=vm-agent-cgroup2 t0 img con txt faulty=$B/tests/lib/faulty/libvaccel-faulty.so line n
+	t0=$(now)
+	if [ ! -e "$faulty" ]; then
+		e2e_skip "$name" "$faulty not built (configure with -Dtests=enabled)"
+		return
+	fi
+	# its own image: the agent, the faulty test backend, the classify
+	# example as the client, libvaccel and the rpc plugin
+	img=$TMP/cgroup2.cpio.gz con=$TMP/logs/$name.console txt=$TMP/$name.console.txt
+	if ! LD_LIBRARY_PATH=$B/src "$HERE/mkguest.sh" -o "$img" -s "$HERE/guest/cgroup2.sh" \
+		-f "$B/agent/vaccel-agent:/usr/local/bin/vaccel-agent" \
+		-f "$B/examples/classify:/usr/local/bin/classify" \
+		-l "$B/plugins/rpc/libvaccel-rpc.so" -l "$faulty" >"$TMP/logs/$name.mkguest.log" 2>&1; then
+		err "mkguest.sh failed: $(tail -n 2 "$TMP/logs/$name.mkguest.log" | paste -sd '|')"
+		e2e_result "$name" "$t0"
+		return
+	fi
+	# (run_vm boots $IMG) 2 GiB: without its group's limit, a worker
+	# holds 1 GiB in a memfd
+	IMG=$img run_vm "$name" -m 2048 -t 120 -e "VM_NAME=$name" -e "FAULTY=$faulty"
+	# (grep -q on a file: in a pipe under pipefail, its early exit could
+	# fail the writer with SIGPIPE)
+	tr -d '\r' <"$con" >"$txt"
+	# the agents' logs, copied to the console by the guest
+	for n in 1 2 3 4 5 6; do
+		sed -n "s/^A$n| //p" "$txt" >"$TMP/logs/$name-a$n.agent.log"
+	done
+	if [ "$VM_RC" -eq 3 ] && line=$(grep -a -m 1 '^CG2-SKIP: ' "$txt"); then
+		e2e_skip "$name" "${line#CG2-SKIP: }"
+		return
+	fi
+	check_vm "$name"
+	while IFS= read -r line; do err "guest: ${line#CG2-FAIL: }"; done < <(grep -a '^CG2-FAIL: ' "$txt")
+	grep -aq '^CG2 all passed$' "$txt" || err "the guest script did not finish its checks"
+	# the checks that must have run (a guest script that skipped some
+	# would not say FAIL)
+	local want
+	for want in 'start line: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/agent/vaccel-agent\.[0-9]*)$' \
+		'/sys/fs/cgroup/agent/vaccel-front holds the agent' \
+		'worker [0-9]* is in /agent/vaccel-agent\.[0-9]*/w[0-9]*$' \
+		'/w[0-9]*/memory\.max = 268435456$' '/w[0-9]*/pids\.max = 4096$' \
+		'memfd 1024 failed: .*over its memory limit of 256 MiB' \
+		'memfd 64 on a new connection: 64 MiB held$' \
+		'memory\.current = [0-9]* (the 64 MiB memfd is charged' \
+		'memfd 200 under a parent limit of 100 MiB: died: SIGKILL (killed: over its memory limit, or stopped)' \
+		'a worker runs at the stop: [0-9]* in /agent/vaccel-agent\.[0-9]*/w[0-9]*$' \
+		'/sys/fs/cgroup/agent/vaccel-agent\.[0-9]* removed at the agent.s stop$' \
+		'without cgroups, memfd 1024 under --worker-memory 256M succeeds: 1024 MiB held$' \
+		'agent 3 refused (rc [0-9]*): the agent.s cgroup /sys/fs/cgroup/shared has other processes' \
+		'agent 4 in the root group: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/vaccel-agent\.[0-9]*)$' \
+		'the worker.s programs [0-9]* and [0-9]* are in its group$' \
+		'agent 5: removed the workers. control groups of 1 agent(s) that are gone, in /sys/fs/cgroup$' \
+		'/sys/fs/cgroup/vaccel-agent\.[0-9]* removed by agent 5$' \
+		'agent 6 (uid 65534) moved itself to 0::/deleg/vaccel-front$' \
+		'the worker cannot leave its group: EACCES$' 'the worker cannot raise its group: EACCES$' \
+		'agent 6: memfd 1024 failed over its memory limit of 256 MiB$' \
+		'/sys/fs/cgroup/deleg/vaccel-agent\.[0-9]* removed at agent 6.s stop$'; do
+		grep -aq "^CG2 ok: .*$want" "$txt" || err "the guest did not check: $want"
+	done
+	line=$(grep -a -m 1 '^CG2 ok: worker [0-9]* is in ' "$txt")
+	e2e_note "$name: ${line#CG2 ok: }; memfd 1024: $(grep -a -o 'died: SIGKILL (killed: over its memory limit of 256 MiB)' "$TMP/logs/$name-a1.agent.log" | head -n 1); boot-run-poweroff $VM_WALL s"
+	e2e_result "$name" "$t0"
+}
+
 e2e_wanted vm-vport-ops && scenario_ops vport
 e2e_wanted vm-tcp-ops && scenario_ops tcp
 e2e_wanted vm-vport-app-killed && scenario_app_killed
 e2e_wanted vm-agent-restart && scenario_agent_restart
 e2e_wanted vm-two-vms-isolation-kill && scenario_isolation
+e2e_wanted vm-agent-cgroup2 && scenario_cgroup2
 e2e_exit

@@ -24,6 +24,9 @@
  *                  (--worker-cache); answers ok or the errno
  *   rewrite NAME   makes its file NAME there writable again and writes
  *                  "junk" over it; answers ok or the errno
+ *   write PATH TEXT  writes TEXT to the existing file PATH (a cgroup's
+ *                  cgroup.procs or memory.max: leaving its group, raising
+ *                  its limit); answers ok or the errno
  * and, as a compromised worker would (tenant code run in its own worker),
  * against the agent's front:
  *   linger-ctl PORT S  makes this worker's TCP connection from client port
@@ -566,6 +569,19 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 			fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 				  0644);
 		if (fd < 0 || write(fd, "junk", 4) != 4)
+			answer(out_text, len_out_text, err_name(-1));
+		else
+			answer(out_text, len_out_text, "ok");
+		if (fd >= 0)
+			close(fd);
+	} else if (!strcmp(cmd, "write")) {
+		char *text = arg ? strchr(arg, ' ') : NULL;
+		int fd = -1;
+		if (text) {
+			*text++ = 0;
+			fd = open(arg, O_WRONLY | O_CLOEXEC);
+		}
+		if (fd < 0 || write(fd, text, strlen(text)) < 0)
 			answer(out_text, len_out_text, err_name(-1));
 		else
 			answer(out_text, len_out_text, "ok");
