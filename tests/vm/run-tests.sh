@@ -519,13 +519,14 @@ scenario_cgroup2() {
 	local want
 	for want in 'start line: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/agent/vaccel-agent\.[0-9]*)$' \
 		'/sys/fs/cgroup/agent/vaccel-front holds the agent' \
-		'worker [0-9]* is in /agent/vaccel-agent\.[0-9]*/w[0-9]*$' \
-		'/w[0-9]*/memory\.max = 268435456$' '/w[0-9]*/pids\.max = 4096$' \
+		'worker [0-9]* is in /agent/vaccel-agent\.[0-9]*/t-[0-9a-f]*$' \
+		'/t-[0-9a-f]*/memory\.max = 268435456$' '/t-[0-9a-f]*/pids\.max = 4096$' \
 		'memfd 1024 failed: .*over its memory limit of 256 MiB' \
 		'memfd 64 on a new connection: 64 MiB held$' \
+		'the next worker [0-9]* is in its tenant.s group /agent/vaccel-agent\.[0-9]*/t-[0-9a-f]* again$' \
 		'memory\.current = [0-9]* (the 64 MiB memfd is charged' \
 		'memfd 200 under a parent limit of 100 MiB: died: SIGKILL (killed: over its memory limit, or stopped)' \
-		'a worker runs at the stop: [0-9]* in /agent/vaccel-agent\.[0-9]*/w[0-9]*$' \
+		'a worker runs at the stop: [0-9]* in /agent/vaccel-agent\.[0-9]*/t-[0-9a-f]*$' \
 		'/sys/fs/cgroup/agent/vaccel-agent\.[0-9]* removed at the agent.s stop$' \
 		'without cgroups, memfd 1024 under --worker-memory 256M succeeds: 1024 MiB held$' \
 		'agent 3 refused (rc [0-9]*): the agent.s cgroup /sys/fs/cgroup/shared has other processes' \
