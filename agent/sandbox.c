@@ -577,12 +577,22 @@ static int filtered(scmp_filter_ctx f)
 	if (cfg.worker_exec) {
 		/* --worker-exec: programs, in this same sandbox (the filter,
 		 * Landlock, the uid and the limits are inherited) */
-		static const char *const exec[] = { "clone",	"fork",
-						    "vfork",	"execve",
-						    "execveat", "wait4",
-						    "waitid" };
+		static const char *const exec[] = { "fork",   "vfork",
+						    "execve", "execveat",
+						    "wait4",  "waitid" };
 		for (size_t i = 0; i < sizeof(exec) / sizeof(exec[0]); i++)
 			err |= rule(f, SCMP_ACT_ALLOW, exec[i], 0, NULL);
+		/* but no namespaces (a user namespace's root, a PID, net,
+		 * mount one: kernel surface the sandbox otherwise closes),
+		 * and no child of the front's (CLONE_PARENT). The kernel
+		 * reads the low 32 bits of the flags, where these are */
+		struct scmp_arg_cmp plain = SCMP_A0(
+			SCMP_CMP_MASKED_EQ,
+			CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS |
+				CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID |
+				CLONE_NEWNET | CLONE_PARENT,
+			0);
+		err |= rule(f, SCMP_ACT_ALLOW, "clone", 1, &plain);
 	} else {
 		err |= rule(f, SCMP_ACT_ALLOW, "clone", 1, &thread);
 	}

@@ -2707,6 +2707,40 @@ static void test_worker_programs_end(void **state)
 	stop();
 }
 
+/* With --worker-exec a tenant's code may start programs, but not in new
+ * namespaces (an audit made a user namespace's root, a PID namespace's
+ * init and 400 network namespaces) nor as the front's child
+ * (CLONE_PARENT): refused; a plain child works. */
+static void test_worker_exec_namespaces(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--worker-exec", "--worker-idle", "300", NULL };
+	start(FAULTY, extra);
+	if (sanitized) {
+		print_message("skipped: a sanitizer build has no seccomp "
+			      "filter\n");
+		stop();
+		return;
+	}
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	char out[512];
+	assert_int_equal(faulty(a, s, "clone-ns", out, sizeof(out)), 0);
+	printf("# clones under --worker-exec: %s\n", out);
+	static const char *const refused[] = {
+		"newuser=EPERM",   "newpid=EPERM", "newnet=EPERM",
+		"newns=EPERM",	   "newipc=EPERM", "newuts=EPERM",
+		"newcgroup=EPERM", "parent=EPERM"
+	};
+	for (size_t i = 0; i < sizeof(refused) / sizeof(*refused); i++)
+		assert_non_null(strstr(out, refused[i]));
+	assert_non_null(strstr(out, "plain=ok"));
+	/* and threads still start */
+	assert_int_equal(faulty(a, s, "ok", NULL, 0), 0);
+	close(a);
+	stop();
+}
+
 /* Groups a test delegated to a non-root agent (removed by teardown if
  * the test failed before it removed them). */
 static char delegated[2][PATH_MAX];
@@ -3009,6 +3043,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_worker_signals, teardown),
 		cmocka_unit_test_teardown(test_worker_programs_end, teardown),
 		cmocka_unit_test_teardown(test_cgroups_delegated, teardown),
+		cmocka_unit_test_teardown(test_worker_exec_namespaces,
+					  teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

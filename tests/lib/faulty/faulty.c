@@ -163,6 +163,35 @@ static void escape(char *out, size_t len, const char *arg)
 		TRY("read_other", open(arg, O_RDONLY));
 }
 
+/* Children in new namespaces, and a child of its parent's (each child
+ * exits at once): "name=result" each. */
+static void clone_ns(char *out, size_t len)
+{
+	static const struct {
+		const char *name;
+		unsigned long flag;
+	} t[] = { { "newuser", CLONE_NEWUSER },
+		  { "newpid", CLONE_NEWPID },
+		  { "newnet", CLONE_NEWNET },
+		  { "newns", CLONE_NEWNS },
+		  { "newipc", CLONE_NEWIPC },
+		  { "newuts", CLONE_NEWUTS },
+		  { "newcgroup", CLONE_NEWCGROUP },
+		  { "parent", CLONE_PARENT },
+		  { "plain", 0 } };
+	size_t n = 0;
+	int r;
+	for (size_t i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		long pid = syscall(SYS_clone, t[i].flag | SIGCHLD, 0, 0, 0, 0);
+		int e = errno;
+		if (pid == 0)
+			_exit(0);
+		if (pid > 0 && !(t[i].flag & CLONE_PARENT))
+			waitpid((pid_t)pid, NULL, 0);
+		TRY(t[i].name, pid < 0 ? (errno = e, -1) : 0);
+	}
+}
+
 static void send_kill(char *out, size_t len, pid_t pid)
 {
 	size_t n = 0;
@@ -524,6 +553,10 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		snprintf(held, sizeof(held), "%ld MiB passed out",
 			 memfd_out(arg ? atol(arg) : 0));
 		answer(out_text, len_out_text, held);
+	} else if (!strcmp(cmd, "clone-ns")) {
+		char report[512];
+		clone_ns(report, sizeof(report));
+		answer(out_text, len_out_text, report);
 	} else if (!strcmp(cmd, "escape")) {
 		char report[1024];
 		escape(report, sizeof(report), arg);
