@@ -304,25 +304,55 @@ static int remove_agent_dir(const char *dir, bool v2)
 	return left;
 }
 
+/* When process `pid` started (seconds since the epoch), if it runs as a
+ * vaccel-agent and is not a zombie; -1 otherwise. */
+static long long agent_started(long pid)
+{
+	char path[64], buf[1024], comm[32];
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if (read_text(path, comm, sizeof(comm)) <= 0 ||
+	    strcmp(comm, "vaccel-agent\n"))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	char *p = read_text(path, buf, sizeof(buf)) > 0 ? strrchr(buf, ')')
+							: NULL;
+	/* ") S ppid ...": field 3 the state, field 22 the start in ticks */
+	if (!p || p[1] != ' ' || p[2] == 'Z')
+		return -1;
+	p += 2;
+	for (int field = 3; field < 22 && p; field++)
+		p = strchr(p, ' '), p = p ? p + 1 : NULL;
+	char st[4096];
+	const char *bt = read_text("/proc/stat", st, sizeof(st)) > 0
+				 ? strstr(st, "\nbtime ")
+				 : NULL;
+	long ticks = sysconf(_SC_CLK_TCK);
+	if (!p || !bt || ticks <= 0)
+		return -1;
+	return atoll(bt + 7) + (long long)(strtoull(p, NULL, 10) / ticks);
+}
+
 /* What a run before left in `own`: groups of agents that are gone (a
- * front killed by SIGKILL), with the programs their tenants' code left. */
+ * front killed by SIGKILL), with the programs their tenants' code left.
+ * A directory is a live agent's if its pid is a vaccel-agent that started
+ * before the directory was made: a tenant's program that got a dead
+ * front's pid and took its name (it can) has started after. */
 static unsigned sweep(const char *own, bool v2)
 {
 	DIR *d = opendir(own);
 	struct dirent *e;
 	unsigned n = 0;
 	while (d && (e = readdir(d))) {
-		char *end, p[PATH_MAX], comm[32];
+		char *end, p[PATH_MAX];
+		struct stat st;
 		if (strncmp(e->d_name, "vaccel-agent.", 13))
 			continue;
 		long pid = strtol(e->d_name + 13, &end, 10);
 		if (*end || pid <= 0 ||
-		    !path_join(p, sizeof(p), own, e->d_name))
+		    !path_join(p, sizeof(p), own, e->d_name) || stat(p, &st))
 			continue;
-		char cp[64];
-		snprintf(cp, sizeof(cp), "/proc/%ld/comm", pid);
-		if (pid != getpid() && read_text(cp, comm, sizeof(comm)) > 0 &&
-		    !strcmp(comm, "vaccel-agent\n"))
+		long long started = pid == getpid() ? -1 : agent_started(pid);
+		if (started >= 0 && started <= (long long)st.st_ctim.tv_sec + 1)
 			continue; /* a live agent's */
 		remove_agent_dir(p, v2);
 		n++;
