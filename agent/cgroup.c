@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 /* a worker's tasks (threads): RLIMIT_NPROC of a worker's own uid */
@@ -211,22 +212,56 @@ static bool find(const char *c, char *own, size_t size, bool *v2)
  * ------------------------------------------------------------------
  */
 
-/* Kill what is in group `dir` (once). */
-static void kill_in(const char *dir, bool v2)
+/* The pids listed in dir/cgroup.procs, at most `max`, sorted. */
+static size_t procs_of(const char *dir, long *pids, size_t max)
 {
-	char p[PATH_MAX], buf[4096];
-	if (v2 && !put(dir, "cgroup.kill", "1"))
-		return;
+	char p[PATH_MAX], buf[32];
+	size_t n = 0;
 	if (!path_join(p, sizeof(p), dir, "cgroup.procs"))
-		return;
+		return 0;
 	FILE *f = fopen(p, "re");
-	while (f && fgets(buf, sizeof(buf), f)) {
+	while (f && n < max && fgets(buf, sizeof(buf), f)) {
 		long pid = strtol(buf, NULL, 10);
 		if (pid > 1 && pid != getpid())
-			kill((pid_t)pid, SIGKILL);
+			pids[n++] = pid;
 	}
 	if (f)
 		fclose(f);
+	for (size_t i = 1; i < n; i++) /* insertion sort: n is small */
+		for (size_t k = i; k > 0 && pids[k - 1] > pids[k]; k--) {
+			long t = pids[k];
+			pids[k] = pids[k - 1];
+			pids[k - 1] = t;
+		}
+	return n;
+}
+
+/* Kill what is in group `dir` (once). v2: cgroup.kill. v1: each listed
+ * process through a pidfd taken before the list is read again, and only
+ * if it is still listed then: a pid that ended and was given to another
+ * process between the read and the kill is not signalled. */
+static void kill_in(const char *dir, bool v2)
+{
+	enum {
+		MAX = 1024
+	};
+	static long before[MAX], after[MAX];
+	static int fds[MAX];
+	if (v2 && !put(dir, "cgroup.kill", "1"))
+		return;
+	size_t n = procs_of(dir, before, MAX);
+	for (size_t i = 0; i < n; i++)
+		fds[i] = (int)syscall(SYS_pidfd_open, (pid_t)before[i], 0);
+	size_t m = procs_of(dir, after, MAX);
+	for (size_t i = 0, k = 0; i < n; i++) {
+		while (k < m && after[k] < before[i])
+			k++;
+		if (fds[i] >= 0 && k < m && after[k] == before[i])
+			syscall(SYS_pidfd_send_signal, fds[i], SIGKILL, NULL,
+				0);
+		if (fds[i] >= 0)
+			close(fds[i]);
+	}
 }
 
 /* Remove group `dir`, killing what is in it; false while processes in it
