@@ -5,7 +5,7 @@
  * tenant's code could keep gigabytes in a memfd or in files on a tmpfs,
  * counted in no process's. A memory cgroup counts those pages against
  * the process that wrote them, so each worker gets a group of its own,
- * limited to --worker-memory (and to WORKER_TASKS tasks where the pids
+ * limited to --worker-memory (and to worker_tasks tasks where the pids
  * controller is there: without root all workers share one uid, so
  * RLIMIT_NPROC is one count for all of them). Over its limit the kernel
  * kills a process of that group only.
@@ -37,8 +37,11 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* a worker's tasks (threads): RLIMIT_NPROC of a worker's own uid */
-#define WORKER_TASKS "4096"
+/* Tasks (threads and processes): a worker's at most RLIMIT_NPROC of a
+ * worker's own uid (4096) or an eighth of the host's pid_max, and all
+ * workers of this agent together half of it (an audit: 32 tenants of
+ * 4096 each would take 131072 pids where pid_max was 32768) */
+static char worker_tasks[24] = "4096", agent_tasks[24] = "max";
 
 enum {
 	C_MEMORY,
@@ -476,6 +479,9 @@ static int setup(struct hier *h, char *why, size_t size)
 			return -1;
 		}
 	}
+	if ((h->mask & (1u << C_PIDS)) && put(h->dir, "pids.max", agent_tasks))
+		awarn("cannot limit the workers' tasks to %s in %s: %s",
+		      agent_tasks, h->dir, strerror(errno));
 	return 0;
 }
 
@@ -484,6 +490,16 @@ void wcg_init(void)
 	char why[PATH_MAX + 128] = "";
 	if (cfg.worker_cgroups == WCG_OFF || cfg.isolation == ISOLATION_NONE)
 		return;
+	char pm[32];
+	unsigned long long pid_max =
+		read_text("/proc/sys/kernel/pid_max", pm, sizeof(pm)) > 0
+			? strtoull(pm, NULL, 10)
+			: 0;
+	if (pid_max >= 1024) {
+		snprintf(worker_tasks, sizeof(worker_tasks), "%llu",
+			 pid_max / 8 < 4096 ? pid_max / 8 : 4096);
+		snprintf(agent_tasks, sizeof(agent_tasks), "%llu", pid_max / 2);
+	}
 	for (int c = 0; c < C_N; c++) {
 		char own[PATH_MAX];
 		bool v2;
@@ -575,7 +591,7 @@ static int limit(const struct hier *h, const char *d)
 			return -1;
 		}
 	}
-	if ((h->mask & (1u << C_PIDS)) && put(d, "pids.max", WORKER_TASKS))
+	if ((h->mask & (1u << C_PIDS)) && put(d, "pids.max", worker_tasks))
 		return -1;
 	return 0;
 }
