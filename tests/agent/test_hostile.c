@@ -2622,9 +2622,10 @@ static void test_worker_signals(void **state)
 	cpu_set_t before, after;
 	assert_int_equal(sched_getaffinity(ag.pid, sizeof(before), &before), 0);
 	const pid_t target[2] = { bw, ag.pid };
-	static const char *const refused[] = { "setown_high=", "setown=",
-					       "setsig=",      "affinity=",
-					       "pdeathsig=",   "lease=" };
+	static const char *const refused[] = {
+		"setown_high=", "setown=", "setsig=", "affinity=",
+		"pdeathsig=",	"lease=",  "sndbuf=", "rcvbuf="
+	};
 	for (int t = 0; t < 2; t++) {
 		char cmd[64], out[512];
 		snprintf(cmd, sizeof(cmd), "signal %d", (int)target[t]);

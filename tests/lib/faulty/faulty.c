@@ -211,6 +211,12 @@ static void send_kill(char *out, size_t len, pid_t pid)
 	CPU_SET(0, &one);
 	TRY("affinity", sched_setaffinity(pid, sizeof(one), &one));
 	TRY("pdeathsig", prctl(PR_SET_PDEATHSIG, 0));
+	/* socket buffers beyond the kernel's own tuning, on its pipe's
+	 * place: any socket it has (stdin is /dev/null, 3 its control
+	 * socket) */
+	int big = 8 << 20;
+	TRY("sndbuf", setsockopt(3, SOL_SOCKET, SO_SNDBUF, &big, sizeof(big)));
+	TRY("rcvbuf", setsockopt(3, SOL_SOCKET, SO_RCVBUF, &big, sizeof(big)));
 	/* a lease on a file of its own: an open by another tenant's worker
 	 * (of a --cache-shared entry) waited for its break */
 	char file[4096];
