@@ -454,6 +454,20 @@ static long long group_value(const char *dir, const char *file)
 	return v;
 }
 
+/* Start an agent with `extra` whose workers get memory cgroups: true and
+ * its directory for them in `dir`; false (skipped, stopped) where it can
+ * make none (it says why in its log). */
+static bool start_grouped(const char *const *extra, char *dir, size_t size)
+{
+	start(FAULTY, extra);
+	if (agent_group("memory", dir, size))
+		return true;
+	print_message("skipped: no memory cgroup for workers here\n");
+	agent_dump_log(&ag);
+	stop();
+	return false;
+}
+
 /* Alice's code holds memory outside its address space (a memfd, 1 GiB
  * under --worker-memory 256M; RLIMIT_AS does not count it): each worker
  * is in its tenant's memory cgroup limited to --worker-memory, so her
@@ -466,14 +480,9 @@ static void test_contain_memfd(void **state)
 	(void)state;
 	const char *extra[] = { "--worker-memory", "256M", "--worker-idle",
 				"300", NULL };
-	start(FAULTY, extra);
 	char dir[PATH_MAX], pdir[PATH_MAX], wdir[PATH_MAX], out[512];
-	if (!agent_group("memory", dir, sizeof(dir))) {
-		print_message("skipped: no memory cgroup for workers here\n");
-		agent_dump_log(&ag);
-		stop();
+	if (!start_grouped(extra, dir, sizeof(dir)))
 		return;
-	}
 	printf("# workers' memory cgroups in %s\n", dir);
 	int fds = proc_fd_count(ag.pid);
 	struct bob b;
@@ -589,13 +598,9 @@ static void test_memfd_passed_out(void **state)
 	(void)state;
 	const char *extra[] = { "--worker-memory", "256M", "--worker-idle",
 				"200", NULL };
-	start(FAULTY, extra);
 	char dir[PATH_MAX], out[512];
-	if (!agent_group("memory", dir, sizeof(dir))) {
-		print_message("skipped: no memory cgroup for workers here\n");
-		stop();
+	if (!start_grouped(extra, dir, sizeof(dir)))
 		return;
-	}
 	int held[2] = { -1, -1 };
 	uint32_t st;
 	for (int round = 0; round < 3; round++) {
@@ -641,13 +646,9 @@ static void test_memfd_passed_out(void **state)
 static void test_cgroups_left(void **state)
 {
 	(void)state;
-	start(FAULTY, quick_idle);
 	char dir[PATH_MAX], wdir[PATH_MAX];
-	if (!agent_group("memory", dir, sizeof(dir))) {
-		print_message("skipped: no memory cgroup for workers here\n");
-		stop();
+	if (!start_grouped(quick_idle, dir, sizeof(dir)))
 		return;
-	}
 	int a = hello(ag.tcp_uri, ALICE_TOKEN);
 	uint64_t s = session(a);
 	pid_t w = worker_of(a, s);
@@ -700,19 +701,26 @@ static void test_oversized_output(void **state)
 	stop();
 }
 
+/* Start an agent with `extra` whose workers have the syscall filter:
+ * false (skipped, stopped) in a sanitizer build, which has none. */
+static bool start_filtered(const char *const *extra)
+{
+	start(FAULTY, extra);
+	if (!sanitized)
+		return true;
+	print_message("skipped: a sanitizer build has no seccomp filter\n");
+	stop();
+	return false;
+}
+
 /* What a compromised backend tries from inside its worker: every attempt
  * fails (seccomp, Landlock, the uid). */
 static void test_escape(void **state)
 {
 	(void)state;
-	start(FAULTY, NULL);
-	if (sanitized) {
-		/* without the filter, exec would replace the worker */
-		print_message("skipped: a sanitizer build has no seccomp "
-			      "filter\n");
-		stop();
+	/* without the filter, exec would replace the worker */
+	if (!start_filtered(NULL))
 		return;
-	}
 	/* a file in bob's private directory */
 	int b = hello(ag.tcp_uri, BOB_TOKEN);
 	uint64_t bs = session(b);
@@ -2721,13 +2729,8 @@ static void test_worker_exec_namespaces(void **state)
 {
 	(void)state;
 	const char *extra[] = { "--worker-exec", "--worker-idle", "300", NULL };
-	start(FAULTY, extra);
-	if (sanitized) {
-		print_message("skipped: a sanitizer build has no seccomp "
-			      "filter\n");
-		stop();
+	if (!start_filtered(extra))
 		return;
-	}
 	int a = hello(ag.tcp_uri, ALICE_TOKEN);
 	uint64_t s = session(a);
 	char out[512];
