@@ -4,15 +4,17 @@
  * --worker-memory as RLIMIT_AS bounds a worker's address space only: a
  * tenant's code could keep gigabytes in a memfd or in files on a tmpfs,
  * counted in no process's. A memory cgroup counts those pages against
- * the process that wrote them, so each worker gets a group of its own,
- * limited to --worker-memory (and to worker_tasks tasks where the pids
- * controller is there: without root all workers share one uid, so
+ * the process that wrote them, so each worker runs in its tenant's
+ * group, limited to --worker-memory (and to worker_tasks tasks where the
+ * pids controller is there: without root all workers share one uid, so
  * RLIMIT_NPROC is one count for all of them). Over its limit the kernel
- * kills a process of that group only.
+ * kills a process of that group only. A tenant's group outlives its
+ * worker while it holds shared memory that worker wrote (struct grp).
  *
  * Layout, in the hierarchy of each controller (cgroup v1: one per
  * controller; v2: one for both), under the group the agent was started
- * in (OWN): OWN/vaccel-agent.PID/wN, N counting workers from 1. Under v2
+ * in (OWN): OWN/vaccel-agent.PID/t-HASH, the tenant's directory name
+ * (tenant_dirname). Under v2
  * a group with processes cannot give its controllers to groups below it:
  * an agent alone in OWN moves itself to OWN/vaccel-front first (a
  * systemd service with Delegate=yes); an agent sharing OWN with other
