@@ -130,7 +130,7 @@ const char options_usage[] =
 	"                            its address space, and with a memory "
 	"cgroup all\n"
 	"                            it holds (memfd, tmpfs files)\n"
-	"      --worker-cgroups MODE a memory and pids cgroup per worker "
+	"      --worker-cgroups MODE a memory and pids cgroup per tenant "
 	"under the\n"
 	"                            agent's own: auto (default: where "
 	"the agent can\n"
