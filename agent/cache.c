@@ -182,9 +182,6 @@ static bool parse_name(const char *name, uint8_t sha[VRPC_SHA256_LEN])
 	return true;
 }
 
-/* Index the files left by an earlier run (not hashed yet: that happens on
- * first use, so a worker starts without reading its whole cache). Files
- * that cannot be entries (and stale uploads) are removed. */
 /* Bytes and entries under `path` (a directory), counting up to `max`
  * entries. */
 static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max)
@@ -213,14 +210,27 @@ static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max)
  * budget and CACHE_DIR_ENTRIES entries; past either they go (a backend
  * builds them again). Any other directory is not the agent's. */
 #define CACHE_DIR_ENTRIES 4096
+static bool dotcache_over(const char *path, uint64_t max, uint64_t *bytes,
+			  uint64_t *n)
+{
+	*bytes = *n = 0;
+	du(path, bytes, n, CACHE_DIR_ENTRIES + 1);
+	return *n > CACHE_DIR_ENTRIES || *bytes > max;
+}
+
+bool cache_dotcache_over(const char *path, uint64_t max)
+{
+	uint64_t bytes, n;
+	return dotcache_over(path, max, &bytes, &n);
+}
+
 static void check_dir(struct cache *c, const char *path, const char *name)
 {
 	uint64_t bytes = 0, n = 0;
 	if (c->shared)
 		return;
 	if (!strcmp(name, ".cache")) {
-		du(path, &bytes, &n, CACHE_DIR_ENTRIES + 1);
-		if (n <= CACHE_DIR_ENTRIES && bytes <= c->max)
+		if (!dotcache_over(path, c->max, &bytes, &n))
 			return;
 		awarn("cache %s: the backends' .cache (%s%" PRIu64
 		      " entries, %" PRIu64
@@ -233,6 +243,9 @@ static void check_dir(struct cache *c, const char *path, const char *name)
 		awarn("cache %s: cannot remove all of %s", c->dir, path);
 }
 
+/* Index the files left by an earlier run (not hashed yet: that happens on
+ * first use, so a worker starts without reading its whole cache). Files
+ * that cannot be entries (and stale uploads) are removed. */
 static void load_existing(struct cache *c)
 {
 	DIR *d = opendir(c->dir);

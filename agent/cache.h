@@ -21,6 +21,11 @@ struct cache_entry;
  * put there is hashed before it is used. NULL (logged) if the directory
  * cannot be used. */
 struct cache *cache_open(const char *dir, bool shared, uint64_t max_bytes);
+/* Whether the backends' own cache at `path` (a tenant cache's .cache) is
+ * over `max` bytes or the entries it may keep: cache_open removes such a
+ * one, and the front at the end of the tenant's worker (on a tmpfs it is
+ * memory until the tenant comes back). */
+bool cache_dotcache_over(const char *path, uint64_t max);
 void cache_close(struct cache *c);
 
 /* A reference to the entry of `sha` if it is cached with `size` bytes. */

@@ -9,6 +9,7 @@
  * process. */
 
 #include "workers_int.h"
+#include "cache.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -228,10 +229,23 @@ void wk_release_dirs(struct worker *w)
 		discard(w->dir, 0);
 	if (cfg.cache_shared || !w->cache[0])
 		return;
-	if (tenant_ephemeral(w->tenant))
+	if (tenant_ephemeral(w->tenant)) {
 		discard(w->cache, 1);
-	else if (w->slot >= 0 &&
-		 (lchown(w->cache, 0, 0) || chmod(w->cache, 0700)))
+		return;
+	}
+	/* the backends' .cache over the budget goes now, not at the
+	 * tenant's next worker: on a tmpfs it is memory meanwhile (an
+	 * audit: 200 MiB kept under a 16 MiB budget). Nothing of the
+	 * tenant runs now to change the tree under the count */
+	char dc[PATH_MAX];
+	if (w->pid > 0 && path_join(dc, sizeof(dc), w->cache, ".cache") &&
+	    cache_dotcache_over(dc, cfg.cache_max)) {
+		awarn("tenant %s: the backends' .cache is over the cache's "
+		      "budget at its worker's end: removed",
+		      w->tenant);
+		discard(dc, 1);
+	}
+	if (w->slot >= 0 && (lchown(w->cache, 0, 0) || chmod(w->cache, 0700)))
 		awarn("cannot take %s back from uid %u: %s", w->cache,
 		      (unsigned)wk_uid(w), strerror(errno));
 }

@@ -563,6 +563,26 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		char report[512];
 		clone_ns(report, sizeof(report));
 		answer(out_text, len_out_text, report);
+	} else if (!strcmp(cmd, "fill-dotcache")) {
+		/* MB MiB in the backends' own cache ($XDG_CACHE_HOME) */
+		char p[4096], made[32];
+		const char *dir = getenv("XDG_CACHE_HOME");
+		long mb = arg ? atol(arg) : 0, n = 0;
+		static char chunk[1 << 20];
+		memset(chunk, 3, sizeof(chunk));
+		int fd = -1;
+		if (dir &&
+		    snprintf(p, sizeof(p), "%s/big", dir) < (int)sizeof(p))
+			fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				  0600);
+		while (fd >= 0 && n < mb &&
+		       write(fd, chunk, sizeof(chunk)) ==
+			       (ssize_t)sizeof(chunk))
+			n++;
+		if (fd >= 0)
+			close(fd);
+		snprintf(made, sizeof(made), "%ld", fd >= 0 ? n : -1);
+		answer(out_text, len_out_text, made);
 	} else if (!strcmp(cmd, "escape")) {
 		char report[1024];
 		escape(report, sizeof(report), arg);
