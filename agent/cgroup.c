@@ -607,6 +607,7 @@ static int limit(const struct hier *h, const char *d)
 struct grp {
 	char name[WCG_NAME];
 	int users;
+	bool comes_back; /* a tenant with a next worker (not conn:, ip:) */
 	struct grp *next;
 };
 static struct grp *grps;
@@ -699,7 +700,8 @@ static void oom_counts(const struct hier *h, const char *d, uint64_t *kills,
 			cfg.worker_memory;
 }
 
-int wcg_make(struct wcg *g, const char *name, char *why, size_t size)
+int wcg_make(struct wcg *g, const char *name, bool comes_back, char *why,
+	     size_t size)
 {
 	for (int i = 0; i < WCG_MAX; i++)
 		g->procs[i] = -1;
@@ -716,6 +718,7 @@ int wcg_make(struct wcg *g, const char *name, char *why, size_t size)
 		str_copy(gr->name, sizeof(gr->name), name);
 		*link = gr;
 	}
+	gr->comes_back = comes_back;
 	gr->users++;
 	str_copy(g->name, sizeof(g->name), name);
 	for (int i = 0; i < nhiers; i++) {
@@ -781,7 +784,10 @@ bool wcg_end(struct wcg *g)
 			group_dir(&hiers[i], g->name, d, sizeof(d));
 			kill_in(d, hiers[i].v2);
 		}
-		uint64_t h = held(g->name);
+		/* a tenant that never comes back (each connection, or each
+		 * address, its own) has no next worker to count it against:
+		 * what it holds goes to the agent's group */
+		uint64_t h = gr->comes_back ? held(g->name) : 0;
 		grp_remove(g->name, h > HELD_MIN);
 		if (h > HELD_MIN) {
 			ainfo("tenant group %s: %" PRIu64 " MiB of shared "

@@ -28,8 +28,11 @@ void wcg_init(void);
 /* One line for the log: what the workers' groups bound. */
 const char *wcg_describe(void);
 /* Before the fork: `g`'s groups, `name` (its tenant's directory name),
- * made (or joined) and limited. 0, or -1 with the reason in `why`. */
-int wcg_make(struct wcg *g, const char *name, char *why, size_t size);
+ * made (or joined) and limited; `comes_back`: its tenant can have a next
+ * worker (its groups may then outlive this one). 0, or -1 with the
+ * reason in `why`. */
+int wcg_make(struct wcg *g, const char *name, bool comes_back, char *why,
+	     size_t size);
 /* In the child (system calls only): it joins its groups. 0 or -1. */
 int wcg_join(const struct wcg *g);
 /* After the fork, in the front: the descriptors it no longer needs. */

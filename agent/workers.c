@@ -137,7 +137,7 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 	struct start st = { 0 };
 	char group[19];
 	tenant_dirname(w->tenant, group);
-	if (wcg_make(&w->cg, group, why, size)) {
+	if (wcg_make(&w->cg, group, !tenant_ephemeral(w->tenant), why, size)) {
 		if (w->slot >= 0)
 			slots[w->slot] = false;
 		free(w);
