@@ -39,10 +39,12 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-/* Tasks (threads and processes): a worker's at most RLIMIT_NPROC of a
- * worker's own uid (4096) or an eighth of the host's pid_max, and all
- * workers of this agent together half of it (an audit: 32 tenants of
- * 4096 each would take 131072 pids where pid_max was 32768) */
+/* Tasks (threads and processes): all workers of this agent together
+ * half of the host's pid_max (an audit: 32 tenants of 4096 each would
+ * take 131072 pids where pid_max was 32768), and a worker its share of
+ * that, --max-tenants of them fitting (with a larger share, four tenants
+ * took every task and the next tenant's worker could not start a
+ * thread), at most RLIMIT_NPROC of a worker's own uid (4096) */
 static char worker_tasks[24] = "4096", agent_tasks[24] = "max";
 
 enum {
@@ -286,6 +288,19 @@ static bool remove_group(const char *dir, bool v2)
 	return false;
 }
 
+static void pending_drop(const char *dir)
+{
+	for (struct pending **p = &pendings; *p;) {
+		if (strcmp((*p)->dir, dir)) {
+			p = &(*p)->next;
+			continue;
+		}
+		struct pending *gone = *p;
+		*p = gone->next;
+		free(gone);
+	}
+}
+
 static void pending_add(const char *dir, bool v2)
 {
 	struct pending *p = calloc(1, sizeof(*p));
@@ -498,8 +513,10 @@ void wcg_init(void)
 			? strtoull(pm, NULL, 10)
 			: 0;
 	if (pid_max >= 1024) {
-		snprintf(worker_tasks, sizeof(worker_tasks), "%llu",
-			 pid_max / 8 < 4096 ? pid_max / 8 : 4096);
+		unsigned long long share =
+			pid_max / 2 / (cfg.max_tenants ? cfg.max_tenants : 1);
+		share = share < 64 ? 64 : share > 4096 ? 4096 : share;
+		snprintf(worker_tasks, sizeof(worker_tasks), "%llu", share);
 		snprintf(agent_tasks, sizeof(agent_tasks), "%llu", pid_max / 2);
 	}
 	for (int c = 0; c < C_N; c++) {
@@ -598,21 +615,22 @@ static int limit(const struct hier *h, const char *d)
 	return 0;
 }
 
-/* A tenant's groups, while a worker of it runs (users) or while memory
- * its ended workers wrote is still held (a memfd its code passed to its
- * own client, files on a tmpfs): that memory stays charged to the group
- * it was written in, and its next worker joins the same group, so what
- * the tenant holds outside counts against its --worker-memory, not in
- * the agent's group (where it would grow with each worker). */
+/* A tenant's groups. A tenant that comes back (a token's, a uid's, a
+ * named listener's) keeps them for the agent's run: what its ended
+ * workers left charged there (a memfd or pipes its code passed to its own
+ * client, files on a tmpfs, page cache) counts against its next worker's
+ * --worker-memory. Removed at a worker's end, such charges moved to the
+ * agent's group, outside every tenant's limit: an audit passed out
+ * 1000 KiB per worker, 400 workers, 407 MiB. A tenant that never comes
+ * back (conn:, ip:) has no next worker: its groups go with its worker,
+ * what it holds into the agent's group. */
 struct grp {
 	char name[WCG_NAME];
 	int users;
-	bool comes_back; /* a tenant with a next worker (not conn:, ip:) */
+	bool comes_back;
 	struct grp *next;
 };
 static struct grp *grps;
-/* shared memory (memfd, tmpfs) a group may hold and still be removed */
-#define HELD_MIN (1u << 20)
 
 static struct grp **grp_find(const char *name)
 {
@@ -620,19 +638,6 @@ static struct grp **grp_find(const char *name)
 	while (*g && strcmp((*g)->name, name))
 		g = &(*g)->next;
 	return g;
-}
-
-/* Shared memory charged to `name`'s memory group (0: none there). */
-static uint64_t held(const char *name)
-{
-	for (int i = 0; i < nhiers; i++) {
-		char d[PATH_MAX];
-		if (!(hiers[i].mask & (1u << C_MEMORY)))
-			continue;
-		group_dir(&hiers[i], name, d, sizeof(d));
-		return keyed(d, "memory.stat", "shmem");
-	}
-	return 0;
 }
 
 /* A memory group about to be removed, with no process left: what it
@@ -657,14 +662,12 @@ static void reclaim_small(const struct hier *h, const char *d)
 		put(d, "memory.force_empty", "0");
 }
 
-/* `name`'s groups, killed and removed: all of them, or (`keep_memory`)
- * all but the memory group. */
-static void grp_remove(const char *name, bool keep_memory)
+/* `name`'s groups, killed and removed (now, or once their processes are
+ * gone: pending). */
+static void grp_remove(const char *name)
 {
 	for (int i = 0; i < nhiers; i++) {
 		char d[PATH_MAX];
-		if (keep_memory && (hiers[i].mask & (1u << C_MEMORY)))
-			continue;
 		group_dir(&hiers[i], name, d, sizeof(d));
 		if (hiers[i].mask & (1u << C_MEMORY))
 			reclaim_small(&hiers[i], d);
@@ -724,6 +727,9 @@ int wcg_make(struct wcg *g, const char *name, bool comes_back, char *why,
 	for (int i = 0; i < nhiers; i++) {
 		char d[PATH_MAX], p[PATH_MAX];
 		group_dir(&hiers[i], name, d, sizeof(d));
+		/* a group whose last processes are still ending is this
+		 * worker's now: its retry would kill the new worker */
+		pending_drop(d);
 		if ((mkdir(d, 0755) && errno != EEXIST) ||
 		    limit(&hiers[i], d) ||
 		    !path_join(p, sizeof(p), d, "cgroup.procs") ||
@@ -784,18 +790,8 @@ bool wcg_end(struct wcg *g)
 			group_dir(&hiers[i], g->name, d, sizeof(d));
 			kill_in(d, hiers[i].v2);
 		}
-		/* a tenant that never comes back (each connection, or each
-		 * address, its own) has no next worker to count it against:
-		 * what it holds goes to the agent's group */
-		uint64_t h = gr->comes_back ? held(g->name) : 0;
-		grp_remove(g->name, h > HELD_MIN);
-		if (h > HELD_MIN) {
-			ainfo("tenant group %s: %" PRIu64 " MiB of shared "
-			      "memory its ended worker wrote are still held "
-			      "(a descriptor outside it): they count against "
-			      "its next worker's --worker-memory",
-			      g->name, h >> 20);
-		} else {
+		if (!gr->comes_back) {
+			grp_remove(g->name);
 			*link = gr->next;
 			free(gr);
 		}
@@ -804,33 +800,21 @@ bool wcg_end(struct wcg *g)
 	return oom;
 }
 
-/* Groups with no worker whose held memory was let go: removed. */
-static void release_held(void)
-{
-	for (struct grp **link = &grps; *link;) {
-		struct grp *gr = *link;
-		if (gr->users > 0 || held(gr->name) > HELD_MIN) {
-			link = &gr->next;
-			continue;
-		}
-		grp_remove(gr->name, false);
-		*link = gr->next;
-		free(gr);
-	}
-}
+static int64_t next_retry;
 
 void wcg_tick(void)
 {
-	static int64_t next, next_held;
 	int64_t now = vrpc_now_ns();
-	if (pendings && now >= next) {
-		next = now + 100000000;
+	if (pendings && now >= next_retry) {
+		next_retry = now + 100000000;
 		retry_pending();
 	}
-	if (grps && now >= next_held) {
-		next_held = now + 1000000000;
-		release_held();
-	}
+}
+
+int64_t wcg_due(void)
+{
+	/* a retry due at once is a deadline in the past, not none */
+	return !pendings ? 0 : next_retry > 0 ? next_retry : 1;
 }
 
 void wcg_fini(void)

@@ -38,14 +38,13 @@ int wcg_join(const struct wcg *g);
 /* After the fork, in the front: the descriptors it no longer needs. */
 void wcg_forked(struct wcg *g);
 /* The worker is dead: whether its group's memory limit killed a process
- * of it since it started; every process left in its groups is killed and
- * the groups are removed (now, or by wcg_tick once those processes are
- * gone), but for a memory group that still holds shared memory its
- * tenant's code wrote (kept for the tenant's next worker, removed by
- * wcg_tick once that memory is let go). */
+ * of it since it started. Every process left in its groups is killed;
+ * the groups stay for the tenant's next worker if it comes back, else
+ * they are removed (now, or by wcg_tick once those processes are gone). */
 bool wcg_end(struct wcg *g);
-/* Once a loop: groups whose processes were still ending, and groups whose
- * held memory was let go, removed. */
+/* Once a loop: groups whose processes were still ending, removed. */
 void wcg_tick(void);
+/* When wcg_tick has work (0: none): for the front's poll deadline. */
+int64_t wcg_due(void);
 /* At the front's stop: every group of this agent removed. */
 void wcg_fini(void);

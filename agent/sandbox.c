@@ -15,6 +15,7 @@
 #include <sched.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -395,7 +396,6 @@ static const char *const allowed[] = {
 	"symlink",
 	"symlinkat",
 	"utimensat",
-	"mmap",
 	"munmap",
 	"mprotect",
 	"mremap",
@@ -480,7 +480,6 @@ static const char *const allowed[] = {
 	"times",
 	"arch_prctl",
 	"getrandom",
-	"memfd_create",
 	"capget",
 	"timer_create",
 	"timer_settime",
@@ -561,7 +560,7 @@ static int filtered(scmp_filter_ctx f)
 	 * on a --cache-shared entry stopped another tenant's worker that
 	 * opened it for the lease's break time (45 s) */
 	static const uint32_t fcntl_no[] = { F_SETOWN, F_SETSIG, F_SETOWN_EX,
-					     F_SETLEASE };
+					     F_SETLEASE, F_SETPIPE_SZ };
 	/* the same through ioctl, and typing into a terminal (the worker has
 	 * none since setsid; this holds if it finds one) */
 	static const uint32_t ioctl_no[] = { TIOCSTI, FIOSETOWN, SIOCSPGRP };
@@ -577,6 +576,17 @@ static int filtered(scmp_filter_ctx f)
 	 * worker opens no socket, and the few it has need none of them */
 	static const uint32_t sockopt_no[] = { SO_SNDBUF, SO_RCVBUF,
 					       SO_SNDBUFFORCE, SO_RCVBUFFORCE };
+	/* huge pages: a v1 memory cgroup does not count them, and one
+	 * tenant could take the host's whole pool (an audit, from the code:
+	 * the pool is empty here). Bigger pipes (F_SETPIPE_SZ, above) were
+	 * charged to the worker's uid, which the next tenant given that uid
+	 * slot inherits (its pipes fell from 4096 KiB to 32 KiB) */
+	struct scmp_arg_cmp no_huge_memfd =
+				    SCMP_A1(SCMP_CMP_MASKED_EQ, MFD_HUGETLB, 0),
+			    no_huge_map =
+				    SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_HUGETLB, 0);
+	err |= rule(f, SCMP_ACT_ALLOW, "memfd_create", 1, &no_huge_memfd) |
+	       rule(f, SCMP_ACT_ALLOW, "mmap", 1, &no_huge_map);
 	err |= ALLOW_BUT("fcntl", 1, fcntl_no) |
 	       ALLOW_BUT("ioctl", 1, ioctl_no) |
 	       ALLOW_BUT("prctl", 0, prctl_no) |

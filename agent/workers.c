@@ -45,18 +45,32 @@ static pthread_t inprocess_th;
 /* ---- starting, finding -----------------------------------------------------
  */
 
+/* When each slot was last given back: the one free the longest is taken,
+ * so that what the kernel still counts against a uid (pipe buffers a
+ * tenant's client keeps) reaches the next tenant given that uid as late
+ * as can be. */
+static int64_t *slot_freed;
+
 static int take_slot(void)
 {
 	if (!wk_as_root())
 		return -1;
 	/* twice --max-tenants: those leaving keep theirs until they end */
-	for (uint64_t i = 0; i < 2 * cfg.max_tenants; i++) {
-		if (!slots[i]) {
-			slots[i] = true;
-			return (int)i;
-		}
-	}
-	return -1;
+	int best = -1;
+	for (uint64_t i = 0; i < 2 * cfg.max_tenants; i++)
+		if (!slots[i] && (best < 0 || slot_freed[i] < slot_freed[best]))
+			best = (int)i;
+	if (best >= 0)
+		slots[best] = true;
+	return best;
+}
+
+static void give_slot(int slot)
+{
+	if (slot < 0)
+		return;
+	slots[slot] = false;
+	slot_freed[slot] = vrpc_now_ns();
 }
 
 /* What a worker is started with, made before the fork: the child of a
@@ -138,8 +152,7 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 	char group[19];
 	tenant_dirname(w->tenant, group);
 	if (wcg_make(&w->cg, group, !tenant_ephemeral(w->tenant), why, size)) {
-		if (w->slot >= 0)
-			slots[w->slot] = false;
+		give_slot(w->slot);
 		free(w);
 		return NULL;
 	}
@@ -155,8 +168,7 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		if (lp[0] >= 0)
 			close(lp[0]), close(lp[1]);
 		free(w->line);
-		if (w->slot >= 0)
-			slots[w->slot] = false;
+		give_slot(w->slot);
 		wk_release_dirs(w);
 		wcg_end(&w->cg);
 		free(w);
@@ -247,8 +259,7 @@ void wk_forget(struct worker *w)
 	if (w->ctl >= 0)
 		close(w->ctl);
 	wk_release_dirs(w);
-	if (w->slot >= 0)
-		slots[w->slot] = false;
+	give_slot(w->slot);
 	free(w);
 }
 
@@ -420,7 +431,8 @@ static void kill_leftovers(void)
 void workers_init(void)
 {
 	slots = calloc(2 * cfg.max_tenants, sizeof(*slots));
-	if (!slots)
+	slot_freed = calloc(2 * cfg.max_tenants, sizeof(*slot_freed));
+	if (!slots || !slot_freed)
 		die("out of memory");
 	kill_leftovers();
 	wcg_init();

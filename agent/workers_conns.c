@@ -396,5 +396,9 @@ int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 		if (t && (!*deadline || t < *deadline))
 			*deadline = t;
 	}
+	/* groups whose processes were still ending (cgroup.c) */
+	int64_t t = wcg_due();
+	if (t && (!*deadline || t < *deadline))
+		*deadline = t;
 	return n;
 }

@@ -211,6 +211,19 @@ static void send_kill(char *out, size_t len, pid_t pid)
 	CPU_SET(0, &one);
 	TRY("affinity", sched_setaffinity(pid, sizeof(one), &one));
 	TRY("pdeathsig", prctl(PR_SET_PDEATHSIG, 0));
+	/* a bigger pipe (charged to its uid), huge pages (to no v1 group) */
+	TRY("pipe_sz", fcntl(p[0], F_SETPIPE_SZ, 1 << 20));
+	TRY("memfd_huge", memfd_create("huge", MFD_CLOEXEC | MFD_HUGETLB));
+	if (r >= 0)
+		close(r);
+	void *hm = MAP_FAILED;
+	TRY("map_huge", (hm = mmap(NULL, 2 << 20, PROT_READ | PROT_WRITE,
+				   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB,
+				   -1, 0)) == MAP_FAILED
+				? -1
+				: 0);
+	if (hm != MAP_FAILED)
+		munmap(hm, 2 << 20);
 	/* socket buffers beyond the kernel's own tuning, on its pipe's
 	 * place: any socket it has (stdin is /dev/null, 3 its control
 	 * socket) */
