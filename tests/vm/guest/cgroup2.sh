@@ -173,7 +173,12 @@ check_file() { # check_file DIR FILE WANT
 	check "$1/$2 = $v" "$1/$2 = '$v', want $3" [ "$v" = "$3" ]
 }
 check_file "$WD" memory.max 268435456
-check_file "$WD" pids.max 4096
+# its share of the agent's half of pid_max, --max-tenants (32) fitting
+share=$(($(cat /proc/sys/kernel/pid_max) / 2 / 32))
+[ $share -lt 64 ] && share=64
+[ $share -gt 4096 ] && share=4096
+check_file "$WD" pids.max $share
+check_file "$AD" pids.max $(($(cat /proc/sys/kernel/pid_max) / 2))
 check_file "$WD" memory.oom.group 1
 [ -f "$WD/memory.swap.max" ] && check_file "$WD" memory.swap.max 0
 procs=$(tr '\n' ' ' <"$WD/cgroup.procs")
@@ -191,9 +196,12 @@ check "the agent logged the worker's end over its memory limit" \
 	"no 'over its memory limit of 256 MiB' in the agent's log" \
 	grep -q "over its memory limit of 256 MiB" $W/a1.log
 kill -0 "$WP" 2>/dev/null && bad "worker $WP still runs"
+# the tenant's group stays for its next worker, emptied
 i=0
-while [ -d "$WD" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-check "$WD removed after the worker's end" "$WD still there after the worker's end" [ ! -d "$WD" ]
+while [ -s "$WD/cgroup.procs" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+check "$WD kept for the tenant's next worker, with no process" \
+	"$WD after the worker's end: $(cat "$WD/cgroup.procs" 2>/dev/null | tr '\n' ' ') (gone: $([ -d "$WD" ] || echo yes))" \
+	[ -d "$WD" -a ! -s "$WD/cgroup.procs" ]
 
 # within the limit: a new worker holds 64 MiB (charged to its group)
 call 1 memfd64
