@@ -8,8 +8,8 @@
  * group, limited to --worker-memory (and to worker_tasks tasks where the
  * pids controller is there: without root all workers share one uid, so
  * RLIMIT_NPROC is one count for all of them). Over its limit the kernel
- * kills a process of that group only. A tenant's group outlives its
- * worker while it holds shared memory that worker wrote (struct grp).
+ * kills a process of that group only. A tenant that comes back keeps
+ * its groups for the agent's run (struct grp).
  *
  * Layout, in the hierarchy of each controller (cgroup v1: one per
  * controller; v2: one for both), under the group the agent was started
