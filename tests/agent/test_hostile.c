@@ -598,14 +598,32 @@ static int memfd_out(int a, uint64_t s, long mb, uint32_t *status, char *out,
 	return fd;
 }
 
+/* One of alice's workers (a new connection over UNIX) passes out `mb`
+ * MiB and ends: the descriptor (or -1), the status and text as
+ * memfd_out; once her worker is gone. */
+static int pass_out(long mb, uint32_t *st, char *out, size_t size)
+{
+	int a = hello(ag.unix_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	int fd = memfd_out(a, s, mb, st, out, size);
+	printf("# worker %d: %s (%s), descriptor %d\n", (int)w, out,
+	       vrpc_err_name(*st), fd);
+	close(a);
+	for (int i = 0; i < 500 && runs(w); i++)
+		usleep(10000);
+	assert_false(runs(w));
+	return fd;
+}
+
 /* Alice's code fills a memfd and passes it to her own client over her
  * connection (SCM_RIGHTS); her worker ends. The pages stay charged to the
  * group they were written in for as long as her client keeps the
  * descriptor: with a group per worker, removed at its end, they counted
  * in the agent's group and her next worker had a full --worker-memory
  * again (an agent's group, and a unit's MemoryMax, grew with each round).
- * Now a tenant's group stays while it holds such memory, her next worker
- * joins it, and what she holds outside counts against her limit. */
+ * Now her group stays for the agent's run, her next worker joins it,
+ * and what she holds outside counts against her limit. */
 static void test_memfd_passed_out(void **state)
 {
 	(void)state;
@@ -617,12 +635,7 @@ static void test_memfd_passed_out(void **state)
 	int held[2] = { -1, -1 };
 	uint32_t st;
 	for (int round = 0; round < 3; round++) {
-		int a = hello(ag.unix_uri, ALICE_TOKEN);
-		uint64_t s = session(a);
-		pid_t w = worker_of(a, s);
-		int fd = memfd_out(a, s, 160, &st, out, sizeof(out));
-		printf("# round %d: worker %d: %s (%s), descriptor %d\n", round,
-		       (int)w, out, vrpc_err_name(st), fd);
+		int fd = pass_out(160, &st, out, sizeof(out));
 		if (round == 0) {
 			/* 160 MiB held by her client */
 			assert_int_equal(st, 0);
@@ -644,10 +657,6 @@ static void test_memfd_passed_out(void **state)
 			assert_true(fd >= 0);
 			held[1] = fd;
 		}
-		close(a);
-		for (int i = 0; i < 500 && runs(w); i++)
-			usleep(10000);
-		assert_false(runs(w));
 	}
 	close(held[1]);
 	stop();
@@ -669,15 +678,9 @@ static void test_memfd_pieces(void **state)
 	int held[100], nheld = 0, round = 0;
 	uint32_t st = 0;
 	for (; round < 100 && !st; round++) {
-		int a = hello(ag.unix_uri, ALICE_TOKEN);
-		uint64_t s = session(a);
-		pid_t w = worker_of(a, s);
-		int fd = memfd_out(a, s, 1, &st, out, sizeof(out));
+		int fd = pass_out(1, &st, out, sizeof(out));
 		if (fd >= 0)
 			held[nheld++] = fd;
-		close(a);
-		for (int i = 0; i < 500 && runs(w); i++)
-			usleep(10000);
 	}
 	printf("# %d workers passed out 1 MiB each; then: %s\n", nheld, out);
 	assert_int_equal(st, VRPC_E_BACKEND);
