@@ -2445,7 +2445,7 @@ static int teardown_all(void **state)
 	return 0;
 }
 
-static void delegated_gone(void);
+static void delegated_cleanup(void);
 
 static int teardown(void **state)
 {
@@ -2454,7 +2454,7 @@ static int teardown(void **state)
 		agent_dump_log(&ag);
 		agent_kill(&ag);
 	}
-	delegated_gone();
+	delegated_cleanup();
 	return 0;
 }
 
@@ -2848,6 +2848,29 @@ static void delegated_gone(void)
 	for (int i = 0; i < 2; i++)
 		if (delegated[i][0] && !rmdir(delegated[i]))
 			delegated[i][0] = 0;
+}
+
+/* After a failed test: the groups a killed agent left in them too, and
+ * what runs there (its workers' programs: they have no death signal). */
+static void delegated_cleanup(void)
+{
+	for (int i = 0; i < 2; i++) {
+		char cmd[2 * PATH_MAX + 160];
+		if (!delegated[i][0])
+			continue;
+		snprintf(cmd, sizeof(cmd),
+			 "find '%.4000s' -name cgroup.procs -exec cat {} + "
+			 "2>/dev/null | xargs -r kill -9 2>/dev/null; "
+			 "find '%.4000s' -depth -type d -exec rmdir {} + "
+			 "2>/dev/null",
+			 delegated[i], delegated[i]);
+		for (int k = 0; k < 50 && !access(delegated[i], F_OK); k++) {
+			if (system(cmd) < 0)
+				break;
+			usleep(100000);
+		}
+	}
+	delegated_gone();
 }
 
 /* This process joins cgroup `dir` (0: moved). */
