@@ -531,8 +531,12 @@ static void test_contain_memfd(void **state)
 	assert_string_equal(wdir2, wdir);
 	assert_int_equal(faulty(a, s, "memfd 64", out, sizeof(out)), 0);
 	assert_string_equal(out, "64 MiB held");
+	bob_check(&b);
 	/* killed for an ancestor's limit (100 MiB on the agent's group, as
-	 * an operator's on the agent's unit), she is not told it was hers */
+	 * an operator's on the agent's unit), she is not told it was hers.
+	 * Bob has stopped calling: that limit is his too, and the OOM killer
+	 * may end his idle worker first (an ASan worker is bigger than hers,
+	 * whose memfd is in no process) */
 	char lim100[PATH_MAX + 32];
 	snprintf(lim100, sizeof(lim100), "%s/memory.limit_in_bytes", dir);
 	FILE *lf = fopen(lim100, "w");
@@ -547,12 +551,14 @@ static void test_contain_memfd(void **state)
 		fprintf(lf, "-1\n");
 		fclose(lf);
 	} else {
-		/* v2: memory.max, checked by vm-agent-cgroup2 */
+		/* v2's memory.max is checked by vm-agent-cgroup2; v1 refuses
+		 * a limit under what the group holds (EBUSY) */
+		printf("# 100 MiB on the agent's group: %s; not checked\n",
+		       strerror(errno));
 		if (lf)
 			fclose(lf);
 		close(a);
 	}
-	bob_check(&b);
 	nothing_left(fds);
 	stop();
 	assert_int_not_equal(access(dir, F_OK), 0);
