@@ -224,6 +224,8 @@ char **worker_env_make(char *tenant_entry);
 /* ---- util.c ---- */
 __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);
 
+/* `*deadline` becomes `t` if `t` is earlier (0, in either: none). */
+void deadline_min(int64_t *deadline, int64_t t);
 /* The start of a small file (/proc's) in `buf` of `size` bytes, NUL-
  * terminated (empty if it cannot be read): its length, or -1. */
 ssize_t read_text(const char *path, char *buf, size_t size);

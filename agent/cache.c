@@ -210,18 +210,12 @@ static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max)
  * budget and CACHE_DIR_ENTRIES entries; past either they go (a backend
  * builds them again). Any other directory is not the agent's. */
 #define CACHE_DIR_ENTRIES 4096
-static bool dotcache_over(const char *path, uint64_t max, uint64_t *bytes,
-			  uint64_t *n)
+bool cache_dotcache_over(const char *path, uint64_t max, uint64_t *bytes,
+			 uint64_t *n)
 {
 	*bytes = *n = 0;
 	du(path, bytes, n, CACHE_DIR_ENTRIES + 1);
 	return *n > CACHE_DIR_ENTRIES || *bytes > max;
-}
-
-bool cache_dotcache_over(const char *path, uint64_t max)
-{
-	uint64_t bytes, n;
-	return dotcache_over(path, max, &bytes, &n);
 }
 
 static void check_dir(struct cache *c, const char *path, const char *name)
@@ -230,7 +224,7 @@ static void check_dir(struct cache *c, const char *path, const char *name)
 	if (c->shared)
 		return;
 	if (!strcmp(name, ".cache")) {
-		if (!dotcache_over(path, c->max, &bytes, &n))
+		if (!cache_dotcache_over(path, c->max, &bytes, &n))
 			return;
 		awarn("cache %s: the backends' .cache (%s%" PRIu64
 		      " entries, %" PRIu64

@@ -22,10 +22,12 @@ struct cache_entry;
  * cannot be used. */
 struct cache *cache_open(const char *dir, bool shared, uint64_t max_bytes);
 /* Whether the backends' own cache at `path` (a tenant cache's .cache) is
- * over `max` bytes or the entries it may keep: cache_open removes such a
- * one, and the front at the end of the tenant's worker (on a tmpfs it is
- * memory until the tenant comes back). */
-bool cache_dotcache_over(const char *path, uint64_t max);
+ * over `max` bytes or the entries it may keep (its bytes and entries, the
+ * latter counted up to one past that, in `bytes` and `n`): cache_open
+ * removes such a one, and the front at the end of the tenant's worker (on
+ * a tmpfs it is memory until the tenant comes back). */
+bool cache_dotcache_over(const char *path, uint64_t max, uint64_t *bytes,
+			 uint64_t *n);
 void cache_close(struct cache *c);
 
 /* A reference to the entry of `sha` if it is cached with `size` bytes. */

@@ -63,6 +63,11 @@ struct hier {
 };
 static struct hier hiers[WCG_MAX];
 static int nhiers;
+
+static bool has(const struct hier *h, int c)
+{
+	return h->mask & (1u << c);
+}
 static char described[2 * PATH_MAX + 128] = "none";
 
 /* groups whose processes were still ending when their worker was reaped */
@@ -105,6 +110,17 @@ static bool listed(const char *list, const char *tok, char sep)
 		s = e ? e + 1 : NULL;
 	}
 	return false;
+}
+
+/* The number a small file dir/file holds; false if it cannot be read. */
+static bool number(const char *dir, const char *file, uint64_t *v)
+{
+	char p[PATH_MAX], buf[32];
+	if (!path_join(p, sizeof(p), dir, file) ||
+	    read_text(p, buf, sizeof(buf)) <= 0)
+		return false;
+	*v = strtoull(buf, NULL, 10);
+	return true;
 }
 
 /* The value after "KEY " on a line of the small file dir/file; 0 if none. */
@@ -429,7 +445,7 @@ static void wanted(const struct hier *h, char *out, size_t size)
 {
 	out[0] = 0;
 	for (int c = 0; c < C_N; c++)
-		if (h->mask & (1u << c))
+		if (has(h, c))
 			str_add(out, size, out[0] ? " +" : "+", cname[c]);
 }
 
@@ -496,7 +512,7 @@ static int setup(struct hier *h, char *why, size_t size)
 			return -1;
 		}
 	}
-	if ((h->mask & (1u << C_PIDS)) && put(h->dir, "pids.max", agent_tasks))
+	if (has(h, C_PIDS) && put(h->dir, "pids.max", agent_tasks))
 		awarn("cannot limit the workers' tasks to %s in %s: %s",
 		      agent_tasks, h->dir, strerror(errno));
 	return 0;
@@ -507,17 +523,15 @@ void wcg_init(void)
 	char why[PATH_MAX + 128] = "";
 	if (cfg.worker_cgroups == WCG_OFF || cfg.isolation == ISOLATION_NONE)
 		return;
-	char pm[32];
-	unsigned long long pid_max =
-		read_text("/proc/sys/kernel/pid_max", pm, sizeof(pm)) > 0
-			? strtoull(pm, NULL, 10)
-			: 0;
-	if (pid_max >= 1024) {
-		unsigned long long share =
+	uint64_t pid_max;
+	if (number("/proc/sys/kernel", "pid_max", &pid_max) &&
+	    pid_max >= 1024) {
+		uint64_t share =
 			pid_max / 2 / (cfg.max_tenants ? cfg.max_tenants : 1);
 		share = share < 64 ? 64 : share > 4096 ? 4096 : share;
-		snprintf(worker_tasks, sizeof(worker_tasks), "%llu", share);
-		snprintf(agent_tasks, sizeof(agent_tasks), "%llu", pid_max / 2);
+		snprintf(worker_tasks, sizeof(worker_tasks), "%" PRIu64, share);
+		snprintf(agent_tasks, sizeof(agent_tasks), "%" PRIu64,
+			 pid_max / 2);
 	}
 	for (int c = 0; c < C_N; c++) {
 		char own[PATH_MAX];
@@ -547,7 +561,7 @@ void wcg_init(void)
 			i++;
 			continue;
 		}
-		if (hiers[i].mask & (1u << C_MEMORY))
+		if (has(&hiers[i], C_MEMORY))
 			str_copy(why, sizeof(why), err);
 		else
 			awarn("workers' control groups: pids: %s", err);
@@ -556,9 +570,9 @@ void wcg_init(void)
 	bool memory = false;
 	described[0] = 0;
 	for (int i = 0; i < nhiers; i++) {
-		memory |= hiers[i].mask & (1u << C_MEMORY);
+		memory |= has(&hiers[i], C_MEMORY);
 		for (int c = 0; c < C_N; c++)
-			if (hiers[i].mask & (1u << c))
+			if (has(&hiers[i], c))
 				str_add(described, sizeof(described),
 					described[0] ? ", " : "", cname[c]);
 		char where[PATH_MAX + 32];
@@ -596,7 +610,7 @@ static int limit(const struct hier *h, const char *d)
 {
 	char v[32];
 	snprintf(v, sizeof(v), "%" PRIu64, cfg.worker_memory);
-	if ((h->mask & (1u << C_MEMORY)) && cfg.worker_memory) {
+	if (has(h, C_MEMORY) && cfg.worker_memory) {
 		if (h->v2) {
 			/* swap would hold what the limit keeps out of RAM */
 			if (put(d, "memory.max", v) ||
@@ -610,7 +624,7 @@ static int limit(const struct hier *h, const char *d)
 			return -1;
 		}
 	}
-	if ((h->mask & (1u << C_PIDS)) && put(d, "pids.max", worker_tasks))
+	if (has(h, C_PIDS) && put(d, "pids.max", worker_tasks))
 		return -1;
 	return 0;
 }
@@ -650,11 +664,10 @@ static struct grp **grp_find(const char *name)
  * again. */
 static void reclaim_small(const struct hier *h, const char *d)
 {
-	char p[PATH_MAX], buf[32];
-	if (!path_join(p, sizeof(p), d,
-		       h->v2 ? "memory.current" : "memory.usage_in_bytes") ||
-	    read_text(p, buf, sizeof(buf)) <= 0 ||
-	    strtoull(buf, NULL, 10) > (16u << 20))
+	uint64_t used;
+	if (!number(d, h->v2 ? "memory.current" : "memory.usage_in_bytes",
+		    &used) ||
+	    used > (16u << 20))
 		return;
 	if (h->v2)
 		put(d, "memory.reclaim", "16M");
@@ -669,7 +682,7 @@ static void grp_remove(const char *name)
 	for (int i = 0; i < nhiers; i++) {
 		char d[PATH_MAX];
 		group_dir(&hiers[i], name, d, sizeof(d));
-		if (hiers[i].mask & (1u << C_MEMORY))
+		if (has(&hiers[i], C_MEMORY))
 			reclaim_small(&hiers[i], d);
 		if (!remove_group(d, hiers[i].v2))
 			pending_add(d, hiers[i].v2);
@@ -679,14 +692,13 @@ static void grp_remove(const char *name)
 /* Processes of group `d` the OOM killer ended (for this group's limit or
  * an ancestor's), and how often this group's own limit was hit (v2: it
  * was the group at its limit when the OOM killer ran; v1: 1 if its peak
- * since the last reset, wcg_make's, came within 2 MiB of the limit). A worker
- * killed with both up is over its own limit; one killed for an ancestor's (a
- * unit's MemoryMax) is not.
- */
+ * since the last reset, wcg_make's, came within 2 MiB of the limit). A
+ * worker killed with both up is over its own limit; one killed for an
+ * ancestor's (a unit's MemoryMax) is not. */
 static void oom_counts(const struct hier *h, const char *d, uint64_t *kills,
 		       uint64_t *hits)
 {
-	char p[PATH_MAX], buf[32];
+	uint64_t peak;
 	*kills = keyed(d, h->v2 ? "memory.events" : "memory.oom_control",
 		       "oom_kill");
 	if (h->v2) {
@@ -695,12 +707,9 @@ static void oom_counts(const struct hier *h, const char *d, uint64_t *kills,
 	}
 	/* v1 counts no failed charges here (failcnt stays 0 on this
 	 * kernel): its peak since the worker's start reached the limit */
-	*hits = 0;
-	if (cfg.worker_memory &&
-	    path_join(p, sizeof(p), d, "memory.max_usage_in_bytes") &&
-	    read_text(p, buf, sizeof(buf)) > 0)
-		*hits = strtoull(buf, NULL, 10) + (2u << 20) >=
-			cfg.worker_memory;
+	*hits = cfg.worker_memory &&
+		number(d, "memory.max_usage_in_bytes", &peak) &&
+		peak + (2u << 20) >= cfg.worker_memory;
 }
 
 int wcg_make(struct wcg *g, const char *name, bool comes_back, char *why,
@@ -741,7 +750,7 @@ int wcg_make(struct wcg *g, const char *name, bool comes_back, char *why,
 			wcg_end(g);
 			return -1;
 		}
-		if (hiers[i].mask & (1u << C_MEMORY)) {
+		if (has(&hiers[i], C_MEMORY)) {
 			if (!hiers[i].v2)
 				put(d, "memory.max_usage_in_bytes", "0");
 			oom_counts(&hiers[i], d, &g->oom_base, &g->hit_base);
@@ -773,28 +782,24 @@ bool wcg_end(struct wcg *g)
 	wcg_forked(g);
 	if (!g->name[0])
 		return false;
+	struct grp **link = grp_find(g->name), *gr = *link;
+	bool last = gr && --gr->users <= 0;
 	for (int i = 0; i < nhiers; i++) {
 		char d[PATH_MAX];
 		group_dir(&hiers[i], g->name, d, sizeof(d));
-		if (hiers[i].mask & (1u << C_MEMORY)) {
+		if (has(&hiers[i], C_MEMORY)) {
 			uint64_t kills, hits;
 			oom_counts(&hiers[i], d, &kills, &hits);
 			oom = kills > g->oom_base && hits > g->hit_base;
 		}
-	}
-	struct grp **link = grp_find(g->name), *gr = *link;
-	if (gr && --gr->users <= 0) {
-		/* what its worker left, killed first: their memory too */
-		for (int i = 0; i < nhiers; i++) {
-			char d[PATH_MAX];
-			group_dir(&hiers[i], g->name, d, sizeof(d));
+		/* what its worker left, killed: their memory too */
+		if (last)
 			kill_in(d, hiers[i].v2);
-		}
-		if (!gr->comes_back) {
-			grp_remove(g->name);
-			*link = gr->next;
-			free(gr);
-		}
+	}
+	if (last && !gr->comes_back) {
+		grp_remove(g->name);
+		*link = gr->next;
+		free(gr);
 	}
 	g->name[0] = 0;
 	return oom;

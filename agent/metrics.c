@@ -430,8 +430,7 @@ int metrics_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 	for (int i = 0; i < nconns && n < max; i++) {
 		pf[n++] =
 			(struct pollfd){ .fd = conns[i].fd, .events = POLLIN };
-		if (!*deadline || conns[i].deadline < *deadline)
-			*deadline = conns[i].deadline;
+		deadline_min(deadline, conns[i].deadline);
 	}
 	return n;
 }

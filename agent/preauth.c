@@ -350,8 +350,7 @@ int preauth_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 	int n = 0;
 	for (struct pre *c = pres; c && n < max; c = c->next) {
 		pf[n++] = (struct pollfd){ .fd = c->fd, .events = POLLIN };
-		if (!*deadline || c->deadline < *deadline)
-			*deadline = c->deadline;
+		deadline_min(deadline, c->deadline);
 	}
 	return n;
 }

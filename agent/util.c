@@ -208,6 +208,12 @@ bool remove_tree(const char *path, uid_t uid_lo, uid_t uid_hi)
 	return empty_dir(fd, &o) && !rmdir(path);
 }
 
+void deadline_min(int64_t *deadline, int64_t t)
+{
+	if (t && (!*deadline || t < *deadline))
+		*deadline = t;
+}
+
 ssize_t read_text(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

@@ -238,8 +238,9 @@ void wk_release_dirs(struct worker *w)
 	 * audit: 200 MiB kept under a 16 MiB budget). Nothing of the
 	 * tenant runs now to change the tree under the count */
 	char dc[PATH_MAX];
+	uint64_t bytes, n;
 	if (w->pid > 0 && path_join(dc, sizeof(dc), w->cache, ".cache") &&
-	    cache_dotcache_over(dc, cfg.cache_max)) {
+	    cache_dotcache_over(dc, cfg.cache_max, &bytes, &n)) {
 		awarn("tenant %s: the backends' .cache is over the cache's "
 		      "budget at its worker's end: removed",
 		      w->tenant);

@@ -392,13 +392,9 @@ int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 						   .events = POLLIN };
 		if (n < max)
 			n += wk_log_pollfd(w, pf + n, deadline);
-		int64_t t = wk_due(w);
-		if (t && (!*deadline || t < *deadline))
-			*deadline = t;
+		deadline_min(deadline, wk_due(w));
 	}
 	/* groups whose processes were still ending (cgroup.c) */
-	int64_t t = wcg_due();
-	if (t && (!*deadline || t < *deadline))
-		*deadline = t;
+	deadline_min(deadline, wcg_due());
 	return n;
 }

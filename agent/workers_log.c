@@ -127,9 +127,8 @@ int wk_log_pollfd(struct worker *w, struct pollfd *pf, int64_t *deadline)
 	int64_t next = w->log_second + SECOND;
 	bool paused = w->log_read >= WK_READ_RATE && vrpc_now_ns() < next;
 	/* a new second unpauses it, or reports what was left out */
-	if ((paused || w->dropped_lines || w->dropped_bytes) &&
-	    (!*deadline || next < *deadline))
-		*deadline = next;
+	if (paused || w->dropped_lines || w->dropped_bytes)
+		deadline_min(deadline, next);
 	if (paused)
 		return 0;
 	*pf = (struct pollfd){ .fd = w->logfd, .events = POLLIN };

@@ -459,10 +459,10 @@ static long ctl_flood(long ms)
 #endif
 
 /* MiB written to a memfd kept open (the worker holds it until it ends). */
-static long memfd_fill(long mb)
+/* MiB written to `fd` (up to `mb`; none if `fd` < 0). */
+static long fill(int fd, long mb)
 {
 	static char chunk[1 << 20];
-	int fd = memfd_create("faulty", MFD_CLOEXEC);
 	long n = 0;
 	memset(chunk, 7, sizeof(chunk));
 	while (fd >= 0 && n < mb &&
@@ -471,17 +471,17 @@ static long memfd_fill(long mb)
 	return n;
 }
 
+static long memfd_fill(long mb)
+{
+	return fill(memfd_create("faulty", MFD_CLOEXEC), mb);
+}
+
 /* The same, and the memfd passed (with one byte) to every socket of this
  * worker but its control socket (3): its clients' connections. */
 static long memfd_out(long mb)
 {
-	static char chunk[1 << 20];
 	int fd = memfd_create("faulty-out", MFD_CLOEXEC), sent = 0;
-	long n = 0;
-	memset(chunk, 7, sizeof(chunk));
-	while (fd >= 0 && n < mb &&
-	       write(fd, chunk, sizeof(chunk)) == (ssize_t)sizeof(chunk))
-		n++;
+	long n = fill(fd, mb);
 	for (int s = 4; fd >= 0 && s < 1024; s++) {
 		struct stat st;
 		if (s == fd || fstat(s, &st) || !S_ISSOCK(st.st_mode))
@@ -580,18 +580,12 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		/* MB MiB in the backends' own cache ($XDG_CACHE_HOME) */
 		char p[4096], made[32];
 		const char *dir = getenv("XDG_CACHE_HOME");
-		long mb = arg ? atol(arg) : 0, n = 0;
-		static char chunk[1 << 20];
-		memset(chunk, 3, sizeof(chunk));
 		int fd = -1;
 		if (dir &&
 		    snprintf(p, sizeof(p), "%s/big", dir) < (int)sizeof(p))
 			fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 				  0600);
-		while (fd >= 0 && n < mb &&
-		       write(fd, chunk, sizeof(chunk)) ==
-			       (ssize_t)sizeof(chunk))
-			n++;
+		long n = fill(fd, arg ? atol(arg) : 0);
 		if (fd >= 0)
 			close(fd);
 		snprintf(made, sizeof(made), "%ld", fd >= 0 ? n : -1);
