@@ -13,7 +13,7 @@
  *
  * Layout, in the hierarchy of each controller (cgroup v1: one per
  * controller; v2: one for both), under the group the agent was started
- * in (OWN): OWN/vaccel-agent.PID/t-HASH, the tenant's directory name
+ * in (OWN): OWN/vaccel-agent.PID.START/t-HASH, the tenant's directory name
  * (tenant_dirname). Under v2
  * a group with processes cannot give its controllers to groups below it:
  * an agent alone in OWN moves itself to OWN/vaccel-front first (a
@@ -59,7 +59,7 @@ struct hier {
 	bool v2;
 	unsigned mask;	    /* 1 << C_* */
 	char own[PATH_MAX]; /* the group the agent started in */
-	char dir[PATH_MAX]; /* this run's: own/vaccel-agent.PID */
+	char dir[PATH_MAX]; /* this run's: own/vaccel-agent.PID.START */
 };
 static struct hier hiers[WCG_MAX];
 static int nhiers;
@@ -375,15 +375,12 @@ static int remove_agent_dir(const char *dir, bool v2)
 	return left;
 }
 
-/* When process `pid` started (seconds since the epoch), if it runs as a
- * vaccel-agent and is not a zombie; -1 otherwise. */
-static long long agent_started(long pid)
+/* When process `pid` started, in clock ticks since boot (the kernel's
+ * count, which no change of the wall clock moves); -1 if it is gone or a
+ * zombie. */
+static long long started(long pid)
 {
-	char path[64], buf[1024], comm[32];
-	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
-	if (read_text(path, comm, sizeof(comm)) <= 0 ||
-	    strcmp(comm, "vaccel-agent\n"))
-		return -1;
+	char path[64], buf[1024];
 	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
 	char *p = read_text(path, buf, sizeof(buf)) > 0 ? strrchr(buf, ')')
 							: NULL;
@@ -393,21 +390,29 @@ static long long agent_started(long pid)
 	p += 2;
 	for (int field = 3; field < 22 && p; field++)
 		p = strchr(p, ' '), p = p ? p + 1 : NULL;
-	char st[4096];
-	const char *bt = read_text("/proc/stat", st, sizeof(st)) > 0
-				 ? strstr(st, "\nbtime ")
-				 : NULL;
-	long ticks = sysconf(_SC_CLK_TCK);
-	if (!p || !bt || ticks <= 0)
+	return p && *p >= '0' && *p <= '9' ? (long long)strtoull(p, NULL, 10)
+					   : -1;
+}
+
+/* started(pid) if `pid` runs as a vaccel-agent; -1 otherwise. */
+static long long agent_started(long pid)
+{
+	char path[64], comm[32];
+	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
+	if (read_text(path, comm, sizeof(comm)) <= 0 ||
+	    strcmp(comm, "vaccel-agent\n"))
 		return -1;
-	return atoll(bt + 7) + (long long)(strtoull(p, NULL, 10) / ticks);
+	return started(pid);
 }
 
 /* What a run before left in `own`: groups of agents that are gone (a
  * front killed by SIGKILL), with the programs their tenants' code left.
- * A directory is a live agent's if its pid is a vaccel-agent that started
- * before the directory was made: a tenant's program that got a dead
- * front's pid and took its name (it can) has started after. */
+ * A directory `vaccel-agent.PID.START` is a live agent's if PID is a
+ * vaccel-agent that started at START (ticks since boot): a tenant's
+ * program that got a dead front's pid and took its name (it can) started
+ * later. (An earlier version named it `vaccel-agent.PID` and compared
+ * wall-clock times, which a step of the clock confused; such a directory
+ * is kept while PID is a vaccel-agent.) */
 static unsigned sweep(const char *own, bool v2)
 {
 	DIR *d = opendir(own);
@@ -415,15 +420,17 @@ static unsigned sweep(const char *own, bool v2)
 	unsigned n = 0;
 	while (d && (e = readdir(d))) {
 		char *end, p[PATH_MAX];
-		struct stat st;
 		if (strncmp(e->d_name, "vaccel-agent.", 13))
 			continue;
 		long pid = strtol(e->d_name + 13, &end, 10);
+		long long start = -1;
+		if (*end == '.' && end[1] >= '0' && end[1] <= '9')
+			start = strtoll(end + 1, &end, 10);
 		if (*end || pid <= 0 ||
-		    !path_join(p, sizeof(p), own, e->d_name) || stat(p, &st))
+		    !path_join(p, sizeof(p), own, e->d_name))
 			continue;
-		long long started = pid == getpid() ? -1 : agent_started(pid);
-		if (started >= 0 && started <= (long long)st.st_ctim.tv_sec + 1)
+		long long at = pid == getpid() ? -1 : agent_started(pid);
+		if (at >= 0 && (start < 0 || at == start))
 			continue; /* a live agent's */
 		remove_agent_dir(p, v2);
 		n++;
@@ -494,8 +501,9 @@ static int setup(struct hier *h, char *why, size_t size)
 		      stale, h->own);
 	if (h->v2 && v2_delegate(h, why, size))
 		return -1;
-	char name[32];
-	snprintf(name, sizeof(name), "vaccel-agent.%d", (int)getpid());
+	char name[64];
+	snprintf(name, sizeof(name), "vaccel-agent.%d.%lld", (int)getpid(),
+		 started(getpid()));
 	if (!path_join(h->dir, sizeof(h->dir), h->own, name) ||
 	    (mkdir(h->dir, 0755) && errno != EEXIST)) {
 		snprintf(why, size, "cannot make %s: %s", h->dir,

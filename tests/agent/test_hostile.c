@@ -33,6 +33,7 @@
 #include <string.h>
 #include <poll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -700,6 +701,27 @@ static void test_memfd_pieces(void **state)
 	stop();
 }
 
+/* Process `pid`'s start in clock ticks since boot if its name is `comm`;
+ * -1 otherwise. */
+static long long proc_start(pid_t pid, const char *comm)
+{
+	char p[64], buf[1024], name[64] = "";
+	snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
+	FILE *f = fopen(p, "r");
+	if (f && fgets(name, sizeof(name), f))
+		name[strcspn(name, "\n")] = 0;
+	if (f)
+		fclose(f);
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	f = strcmp(name, comm) ? NULL : fopen(p, "r");
+	char *s = f && fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	if (f)
+		fclose(f);
+	for (int field = 2; field < 22 && s; field++)
+		s = strchr(s + 1, ' ');
+	return s ? strtoll(s + 1, NULL, 10) : -1;
+}
+
 /* A front killed by SIGKILL leaves its groups (and its workers' with
  * them, if their programs outlive them); the next agent removes them. */
 static void test_cgroups_left(void **state)
@@ -718,11 +740,43 @@ static void test_cgroups_left(void **state)
 		usleep(10000);
 	assert_false(runs(w));
 	assert_int_equal(access(wdir, F_OK), 0);
+	/* a live vaccel-agent's directory (its pid and start) is kept, one
+	 * with its pid but another start (a gone front's pid taken, with
+	 * the name, by a later process) is not: start ticks since boot,
+	 * which no step of the wall clock moves */
+	char own[PATH_MAX], live[PATH_MAX + 64], gone[PATH_MAX + 64];
+	snprintf(own, sizeof(own), "%s", dir);
+	*strrchr(own, '/') = 0;
+	int go[2];
+	assert_int_equal(pipe(go), 0);
+	pid_t imp = fork();
+	if (imp == 0) {
+		char c;
+		prctl(PR_SET_NAME, "vaccel-agent");
+		close(go[1]);
+		_exit(read(go[0], &c, 1) < 0);
+	}
+	close(go[0]);
+	long long at = -1;
+	for (int i = 0; i < 500 && at < 0; i++, usleep(1000))
+		at = proc_start(imp, "vaccel-agent");
+	assert_true(at >= 0);
+	snprintf(live, sizeof(live), "%s/vaccel-agent.%d.%lld", own, (int)imp,
+		 at);
+	snprintf(gone, sizeof(gone), "%s/vaccel-agent.%d.%lld", own, (int)imp,
+		 at - 1);
+	assert_int_equal(mkdir(live, 0755), 0);
+	assert_int_equal(mkdir(gone, 0755), 0);
 	start(FAULTY, quick_idle);
 	assert_int_not_equal(access(wdir, F_OK), 0);
 	assert_int_not_equal(access(dir, F_OK), 0);
-	assert_true(log_says("removed the workers. control groups of"));
+	assert_int_not_equal(access(gone, F_OK), 0);
+	assert_int_equal(access(live, F_OK), 0);
+	assert_true(log_says("removed the workers. control groups of 2 "));
 	stop();
+	assert_int_equal(rmdir(live), 0);
+	close(go[1]);
+	assert_int_equal(waitpid(imp, NULL, 0), imp);
 }
 
 /* A backend's output tensor claiming more bytes than its dims: refused

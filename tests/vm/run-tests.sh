@@ -33,7 +33,7 @@
 #                  cgroup2 hierarchy, alone in /sys/fs/cgroup/agent with
 #                  --worker-cgroups on --worker-memory 256M: it moves itself
 #                  to agent/vaccel-front, its worker runs in
-#                  agent/vaccel-agent.PID/t-HASH (memory.max 256 MiB, pids.max
+#                  agent/vaccel-agent.PID.START/t-HASH (memory.max 256 MiB, pids.max
 #                  its share of pid_max/2); 1 GiB in a memfd ends that worker "over its memory
 #                  limit of 256 MiB", 64 MiB works (charged to the next
 #                  worker's group); a worker killed by an ancestor's limit
@@ -517,27 +517,27 @@ scenario_cgroup2() {
 	# the checks that must have run (a guest script that skipped some
 	# would not say FAIL)
 	local want
-	for want in 'start line: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/agent/vaccel-agent\.[0-9]*)$' \
+	for want in 'start line: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/agent/vaccel-agent\.[0-9]*\.[0-9]*)$' \
 		'/sys/fs/cgroup/agent/vaccel-front holds the agent' \
-		'worker [0-9]* is in /agent/vaccel-agent\.[0-9]*/t-[0-9a-f]*$' \
+		'worker [0-9]* is in /agent/vaccel-agent\.[0-9]*\.[0-9]*/t-[0-9a-f]*$' \
 		'/t-[0-9a-f]*/memory\.max = 268435456$' '/t-[0-9a-f]*/pids\.max = [0-9]*$' \
 		'memfd 1024 failed: .*over its memory limit of 256 MiB' \
 		'memfd 64 on a new connection: 64 MiB held$' \
-		'the next worker [0-9]* is in its tenant.s group /agent/vaccel-agent\.[0-9]*/t-[0-9a-f]* again$' \
+		'the next worker [0-9]* is in its tenant.s group /agent/vaccel-agent\.[0-9]*\.[0-9]*/t-[0-9a-f]* again$' \
 		'memory\.current = [0-9]* (the 64 MiB memfd is charged' \
 		'memfd 200 under a parent limit of 100 MiB: died: SIGKILL (killed: over its memory limit, or stopped)' \
-		'a worker runs at the stop: [0-9]* in /agent/vaccel-agent\.[0-9]*/t-[0-9a-f]*$' \
-		'/sys/fs/cgroup/agent/vaccel-agent\.[0-9]* removed at the agent.s stop$' \
+		'a worker runs at the stop: [0-9]* in /agent/vaccel-agent\.[0-9]*\.[0-9]*/t-[0-9a-f]*$' \
+		'/sys/fs/cgroup/agent/vaccel-agent\.[0-9]*\.[0-9]* removed at the agent.s stop$' \
 		'without cgroups, memfd 1024 under --worker-memory 256M succeeds: 1024 MiB held$' \
 		'agent 3 refused (rc [0-9]*): the agent.s cgroup /sys/fs/cgroup/shared has other processes' \
-		'agent 4 in the root group: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/vaccel-agent\.[0-9]*)$' \
+		'agent 4 in the root group: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/vaccel-agent\.[0-9]*\.[0-9]*)$' \
 		'the worker.s programs [0-9]* and [0-9]* are in its group$' \
 		'agent 5: removed the workers. control groups of 1 agent(s) that are gone, in /sys/fs/cgroup$' \
-		'/sys/fs/cgroup/vaccel-agent\.[0-9]* removed by agent 5$' \
+		'/sys/fs/cgroup/vaccel-agent\.[0-9]*\.[0-9]* removed by agent 5$' \
 		'agent 6 (uid 65534) moved itself to 0::/deleg/vaccel-front$' \
 		'the worker cannot leave its group: EACCES$' 'the worker cannot raise its group: EACCES$' \
 		'agent 6: memfd 1024 failed over its memory limit of 256 MiB$' \
-		'/sys/fs/cgroup/deleg/vaccel-agent\.[0-9]* removed at agent 6.s stop$'; do
+		'/sys/fs/cgroup/deleg/vaccel-agent\.[0-9]*\.[0-9]* removed at agent 6.s stop$'; do
 		grep -aq "^CG2 ok: .*$want" "$txt" || err "the guest did not check: $want"
 	done
 	line=$(grep -a -m 1 '^CG2 ok: worker [0-9]* is in ' "$txt")

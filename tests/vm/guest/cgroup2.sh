@@ -133,15 +133,18 @@ call() {
 tag() { echo "$OUT" | sed -n 's/^classification tags: //p' | head -n 1; }
 # runs PID: a live process (not gone, not a zombie)
 runs() { [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
+# the name of agent PID's directory: vaccel-agent.PID.START (its start in
+# clock ticks since boot, /proc/PID/stat's field 22)
+aname() { echo "vaccel-agent.$1.$(cut -d' ' -f22 /proc/$1/stat)"; }
 
 # ---- 1. the agent alone in its group, --worker-cgroups on ------------------------
 if ! GROUP=$CG/agent agent 1 --worker-cgroups on; then
 	bad "agent 1 did not start: $(tail -n 3 $W/a1.log | tr '\n' '|')"
 	finish
 fi
-AP=$AGENT
+AP=$AGENT AN=$(aname $AGENT)
 ok "agent 1 (pid $AP) listens"
-want="control groups: memory, pids (cgroup v2 $CG/agent/vaccel-agent.$AP)"
+want="control groups: memory, pids (cgroup v2 $CG/agent/$AN)"
 if grep -q "$want" $W/a1.log; then ok "start line: $want"; else
 	bad "no '$want' in the start line: $(grep 'control groups' $W/a1.log)"
 fi
@@ -152,7 +155,7 @@ left=$(tr '\n' ' ' <$CG/agent/cgroup.procs)
 check "$CG/agent holds no process" "$CG/agent still holds $left" [ -z "$left" ]
 cg=$(cat /proc/$AP/cgroup)
 check "the agent's /proc/PID/cgroup: $cg" "the agent's /proc/PID/cgroup: $cg" [ "$cg" = 0::/agent/vaccel-front ]
-AD=$CG/agent/vaccel-agent.$AP
+AD=$CG/agent/$AN
 for d in $CG/agent "$AD"; do
 	sub=$(cat "$d/cgroup.subtree_control")
 	check "$d/cgroup.subtree_control: $sub" "$d/cgroup.subtree_control: '$sub'" [ "$sub" = "memory pids" ]
@@ -164,8 +167,8 @@ WP=$(tag)
 case "$WP" in '' | *[!0-9]*) bad "faulty 'pid' gave '$WP' (rc $RC)"; finish ;; esac
 grp=$(sed -n 's/^0:://p' "/proc/$WP/cgroup")
 case "$grp" in
-/agent/vaccel-agent.$AP/t-[0-9a-f]*) ok "worker $WP is in $grp" ;;
-*) bad "worker $WP is in '$grp', want /agent/vaccel-agent.$AP/t-HASH (its tenant's)" ;;
+/agent/$AN/t-[0-9a-f]*) ok "worker $WP is in $grp" ;;
+*) bad "worker $WP is in '$grp', want /agent/$AN/t-HASH (its tenant's)" ;;
 esac
 WD=$CG$grp
 check_file() { # check_file DIR FILE WANT
@@ -211,7 +214,7 @@ call 1 pid
 WP2=$(tag)
 grp2=$(sed -n 's/^0:://p' /proc/"$WP2"/cgroup 2>/dev/null)
 case "$grp2" in
-/agent/vaccel-agent.$AP/t-[0-9a-f]*)
+/agent/$AN/t-[0-9a-f]*)
 	# a tenant's next worker joins its tenant's group again
 	if [ "$WP2" != "$WP" ] && [ "$grp2" = "$grp" ]; then
 		ok "the next worker $WP2 is in its tenant's group $grp2 again"
@@ -228,7 +231,7 @@ case "$grp2" in
 *) bad "the next worker '$WP2' is in '$grp2'" ;;
 esac
 
-# an ancestor's limit (100 MiB on vaccel-agent.PID, as an operator's on
+# an ancestor's limit (100 MiB on vaccel-agent.PID.START, as an operator's on
 # the agent's whole group would be) kills that worker holding 64 MiB at
 # 'memfd 200': not over its own limit of 256 MiB, and not so reported
 echo $((100 << 20)) >"$AD/memory.max"
@@ -304,7 +307,8 @@ if ! agent 4 --worker-cgroups on --worker-exec; then
 	bad "agent 4 did not start: $(tail -n 3 $W/a4.log | tr '\n' '|')"
 	finish
 fi
-AP=$AGENT AD=$CG/vaccel-agent.$AGENT
+AP=$AGENT AN=$(aname $AGENT)
+AD=$CG/$AN
 want="control groups: memory, pids (cgroup v2 $AD)"
 check "agent 4 in the root group: $want" "agent 4's start line: $(grep 'control groups' $W/a4.log)" \
 	grep -qF "$want" $W/a4.log
@@ -313,7 +317,7 @@ call 4 pid
 WP=$(tag)
 grp=$(sed -n 's/^0:://p' "/proc/$WP/cgroup" 2>/dev/null)
 case "$grp" in
-/vaccel-agent.$AP/t-[0-9a-f]*) ok "agent 4's worker $WP is in $grp" ;;
+/$AN/t-[0-9a-f]*) ok "agent 4's worker $WP is in $grp" ;;
 *) bad "agent 4's worker '$WP' is in '$grp'"; finish ;;
 esac
 call 4 orphan
@@ -371,7 +375,8 @@ if [ ! -s $W/nb/ready ]; then
 	bad "agent 6 did not start: $(tail -n 3 $W/a6.log | tr '\n' '|')"
 	finish
 fi
-AP=$AGENT AD=$D/vaccel-agent.$AGENT
+AP=$AGENT AN=$(aname $AGENT)
+AD=$D/$AN
 want="control groups: memory, pids (cgroup v2 $AD)"
 check "agent 6 as nobody in $D: $want" "agent 6's start line: $(grep 'control groups' $W/a6.log)" \
 	grep -qF "$want" $W/a6.log
@@ -382,7 +387,7 @@ call 6 pid
 WP=$(tag)
 grp=$(sed -n 's/^0:://p' "/proc/$WP/cgroup" 2>/dev/null)
 case "$grp" in
-/deleg/vaccel-agent.$AP/t-[0-9a-f]*) ok "agent 6's worker $WP is in $grp" ;;
+/deleg/$AN/t-[0-9a-f]*) ok "agent 6's worker $WP is in $grp" ;;
 *) bad "agent 6's worker '$WP' is in '$grp'"; finish ;;
 esac
 check_file "$CG$grp" memory.max 268435456
