@@ -8,8 +8,9 @@
  * group, limited to --worker-memory (and to worker_tasks tasks where the
  * pids controller is there: without root all workers share one uid, so
  * RLIMIT_NPROC is one count for all of them). Over its limit the kernel
- * kills a process of that group only. A tenant that comes back keeps
- * its groups for the agent's run (struct grp).
+ * kills a process of that group only. Where the cpu controller is there,
+ * tenants share the workers' CPU time equally (agent_shares). A tenant
+ * that comes back keeps its groups for the agent's run (struct grp).
  *
  * Layout, in the hierarchy of each controller (cgroup v1: one per
  * controller; v2: one for both), under the group the agent was started
@@ -50,9 +51,20 @@ static char worker_tasks[24] = "4096", agent_tasks[24] = "max";
 enum {
 	C_MEMORY,
 	C_PIDS,
+	C_CPU,
 	C_N
 };
-static const char *const cname[C_N] = { "memory", "pids" };
+static const char *const cname[C_N] = { "memory", "pids", "cpu" };
+
+/* CPU weights (cpu.shares on v1, cpu.weight on v2): each tenant's group the
+ * default, so tenants share the workers' CPU time equally however many
+ * threads each runs (64 spinning threads of one tenant made another's
+ * 200 ms computation take 6.4 s where the scheduler's per-session groups
+ * do not apply: an agent in a cpu cgroup of its own, as systemd's
+ * Delegate=yes makes it); the agent's directory the weight of one
+ * default task per CPU, so its workers together can use every CPU against
+ * as many busy tasks beside the agent, as they could before. */
+static char agent_shares[24] = "1024", agent_weight[24] = "100";
 
 /* A hierarchy in use. */
 struct hier {
@@ -523,6 +535,10 @@ static int setup(struct hier *h, char *why, size_t size)
 	if (has(h, C_PIDS) && put(h->dir, "pids.max", agent_tasks))
 		awarn("cannot limit the workers' tasks to %s in %s: %s",
 		      agent_tasks, h->dir, strerror(errno));
+	if (has(h, C_CPU) && put(h->dir, h->v2 ? "cpu.weight" : "cpu.shares",
+				 h->v2 ? agent_weight : agent_shares))
+		awarn("cannot weigh the workers' CPU time in %s: %s", h->dir,
+		      strerror(errno));
 	return 0;
 }
 
@@ -541,6 +557,10 @@ void wcg_init(void)
 		snprintf(agent_tasks, sizeof(agent_tasks), "%" PRIu64,
 			 pid_max / 2);
 	}
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	cpus = cpus < 1 ? 1 : cpus > 100 ? 100 : cpus;
+	snprintf(agent_shares, sizeof(agent_shares), "%ld", 1024 * cpus);
+	snprintf(agent_weight, sizeof(agent_weight), "%ld", 100 * cpus);
 	for (int c = 0; c < C_N; c++) {
 		char own[PATH_MAX];
 		bool v2;
@@ -562,17 +582,27 @@ void wcg_init(void)
 		}
 		hiers[i].mask |= 1u << c;
 	}
-	/* each hierarchy ready, or dropped with its reason */
+	/* each hierarchy ready, or dropped with its reason (a v2 one that
+	 * cannot have the cpu controller, which a real-time process below
+	 * keeps off, retried without it) */
 	for (int i = 0; i < nhiers;) {
 		char err[PATH_MAX + 128];
 		if (!setup(&hiers[i], err, sizeof(err))) {
 			i++;
 			continue;
 		}
+		if (hiers[i].v2 && has(&hiers[i], C_CPU) &&
+		    hiers[i].mask != 1u << C_CPU) {
+			awarn("workers' control groups: cpu: %s", err);
+			hiers[i].mask &= ~(1u << C_CPU);
+			continue;
+		}
 		if (has(&hiers[i], C_MEMORY))
 			str_copy(why, sizeof(why), err);
 		else
-			awarn("workers' control groups: pids: %s", err);
+			awarn("workers' control groups: %s: %s",
+			      cname[has(&hiers[i], C_PIDS) ? C_PIDS : C_CPU],
+			      err);
 		hiers[i] = hiers[--nhiers];
 	}
 	bool memory = false;
@@ -633,6 +663,9 @@ static int limit(const struct hier *h, const char *d)
 		}
 	}
 	if (has(h, C_PIDS) && put(d, "pids.max", worker_tasks))
+		return -1;
+	if (has(h, C_CPU) &&
+	    put(d, h->v2 ? "cpu.weight" : "cpu.shares", h->v2 ? "100" : "1024"))
 		return -1;
 	return 0;
 }

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-/* Workers' control groups (agent/cgroup.c): each worker in a group of its
- * own under the agent's, with --worker-memory as a memory limit that counts
- * what RLIMIT_AS does not (memfd and tmpfs pages, page cache it dirties)
- * and a task limit; its processes are killed with the group at its end. */
+/* Workers' control groups (agent/cgroup.c): each worker in its tenant's
+ * groups under the agent's, with --worker-memory as a memory limit that
+ * counts what RLIMIT_AS does not (memfd and tmpfs pages, page cache it
+ * dirties), a task limit and an equal CPU weight; its processes are
+ * killed with the group at its end. */
 #pragma once
 
 #include <stdbool.h>
@@ -11,7 +12,7 @@
 
 /* What a worker's groups are: one per hierarchy in use, named after its
  * tenant's directory (a tenant's next worker joins the same groups). */
-#define WCG_MAX	 2
+#define WCG_MAX	 3
 #define WCG_NAME 24
 struct wcg {
 	char name[WCG_NAME]; /* "": none (groups off, --isolation none) */
@@ -20,7 +21,7 @@ struct wcg {
 	uint64_t oom_base, hit_base;
 };
 
-/* At the front's start: find the memory and pids controllers, remove what
+/* At the front's start: find the memory, pids and cpu controllers, remove what
  * a run before left, make this agent's groups. With --worker-cgroups on,
  * exits if the memory controller cannot be used; auto: warns and goes on
  * without it. */

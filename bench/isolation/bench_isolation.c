@@ -369,6 +369,14 @@ static pid_t attacker(const struct agent_proc *a, int kind)
 			}
 			if (fd >= 0)
 				close(fd);
+		} else if (kind == 5 &&
+			   client_open(&c, a->tcp_uri, ALICE_TOKEN) == 0) {
+			/* her code spins on 64 threads, as long as her worker
+			 * lives: it lives while she is connected */
+			static const char cmd[] = "spin-threads 64";
+			if (image_ns(&c, VACCEL_OP_IMAGE_CLASSIFY, cmd,
+				     sizeof(cmd) - 1) >= 0)
+				pause();
 		} else if (client_open(&c, a->tcp_uri, ALICE_TOKEN) == 0) {
 			/* 2: its backend crashes, 3: leaks to its limit, 4:
 			 * half frames */
@@ -400,7 +408,32 @@ static pid_t attacker(const struct agent_proc *a, int kind)
 	}
 }
 
-static void attack(int calls)
+/* Whether the agent's log has `text`. */
+static bool log_has(const struct agent_proc *a, const char *text)
+{
+	char line[4096];
+	bool found = false;
+	FILE *f = fopen(a->log, "r");
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = strstr(line, text) != NULL;
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* Median wall time of `n` calls whose backend computes 20 ms of CPU. */
+static int64_t spin_median(struct client *c, int n)
+{
+	static const char cmd[] = "spin 20";
+	int64_t t[64];
+	n = n > 64 ? 64 : n;
+	for (int i = 0; i < n; i++)
+		t[i] = image_ns(c, VACCEL_OP_IMAGE_CLASSIFY, cmd,
+				sizeof(cmd) - 1);
+	return tu_median_i64(t, n);
+}
+
+static void attack_table(const char *cgroups, int calls)
 {
 	static const char *const names[] = {
 		"64 connections a second that never say HELLO",
@@ -408,6 +441,7 @@ static void attack(int calls)
 		"another tenant's backend crashes, again and again",
 		"another tenant's backend leaks to its memory limit, again",
 		"half frames after HELLO, again and again",
+		"another tenant's code spins on 64 threads",
 	};
 	const char *more[] = { "--hello-timeout",
 			       "1000",
@@ -415,32 +449,87 @@ static void attack(int calls)
 			       "1000",
 			       "--worker-memory",
 			       "512M",
+			       "--worker-idle",
+			       "300",
+			       "--worker-cgroups",
+			       cgroups,
 			       NULL };
 	struct agent_proc a;
 	start_agent(&a, FAULTY, "process", more);
+	printf("\n`--worker-cgroups %s` (%s).\n\n", cgroups,
+	       log_has(&a, "control groups: memory") ? "in effect"
+						     : "none made");
 	struct client bob;
 	if (client_open(&bob, a.tcp_uri, BOB_TOKEN))
 		die("cannot connect");
 	noop_median(&bob, calls);
-	printf("%d calls each.\n\n| while | good tenant's small call "
-	       "(median) | quiet, just before | ratio |\n|---|---|---|---|\n",
-	       calls);
-	for (int k = 0; k < 5; k++) {
-		int64_t quiet = noop_median(&bob, calls);
+	printf("| while | good tenant's small call (median) | quiet, just "
+	       "before | ratio | good tenant's 20 ms computation (median) | "
+	       "quiet | ratio |\n|---|---|---|---|---|---|---|\n");
+	for (int k = 0; k < 6; k++) {
+		int64_t quiet = noop_median(&bob, calls),
+			squiet = spin_median(&bob, 15);
 		pid_t pid = attacker(&a, k);
 		usleep(300000);
-		int64_t busy = noop_median(&bob, calls);
+		int64_t busy = noop_median(&bob, calls),
+			sbusy = spin_median(&bob, 15);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		printf("| %s | %.1f µs | %.1f µs | **%.2f** |\n", names[k],
-		       (double)busy / 1e3, (double)quiet / 1e3,
-		       (double)busy / (double)quiet);
-		usleep(300000);
+		printf("| %s | %.1f µs | %.1f µs | **%.2f** | %.1f ms | %.1f "
+		       "ms "
+		       "| **%.2f** |\n",
+		       names[k], (double)busy / 1e3, (double)quiet / 1e3,
+		       (double)busy / (double)quiet, (double)sbusy / 1e6,
+		       (double)squiet / 1e6, (double)sbusy / (double)squiet);
+		usleep(k == 5 ? 1500000 : 300000);
 	}
 	client_close(&bob);
 	if (!agent_alive(&a))
 		die("the agent died");
 	agent_stop(&a);
+}
+
+/* This process (and the agents it starts) in a cpu cgroup of its own
+ * (cgroup v1, as root), as a service manager's Delegate=yes puts a service:
+ * there the scheduler's per-session groups (autogroup) do not apply, and
+ * only the agent's groups share the CPU between tenants. The group's
+ * path, or "" where it cannot be made. */
+static const char *cpu_group(bool enter)
+{
+	static char dir[128];
+	char p[160];
+	if (enter) {
+		snprintf(dir, sizeof(dir), "/sys/fs/cgroup/cpu/vaccel-bench.%d",
+			 (int)getpid());
+		snprintf(p, sizeof(p), "echo %d > %s/cgroup.procs",
+			 (int)getpid(), dir);
+		if (mkdir(dir, 0755) || system(p)) {
+			rmdir(dir);
+			dir[0] = 0;
+		}
+		return dir;
+	}
+	snprintf(p, sizeof(p), "echo %d > /sys/fs/cgroup/cpu/cgroup.procs",
+		 (int)getpid());
+	if (dir[0] && !system(p))
+		rmdir(dir);
+	return dir;
+}
+
+static void attack(int calls)
+{
+	printf("%d small calls and 15 computations each.\n", calls);
+	attack_table("auto", calls);
+	attack_table("off", calls);
+	const char *g = cpu_group(true);
+	if (!g[0])
+		return;
+	printf("\nThe same with the agent in a cpu cgroup of its own (%s), "
+	       "where the kernel's autogroups do not apply:\n",
+	       g);
+	attack_table("auto", calls);
+	attack_table("off", calls);
+	cpu_group(false);
 }
 
 int main(int argc, char **argv)

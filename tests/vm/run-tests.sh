@@ -517,7 +517,7 @@ scenario_cgroup2() {
 	# the checks that must have run (a guest script that skipped some
 	# would not say FAIL)
 	local want
-	for want in 'start line: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/agent/vaccel-agent\.[0-9]*\.[0-9]*)$' \
+	for want in 'start line: control groups: memory, pids\(, cpu\)\{0,1\} (cgroup v2 /sys/fs/cgroup/agent/vaccel-agent\.[0-9]*\.[0-9]*)$' \
 		'/sys/fs/cgroup/agent/vaccel-front holds the agent' \
 		'worker [0-9]* is in /agent/vaccel-agent\.[0-9]*\.[0-9]*/t-[0-9a-f]*$' \
 		'/t-[0-9a-f]*/memory\.max = 268435456$' '/t-[0-9a-f]*/pids\.max = [0-9]*$' \
@@ -530,7 +530,7 @@ scenario_cgroup2() {
 		'/sys/fs/cgroup/agent/vaccel-agent\.[0-9]*\.[0-9]* removed at the agent.s stop$' \
 		'without cgroups, memfd 1024 under --worker-memory 256M succeeds: 1024 MiB held$' \
 		'agent 3 refused (rc [0-9]*): the agent.s cgroup /sys/fs/cgroup/shared has other processes' \
-		'agent 4 in the root group: control groups: memory, pids (cgroup v2 /sys/fs/cgroup/vaccel-agent\.[0-9]*\.[0-9]*)$' \
+		'agent 4 in the root group: control groups: memory, pids\(, cpu\)\{0,1\} (cgroup v2 /sys/fs/cgroup/vaccel-agent\.[0-9]*\.[0-9]*)$' \
 		'the worker.s programs [0-9]* and [0-9]* are in its group$' \
 		'agent 5: removed the workers. control groups of 1 agent(s) that are gone, in /sys/fs/cgroup$' \
 		'/sys/fs/cgroup/vaccel-agent\.[0-9]*\.[0-9]* removed by agent 5$' \

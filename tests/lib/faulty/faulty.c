@@ -7,6 +7,10 @@
  *   crash          writes through a null pointer (SIGSEGV)
  *   abort          abort() (SIGABRT)
  *   loop           spins forever (the call deadline ends it)
+ *   spin MS        spins until its thread has used MS milliseconds of CPU;
+ *                  answers "spun"
+ *   spin-threads N starts N threads that spin until the worker ends;
+ *                  answers how many it started
  *   leak MB        allocates and touches MB MiB, keeps it (the memory
  *                  limit ends it)
  *   escape         tries what a sandboxed worker must not do and answers
@@ -71,6 +75,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -105,6 +110,41 @@ static void sleep_ms(long ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
+}
+
+/* Busy until the calling thread has used `ms` ms of CPU. */
+static void spin_ms(long ms)
+{
+	struct timespec t0, t;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+	while ((t.tv_sec - t0.tv_sec) * 1000 +
+		       (t.tv_nsec - t0.tv_nsec) / 1000000 <
+	       ms);
+}
+
+static void *spinner(void *arg)
+{
+	(void)arg;
+	for (;;)
+		spin_ms(1000);
+	return NULL;
+}
+
+/* `n` detached threads spinning for good; how many started. */
+static long spin_threads(long n)
+{
+	long started = 0;
+	pthread_attr_t at;
+	pthread_attr_init(&at);
+	pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&at, 256 << 10);
+	for (pthread_t th; started < n; started++)
+		if ((errno = pthread_create(&th, &at, spinner, NULL)))
+			break;
+	pthread_attr_destroy(&at);
+	return started;
 }
 
 static const char *err_name(int r)
@@ -552,6 +592,16 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 	} else if (!strcmp(cmd, "loop")) {
 		for (volatile unsigned long i = 0;; i++)
 			;
+	} else if (!strcmp(cmd, "spin")) {
+		spin_ms(arg ? atol(arg) : 0);
+		answer(out_text, len_out_text, "spun");
+	} else if (!strcmp(cmd, "spin-threads")) {
+		char n[32];
+		errno = 0;
+		long k = spin_threads(arg ? atol(arg) : 0);
+		snprintf(n, sizeof(n), "%ld %s", k,
+			 errno ? strerror(errno) : "");
+		answer(out_text, len_out_text, n);
 	} else if (!strcmp(cmd, "leak")) {
 		long mb = arg ? atol(arg) : 0;
 		for (long i = 0; i < mb; i++) {

@@ -64,7 +64,11 @@ mount -t cgroup2 none $CG || skip "cannot mount cgroup2 at $CG"
 ctl=$(cat $CG/cgroup.controllers)
 case " $ctl " in *" memory "*) ;; *) skip "no memory controller in cgroup2 (controllers: $ctl)" ;; esac
 case " $ctl " in *" pids "*) ;; *) skip "no pids controller in cgroup2 (controllers: $ctl)" ;; esac
-echo "+memory +pids" >$CG/cgroup.subtree_control || skip "cannot enable +memory +pids at the root"
+# the cpu controller where the kernel has it: each tenant's group then has
+# the default CPU weight, the agent's one per CPU
+CPU=
+case " $ctl " in *" cpu "*) CPU=", cpu" ;; esac
+echo "+memory +pids${CPU:+ +cpu}" >$CG/cgroup.subtree_control || skip "cannot enable +memory +pids${CPU:+ +cpu} at the root"
 mkdir $CG/agent
 kill_file=no
 [ -e $CG/agent/cgroup.kill ] && kill_file=yes
@@ -144,7 +148,7 @@ if ! GROUP=$CG/agent agent 1 --worker-cgroups on; then
 fi
 AP=$AGENT AN=$(aname $AGENT)
 ok "agent 1 (pid $AP) listens"
-want="control groups: memory, pids (cgroup v2 $CG/agent/$AN)"
+want="control groups: memory, pids$CPU (cgroup v2 $CG/agent/$AN)"
 if grep -q "$want" $W/a1.log; then ok "start line: $want"; else
 	bad "no '$want' in the start line: $(grep 'control groups' $W/a1.log)"
 fi
@@ -158,7 +162,7 @@ check "the agent's /proc/PID/cgroup: $cg" "the agent's /proc/PID/cgroup: $cg" [ 
 AD=$CG/agent/$AN
 for d in $CG/agent "$AD"; do
 	sub=$(cat "$d/cgroup.subtree_control")
-	check "$d/cgroup.subtree_control: $sub" "$d/cgroup.subtree_control: '$sub'" [ "$sub" = "memory pids" ]
+	check "$d/cgroup.subtree_control: $sub" "$d/cgroup.subtree_control: '$sub'" [ "$sub" = "${CPU:+cpu }memory pids" ]
 done
 
 # the worker serving us (faulty "pid"): its group and limits while it runs
@@ -183,6 +187,10 @@ share=$(($(cat /proc/sys/kernel/pid_max) / 2 / 32))
 check_file "$WD" pids.max $share
 check_file "$AD" pids.max $(($(cat /proc/sys/kernel/pid_max) / 2))
 check_file "$WD" memory.oom.group 1
+if [ -n "$CPU" ]; then
+	check_file "$WD" cpu.weight 100
+	check_file "$AD" cpu.weight $((100 * $(nproc)))
+fi
 [ -f "$WD/memory.swap.max" ] && check_file "$WD" memory.swap.max 0
 procs=$(tr '\n' ' ' <"$WD/cgroup.procs")
 check "$WD holds the worker alone" "$WD holds '$procs', want '$WP '" [ "$procs" = "$WP " ]
@@ -309,7 +317,7 @@ if ! agent 4 --worker-cgroups on --worker-exec; then
 fi
 AP=$AGENT AN=$(aname $AGENT)
 AD=$CG/$AN
-want="control groups: memory, pids (cgroup v2 $AD)"
+want="control groups: memory, pids$CPU (cgroup v2 $AD)"
 check "agent 4 in the root group: $want" "agent 4's start line: $(grep 'control groups' $W/a4.log)" \
 	grep -qF "$want" $W/a4.log
 check "agent 4 stays in the root group" "agent 4 is in $(cat /proc/$AP/cgroup)" grep -qx '0::/' /proc/$AP/cgroup
@@ -377,7 +385,7 @@ if [ ! -s $W/nb/ready ]; then
 fi
 AP=$AGENT AN=$(aname $AGENT)
 AD=$D/$AN
-want="control groups: memory, pids (cgroup v2 $AD)"
+want="control groups: memory, pids$CPU (cgroup v2 $AD)"
 check "agent 6 as nobody in $D: $want" "agent 6's start line: $(grep 'control groups' $W/a6.log)" \
 	grep -qF "$want" $W/a6.log
 u=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' /proc/$AP/status)
