@@ -182,33 +182,58 @@ static bool parse_name(const char *name, uint8_t sha[VRPC_SHA256_LEN])
 	return true;
 }
 
-/* Bytes and entries under `path` (a directory), counting up to `max`
- * entries. */
+/* Bytes and entries under the directory `path`, counting up to `max`
+ * entries and DU_DEPTH levels: a deeper tree counts as `max` entries (no
+ * backend's cache is that deep). A walk through descriptors with a level
+ * array, not a recursion: a tenant's chain of 2000 directories, each
+ * level a PATH_MAX buffer on the stack, overflowed the front's stack when
+ * its worker ended (an audit; every tenant's connections went with the
+ * front). */
+#define DU_DEPTH 32
 static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max)
 {
-	DIR *d = opendir(path);
-	struct dirent *de;
-	while (d && *n < max && (de = readdir(d))) {
-		char p[PATH_MAX];
+	DIR *lv[DU_DEPTH];
+	int depth = 0,
+	    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !(lv[0] = fdopendir(fd))) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	while (depth >= 0) {
+		struct dirent *de = *n < max ? readdir(lv[depth]) : NULL;
 		struct stat st;
+		if (!de) {
+			closedir(lv[depth--]);
+			continue;
+		}
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-		    snprintf(p, sizeof(p), "%s/%s", path, de->d_name) >=
-			    (int)sizeof(p) ||
-		    lstat(p, &st))
+		    fstatat(dirfd(lv[depth]), de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW))
 			continue;
 		(*n)++;
 		*bytes += (uint64_t)st.st_blocks * 512;
-		if (S_ISDIR(st.st_mode))
-			du(p, bytes, n, max);
+		if (!S_ISDIR(st.st_mode))
+			continue;
+		if (depth + 1 == DU_DEPTH) {
+			*n = max;
+			continue;
+		}
+		int sub =
+			openat(dirfd(lv[depth]), de->d_name,
+			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		DIR *d = sub >= 0 ? fdopendir(sub) : NULL;
+		if (d)
+			lv[++depth] = d;
+		else if (sub >= 0)
+			close(sub);
 	}
-	if (d)
-		closedir(d);
 }
 
 /* The backends' own caches (.cache: XDG_CACHE_HOME, e.g. pocl's compiled
  * kernels) persist for the tenant's next worker, within the cache's
- * budget and CACHE_DIR_ENTRIES entries; past either they go (a backend
- * builds them again). Any other directory is not the agent's. */
+ * budget, CACHE_DIR_ENTRIES entries and DU_DEPTH levels; past any they go
+ * (a backend builds them again). Any other directory is not the agent's. */
 #define CACHE_DIR_ENTRIES 4096
 bool cache_dotcache_over(const char *path, uint64_t max, uint64_t *bytes,
 			 uint64_t *n)

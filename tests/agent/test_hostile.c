@@ -2410,6 +2410,50 @@ static void test_dotcache_budget_at_end(void **state)
 	stop();
 }
 
+/* A chain of 3000 directories in the backends' .cache (tenant code's
+ * "litter 0"): the front measured it at the worker's end by recursion, a
+ * PATH_MAX buffer a level, and died of a stack overflow with every
+ * tenant's connections (an audit). Now deeper than 32 levels is over the
+ * budget: removed; the front and bob go on, alice's next worker starts. */
+static void test_dotcache_deep(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--worker-idle", "300", NULL };
+	start(FAULTY, extra);
+	char out[64], cmd[600];
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	uint64_t bs = session(b);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	assert_int_equal(faulty(a, s, "litter 0", out, sizeof(out)), 0);
+	close(a);
+	for (int i = 0; i < 500 && runs(w); i++)
+		usleep(10000);
+	assert_false(runs(w));
+	/* the old walk took seconds here (a path of 2000 levels resolved
+	 * at each), then the front died */
+	bool said = false;
+	for (int i = 0; i < 100 && !said && agent_alive(&ag); i++) {
+		usleep(100000);
+		said = log_says("over the cache.s budget at its worker.s end: "
+				"removed");
+	}
+	usleep(200000);
+	assert_true(agent_alive(&ag));
+	assert_true(said);
+	assert_int_equal(faulty(b, bs, "ok", NULL, 0), 0);
+	snprintf(cmd, sizeof(cmd),
+		 "ls -d %s/run/cache/t-*/.cache/litter 2>/dev/null", ag.dir);
+	assert_int_not_equal(system(cmd), 0);
+	a = hello(ag.tcp_uri, ALICE_TOKEN);
+	s = session(a);
+	assert_int_equal(faulty(a, s, "ok", NULL, 0), 0);
+	close(a);
+	close(b);
+	stop();
+}
+
 /* Garbage and crafted models and images through the agent: each fails
  * with an error, the worker goes on. */
 static void test_hostile_files(void **state)
@@ -3299,6 +3343,7 @@ int main(int argc, char **argv)
 					  teardown),
 		cmocka_unit_test_teardown(test_stuck_exit, teardown),
 		cmocka_unit_test_teardown(test_litter, teardown),
+		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),
