@@ -244,6 +244,11 @@ bool path_join(char *dst, size_t size, const char *a, const char *b);
  * ("ip:ADDR": any client has as many as it likes; a cache each, kept,
  * filled the disk's directories). */
 bool tenant_ephemeral(const char *tenant);
+/* A client's identity (HELLO) as the log shows it: printable ASCII but
+* '"' and '\', the other bytes as \xHH (a '"' in it made a text log
+ * line's fields the client's: `id "x" tenant token:bob id "y"`; bidi and
+ * C1 controls misled terminals), cut to fit `size`. */
+void ident_clean(char *out, size_t size, const char *in);
 /* A tenant of one connection ("conn:N"): its worker leaves when it ends
  * (an "ip:" tenant's stays for --worker-idle: it may have several, and
  * come back). */

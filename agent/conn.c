@@ -110,12 +110,14 @@ static bool handle_hello(struct req *r)
 	}
 	if (c->hello_done) {
 		/* a new client of this stream (protocol.md §4.2) */
+		char id[sizeof(c->identity)];
 		drain(c);
+		ident_clean(id, sizeof(id), h->identity);
 		ainfo("conn %" PRIu64 ": new HELLO from %s: state of %s reset",
-		      c->id, h->identity, c->identity);
+		      c->id, id, c->identity);
 		free_all(c);
 	}
-	snprintf(c->identity, sizeof(c->identity), "%s", h->identity);
+	ident_clean(c->identity, sizeof(c->identity), h->identity);
 	c->hello_done = true;
 	c->shm_ok =
 		c->pass_fds && (h->flags & VRPC_HELLO_WANT_SHM) && !cfg.no_shm;
@@ -537,7 +539,7 @@ static struct conn *conn_new(int fd, const struct ctl_msg *m, struct tenant *tn)
 	c->id = m->conn;
 	c->hello_done = true;
 	c->shm_ok = m->shm_ok;
-	str_copy(c->identity, sizeof(c->identity), m->identity);
+	ident_clean(c->identity, sizeof(c->identity), m->identity);
 	c->tn = tn;
 	c->pass_fds = m->pass_fds && c->s.pass_fds;
 	c->needs_token = m->needs_token;

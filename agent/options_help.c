@@ -296,8 +296,11 @@ const char options_usage[] =
 	"too) comes\n"
 	"through the front, marked 'worker[PID TENANT] output:', at most 64 "
 	"KiB a\n"
-	"second a worker (what is left out is counted). SIGTERM or SIGINT: "
-	"stop\n"
+	"second a tenant (what is left out is counted); after 3 abnormal ends "
+	"in a\n"
+	"row a tenant's next worker waits 100 ms, doubling to 5 s, and its "
+	"connections\n"
+	"meanwhile are refused with the reason. SIGTERM or SIGINT: stop\n"
 	"accepting, finish calls in flight, release every connection's "
 	"sessions and\n"
 	"resources, exit 0.\n";

@@ -223,3 +223,17 @@ ssize_t read_text(const char *path, char *buf, size_t size)
 	buf[n > 0 ? n : 0] = 0;
 	return n;
 }
+
+void ident_clean(char *out, size_t size, const char *in)
+{
+	size_t n = 0;
+	for (; *in && n + 5 <= size; in++) {
+		unsigned char ch = (unsigned char)*in;
+		if (ch < 0x20 || ch >= 0x7f || ch == '"' || ch == '\\')
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", ch);
+		else
+			out[n++] = (char)ch;
+	}
+	if (size)
+		out[n < size ? n : size - 1] = 0;
+}

@@ -130,8 +130,11 @@ static void exec_worker(const struct worker *w, int fd, int logw,
 	_exit(127);
 }
 
-struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
+struct worker *wk_spawn(const char *tenant, const char *peer, bool probe,
+			char *why, size_t size)
 {
+	if (!probe && wk_hist_refuse(tenant, peer, why, size))
+		return NULL;
 	struct worker *w = calloc(1, sizeof(*w));
 	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
 	if (!w) {
@@ -139,6 +142,7 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		return NULL;
 	}
 	w->logfd = -1;
+	w->hist = -1;
 	snprintf(w->tenant, sizeof(w->tenant), "%s", tenant);
 	w->slot = take_slot();
 	if (wk_as_root() && w->slot < 0) {
@@ -189,6 +193,8 @@ struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size)
 		fcntl(w->ctl, F_SETFL, O_NONBLOCK);
 	w->started = vrpc_now_ns();
 	w->idle_since = w->started;
+	if (!probe)
+		w->hist = wk_hist_take(w->tenant, peer);
 	w->next = workers;
 	workers = w;
 	nworkers++;
@@ -256,6 +262,8 @@ void wk_forget(struct worker *w)
 	op_stats_add(&retired_ops, &w->ops);
 	free(w->tenants);
 	wk_log_close(w);
+	if (w->hist >= 0)
+		wk_hist_ended(w, true, "");
 	if (w->ctl >= 0)
 		close(w->ctl);
 	wk_release_dirs(w);
@@ -292,7 +300,7 @@ void workers_totals(uint64_t st[TS_MAX], struct op_stats *ops)
 static void probe(void)
 {
 	char why[256];
-	struct worker *w = wk_spawn("probe", true, why, sizeof(why));
+	struct worker *w = wk_spawn("probe", NULL, true, why, sizeof(why));
 	if (!w)
 		die("%s", why);
 	union ctl_any *u = malloc(sizeof(*u));
@@ -334,6 +342,7 @@ static void inprocess(void)
 		die("cannot start serving: %s", strerror(errno));
 	snprintf(w->tenant, sizeof(w->tenant), "*");
 	w->slot = -1;
+	w->hist = -1;
 	w->logfd = -1; /* the front's stderr */
 	w->ctl = sv[0];
 	fcntl(w->ctl, F_SETFL, O_NONBLOCK); /* the front never waits */

@@ -64,7 +64,23 @@ struct worker {
 	bool cut;
 	int64_t log_second; /* when the current second began */
 	uint64_t logged, log_read, dropped_lines, dropped_bytes;
+	int hist; /* its tenant's entry (workers_hist.c); -1: none */
 	struct worker *next;
+};
+
+/* What the front keeps of a tenant (or of a peer, for tenants that never
+ * come back) across its workers: workers_hist.c. */
+struct hist {
+	char key[TENANT_MAX + 8];
+	unsigned refs; /* live workers */
+	int64_t used;  /* when a worker last took or left it */
+	/* the log budget its workers share (workers_log.c) */
+	int64_t log_second;
+	uint64_t logged;
+	/* ends not asked for, in a row, and the hold they earned */
+	unsigned ends;
+	int64_t last_end, hold_until;
+	char last[160];
 };
 
 /* A tenant's counters as its worker last reported them. */
@@ -76,9 +92,12 @@ struct tstats {
 /* workers.c */
 extern struct worker *workers; /* the live ones */
 extern uint64_t nworkers;
-/* Start a worker of `tenant` (NULL and the reason in `why` if it cannot
- * start); a probe checks that the backends load and exits. */
-struct worker *wk_spawn(const char *tenant, bool probe, char *why, size_t size);
+/* Start a worker of `tenant`, whose connection comes from `peer` (the
+ * peer's key; NULL and the reason in `why` if it cannot start, or is held
+ * after its workers' ends: workers_hist.c); a probe checks that the
+ * backends load and exits. */
+struct worker *wk_spawn(const char *tenant, const char *peer, bool probe,
+			char *why, size_t size);
 /* The worker of `tenant` (the in-process one serves every tenant). */
 struct worker *wk_find(const char *tenant);
 /* Drop an ended worker: its counters retired, its directories released. */
@@ -104,6 +123,19 @@ bool wk_idle(const struct worker *w);
  * exit (--worker-idle; a ?tenant=conn tenant's at once), kill one told
  * to exit WORKER_EXIT_GRACE_MS ago. */
 int64_t wk_due(const struct worker *w);
+
+/* workers_hist.c */
+/* Whether `tenant` (connected from `peer`, the peer's key) is held after
+ * its workers' ends: then the reason in `why`. */
+bool wk_hist_refuse(const char *tenant, const char *peer, char *why,
+		    size_t size);
+/* `tenant`'s entry, taken by a new worker of its: an index, or -1. */
+int wk_hist_take(const char *tenant, const char *peer);
+/* `w`'s tenant's entry, or NULL. */
+struct hist *wk_hist(const struct worker *w);
+/* `w` ended (`asked`: it was told to exit; else `why`), and leaves its
+ * tenant's entry. */
+void wk_hist_ended(struct worker *w, bool asked, const char *why);
 
 /* workers_log.c */
 /* `fd`, the read end of its pipe (non-blocking), is `w`'s log. 0 or -1. */

@@ -6,14 +6,16 @@
  * worker's (alog_worker: the front's time and pid, "worker[PID TENANT]
  * output:", control characters escaped; one JSON record a line with
  * --log-format json). A line is cut at ALOG_WORKER_LINE bytes; each
- * worker may have WK_LOG_RATE bytes a second logged (each line counted
- * with the front's prefix), the rest is left out and counted, and the
- * count logged once a second; the front reads at most WK_READ_RATE bytes
- * of one worker a second, after which that worker's pipe waits for the
- * next second (its writes block, no one else's). What is left in the
- * pipe when a worker ends (a crash's last words, a sanitizer's report)
- * is read before its end is logged, within a second's budget of its
- * own. */
+ * tenant's workers may have WK_LOG_RATE bytes a second logged together
+ * (each line counted with the front's prefix; the budget is the tenant's,
+ * workers_hist.c, not each worker's: a tenant that crashed ~100 workers a
+ * second had 64 KiB a second with each), the rest is left out and
+ * counted, and the count logged once a second; the front reads at most
+ * WK_READ_RATE bytes of one worker a second, after which that worker's
+ * pipe waits for the next second (its writes block, no one else's). What
+ * is left in the pipe when a worker ends (a crash's last words, a
+ * sanitizer's report) is read before its end is logged, within what is
+ * left of its tenant's budget. */
 
 #include "workers_int.h"
 #include <errno.h>
@@ -33,7 +35,8 @@ static void report(struct worker *w)
 	if (!w->dropped_lines && !w->dropped_bytes)
 		return;
 	awarn("worker %d of %s: %" PRIu64 " line(s), %" PRIu64
-	      " bytes of its output left out (over %u bytes a second)",
+	      " bytes of its output left out (its tenant's over %u bytes a "
+	      "second)",
 	      (int)w->pid, w->tenant, w->dropped_lines, w->dropped_bytes,
 	      WK_LOG_RATE);
 	w->dropped_lines = w->dropped_bytes = 0;
@@ -54,10 +57,20 @@ static void emit(struct worker *w)
 	size_t cost = w->linelen + WK_LINE_COST;
 	if (!w->linelen && !w->cut)
 		return;
-	if (w->logged + cost <= WK_LOG_RATE) {
+	/* the tenant's budget this second (the worker's own without) */
+	struct hist *h = wk_hist(w);
+	uint64_t *logged = h ? &h->logged : &w->logged;
+	if (h) {
+		int64_t now = vrpc_now_ns();
+		if (now - h->log_second >= SECOND) {
+			h->log_second = now;
+			h->logged = 0;
+		}
+	}
+	if (*logged + cost <= WK_LOG_RATE) {
 		alog_worker((int)w->pid, w->tenant, w->line, w->linelen,
 			    w->cut);
-		w->logged += cost;
+		*logged += cost;
 	} else {
 		w->dropped_lines++;
 		w->dropped_bytes += w->linelen;
@@ -153,10 +166,13 @@ void wk_log_close(struct worker *w)
 	if (w->logfd < 0)
 		return;
 	report(w);
-	/* a budget of its own: what a worker wrote before it died is
-	 * logged even after a flood; bounded (its children, with
-	 * --worker-exec, may still hold the pipe) */
-	w->logged = w->log_read = 0;
+	/* what a worker wrote before it died, within its tenant's budget
+	 * (a budget of its own let each of a crash loop's workers log 64
+	 * KiB more); bounded reads (its children, with --worker-exec, may
+	 * still hold the pipe) */
+	w->log_read = 0;
+	if (!wk_hist(w))
+		w->logged = 0;
 	while (w->logfd >= 0 && w->log_read < WK_LAST_WORDS)
 		if (read_once(w) == 0)
 			break;

@@ -2596,6 +2596,25 @@ static void test_log_injection(void **state)
 		log_says("x\\\\x0a2099-01-01T00:00:00.000 vaccel-agent\\[1\\] "
 			 "FORGED"));
 	assert_false(log_says("^2099"));
+	/* a '"' made the line's fields the client's (a parser read tenant
+	 * token:bob), and a right-to-left override and a C1 control went
+	 * raw to the operator's terminal: now \xHH too */
+	fd = raw_connect(ag.tcp_uri);
+	assert_true(fd >= 0);
+	m.u.hello.identity = "x\" tenant token:bob id \"y\xe2\x80\xae\xc2\x9b";
+	assert_int_equal(call(fd, &m, &r, &p), 0);
+	vrpc_pool_release(&p);
+	close(fd);
+	const char *want = "id \"x\\\\x22 tenant token:bob id "
+			   "\\\\x22y\\\\xe2\\\\x80\\\\xae\\\\xc2\\\\x9b\": ";
+	for (int i = 0; i < 250 && !log_says(want); i++)
+		usleep(20000);
+	assert_true(log_says(want));
+	assert_int_equal(log_count("token:bob id \"y"), 0);
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd), "LC_ALL=C grep -q -P '[\\x80-\\xff]' %s",
+		 ag.log);
+	assert_int_not_equal(system(cmd), 0);
 	stop();
 }
 
@@ -2603,6 +2622,71 @@ static long log_size(void)
 {
 	struct stat st;
 	return stat(ag.log, &st) ? -1 : (long)st.st_size;
+}
+
+/* Alice's code writes 1 MiB to its output, then crashes its worker, again
+ * and again: each new worker had a log budget of its own, and ~100
+ * workers a second put 5-7 MB a second into the operator's log (an
+ * audit). Now her workers share her budget, and after three ends in a
+ * row her next worker waits (100 ms, doubling): her connections meanwhile
+ * are refused with the reason. Bob goes on. */
+static void test_crash_loop(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	struct bob b;
+	bob_start(&b);
+	long size0 = log_size();
+	int64_t t0 = vrpc_now_ns();
+	int crashes = 0, refused = 0;
+	char out[64];
+	while (vrpc_now_ns() - t0 < 4000000000ll) {
+		int fd = raw_connect(ag.tcp_uri);
+		assert_true(fd >= 0);
+		if (raw_hello(fd, ALICE_TOKEN)) {
+			refused++;
+			close(fd);
+			usleep(10000);
+			continue;
+		}
+		/* a connection admitted while her worker was ending waits
+		 * for the next, and is refused with the reason if held */
+		struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+		struct vrpc_pool p = { 0 };
+		int ok = raw_call(fd, &m, ++next_id, &r, &p) == 0 && !r.status;
+		vrpc_pool_release(&p);
+		if (!ok) {
+			refused++;
+			close(fd);
+			continue;
+		}
+		assert_int_equal(
+			faulty(fd, r.session, "log-flood 1", out, sizeof(out)),
+			0);
+		char why[256];
+		assert_int_not_equal(
+			faulty_fatal(fd, r.session, "crash", why, sizeof(why)),
+			0);
+		crashes++;
+		close(fd);
+	}
+	double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+	usleep(500000);
+	bob_check(&b);
+	long grew = log_size() - size0;
+	printf("# %.1f s: %d workers crashed, %d connections refused while "
+	       "held; the log grew by %ld bytes\n",
+	       secs, crashes, refused, grew);
+	assert_true(refused >= 1);
+	assert_true(log_says("refused a connection: this tenant.s workers "
+			     "ended [0-9]* times in a row .last: this "
+			     "tenant.s backend process died: SIGSEGV.; its "
+			     "next worker starts in [0-9]* ms"));
+	assert_true(log_says("token:alice: its workers ended 4 times in a "
+			     "row: its next one waits 100 ms"));
+	/* her budget (64 KiB a second) and a line or two for each end */
+	assert_true(grew < (long)((secs + 2) * (64 << 10)) + crashes * 1024);
+	stop();
 }
 
 /* A worker's stderr was the agent's log itself: tenant code truncated
@@ -3343,6 +3427,7 @@ int main(int argc, char **argv)
 					  teardown),
 		cmocka_unit_test_teardown(test_stuck_exit, teardown),
 		cmocka_unit_test_teardown(test_litter, teardown),
+		cmocka_unit_test_teardown(test_crash_loop, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
