@@ -245,7 +245,7 @@ bool path_join(char *dst, size_t size, const char *a, const char *b);
  * filled the disk's directories). */
 bool tenant_ephemeral(const char *tenant);
 /* A client's identity (HELLO) as the log shows it: printable ASCII but
-* '"' and '\', the other bytes as \xHH (a '"' in it made a text log
+ * '"' and '\', the other bytes as \xHH (a '"' in it made a text log
  * line's fields the client's: `id "x" tenant token:bob id "y"`; bidi and
  * C1 controls misled terminals), cut to fit `size`. */
 void ident_clean(char *out, size_t size, const char *in);

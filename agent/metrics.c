@@ -243,12 +243,12 @@ static void op_metrics(struct out *o, const struct op_stats *s)
 {
 	head(o, "op_calls_total", "counter", "Op calls served, by op.");
 	for (int op = 0; op < OP_SLOTS; op++)
-		if (s->calls[op])
+		if (s->calls[op] && op_stats_known((unsigned)op))
 			put(o, "vaccel_op_calls_total{op=\"%s\"} %" PRIu64 "\n",
 			    op_name(op), s->calls[op]);
 	head(o, "op_errors_total", "counter", "Op calls that failed, by op.");
 	for (int op = 0; op < OP_SLOTS; op++)
-		if (s->calls[op])
+		if (s->calls[op] && op_stats_known((unsigned)op))
 			put(o,
 			    "vaccel_op_errors_total{op=\"%s\"} %" PRIu64 "\n",
 			    op_name(op), s->errors[op]);
@@ -261,7 +261,7 @@ static void op_metrics(struct out *o, const struct op_stats *s)
 	head(o, "op_duration_seconds", "histogram",
 	     "Time from a request read to its reply sent, by op.");
 	for (int op = 0; op < OP_SLOTS; op++) {
-		if (!s->calls[op])
+		if (!s->calls[op] || !op_stats_known((unsigned)op))
 			continue;
 		const char *n = op_name(op);
 		uint64_t cum = 0;

@@ -3,55 +3,19 @@
  * the request's bytes, the application's view of them, the reply's
  * description of outputs, and their deletion after the reply. */
 #include "ops_int.h"
+#include "tensor_size.h"
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Bytes of one element of `type` in `family` (an op number), 0 if the
- * type has no fixed size (such tensors are refused: the agent could not
- * check what a backend reads). */
-static size_t elem_size(unsigned family, uint32_t type)
-{
-	static const uint8_t tf[] = { 0, 4, 8, 4, 1, 2, 1,  0, 8, 8, 1, 1,
-				      1, 4, 2, 2, 2, 2, 16, 2, 0, 0, 4, 8 };
-	static const uint8_t tfl[] = { 0, 4, 4, 1,  8, 0, 1, 2, 8,
-				       1, 2, 8, 16, 8, 0, 0, 4, 2 };
-	static const uint8_t torch[] = { 0, 1, 1, 2, 4, 8, 2, 4 };
-	switch (family) {
-	case VACCEL_OP_TF_MODEL_RUN:
-		return type < sizeof(tf) ? tf[type] : 0;
-	case VACCEL_OP_TFLITE_MODEL_RUN:
-		return type < sizeof(tfl) ? tfl[type] : 0;
-	case VACCEL_OP_TORCH_MODEL_RUN:
-	case VACCEL_OP_TORCH_SGEMM:
-		return type < sizeof(torch) ? torch[type] : 0;
-	default:
-		return vaccel_onnx_data_type_size(
-			(enum vaccel_onnx_data_type)type);
-	}
-}
-
-/* A tensor's data holds at least what its dims and type say. */
 /* The bytes a tensor's dims and element type describe: false if the dims
  * are negative or overflow, or the type has no fixed size (such tensors
  * are refused: the agent could not check what a backend reads). */
 static bool tensor_bytes(unsigned family, const struct vrpc_tensor *t,
 			 uint64_t *bytes)
 {
-	size_t esize = elem_size(family, t->data_type);
-	uint64_t n = 1;
-	if (!esize)
-		return false;
-	for (uint32_t i = 0; i < t->nr_dims; i++) {
-		if (t->dims[i] < 0 ||
-		    (t->dims[i] && n > UINT64_MAX / (uint64_t)t->dims[i]))
-			return false;
-		n *= (uint64_t)t->dims[i];
-	}
-	if (n > UINT64_MAX / esize)
-		return false;
-	*bytes = n * esize;
-	return true;
+	return vaccel__tensor_bytes(family, t->data_type, t->nr_dims, t->dims,
+				    bytes);
 }
 
 /* A tensor's data holds at least what its dims and type say. */

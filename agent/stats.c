@@ -15,6 +15,14 @@ static void add(uint64_t *c, uint64_t v)
 	__atomic_fetch_add(c, v, __ATOMIC_RELAXED);
 }
 
+_Static_assert(VACCEL_OP_EXT_MAX <= OP_SLOTS, "an op without its slot");
+
+bool op_stats_known(unsigned op)
+{
+	return op < VACCEL_OP_MAX ||
+	       (op >= VACCEL_OP_ONNX_MODEL_LOAD && op < VACCEL_OP_EXT_MAX);
+}
+
 void op_stats_note(uint16_t type, uint32_t status, int64_t ns)
 {
 	struct op_stats *s = &worker_ops;
@@ -22,8 +30,9 @@ void op_stats_note(uint16_t type, uint32_t status, int64_t ns)
 		add(&s->codes[status < OP_CODES ? status : OP_CODES - 1], 1);
 	unsigned op = (unsigned)type - VRPC_T_OP;
 	/* ops there are only: a type past them (answered PROTO) would add a
-	 * series named "max" per type to the metrics */
-	if (type < VRPC_T_OP || op >= OP_SLOTS || op >= VACCEL_OP_MAX)
+	 * series named "max" per type to the metrics (the extensions, from
+	 * 32, were left out with them) */
+	if (type < VRPC_T_OP || !op_stats_known(op))
 		return;
 	double secs = (double)ns / 1e9;
 	int b = 0;

@@ -5,6 +5,7 @@
  * keeps those of ended workers' and exposes the sums (metrics.c). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 enum tenant_stat {
@@ -46,6 +47,11 @@ struct op_stats {
 	/* failed replies of any message, by wire code */
 	uint64_t codes[OP_CODES];
 };
+
+/* Whether slot `op` is an op (upstream's, or an extension): only those
+ * are counted and exposed (a worker's report of other slots, which only a
+ * compromised worker sends, would make series named "max"). */
+bool op_stats_known(unsigned op);
 
 /* This worker's op counters. */
 extern struct op_stats worker_ops;

@@ -306,8 +306,28 @@ static void on_tenant(struct worker *w, const struct ctl_msg *m)
 		str_copy(n[i].name, sizeof(n[i].name),
 			 w->pid == 0 ? m->tenant : w->tenant);
 	}
-	if (i < w->ntenants)
-		memcpy(w->tenants[i].st, m->stats, sizeof(m->stats));
+	/* counters that only grow do not go back (a compromised worker's
+	 * report would show as a reset of the front's sums) */
+	for (int k = 0; i < w->ntenants && k < TS_MAX; k++)
+		if (!(TS_MONOTONIC & (1u << k)) ||
+		    m->stats[k] > w->tenants[i].st[k])
+			w->tenants[i].st[k] = m->stats[k];
+}
+
+/* A worker's op counters: each only grows, and only ops are kept. */
+static void on_ops(struct worker *w, const struct op_stats *o)
+{
+	const uint64_t *f = (const uint64_t *)o;
+	uint64_t *t = (uint64_t *)&w->ops;
+	for (size_t i = 0; i < sizeof(*o) / sizeof(uint64_t); i++)
+		if (f[i] > t[i])
+			t[i] = f[i];
+	for (unsigned op = 0; op < OP_SLOTS; op++)
+		if (!op_stats_known(op)) {
+			w->ops.calls[op] = w->ops.errors[op] = w->ops.ns[op] =
+				0;
+			memset(w->ops.hist[op], 0, sizeof(w->ops.hist[op]));
+		}
 }
 
 static void on_message(struct worker *w, union ctl_any *u)
@@ -328,7 +348,7 @@ static void on_message(struct worker *w, union ctl_any *u)
 		on_tenant(w, m);
 		break;
 	case CTL_OPS:
-		w->ops = u->o.ops;
+		on_ops(w, &u->o.ops);
 		break;
 	default:
 		if (may_warn(w))

@@ -3,6 +3,7 @@
  * wire's form and back (docs/protocol.md §5.4). */
 
 #include "rpc.h"
+#include "tensor_size.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -122,6 +123,15 @@ static int app_tensor(struct rpc_ctx *x, vaccel_op_type_t fam,
 	*out = NULL;
 	if (!t->nr_dims && t->data.kind == VRPC_BUF_NONE)
 		return 0;
+	/* an application reads what the dims and type say: the data holds
+	 * exactly that (the agent checks its backends' outputs the same
+	 * way; a worker runs its tenant's code, and a reply from one that
+	 * did not would have the application read past the data) */
+	uint64_t bytes;
+	if (!vaccel__tensor_bytes(fam, t->data_type, t->nr_dims, t->dims,
+				  &bytes) ||
+	    bytes != t->data.len)
+		return VACCEL_EIO;
 	bool d32 = fam == VACCEL_OP_TFLITE_MODEL_RUN;
 	void *p = calloc(1, tensor_struct_size(fam));
 	void *dims = malloc(t->nr_dims * (d32 ? 4 : 8) + 1);

@@ -3,6 +3,7 @@
  * Torch, ONNX). The four tensor families differ only in their types, so
  * one macro defines each family's functions. */
 #include "op_common.h"
+#include "tensor_size.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,26 +120,8 @@ DEFINE_TENSOR_FUNCS(vaccel_onnx_tensor, vaccel_onnx_tensor, int, int64_t,
 
 size_t vaccel_onnx_data_type_size(enum vaccel_onnx_data_type type)
 {
-	switch (type) {
-	case VACCEL_ONNX_UINT8:
-	case VACCEL_ONNX_INT8:
-	case VACCEL_ONNX_BOOL:
-		return 1;
-	case VACCEL_ONNX_UINT16:
-	case VACCEL_ONNX_INT16:
-	case VACCEL_ONNX_FLOAT16:
-		return 2;
-	case VACCEL_ONNX_FLOAT:
-	case VACCEL_ONNX_INT32:
-	case VACCEL_ONNX_UINT32:
-		return 4;
-	case VACCEL_ONNX_INT64:
-	case VACCEL_ONNX_DOUBLE:
-	case VACCEL_ONNX_UINT64:
-		return 8;
-	default:
-		return 0;
-	}
+	return vaccel__tensor_elem_size(VACCEL_OP_ONNX_MODEL_RUN,
+					(uint32_t)type);
 }
 
 /* ---- buffers: they take ownership of the data given (no copy) ---- */

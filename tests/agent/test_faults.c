@@ -1248,6 +1248,147 @@ static void test_vport_resync(void **state)
 	stop();
 }
 
+/* ---- a lying worker ----------------------------------------------------
+ * A worker runs its tenant's code: its replies are not the agent's to
+ * vouch for. A fake agent here answers HELLO and SESS_INIT, then torch
+ * sgemm with an output tensor whose dims say 4x4 floats (64 bytes) and
+ * whose data is 4 bytes: the client gave the application that tensor, and
+ * an application reading what its dims say read past the data. Now the
+ * call fails (EIO); the same reply with 1x1 dims is taken. */
+
+static atomic_int lie_dims; /* the dims' side of the output: 4 or 1 */
+
+static int read_n(int fd, void *buf, size_t len)
+{
+	for (char *p = buf; len;) {
+		ssize_t n = read(fd, p, len);
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void *liar(void *arg)
+{
+	int lst = *(int *)arg, fd = accept(lst, NULL, NULL);
+	for (;;) {
+		uint8_t hb[VRPC_HDR_SIZE];
+		struct vrpc_hdr h;
+		struct vrpc_pool pool = { 0 };
+		struct vrpc_io io;
+		struct vrpc_msg m = { 0 };
+		if (fd < 0 || read_n(fd, hb, sizeof(hb)))
+			break;
+		vrpc_hdr_unpack(hb, &h);
+		uint8_t *f = vrpc_pool_alloc(&pool, h.fields_len + 1);
+		if (h.fields_len > (1u << 20) || !f ||
+		    read_n(fd, f, h.fields_len))
+			break;
+		m.type = h.type;
+		vrpc_io_init_dec(&io, f, h.fields_len, &pool, NULL);
+		vrpc_msg_io(&io, &m);
+		int bad = vrpc_io_finish_dec(&io, h.bulk_len) ? -1 : 0;
+		for (size_t i = 0; !bad && i < io.nbufs; i++) {
+			struct vrpc_buf *b = io.bufs[i];
+			if (b->kind != VRPC_BUF_INLINE)
+				continue;
+			b->data = vrpc_pool_alloc(&pool, b->len + 1);
+			bad = !b->data || read_n(fd, b->data, b->len);
+		}
+		vrpc_io_release(&io);
+		if (bad)
+			break;
+		struct vrpc_msg r = { .type = h.type, .reply = true };
+		static float one = 1;
+		static int64_t dims[2];
+		if (h.type == VRPC_T_HELLO) {
+			r.u.hello_r =
+				(struct vrpc_hello_r){ .major = VRPC_MAJOR,
+						       .minor = 1,
+						       .nonce = m.u.hello.nonce,
+						       .conn = 1,
+						       .version = "liar",
+						       .ops = ~0ull };
+		} else if (h.type == VRPC_T_SESS_INIT) {
+			r.session = 7;
+		} else if (h.type == VRPC_T_OP + VACCEL_OP_TORCH_SGEMM) {
+			dims[0] = dims[1] = atomic_load(&lie_dims);
+			r.u.tsgemm.has_out = 1;
+			r.u.tsgemm.out = (struct vrpc_tensor){
+				VACCEL_TORCH_FLOAT,
+				2,
+				dims,
+				{ VRPC_BUF_INLINE, sizeof(one), 0, 0, &one }
+			};
+		}
+		struct iovec *iov;
+		size_t niov;
+		vrpc_io_init_enc(&io);
+		vrpc_msg_io(&io, &r);
+		bad = vrpc_io_frame(&io, h.type, VRPC_F_REPLY, h.id, &iov,
+				    &niov) != 0;
+		for (size_t i = 0; !bad && i < niov; i++)
+			bad = raw_write(fd, iov[i].iov_base, iov[i].iov_len);
+		vrpc_io_release(&io);
+		vrpc_pool_release(&pool);
+		if (bad)
+			break;
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static void test_lying_worker(void **state)
+{
+	(void)state;
+	char path[108], uri[120];
+	snprintf(path, sizeof(path), "/tmp/vaccel-liar-%d.sock", (int)getpid());
+	snprintf(uri, sizeof(uri), "unix://%s", path);
+	unlink(path);
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	snprintf(a.sun_path, sizeof(a.sun_path), "%s", path);
+	int lst = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(bind(lst, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(lst, 4), 0);
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, liar, &lst), 0);
+	setenv("VACCEL_RPC_RING", "0", 1);
+	assert_int_equal(client_bootstrap("rpc", uri), 0);
+	struct vaccel_session s;
+	assert_int_equal(vaccel_session_init(&s, 0), VACCEL_OK);
+	int64_t d[2] = { 1, 1 };
+	float x = 2, y = 3, z = 0;
+	struct vaccel_torch_tensor
+		ta = { &x, 4, false, 2, d, VACCEL_TORCH_FLOAT },
+		tb = { &y, 4, false, 2, d, VACCEL_TORCH_FLOAT },
+		tc = { &z, 4, false, 2, d, VACCEL_TORCH_FLOAT };
+	struct vaccel_torch_tensor *pa = &ta, *pb = &tb, *pc = &tc, *out = NULL;
+	atomic_store(&lie_dims, 4);
+	assert_int_equal(vaccel_torch_sgemm(&s, &pa, &pb, &pc, 1, 1, 1, &out),
+			 VACCEL_EIO);
+	assert_null(out);
+	atomic_store(&lie_dims, 1);
+	assert_int_equal(vaccel_torch_sgemm(&s, &pa, &pb, &pc, 1, 1, 1, &out),
+			 VACCEL_OK);
+	assert_non_null(out);
+	assert_int_equal(out->size, 4);
+	assert_true(*(float *)out->data == 1.0f);
+	vaccel_torch_tensor_delete(out);
+	vaccel_session_release(&s);
+	vaccel_cleanup();
+	unsetenv("VACCEL_RPC_RING");
+	shutdown(lst, SHUT_RDWR);
+	close(lst);
+	pthread_join(th, NULL);
+	unlink(path);
+}
+#pragma GCC diagnostic pop
+
 /* ---- vsock --------------------------------------------------------- */
 
 static void test_vsock(void **state)
@@ -1326,6 +1467,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_sigterm_drain, teardown),
 		cmocka_unit_test_teardown(test_vport_resync, teardown),
 		cmocka_unit_test_teardown(test_vsock, teardown),
+		cmocka_unit_test_teardown(test_lying_worker, teardown),
 	};
 	return cmocka_run_group_tests_name("agent-faults", tests, NULL, NULL);
 }
