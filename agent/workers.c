@@ -130,10 +130,10 @@ static void exec_worker(const struct worker *w, int fd, int logw,
 	_exit(127);
 }
 
-struct worker *wk_spawn(const char *tenant, const char *peer, bool probe,
+struct worker *wk_spawn(const char *tenant, const char *hkey, bool probe,
 			char *why, size_t size)
 {
-	if (!probe && wk_hist_refuse(tenant, peer, why, size))
+	if (!probe && wk_hist_refuse(hkey, why, size))
 		return NULL;
 	struct worker *w = calloc(1, sizeof(*w));
 	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
@@ -193,8 +193,10 @@ struct worker *wk_spawn(const char *tenant, const char *peer, bool probe,
 		fcntl(w->ctl, F_SETFL, O_NONBLOCK);
 	w->started = vrpc_now_ns();
 	w->idle_since = w->started;
-	if (!probe)
-		w->hist = wk_hist_take(w->tenant, peer);
+	if (!probe) {
+		snprintf(w->hkey, sizeof(w->hkey), "%s", hkey);
+		w->hist = wk_hist_take(hkey);
+	}
 	w->next = workers;
 	workers = w;
 	nworkers++;

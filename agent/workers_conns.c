@@ -198,10 +198,12 @@ uint32_t workers_admit(struct admission *a, char *why, size_t size)
 			 nworkers);
 		return VRPC_E_USERS;
 	}
-	if (!w && !(w = wk_spawn(a->tenant, a->p->key, false, why, size)))
-		return wk_hist_refuse(a->tenant, a->p->key, why, size)
-			       ? VRPC_E_AGAIN
-			       : VRPC_E_NOMEM;
+	char hkey[HIST_KEY];
+	wk_hist_key(a->tenant, a->p->key, a->peer.has_cred ? a->peer.pid : 0,
+		    hkey, sizeof(hkey));
+	if (!w && !(w = wk_spawn(a->tenant, hkey, false, why, size)))
+		return wk_hist_refuse(hkey, why, size) ? VRPC_E_AGAIN
+						       : VRPC_E_NOMEM;
 	if (!w->group[0])
 		snprintf(w->group, sizeof(w->group), "%s", a->p->key);
 	struct fconn *c = calloc(1, sizeof(*c));

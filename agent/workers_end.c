@@ -64,7 +64,7 @@ static void notice(int fd, uint32_t code, const char *why)
 	vrpc_io_release(&io);
 }
 
-static void restart_for(const char *tenant, const char *peer,
+static void restart_for(const char *tenant, const char *hkey,
 			struct fconn *waiting, const char *why);
 
 /* A worker ended. Connections it had: told why, closed. Connections that
@@ -112,24 +112,24 @@ static void ended(struct worker *w, int status, bool oom)
 			wcounts.exited++;
 	} else
 		adebug("worker %d of %s ended", (int)w->pid, w->tenant);
-	char tenant[TENANT_MAX + 1], peer[sizeof(w->group)];
+	char tenant[TENANT_MAX + 1], hkey[HIST_KEY];
 	bool again = w->ready && !stopping;
 	snprintf(tenant, sizeof(tenant), "%s", w->tenant);
-	snprintf(peer, sizeof(peer), "%s", w->group);
+	snprintf(hkey, sizeof(hkey), "%s", w->hkey);
 	wk_hist_ended(w, clean, why);
 	wk_forget(w);
 	if (waiting)
-		restart_for(again ? tenant : NULL, peer, waiting, why);
+		restart_for(again ? tenant : NULL, hkey, waiting, why);
 }
 
 /* Connections that waited for a leaving worker of `tenant` get a new one;
  * with no tenant (or no new worker), they are refused with `why`. */
-static void restart_for(const char *tenant, const char *peer,
+static void restart_for(const char *tenant, const char *hkey,
 			struct fconn *waiting, const char *why)
 {
 	char err[256];
 	struct worker *w =
-		tenant ? wk_spawn(tenant, peer, false, err, sizeof(err)) : NULL;
+		tenant ? wk_spawn(tenant, hkey, false, err, sizeof(err)) : NULL;
 	if (tenant && !w)
 		why = err;
 	while (waiting) {

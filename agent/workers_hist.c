@@ -6,8 +6,7 @@
  * whose code wrote, then crashed its worker, had a fresh 64 KiB a second
  * with each of ~100 workers a second, 5-7 MB a second in the operator's
  * log (an audit), and an error line for each end. Now the budget is the
- * tenant's (for a tenant that never comes back, conn: or ip:, its
- * peer's: each connection of its is a tenant), and after HIST_FREE_ENDS
+ * tenant's (wk_hist_key), and after HIST_FREE_ENDS
  * ends in a row that were not asked for (crashes, a call past its
  * deadline, the memory limit, an exit of its own), none HIST_STREAK_NS
  * apart, its next worker waits: HIST_HOLD_MIN_MS, doubling with each
@@ -28,13 +27,18 @@
 
 static struct hist hists[HIST_MAX];
 
-/* `tenant`'s key: a tenant that never comes back counts as its peer. */
-static void key_of(const char *tenant, const char *peer, char *key, size_t size)
+void wk_hist_key(const char *tenant, const char *peer, pid_t pid, char *key,
+		 size_t size)
 {
-	if (tenant_ephemeral(tenant) && peer && peer[0])
-		snprintf(key, size, "peer %s", peer);
-	else
+	/* (a ?tenant=conn listener's peer key is numbered per connection:
+	 * "uid:N#SEQ", front.c) */
+	int n = (int)strcspn(peer, "#");
+	if (!tenant_per_conn(tenant))
 		snprintf(key, size, "%s", tenant);
+	else if (pid > 0)
+		snprintf(key, size, "peer %.*s pid %d", n, peer, (int)pid);
+	else
+		snprintf(key, size, "peer %.*s", n, peer);
 }
 
 static struct hist *find(const char *key)
@@ -45,11 +49,8 @@ static struct hist *find(const char *key)
 	return NULL;
 }
 
-bool wk_hist_refuse(const char *tenant, const char *peer, char *why,
-		    size_t size)
+bool wk_hist_refuse(const char *key, char *why, size_t size)
 {
-	char key[sizeof(hists[0].key)];
-	key_of(tenant, peer, key, sizeof(key));
 	struct hist *h = find(key);
 	int64_t left = h ? h->hold_until - vrpc_now_ns() : 0;
 	if (left <= 0)
@@ -61,10 +62,8 @@ bool wk_hist_refuse(const char *tenant, const char *peer, char *why,
 	return true;
 }
 
-int wk_hist_take(const char *tenant, const char *peer)
+int wk_hist_take(const char *key)
 {
-	char key[sizeof(hists[0].key)];
-	key_of(tenant, peer, key, sizeof(key));
 	struct hist *h = find(key);
 	/* a free entry, else the one in no use the longest */
 	for (int i = 0; !h && i < HIST_MAX; i++)

@@ -18,6 +18,9 @@
 #include "stats.h"
 #include <sys/types.h>
 
+/* the key of a tenant's entry in workers_hist.c */
+#define HIST_KEY (TENANT_MAX + 8)
+
 /* A connection handed to a worker (or waiting for one). */
 struct fconn {
 	uint64_t id;
@@ -65,13 +68,14 @@ struct worker {
 	int64_t log_second; /* when the current second began */
 	uint64_t logged, log_read, dropped_lines, dropped_bytes;
 	int hist; /* its tenant's entry (workers_hist.c); -1: none */
+	char hkey[HIST_KEY];
 	struct worker *next;
 };
 
 /* What the front keeps of a tenant (or of a peer, for tenants that never
  * come back) across its workers: workers_hist.c. */
 struct hist {
-	char key[TENANT_MAX + 8];
+	char key[HIST_KEY];
 	unsigned refs; /* live workers */
 	int64_t used;  /* when a worker last took or left it */
 	/* the log budget its workers share (workers_log.c) */
@@ -92,11 +96,10 @@ struct tstats {
 /* workers.c */
 extern struct worker *workers; /* the live ones */
 extern uint64_t nworkers;
-/* Start a worker of `tenant`, whose connection comes from `peer` (the
- * peer's key; NULL and the reason in `why` if it cannot start, or is held
- * after its workers' ends: workers_hist.c); a probe checks that the
- * backends load and exits. */
-struct worker *wk_spawn(const char *tenant, const char *peer, bool probe,
+/* Start a worker of `tenant`, whose entry's key is `hkey` (wk_hist_key;
+ * NULL and the reason in `why` if it cannot start, or is held after its
+ * workers' ends); a probe checks that the backends load and exits. */
+struct worker *wk_spawn(const char *tenant, const char *hkey, bool probe,
 			char *why, size_t size);
 /* The worker of `tenant` (the in-process one serves every tenant). */
 struct worker *wk_find(const char *tenant);
@@ -125,12 +128,19 @@ bool wk_idle(const struct worker *w);
 int64_t wk_due(const struct worker *w);
 
 /* workers_hist.c */
-/* Whether `tenant` (connected from `peer`, the peer's key) is held after
- * its workers' ends: then the reason in `why`. */
-bool wk_hist_refuse(const char *tenant, const char *peer, char *why,
-		    size_t size);
-/* `tenant`'s entry, taken by a new worker of its: an index, or -1. */
-int wk_hist_take(const char *tenant, const char *peer);
+/* The key of `tenant`'s entry: the tenant, but a tenant of one connection
+ * (conn:) has no next worker, and each of its connections is a tenant:
+ * there the process that connected (`peer`'s key and `pid`, where the
+ * transport gives credentials: a VM's QEMU, which reconnects from the
+ * same process; not the peer's uid alone, which every VM of one QEMU
+ * user shares), else its peer. */
+void wk_hist_key(const char *tenant, const char *peer, pid_t pid, char *key,
+		 size_t size);
+/* Whether `key`'s workers are held after their ends: then the reason in
+ * `why`. */
+bool wk_hist_refuse(const char *key, char *why, size_t size);
+/* `key`'s entry, taken by a new worker: an index, or -1. */
+int wk_hist_take(const char *key);
 /* `w`'s tenant's entry, or NULL. */
 struct hist *wk_hist(const struct worker *w);
 /* `w` ended (`asked`: it was told to exit; else `why`), and leaves its

@@ -2689,6 +2689,60 @@ static void test_crash_loop(void **state)
 	stop();
 }
 
+/* The crash loop on a ?tenant=conn listener (VMs' ports: each connection
+ * a tenant, every VM's QEMU of one uid): the process that loops is held,
+ * not the other processes of its uid (another VM's QEMU), which are
+ * served meanwhile. */
+static void test_crash_loop_conn(void **state)
+{
+	(void)state;
+	struct vm_sock v;
+	vm_sock_make(&v);
+	const char *extra[] = { "--listen", v.listen, NULL };
+	start(FAULTY, extra);
+	pid_t looper = fork();
+	if (looper == 0) {
+		int64_t t0 = vrpc_now_ns();
+		while (vrpc_now_ns() - t0 < 3000000000ll) {
+			int fd = raw_connect(v.uri);
+			struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+			struct vrpc_pool p = { 0 };
+			if (fd >= 0 && !raw_hello(fd, NULL) &&
+			    !raw_call(fd, &m, 1, &r, &p) && !r.status) {
+				classify_msg(&m, r.session, "crash");
+				raw_call(fd, &m, 2, &r, &p);
+			} else {
+				usleep(10000);
+			}
+			vrpc_pool_release(&p);
+			if (fd >= 0)
+				close(fd);
+		}
+		_exit(0);
+	}
+	char held[200];
+	snprintf(held, sizeof(held),
+		 "peer uid:0 pid %d: its workers ended 4 times in a row",
+		 (int)looper);
+	for (int i = 0; i < 300 && !log_says(held); i++)
+		usleep(10000);
+	assert_true(log_says(held));
+	/* another process of the same uid (another VM) is served */
+	for (int i = 0; i < 5; i++) {
+		int fd = raw_connect(v.uri);
+		assert_true(fd >= 0);
+		assert_int_equal(raw_hello(fd, NULL), 0);
+		uint64_t s = session(fd);
+		assert_int_equal(faulty(fd, s, "ok", NULL, 0), 0);
+		close(fd);
+		usleep(100000);
+	}
+	int st;
+	assert_int_equal(waitpid(looper, &st, 0), looper);
+	stop();
+	vm_sock_remove(&v);
+}
+
 /* A worker's stderr was the agent's log itself: tenant code truncated
  * it, wrote a line forged as the front's at offset 0 and 50 MiB after
  * it. Now a worker writes to a pipe the front reads: its lines are logged
@@ -3432,6 +3486,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_stuck_exit, teardown),
 		cmocka_unit_test_teardown(test_litter, teardown),
 		cmocka_unit_test_teardown(test_crash_loop, teardown),
+		cmocka_unit_test_teardown(test_crash_loop_conn, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
