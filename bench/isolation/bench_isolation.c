@@ -11,8 +11,12 @@
  *                                      worker starts vs when it runs; the
  *                                      memory of a worker and of the front
  *   bench-isolation attack [CALLS]     a good tenant's small-call median
- *                                      while another tenant attacks, vs
- *                                      quiet
+ *                                      and 20 ms computation while another
+ *                                      tenant attacks, vs quiet; with the
+ *                                      workers' cgroups and without, and
+ *                                      (as root, cgroup v1) the same again
+ *                                      with the agent in a cpu cgroup of
+ *                                      its own
  *
  * The clients speak the protocol directly (tests/lib/harness.c), so that
  * one process can call two agents in turn: the client's own cost is the
