@@ -1258,18 +1258,6 @@ static void test_vport_resync(void **state)
 
 static atomic_int lie_dims; /* the dims' side of the output: 4 or 1 */
 
-static int read_n(int fd, void *buf, size_t len)
-{
-	for (char *p = buf; len;) {
-		ssize_t n = read(fd, p, len);
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 static void *liar(void *arg)
 {
 	int lst = *(int *)arg, fd = accept(lst, NULL, NULL);
@@ -1279,12 +1267,12 @@ static void *liar(void *arg)
 		struct vrpc_pool pool = { 0 };
 		struct vrpc_io io;
 		struct vrpc_msg m = { 0 };
-		if (fd < 0 || read_n(fd, hb, sizeof(hb)))
+		if (fd < 0 || raw_read(fd, hb, sizeof(hb)))
 			break;
 		vrpc_hdr_unpack(hb, &h);
 		uint8_t *f = vrpc_pool_alloc(&pool, h.fields_len + 1);
 		if (h.fields_len > (1u << 20) || !f ||
-		    read_n(fd, f, h.fields_len))
+		    raw_read(fd, f, h.fields_len))
 			break;
 		m.type = h.type;
 		vrpc_io_init_dec(&io, f, h.fields_len, &pool, NULL);
@@ -1295,7 +1283,7 @@ static void *liar(void *arg)
 			if (b->kind != VRPC_BUF_INLINE)
 				continue;
 			b->data = vrpc_pool_alloc(&pool, b->len + 1);
-			bad = !b->data || read_n(fd, b->data, b->len);
+			bad = !b->data || raw_read(fd, b->data, b->len);
 		}
 		vrpc_io_release(&io);
 		if (bad)

@@ -302,7 +302,7 @@ int raw_write(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int read_all(int fd, void *buf, size_t len)
+int raw_read(int fd, void *buf, size_t len)
 {
 	char *p = buf;
 	while (len) {
@@ -334,14 +334,14 @@ int raw_recv(int fd, struct vrpc_hdr *h, struct vrpc_msg *rep,
 {
 	uint8_t hb[VRPC_HDR_SIZE];
 	struct vrpc_io io;
-	if (read_all(fd, hb, sizeof(hb)))
+	if (raw_read(fd, hb, sizeof(hb)))
 		return -1;
 	vrpc_hdr_unpack(hb, h);
 	if (h->magic != VRPC_MAGIC || !(h->flags & VRPC_F_REPLY) ||
 	    h->fields_len > (64u << 20) || h->bulk_len > (1u << 30))
 		return -1;
 	uint8_t *f = vrpc_pool_alloc(pool, h->fields_len + 1);
-	if (!f || read_all(fd, f, h->fields_len))
+	if (!f || raw_read(fd, f, h->fields_len))
 		return -1;
 	memset(rep, 0, sizeof(*rep));
 	rep->type = h->type;
@@ -354,7 +354,7 @@ int raw_recv(int fd, struct vrpc_hdr *h, struct vrpc_msg *rep,
 		if (b->kind != VRPC_BUF_INLINE)
 			continue;
 		b->data = vrpc_pool_alloc(pool, b->len + 1);
-		ret = b->data ? read_all(fd, b->data, b->len) : -1;
+		ret = b->data ? raw_read(fd, b->data, b->len) : -1;
 	}
 	vrpc_io_release(&io);
 	return ret;

@@ -86,6 +86,9 @@ int raw_recv(int fd, struct vrpc_hdr *h, struct vrpc_msg *rep,
 	     struct vrpc_pool *pool);
 /* Write raw bytes. 0 or -1. */
 int raw_write(int fd, const void *buf, size_t len);
+/* Read exactly `len` bytes: 0, or -1 (closed, error, or the receive
+ * timeout). */
+int raw_read(int fd, void *buf, size_t len);
 /* True if the agent closed `fd` (reads EOF or reset within `ms`). */
 bool raw_closed(int fd, int ms);
 /* INFO stats of the agent at `uri` (indexes VRPC_STAT_*). 0 or -1. */
