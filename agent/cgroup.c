@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@ struct hier {
 	unsigned mask;	    /* 1 << C_* */
 	char own[PATH_MAX]; /* the group the agent started in */
 	char dir[PATH_MAX]; /* this run's: own/vaccel-agent.PID.START */
+	int lock;	    /* dir, open and flock()ed while this agent runs */
 };
 static struct hier hiers[WCG_MAX];
 static int nhiers;
@@ -387,13 +389,13 @@ static int remove_agent_dir(const char *dir, bool v2)
 	return left;
 }
 
-/* When process `pid` started, in clock ticks since boot (the kernel's
- * count, which no change of the wall clock moves); -1 if it is gone or a
- * zombie. */
-static long long started(long pid)
+/* When process `pid` ("self" or a number) started, in clock ticks since
+ * boot (the kernel's count, which no change of the wall clock moves); -1
+ * if it is gone or a zombie. */
+static long long started(const char *pid)
 {
 	char path[64], buf[1024];
-	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	snprintf(path, sizeof(path), "/proc/%s/stat", pid);
 	char *p = read_text(path, buf, sizeof(buf)) > 0 ? strrchr(buf, ')')
 							: NULL;
 	/* ") S ppid ...": field 3 the state, field 22 the start in ticks */
@@ -409,22 +411,43 @@ static long long started(long pid)
 /* started(pid) if `pid` runs as a vaccel-agent; -1 otherwise. */
 static long long agent_started(long pid)
 {
-	char path[64], comm[32];
+	char path[64], comm[32], num[24];
 	snprintf(path, sizeof(path), "/proc/%ld/comm", pid);
 	if (read_text(path, comm, sizeof(comm)) <= 0 ||
 	    strcmp(comm, "vaccel-agent\n"))
 		return -1;
-	return started(pid);
+	snprintf(num, sizeof(num), "%ld", pid);
+	return started(num);
+}
+
+/* Directory `dir` open and flock()ed (LOCK_EX) by this process: a
+ * descriptor; -2 if another process holds its lock (a live agent's, in
+ * any pid namespace: the kernel drops a lock with its last holder), -1 if
+ * it cannot be opened. */
+static int lock_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	if (!flock(fd, LOCK_EX | LOCK_NB))
+		return fd;
+	int e = errno;
+	close(fd);
+	return e == EWOULDBLOCK ? -2 : -1;
 }
 
 /* What a run before left in `own`: groups of agents that are gone (a
  * front killed by SIGKILL), with the programs their tenants' code left.
- * A directory `vaccel-agent.PID.START` is a live agent's if PID is a
- * vaccel-agent that started at START (ticks since boot): a tenant's
- * program that got a dead front's pid and took its name (it can) started
- * later. (An earlier version named it `vaccel-agent.PID` and compared
- * wall-clock times, which a step of the clock confused; such a directory
- * is kept while PID is a vaccel-agent.) */
+ * A running agent holds a lock on its directory, `vaccel-agent.PID.START`
+ * (.N: the Nth name tried, where another pid namespace's agent had the
+ * same pid and start): a directory whose lock is free is a gone agent's.
+ * The pid says nothing across pid namespaces (two containers' agents are
+ * both pid 1: an audit's second one took the first's groups for its own
+ * leftovers and removed them, and the first could start no worker
+ * again). An agent of an earlier version holds no lock: its directory is
+ * kept while PID is a vaccel-agent that started at START (ticks since
+ * boot: a tenant's program that got a dead front's pid and took its name
+ * started later), or, named `vaccel-agent.PID`, while PID is one. */
 static unsigned sweep(const char *own, bool v2)
 {
 	DIR *d = opendir(own);
@@ -438,13 +461,20 @@ static unsigned sweep(const char *own, bool v2)
 		long long start = -1;
 		if (*end == '.' && end[1] >= '0' && end[1] <= '9')
 			start = strtoll(end + 1, &end, 10);
+		if (*end == '.' && start >= 0 && end[1] >= '0' && end[1] <= '9')
+			strtol(end + 1, &end, 10);
 		if (*end || pid <= 0 ||
 		    !path_join(p, sizeof(p), own, e->d_name))
 			continue;
+		int fd = lock_dir(p);
 		long long at = pid == getpid() ? -1 : agent_started(pid);
-		if (at >= 0 && (start < 0 || at == start))
-			continue; /* a live agent's */
+		if (fd < 0 || (at >= 0 && (start < 0 || at == start))) {
+			if (fd >= 0)
+				close(fd);
+			continue; /* a live agent's (or not ours to open) */
+		}
 		remove_agent_dir(p, v2);
+		close(fd);
 		n++;
 	}
 	if (d)
@@ -513,14 +543,26 @@ static int setup(struct hier *h, char *why, size_t size)
 		      stale, h->own);
 	if (h->v2 && v2_delegate(h, why, size))
 		return -1;
-	char name[64];
-	snprintf(name, sizeof(name), "vaccel-agent.%d.%lld", (int)getpid(),
-		 started(getpid()));
-	if (!path_join(h->dir, sizeof(h->dir), h->own, name) ||
-	    (mkdir(h->dir, 0755) && errno != EEXIST)) {
-		snprintf(why, size, "cannot make %s: %s", h->dir,
-			 strerror(errno));
-		return -1;
+	/* a name another pid namespace's agent holds (the same pid and
+	 * start) is not taken: the next one is tried */
+	long long self = started("self");
+	h->lock = -1;
+	for (int i = 0; h->lock < 0; i++) {
+		char name[80], nth[16] = "";
+		if (i)
+			snprintf(nth, sizeof(nth), ".%d", i);
+		snprintf(name, sizeof(name), "vaccel-agent.%d.%lld%s",
+			 (int)getpid(), self, nth);
+		if (!path_join(h->dir, sizeof(h->dir), h->own, name) ||
+		    (mkdir(h->dir, 0755) && errno != EEXIST) ||
+		    (h->lock = lock_dir(h->dir)) == -1 ||
+		    (h->lock == -2 && i == 15)) {
+			snprintf(why, size, "cannot make %s: %s", h->dir,
+				 h->lock == -2 ? "held by another agent"
+					       : strerror(errno));
+			h->lock = -1;
+			return -1;
+		}
 	}
 	if (h->v2) {
 		char want[64];
@@ -529,6 +571,8 @@ static int setup(struct hier *h, char *why, size_t size)
 			snprintf(why, size, "%s/cgroup.subtree_control: %s",
 				 h->dir, strerror(errno));
 			rmdir(h->dir);
+			close(h->lock);
+			h->lock = -1;
 			return -1;
 		}
 	}
@@ -577,6 +621,7 @@ void wcg_init(void)
 			i++;
 		if (i == nhiers) {
 			hiers[nhiers].v2 = v2;
+			hiers[nhiers].lock = -1;
 			str_copy(hiers[nhiers].own, sizeof(hiers[0].own), own);
 			nhiers++;
 		}
@@ -866,8 +911,12 @@ int64_t wcg_due(void)
 void wcg_fini(void)
 {
 	retry_pending();
-	for (int i = 0; i < nhiers; i++)
+	for (int i = 0; i < nhiers; i++) {
 		remove_agent_dir(hiers[i].dir, hiers[i].v2);
+		if (hiers[i].lock >= 0)
+			close(hiers[i].lock);
+		hiers[i].lock = -1;
+	}
 	for (int i = 0; i < 20 && pendings; i++) {
 		usleep(50000);
 		retry_pending();

@@ -266,7 +266,7 @@ static void op_metrics(struct out *o, const struct op_stats *s)
 		const char *n = op_name(op);
 		uint64_t cum = 0;
 		for (int b = 0; b < OP_BUCKETS; b++) {
-			cum += s->hist[op][b];
+			op_stats_sat_add(&cum, s->hist[op][b]);
 			if (b < OP_BUCKETS - 1)
 				put(o,
 				    "vaccel_op_duration_seconds_bucket{op=\"%s"

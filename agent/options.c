@@ -115,6 +115,16 @@ static void add_listen(const char *arg)
 	*q = 0;
 	q += strlen("?tenant=");
 	if (!strcmp(q, "conn")) {
+		/* on TCP each connection of one address would be a tenant
+		 * and a peer of its own: one client took every worker, and
+		 * its crash loop held every client of its address */
+		if (strncmp(uri, "unix://", 7))
+			die("--listen %s: ?tenant=conn is for UNIX sockets "
+			    "(QEMU's "
+			    "end of a VM's port); on TCP a tenant is its "
+			    "token's, "
+			    "on vsock its CID",
+			    arg);
 		l->by = TENANT_CONN;
 	} else if (!strcmp(q, "uid")) {
 		l->by = TENANT_AUTO;

@@ -58,5 +58,5 @@ void op_stats_add(struct op_stats *to, const struct op_stats *from)
 	const uint64_t *f = (const uint64_t *)from;
 	uint64_t *t = (uint64_t *)to;
 	for (size_t i = 0; i < sizeof(*from) / sizeof(uint64_t); i++)
-		t[i] += f[i];
+		op_stats_sat_add(&t[i], f[i]);
 }

@@ -61,3 +61,9 @@ void op_stats_note(uint16_t type, uint32_t status, int64_t ns);
 /* A consistent-enough copy (each counter read atomically). */
 void op_stats_copy(struct op_stats *to, const struct op_stats *from);
 void op_stats_add(struct op_stats *to, const struct op_stats *from);
+/* *to += v, staying at UINT64_MAX (a compromised worker's counters near it
+ * made the front's sums wrap: a counter reset in the metrics). */
+static inline void op_stats_sat_add(uint64_t *to, uint64_t v)
+{
+	*to = *to > UINT64_MAX - v ? UINT64_MAX : *to + v;
+}

@@ -260,7 +260,8 @@ void wk_forget(struct worker *w)
 	for (size_t i = 0; i < w->ntenants; i++)
 		for (int k = 0; k < TS_MAX; k++)
 			if (TS_MONOTONIC & (1u << k))
-				retired[k] += w->tenants[i].st[k];
+				op_stats_sat_add(&retired[k],
+						 w->tenants[i].st[k]);
 	op_stats_add(&retired_ops, &w->ops);
 	free(w->tenants);
 	wk_log_close(w);
@@ -288,7 +289,7 @@ void workers_totals(uint64_t st[TS_MAX], struct op_stats *ops)
 	for (struct worker *w = workers; w; w = w->next) {
 		for (size_t i = 0; i < w->ntenants; i++)
 			for (int k = 0; k < TS_MAX; k++)
-				st[k] += w->tenants[i].st[k];
+				op_stats_sat_add(&st[k], w->tenants[i].st[k]);
 		op_stats_add(ops, &w->ops);
 	}
 }

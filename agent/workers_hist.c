@@ -33,12 +33,12 @@ void wk_hist_key(const char *tenant, const char *peer, pid_t pid, char *key,
 	/* (a ?tenant=conn listener's peer key is numbered per connection:
 	 * "uid:N#SEQ", front.c) */
 	int n = (int)strcspn(peer, "#");
-	if (!tenant_per_conn(tenant))
-		snprintf(key, size, "%s", tenant);
-	else if (pid > 0)
+	if (tenant_per_conn(tenant) && pid > 0)
 		snprintf(key, size, "peer %.*s pid %d", n, peer, (int)pid);
+	else if (!strncmp(tenant, "ip:", 3))
+		snprintf(key, size, "peer %s", peer);
 	else
-		snprintf(key, size, "peer %.*s", n, peer);
+		snprintf(key, size, "%s", tenant);
 }
 
 static struct hist *find(const char *key)

@@ -128,12 +128,17 @@ bool wk_idle(const struct worker *w);
 int64_t wk_due(const struct worker *w);
 
 /* workers_hist.c */
-/* The key of `tenant`'s entry: the tenant, but a tenant of one connection
- * (conn:) has no next worker, and each of its connections is a tenant:
- * there the process that connected (`peer`'s key and `pid`, where the
- * transport gives credentials: a VM's QEMU, which reconnects from the
- * same process; not the peer's uid alone, which every VM of one QEMU
- * user shares), else its peer. */
+/* The key of `tenant`'s entry, connected from `peer` (the admission's
+ * peer key) by process `pid` (0: unknown). The tenant, but:
+ *  - a tenant of one connection (conn:, a ?tenant=conn UNIX listener's) has
+ *    no next worker, and each of its connections is a tenant: the process
+ *    that connected is the key (a VM's QEMU reconnects from the same
+ *    process), not its uid, which every VM of one QEMU user shares; where
+ *    the pid is unknown (a client in a pid namespace the agent's does not
+ *    contain: the kernel gives 0) the connection alone, as before;
+ *  - an --insecure client's address (ip:) counts as its address group, as
+ *    admission does (127/8, an IPv6 /64): a client rotating its source
+ *    address had three free crashes and a fresh log budget with each. */
 void wk_hist_key(const char *tenant, const char *peer, pid_t pid, char *key,
 		 size_t size);
 /* Whether `key`'s workers are held after their ends: then the reason in

@@ -4,6 +4,7 @@
 
 #include "rpc.h"
 #include "tensor_size.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -141,6 +142,13 @@ static int app_tensor(struct rpc_ctx *x, vaccel_op_type_t fam,
 		return VACCEL_ENOMEM;
 	}
 	for (uint32_t i = 0; i < t->nr_dims; i++) {
+		/* TFLite's dims are int32: a larger one (with a zero beside
+		 * it, no bytes) reached the application negative */
+		if (d32 && t->dims[i] > INT32_MAX) {
+			free(p);
+			free(dims);
+			return VACCEL_EIO;
+		}
 		if (d32)
 			((int32_t *)dims)[i] = (int32_t)t->dims[i];
 		else

@@ -1022,6 +1022,20 @@ static void test_token(void **state)
 	int st;
 	waitpid(pid, &st, 0);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	/* ?tenant=conn on TCP: each connection of one address would be a
+	 * tenant and a peer of its own (one client took every worker, and
+	 * its crash loop held its address's other clients): refused */
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 2);
+		execl(build_path("agent/vaccel-agent"), "vaccel-agent",
+		      "--listen", "tcp://127.0.0.1:0?tenant=conn", "--insecure",
+		      "--plugins", plugin_path("noop"), (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, &st, 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
 
 	start("noop", NULL);
 	int fd = raw_connect(ag.tcp_uri);

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -767,12 +768,28 @@ static void test_cgroups_left(void **state)
 		 at - 1);
 	assert_int_equal(mkdir(live, 0755), 0);
 	assert_int_equal(mkdir(gone, 0755), 0);
+	/* a running agent holds a lock on its directory, whatever its pid
+	 * says (in another pid namespace, pid 1 like this one's): a locked
+	 * directory is kept though no vaccel-agent has its pid and start */
+	char held[PATH_MAX + 64];
+	snprintf(held, sizeof(held), "%s/vaccel-agent.%d.1", own,
+		 (int)getpid());
+	assert_int_equal(mkdir(held, 0755), 0);
+	int lk = open(held, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(lk >= 0);
+	assert_int_equal(flock(lk, LOCK_EX | LOCK_NB), 0);
 	start(FAULTY, quick_idle);
 	assert_int_not_equal(access(wdir, F_OK), 0);
 	assert_int_not_equal(access(dir, F_OK), 0);
 	assert_int_not_equal(access(gone, F_OK), 0);
 	assert_int_equal(access(live, F_OK), 0);
+	assert_int_equal(access(held, F_OK), 0);
 	assert_true(log_says("removed the workers. control groups of 2 "));
+	stop();
+	/* let go, the next start removes it */
+	close(lk);
+	start(FAULTY, quick_idle);
+	assert_int_not_equal(access(held, F_OK), 0);
 	stop();
 	assert_int_equal(rmdir(live), 0);
 	close(go[1]);
@@ -2744,6 +2761,114 @@ static void test_crash_loop_conn(void **state)
 	vm_sock_remove(&v);
 }
 
+/* The same with the agent in a pid namespace of its own (a container):
+ * the kernel gives it pid 0 for a client outside, so the connecting
+ * process is unknown, and the key fell back to the uid, every VM's of one
+ * QEMU user: one VM's crash loop held the others (an audit). Now such a
+ * connection is only its own. Skipped without root. */
+static void test_crash_loop_pidns(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: a pid namespace needs root\n");
+		return;
+	}
+	struct vm_sock v;
+	vm_sock_make(&v);
+	const char *extra[] = { "--listen", v.listen, NULL };
+	int orig = open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+	assert_true(orig >= 0);
+	assert_int_equal(unshare(CLONE_NEWPID), 0);
+	start(FAULTY, extra);
+	assert_int_equal(setns(orig, CLONE_NEWPID), 0);
+	close(orig);
+	struct stat a, b;
+	char ns[64];
+	snprintf(ns, sizeof(ns), "/proc/%d/ns/pid", (int)ag.pid);
+	assert_int_equal(stat(ns, &a), 0);
+	assert_int_equal(stat("/proc/self/ns/pid", &b), 0);
+	assert_true(a.st_ino != b.st_ino);
+	pid_t looper = fork();
+	if (looper == 0) {
+		int64_t t0 = vrpc_now_ns();
+		while (vrpc_now_ns() - t0 < 2500000000ll) {
+			int fd = raw_connect(v.uri);
+			struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+			struct vrpc_pool p = { 0 };
+			if (fd >= 0 && !raw_hello(fd, NULL) &&
+			    !raw_call(fd, &m, 1, &r, &p) && !r.status) {
+				classify_msg(&m, r.session, "crash");
+				raw_call(fd, &m, 2, &r, &p);
+			} else {
+				usleep(10000);
+			}
+			vrpc_pool_release(&p);
+			if (fd >= 0)
+				close(fd);
+		}
+		_exit(0);
+	}
+	/* meanwhile another process of the same uid (another VM) */
+	int served = 0;
+	for (int i = 0; i < 10; i++) {
+		usleep(200000);
+		int fd = raw_connect(v.uri);
+		assert_true(fd >= 0);
+		if (!raw_hello(fd, NULL)) {
+			uint64_t s = session(fd);
+			served += !faulty(fd, s, "ok", NULL, 0);
+		}
+		close(fd);
+	}
+	int st;
+	assert_int_equal(waitpid(looper, &st, 0), looper);
+	printf("# the other process: %d of 10 connections served\n", served);
+	assert_int_equal(served, 10);
+	assert_false(log_says("peer uid:0: its workers ended"));
+	stop();
+	vm_sock_remove(&v);
+}
+
+/* --insecure: a tenant is its client's address, and a client that moved
+ * its source address with each connection (127.0.0.2, .3, ...) had three
+ * free crashes and a fresh log budget each time (an audit: 470 workers,
+ * 5 MB a second of log). The history is its address group's now (127/8
+ * here, an IPv6 /64), as admission counts it. */
+static void test_crash_loop_addresses(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--max-tenants", "48", NULL };
+	assert_int_equal(agent_start_insecure(&ag, FAULTY, extra), 0);
+	char v4[64], src[32], why[256];
+	listener_v4(v4, sizeof(v4));
+	int crashes = 0, refused = 0;
+	for (int i = 0; i < 30; i++) {
+		snprintf(src, sizeof(src), "127.0.0.%d", 2 + i);
+		int fd = connect_from(v4, src);
+		assert_true(fd >= 0);
+		struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+		struct vrpc_pool p = { 0 };
+		if (raw_hello(fd, NULL) ||
+		    raw_call(fd, &m, ++next_id, &r, &p) || r.status) {
+			refused++;
+		} else {
+			assert_int_not_equal(faulty_fatal(fd, r.session,
+							  "crash", why,
+							  sizeof(why)),
+					     0);
+			crashes++;
+		}
+		vrpc_pool_release(&p);
+		close(fd);
+	}
+	printf("# 30 addresses: %d workers crashed, %d connections refused\n",
+	       crashes, refused);
+	assert_true(log_says("peer ip:127.0.0.0/8: its workers ended 4 times "
+			     "in a row"));
+	assert_true(refused >= 1);
+	stop();
+}
+
 /* A worker's stderr was the agent's log itself: tenant code truncated
  * it, wrote a line forged as the front's at offset 0 and 50 MiB after
  * it. Now a worker writes to a pipe the front reads: its lines are logged
@@ -3447,6 +3572,26 @@ static void test_metrics_endpoint(void **state)
 	 * with the types past the last op */
 	assert_non_null(
 		strstr(page, "vaccel_op_calls_total{op=\"onnx_model_run\"} 1"));
+	/* a compromised worker reports counters near 2^64 for every slot:
+	 * the sums stay at 2^64 - 1 with bob's calls on top (they wrapped
+	 * to 2: a counter reset), and slots that are no op stay out */
+	fd = hello(ag.tcp_uri, ALICE_TOKEN);
+	s = session(fd);
+	char out[64];
+	assert_int_equal(faulty(fd, s, "ctl-ops", out, sizeof(out)), 0);
+	assert_true(atol(out) > 0);
+	int b = hello(ag.tcp_uri, BOB_TOKEN);
+	uint64_t bs = session(b);
+	for (int i = 0; i < 6; i++)
+		assert_int_equal(faulty(b, bs, "ok", NULL, 0), 0);
+	usleep(1500000);
+	assert_true(http_get(muri, "/metrics", page, sizeof(page)) > 0);
+	assert_non_null(strstr(page,
+			       "vaccel_op_calls_total{op=\"image_classify\"} "
+			       "18446744073709551615\n"));
+	assert_null(strstr(page, "op=\"max\""));
+	close(b);
+	close(fd);
 	stop();
 	unlink(muri + strlen("unix://"));
 }
@@ -3488,6 +3633,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_litter, teardown),
 		cmocka_unit_test_teardown(test_crash_loop, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_conn, teardown),
+		cmocka_unit_test_teardown(test_crash_loop_pidns, teardown),
+		cmocka_unit_test_teardown(test_crash_loop_addresses, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),

@@ -121,7 +121,9 @@ static int start_in(struct agent_proc *a, const char *plugins,
 		return -1;
 	if (a->pid == 0) {
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
+		/* (0: the first of a new pid namespace, whose parent is
+		 * outside it) */
+		if (getppid() != parent && getppid() != 0)
 			_exit(127);
 		int fd = open(a->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		dup2(fd, 1);

@@ -42,6 +42,8 @@
  *                  127.0.0.2 or above linger INT_MAX seconds on close with
  *                  unsent data and ends its reading: the front's close of
  *                  its copy is the last. Answers how many
+ *   ctl-ops        reports op counters of 2^64 - 3 to the front for every
+ *                  op slot (only where built with the agent's headers)
  *   ctl-flood MS   sends the front MS milliseconds of control messages it
  *                  must refuse (unknown types, unknown connections);
  *                  answers how many (only where built with the agent's
@@ -473,6 +475,23 @@ static int linger_conns(void)
 }
 
 #ifdef FAULTY_CTL
+/* Op counters near 2^64 reported to the front, as a compromised worker
+ * could (every op slot, the ones that are no op too): bytes sent. */
+static long ctl_ops(void)
+{
+	int c = ctl_socket();
+	struct ctl_ops *o = calloc(1, sizeof(*o));
+	long r = -1;
+	if (c >= 0 && o) {
+		o->type = CTL_OPS;
+		for (unsigned op = 0; op < OP_SLOTS; op++)
+			o->ops.calls[op] = o->ops.errors[op] = UINT64_MAX - 2;
+		r = send(c, o, sizeof(*o), MSG_NOSIGNAL);
+	}
+	free(o);
+	return r;
+}
+
 static long ctl_flood(long ms)
 {
 	int c = ctl_socket();
@@ -710,6 +729,10 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		snprintf(n, sizeof(n), "%d", linger_conns());
 		answer(out_text, len_out_text, n);
 #ifdef FAULTY_CTL
+	} else if (!strcmp(cmd, "ctl-ops")) {
+		char n[32];
+		snprintf(n, sizeof(n), "%ld", ctl_ops());
+		answer(out_text, len_out_text, n);
 	} else if (!strcmp(cmd, "ctl-flood")) {
 		char n[32];
 		snprintf(n, sizeof(n), "%ld", ctl_flood(arg ? atol(arg) : 0));
