@@ -941,15 +941,18 @@ static void test_near_long(void **state)
 	near_close(&s);
 	assert_int_equal(agent_stop(&ag), 0);
 
-	/* two busy processes on CPU 1, the client there too: a worker
-	 * pinned there gets a third of it */
-	pid_t hog[2];
-	for (int i = 0; i < 2; i++) {
+	/* four busy processes on CPU 1, each in a session (an autogroup) of
+	 * its own, the client there too: a worker pinned there gets at most
+	 * a third of it (its tenant's cpu group weighs the agent's one per
+	 * CPU: two busy processes of one session left it two thirds) */
+	pid_t hog[4];
+	for (int i = 0; i < 4; i++) {
 		hog[i] = fork();
 		assert_true(hog[i] >= 0);
 		if (!hog[i]) {
 			/* gone with the test, whatever fails */
 			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			setsid();
 			pin_self(1);
 			for (;;)
 				;
@@ -962,8 +965,8 @@ static void test_near_long(void **state)
 	for (int i = 0; i < 300 && near_stops() < 0; i++)
 		usleep(10000);
 	int stops = near_stops();
-	printf("pinned next to two busy processes: stopped %d times\n", stops);
-	for (int i = 0; i < 2; i++) {
+	printf("pinned next to four busy processes: stopped %d times\n", stops);
+	for (int i = 0; i < 4; i++) {
 		kill(hog[i], SIGKILL);
 		waitpid(hog[i], NULL, 0);
 	}
