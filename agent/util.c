@@ -107,9 +107,11 @@ struct rm_owner {
  * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (the packaged systemd unit's
  * bounding set) can neither read a worker's 0700 directory nor move it
  * (rename needs write permission on a directory, for its ".."): such a
- * directory is taken back first (CAP_CHOWN), through one descriptor of
- * the entry itself, a link not followed. With `move_only`, the entry is
- * only taken back (0 if it is one to enter, not opened). */
+ * directory is taken back first (CAP_CHOWN: its owner only, so that its
+ * group, the worker's, still says it was one to enter in a later pass;
+ * only root can give a directory to root), through one descriptor of the
+ * entry itself, a link not followed. With `move_only`, the entry is only
+ * taken back (0 if it is one to enter, not opened). */
 static int rm_take(int dfd, const char *name, const struct rm_owner *o,
 		   bool move_only)
 {
@@ -117,10 +119,14 @@ static int rm_take(int dfd, const char *name, const struct rm_owner *o,
 	int fd = -1, p = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (p < 0)
 		return -1;
-	if (!fstat(p, &st) && S_ISDIR(st.st_mode) && st.st_dev == o->dev &&
-	    st.st_uid >= o->lo && st.st_uid < o->hi) {
+	bool ours = !fstat(p, &st) && S_ISDIR(st.st_mode) &&
+		    st.st_dev == o->dev &&
+		    ((st.st_uid >= o->lo && st.st_uid < o->hi) ||
+		     (st.st_uid == geteuid() && st.st_gid >= o->lo &&
+		      st.st_gid < o->hi));
+	if (ours) {
 		if (st.st_uid != geteuid())
-			(void)fchownat(p, "", geteuid(), getegid(),
+			(void)fchownat(p, "", geteuid(), (gid_t)-1,
 				       AT_EMPTY_PATH);
 		fd = move_only ? 0
 			       : openat(p, ".",
