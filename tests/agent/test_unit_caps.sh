@@ -9,8 +9,10 @@
 # (vm-systemd-unit) every worker's directory was left behind with
 # "cannot remove all of .../tenants/t-HASH". Checks, with the faulty test
 # backend and the classify example as the client (two connections, a
-# worker that dies, a restart of the agent on the same directories):
+# worker that leaves a 3000-deep chain of directories and dies, a restart
+# of the agent on the same directories):
 #  - no "cannot remove all of" line, no error but the worker's death;
+#  - the trash is emptied while the agent runs;
 #  - the run directory holds nothing of the workers after the stop.
 # Root only (else 77); 77 also when setpriv or a built file is missing.
 # usage: tests/agent/test_unit_caps.sh [--help]  (VACCEL_BUILD_ROOT set)
@@ -80,8 +82,21 @@ fi
 if call pid && grep -q '^classification tags: [0-9]' "$tmp/out"; then ok "a call is served"; else
 	bad "call: $(tr '\n' '|' <"$tmp/out")"
 fi
-call 'crash' # the worker dies (SIGSEGV): its directory is discarded
+# 200 files and a chain of 3000 directories in its private directory and
+# in its cache's .cache (faulty "litter"), then the worker dies (SIGSEGV):
+# its directory goes to the trash, emptied by a thread of the front
+call 'litter 200' || bad "litter: $(tr '\n' '|' <"$tmp/out")"
+call 'crash'
 call pid || bad "the call after a worker's death: $(tr '\n' '|' <"$tmp/out")"
+for _ in $(seq 300); do
+	[ -z "$(find "$tmp/run/tenants/.trash" "$tmp/cache/.trash" -mindepth 1 2>/dev/null | head -n 1)" ] && break
+	sleep 0.1
+done
+if [ -z "$(find "$tmp/run/tenants/.trash" "$tmp/cache/.trash" -mindepth 1 2>/dev/null | head -n 1)" ]; then
+	ok "the trash was emptied (a dead worker's 3000-deep chain included)"
+else
+	bad "the trash still holds $(find "$tmp/run/tenants/.trash" "$tmp/cache/.trash" -mindepth 1 | wc -l) entries after 30 s"
+fi
 stop
 start 2 # the same directories again
 call pid || bad "agent 2's call: $(tr '\n' '|' <"$tmp/out")"
