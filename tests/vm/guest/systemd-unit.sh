@@ -174,7 +174,7 @@ echo "INFO $CG$grp/pids.max = $(cat "$CG$grp/pids.max" 2>/dev/null); $UG/cgroup.
 
 call memfd1024
 case "$OUT" in
-*"over its memory limit of 256 MiB"*) ok "memfd 1024 failed: $(echo "$OUT" | grep -m 1 -o 'over its memory limit of 256 MiB.*')" ;;
+*"over its memory limit of 256 MiB"*) ok "memfd 1024 failed: $(echo "$OUT" | grep -m 1 -o 'backend process died: [A-Z]* (killed: over its memory limit of 256 MiB)')" ;;
 *) bad "memfd 1024: rc $RC, no 'over its memory limit of 256 MiB': $(echo "$OUT" | tail -n 1)" ;;
 esac
 call pid
