@@ -258,5 +258,10 @@ bool tenant_per_conn(const char *tenant);
  * `path`'s filesystem owned by a uid in [uid_lo, uid_hi) (a tenant can
  * move a directory of someone else's into its tree). True if it is gone. */
 bool remove_tree(const char *path, uid_t uid_lo, uid_t uid_hi);
+/* Directory `path` (a link not followed), if owned by a uid of
+ * [uid_lo, uid_hi), made this process's (CAP_CHOWN): root without
+ * CAP_DAC_OVERRIDE (the packaged systemd unit) cannot move a directory it
+ * may not write. True if it was one of those. */
+bool take_dir(const char *path, uid_t uid_lo, uid_t uid_hi);
 
 void tenant_dirname(const char *tenant, char out[19]);

@@ -102,13 +102,47 @@ struct rm_owner {
 	uid_t lo, hi;
 };
 
-/* Whether directory `fd` is one to enter: the tree's filesystem, an owner
- * of the range. */
-static bool rm_may_enter(int fd, const struct rm_owner *o)
+/* Directory `name` of `dfd` opened for reading if it is one to enter (the
+ * tree's filesystem, an owner of the range), else -1. Root without
+ * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (the packaged systemd unit's
+ * bounding set) can neither read a worker's 0700 directory nor move it
+ * (rename needs write permission on a directory, for its ".."): such a
+ * directory is taken back first (CAP_CHOWN: its owner only, so that its
+ * group, the worker's, still says it was one to enter in a later pass;
+ * only root can give a directory to root), through one descriptor of the
+ * entry itself, a link not followed. With `move_only`, the entry is only
+ * taken back (0 if it is one to enter, not opened). */
+static int rm_take(int dfd, const char *name, const struct rm_owner *o,
+		   bool move_only)
 {
 	struct stat st;
-	return !fstat(fd, &st) && st.st_dev == o->dev && st.st_uid >= o->lo &&
-	       st.st_uid < o->hi;
+	int fd = -1, p = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (p < 0)
+		return -1;
+	bool ours = !fstat(p, &st) && S_ISDIR(st.st_mode) &&
+		    st.st_dev == o->dev &&
+		    ((st.st_uid >= o->lo && st.st_uid < o->hi) ||
+		     (st.st_uid == geteuid() && st.st_gid >= o->lo &&
+		      st.st_gid < o->hi));
+	if (ours) {
+		if (st.st_uid != geteuid())
+			(void)fchownat(p, "", geteuid(), (gid_t)-1,
+				       AT_EMPTY_PATH);
+		fd = move_only ? 0
+			       : openat(p, ".",
+					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	close(p);
+	return fd;
+}
+
+bool take_dir(const char *path, uid_t uid_lo, uid_t uid_hi)
+{
+	struct stat st;
+	if (lstat(path, &st))
+		return false;
+	struct rm_owner o = { st.st_dev, uid_lo, uid_hi };
+	return rm_take(AT_FDCWD, path, &o, true) == 0;
 }
 
 /* One pass over `root`: true if it is empty now. */
@@ -154,18 +188,13 @@ static bool rm_pass(int root, const struct rm_owner *o, uint64_t *progress)
 		if (depth + 1 == RM_DEPTH) {
 			char to[40];
 			snprintf(to, sizeof(to), ".deep-%" PRIu64, seq++);
+			rm_take(l->fd, name, o, true);
 			if (!renameat(l->fd, name, root, to))
 				(*progress)++;
 			continue;
 		}
 		struct rm_level *sub = &lv[depth + 1];
-		sub->fd =
-			openat(l->fd, name,
-			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (sub->fd >= 0 && !rm_may_enter(sub->fd, o)) {
-			close(sub->fd);
-			sub->fd = -1;
-		}
+		sub->fd = rm_take(l->fd, name, o, false);
 		dfd = sub->fd < 0 ? -1 : dup(sub->fd);
 		if (dfd < 0 || !(sub->d = fdopendir(dfd))) {
 			if (dfd >= 0)
@@ -197,15 +226,17 @@ static bool empty_dir(int fd, const struct rm_owner *o)
 bool remove_tree(const char *path, uid_t uid_lo, uid_t uid_hi)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	if (lstat(path, &st))
+		return errno == ENOENT;
+	if (!S_ISDIR(st.st_mode))
 		return !unlink(path) || errno == ENOENT;
-	if (fstat(fd, &st)) {
-		close(fd);
-		return false;
-	}
 	struct rm_owner o = { st.st_dev, uid_lo, uid_hi };
-	return empty_dir(fd, &o) && !rmdir(path);
+	/* a worker's directory, taken back (rm_take); any other as it is */
+	int fd = rm_take(AT_FDCWD, path, &o, false);
+	if (fd < 0)
+		fd = open(path,
+			  O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return fd >= 0 && empty_dir(fd, &o) && !rmdir(path);
 }
 
 void deadline_min(int64_t *deadline, int64_t t)

@@ -167,6 +167,10 @@ static void discard(const char *path, int t)
 {
 	static uint64_t seq;
 	char to[PATH_MAX];
+	/* a worker's directory: the front's again before it moves (without
+	 * CAP_DAC_OVERRIDE, as under the packaged unit, rename needs write
+	 * permission on it) */
+	take_dir(path, wk_uid_lo(), wk_uid_hi());
 	if (snprintf(to, sizeof(to), "%s/%" PRIu64, trash[t], ++seq) <
 		    (int)sizeof(to) &&
 	    !rename(path, to)) {

@@ -50,6 +50,23 @@
 #                  raise its memory.max (faulty 'write': EACCES).
 #                  Skipped where the guest kernel lacks memory or pids
 #                  on cgroup2; needs the faulty plugin (-Dtests=enabled)
+#   vm-systemd-unit
+#                  the packaged units under a real systemd: a guest whose
+#                  PID 1 is Debian 12's systemd (mmdebstrap root,
+#                  systemd-root.sh; mksystemd-guest.sh) on pure cgroup2, the
+#                  agent installed as the package installs it and started
+#                  by vaccel-agent.socket (LISTEN_FDS); --worker-cgroups on
+#                  --worker-memory 256M: the start line names memory, pids
+#                  (cpu) under system.slice/vaccel-agent.service, the front
+#                  is in .../vaccel-front, a worker in
+#                  .../vaccel-agent.PID.START/t-HASH (memory.max 256 MiB);
+#                  1 GiB in a memfd ends it over its limit, the next call
+#                  is served; systemctl stop leaves no vaccel-agent.* group
+#                  and the unit inactive, systemctl start works again.
+#                  Negative control: the unit with ProtectControlGroups=yes
+#                  and no Delegate= (a runtime drop-in) gets no cgroups and
+#                  lets the 1 GiB through. Skipped without root, a cached
+#                  root or mmdebstrap, or the faulty plugin
 # Each also checks QEMU's exit code, the guest markers, the power-off, the
 # agent's log (one line per connection, nothing left) and INFO stats, and
 # that a boot-run-poweroff stays under 60 s (vm-agent-cgroup2: its guest's
@@ -545,10 +562,72 @@ scenario_cgroup2() {
 	e2e_result "$name" "$t0"
 }
 
+# vm-systemd-unit: the packaged units (deploy/systemd) under a real systemd:
+# a guest whose PID 1 is Debian 12's systemd on a pure cgroup2 hierarchy
+# (tests/vm/systemd-root.sh, mksystemd-guest.sh), the agent installed as
+# the package installs it, started by its socket; guest/systemd-unit.sh
+# (run by a oneshot unit) does the checks and prints "SDU ok: ..." /
+# "SDU-FAIL: ..." lines.
+scenario_systemd_unit() {
+	local name=vm-systemd-unit t0 root rc img con txt line want
+	t0=$(now)
+	if [ "$(id -u)" -ne 0 ]; then
+		e2e_skip "$name" "needs root (the root file system's owners, mmdebstrap)"
+		return
+	fi
+	if [ ! -e "$B/tests/lib/faulty/libvaccel-faulty.so" ]; then
+		e2e_skip "$name" "the faulty test plugin is not built (configure with -Dtests=enabled)"
+		return
+	fi
+	rc=0
+	root=$("$HERE/systemd-root.sh" 2>"$TMP/logs/$name.root.log") || rc=$?
+	if [ $rc -ne 0 ]; then
+		e2e_skip "$name" "no systemd root file system: $(tail -n 1 "$TMP/logs/$name.root.log")"
+		return
+	fi
+	img=$TMP/systemd.cpio con=$TMP/logs/$name.console txt=$TMP/$name.console.txt
+	if ! "$HERE/mksystemd-guest.sh" -o "$img" -r "$root" -b "$B" -s "$HERE/guest/systemd-unit.sh" \
+		-O "--plugins /usr/local/lib/libvaccel-faulty.so --worker-memory 256M --worker-cgroups on -v" \
+		>"$TMP/logs/$name.mkguest.log" 2>&1; then
+		err "mksystemd-guest.sh failed: $(tail -n 2 "$TMP/logs/$name.mkguest.log" | paste -sd '|')"
+		e2e_result "$name" "$t0"
+		return
+	fi
+	# 2 GiB: the negative control's worker holds 1 GiB in a memfd
+	IMG=$img run_vm "$name" -m 2048 -t 240 -A rdinit=/lib/systemd/systemd \
+		-A systemd.unified_cgroup_hierarchy=1
+	rm -f "$img"
+	tr -d '\r' <"$con" >"$txt"
+	sed -n 's/^J| //p' "$txt" >"$TMP/logs/$name.agent.log"
+	check_vm "$name"
+	while IFS= read -r line; do err "guest: ${line#SDU-FAIL: }"; done < <(grep -a '^SDU-FAIL: ' "$txt")
+	grep -aq '^SDU all passed$' "$txt" || err "the guest script did not finish its checks"
+	for want in 'systemd 252 is PID 1' 'vaccel-agent.socket is active' \
+		'vaccel-agent.service waits for a client (inactive)' \
+		'negative control (ProtectControlGroups=yes, no Delegate=): warn: --worker-memory bounds a worker.s address space only (.*Read-only file system)' \
+		'negative control: memfd 1024 under --worker-memory 256M succeeds: 1024 MiB held' \
+		'start line: control groups: memory, pids\(, cpu\)\{0,1\} (cgroup v2 /sys/fs/cgroup/system.slice/vaccel-agent.service/vaccel-agent\.[0-9]*\.[0-9]*)$' \
+		'the agent took its socket from vaccel-agent.socket: listening on unix:///run/vaccel/agent.sock (socket activation)' \
+		'/sys/fs/cgroup/system.slice/vaccel-agent.service/vaccel-front holds the agent' \
+		'worker [0-9]* is in /system.slice/vaccel-agent.service/vaccel-agent\.[0-9]*\.[0-9]*/t-[0-9a-f]*$' \
+		'/t-[0-9a-f]*/memory\.max = 268435456$' 'memfd 1024 failed: .*(killed: over its memory limit of 256 MiB)' \
+		'the next call is served' 'after systemctl stop, no vaccel-agent.service or vaccel-agent.PID.START group is left' \
+		'after systemctl stop: vaccel-agent.service is inactive (Result=success)' \
+		'systemctl start: control groups: memory, pids' 'after the restart, worker [0-9]* is in ' \
+		'after the second stop, no vaccel-agent.service or vaccel-agent.PID.START group is left' \
+		'the agents removed every worker.s directory'; do
+		grep -aq "^SDU ok: .*$want" "$txt" || err "the guest did not check: $want"
+	done
+	line=$(grep -a -m 1 '^SDU ok: worker [0-9]* is in ' "$txt")
+	e2e_note "$name: ${line#SDU ok: }; checks done at guest uptime $(sed -n 's/^VACCEL-GUEST-END uptime=//p' "$txt"); boot-run-poweroff $VM_WALL s"
+	e2e_result "$name" "$t0"
+}
+
 e2e_wanted vm-vport-ops && scenario_ops vport
 e2e_wanted vm-tcp-ops && scenario_ops tcp
 e2e_wanted vm-vport-app-killed && scenario_app_killed
 e2e_wanted vm-agent-restart && scenario_agent_restart
 e2e_wanted vm-two-vms-isolation-kill && scenario_isolation
 e2e_wanted vm-agent-cgroup2 && scenario_cgroup2
+e2e_wanted vm-systemd-unit && scenario_systemd_unit
 e2e_exit

@@ -24,6 +24,10 @@
 #   -m, --memory MB         guest RAM (default 256)
 #   -v, --verbose           also copy the console to stderr as it runs
 #   -Q, --qemu-arg ARG      extra QEMU argument (repeatable; no -accel kvm)
+#   -A, --append WORD       an extra kernel command line word, KEY or
+#                           KEY=VALUE where KEY may hold dots (e.g.
+#                           rdinit=/lib/systemd/systemd,
+#                           systemd.unified_cgroup_hierarchy=1); repeatable
 #   -a, --arch ARCH         amd64 (default: q35, ttyS0) or arm64 (virt,
 #                           cortex-a72, ttyAMA0; kernel default
 #                           $VACCEL_DEPS/vm/kernel-arm64/vmlinuz)
@@ -47,14 +51,14 @@ fail() { say "error: $*"; exit 127; }
 
 initrd="" kernel="$VACCEL_DEPS/vm/kernel/vmlinuz" timeout=60 log="" pidfile=""
 mem=256 net=0 netopts="" verbose=0 arch=amd64
-vports=() envs=() qextra=()
+vports=() envs=() qextra=() kargs=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
 	-n | --net) net=1 ;;
 	-v | --verbose) verbose=1 ;;
 	-i | --initrd | -k | --kernel | -p | --vport | --net-opts | -e | --env | -t | --timeout | \
-		-l | --log | -P | --pidfile | -m | --memory | -Q | --qemu-arg | -a | --arch)
+		-l | --log | -P | --pidfile | -m | --memory | -Q | --qemu-arg | -a | --arch | -A | --append)
 		[ $# -ge 2 ] || { usage >&2; fail "$1 needs an argument"; }
 		case "$1" in
 		-i | --initrd) initrd=$2 ;;
@@ -68,6 +72,7 @@ while [ $# -gt 0 ]; do
 		-m | --memory) mem=$2 ;;
 		-Q | --qemu-arg) qextra+=("$2") ;;
 		-a | --arch) arch=$2 ;;
+		-A | --append) kargs+=("$2") ;;
 		esac
 		shift ;;
 	*) usage >&2; fail "unknown argument: $1" ;;
@@ -126,6 +131,11 @@ for kv in ${envs[@]+"${envs[@]}"}; do
 	[[ "$kv" =~ ^[A-Za-z_][A-Za-z0-9_]*=[^[:space:]\"\']*$ ]] ||
 		fail "bad --env '$kv' (KEY=VALUE, no blanks or quotes in VALUE)"
 	append="$append $kv"
+done
+for ka in ${kargs[@]+"${kargs[@]}"}; do
+	[[ "$ka" =~ ^[A-Za-z_][A-Za-z0-9_.-]*(=[^[:space:]\"\']*)?$ ]] ||
+		fail "bad --append '$ka' (one word: KEY or KEY=VALUE, no blanks or quotes)"
+	append="$append $ka"
 done
 [ ${#append} -lt 2000 ] || fail "kernel command line too long (${#append} bytes)"
 args+=(-append "$append" ${qextra[@]+"${qextra[@]}"})
