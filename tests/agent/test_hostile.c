@@ -2707,6 +2707,32 @@ static void test_crash_loop(void **state)
 	stop();
 }
 
+/* A process that connects to `uri` (a ?tenant=conn listener, no token)
+ * and crashes its worker, again and again for `ms` ms; its pid. */
+static pid_t crash_looper(const char *uri, int ms)
+{
+	pid_t pid = fork();
+	if (pid)
+		return pid;
+	int64_t t0 = vrpc_now_ns();
+	while (vrpc_now_ns() - t0 < (int64_t)ms * 1000000) {
+		int fd = raw_connect(uri);
+		struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+		struct vrpc_pool p = { 0 };
+		if (fd >= 0 && !raw_hello(fd, NULL) &&
+		    !raw_call(fd, &m, 1, &r, &p) && !r.status) {
+			classify_msg(&m, r.session, "crash");
+			raw_call(fd, &m, 2, &r, &p);
+		} else {
+			usleep(10000);
+		}
+		vrpc_pool_release(&p);
+		if (fd >= 0)
+			close(fd);
+	}
+	_exit(0);
+}
+
 /* The crash loop on a ?tenant=conn listener (VMs' ports: each connection
  * a tenant, every VM's QEMU of one uid): the process that loops is held,
  * not the other processes of its uid (another VM's QEMU), which are
@@ -2718,26 +2744,7 @@ static void test_crash_loop_conn(void **state)
 	vm_sock_make(&v);
 	const char *extra[] = { "--listen", v.listen, NULL };
 	start(FAULTY, extra);
-	pid_t looper = fork();
-	if (looper == 0) {
-		int64_t t0 = vrpc_now_ns();
-		while (vrpc_now_ns() - t0 < 3000000000ll) {
-			int fd = raw_connect(v.uri);
-			struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
-			struct vrpc_pool p = { 0 };
-			if (fd >= 0 && !raw_hello(fd, NULL) &&
-			    !raw_call(fd, &m, 1, &r, &p) && !r.status) {
-				classify_msg(&m, r.session, "crash");
-				raw_call(fd, &m, 2, &r, &p);
-			} else {
-				usleep(10000);
-			}
-			vrpc_pool_release(&p);
-			if (fd >= 0)
-				close(fd);
-		}
-		_exit(0);
-	}
+	pid_t looper = crash_looper(v.uri, 3000);
 	char held[200];
 	snprintf(held, sizeof(held),
 		 "peer uid:0 pid %d: its workers ended 4 times in a row",
@@ -2788,26 +2795,7 @@ static void test_crash_loop_pidns(void **state)
 	assert_int_equal(stat(ns, &a), 0);
 	assert_int_equal(stat("/proc/self/ns/pid", &b), 0);
 	assert_true(a.st_ino != b.st_ino);
-	pid_t looper = fork();
-	if (looper == 0) {
-		int64_t t0 = vrpc_now_ns();
-		while (vrpc_now_ns() - t0 < 2500000000ll) {
-			int fd = raw_connect(v.uri);
-			struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
-			struct vrpc_pool p = { 0 };
-			if (fd >= 0 && !raw_hello(fd, NULL) &&
-			    !raw_call(fd, &m, 1, &r, &p) && !r.status) {
-				classify_msg(&m, r.session, "crash");
-				raw_call(fd, &m, 2, &r, &p);
-			} else {
-				usleep(10000);
-			}
-			vrpc_pool_release(&p);
-			if (fd >= 0)
-				close(fd);
-		}
-		_exit(0);
-	}
+	pid_t looper = crash_looper(v.uri, 2500);
 	/* meanwhile another process of the same uid (another VM) */
 	int served = 0;
 	for (int i = 0; i < 10; i++) {
