@@ -10,6 +10,9 @@
  *   bench-isolation start [N]          a tenant's first call when its
  *                                      worker starts vs when it runs; the
  *                                      memory of a worker and of the front
+ *   bench-isolation cgroups [ROUNDS]   a small call through an agent
+ *                                      with the workers' cgroups vs one
+ *                                      without (three rows)
  *   bench-isolation attack [CALLS]     a good tenant's small-call median
  *                                      and 20 ms computation while another
  *                                      tenant attacks, vs quiet; with the
@@ -152,13 +155,18 @@ static void start_agent(struct agent_proc *a, const char *plugins,
 /* ---- overhead
  * ---------------------------------------------------------------- */
 
-static void overhead_small(int rounds)
+/* A small call's median through agent `a` over agent `b` (both on vCPU
+ * 1, the client on 0), `rounds` rounds of 3000 calls, in turn: a table's
+ * row. */
+static void small_pair(const char *row, const char *iso_a,
+		       const char *const *more_a, const char *iso_b,
+		       const char *const *more_b, int rounds)
 {
 	struct agent_proc p, n;
 	struct client cp, cn;
 	pin_to(1);
-	start_agent(&p, "noop", "process", NULL);
-	start_agent(&n, "noop", "none", NULL);
+	start_agent(&p, "noop", iso_a, more_a);
+	start_agent(&n, "noop", iso_b, more_b);
 	pin_to(0);
 	if (client_open(&cp, p.unix_uri, NULL) ||
 	    client_open(&cn, n.unix_uri, NULL))
@@ -180,10 +188,31 @@ static void overhead_small(int rounds)
 	agent_stop(&p);
 	agent_stop(&n);
 	int64_t mp = tu_median_i64(tp, rounds), mn = tu_median_i64(tn, rounds);
-	printf("| small call (vaccel_noop, UNIX) | %.1f µs | %.1f µs | %+.1f "
-	       "µs | **%.3f** |\n",
+	printf("| %s | %.1f µs | %.1f µs | %+.1f µs | **%.3f** |\n", row,
 	       (double)mn / 1e3, (double)mp / 1e3, (double)(mp - mn) / 1e3,
 	       tu_median_d(ratio, rounds));
+}
+
+static void overhead_small(int rounds)
+{
+	small_pair("small call (vaccel_noop, UNIX)", "process", NULL, "none",
+		   NULL, rounds);
+}
+
+/* What the workers' cgroups (a memory, pids and cpu group per tenant: one
+ * more level of group scheduling at each wake-up) cost a small call. */
+static void cgroups_small(int rounds)
+{
+	static const char *const on[] = { "--worker-cgroups", "auto", NULL },
+				 *const off[] = { "--worker-cgroups", "off",
+						  NULL };
+	printf("%d rounds of 3000 calls, in turn; the agents on vCPU 1, the "
+	       "client on 0.\n\n| call | --worker-cgroups off | auto | "
+	       "extra | ratio (median of rounds) |\n|---|---|---|---|---|\n",
+	       rounds);
+	for (int i = 0; i < 3; i++)
+		small_pair("small call (vaccel_noop, UNIX)", "process", on,
+			   "process", off, rounds);
 }
 
 static void overhead_infer(int rounds)
@@ -551,11 +580,14 @@ int main(int argc, char **argv)
 		overhead(n > 0 && n <= 64 ? n : 10);
 	else if (!strcmp(what, "start"))
 		start(n > 0 && n <= 256 ? n : 20);
+	else if (!strcmp(what, "cgroups"))
+		cgroups_small(n > 0 && n <= 64 ? n : 10);
 	else if (!strcmp(what, "attack"))
 		attack(n > 0 && n <= 4096 ? n : 2000);
 	else
-		fprintf(stderr, "usage: bench-isolation overhead|start|attack "
-				"[N]\n");
+		fprintf(stderr,
+			"usage: bench-isolation overhead|start|cgroups|attack "
+			"[N]\n");
 	unlink(tokens);
 	return 0;
 }
