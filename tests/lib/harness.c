@@ -236,6 +236,39 @@ int agent_stop(struct agent_proc *a)
 	return ret;
 }
 
+/* Directories of agents killed and not stopped (a test that starts
+ * another agent in the same struct forgets them): removed when this
+ * process exits, as agent_stop would have (not by a forked child's exit). */
+static char killed[32][128];
+static int nkilled;
+static pid_t killed_by;
+
+static void remove_killed(void)
+{
+	char cmd[600];
+	if (getpid() != killed_by || getenv("KEEP_AGENT_DIR"))
+		return;
+	for (int i = 0; i < nkilled; i++) {
+		snprintf(cmd, sizeof(cmd), "rm -rf '%.127s'", killed[i]);
+		if (system(cmd))
+			fprintf(stderr, "could not remove %s\n", killed[i]);
+	}
+}
+
+static void remember_killed(const struct agent_proc *a)
+{
+	if (!a->dir[0] || nkilled == 32 || strlen(a->dir) >= sizeof(killed[0]))
+		return;
+	for (int i = 0; i < nkilled; i++)
+		if (!strcmp(killed[i], a->dir))
+			return;
+	if (!nkilled) {
+		killed_by = getpid();
+		atexit(remove_killed);
+	}
+	snprintf(killed[nkilled++], sizeof(killed[0]), "%s", a->dir);
+}
+
 void agent_kill(struct agent_proc *a)
 {
 	if (a->pid > 0) {
@@ -243,6 +276,7 @@ void agent_kill(struct agent_proc *a)
 		wait_exit(a->pid, 5000);
 		a->pid = 0;
 	}
+	remember_killed(a);
 }
 
 bool agent_alive(const struct agent_proc *a)
