@@ -499,7 +499,11 @@ static void conn_end(struct conn *c)
 	uint64_t sessions = c->use.sessions, resources = c->use.resources;
 	free_all(c);
 	conn_spare_free(c);
-	/* out of the list first: conn_stop_all must not touch it any more */
+	/* out of the list first: conn_stop_all must not touch it any more;
+	 * still counted (conns_alive) until all below is done: a worker told
+	 * to exit waits for that count, and its exit's teardown ran under a
+	 * connection still ending here (ASan: a write to freed memory in a
+	 * CI run, a connection that had just ended at the agent's stop) */
 	pthread_mutex_lock(&conns_lock);
 	for (struct conn **p = &conns; *p; p = &(*p)->next) {
 		if (*p == c) {
@@ -507,7 +511,6 @@ static void conn_end(struct conn *c)
 			break;
 		}
 	}
-	nconns--;
 	pthread_mutex_unlock(&conns_lock);
 	log_end(c, sessions, resources);
 	/* the front keeps a copy of the descriptor: end the stream for the
@@ -523,6 +526,9 @@ static void conn_end(struct conn *c)
 	pthread_cond_destroy(&c->cv);
 	pthread_cond_destroy(&c->drain_cv);
 	free(c);
+	pthread_mutex_lock(&conns_lock);
+	nconns--;
+	pthread_mutex_unlock(&conns_lock);
 }
 
 static struct conn *conn_new(int fd, const struct ctl_msg *m, struct tenant *tn)
