@@ -244,9 +244,12 @@ static void finish(struct sink *s, int front_fds)
 		sink_close(s);
 	assert_true(unix_welcome(10000));
 	assert_true(agent_wait_workers(&ag, 0, 10000));
-	for (int i = 0; i < 500 && proc_fd_count(ag.pid) != front_fds; i++)
+	/* no more than at the start (which may have caught a worker's start
+	 * with its cgroup.procs descriptors open: an ASan run read 13 there
+	 * and 10 here) */
+	for (int i = 0; i < 500 && proc_fd_count(ag.pid) > front_fds; i++)
 		usleep(20000);
-	assert_int_equal(proc_fd_count(ag.pid), front_fds);
+	assert_true(proc_fd_count(ag.pid) <= front_fds);
 	assert_true(agent_alive(&ag));
 	assert_int_equal(agent_stop(&ag), 0);
 }
@@ -600,12 +603,12 @@ static void test_worker_lingers_conns(void **state)
 	assert_int_equal(atoi(text), N);
 	/* the worker's connection threads end, the front closes its copies:
 	 * it is left with `c` and its worker */
-	for (int i = 0; i < 250 && proc_fd_count(ag.pid) != fds1; i++)
+	for (int i = 0; i < 250 && proc_fd_count(ag.pid) > fds1; i++)
 		usleep(20000);
 	printf("# front: %d descriptors (%d before the victims), %d "
 	       "threads\n",
 	       proc_fd_count(ag.pid), fds1, threads(ag.pid));
-	assert_int_equal(proc_fd_count(ag.pid), fds1);
+	assert_true(proc_fd_count(ag.pid) <= fds1);
 	for (int i = 0; i < 250 && threads(ag.pid) != threads0; i++)
 		usleep(20000);
 	assert_int_equal(threads(ag.pid), threads0);
