@@ -546,9 +546,9 @@ static int setup(struct hier *h, char *why, size_t size)
 	/* a name another pid namespace's agent holds (the same pid and
 	 * start) is not taken: the next one is tried */
 	long long self = started("self");
-	h->lock = -1;
-	for (int i = 0; h->lock < 0; i++) {
+	for (int i = 0;; i++) {
 		char name[80], nth[16] = "";
+		h->lock = -1;
 		if (i)
 			snprintf(nth, sizeof(nth), ".%d", i);
 		snprintf(name, sizeof(name), "vaccel-agent.%d.%lld%s",
@@ -563,6 +563,8 @@ static int setup(struct hier *h, char *why, size_t size)
 			h->lock = -1;
 			return -1;
 		}
+		if (h->lock >= 0)
+			break;
 	}
 	if (h->v2) {
 		char want[64];

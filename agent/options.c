@@ -120,10 +120,8 @@ static void add_listen(const char *arg)
 		 * its crash loop held every client of its address */
 		if (strncmp(uri, "unix://", 7))
 			die("--listen %s: ?tenant=conn is for UNIX sockets "
-			    "(QEMU's "
-			    "end of a VM's port); on TCP a tenant is its "
-			    "token's, "
-			    "on vsock its CID",
+			    "(QEMU's end of a VM's port); on TCP a tenant is "
+			    "its token's, on vsock its CID",
 			    arg);
 		l->by = TENANT_CONN;
 	} else if (!strcmp(q, "uid")) {

@@ -133,8 +133,6 @@ static void exec_worker(const struct worker *w, int fd, int logw,
 struct worker *wk_spawn(const char *tenant, const char *hkey, bool probe,
 			char *why, size_t size)
 {
-	if (!probe && wk_hist_refuse(hkey, why, size))
-		return NULL;
 	struct worker *w = calloc(1, sizeof(*w));
 	int sv[2] = { -1, -1 }, lp[2] = { -1, -1 };
 	if (!w) {

@@ -198,12 +198,16 @@ uint32_t workers_admit(struct admission *a, char *why, size_t size)
 			 nworkers);
 		return VRPC_E_USERS;
 	}
-	char hkey[HIST_KEY];
-	wk_hist_key(a->tenant, a->p->key, a->peer.has_cred ? a->peer.pid : 0,
-		    hkey, sizeof(hkey));
-	if (!w && !(w = wk_spawn(a->tenant, hkey, false, why, size)))
-		return wk_hist_refuse(hkey, why, size) ? VRPC_E_AGAIN
-						       : VRPC_E_NOMEM;
+	if (!w) {
+		char hkey[HIST_KEY];
+		wk_hist_key(a->tenant, a->p->key,
+			    a->peer.has_cred ? a->peer.pid : 0, hkey,
+			    sizeof(hkey));
+		if (wk_hist_refuse(hkey, why, size))
+			return VRPC_E_AGAIN;
+		if (!(w = wk_spawn(a->tenant, hkey, false, why, size)))
+			return VRPC_E_NOMEM;
+	}
 	if (!w->group[0])
 		snprintf(w->group, sizeof(w->group), "%s", a->p->key);
 	struct fconn *c = calloc(1, sizeof(*c));
@@ -316,7 +320,8 @@ static void on_tenant(struct worker *w, const struct ctl_msg *m)
 			w->tenants[i].st[k] = m->stats[k];
 }
 
-/* A worker's op counters: each only grows, and only ops are kept. */
+/* A worker's op counters: each only grows (slots that are no op are left
+ * out where they are exposed, metrics.c). */
 static void on_ops(struct worker *w, const struct op_stats *o)
 {
 	const uint64_t *f = (const uint64_t *)o;
@@ -324,12 +329,6 @@ static void on_ops(struct worker *w, const struct op_stats *o)
 	for (size_t i = 0; i < sizeof(*o) / sizeof(uint64_t); i++)
 		if (f[i] > t[i])
 			t[i] = f[i];
-	for (unsigned op = 0; op < OP_SLOTS; op++)
-		if (!op_stats_known(op)) {
-			w->ops.calls[op] = w->ops.errors[op] = w->ops.ns[op] =
-				0;
-			memset(w->ops.hist[op], 0, sizeof(w->ops.hist[op]));
-		}
 }
 
 static void on_message(struct worker *w, union ctl_any *u)

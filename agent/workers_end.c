@@ -129,7 +129,9 @@ static void restart_for(const char *tenant, const char *hkey,
 {
 	char err[256];
 	struct worker *w =
-		tenant ? wk_spawn(tenant, hkey, false, err, sizeof(err)) : NULL;
+		tenant && !wk_hist_refuse(hkey, err, sizeof(err))
+			? wk_spawn(tenant, hkey, false, err, sizeof(err))
+			: NULL;
 	if (tenant && !w)
 		why = err;
 	while (waiting) {

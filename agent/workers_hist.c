@@ -107,7 +107,7 @@ void wk_hist_ended(struct worker *w, bool asked, const char *why)
 	if (h->ends <= HIST_FREE_ENDS)
 		return;
 	unsigned n = h->ends - HIST_FREE_ENDS - 1;
-	int64_t ms = n >= 6 ? HIST_HOLD_MAX_MS : (int64_t)HIST_HOLD_MIN_MS << n;
+	int64_t ms = (int64_t)HIST_HOLD_MIN_MS << (n < 16 ? n : 16);
 	if (ms > HIST_HOLD_MAX_MS)
 		ms = HIST_HOLD_MAX_MS;
 	h->hold_until = now + ms * 1000000;

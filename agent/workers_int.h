@@ -97,8 +97,8 @@ struct tstats {
 extern struct worker *workers; /* the live ones */
 extern uint64_t nworkers;
 /* Start a worker of `tenant`, whose entry's key is `hkey` (wk_hist_key;
- * NULL and the reason in `why` if it cannot start, or is held after its
- * workers' ends); a probe checks that the backends load and exits. */
+ * the caller checks wk_hist_refuse first); NULL and the reason in `why` if
+ * it cannot start. A probe checks that the backends load and exits. */
 struct worker *wk_spawn(const char *tenant, const char *hkey, bool probe,
 			char *why, size_t size);
 /* The worker of `tenant` (the in-process one serves every tenant). */

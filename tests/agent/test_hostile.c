@@ -702,25 +702,33 @@ static void test_memfd_pieces(void **state)
 	stop();
 }
 
+/* Field `n` (from 3: the one after the name) of /proc/PID/stat, a number;
+ * -1 if there is none. */
+static long long stat_field(pid_t pid, int n)
+{
+	char p[64], buf[1024];
+	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(p, "r");
+	char *s = f && fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
+	if (f)
+		fclose(f);
+	for (int field = 2; field < n && s; field++)
+		s = strchr(s + 1, ' ');
+	return s ? strtoll(s + 1, NULL, 10) : -1;
+}
+
 /* Process `pid`'s start in clock ticks since boot if its name is `comm`;
  * -1 otherwise. */
 static long long proc_start(pid_t pid, const char *comm)
 {
-	char p[64], buf[1024], name[64] = "";
+	char p[64], name[64] = "";
 	snprintf(p, sizeof(p), "/proc/%d/comm", (int)pid);
 	FILE *f = fopen(p, "r");
 	if (f && fgets(name, sizeof(name), f))
 		name[strcspn(name, "\n")] = 0;
 	if (f)
 		fclose(f);
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	f = strcmp(name, comm) ? NULL : fopen(p, "r");
-	char *s = f && fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	if (f)
-		fclose(f);
-	for (int field = 2; field < 22 && s; field++)
-		s = strchr(s + 1, ' ');
-	return s ? strtoll(s + 1, NULL, 10) : -1;
+	return strcmp(name, comm) ? -1 : stat_field(pid, 22);
 }
 
 /* A front killed by SIGKILL leaves its groups (and its workers' with
@@ -3345,17 +3353,8 @@ static void test_cgroups_delegated(void **state)
 /* CPU time of process `pid` so far (user and system, in clock ticks). */
 static long long cpu_ticks(pid_t pid)
 {
-	char p[64], buf[1024];
-	snprintf(p, sizeof(p), "/proc/%d/stat", (int)pid);
-	FILE *f = fopen(p, "r");
-	char *s = f && fgets(buf, sizeof(buf), f) ? strrchr(buf, ')') : NULL;
-	if (f)
-		fclose(f);
-	for (int field = 2; field < 14 && s; field++)
-		s = strchr(s + 1, ' ');
-	char *end;
-	long long utime = s ? strtoll(s + 1, &end, 10) : -1;
-	return s ? utime + strtoll(end, NULL, 10) : -1;
+	long long utime = stat_field(pid, 14), stime = stat_field(pid, 15);
+	return utime < 0 || stime < 0 ? -1 : utime + stime;
 }
 
 /* Alice's code spins on 16 threads while bob's spins on one: each

@@ -492,6 +492,16 @@ scenario_isolation() {
 	finish
 }
 
+# guest_checked PREFIX FILE WANT...: each WANT (a grep expression) must be
+# on a "PREFIX ok: ..." line of the guest's output FILE
+guest_checked() {
+	local prefix=$1 txt=$2 want
+	shift 2
+	for want; do
+		grep -aq "^$prefix ok: .*$want" "$txt" || err "the guest did not check: $want"
+	done
+}
+
 # vm-agent-cgroup2: the agent's cgroup v2 path (agent/cgroup.c), which this
 # host (memory and pids on cgroup v1) cannot run: the agent and a client run
 # IN a guest of their own on a pure cgroup2 hierarchy (guest/cgroup2.sh does
@@ -533,8 +543,7 @@ scenario_cgroup2() {
 	grep -aq '^CG2 all passed$' "$txt" || err "the guest script did not finish its checks"
 	# the checks that must have run (a guest script that skipped some
 	# would not say FAIL)
-	local want
-	for want in 'start line: control groups: memory, pids\(, cpu\)\{0,1\} (cgroup v2 /sys/fs/cgroup/agent/vaccel-agent\.[0-9]*\.[0-9]*)$' \
+	guest_checked CG2 "$txt" 'start line: control groups: memory, pids\(, cpu\)\{0,1\} (cgroup v2 /sys/fs/cgroup/agent/vaccel-agent\.[0-9]*\.[0-9]*)$' \
 		'/sys/fs/cgroup/agent/vaccel-front holds the agent' \
 		'worker [0-9]* is in /agent/vaccel-agent\.[0-9]*\.[0-9]*/t-[0-9a-f]*$' \
 		'/t-[0-9a-f]*/memory\.max = 268435456$' '/t-[0-9a-f]*/pids\.max = [0-9]*$' \
@@ -554,9 +563,7 @@ scenario_cgroup2() {
 		'agent 6 (uid 65534) moved itself to 0::/deleg/vaccel-front$' \
 		'the worker cannot leave its group: EACCES$' 'the worker cannot raise its group: EACCES$' \
 		'agent 6: memfd 1024 failed over its memory limit of 256 MiB$' \
-		'/sys/fs/cgroup/deleg/vaccel-agent\.[0-9]*\.[0-9]* removed at agent 6.s stop$'; do
-		grep -aq "^CG2 ok: .*$want" "$txt" || err "the guest did not check: $want"
-	done
+		'/sys/fs/cgroup/deleg/vaccel-agent\.[0-9]*\.[0-9]* removed at agent 6.s stop$'
 	line=$(grep -a -m 1 '^CG2 ok: worker [0-9]* is in ' "$txt")
 	e2e_note "$name: ${line#CG2 ok: }; memfd 1024: $(grep -a -o 'died: SIGKILL (killed: over its memory limit of 256 MiB)' "$TMP/logs/$name-a1.agent.log" | head -n 1); boot-run-poweroff $VM_WALL s"
 	e2e_result "$name" "$t0"
@@ -569,7 +576,7 @@ scenario_cgroup2() {
 # (run by a oneshot unit) does the checks and prints "SDU ok: ..." /
 # "SDU-FAIL: ..." lines.
 scenario_systemd_unit() {
-	local name=vm-systemd-unit t0 root rc img con txt line want
+	local name=vm-systemd-unit t0 root rc img con txt line
 	t0=$(now)
 	if [ "$(id -u)" -ne 0 ]; then
 		e2e_skip "$name" "needs root (the root file system's owners, mmdebstrap)"
@@ -602,7 +609,7 @@ scenario_systemd_unit() {
 	check_vm "$name"
 	while IFS= read -r line; do err "guest: ${line#SDU-FAIL: }"; done < <(grep -a '^SDU-FAIL: ' "$txt")
 	grep -aq '^SDU all passed$' "$txt" || err "the guest script did not finish its checks"
-	for want in 'systemd 252 is PID 1' 'vaccel-agent.socket is active' \
+	guest_checked SDU "$txt" 'systemd 252 is PID 1' 'vaccel-agent.socket is active' \
 		'vaccel-agent.service waits for a client (inactive)' \
 		'negative control (ProtectControlGroups=yes, no Delegate=): warn: --worker-memory bounds a worker.s address space only (.*Read-only file system)' \
 		'negative control: memfd 1024 under --worker-memory 256M succeeds: 1024 MiB held' \
@@ -615,9 +622,7 @@ scenario_systemd_unit() {
 		'after systemctl stop: vaccel-agent.service is inactive (Result=success)' \
 		'systemctl start: control groups: memory, pids' 'after the restart, worker [0-9]* is in ' \
 		'after the second stop, no vaccel-agent.service or vaccel-agent.PID.START group is left' \
-		'the agents removed every worker.s directory'; do
-		grep -aq "^SDU ok: .*$want" "$txt" || err "the guest did not check: $want"
-	done
+		'the agents removed every worker.s directory'
 	line=$(grep -a -m 1 '^SDU ok: worker [0-9]* is in ' "$txt")
 	e2e_note "$name: ${line#SDU ok: }; checks done at guest uptime $(sed -n 's/^VACCEL-GUEST-END uptime=//p' "$txt"); boot-run-poweroff $VM_WALL s"
 	e2e_result "$name" "$t0"
