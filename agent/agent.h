@@ -263,5 +263,13 @@ bool remove_tree(const char *path, uid_t uid_lo, uid_t uid_hi);
  * CAP_DAC_OVERRIDE (the packaged systemd unit) cannot move a directory it
  * may not write. True if it was one of those. */
 bool take_dir(const char *path, uid_t uid_lo, uid_t uid_hi);
+/* Entry `name` of `dfd` (a link not followed) if it is a directory of
+ * filesystem `dev` owned by a uid of [lo, hi), or this process's with a
+ * group of that range (taken before), taken back: this process's (its
+ * group kept, which says it was a worker's), with rwx for its owner (root
+ * without CAP_DAC_* enters only what its mode lets it). Its O_PATH
+ * descriptor, or -1 if it is not one of those. System calls only (a
+ * forked child may call it). */
+int dir_take(int dfd, const char *name, dev_t dev, uid_t lo, uid_t hi);
 
 void tenant_dirname(const char *tenant, char out[19]);

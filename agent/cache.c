@@ -182,22 +182,46 @@ static bool parse_name(const char *name, uint8_t sha[VRPC_SHA256_LEN])
 	return true;
 }
 
+/* Whose directories du takes back as it enters them (lo == hi: none). */
+struct du_take {
+	dev_t dev;
+	uid_t lo, hi;
+};
+
+/* Directory `name` of `dfd` opened for reading (a link not followed),
+ * taken back first if it is one of `t`'s; -1 if it cannot be. */
+static int du_open(int dfd, const char *name, const struct du_take *t)
+{
+	int p = t->lo < t->hi ? dir_take(dfd, name, t->dev, t->lo, t->hi) : -1;
+	if (p < 0)
+		return openat(dfd, name,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	close(p);
+	return fd;
+}
+
 /* Bytes and entries under the directory `path`, counting up to `max`
- * entries and DU_DEPTH levels: a deeper tree counts as `max` entries (no
- * backend's cache is that deep). A walk through descriptors with a level
+ * entries and DU_DEPTH levels: a deeper tree, or a directory in it that
+ * cannot be read, counts as `max` entries (no backend's cache is that
+ * deep; root without CAP_DAC_READ_SEARCH, as under the packaged unit,
+ * counted a worker's unreadable directories as empty: an audit kept 20
+ * MiB under a 1 MiB budget). A walk through descriptors with a level
  * array, not a recursion: a tenant's chain of 2000 directories, each
  * level a PATH_MAX buffer on the stack, overflowed the front's stack when
  * its worker ended (an audit; every tenant's connections went with the
  * front). */
 #define DU_DEPTH 32
-static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max)
+static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max,
+	       const struct du_take *t)
 {
 	DIR *lv[DU_DEPTH];
-	int depth = 0,
-	    fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int depth = 0, fd = du_open(AT_FDCWD, path, t);
 	if (fd < 0 || !(lv[0] = fdopendir(fd))) {
 		if (fd >= 0)
 			close(fd);
+		else if (errno == EACCES)
+			*n = max;
 		return;
 	}
 	while (depth >= 0) {
@@ -219,14 +243,14 @@ static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max)
 			*n = max;
 			continue;
 		}
-		int sub =
-			openat(dirfd(lv[depth]), de->d_name,
-			       O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		int sub = du_open(dirfd(lv[depth]), de->d_name, t);
 		DIR *d = sub >= 0 ? fdopendir(sub) : NULL;
 		if (d)
 			lv[++depth] = d;
 		else if (sub >= 0)
 			close(sub);
+		else if (errno == EACCES)
+			*n = max;
 	}
 }
 
@@ -235,11 +259,16 @@ static void du(const char *path, uint64_t *bytes, uint64_t *n, uint64_t max)
  * budget, CACHE_DIR_ENTRIES entries and DU_DEPTH levels; past any they go
  * (a backend builds them again). Any other directory is not the agent's. */
 #define CACHE_DIR_ENTRIES 4096
-bool cache_dotcache_over(const char *path, uint64_t max, uint64_t *bytes,
-			 uint64_t *n)
+bool cache_dotcache_over(const char *path, uint64_t max, uid_t lo, uid_t hi,
+			 uint64_t *bytes, uint64_t *n)
 {
+	struct stat st;
+	struct du_take t = { 0, lo, hi };
 	*bytes = *n = 0;
-	du(path, bytes, n, CACHE_DIR_ENTRIES + 1);
+	if (lstat(path, &st))
+		return false;
+	t.dev = st.st_dev;
+	du(path, bytes, n, CACHE_DIR_ENTRIES + 1, &t);
 	return *n > CACHE_DIR_ENTRIES || *bytes > max;
 }
 
@@ -249,7 +278,7 @@ static void check_dir(struct cache *c, const char *path, const char *name)
 	if (c->shared)
 		return;
 	if (!strcmp(name, ".cache")) {
-		if (!cache_dotcache_over(path, c->max, &bytes, &n))
+		if (!cache_dotcache_over(path, c->max, 0, 0, &bytes, &n))
 			return;
 		awarn("cache %s: the backends' .cache (%s%" PRIu64
 		      " entries, %" PRIu64

@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 struct cache;
 struct cache_entry;
@@ -25,9 +26,11 @@ struct cache *cache_open(const char *dir, bool shared, uint64_t max_bytes);
  * over `max` bytes or the entries it may keep (its bytes and entries, the
  * latter counted up to one past that, in `bytes` and `n`): cache_open
  * removes such a one, and the front at the end of the tenant's worker (on
- * a tmpfs it is memory until the tenant comes back). */
-bool cache_dotcache_over(const char *path, uint64_t max, uint64_t *bytes,
-			 uint64_t *n);
+ * a tmpfs it is memory until the tenant comes back). Its directories
+ * owned by a uid of [lo, hi) are taken back as they are counted
+ * (dir_take; lo == hi: none). */
+bool cache_dotcache_over(const char *path, uint64_t max, uid_t lo, uid_t hi,
+			 uint64_t *bytes, uint64_t *n);
 void cache_close(struct cache *c);
 
 /* A reference to the entry of `sha` if it is cached with `size` bytes. */

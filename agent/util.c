@@ -102,39 +102,60 @@ struct rm_owner {
 	uid_t lo, hi;
 };
 
+/* chmod of the entry of O_PATH descriptor `p`, through /proc (system
+ * calls only: fchmod refuses an O_PATH descriptor). */
+static int path_fd_chmod(int p, mode_t mode)
+{
+	char path[32] = "/proc/self/fd/", digits[12];
+	int n = 0, at = 14;
+	do
+		digits[n++] = (char)('0' + p % 10);
+	while ((p /= 10) && n < (int)sizeof(digits));
+	while (n)
+		path[at++] = digits[--n];
+	path[at] = 0;
+	return chmod(path, mode);
+}
+
+int dir_take(int dfd, const char *name, dev_t dev, uid_t lo, uid_t hi)
+{
+	struct stat st;
+	int p = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (p < 0)
+		return -1;
+	uid_t me = geteuid();
+	bool ours = !fstat(p, &st) && S_ISDIR(st.st_mode) && st.st_dev == dev &&
+		    ((st.st_uid >= lo && st.st_uid < hi) ||
+		     (st.st_uid == me && st.st_gid >= lo && st.st_gid < hi));
+	if (!ours) {
+		close(p);
+		return -1;
+	}
+	/* (if either fails, root with CAP_DAC_OVERRIDE enters anyway) */
+	int r = st.st_uid == me ? 0
+				: fchownat(p, "", me, (gid_t)-1, AT_EMPTY_PATH);
+	if (!r && (st.st_mode & 0700) != 0700)
+		r = path_fd_chmod(p, (st.st_mode & 0777) | 0700);
+	(void)r;
+	return p;
+}
+
 /* Directory `name` of `dfd` opened for reading if it is one to enter (the
  * tree's filesystem, an owner of the range), else -1. Root without
  * CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH (the packaged systemd unit's
  * bounding set) can neither read a worker's 0700 directory nor move it
- * (rename needs write permission on a directory, for its ".."): such a
- * directory is taken back first (CAP_CHOWN: its owner only, so that its
- * group, the worker's, still says it was one to enter in a later pass;
- * only root can give a directory to root), through one descriptor of the
- * entry itself, a link not followed. With `move_only`, the entry is only
- * taken back (0 if it is one to enter, not opened). */
+ * (rename needs write permission on a directory, for its ".."), nor one
+ * its tenant made mode 0 (an audit: its files stayed in the trash, on a
+ * tmpfs, for good): such a directory is taken back first (dir_take). With
+ * `move_only`, the entry is only taken back (0 if it is one to enter, not
+ * opened). */
 static int rm_take(int dfd, const char *name, const struct rm_owner *o,
 		   bool move_only)
 {
-	struct stat st;
-	int fd = -1, p = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd, p = dir_take(dfd, name, o->dev, o->lo, o->hi);
 	if (p < 0)
 		return -1;
-	bool ours = !fstat(p, &st) && S_ISDIR(st.st_mode) &&
-		    st.st_dev == o->dev &&
-		    ((st.st_uid >= o->lo && st.st_uid < o->hi) ||
-		     (st.st_uid == geteuid() && st.st_gid >= o->lo &&
-		      st.st_gid < o->hi));
-	if (ours) {
-		/* (if it fails, root with CAP_DAC_OVERRIDE enters anyway) */
-		int took = st.st_uid == geteuid()
-				   ? 0
-				   : fchownat(p, "", geteuid(), (gid_t)-1,
-					      AT_EMPTY_PATH);
-		(void)took;
-		fd = move_only ? 0
-			       : openat(p, ".",
-					O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	}
+	fd = move_only ? 0 : openat(p, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	close(p);
 	return fd;
 }

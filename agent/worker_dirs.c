@@ -81,24 +81,40 @@ static void own_tree(int dfd, const struct own *o, int depth)
 			off += d->reclen;
 			if (!strcmp(d->name, ".") || !strcmp(d->name, ".."))
 				continue;
-			/* the entry itself (a link not followed), checked and
-			 * changed through one descriptor */
-			int fd = openat(dfd, d->name,
-					O_PATH | O_NOFOLLOW | O_CLOEXEC);
-			if (fd < 0)
-				continue;
-			if (!fstat(fd, &st) && st.st_dev == o->dev &&
-			    st.st_uid >= o->lo && st.st_uid < o->hi &&
-			    !fchownat(fd, "", o->uid, o->uid, AT_EMPTY_PATH) &&
-			    S_ISDIR(st.st_mode) && depth < CHOWN_DEPTH) {
-				int sub = openat(fd, ".",
-						 O_RDONLY | O_DIRECTORY |
-							 O_CLOEXEC);
-				if (sub >= 0) {
-					own_tree(sub, o, depth + 1);
-					close(sub);
+			/* a directory: taken back (root's, rwx for root),
+			 * opened, its entries given, then itself: root without
+			 * CAP_DAC_* (the packaged unit) opens no directory of
+			 * another uid's nor one of mode 0, nor looks up a name
+			 * in it (an audit: what a tenant nested stayed of its
+			 * last uid, uncounted, unreadable to its next worker)
+			 */
+			int sub = -1,
+			    fd = depth < CHOWN_DEPTH
+					 ? dir_take(dfd, d->name, o->dev, o->lo,
+						    o->hi)
+					 : -1;
+			if (fd >= 0) {
+				sub = openat(fd, ".",
+					     O_RDONLY | O_DIRECTORY |
+						     O_CLOEXEC);
+			} else {
+				/* the entry itself (a link not followed),
+				 * checked and changed through one descriptor */
+				fd = openat(dfd, d->name,
+					    O_PATH | O_NOFOLLOW | O_CLOEXEC);
+				if (fd < 0)
+					continue;
+				if (fstat(fd, &st) || st.st_dev != o->dev ||
+				    st.st_uid < o->lo || st.st_uid >= o->hi) {
+					close(fd);
+					continue;
 				}
 			}
+			if (sub >= 0) {
+				own_tree(sub, o, depth + 1);
+				close(sub);
+			}
+			fchownat(fd, "", o->uid, o->uid, AT_EMPTY_PATH);
 			close(fd);
 		}
 	}
@@ -217,10 +233,13 @@ void wk_own_dirs(const struct worker *w)
 	if (fd < 0)
 		return;
 	struct own o = { 0, wk_uid_lo(), wk_uid_hi(), wk_uid(w) };
-	if (!fstat(fd, &st) && !fchown(fd, wk_uid(w), wk_uid(w))) {
+	/* itself last: a name is looked up in it as root's */
+	if (!fstat(fd, &st)) {
 		o.dev = st.st_dev;
 		own_tree(fd, &o, 0);
 	}
+	int r = fchown(fd, wk_uid(w), wk_uid(w));
+	(void)r;
 	close(fd);
 }
 
@@ -237,6 +256,12 @@ void wk_release_dirs(struct worker *w)
 		discard(w->cache, 1);
 		return;
 	}
+	/* root's first: without CAP_DAC_READ_SEARCH (the packaged unit)
+	 * the count below could not look into it (an audit: 20 MiB kept
+	 * under a 1 MiB budget) */
+	if (w->slot >= 0 && (lchown(w->cache, 0, 0) || chmod(w->cache, 0700)))
+		awarn("cannot take %s back from uid %u: %s", w->cache,
+		      (unsigned)wk_uid(w), strerror(errno));
 	/* the backends' .cache over the budget goes now, not at the
 	 * tenant's next worker: on a tmpfs it is memory meanwhile (an
 	 * audit: 200 MiB kept under a 16 MiB budget). Nothing of the
@@ -244,15 +269,13 @@ void wk_release_dirs(struct worker *w)
 	char dc[PATH_MAX];
 	uint64_t bytes, n;
 	if (w->pid > 0 && path_join(dc, sizeof(dc), w->cache, ".cache") &&
-	    cache_dotcache_over(dc, cfg.cache_max, &bytes, &n)) {
+	    cache_dotcache_over(dc, cfg.cache_max, wk_uid_lo(), wk_uid_hi(),
+				&bytes, &n)) {
 		awarn("tenant %s: the backends' .cache is over the cache's "
 		      "budget at its worker's end: removed",
 		      w->tenant);
 		discard(dc, 1);
 	}
-	if (w->slot >= 0 && (lchown(w->cache, 0, 0) || chmod(w->cache, 0700)))
-		awarn("cannot take %s back from uid %u: %s", w->cache,
-		      (unsigned)wk_uid(w), strerror(errno));
 }
 
 /* What a previous run left: private directories and ephemeral tenants'
