@@ -533,6 +533,17 @@ static int v2_delegate(struct hier *h, char *why, size_t size)
 	return 0;
 }
 
+/* A group directory only root enters: a worker (another uid) reads no
+ * other tenant's counters (memory use, tasks, CPU time: what it is
+ * doing), nor which tenants have groups. It joins its own through a
+ * descriptor the front opened. 0, or -1 (errno). */
+static int private_dir(const char *d)
+{
+	if (mkdir(d, 0700) && errno != EEXIST)
+		return -1;
+	return chmod(d, 0700);
+}
+
 /* This run's directory in `h`. 0, or -1 with the reason. */
 static int setup(struct hier *h, char *why, size_t size)
 {
@@ -554,8 +565,7 @@ static int setup(struct hier *h, char *why, size_t size)
 		snprintf(name, sizeof(name), "vaccel-agent.%d.%lld%s",
 			 (int)getpid(), self, nth);
 		if (!path_join(h->dir, sizeof(h->dir), h->own, name) ||
-		    (mkdir(h->dir, 0755) && errno != EEXIST) ||
-		    (h->lock = lock_dir(h->dir)) == -1 ||
+		    private_dir(h->dir) || (h->lock = lock_dir(h->dir)) == -1 ||
 		    (h->lock == -2 && i == 15)) {
 			snprintf(why, size, "cannot make %s: %s", h->dir,
 				 h->lock == -2 ? "held by another agent"
@@ -827,8 +837,7 @@ int wcg_make(struct wcg *g, const char *name, bool comes_back, char *why,
 		/* a group whose last processes are still ending is this
 		 * worker's now: its retry would kill the new worker */
 		pending_drop(d);
-		if ((mkdir(d, 0755) && errno != EEXIST) ||
-		    limit(&hiers[i], d) ||
+		if (private_dir(d) || limit(&hiers[i], d) ||
 		    !path_join(p, sizeof(p), d, "cgroup.procs") ||
 		    (g->procs[i] = open(p, O_WRONLY | O_CLOEXEC)) < 0) {
 			snprintf(why, size,

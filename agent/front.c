@@ -485,8 +485,9 @@ int front_main(void)
 		      "a sandbox");
 	else
 		ainfo("isolation: a sandboxed worker process per tenant (%s; "
-		      "control groups: %s)",
-		      sandbox_describe(), wcg_describe());
+		      "workers see %s; control groups: %s)",
+		      sandbox_describe(), sandbox_view_describe(),
+		      wcg_describe());
 	write_ready();
 	while (poll_once(sfd))
 		;

@@ -16,11 +16,13 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #ifdef HAVE_SECCOMP
 #include <seccomp.h>
@@ -329,6 +331,92 @@ int sandbox_enter(pid_t front)
 	if (set_env())
 		return -1;
 	return cfg.no_sandbox || SANITIZER_BUILD ? 0 : enter_landlock();
+}
+
+/* ---- a worker's view of the host -------------------------------------------
+ */
+
+/* 0: workers get their view; EINVAL: not tried (no uids of their own,
+ * --no-sandbox); else the errno that kept a child of the front from
+ * making it */
+static int view_err = EINVAL;
+
+int sandbox_view_enter(void)
+{
+	/* a mount namespace whose /proc shows only the processes the
+	 * worker's uid may trace (its own: every tenant has its uid), and a
+	 * network namespace of its own (/proc/net lists the host's
+	 * connections, other tenants' addresses among them; the worker opens
+	 * no socket, and those it is handed keep working) */
+	if (unshare(CLONE_NEWNS | CLONE_NEWNET) ||
+	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
+	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "hidepid=invisible"))
+		return errno ? errno : EPERM;
+	return 0;
+}
+
+bool sandbox_view_probe(bool own_uids)
+{
+	view_err = EINVAL;
+	if (!own_uids || cfg.no_sandbox)
+		return false;
+	pid_t pid = fork();
+	int st = 0;
+	if (pid == 0)
+		_exit(sandbox_view_enter() & 0xff);
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	view_err = pid < 0 ? errno : WIFEXITED(st) ? WEXITSTATUS(st) : EINTR;
+	return !view_err;
+}
+
+bool sandbox_view(void)
+{
+	return !view_err;
+}
+
+/* Whether the agent's /proc already hides the processes a worker's uid
+ * may not trace (a service manager's ProtectProc=invisible: hidepid). */
+static bool proc_hides(void)
+{
+	char line[1024];
+	bool hides = false;
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	while (f && !hides && fgets(line, sizeof(line), f)) {
+		/* ID PARENT MAJ:MIN ROOT POINT ... - TYPE SOURCE OPTIONS */
+		char point[16], *opts = strstr(line, " - proc ");
+		hides = opts &&
+			sscanf(line, "%*s %*s %*s %*s %15s", point) == 1 &&
+			!strcmp(point, "/proc") &&
+			(strstr(opts, "hidepid=invisible") ||
+			 strstr(opts, "hidepid=2") ||
+			 strstr(opts, "hidepid=ptraceable"));
+	}
+	if (f)
+		fclose(f);
+	return hides;
+}
+
+const char *sandbox_view_describe(void)
+{
+	static char d[160];
+	if (!view_err)
+		return "their own processes in /proc, no network";
+	const char *why = view_err != EINVAL ? strerror(view_err)
+			  : cfg.no_sandbox   ? "--no-sandbox"
+					     : "workers share the agent's uid";
+	if (view_err != EINVAL && proc_hides())
+		snprintf(d, sizeof(d),
+			 "their own processes in /proc (its hidepid), the "
+			 "host's network (no namespaces: %s)",
+			 why);
+	else
+		snprintf(d, sizeof(d),
+			 "every process in /proc and the host's network (no "
+			 "namespaces: %s)",
+			 why);
+	return d;
 }
 
 /* ---- seccomp ---------------------------------------------------------------

@@ -29,3 +29,12 @@ bool sandbox_confines_files(void);
 /* What the sandbox of this build and kernel has, for logs and --version
  * ("landlock 7, seccomp"). */
 const char *sandbox_describe(void);
+/* A worker's view of the host (as root, with workers of their own uids):
+ * a mount namespace whose /proc shows a worker only its own processes,
+ * and a network namespace of its own. sandbox_view_probe tries it once in
+ * a child of the front, at its start; sandbox_view_enter (system calls
+ * only, in the child that becomes the worker) makes it: 0, or the errno. */
+bool sandbox_view_probe(bool own_uids);
+bool sandbox_view(void);
+int sandbox_view_enter(void);
+const char *sandbox_view_describe(void);

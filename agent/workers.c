@@ -20,6 +20,7 @@
 #include "workers_int.h"
 #include "dirtree.h"
 #include "worker.h"
+#include "sandbox.h"
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +115,8 @@ static void exec_worker(const struct worker *w, int fd, int logw,
 	/* first: its descriptors could be 1, 2 or 3 */
 	if (wcg_join(&w->cg))
 		_exit(126);
+	if (sandbox_view() && sandbox_view_enter())
+		_exit(125);
 	/* above 3 first: either could be 1, 2 or 3 */
 	int ctl = fcntl(fd, F_DUPFD, 10);
 	int log = logw >= 0 ? fcntl(logw, F_DUPFD, 10) : -1;
@@ -445,6 +448,8 @@ void workers_init(void)
 	if (!slots || !slot_freed)
 		die("out of memory");
 	kill_leftovers();
+	if (cfg.isolation != ISOLATION_NONE)
+		sandbox_view_probe(wk_as_root());
 	wcg_init();
 	wk_setup_roots();
 	if (cfg.isolation == ISOLATION_NONE)

@@ -3264,6 +3264,86 @@ static int start_delegated(const char *const *args, const char *own[2])
 	return r;
 }
 
+/* Bob's tenant code reads what it can of the host's other tenants: as
+ * root the agent gives each worker a /proc of its own processes and a
+ * network namespace, and makes the workers' cgroups root's alone. Bob's
+ * /proc lists one process (his worker); alice's worker and the front are
+ * not there; /proc/net lists no connection (the host's has the agent's
+ * listener); alice's memory counters and the agent's cgroup directory
+ * cannot be read. His calls and hers are served. Skipped without root
+ * (workers share the agent's uid then) or where the agent cannot make
+ * namespaces (its log says why). */
+static void test_private_view(void **state)
+{
+	(void)state;
+	char cmd[PATH_MAX + 64], out[512], dir[PATH_MAX], wdir[PATH_MAX];
+	if (geteuid() != 0) {
+		print_message("skipped: workers of their own uids need root\n");
+		return;
+	}
+	start(FAULTY, NULL);
+	if (!log_says("workers see their own processes in /proc")) {
+		print_message("skipped: the agent makes no namespaces here\n");
+		agent_dump_log(&ag);
+		stop();
+		return;
+	}
+	int a = hello(ag.tcp_uri, ALICE_TOKEN),
+	    b = hello(ag.tcp_uri, BOB_TOKEN);
+	uint64_t as = session(a), bs = session(b);
+	pid_t wa = worker_of(a, as), wb = worker_of(b, bs);
+	assert_int_equal(faulty(b, bs, "procs", out, sizeof(out)), 0);
+	printf("# bob's worker %d lists %s process(es) in /proc\n", (int)wb,
+	       out);
+	assert_string_equal(out, "1");
+	snprintf(cmd, sizeof(cmd), "read /proc/%d/stat", (int)wb);
+	assert_int_equal(faulty(b, bs, cmd, out, sizeof(out)), 0);
+	snprintf(cmd, sizeof(cmd), "%d (", (int)wb);
+	assert_true(strstr(out, cmd) == out);
+	pid_t others[] = { wa, ag.pid, getpid() };
+	for (size_t i = 0; i < sizeof(others) / sizeof(*others); i++) {
+		snprintf(cmd, sizeof(cmd), "read /proc/%d/stat",
+			 (int)others[i]);
+		assert_int_equal(faulty(b, bs, cmd, out, sizeof(out)), 0);
+		assert_string_equal(out, "ENOENT");
+		assert_int_equal(faulty(a, as, cmd, out, sizeof(out)),
+				 0); /* hers: only her own */
+		if (others[i] == wa)
+			assert_int_not_equal(strcmp(out, "ENOENT"), 0);
+		else
+			assert_string_equal(out, "ENOENT");
+	}
+	/* the header line alone, where the host lists the agent's
+	 * listener */
+	assert_int_equal(faulty(b, bs, "read /proc/net/tcp", out, sizeof(out)),
+			 0);
+	printf("# bob's /proc/net/tcp: %s\n", out);
+	assert_non_null(strstr(out, "local_address"));
+	assert_ptr_equal(strchr(out, ';'), out + strlen(out) - 1);
+	if (agent_group("memory", dir, sizeof(dir)) &&
+	    worker_group(wa, "memory", dir, wdir, sizeof(wdir))) {
+		static const char *const files[] = { "memory.usage_in_bytes",
+						     "memory.current",
+						     "cgroup.procs" };
+		for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+			snprintf(cmd, sizeof(cmd), "read %.4000s/%s", wdir,
+				 files[i]);
+			assert_int_equal(faulty(b, bs, cmd, out, sizeof(out)),
+					 0);
+			printf("# bob reads alice's %s: %s\n", files[i], out);
+			assert_string_equal(out, "EACCES");
+		}
+		snprintf(cmd, sizeof(cmd), "read %.4000s/cgroup.procs", dir);
+		assert_int_equal(faulty(b, bs, cmd, out, sizeof(out)), 0);
+		assert_string_equal(out, "EACCES");
+	}
+	assert_int_equal(faulty(a, as, "ok", out, sizeof(out)), 0);
+	assert_int_equal(faulty(b, bs, "ok", out, sizeof(out)), 0);
+	close(a);
+	close(b);
+	stop();
+}
+
 /* Without root, an agent given cgroups of its own (a service manager's
  * delegation: here a memory and a pids group owned by nobody, on this
  * machine's v1 hierarchies) makes its workers' groups there: a memfd over
@@ -3623,6 +3703,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_crash_loop_pidns, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_addresses, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
+		cmocka_unit_test_teardown(test_private_view, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),

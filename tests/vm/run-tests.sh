@@ -617,7 +617,10 @@ scenario_systemd_unit() {
 		'the agent took its socket from vaccel-agent.socket: listening on unix:///run/vaccel/agent.sock (socket activation)' \
 		'/sys/fs/cgroup/system.slice/vaccel-agent.service/vaccel-front holds the agent' \
 		'worker [0-9]* is in /system.slice/vaccel-agent.service/vaccel-agent\.[0-9]*\.[0-9]*/t-[0-9a-f]*$' \
-		'/t-[0-9a-f]*/memory\.max = 268435456$' 'memfd 1024 failed: .*(killed: over its memory limit of 256 MiB)' \
+		'/t-[0-9a-f]*/memory\.max = 268435456$' 'start line: workers see their own processes in /proc (its hidepid)' \
+		'the worker lists 1 process(es) in /proc (its own)' 'the worker cannot read the front.s /proc/[0-9]*/stat (ENOENT)' \
+		'the worker cannot read its group.s counters (EACCES)' \
+		'memfd 1024 failed: .*(killed: over its memory limit of 256 MiB)' \
 		'the next call is served' 'after systemctl stop, no vaccel-agent.service or vaccel-agent.PID.START group is left' \
 		'after systemctl stop: vaccel-agent.service is inactive (Result=success)' \
 		'systemctl start: control groups: memory, pids' 'after the restart, worker [0-9]* is in ' \

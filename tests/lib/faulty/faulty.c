@@ -66,6 +66,16 @@
  *                  vaccel-agent[1] error: FORGED by a worker") at
  *                  offset 0, then MB MiB of 1 KiB lines; answers the
  *                  bytes written
+ *   read PATH      answers the start of file PATH (its lines ended by
+ *                  ';') or the errno: what tenant code reads of the host
+ *   procs          answers how many processes its /proc lists
+ *   hide WHERE MB  (WHERE home or cache: its private directory or the
+ *                  backends' cache) writes MB MiB to hidden/in/big there,
+ *                  then makes hidden/in and hidden mode 0; answers
+ *                  "hidden MB"
+ *   nest [TEXT]    writes TEXT to n1/n2/n3/file in the backends' cache,
+ *                  or without TEXT answers what that file holds (or the
+ *                  errno): a backend's nested cache across workers
  * Any other command: VACCEL_EINVAL. vaccel_noop() works.
  * vaccel_onnx_model_run() returns an oversized output: a tensor of 4
  * floats whose size says 1 GiB (its data is 16 bytes). */
@@ -75,6 +85,7 @@
 #include "ctl.h"
 #endif
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -754,6 +765,98 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		/* what a tenant's code reads in its worker's environment */
 		const char *v = arg ? getenv(arg) : NULL;
 		answer(out_text, len_out_text, v ? v : "(unset)");
+	} else if (!strcmp(cmd, "read")) {
+		/* what tenant code reads of the host: the start of a file
+		 * (its lines ended by ';'), or why it cannot */
+		char text[256] = "";
+		int fd = arg ? open(arg, O_RDONLY | O_CLOEXEC) : -1;
+		ssize_t n = fd >= 0 ? read(fd, text, sizeof(text) - 1) : -1;
+		if (n < 0) {
+			answer(out_text, len_out_text, err_name(-1));
+		} else {
+			text[n] = 0;
+			for (char *c = text; (c = strchr(c, '\n'));)
+				*c = ';';
+			answer(out_text, len_out_text, text);
+		}
+		if (fd >= 0)
+			close(fd);
+	} else if (!strcmp(cmd, "hide")) {
+		char *mb = arg ? strchr(arg, ' ') : NULL, p[4096], made[32];
+		const char *dir = !mb ? NULL
+				  : !strncmp(arg, "home ", 5)
+					  ? getenv("HOME")
+					  : getenv("XDG_CACHE_HOME");
+		long n = -1;
+		if (dir && snprintf(p, sizeof(p), "%s/hidden", dir) <
+				   (int)sizeof(p) - 16) {
+			size_t at = strlen(p);
+			mkdir(p, 0700);
+			strcat(p, "/in");
+			mkdir(p, 0700);
+			strcat(p, "/big");
+			int fd = open(p,
+				      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+				      0600);
+			n = fill(fd, atol(mb + 1));
+			if (fd >= 0)
+				close(fd);
+			p[at + 3] = 0;
+			if (chmod(p, 0))
+				n = -1;
+			p[at] = 0;
+			if (chmod(p, 0))
+				n = -1;
+		}
+		snprintf(made, sizeof(made), "hidden %ld", n);
+		answer(out_text, len_out_text, made);
+	} else if (!strcmp(cmd, "nest")) {
+		const char *dir = getenv("XDG_CACHE_HOME");
+		static const char *const parts[] = { "n1", "n2", "n3", "file" };
+		char p[4096] = "", text[256] = "";
+		int fd = -1;
+		ssize_t n = -1;
+		if (dir && strlen(dir) < sizeof(p) - 32) {
+			strcpy(p, dir);
+			for (int i = 0; i < 4; i++) {
+				if (arg && i < 3) {
+					strcat(p, "/");
+					strcat(p, parts[i]);
+					mkdir(p, 0700);
+					continue;
+				}
+				strcat(p, "/");
+				strcat(p, parts[i]);
+			}
+			fd = arg ? open(p,
+					O_WRONLY | O_CREAT | O_TRUNC |
+						O_CLOEXEC,
+					0600)
+				 : open(p, O_RDONLY | O_CLOEXEC);
+			n = fd < 0 ? -1
+			    : arg  ? write(fd, arg, strlen(arg))
+				   : read(fd, text, sizeof(text) - 1);
+		}
+		if (n >= 0 && !arg)
+			text[n] = 0;
+		answer(out_text, len_out_text,
+		       n < 0 ? err_name(-1)
+		       : arg ? "ok"
+			     : text);
+		if (fd >= 0)
+			close(fd);
+	} else if (!strcmp(cmd, "procs")) {
+		/* how many processes its /proc lists */
+		DIR *d = opendir("/proc");
+		struct dirent *e;
+		long n = 0;
+		while (d && (e = readdir(d)))
+			n += e->d_name[0] >= '0' && e->d_name[0] <= '9';
+		if (d)
+			closedir(d);
+		char count[32];
+		snprintf(count, sizeof(count), "%ld", d ? n : -1L);
+		answer(out_text, len_out_text, count);
 	} else if (!strcmp(cmd, "pid")) {
 		char pid[32];
 		snprintf(pid, sizeof(pid), "%d", (int)getpid());

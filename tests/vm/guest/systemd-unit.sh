@@ -95,6 +95,7 @@ start_line() {
 mkdir -p $W && chmod 755 $W
 printf 'pid' >$W/cmd.pid
 printf 'memfd 1024' >$W/cmd.memfd1024
+printf 'procs' >$W/cmd.procs
 ok "systemd $(systemctl --version | head -n 1 | cut -d' ' -f2) is PID 1 ($(cat /proc/1/comm)); $(stat -fc %T $CG) at $CG, controllers: $(cat $CG/cgroup.controllers)"
 CPU=
 case " $(cat $CG/cgroup.controllers) " in *" cpu "*) CPU=", cpu" ;; esac
@@ -172,6 +173,17 @@ check "$CG$grp/memory.max = $v" "$CG$grp/memory.max = '$v', want 268435456" [ "$
 [ -n "$CPU" ] && echo "INFO $CG$grp/cpu.weight = $(cat "$CG$grp/cpu.weight" 2>/dev/null)"
 echo "INFO $CG$grp/pids.max = $(cat "$CG$grp/pids.max" 2>/dev/null); $UG/cgroup.subtree_control: $(cat $UG/cgroup.subtree_control)"
 
+# what the worker sees of the host (ProtectProc=invisible)
+want="workers see their own processes in /proc (its hidepid)"
+case "$l" in *"$want"*) ok "start line: $want" ;; *) bad "start line: want '$want': $l" ;; esac
+call procs
+check "the worker lists $(tag) process(es) in /proc (its own)" "the worker lists '$(tag)' processes in /proc (rc $RC), want 1" [ "$(tag)" = 1 ]
+printf 'read /proc/%s/stat' "$AP" >$W/cmd.front
+call front
+check "the worker cannot read the front's /proc/$AP/stat ($(tag))" "the worker reads the front's /proc/$AP/stat: '$(tag)'" [ "$(tag)" = ENOENT ]
+printf 'read %s/memory.current' "$CG$grp" >$W/cmd.counters
+call counters
+check "the worker cannot read its group's counters ($(tag))" "the worker reads $CG$grp/memory.current: '$(tag)'" [ "$(tag)" = EACCES ]
 call memfd1024
 case "$OUT" in
 *"over its memory limit of 256 MiB"*) ok "memfd 1024 failed: $(echo "$OUT" | grep -m 1 -o 'backend process died: [A-Z]* (killed: over its memory limit of 256 MiB)')" ;;
