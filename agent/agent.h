@@ -176,6 +176,7 @@ struct agent_config {
 	bool worker_exec;
 	uint64_t worker_memory;
 	enum worker_cgroups worker_cgroups;
+	bool no_cpu_share; /* --worker-cpu-share off: no cpu group */
 	uint64_t worker_nofile;
 	uint64_t worker_uid_base;
 	char *read_dirs[MAX_READ_DIRS]; /* extra read-only paths of workers */

@@ -620,6 +620,8 @@ void wcg_init(void)
 	for (int c = 0; c < C_N; c++) {
 		char own[PATH_MAX];
 		bool v2;
+		if (c == C_CPU && cfg.no_cpu_share)
+			continue;
 		if (!find(cname[c], own, sizeof(own), &v2)) {
 			if (c == C_MEMORY)
 				snprintf(why, sizeof(why),

@@ -297,6 +297,12 @@ static bool parse_agent_opt(int opt, const char *arg)
 		else
 			die("--worker-cgroups %s: 'auto', 'on' or 'off'", arg);
 		return true;
+	case OPT_WORKER_CPU_SHARE:
+		if (strcmp(arg, "on") && strcmp(arg, "off"))
+			die("--worker-cpu-share: expected on or off, not '%s'",
+			    arg);
+		cfg.no_cpu_share = !strcmp(arg, "off");
+		return true;
 	case OPT_WORKER_FILES:
 		cfg.worker_nofile =
 			parse_size(arg, "--worker-files", 64, 1u << 20);

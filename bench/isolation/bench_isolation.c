@@ -12,7 +12,8 @@
  *                                      memory of a worker and of the front
  *   bench-isolation cgroups [ROUNDS]   a small call through an agent
  *                                      with the workers' cgroups vs one
- *                                      without (three rows)
+ *                                      without, and with the memory and
+ *                                      pids groups only (three rows each)
  *   bench-isolation attack [CALLS]     a good tenant's small-call median
  *                                      and 20 ms computation while another
  *                                      tenant attacks, vs quiet; with the
@@ -204,15 +205,23 @@ static void overhead_small(int rounds)
 static void cgroups_small(int rounds)
 {
 	static const char *const on[] = { "--worker-cgroups", "auto", NULL },
+				 *const no_cpu[] = { "--worker-cgroups", "auto",
+						     "--worker-cpu-share",
+						     "off", NULL },
 				 *const off[] = { "--worker-cgroups", "off",
 						  NULL };
 	printf("%d rounds of 3000 calls, in turn; the agents on vCPU 1, the "
-	       "client on 0.\n\n| call | --worker-cgroups off | auto | "
-	       "extra | ratio (median of rounds) |\n|---|---|---|---|---|\n",
+	       "client on 0. auto: memory, pids and cpu groups; "
+	       "--worker-cpu-share off: memory and pids.\n\n| call | "
+	       "--worker-cgroups off | with the groups | extra | ratio "
+	       "(median of rounds) |\n|---|---|---|---|---|\n",
 	       rounds);
-	for (int i = 0; i < 3; i++)
-		small_pair("small call (vaccel_noop, UNIX)", "process", on,
-			   "process", off, rounds);
+	for (int i = 0; i < 3; i++) {
+		small_pair("vaccel_noop, UNIX: auto", "process", on, "process",
+			   off, rounds);
+		small_pair("vaccel_noop, UNIX: --worker-cpu-share off",
+			   "process", no_cpu, "process", off, rounds);
+	}
 }
 
 static void overhead_infer(int rounds)

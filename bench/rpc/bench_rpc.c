@@ -318,14 +318,16 @@ enum {
 	L_RAW,
 	L_RAWPOLL,
 	L_PROC,
+	L_NOCPU,
 	L_NONE,
 	L_RAW2,
 	L_N
 };
 
-/* Rounds of: raw ping-pong, the agent with --isolation process, with
- * --isolation none, raw again (the A/A control). */
-static void latency_rounds(struct agent_proc ag[2], int kind, bool tcp, int cpu,
+/* Rounds of: raw ping-pong, the agent with --isolation process, the same
+ * without its workers' cpu group, with --isolation none, raw again (the
+ * A/A control). */
+static void latency_rounds(struct agent_proc ag[3], int kind, bool tcp, int cpu,
 			   int rounds, int64_t t[L_N][64])
 {
 	size_t req, rep;
@@ -339,6 +341,7 @@ static void latency_rounds(struct agent_proc ag[2], int kind, bool tcp, int cpu,
 		t[L_RAW][r] = raw_rtt(fd, req, rep, 3000, false);
 		t[L_RAWPOLL][r] = raw_rtt(fd, req, rep, 3000, true);
 		t[L_PROC][r] = agent_rtt(&ag[0], tcp, kind, cpu, 3000);
+		t[L_NOCPU][r] = agent_rtt(&ag[2], tcp, kind, cpu, 3000);
 		t[L_NONE][r] = agent_rtt(&ag[1], tcp, kind, cpu, 3000);
 		t[L_RAW2][r] = raw_rtt(fd, req, rep, 3000, false);
 	}
@@ -362,21 +365,24 @@ static void latency_row(const char *name, bool tcp, int cpu, int rounds,
 #define CELL(k) (double)m[k] / 1e3, (double)(m[k] - m[L_RAW]) / 1e3, med[k]
 	printf("| %s, %s, %s | %.1f µs | %.1f µs (%+.1f µs, %.2f) | %.1f µs "
 	       "(**%+.1f µs**, %.2f) | %.1f µs (**%+.1f µs**, %.2f) | %.1f µs "
-	       "(%+.1f µs, %.2f) |\n",
+	       "(**%+.1f µs**, %.2f) | %.1f µs (%+.1f µs, %.2f) |\n",
 	       name, tcp ? "TCP" : "UNIX",
 	       cpu ? "different vCPUs" : "same vCPU", (double)m[L_RAW] / 1e3,
-	       CELL(L_RAWPOLL), CELL(L_PROC), CELL(L_NONE), CELL(L_RAW2));
+	       CELL(L_RAWPOLL), CELL(L_PROC), CELL(L_NOCPU), CELL(L_NONE),
+	       CELL(L_RAW2));
 #undef CELL
 }
 
 static void latency(int rounds)
 {
-	struct agent_proc ag[2];
+	struct agent_proc ag[3];
 	const char *names[2] = { "vaccel_noop()",
 				 "opencv, 64 B read + 64 B in-out arg" };
-	const char *none[] = { "--isolation", "none", NULL };
+	const char *none[] = { "--isolation", "none", NULL },
+		   *nocpu[] = { "--worker-cpu-share", "off", NULL };
 	if (agent_start(&ag[0], "noop", NULL) ||
-	    agent_start(&ag[1], "noop", none))
+	    agent_start(&ag[1], "noop", none) ||
+	    agent_start(&ag[2], "noop", nocpu))
 		die("cannot start the agents");
 	static int64_t t[2][2][2][L_N][64];
 	pin(0); /* the client; the servers on CPU 1 or 0 */
@@ -386,8 +392,8 @@ static void latency(int rounds)
 				latency_rounds(ag, kind, tr, cpu, rounds,
 					       t[kind][tr][cpu]);
 	unpin();
-	agent_stop(&ag[0]);
-	agent_stop(&ag[1]);
+	for (int i = 0; i < 3; i++)
+		agent_stop(&ag[i]);
 	for (int kind = 0; kind < 2; kind++) {
 		size_t req, rep;
 		small_sizes(kind, &req, &rep);
@@ -400,9 +406,9 @@ static void latency(int rounds)
 	       "call before it sleeps (VACCEL_RPC_SPIN_US); 'raw, client "
 	       "polls' is the raw ping-pong doing the same.\n\n| small "
 	       "call (client on vCPU 0) | raw socket ping-pong | raw, client "
-	       "polls | agent, --isolation process | agent, --isolation "
-	       "none | raw again (A/A control) |\n|---|---|---|---|---|---|"
-	       "\n",
+	       "polls | agent, --isolation process | the same, "
+	       "--worker-cpu-share off | agent, --isolation none | raw "
+	       "again (A/A control) |\n|---|---|---|---|---|---|---|\n",
 	       rounds);
 	for (int kind = 0; kind < 2; kind++)
 		for (int tr = 0; tr < 2; tr++)

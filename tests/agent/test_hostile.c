@@ -3264,6 +3264,35 @@ static int start_delegated(const char *const *args, const char *own[2])
 	return r;
 }
 
+/* --worker-cpu-share off: the memory and pids groups, no cpu group (its
+ * cost per call without the tenants' other bounds). Skipped where the
+ * agent makes no memory cgroup. */
+static void test_cpu_share_off(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--worker-cpu-share", "off", NULL };
+	char dir[PATH_MAX], cpu[PATH_MAX], wdir[PATH_MAX];
+	if (!start_grouped(extra, dir, sizeof(dir)))
+		return;
+	assert_false(agent_group("cpu", cpu, sizeof(cpu)));
+	assert_false(log_says("control groups: .*cpu"));
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t s = session(a);
+	pid_t w = worker_of(a, s);
+	assert_true(worker_group(w, "memory", dir, wdir, sizeof(wdir)));
+	char p[64], line[PATH_MAX];
+	bool in_cpu = false;
+	snprintf(p, sizeof(p), "/proc/%d/cgroup", (int)w);
+	FILE *f = fopen(p, "r");
+	while (f && fgets(line, sizeof(line), f))
+		in_cpu |= strstr(line, ":cpu") && strstr(line, "vaccel-agent.");
+	if (f)
+		fclose(f);
+	assert_false(in_cpu);
+	close(a);
+	stop();
+}
+
 /* Bob's tenant code reads what it can of the host's other tenants: as
  * root the agent gives each worker a /proc of its own processes and a
  * network namespace, and makes the workers' cgroups root's alone. Bob's
@@ -3704,6 +3733,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_crash_loop_addresses, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
 		cmocka_unit_test_teardown(test_private_view, teardown),
+		cmocka_unit_test_teardown(test_cpu_share_off, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),
