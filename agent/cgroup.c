@@ -498,6 +498,17 @@ static void wanted(const struct hier *h, char *out, size_t size)
 			str_add(out, size, out[0] ? " +" : "+", cname[c]);
 }
 
+/* A group directory only root enters: a worker (another uid) reads no
+ * other tenant's counters (memory use, tasks, CPU time: what it is
+ * doing), nor which tenants have groups. It joins its own through a
+ * descriptor the front opened. 0, or -1 (errno). */
+static int private_dir(const char *d)
+{
+	if (mkdir(d, 0700) && errno != EEXIST)
+		return -1;
+	return chmod(d, 0700);
+}
+
 /* Under v2: `h->own` lets groups below it have `h`'s controllers (the
  * agent moves to own/vaccel-front if it is alone in own). */
 static int v2_delegate(struct hier *h, char *why, size_t size)
@@ -523,25 +534,13 @@ static int v2_delegate(struct hier *h, char *why, size_t size)
 		return -1;
 	}
 	if (!path_join(front, sizeof(front), h->own, "vaccel-front") ||
-	    (mkdir(front, 0755) && errno != EEXIST) ||
-	    put(front, "cgroup.procs", "0") ||
+	    private_dir(front) || put(front, "cgroup.procs", "0") ||
 	    put(h->own, "cgroup.subtree_control", want)) {
 		snprintf(why, size, "cannot move the agent to %s: %s", front,
 			 strerror(errno));
 		return -1;
 	}
 	return 0;
-}
-
-/* A group directory only root enters: a worker (another uid) reads no
- * other tenant's counters (memory use, tasks, CPU time: what it is
- * doing), nor which tenants have groups. It joins its own through a
- * descriptor the front opened. 0, or -1 (errno). */
-static int private_dir(const char *d)
-{
-	if (mkdir(d, 0700) && errno != EEXIST)
-		return -1;
-	return chmod(d, 0700);
 }
 
 /* This run's directory in `h`. 0, or -1 with the reason. */

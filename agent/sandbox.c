@@ -353,6 +353,15 @@ int sandbox_view_enter(void)
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
 		  "hidepid=invisible"))
 		return errno ? errno : EPERM;
+	/* and a /sys of its own, read-only: its network devices are the new
+	 * namespace's (the host's interfaces and their traffic counters,
+	 * other tenants' calls on lo among them: an audit), and the mounts
+	 * below the host's /sys (the cgroup hierarchies: the agent's groups'
+	 * counters, every tenant's summed) are not there. The devices and
+	 * CPUs the backends look for are */
+	if (mount("sysfs", "/sys", "sysfs",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
+		return errno ? errno : EPERM;
 	return 0;
 }
 
@@ -402,7 +411,7 @@ const char *sandbox_view_describe(void)
 {
 	static char d[160];
 	if (!view_err)
-		return "their own processes in /proc, no network";
+		return "their own processes in /proc, no network, no cgroups";
 	const char *why = view_err != EINVAL ? strerror(view_err)
 			  : cfg.no_sandbox   ? "--no-sandbox"
 					     : "workers share the agent's uid";
@@ -451,9 +460,6 @@ static const char *const allowed[] = {
 	"ftruncate",
 	"fallocate",
 	"fadvise64",
-	"open",
-	"openat",
-	"openat2",
 	"stat",
 	"fstat",
 	"lstat",
@@ -471,8 +477,6 @@ static const char *const allowed[] = {
 	"getcwd",
 	"chdir",
 	"fchdir",
-	"mkdir",
-	"mkdirat",
 	"rmdir",
 	"unlink",
 	"unlinkat",
@@ -705,13 +709,38 @@ static int filtered(scmp_filter_ctx f)
 	/* modes without write for group and others, and a umask that keeps
 	 * them out: a tenant's code made its directories 0777 and changed
 	 * them from outside the sandbox (its own process on the host, with a
-	 * descriptor kept from then) while the front's root code walked them */
-	struct scmp_arg_cmp mode1 = SCMP_A1(SCMP_CMP_MASKED_EQ, 022, 0),
-			    mode2 = SCMP_A2(SCMP_CMP_MASKED_EQ, 022, 0),
+	 * descriptor kept from then) while the front's root code walked them.
+	 * No set-user-ID or set-group-ID file either, made or changed: a
+	 * tenant's code left a setuid copy of a shell, its host process kept
+	 * a descriptor to it, and when the worker's uid went to another
+	 * tenant, ran it as that tenant's worker (an audit: read and
+	 * poisoned its cache, killed its worker). open and openat are
+	 * checked only where they make a file (O_CREAT, O_TMPFILE: else
+	 * their mode is not read); openat2's mode is in memory the filter
+	 * cannot read: ENOSYS, which libraries take for an older kernel */
+	const uint64_t ids = S_ISUID | S_ISGID, bad = ids | 022;
+	/* (a new file's mode loses 022 to the umask: 0666 and 0777 are what
+	 * libraries pass) */
+	struct scmp_arg_cmp mode1 = SCMP_A1(SCMP_CMP_MASKED_EQ, bad, 0),
+			    mode2 = SCMP_A2(SCMP_CMP_MASKED_EQ, bad, 0),
+			    make1 = SCMP_A1(SCMP_CMP_MASKED_EQ, ids, 0),
+			    make2 = SCMP_A2(SCMP_CMP_MASKED_EQ, ids, 0),
+			    make3 = SCMP_A3(SCMP_CMP_MASKED_EQ, ids, 0),
+			    no_make1 = SCMP_A1(SCMP_CMP_MASKED_EQ,
+					       O_CREAT | __O_TMPFILE, 0),
+			    no_make2 = SCMP_A2(SCMP_CMP_MASKED_EQ,
+					       O_CREAT | __O_TMPFILE, 0),
 			    mask0 = SCMP_A0(SCMP_CMP_MASKED_EQ, 022, 022);
 	return err | rule(f, SCMP_ACT_ALLOW, "chmod", 1, &mode1) |
 	       rule(f, SCMP_ACT_ALLOW, "fchmod", 1, &mode1) |
 	       rule(f, SCMP_ACT_ALLOW, "fchmodat", 1, &mode2) |
+	       rule(f, SCMP_ACT_ALLOW, "mkdir", 1, &make1) |
+	       rule(f, SCMP_ACT_ALLOW, "mkdirat", 1, &make2) |
+	       rule(f, SCMP_ACT_ALLOW, "open", 1, &no_make1) |
+	       rule(f, SCMP_ACT_ALLOW, "open", 1, &make2) |
+	       rule(f, SCMP_ACT_ALLOW, "openat", 1, &no_make2) |
+	       rule(f, SCMP_ACT_ALLOW, "openat", 1, &make3) |
+	       rule(f, SCMP_ACT_ERRNO(ENOSYS), "openat2", 0, NULL) |
 	       rule(f, SCMP_ACT_ALLOW, "umask", 1, &mask0);
 }
 

@@ -30,8 +30,9 @@ bool sandbox_confines_files(void);
  * ("landlock 7, seccomp"). */
 const char *sandbox_describe(void);
 /* A worker's view of the host (as root, with workers of their own uids):
- * a mount namespace whose /proc shows a worker only its own processes,
- * and a network namespace of its own. sandbox_view_probe tries it once in
+ * a mount namespace whose /proc shows a worker only its own processes
+ * and whose /sys is the network namespace's of its own (no host network
+ * device, no cgroup file system). sandbox_view_probe tries it once in
  * a child of the front, at its start; sandbox_view_enter (system calls
  * only, in the child that becomes the worker) makes it: 0, or the errno. */
 bool sandbox_view_probe(bool own_uids);

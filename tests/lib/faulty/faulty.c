@@ -87,6 +87,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <linux/openat2.h>
 #include <limits.h>
 #include <pthread.h>
 #include <netinet/in.h>
@@ -188,6 +189,15 @@ static const char *err_name(int r)
 				      "%s=%s ", name, err_name(r));   \
 	} while (0)
 
+/* 0 and `fd` closed if it is one, else -1. */
+static int closed(int fd)
+{
+	if (fd < 0)
+		return -1;
+	close(fd);
+	return 0;
+}
+
 /* Each forbidden attempt: "name=result" (ok means it worked). */
 static void escape(char *out, size_t len, const char *arg)
 {
@@ -212,6 +222,34 @@ static void escape(char *out, size_t len, const char *arg)
 	 * the sandbox while the front's root code walks it) */
 	TRY("chmod_others", getenv("HOME") ? chmod(getenv("HOME"), 0777) : 0);
 	TRY("umask_others", syscall(SYS_umask, 0) < 0 ? -1 : 0);
+	/* a set-user-ID or set-group-ID file or directory of its uid, made
+	 * or changed (its host process could run it once the uid is another
+	 * tenant's); and the plain modes libraries pass, which work */
+	char path[4096];
+	const char *home = getenv("HOME");
+	if (home && strlen(home) < sizeof(path) - 16) {
+		snprintf(path, sizeof(path), "%s/s1", home);
+		int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0700);
+		TRY("setuid_chmod", chmod(path, 04755));
+		TRY("setgid_fchmodat", fchmodat(AT_FDCWD, path, 02755, 0));
+		TRY("setuid_fchmod", fchmod(fd, 04700));
+		TRY("plain_chmod", chmod(path, 0755));
+		if (fd >= 0)
+			close(fd);
+		snprintf(path, sizeof(path), "%s/s2", home);
+		TRY("setuid_open",
+		    closed(open(path, O_WRONLY | O_CREAT, 04755)));
+		TRY("setuid_openat",
+		    closed(openat(AT_FDCWD, path, O_WRONLY | O_CREAT, 04755)));
+		struct open_how how = { .flags = O_WRONLY | O_CREAT,
+					.mode = 04755 };
+		TRY("openat2", closed((int)syscall(SYS_openat2, AT_FDCWD, path,
+						   &how, sizeof(how))));
+		TRY("plain_open", closed(open(path, O_WRONLY | O_CREAT, 0666)));
+		snprintf(path, sizeof(path), "%s/s3", home);
+		TRY("setgid_mkdir", mkdir(path, 02755));
+		TRY("plain_mkdir", mkdir(path, 0777));
+	}
 	if (arg && *arg)
 		TRY("read_other", open(arg, O_RDONLY));
 }
