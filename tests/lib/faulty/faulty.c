@@ -38,6 +38,8 @@
  *                  its reading, and sends a copy to the front in a
  *                  malformed control message (the front then ends this
  *                  worker; its close of that copy used to be the last)
+ *   tcp-conns      answers how many TCP connections from 127.0.0.2 or
+ *                  above this worker holds
  *   linger-conns   makes each of this worker's TCP connections from
  *                  127.0.0.2 or above linger INT_MAX seconds on close with
  *                  unsent data and ends its reading: the front's close of
@@ -512,12 +514,13 @@ static int linger_ctl(const char *arg)
 	return n == 1 ? VACCEL_OK : VACCEL_EIO;
 }
 
-static int linger_conns(void)
+static int linger_conns(bool linger)
 {
 	int n = 0, port;
 	for (int fd = 0; fd < 4096; fd++)
 		if (tcp_client(fd, &port) >= 0x7f000002u) {
-			make_linger(fd, INT_MAX);
+			if (linger)
+				make_linger(fd, INT_MAX);
 			n++;
 		}
 	return n;
@@ -773,9 +776,9 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 			close(fd);
 	} else if (!strcmp(cmd, "linger-ctl")) {
 		return linger_ctl(arg);
-	} else if (!strcmp(cmd, "linger-conns")) {
+	} else if (!strcmp(cmd, "linger-conns") || !strcmp(cmd, "tcp-conns")) {
 		char n[32];
-		snprintf(n, sizeof(n), "%d", linger_conns());
+		snprintf(n, sizeof(n), "%d", linger_conns(cmd[0] == 'l'));
 		answer(out_text, len_out_text, n);
 #ifdef FAULTY_CTL
 	} else if (!strcmp(cmd, "ctl-ops")) {
