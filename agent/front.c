@@ -230,7 +230,8 @@ static void accept_all(struct listener *l)
 }
 
 /* As root, workers run as other uids: they must be able to go through
- * every directory above the ones they use (o+x), and to read their
+ * every directory above the ones they use (o+x, or g+x of the workers'
+ * group), and to read their
  * plugins and the exec-allowed libraries (o+r). Checked now, with the
  * fix in the message, rather than failing in each worker. */
 static void check_reachable(const char *what, const char *path, bool read)
@@ -248,7 +249,11 @@ static void check_reachable(const char *what, const char *path, bool read)
 			mode_t need = S_ISDIR(st.st_mode) ? S_IXOTH : 0;
 			if (last && read)
 				need |= S_IROTH;
-			if ((st.st_mode & need) != need)
+			/* (the roots of the workers' own directories are
+			 * 0710, of their group) */
+			bool group = st.st_gid == workers_shared_gid() &&
+				     need == S_IXOTH && (st.st_mode & S_IXGRP);
+			if (!group && (st.st_mode & need) != need)
 				die("%s %s: the workers (uids from %" PRIu64
 				    ") cannot %s %s (mode %03o): chmod o+%s "
 				    "it, or use another place "

@@ -74,10 +74,10 @@ static int set_limits(bool own_uid)
 static int drop_uid(long uid)
 {
 	uid_t u = (uid_t)uid;
-	/* --cache-shared: the workers' group of the shared directory */
+	/* the workers' group: the roots of their directories (0710) and
+	 * --cache-shared's shared directory */
 	gid_t shared = workers_shared_gid();
-	if (setgroups(cfg.cache_shared ? 1 : 0, &shared) ||
-	    setresgid(u, u, u) || setresuid(u, u, u)) {
+	if (setgroups(1, &shared) || setresgid(u, u, u) || setresuid(u, u, u)) {
 		aerr("worker: cannot become uid %ld: %s", uid, strerror(errno));
 		return -1;
 	}
@@ -347,7 +347,9 @@ int sandbox_view_enter(void)
 	 * worker's uid may trace (its own: every tenant has its uid), and a
 	 * network namespace of its own (/proc/net lists the host's
 	 * connections, other tenants' addresses among them; the worker opens
-	 * no socket, and those it is handed keep working) */
+	 * no socket, and those it is handed keep working). No IPC one: no
+	 * worker can make a System V object (its filter), so
+	 * /proc/sysvipc lists none of another tenant's */
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -596,23 +598,30 @@ static int rule(scmp_filter_ctx f, uint32_t act, const char *name, unsigned n,
 	return r;
 }
 
+/* Refused values of an argument: each from lo to hi, both included. */
+struct span {
+	uint32_t lo, hi;
+};
+
 /* Allow `name` for every value of its argument `arg` but those in `no`.
  * The kernel reads that argument as 32 bits (an int, an unsigned int)
  * where the filter sees 64: a comparison of the whole (arg != X) passes
  * X + 2^32, which the kernel takes for X. So the allowed values are
  * covered by aligned blocks of the low 32 bits, each matched with the
  * high 32 bits zero or all ones (a negative int widened), and nothing
- * else is allowed: about 32 rules for each refused value. */
+ * else is allowed: about 32 rules for each refused value or span. */
 static int allow_but(scmp_filter_ctx f, const char *name, unsigned arg,
-		     const uint32_t *no, size_t nno, uint64_t start,
+		     const struct span *no, size_t nno, uint64_t start,
 		     unsigned bits)
 {
-	uint64_t size = 1ull << bits;
-	bool hit = false;
-	for (size_t i = 0; i < nno && !hit; i++)
-		hit = no[i] >= start && no[i] - start < size;
-	if (hit && bits == 0)
-		return 0; /* a refused value */
+	uint64_t size = 1ull << bits, end = start + size - 1;
+	bool hit = false, all = false;
+	for (size_t i = 0; i < nno && !all; i++) {
+		hit |= no[i].lo <= end && no[i].hi >= start;
+		all = no[i].lo <= start && no[i].hi >= end;
+	}
+	if (all)
+		return 0; /* refused values only */
 	if (hit)
 		return allow_but(f, name, arg, no, nno, start, bits - 1) |
 		       allow_but(f, name, arg, no, nno, start + size / 2,
@@ -651,14 +660,30 @@ static int filtered(scmp_filter_ctx f)
 	 * (ABI 6) blocks that too, where the kernel has it. And leases: one
 	 * on a --cache-shared entry stopped another tenant's worker that
 	 * opened it for the lease's break time (45 s) */
-	static const uint32_t fcntl_no[] = { F_SETOWN, F_SETSIG, F_SETOWN_EX,
-					     F_SETLEASE, F_SETPIPE_SZ };
-	/* the same through ioctl, and typing into a terminal (the worker has
-	 * none since setsid; this holds if it finds one) */
-	static const uint32_t ioctl_no[] = { TIOCSTI, FIOSETOWN, SIOCSPGRP };
+	static const struct span fcntl_no[] = { { F_SETOWN, F_SETOWN },
+						{ F_SETSIG, F_SETSIG },
+						{ F_SETOWN_EX, F_SETOWN_EX },
+						{ F_SETLEASE, F_SETLEASE },
+						{ F_SETPIPE_SZ,
+						  F_SETPIPE_SZ } };
+	/* the same through ioctl (FIOSETOWN, SIOCSPGRP), typing into a
+	 * terminal (the worker has none since setsid; this holds if it finds
+	 * one), and every socket ioctl of the 0x89 and the wireless 0x8b
+	 * ranges: on the sockets it holds, made in the host's network
+	 * namespace, they read the host's interfaces, addresses, neighbours
+	 * and NIC counters (other tenants' traffic), and SIOCETHTOOL takes
+	 * the host's network lock (an audit slowed the making of network
+	 * namespaces fourfold); the worker's own ioctls on sockets are
+	 * FIONREAD-like, outside them */
+	static const struct span ioctl_no[] = { { TIOCSTI, TIOCSTI },
+						{ 0x8900, 0x89ff },
+						{ 0x8b00, 0x8bff } };
 	/* outliving the front (its death signal cleared), and being traced */
-	static const uint32_t prctl_no[] = { PR_SET_PDEATHSIG, PR_SET_DUMPABLE,
-					     PR_SET_PTRACER };
+	static const struct span prctl_no[] = {
+		{ PR_SET_PDEATHSIG, PR_SET_PDEATHSIG },
+		{ PR_SET_DUMPABLE, PR_SET_DUMPABLE },
+		{ PR_SET_PTRACER, PR_SET_PTRACER }
+	};
 #define ALLOW_BUT(name, arg, no) \
 	allow_but(f, name, arg, no, sizeof(no) / sizeof(*no), 0, 32)
 	/* socket buffers beyond what the kernel tunes for itself: on its
@@ -666,8 +691,10 @@ static int filtered(scmp_filter_ctx f)
 	 * count (an audit: 32 connections filled to 255 MiB with a 5 MiB
 	 * group). The option's number is refused at every level: the
 	 * worker opens no socket, and the few it has need none of them */
-	static const uint32_t sockopt_no[] = { SO_SNDBUF, SO_RCVBUF,
-					       SO_SNDBUFFORCE, SO_RCVBUFFORCE };
+	static const struct span sockopt_no[] = {
+		{ SO_SNDBUF, SO_RCVBUF },	   /* 7, 8 */
+		{ SO_SNDBUFFORCE, SO_RCVBUFFORCE } /* 32, 33 */
+	};
 	/* huge pages: a v1 memory cgroup does not count them, and one
 	 * tenant could take the host's whole pool (an audit, from the code:
 	 * the pool is empty here). Bigger pipes (F_SETPIPE_SZ, above) were

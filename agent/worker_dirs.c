@@ -309,12 +309,21 @@ void wk_setup_roots(void)
 	if (!path_join(wk_tenants_root, sizeof(wk_tenants_root), cfg.rundir,
 		       "tenants"))
 		die("--rundir: path too long");
-	if (wk_make_dir(wk_tenants_root, wk_as_root() ? 0711 : 0700) ||
+	/* as root, the workers' group may go through the tenants' root, to
+	 * their own directories, and no one else: any local user could stat
+	 * a tenant's directory (its name a hash of the tenant's) and see
+	 * which tenants the agent serves, its worker's uid and when it starts
+	 * and ends (an audit). Not --cache-dir: a service manager's
+	 * CacheDirectory= gives a tree whose top is not its user's and
+	 * group's wholly to them at the next start (systemd: root:root, so
+	 * every tenant's cached files became root's and unreadable to its
+	 * workers, and its directories no worker's to take back) */
+	if (wk_make_dir(wk_tenants_root, wk_as_root() ? 0710 : 0700) ||
 	    wk_make_dir(cfg.cache_dir, wk_as_root() ? 0711 : 0700))
 		die("cannot create %s or %s: %s", wk_tenants_root,
 		    cfg.cache_dir, strerror(errno));
-	if (wk_as_root() &&
-	    (lchown(wk_tenants_root, 0, 0) || lchown(cfg.cache_dir, 0, 0)))
+	if (wk_as_root() && (lchown(wk_tenants_root, 0, workers_shared_gid()) ||
+			     lchown(cfg.cache_dir, 0, 0)))
 		die("cannot take %s or %s: %s", wk_tenants_root, cfg.cache_dir,
 		    strerror(errno));
 	const char *roots[2] = { wk_tenants_root, cfg.cache_dir };

@@ -20,6 +20,7 @@
 #include "transport.h"
 #include <arpa/inet.h>
 #include <dirent.h>
+#include <grp.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -899,9 +900,9 @@ static void test_escape(void **state)
 		{ "setuid_chmod=", false },  { "setgid_fchmodat=", false },
 		{ "setuid_fchmod=", false }, { "setuid_open=", false },
 		{ "setuid_openat=", false }, { "openat2=", false },
-		{ "setgid_mkdir=", false },  { "shadow=", true },
-		{ "write_etc=", true },	     { "ptrace_parent=", true },
-		{ "read_other=", true },
+		{ "setgid_mkdir=", false },  { "ioctl_ifconf=", false },
+		{ "shadow=", true },	     { "write_etc=", true },
+		{ "ptrace_parent=", true },  { "read_other=", true },
 	};
 	for (size_t i = 0; i < sizeof(must_fail) / sizeof(must_fail[0]); i++) {
 		if (sanitized && !must_fail[i].uid)
@@ -3276,6 +3277,53 @@ static int start_delegated(const char *const *args, const char *own[2])
 	return r;
 }
 
+/* Any local user could stat a tenant's directories (their names a hash
+ * of the tenant's: "uid:N" is guessed) and see which tenants the agent
+ * serves, their workers' uids and when they start and end: as root the
+ * roots of the workers' directories are 0710, of the workers' group. A
+ * process of another uid (nobody) cannot stat alice's directories while
+ * her worker runs. Root only. */
+static void test_dirs_private(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: workers of their own uids need root\n");
+		return;
+	}
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t as = session(a);
+	worker_of(a, as);
+	char root[PATH_MAX], dir[PATH_MAX] = "", cmd[PATH_MAX + 64];
+	snprintf(root, sizeof(root), "%.4000s/run/tenants", ag.dir);
+	struct stat st;
+	assert_int_equal(stat(root, &st), 0);
+	printf("# %s: mode %03o, group %u\n", root,
+	       (unsigned)(st.st_mode & 0777), (unsigned)st.st_gid);
+	assert_int_equal(st.st_mode & 0777, 0710);
+	assert_int_not_equal(st.st_gid, 0);
+	snprintf(cmd, sizeof(cmd), "ls -d %s/t-* | head -1", root);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(dir, sizeof(dir), f));
+	pclose(f);
+	dir[strcspn(dir, "\n")] = 0;
+	pid_t p = fork();
+	if (p == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(stat(dir, &st) == -1 && errno == EACCES ? 0 : 1);
+	}
+	int ws = -1;
+	assert_int_equal(waitpid(p, &ws, 0), p);
+	printf("# nobody's stat of %s: %s\n", dir,
+	       WEXITSTATUS(ws) == 0 ? "EACCES" : "allowed");
+	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+	assert_int_equal(faulty(a, as, "ok", NULL, 0), 0);
+	close(a);
+	stop();
+}
+
 /* --worker-cpu-share off: the memory and pids groups, no cpu group (its
  * cost per call without the tenants' other bounds). Skipped where the
  * agent makes no memory cgroup. */
@@ -3773,6 +3821,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
 		cmocka_unit_test_teardown(test_private_view, teardown),
 		cmocka_unit_test_teardown(test_cpu_share_off, teardown),
+		cmocka_unit_test_teardown(test_dirs_private, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),

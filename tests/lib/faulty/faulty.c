@@ -87,6 +87,7 @@
 #include "ctl.h"
 #endif
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <dirent.h>
 #include <errno.h>
 #include <linux/openat2.h>
@@ -100,6 +101,7 @@
 #include <string.h>
 #include <sched.h>
 #include <sys/prctl.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -224,6 +226,11 @@ static void escape(char *out, size_t len, const char *arg)
 	 * the sandbox while the front's root code walks it) */
 	TRY("chmod_others", getenv("HOME") ? chmod(getenv("HOME"), 0777) : 0);
 	TRY("umask_others", syscall(SYS_umask, 0) < 0 ? -1 : 0);
+	/* the host's network through a socket it holds (its control
+	 * socket, descriptor 3, made in the host's network namespace) */
+	char ifbuf[1024];
+	struct ifconf ifc = { .ifc_len = sizeof(ifbuf), .ifc_buf = ifbuf };
+	TRY("ioctl_ifconf", ioctl(3, SIOCGIFCONF, &ifc));
 	/* a set-user-ID or set-group-ID file or directory of its uid, made
 	 * or changed (its host process could run it once the uid is another
 	 * tenant's); and the plain modes libraries pass, which work */
