@@ -264,6 +264,8 @@ bool remove_tree(const char *path, uid_t uid_lo, uid_t uid_hi);
  * CAP_DAC_OVERRIDE (the packaged systemd unit) cannot move a directory it
  * may not write. True if it was one of those. */
 bool take_dir(const char *path, uid_t uid_lo, uid_t uid_hi);
+/* mkdir, or an existing directory, with `mode` (0, or -1: errno). */
+int make_dir(const char *path, mode_t mode);
 /* Entry `name` of `dfd` (a link not followed) if it is a directory of
  * filesystem `dev` owned by a uid of [lo, hi), or this process's with a
  * group of that range (taken before), taken back: this process's (its

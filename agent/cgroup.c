@@ -504,9 +504,7 @@ static void wanted(const struct hier *h, char *out, size_t size)
  * descriptor the front opened. 0, or -1 (errno). */
 static int private_dir(const char *d)
 {
-	if (mkdir(d, 0700) && errno != EEXIST)
-		return -1;
-	return chmod(d, 0700);
+	return make_dir(d, 0700);
 }
 
 /* Under v2: `h->own` lets groups below it have `h`'s controllers (the

@@ -262,6 +262,14 @@ static void set_defaults(void)
 	cfg.worker_uid = -1;
 }
 
+/* An on|off option's value: true for off (dies on anything else). */
+static bool is_off(const char *arg, const char *name)
+{
+	if (strcmp(arg, "on") && strcmp(arg, "off"))
+		die("%s: expected on or off, not '%s'", name, arg);
+	return !strcmp(arg, "off");
+}
+
 /* Options of the front's own interface and of workers; false if `opt` is
  * none of them. */
 static bool parse_agent_opt(int opt, const char *arg)
@@ -298,10 +306,7 @@ static bool parse_agent_opt(int opt, const char *arg)
 			die("--worker-cgroups %s: 'auto', 'on' or 'off'", arg);
 		return true;
 	case OPT_WORKER_CPU_SHARE:
-		if (strcmp(arg, "on") && strcmp(arg, "off"))
-			die("--worker-cpu-share: expected on or off, not '%s'",
-			    arg);
-		cfg.no_cpu_share = !strcmp(arg, "off");
+		cfg.no_cpu_share = is_off(arg, "--worker-cpu-share");
 		return true;
 	case OPT_WORKER_FILES:
 		cfg.worker_nofile =
@@ -429,14 +434,10 @@ static void parse_opt(int opt, const char *arg)
 		cfg.no_shm = true;
 		break;
 	case OPT_RING:
-		if (strcmp(arg, "on") && strcmp(arg, "off"))
-			die("--ring: expected on or off, not '%s'", arg);
-		cfg.no_ring = !strcmp(arg, "off");
+		cfg.no_ring = is_off(arg, "--ring");
 		break;
 	case OPT_NEAR:
-		if (strcmp(arg, "on") && strcmp(arg, "off"))
-			die("--near: expected on or off, not '%s'", arg);
-		cfg.no_near = !strcmp(arg, "off");
+		cfg.no_near = is_off(arg, "--near");
 		break;
 	case OPT_BACKEND_LOG:
 		cfg.backend_log_level =

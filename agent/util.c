@@ -160,6 +160,13 @@ static int rm_take(int dfd, const char *name, const struct rm_owner *o,
 	return fd;
 }
 
+int make_dir(const char *path, mode_t mode)
+{
+	if (mkdir(path, mode) && errno != EEXIST)
+		return -1;
+	return chmod(path, mode);
+}
+
 bool take_dir(const char *path, uid_t uid_lo, uid_t uid_hi)
 {
 	struct stat st;

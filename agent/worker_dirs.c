@@ -121,13 +121,6 @@ static void own_tree(int dfd, const struct own *o, int depth)
 	}
 }
 
-int wk_make_dir(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) && errno != EEXIST)
-		return -1;
-	return chmod(path, mode);
-}
-
 /* ---- the janitor ------------------------------------------------------------
  * A tree a worker leaves (its private directory; an ephemeral tenant's
  * cache) is renamed into the trash of its root, which takes no time
@@ -215,8 +208,8 @@ int wk_prepare_dirs(struct worker *w)
 		return -1;
 	}
 	discard(w->dir, 0);
-	if (wk_make_dir(w->dir, 0700) ||
-	    (!cfg.cache_shared && wk_make_dir(w->cache, 0700)))
+	if (make_dir(w->dir, 0700) ||
+	    (!cfg.cache_shared && make_dir(w->cache, 0700)))
 		return -1;
 	if (w->slot >= 0 && lchown(w->dir, wk_uid(w), wk_uid(w)))
 		return -1;
@@ -318,8 +311,8 @@ void wk_setup_roots(void)
 	 * group's wholly to them at the next start (systemd: root:root, so
 	 * every tenant's cached files became root's and unreadable to its
 	 * workers, and its directories no worker's to take back) */
-	if (wk_make_dir(wk_tenants_root, wk_as_root() ? 0710 : 0700) ||
-	    wk_make_dir(cfg.cache_dir, wk_as_root() ? 0711 : 0700))
+	if (make_dir(wk_tenants_root, wk_as_root() ? 0710 : 0700) ||
+	    make_dir(cfg.cache_dir, wk_as_root() ? 0711 : 0700))
 		die("cannot create %s or %s: %s", wk_tenants_root,
 		    cfg.cache_dir, strerror(errno));
 	if (wk_as_root() && (lchown(wk_tenants_root, 0, workers_shared_gid()) ||
@@ -330,7 +323,7 @@ void wk_setup_roots(void)
 	for (int t = 0; t < 2; t++)
 		if (!path_join(trash[t], sizeof(trash[t]), roots[t],
 			       ".trash") ||
-		    (wk_make_dir(trash[t], 0700)) ||
+		    (make_dir(trash[t], 0700)) ||
 		    (wk_as_root() && lchown(trash[t], 0, 0)))
 			die("cannot create %s/.trash: %s", roots[t],
 			    strerror(errno ? errno : ENAMETOOLONG));
@@ -358,7 +351,7 @@ void wk_setup_roots(void)
 		 * another's entries. As root, the workers' group's only
 		 * (world-writable, a local user made a directory there that
 		 * a worker moved into its tree, writable from outside) */
-		if (wk_make_dir(shared, wk_as_root() ? 01770 : 01700) ||
+		if (make_dir(shared, wk_as_root() ? 01770 : 01700) ||
 		    (wk_as_root() && lchown(shared, 0, workers_shared_gid())))
 			die("cannot create %s: %s", shared, strerror(errno));
 	}

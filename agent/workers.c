@@ -354,7 +354,7 @@ static void inprocess(void)
 	if (!path_join(w->dir, sizeof(w->dir), wk_tenants_root, "all"))
 		die("--rundir: path too long");
 	vaccel__fs_rm_rf(w->dir);
-	if (wk_make_dir(w->dir, 0700))
+	if (make_dir(w->dir, 0700))
 		die("cannot create %s: %s", w->dir, strerror(errno));
 	cfg.worker_dir = w->dir;
 	front_ops = worker_load_inprocess();

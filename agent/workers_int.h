@@ -175,8 +175,6 @@ uid_t wk_uid(const struct worker *w);
  * shared group), else this one. */
 uid_t wk_uid_lo(void);
 uid_t wk_uid_hi(void);
-/* mkdir, or an existing directory, with `mode`. */
-int wk_make_dir(const char *path, mode_t mode);
 int wk_prepare_dirs(struct worker *w);
 /* In the worker's process, before it runs: its cache's files become its. */
 void wk_own_dirs(const struct worker *w);
