@@ -179,6 +179,7 @@ struct agent_config {
 	bool no_cpu_share; /* --worker-cpu-share off: no cpu group */
 	uint64_t worker_nofile;
 	uint64_t worker_uid_base;
+	uint64_t worker_uids; /* how many: slots of workers.c */
 	char *read_dirs[MAX_READ_DIRS]; /* extra read-only paths of workers */
 	int nr_read_dirs;
 	const char *ready_file;
@@ -276,3 +277,7 @@ int make_dir(const char *path, mode_t mode);
 int dir_take(int dfd, const char *name, dev_t dev, uid_t lo, uid_t hi);
 
 void tenant_dirname(const char *tenant, char out[19]);
+/* Where tenants' caches are, under --cache-dir (as root of the workers'
+ * group, 0710: a local user cannot stat them; --cache-dir/shared is
+ * --cache-shared's) */
+#define CACHES_SUBDIR "tenants"

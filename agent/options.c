@@ -316,6 +316,9 @@ static bool parse_agent_opt(int opt, const char *arg)
 		cfg.worker_uid_base = parse_size(arg, "--worker-uid-base", 1,
 						 UINT32_MAX - 65536);
 		return true;
+	case OPT_WORKER_UIDS:
+		cfg.worker_uids = parse_size(arg, "--worker-uids", 2, 65536);
+		return true;
 	case OPT_WORKER_READ:
 		if (cfg.nr_read_dirs == MAX_READ_DIRS)
 			die("at most %d --worker-read", MAX_READ_DIRS);
@@ -508,6 +511,20 @@ static void check_options(int argc, char **argv)
 		    "use");
 	if (cfg.exec_allow_uploads && !cfg.nr_exec_dirs)
 		die("--exec-allow-uploads needs --exec-allow");
+	/* a tenant leaving keeps its uid until its worker ends: twice the
+	 * tenants at least; by default many more, so that what the kernel
+	 * still counts against a uid when its worker has ended (pipe
+	 * buffers, epoll watches a tenant's client keeps) reaches the next
+	 * worker of that uid only after thousands of others */
+	if (!cfg.worker_uids)
+		cfg.worker_uids =
+			2 * cfg.max_tenants > 4096 ? 2 * cfg.max_tenants : 4096;
+	if (cfg.worker_uids < 2 * cfg.max_tenants)
+		die("--worker-uids %" PRIu64
+		    " is less than twice --max-tenants "
+		    "(%" PRIu64 "): a tenant leaving keeps its worker's uid "
+		    "until its worker ends",
+		    cfg.worker_uids, cfg.max_tenants);
 	if (!cfg.max_conns_per_peer)
 		cfg.max_conns_per_peer =
 			cfg.max_conns > 1 ? (cfg.max_conns + 1) / 2 : 1;
@@ -602,5 +619,5 @@ int options_worker_argv(const char *dir, const char *cache, long uid, int fd,
 
 gid_t workers_shared_gid(void)
 {
-	return (gid_t)(cfg.worker_uid_base + 2 * (uint64_t)cfg.max_tenants);
+	return (gid_t)(cfg.worker_uid_base + cfg.worker_uids);
 }

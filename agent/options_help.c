@@ -149,16 +149,29 @@ const char options_usage[] =
 	"with others'\n"
 	"      --worker-files N      open-file limit of a worker (default "
 	"4096)\n"
-	"      --worker-uid-base UID as root, workers run as UID+slot, a uid "
-	"per live\n"
-	"                            tenant (default 70000; each owns its "
-	"directories\n"
-	"                            only while its worker runs). At start the "
+	"      --worker-uid-base UID as root, workers run as uids UID to "
+	"UID+N-1\n"
+	"                            (default 70000; N: --worker-uids), each "
+	"its own\n"
+	"                            while its worker runs, the one free the "
+	"longest\n"
+	"                            taken; UID+N is the workers' group. At "
+	"start the\n"
+	"                            agent kills the processes of these uids "
+	"that no\n"
+	"                            running vaccel-agent started, and refuses "
+	"a range\n"
+	"                            a user or group of the host has: one per "
 	"agent\n"
-	"                            kills the processes of these uids that no "
-	"running\n"
-	"                            vaccel-agent started: one range per "
-	"agent\n"
+	"      --worker-uids N       how many (default 4096, or twice "
+	"--max-tenants\n"
+	"                            if more): what the kernel still counts "
+	"against\n"
+	"                            a uid after its worker ended (pipe "
+	"buffers, epoll\n"
+	"                            watches its tenant's client kept) reaches "
+	"another\n"
+	"                            tenant only after N worker starts\n"
 	"      --worker-read DIR     workers may also read DIR (repeatable; "
 	"models\n"
 	"                            outside /usr, /opt, the plugins' "
@@ -337,6 +350,7 @@ const struct option options_table[] = {
 	{ "worker-cpu-share", required_argument, NULL, OPT_WORKER_CPU_SHARE },
 	{ "worker-files", required_argument, NULL, OPT_WORKER_FILES },
 	{ "worker-uid-base", required_argument, NULL, OPT_WORKER_UID_BASE },
+	{ "worker-uids", required_argument, NULL, OPT_WORKER_UIDS },
 	{ "worker-read", required_argument, NULL, OPT_WORKER_READ },
 	{ "worker-env", required_argument, NULL, OPT_WORKER_ENV },
 	{ "no-sandbox", no_argument, NULL, OPT_NO_SANDBOX },

@@ -27,7 +27,8 @@ static int cache_dir_of(const char *name, char *out, size_t size)
 		return snprintf(out, size, "%s/shared", cfg.cache_dir) >=
 		       (int)size;
 	tenant_dirname(name, dn);
-	return snprintf(out, size, "%s/%s", cfg.cache_dir, dn) >= (int)size;
+	return snprintf(out, size, "%s/" CACHES_SUBDIR "/%s", cfg.cache_dir,
+			dn) >= (int)size;
 }
 
 static struct tenant *tenant_new(const char *name)

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 char wk_tenants_root[PATH_MAX];
+char wk_caches_root[PATH_MAX];
 
 bool wk_as_root(void)
 {
@@ -202,7 +203,8 @@ int wk_prepare_dirs(struct worker *w)
 	char dn[19];
 	tenant_dirname(w->tenant, dn);
 	if (!path_join(w->dir, sizeof(w->dir), wk_tenants_root, dn) ||
-	    !path_join(w->cache, sizeof(w->cache), cfg.cache_dir,
+	    !path_join(w->cache, sizeof(w->cache),
+		       cfg.cache_shared ? cfg.cache_dir : wk_caches_root,
 		       cfg.cache_shared ? "shared" : dn)) {
 		errno = ENAMETOOLONG;
 		return -1;
@@ -276,7 +278,7 @@ void wk_release_dirs(struct worker *w)
  * caches go; the other caches are root's until their tenant comes. */
 static void sweep_roots(void)
 {
-	const char *roots[2] = { wk_tenants_root, cfg.cache_dir };
+	const char *roots[2] = { wk_tenants_root, wk_caches_root };
 	for (int t = 0; t < 2; t++) {
 		DIR *d = opendir(roots[t]);
 		struct dirent *e;
@@ -287,7 +289,7 @@ static void sweep_roots(void)
 				continue;
 			if (t == 0 || !strncmp(e->d_name, "e-", 2))
 				discard(p, t);
-			else if (wk_as_root() && strcmp(e->d_name, "shared") &&
+			else if (wk_as_root() &&
 				 (lchown(p, 0, 0) || chmod(p, 0700)))
 				awarn("cannot take %s back: %s", p,
 				      strerror(errno));
@@ -297,35 +299,64 @@ static void sweep_roots(void)
 	}
 }
 
+/* Tenants' caches were --cache-dir's entries before they had a root of
+ * their own (CACHES_SUBDIR): moved there, a tenant's uploads kept. */
+static void move_old_caches(void)
+{
+	DIR *d = opendir(cfg.cache_dir);
+	struct dirent *e;
+	unsigned moved = 0;
+	while (d && (e = readdir(d))) {
+		char from[PATH_MAX], to[PATH_MAX];
+		if ((strncmp(e->d_name, "t-", 2) &&
+		     strncmp(e->d_name, "e-", 2)) ||
+		    strlen(e->d_name) != 18 ||
+		    !path_join(from, sizeof(from), cfg.cache_dir, e->d_name) ||
+		    !path_join(to, sizeof(to), wk_caches_root, e->d_name))
+			continue;
+		if (!rename(from, to))
+			moved++;
+		else
+			discard(from, 1); /* one there already is newer */
+	}
+	if (d)
+		closedir(d);
+	if (moved)
+		ainfo("moved %u tenants' caches from %s into %s", moved,
+		      cfg.cache_dir, wk_caches_root);
+}
+
 void wk_setup_roots(void)
 {
 	if (!path_join(wk_tenants_root, sizeof(wk_tenants_root), cfg.rundir,
-		       "tenants"))
-		die("--rundir: path too long");
-	/* as root, the workers' group may go through the tenants' root, to
+		       "tenants") ||
+	    !path_join(wk_caches_root, sizeof(wk_caches_root), cfg.cache_dir,
+		       CACHES_SUBDIR))
+		die("--rundir or --cache-dir: path too long");
+	/* as root, the workers' group may go through the tenants' roots, to
 	 * their own directories, and no one else: any local user could stat
 	 * a tenant's directory (its name a hash of the tenant's) and see
 	 * which tenants the agent serves, its worker's uid and when it starts
-	 * and ends (an audit). Not --cache-dir: a service manager's
-	 * CacheDirectory= gives a tree whose top is not its user's and
-	 * group's wholly to them at the next start (systemd: root:root, so
-	 * every tenant's cached files became root's and unreadable to its
-	 * workers, and its directories no worker's to take back) */
-	if (make_dir(wk_tenants_root, wk_as_root() ? 0710 : 0700) ||
-	    make_dir(cfg.cache_dir, wk_as_root() ? 0711 : 0700))
-		die("cannot create %s or %s: %s", wk_tenants_root,
-		    cfg.cache_dir, strerror(errno));
-	if (wk_as_root() && (lchown(wk_tenants_root, 0, workers_shared_gid()) ||
-			     lchown(cfg.cache_dir, 0, 0)))
-		die("cannot take %s or %s: %s", wk_tenants_root, cfg.cache_dir,
-		    strerror(errno));
-	const char *roots[2] = { wk_tenants_root, cfg.cache_dir };
+	 * and ends (an audit). --cache-dir itself stays root:root: a service
+	 * manager's CacheDirectory= gives a tree whose top is not its user's
+	 * and group's wholly to them at the next start (systemd: root:root,
+	 * so every tenant's cached files became root's and unreadable to its
+	 * workers); below its top it leaves the owners alone */
+	const char *roots[2] = { wk_tenants_root, wk_caches_root };
+	if (make_dir(cfg.cache_dir, wk_as_root() ? 0711 : 0700) ||
+	    (wk_as_root() && lchown(cfg.cache_dir, 0, 0)))
+		die("cannot create %s: %s", cfg.cache_dir, strerror(errno));
 	for (int t = 0; t < 2; t++)
-		if (!path_join(trash[t], sizeof(trash[t]), roots[t],
+		if (make_dir(roots[t], wk_as_root() ? 0710 : 0700) ||
+		    (wk_as_root() && lchown(roots[t], 0, workers_shared_gid())))
+			die("cannot create %s: %s", roots[t], strerror(errno));
+	const char *trash_in[2] = { wk_tenants_root, cfg.cache_dir };
+	for (int t = 0; t < 2; t++)
+		if (!path_join(trash[t], sizeof(trash[t]), trash_in[t],
 			       ".trash") ||
 		    (make_dir(trash[t], 0700)) ||
 		    (wk_as_root() && lchown(trash[t], 0, 0)))
-			die("cannot create %s/.trash: %s", roots[t],
+			die("cannot create %s/.trash: %s", trash_in[t],
 			    strerror(errno ? errno : ENAMETOOLONG));
 	/* removing is recursive: a tree as deep as PATH_MAX allows (~2000
 	 * levels) needs ~9 MiB of stack */
@@ -341,6 +372,7 @@ void wk_setup_roots(void)
 		die("cannot start a thread");
 	pthread_attr_destroy(&at);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	move_old_caches();
 	sweep_roots();
 	janitor_wake(); /* what an earlier run left in the trash */
 	if (cfg.cache_shared) {

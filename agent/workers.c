@@ -23,6 +23,8 @@
 #include "sandbox.h"
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -46,19 +48,21 @@ static pthread_t inprocess_th;
 /* ---- starting, finding -----------------------------------------------------
  */
 
-/* When each slot was last given back: the one free the longest is taken,
- * so that what the kernel still counts against a uid (pipe buffers a
- * tenant's client keeps) reaches the next tenant given that uid as late
- * as can be. */
+/* When each slot was last given back: the one free the longest is taken
+ * (one never taken first), so that what the kernel still counts against
+ * a uid (pipe buffers, epoll watches a tenant's client keeps: an audit)
+ * reaches the next tenant given that uid only after --worker-uids other
+ * worker starts. */
 static int64_t *slot_freed;
 
 static int take_slot(void)
 {
 	if (!wk_as_root())
 		return -1;
-	/* twice --max-tenants: those leaving keep theirs until they end */
+	/* (twice --max-tenants at least: those leaving keep theirs until
+	 * they end) */
 	int best = -1;
-	for (uint64_t i = 0; i < 2 * cfg.max_tenants; i++)
+	for (uint64_t i = 0; i < cfg.worker_uids; i++)
 		if (!slots[i] && (best < 0 || slot_freed[i] < slot_freed[best]))
 			best = (int)i;
 	if (best >= 0)
@@ -441,12 +445,47 @@ static void kill_leftovers(void)
 		      total, lo, hi - 1);
 }
 
+/* The workers' uids and group are theirs alone: a user of the host with
+ * one of them could signal, trace or read a worker, a group member go
+ * through the tenants' roots. The user and group databases (what they
+ * list: a directory service that does not enumerate is not seen). */
+static void check_uid_range(void)
+{
+	if (!wk_as_root())
+		return;
+	uint64_t lo = wk_uid_lo(), hi = wk_uid_hi();
+	struct passwd *pw;
+	struct group *gr;
+	setpwent();
+	while ((pw = getpwent()))
+		if (pw->pw_uid >= lo && pw->pw_uid <= hi)
+			die("--worker-uid-base %" PRIu64
+			    " --worker-uids %" PRIu64
+			    ": uid %u is the user %s of this host; workers "
+			    "need uids of their own (choose another base)",
+			    lo, cfg.worker_uids, (unsigned)pw->pw_uid,
+			    pw->pw_name);
+	endpwent();
+	setgrent();
+	while ((gr = getgrent()))
+		if (gr->gr_gid >= lo && gr->gr_gid <= hi)
+			die("--worker-uid-base %" PRIu64
+			    " --worker-uids %" PRIu64
+			    ": gid %u is the group %s of this host; the "
+			    "workers' group (%" PRIu64 ") needs a gid of its "
+			    "own (choose another base)",
+			    lo, cfg.worker_uids, (unsigned)gr->gr_gid,
+			    gr->gr_name, hi);
+	endgrent();
+}
+
 void workers_init(void)
 {
-	slots = calloc(2 * cfg.max_tenants, sizeof(*slots));
-	slot_freed = calloc(2 * cfg.max_tenants, sizeof(*slot_freed));
+	slots = calloc(cfg.worker_uids, sizeof(*slots));
+	slot_freed = calloc(cfg.worker_uids, sizeof(*slot_freed));
 	if (!slots || !slot_freed)
 		die("out of memory");
+	check_uid_range();
 	kill_leftovers();
 	if (cfg.isolation != ISOLATION_NONE)
 		sandbox_view_probe(wk_as_root());

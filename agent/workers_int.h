@@ -168,6 +168,7 @@ void wk_log_close(struct worker *w);
 
 /* worker_dirs.c */
 extern char wk_tenants_root[PATH_MAX];
+extern char wk_caches_root[PATH_MAX]; /* --cache-dir/CACHES_SUBDIR */
 bool wk_as_root(void);
 /* The uid `w` runs as (as root). */
 uid_t wk_uid(const struct worker *w);

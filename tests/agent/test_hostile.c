@@ -1664,7 +1664,7 @@ static void test_conn_tenant_cache(void **state)
 	const char *extra[] = { "--listen", listen, "--worker-idle", "300",
 				NULL };
 	start(FAULTY, extra);
-	snprintf(cache, sizeof(cache), "%s/run/cache", ag.dir);
+	snprintf(cache, sizeof(cache), "%s/run/cache/tenants", ag.dir);
 	const char secret[] = "the first VM's upload", mine[] = "alice's model";
 	int c = hello(uri, NULL), a = hello(ag.tcp_uri, ALICE_TOKEN);
 	assert_int_equal(put(c, secret, sizeof(secret)), 0);
@@ -1999,7 +1999,7 @@ static void test_insecure_ip_caches(void **state)
 	const char *extra[] = { "--worker-idle", "300", "--max-tenants", "48",
 				NULL };
 	assert_int_equal(agent_start_insecure(&ag, FAULTY, extra), 0);
-	snprintf(cache, sizeof(cache), "%s/run/cache", ag.dir);
+	snprintf(cache, sizeof(cache), "%s/run/cache/tenants", ag.dir);
 	listener_v4(v4, sizeof(v4));
 	int probe = entries_named(cache, "t-"); /* the start's probe worker's */
 	int fds[12];
@@ -2123,8 +2123,8 @@ static void test_upload_claims(void **state)
 	assert_int_equal(raw_write(a, data, FIRST), 0);
 	usleep(300000);
 	char ls[600];
-	snprintf(ls, sizeof(ls), "ls %s/run/cache/t-*/.upload-* 2>/dev/null",
-		 ag.dir);
+	snprintf(ls, sizeof(ls),
+		 "ls %s/run/cache/tenants/t-*/.upload-* 2>/dev/null", ag.dir);
 	int none = system(ls);
 	assert_int_equal(raw_write(a, data + FIRST, CLAIM - FIRST), 0);
 	vrpc_io_release(&io);
@@ -2178,9 +2178,9 @@ static void test_shared_cache(void **state)
 	assert_int_equal(put(b, secret, sizeof(secret)), 0);
 	assert_int_equal(by_hash(b, secret, sizeof(secret)), 0);
 	/* the directory is the workers' group's only (as root: 01770, the
-	 * group after their uids, base + 2 x 32): it was 01777, and a local
-	 * user's directory made there was moved by a worker into its tree,
-	 * writable from outside */
+	 * group after their uids, base + --worker-uids): it was 01777, and a
+	 * local user's directory made there was moved by a worker into its
+	 * tree, writable from outside */
 	char shared[400];
 	struct stat st;
 	snprintf(shared, sizeof(shared), "%s/run/cache/shared", ag.dir);
@@ -2189,7 +2189,8 @@ static void test_shared_cache(void **state)
 	       (unsigned)(st.st_mode & 07777), (unsigned)st.st_gid);
 	if (geteuid() == 0) {
 		assert_int_equal(st.st_mode & 07777, 01770);
-		assert_int_equal(st.st_gid, agent_uid_base() + 64);
+		assert_int_equal(st.st_gid,
+				 agent_uid_base() + AGENT_WORKER_UIDS);
 	}
 	close(a);
 	close(b);
@@ -2368,7 +2369,7 @@ static void test_litter(void **state)
 	};
 	start(FAULTY, quick_idle);
 	char out[64], cache[400], dotcache[500];
-	snprintf(cache, sizeof(cache), "%s/run/cache", ag.dir);
+	snprintf(cache, sizeof(cache), "%s/run/cache/tenants", ag.dir);
 	int a = hello(ag.tcp_uri, ALICE_TOKEN);
 	uint64_t s = session(a);
 	for (int i = 0; i < FILES / 2500; i++) {
@@ -2436,7 +2437,8 @@ static void test_dotcache_budget_at_end(void **state)
 		assert_false(runs(w));
 		usleep(100000);
 		snprintf(cmd, sizeof(cmd),
-			 "ls %s/run/cache/t-*/.cache/big >/dev/null 2>&1",
+			 "ls %s/run/cache/tenants/t-*/.cache/big >/dev/null "
+			 "2>&1",
 			 ag.dir);
 		bool kept = system(cmd) == 0;
 		printf("# %s MiB in .cache under a 16 MiB budget: %s at the "
@@ -2482,7 +2484,8 @@ static void test_dotcache_deep(void **state)
 	assert_true(said);
 	assert_int_equal(faulty(b, bs, "ok", NULL, 0), 0);
 	snprintf(cmd, sizeof(cmd),
-		 "ls -d %s/run/cache/t-*/.cache/litter 2>/dev/null", ag.dir);
+		 "ls -d %s/run/cache/tenants/t-*/.cache/litter 2>/dev/null",
+		 ag.dir);
 	assert_int_not_equal(system(cmd), 0);
 	a = hello(ag.tcp_uri, ALICE_TOKEN);
 	s = session(a);
@@ -3280,22 +3283,14 @@ static int start_delegated(const char *const *args, const char *own[2])
 /* Any local user could stat a tenant's directories (their names a hash
  * of the tenant's: "uid:N" is guessed) and see which tenants the agent
  * serves, their workers' uids and when they start and end: as root the
- * roots of the workers' directories are 0710, of the workers' group. A
- * process of another uid (nobody) cannot stat alice's directories while
- * her worker runs. Root only. */
-static void test_dirs_private(void **state)
+ * roots of the workers' directories (RUNDIR/tenants, --cache-dir/tenants)
+ * are 0710, of the workers' group. A process of another uid (nobody)
+ * cannot stat alice's directories while her worker runs. A cache of the
+ * old layout (--cache-dir/t-HASH) is moved into its root at the start,
+ * its uploads kept. Root only. */
+static void nobody_cannot_stat(const char *root)
 {
-	(void)state;
-	if (geteuid() != 0) {
-		print_message("skipped: workers of their own uids need root\n");
-		return;
-	}
-	start(FAULTY, NULL);
-	int a = hello(ag.tcp_uri, ALICE_TOKEN);
-	uint64_t as = session(a);
-	worker_of(a, as);
-	char root[PATH_MAX], dir[PATH_MAX] = "", cmd[PATH_MAX + 64];
-	snprintf(root, sizeof(root), "%.4000s/run/tenants", ag.dir);
+	char dir[PATH_MAX] = "", cmd[PATH_MAX + 64];
 	struct stat st;
 	assert_int_equal(stat(root, &st), 0);
 	printf("# %s: mode %03o, group %u\n", root,
@@ -3319,8 +3314,94 @@ static void test_dirs_private(void **state)
 	printf("# nobody's stat of %s: %s\n", dir,
 	       WEXITSTATUS(ws) == 0 ? "EACCES" : "allowed");
 	assert_true(WIFEXITED(ws) && WEXITSTATUS(ws) == 0);
+}
+
+static void test_dirs_private(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: workers of their own uids need root\n");
+		return;
+	}
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	uint64_t as = session(a);
+	worker_of(a, as);
+	char root[PATH_MAX], cmd[3 * PATH_MAX];
+	snprintf(root, sizeof(root), "%.4000s/run/tenants", ag.dir);
+	nobody_cannot_stat(root);
+	snprintf(root, sizeof(root), "%.4000s/run/cache/tenants", ag.dir);
+	nobody_cannot_stat(root);
+	const char mine[] = "alice's model, kept across the layouts";
+	assert_int_equal(put(a, mine, sizeof(mine)), 0);
 	assert_int_equal(faulty(a, as, "ok", NULL, 0), 0);
 	close(a);
+	/* the layout of the agents before: the caches in --cache-dir */
+	setenv("KEEP_AGENT_DIR", "1", 1);
+	assert_int_equal(agent_stop(&ag), 0);
+	unsetenv("KEEP_AGENT_DIR");
+	snprintf(cmd, sizeof(cmd), "mv %s/t-* %.4000s/run/cache/", root,
+		 ag.dir);
+	assert_int_equal(system(cmd), 0);
+	restart(NULL);
+	assert_true(log_says("moved [0-9]* tenants. caches from "));
+	snprintf(cmd, sizeof(cmd), "ls -d %.4000s/run/cache/t-* 2>/dev/null",
+		 ag.dir);
+	assert_int_not_equal(system(cmd), 0);
+	a = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(by_hash(a, mine, sizeof(mine)), 0);
+	close(a);
+	stop();
+}
+
+/* A process's real uid. */
+static long proc_uid(pid_t pid)
+{
+	char path[64], line[256];
+	long uid = -1;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Uid:", 4))
+			uid = strtol(line + 4, NULL, 10);
+	if (f)
+		fclose(f);
+	return uid;
+}
+
+/* What the kernel counts against a uid outlives its worker (pipe buffers,
+ * epoll watches the tenant's code passed to its own client: an audit made
+ * the next tenant given that uid get 8 KiB pipes). Workers' uids came
+ * from 2 x --max-tenants reused ones (here 2: alice's, then bob's, then
+ * alice's again went to bob); now a worker gets the uid free the longest
+ * of --worker-uids, each a fresh one here. Root only. */
+static void test_uids_fresh(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: workers of their own uids need root\n");
+		return;
+	}
+	const char *extra[] = { "--worker-idle", "300", "--max-tenants", "1",
+				NULL };
+	start(FAULTY, extra);
+	long uids[6];
+	for (int i = 0; i < 6; i++) {
+		int a = hello(ag.tcp_uri, i % 2 ? BOB_TOKEN : ALICE_TOKEN);
+		pid_t w = worker_of(a, session(a));
+		uids[i] = proc_uid(w);
+		printf("# %s's worker %d: uid %ld\n", i % 2 ? "bob" : "alice",
+		       (int)w, uids[i]);
+		assert_true(uids[i] >= (long)agent_uid_base() &&
+			    uids[i] <
+				    (long)agent_uid_base() + AGENT_WORKER_UIDS);
+		for (int j = 0; j < i; j++)
+			assert_int_not_equal(uids[i], uids[j]);
+		close(a);
+		for (int k = 0; k < 500 && !kill(w, 0); k++)
+			usleep(20000);
+		assert_int_not_equal(kill(w, 0), 0);
+	}
 	stop();
 }
 
@@ -3822,6 +3903,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_private_view, teardown),
 		cmocka_unit_test_teardown(test_cpu_share_off, teardown),
 		cmocka_unit_test_teardown(test_dirs_private, teardown),
+		cmocka_unit_test_teardown(test_uids_fresh, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),

@@ -63,7 +63,7 @@ start() { # start N [hidepid]: agent N (log $tmp/aN.log), listening
 		'mount -t proc -o hidepid=invisible proc /proc && exec "$@"' sh)
 	"${wrap[@]}" setpriv --bounding-set "-all,$caps" -- "$agent_bin" -v --listen "unix://$tmp/a.sock" \
 		--rundir "$tmp/run" --cache-dir "$tmp/cache" --plugins "$faulty" \
-		--worker-uid-base "$base" --worker-cgroups off --ready-file "$tmp/ready" --cache-max-bytes 4M \
+		--worker-uid-base "$base" --worker-uids 127 --worker-cgroups off --ready-file "$tmp/ready" --cache-max-bytes 4M \
 		>"$tmp/a$1.log" 2>&1 &
 	apid=$!
 	for _ in $(seq 300); do
@@ -138,7 +138,7 @@ fi
 call 'hide cache 8'
 call crash
 call pid
-dc=$(find "$tmp/cache" -maxdepth 2 -name .cache -exec du -sk {} + | sort -n | tail -n 1)
+dc=$(find "$tmp/cache/tenants" -maxdepth 2 -name .cache -exec du -sk {} + | sort -n | tail -n 1)
 if [ "${dc%%[^0-9]*}" -lt 1024 ] && grep -q "the backends' .cache is over the cache's budget at its worker's end: removed" "$tmp/a1.log"; then
 	ok "8 MiB hidden under a mode-0 directory of the backends' .cache went at the worker's end (budget 4 MiB)"
 else

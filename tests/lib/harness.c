@@ -66,8 +66,10 @@ uid_t agent_uid_base(void)
 static int start_in(struct agent_proc *a, const char *plugins,
 		    const char *const *extra)
 {
-	char list[4096], ready[320], token[320], rundir[320], uid_base[24];
+	char list[4096], ready[320], token[320], rundir[320], uid_base[24],
+		uids[16];
 	snprintf(uid_base, sizeof(uid_base), "%u", (unsigned)agent_uid_base());
+	snprintf(uids, sizeof(uids), "%d", AGENT_WORKER_UIDS);
 	if (plugin_list(plugins, list, sizeof(list)))
 		return -1;
 	snprintf(a->sock, sizeof(a->sock), "%s/agent.sock", a->dir);
@@ -101,8 +103,10 @@ static int start_in(struct agent_proc *a, const char *plugins,
 				 "--log-level",
 				 "4",
 				 "--worker-uid-base",
-				 uid_base };
-	int n = 15;
+				 uid_base,
+				 "--worker-uids",
+				 uids };
+	int n = 17;
 	if (a->insecure) {
 		argv[n++] = "--insecure";
 	} else {

@@ -37,6 +37,9 @@ int agent_start_as(struct agent_proc *a, const char *plugins,
 /* --worker-uid-base of the agents this process starts (as root, their
  * workers' uids start there): one of its own per test process. */
 uid_t agent_uid_base(void);
+/* --worker-uids of the agents tests start: their workers' uids and group
+ * stay in the test process's 128 */
+#define AGENT_WORKER_UIDS 127
 /* agent_start without a token file, with --insecure: a TCP client's
  * tenant is its address ("ip:ADDR"). */
 int agent_start_insecure(struct agent_proc *a, const char *plugins,

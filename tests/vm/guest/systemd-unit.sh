@@ -194,6 +194,10 @@ case "$WP2" in
 esac
 check "the agent is still $AP" "the agent's main PID went from $AP to $(mainpid)" [ "$(mainpid)" = "$AP" ]
 
+# a file of the tenant's in its cache, for after the restart
+printf 'fill-dotcache 1' >$W/cmd.dotcache
+call dotcache
+
 # ---- 3. stop and start -------------------------------------------------------
 sc stop $SVC
 groups=$(agent_groups)
@@ -215,6 +219,18 @@ if sc start $SVC && wait_active; then
 	/system.slice/$SVC/$AN2/t-[0-9a-f]*) ok "after the restart, worker $WP3 is in $grp" ;;
 	*) bad "after the restart, worker '$WP3' is in '$grp' (rc $RC)" ;;
 	esac
+	# the caches' root is the workers' group's (no local user sees who
+	# the tenants are); systemd leaves what is below CacheDirectory's
+	# top alone: the tenant's file is its new worker's, not root's
+	CD=/var/cache/vaccel-agent
+	v="$(stat -c '%a %U:%G' $CD) / $(stat -c '%a %g' $CD/tenants)"
+	good=no
+	case "$v" in "711 root:root / 710 0") ;; "711 root:root / 710 "[0-9]*) good=yes ;; esac
+	check "after the restart $CD and its tenants: $v" "$CD and its tenants: '$v', want '711 root:root / 710 GID'" [ $good = yes ]
+	wu=$(stat -c %u /proc/"$WP3" 2>/dev/null)
+	f=$(find $CD/tenants -path '*/.cache/big' -user "${wu:-none}" 2>/dev/null)
+	check "after the restart the tenant's cached file is its worker's (uid $wu): ${f#$CD/}" \
+		"after the restart no .cache/big of uid '$wu': $(find $CD -path '*/.cache/big' -printf '%u %p ')" [ -n "$f" ]
 	sc stop $SVC
 	groups=$(agent_groups)
 	check "after the second stop, no vaccel-agent.service or vaccel-agent.PID.START group is left" "after the second stop: $groups" [ -z "$groups" ]
