@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 /* ---- connections -----------------------------------------------------------
  */
@@ -272,6 +273,13 @@ static void closed(struct worker *w, uint64_t id)
 {
 	for (struct fconn **p = &w->conns; *p; p = &(*p)->next) {
 		if ((*p)->id == id && !(*p)->pending) {
+			/* ended for the worker too: its tenant's code could
+			 * say so of connections it kept, and hold them past
+			 * every limit (an audit: 43 TCP connections under
+			 * 4 a tenant, 162 MiB of send buffers no group
+			 * counted). A UNIX one the reaper ends too; for an
+			 * honest worker the front's copy is the last */
+			shutdown((*p)->fd, SHUT_RDWR);
 			wk_end_conn(w, p);
 			/* a tenant that never comes back (a connection's) */
 			if (wk_idle(w) && tenant_per_conn(w->tenant))
@@ -358,6 +366,26 @@ static void on_message(struct worker *w, union ctl_any *u)
 	}
 }
 
+/* Control messages of a worker the front reads a second: one sends about
+ * two a second and one per connection that ends; an audit's tenant code
+ * sent 310k a second of well-formed ones, which cost the front as much
+ * CPU as its worker spent, in no tenant's cpu group. Past the budget its
+ * control socket waits for the next second (its sends block, no one
+ * else's). The in-process worker (every tenant's counters) is the
+ * front's own. */
+#define WK_CTL_RATE 4096u
+
+static bool ctl_paused(struct worker *w, int64_t now)
+{
+	if (w->pid <= 0)
+		return false;
+	if (now - w->ctl_second >= 1000000000) {
+		w->ctl_second = now;
+		w->ctl_read = 0;
+	}
+	return w->ctl_read >= WK_CTL_RATE;
+}
+
 /* Read what the worker sent. `alive`: false once its end was reaped (its
  * last words, e.g. CTL_DYING, can still be in the socket): then its pid
  * may be another process's, and is not signalled. */
@@ -365,6 +393,15 @@ static void read_ctl(struct worker *w, bool alive)
 {
 	union ctl_any *u = malloc(sizeof(*u));
 	for (int i = 0; u && w->ctl >= 0 && i < 64; i++) {
+		if (alive && ctl_paused(w, vrpc_now_ns())) {
+			/* once a second at most (one pause a second) */
+			if (w->ctl_read++ == WK_CTL_RATE)
+				awarn("worker %d of %s sends over %u control "
+				      "messages a second: the rest waits",
+				      (int)w->pid, w->tenant, WK_CTL_RATE);
+			break;
+		}
+		w->ctl_read++;
 		int fd, r = ctl_recv(w->ctl, u, &fd);
 		/* a worker sends no descriptors */
 		reaper_drop(fd);
@@ -410,7 +447,9 @@ int workers_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 {
 	int n = 0;
 	for (struct worker *w = workers; w; w = w->next) {
-		if (w->ctl >= 0 && n < max)
+		if (w->ctl >= 0 && ctl_paused(w, vrpc_now_ns()))
+			deadline_min(deadline, w->ctl_second + 1000000000);
+		else if (w->ctl >= 0 && n < max)
 			pf[n++] = (struct pollfd){ .fd = w->ctl,
 						   .events = POLLIN };
 		if (n < max)

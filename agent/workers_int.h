@@ -57,6 +57,10 @@ struct worker {
 	 * tenant code: its nonsense must not flood the log) */
 	int64_t warned_at;
 	uint64_t unwarned;
+	/* control messages read this second (ctl_second: its start): a
+	 * worker's are read up to WK_CTL_RATE a second (workers_conns.c) */
+	int64_t ctl_second;
+	uint64_t ctl_read;
 	/* its stdout and stderr: a pipe whose read end the front reads and
 	 * logs as this worker's, within a budget a second (workers_log.c);
 	 * -1: none (the probe and the in-process worker write to the

@@ -3354,6 +3354,47 @@ static void test_dirs_private(void **state)
 	stop();
 }
 
+/* A worker's CTL_CLOSED frees its tenant's connection slots: tenant code
+ * said so of TCP connections its worker kept (an audit: 43 of them under
+ * --max-connections-per-tenant 4, their send buffers in no group). The
+ * front now ends such a connection (shutdown) when it is told, so a lie
+ * ends it for the worker too: the client sees its end. */
+static void test_closed_lie(void **state)
+{
+	(void)state;
+	const char *extra[] = { "--max-connections-per-tenant", "3", NULL };
+	start(FAULTY, extra);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN), c[2];
+	uint64_t s = session(a), id[2];
+	worker_of(a, s);
+	for (int i = 0; i < 2; i++) {
+		c[i] = raw_connect(ag.tcp_uri);
+		assert_true(c[i] >= 0);
+		assert_int_equal(raw_hello_id(c[i], ALICE_TOKEN, &id[i]), 0);
+	}
+	char cmd[96], out[32];
+	snprintf(cmd, sizeof(cmd), "ctl-closed %" PRIu64 " %" PRIu64, id[0],
+		 id[1]);
+	assert_int_equal(faulty(a, s, cmd, out, sizeof(out)), 0);
+	printf("# the worker said conns %" PRIu64 " and %" PRIu64
+	       " ended (%s messages)\n",
+	       id[0], id[1], out);
+	assert_int_equal(atoi(out), 2);
+	for (int i = 0; i < 2; i++)
+		assert_true(raw_closed(c[i], 5000));
+	/* alice's slots are hers again, and her first connection is served */
+	int n[2];
+	for (int i = 0; i < 2; i++)
+		n[i] = hello(ag.tcp_uri, ALICE_TOKEN);
+	assert_int_equal(faulty(a, s, "ok", NULL, 0), 0);
+	for (int i = 0; i < 2; i++) {
+		close(c[i]);
+		close(n[i]);
+	}
+	close(a);
+	stop();
+}
+
 /* A process's real uid. */
 static long proc_uid(pid_t pid)
 {
@@ -3904,6 +3945,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_cpu_share_off, teardown),
 		cmocka_unit_test_teardown(test_dirs_private, teardown),
 		cmocka_unit_test_teardown(test_uids_fresh, teardown),
+		cmocka_unit_test_teardown(test_closed_lie, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
 		cmocka_unit_test_teardown(test_upload_claims, teardown),

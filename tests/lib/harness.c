@@ -411,6 +411,11 @@ int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,
 
 int raw_hello(int fd, const char *token)
 {
+	return raw_hello_id(fd, token, NULL);
+}
+
+int raw_hello_id(int fd, const char *token, uint64_t *conn)
+{
 	struct vrpc_msg m = { .type = VRPC_T_HELLO }, r;
 	struct vrpc_pool pool = { 0 };
 	m.u.hello = (struct vrpc_hello){ 1,
@@ -423,6 +428,8 @@ int raw_hello(int fd, const char *token)
 	int ret = raw_call(fd, &m, 0, &r, &pool);
 	if (!ret)
 		ret = (int)r.status;
+	if (!ret && conn)
+		*conn = r.u.hello_r.conn;
 	vrpc_pool_release(&pool);
 	return ret;
 }

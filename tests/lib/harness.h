@@ -77,6 +77,8 @@ int raw_connect(const char *uri);
 /* HELLO with `token` (NULL: none): the reply status (wire code), or -1 if
  * the connection failed. */
 int raw_hello(int fd, const char *token);
+/* raw_hello, and the connection id the agent gave (into *conn) */
+int raw_hello_id(int fd, const char *token, uint64_t *conn);
 /* Send `m` (request id `id`) and read the reply into `rep` (fields and
  * bulk in `pool`). Returns 0 or -1 (connection closed/bad reply). */
 int raw_call(int fd, struct vrpc_msg *m, uint64_t id, struct vrpc_msg *rep,

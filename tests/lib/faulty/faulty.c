@@ -46,6 +46,9 @@
  *                  its copy is the last. Answers how many
  *   ctl-ops        reports op counters of 2^64 - 3 to the front for every
  *                  op slot (only where built with the agent's headers)
+ *   ctl-closed ID... tells the front that its connections ID... ended
+ *                  (they did not); answers how many messages went (only
+ *                  where built with the agent's headers)
  *   ctl-flood MS   sends the front MS milliseconds of control messages it
  *                  must refuse (unknown types, unknown connections);
  *                  answers how many (only where built with the agent's
@@ -574,6 +577,29 @@ static long ctl_flood(long ms)
 	free(m);
 	return n;
 }
+
+/* CTL_CLOSED for each connection id of `ids` (a lie: an audit's worker
+ * kept them, past its tenant's connection limit). */
+static long ctl_closed(char *ids)
+{
+	int c = ctl_socket();
+	struct ctl_msg *m = calloc(1, sizeof(*m));
+	long n = 0;
+	char *save;
+	if (c < 0 || !m || !ids) {
+		free(m);
+		return -1;
+	}
+	m->type = CTL_CLOSED;
+	for (char *t = strtok_r(ids, " ", &save); t;
+	     t = strtok_r(NULL, " ", &save)) {
+		m->conn = strtoull(t, NULL, 10);
+		n += send(c, m, sizeof(*m), MSG_NOSIGNAL) ==
+		     (ssize_t)sizeof(*m);
+	}
+	free(m);
+	return n;
+}
 #endif
 
 /* MiB written to a memfd kept open (the worker holds it until it ends). */
@@ -791,6 +817,10 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 	} else if (!strcmp(cmd, "ctl-ops")) {
 		char n[32];
 		snprintf(n, sizeof(n), "%ld", ctl_ops());
+		answer(out_text, len_out_text, n);
+	} else if (!strcmp(cmd, "ctl-closed")) {
+		char n[32];
+		snprintf(n, sizeof(n), "%ld", ctl_closed(arg));
 		answer(out_text, len_out_text, n);
 	} else if (!strcmp(cmd, "ctl-flood")) {
 		char n[32];
