@@ -54,19 +54,23 @@ static pthread_t inprocess_th;
  * reaches the next tenant given that uid only after --worker-uids other
  * worker starts. */
 static int64_t *slot_freed;
+static uint64_t slots_taken;
 
 static int take_slot(void)
 {
-	if (!wk_as_root())
+	/* live and leaving workers together: twice --max-tenants (those
+	 * leaving keep theirs until they end, at most WORKER_EXIT_GRACE_MS;
+	 * more uids are only to reuse each less often, not more workers) */
+	if (!wk_as_root() || slots_taken >= 2 * cfg.max_tenants)
 		return -1;
-	/* (twice --max-tenants at least: those leaving keep theirs until
-	 * they end) */
 	int best = -1;
 	for (uint64_t i = 0; i < cfg.worker_uids; i++)
 		if (!slots[i] && (best < 0 || slot_freed[i] < slot_freed[best]))
 			best = (int)i;
-	if (best >= 0)
+	if (best >= 0) {
 		slots[best] = true;
+		slots_taken++;
+	}
 	return best;
 }
 
@@ -75,6 +79,7 @@ static void give_slot(int slot)
 	if (slot < 0)
 		return;
 	slots[slot] = false;
+	slots_taken--;
 	slot_freed[slot] = vrpc_now_ns();
 }
 

@@ -27,6 +27,48 @@
 
 static struct hist hists[HIST_MAX];
 
+/* A ?tenant=conn listener's tenants are keyed by the connecting process
+ * (a VM's QEMU: one VM's crash loop must not hold the others of the same
+ * uid), so a local client that connected from a new process each time
+ * had three free ends and a fresh log budget each (audit 19: 20 workers
+ * crashed of 20, where the uid's socket held the 7th). The ends of all
+ * the processes of one peer uid are also counted together, at PEER_BURST
+ * at once and one a second after that (a virtual time: `due`, pushed
+ * PEER_EVERY_NS further by each end): past it that peer's new workers
+ * wait. One process crashing in a loop is held by its own entry first
+ * and stays under it. Where the connecting process is unknown (a client
+ * outside the agent's pid namespace) each connection is its own, and
+ * none of this applies. */
+#define PEER_MAX      64
+#define PEER_BURST    10
+#define PEER_EVERY_NS 1000000000ll
+
+static struct {
+	char key[HIST_KEY];
+	int64_t due;
+} peers[PEER_MAX];
+
+/* The peer entry of `key` ("peer uid:N pid P"); NULL if none, or it is
+ * not such a key. `take`: make one (the one due the longest ago). */
+static int64_t *peer_due(const char *key, bool take)
+{
+	const char *p = strstr(key, " pid ");
+	if (!p || strncmp(key, "peer ", 5))
+		return NULL;
+	int n = (int)(p - key), best = -1;
+	for (int i = 0; i < PEER_MAX; i++) {
+		if (!strncmp(peers[i].key, key, (size_t)n) && !peers[i].key[n])
+			return &peers[i].due;
+		if (best < 0 || peers[i].due < peers[best].due)
+			best = i;
+	}
+	if (!take)
+		return NULL;
+	snprintf(peers[best].key, sizeof(peers[best].key), "%.*s", n, key);
+	peers[best].due = 0;
+	return &peers[best].due;
+}
+
 void wk_hist_key(const char *tenant, const char *peer, pid_t pid, char *key,
 		 size_t size)
 {
@@ -52,7 +94,17 @@ static struct hist *find(const char *key)
 bool wk_hist_refuse(const char *key, char *why, size_t size)
 {
 	struct hist *h = find(key);
-	int64_t left = h ? h->hold_until - vrpc_now_ns() : 0;
+	int64_t now = vrpc_now_ns(), left = h ? h->hold_until - now : 0,
+		*due = peer_due(key, false);
+	if (left <= 0 && due &&
+	    (left = *due - now - PEER_BURST * PEER_EVERY_NS) > 0) {
+		snprintf(why, size,
+			 "the workers of this peer's processes ended over %d "
+			 "times and once a second; its next worker starts in "
+			 "%" PRId64 " ms at the earliest",
+			 PEER_BURST, (left + 999999) / 1000000);
+		return true;
+	}
 	if (left <= 0)
 		return false;
 	snprintf(why, size,
@@ -99,6 +151,16 @@ void wk_hist_ended(struct worker *w, bool asked, const char *why)
 	w->hist = -1;
 	if (asked)
 		return;
+	int64_t *due = peer_due(h->key, true);
+	if (due) {
+		*due = (*due > now ? *due : now) + PEER_EVERY_NS;
+		if (*due - now > PEER_BURST * PEER_EVERY_NS &&
+		    *due - now <= (PEER_BURST + 1) * PEER_EVERY_NS)
+			awarn("%.*s: the workers of its processes ended over "
+			      "%d times and once a second: its next ones wait",
+			      (int)(strstr(h->key, " pid ") - h->key), h->key,
+			      PEER_BURST);
+	}
 	if (now - h->last_end > HIST_STREAK_NS)
 		h->ends = 0;
 	h->ends++;

@@ -2792,6 +2792,49 @@ static void test_crash_loop_conn(void **state)
 	vm_sock_remove(&v);
 }
 
+/* On such a listener a tenant's history is its process's: a local client
+ * that connected from a new process each time had three free crashes and
+ * a fresh log budget each (audit 19: 20 workers crashed of 20). The ends
+ * of one uid's processes are also counted together: 10 at once, then one
+ * a second. 30 processes, each crashing its worker once: some are
+ * refused, with the reason. */
+static void test_crash_loop_processes(void **state)
+{
+	(void)state;
+	struct vm_sock v;
+	vm_sock_make(&v);
+	const char *extra[] = { "--listen", v.listen, NULL };
+	start(FAULTY, extra);
+	int crashed = 0, refused = 0;
+	for (int i = 0; i < 30 && !refused; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			int fd = raw_connect(v.uri);
+			struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+			struct vrpc_pool p = { 0 };
+			if (fd < 0 || raw_hello(fd, NULL) ||
+			    raw_call(fd, &m, 1, &r, &p) || r.status)
+				_exit(1);
+			classify_msg(&m, r.session, "crash");
+			raw_call(fd, &m, 2, &r, &p);
+			_exit(r.status ? 0 : 2);
+		}
+		int st = -1;
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st) && WEXITSTATUS(st) < 2);
+		crashed += WEXITSTATUS(st) == 0;
+		refused += WEXITSTATUS(st) == 1;
+	}
+	printf("# %d processes' workers crashed, then one was refused: %d\n",
+	       crashed, refused);
+	assert_true(crashed >= 10);
+	assert_int_equal(refused, 1);
+	assert_true(log_says("peer uid:0: the workers of its processes ended "
+			     "over 10 times"));
+	stop();
+	vm_sock_remove(&v);
+}
+
 /* The same with the agent in a pid namespace of its own (a container):
  * the kernel gives it pid 0 for a client outside, so the connecting
  * process is unknown, and the key fell back to the uid, every VM's of one
@@ -3938,6 +3981,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_litter, teardown),
 		cmocka_unit_test_teardown(test_crash_loop, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_conn, teardown),
+		cmocka_unit_test_teardown(test_crash_loop_processes, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_pidns, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_addresses, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
