@@ -35,8 +35,11 @@ static struct hist hists[HIST_MAX];
  * the processes of one peer uid are also counted together, at PEER_BURST
  * at once and one a second after that (a virtual time: `due`, pushed
  * PEER_EVERY_NS further by each end): past it that peer's new workers
- * wait. One process crashing in a loop is held by its own entry first
- * and stays under it. Where the connecting process is unknown (a client
+ * wait. Only a process's first HIST_FREE_ENDS ends count there: a VM's
+ * QEMU reconnects from one process, and its crash loop is held by its
+ * own entry (several VMs' loops, each counted in full, held every other
+ * VM of that uid again); a client that starts a process per connection
+ * brings each one's. Where the connecting process is unknown (a client
  * outside the agent's pid namespace) each connection is its own, and
  * none of this applies. */
 #define PEER_MAX      64
@@ -151,7 +154,8 @@ void wk_hist_ended(struct worker *w, bool asked, const char *why)
 	w->hist = -1;
 	if (asked)
 		return;
-	int64_t *due = peer_due(h->key, true);
+	int64_t *due = ++h->life_ends <= HIST_FREE_ENDS ? peer_due(h->key, true)
+							: NULL;
 	if (due) {
 		*due = (*due > now ? *due : now) + PEER_EVERY_NS;
 		if (*due - now > PEER_BURST * PEER_EVERY_NS &&

@@ -85,8 +85,9 @@ struct hist {
 	/* the log budget its workers share (workers_log.c) */
 	int64_t log_second;
 	uint64_t logged;
-	/* ends not asked for, in a row, and the hold they earned */
-	unsigned ends;
+	/* ends not asked for, in a row, and the hold they earned; all of
+	 * them (life_ends) */
+	unsigned ends, life_ends;
 	int64_t last_end, hold_until;
 	char last[160];
 };

@@ -2835,6 +2835,45 @@ static void test_crash_loop_processes(void **state)
 	vm_sock_remove(&v);
 }
 
+/* Three VMs' QEMUs (processes of one uid) crash their workers in loops:
+ * each is held by its own entry, and only their first three ends count
+ * towards their uid's (counted in full, they held every other VM of the
+ * uid). Another process of the uid is served meanwhile. */
+static void test_crash_loop_vms(void **state)
+{
+	(void)state;
+	struct vm_sock v;
+	vm_sock_make(&v);
+	const char *extra[] = { "--listen", v.listen, NULL };
+	start(FAULTY, extra);
+	pid_t loopers[3];
+	for (int i = 0; i < 3; i++)
+		loopers[i] = crash_looper(v.uri, 3000);
+	int served = 0;
+	for (int i = 0; i < 12; i++) {
+		usleep(200000);
+		int fd = raw_connect(v.uri);
+		assert_true(fd >= 0);
+		if (!raw_hello(fd, NULL)) {
+			uint64_t s = session(fd);
+			served += !faulty(fd, s, "ok", NULL, 0);
+		}
+		close(fd);
+	}
+	for (int i = 0; i < 3; i++) {
+		int st;
+		assert_int_equal(waitpid(loopers[i], &st, 0), loopers[i]);
+	}
+	printf("# another process: %d of 12 connections served, %d holds of "
+	       "a looper\n",
+	       served, log_count("its workers ended 4 times in a row"));
+	assert_int_equal(served, 12);
+	assert_true(log_count("its workers ended 4 times in a row") >= 3);
+	assert_false(log_says("the workers of its processes ended"));
+	stop();
+	vm_sock_remove(&v);
+}
+
 /* The same with the agent in a pid namespace of its own (a container):
  * the kernel gives it pid 0 for a client outside, so the connecting
  * process is unknown, and the key fell back to the uid, every VM's of one
@@ -3982,6 +4021,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_crash_loop, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_conn, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_processes, teardown),
+		cmocka_unit_test_teardown(test_crash_loop_vms, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_pidns, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_addresses, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
