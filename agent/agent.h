@@ -225,6 +225,7 @@ char **worker_env_make(char *tenant_entry);
 
 /* ---- util.c ---- */
 __attribute__((format(printf, 1, 2), noreturn)) void die(const char *fmt, ...);
+extern bool die_serving; /* die's exit status: 1 once serving, else 2 */
 
 /* `*deadline` becomes `t` if `t` is earlier (0, in either: none). */
 void deadline_min(int64_t *deadline, int64_t t);

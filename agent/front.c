@@ -494,6 +494,7 @@ int front_main(void)
 		      sandbox_describe(), sandbox_view_describe(),
 		      wcg_describe());
 	write_ready();
+	die_serving = true;
 	while (poll_once(sfd))
 		;
 	for (int i = 0; i < nlisteners; i++) {

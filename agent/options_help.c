@@ -325,7 +325,9 @@ const char options_usage[] =
 	"meanwhile are refused with the reason. SIGTERM or SIGINT: stop\n"
 	"accepting, finish calls in flight, release every connection's "
 	"sessions and\n"
-	"resources, exit 0.\n";
+	"resources, exit 0. Exit 2: it could not start (an option, a file; "
+	"the\n"
+	"reason logged); exit 1: a failure while serving.\n";
 
 const struct option options_table[] = {
 	{ "listen", required_argument, NULL, 'l' },

@@ -341,6 +341,36 @@ int sandbox_enter(pid_t front)
  * making it */
 static int view_err = EINVAL;
 
+/* The host's global tables in that /proc and /sys, which no backend
+ * reads: every process's file locks (their inodes and pids), the key
+ * users' counts, the System V objects, the timers' owners, and the
+ * uevent sequence number, which moves with each network namespace made
+ * (so with other tenants' workers' starts): audit 18. Each is covered
+ * with an empty one (/dev/null, an empty read-only tmpfs); one this
+ * kernel lacks is left. */
+static const char *const masked[] = { "/proc/locks",
+				      "/proc/key-users",
+				      "/proc/keys",
+				      "/proc/timer_list",
+				      "/proc/sched_debug",
+				      "/proc/latency_stats",
+				      "/sys/kernel/uevent_seqnum",
+				      NULL };
+
+static int mask_tables(void)
+{
+	for (int i = 0; masked[i]; i++)
+		if (mount("/dev/null", masked[i], NULL, MS_BIND, NULL) &&
+		    errno != ENOENT)
+			return errno;
+	if (mount("tmpfs", "/proc/sysvipc", "tmpfs",
+		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  "size=4k,nr_inodes=1,mode=0555") &&
+	    errno != ENOENT)
+		return errno;
+	return 0;
+}
+
 int sandbox_view_enter(void)
 {
 	/* a mount namespace whose /proc shows only the processes the
@@ -348,8 +378,8 @@ int sandbox_view_enter(void)
 	 * network namespace of its own (/proc/net lists the host's
 	 * connections, other tenants' addresses among them; the worker opens
 	 * no socket, and those it is handed keep working). No IPC one: no
-	 * worker can make a System V object (its filter), so
-	 * /proc/sysvipc lists none of another tenant's */
+	 * worker can make a System V object (its filter), and the host's
+	 * are masked (mask_tables) */
 	if (unshare(CLONE_NEWNS | CLONE_NEWNET) ||
 	    mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) ||
 	    mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
@@ -364,7 +394,7 @@ int sandbox_view_enter(void)
 	if (mount("sysfs", "/sys", "sysfs",
 		  MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		return errno ? errno : EPERM;
-	return 0;
+	return mask_tables();
 }
 
 bool sandbox_view_probe(bool own_uids)

@@ -17,6 +17,11 @@
 #include <unistd.h>
 #include <sys/random.h>
 
+/* Exit 2 before the agent serves (its options, its files: starting it
+ * again the same way fails the same way, and the packaged unit does not
+ * restart it, RestartPreventExitStatus=2), 1 after. */
+bool die_serving;
+
 void die(const char *fmt, ...)
 {
 	char msg[1024];
@@ -25,7 +30,7 @@ void die(const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	aerr("%s", msg);
-	exit(2);
+	exit(die_serving ? 1 : 2);
 }
 
 bool tenant_per_conn(const char *tenant)

@@ -3636,6 +3636,21 @@ static void test_private_view(void **state)
 		}
 	if (net)
 		closedir(net);
+	/* the host's global tables are empty ones (they listed every
+	 * process's file locks, the key users, the System V objects; the
+	 * uevent number moves with every network namespace made: audit 18) */
+	static const char *const tables[] = { "/proc/locks", "/proc/key-users",
+					      "/sys/kernel/uevent_seqnum",
+					      "/proc/sysvipc/shm" };
+	for (size_t i = 0; i < sizeof(tables) / sizeof(*tables); i++) {
+		snprintf(cmd, sizeof(cmd), "read %s", tables[i]);
+		assert_int_equal(faulty(b, bs, cmd, out, sizeof(out)), 0);
+		printf("# bob reads %s: '%s'\n", tables[i], out);
+		if (strstr(tables[i], "sysvipc"))
+			assert_string_equal(out, "ENOENT");
+		else
+			assert_string_equal(out, "");
+	}
 	if (agent_group("memory", dir, sizeof(dir)) &&
 	    worker_group(wa, "memory", dir, wdir, sizeof(wdir))) {
 		static const char *const files[] = { "memory.usage_in_bytes",

@@ -17,6 +17,7 @@
 #      ends it over its limit of 256 MiB, the next call is served
 #   3  systemctl stop: no vaccel-agent.* group left, the unit inactive (not
 #      failed); systemctl start: a new group, served again
+#   4  a configuration the agent refuses (exit 2) is not restarted
 # Prints "SDU ok: WHAT" / "SDU-FAIL: WHAT", the agent's journal as
 # "J| LINE", the markers run-vm.sh reads (VACCEL-GUEST-RC=N), then powers
 # the guest off.
@@ -178,6 +179,12 @@ want="workers see their own processes in /proc (its hidepid)"
 case "$l" in *"$want"*) ok "start line: $want" ;; *) bad "start line: want '$want': $l" ;; esac
 call procs
 check "the worker lists $(tag) process(es) in /proc (its own: not the front nor others)" "the worker lists '$(tag)' processes in /proc (rc $RC), want 1" [ "$(tag)" = 1 ]
+printf 'read /proc/key-users' >$W/cmd.keyusers
+call keyusers
+check "the worker cannot read the host's /proc/key-users ($(tag))" "the worker reads /proc/key-users: '$(tag)'" [ "$(tag)" = EACCES ]
+printf 'read /sys/kernel/uevent_seqnum' >$W/cmd.uevent
+call uevent
+check "the worker cannot read /sys/kernel/uevent_seqnum ($(tag))" "the worker reads /sys/kernel/uevent_seqnum: '$(tag)'" [ "$(tag)" = EACCES ]
 printf 'read %s/memory.current' "$CG$grp" >$W/cmd.counters
 call counters
 check "the worker cannot read its group's counters ($(tag))" "the worker reads $CG$grp/memory.current: '$(tag)'" [ "$(tag)" = EACCES ]
@@ -237,6 +244,22 @@ if sc start $SVC && wait_active; then
 else
 	bad "systemctl start $SVC failed: $(state $SVC): $(alog | tail -n 3 | tr '\n' '|')"
 fi
+# ---- 4. a configuration the agent refuses: exit 2, not restarted -------------
+mkdir -p /run/systemd/system/$SVC.d
+cat >/run/systemd/system/$SVC.d/bad.conf <<EOF
+[Service]
+ExecStart=
+ExecStart=$cmd --max-tenants 0
+EOF
+sc daemon-reload
+sc start $SVC
+sleep 4 # RestartSec=2s twice over
+v="$(state $SVC) $(systemctl show -p ExecMainStatus --value $SVC) $(systemctl show -p NRestarts --value $SVC)"
+check "a refused configuration: state, status, restarts: $v (RestartPreventExitStatus=2)" \
+	"a refused configuration: state, status, restarts '$v', want 'failed 2 0'" [ "$v" = "failed 2 0" ]
+rm -rf /run/systemd/system/$SVC.d
+sc daemon-reload
+systemctl reset-failed $SVC
 # the unit's bounding set has no CAP_DAC_OVERRIDE: the workers' 0700
 # directories must still go (they once stayed, one warning each)
 n=$(journalctl -b -u vaccel-agent -o cat --no-pager | grep -c 'cannot remove all of')
