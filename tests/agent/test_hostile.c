@@ -2733,28 +2733,52 @@ static void test_crash_loop(void **state)
 
 /* A process that connects to `uri` (a ?tenant=conn listener, no token)
  * and crashes its worker, again and again for `ms` ms; its pid. */
+/* A connection to `uri` whose worker crashes: 0 if it did, 1 if the
+ * connection or its session was refused, 2 if the call did not fail. */
+static int crash_once(const char *uri)
+{
+	int fd = raw_connect(uri), ret = 1;
+	struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
+	struct vrpc_pool p = { 0 };
+	if (fd >= 0 && !raw_hello(fd, NULL) && !raw_call(fd, &m, 1, &r, &p) &&
+	    !r.status) {
+		classify_msg(&m, r.session, "crash");
+		ret = raw_call(fd, &m, 2, &r, &p) || r.status ? 0 : 2;
+	}
+	vrpc_pool_release(&p);
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 static pid_t crash_looper(const char *uri, int ms)
 {
 	pid_t pid = fork();
 	if (pid)
 		return pid;
 	int64_t t0 = vrpc_now_ns();
-	while (vrpc_now_ns() - t0 < (int64_t)ms * 1000000) {
-		int fd = raw_connect(uri);
-		struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
-		struct vrpc_pool p = { 0 };
-		if (fd >= 0 && !raw_hello(fd, NULL) &&
-		    !raw_call(fd, &m, 1, &r, &p) && !r.status) {
-			classify_msg(&m, r.session, "crash");
-			raw_call(fd, &m, 2, &r, &p);
-		} else {
+	while (vrpc_now_ns() - t0 < (int64_t)ms * 1000000)
+		if (crash_once(uri) == 1)
 			usleep(10000);
-		}
-		vrpc_pool_release(&p);
-		if (fd >= 0)
-			close(fd);
-	}
 	_exit(0);
+}
+
+/* Of `n` connections to `uri`, `gap_ms` apart, how many are served (a
+ * session and a call): another VM's QEMU beside a crash loop. */
+static int served_beside(const char *uri, int n, int gap_ms)
+{
+	int served = 0;
+	for (int i = 0; i < n; i++) {
+		usleep((useconds_t)gap_ms * 1000);
+		int fd = raw_connect(uri);
+		assert_true(fd >= 0);
+		if (!raw_hello(fd, NULL)) {
+			uint64_t s = session(fd);
+			served += !faulty(fd, s, "ok", NULL, 0);
+		}
+		close(fd);
+	}
+	return served;
 }
 
 /* The crash loop on a ?tenant=conn listener (VMs' ports: each connection
@@ -2777,15 +2801,7 @@ static void test_crash_loop_conn(void **state)
 		usleep(10000);
 	assert_true(log_says(held));
 	/* another process of the same uid (another VM) is served */
-	for (int i = 0; i < 5; i++) {
-		int fd = raw_connect(v.uri);
-		assert_true(fd >= 0);
-		assert_int_equal(raw_hello(fd, NULL), 0);
-		uint64_t s = session(fd);
-		assert_int_equal(faulty(fd, s, "ok", NULL, 0), 0);
-		close(fd);
-		usleep(100000);
-	}
+	assert_int_equal(served_beside(v.uri, 5, 100), 5);
 	int st;
 	assert_int_equal(waitpid(looper, &st, 0), looper);
 	stop();
@@ -2808,17 +2824,8 @@ static void test_crash_loop_processes(void **state)
 	int crashed = 0, refused = 0;
 	for (int i = 0; i < 30 && !refused; i++) {
 		pid_t pid = fork();
-		if (pid == 0) {
-			int fd = raw_connect(v.uri);
-			struct vrpc_msg m = { .type = VRPC_T_SESS_INIT }, r;
-			struct vrpc_pool p = { 0 };
-			if (fd < 0 || raw_hello(fd, NULL) ||
-			    raw_call(fd, &m, 1, &r, &p) || r.status)
-				_exit(1);
-			classify_msg(&m, r.session, "crash");
-			raw_call(fd, &m, 2, &r, &p);
-			_exit(r.status ? 0 : 2);
-		}
+		if (pid == 0)
+			_exit(crash_once(v.uri));
 		int st = -1;
 		assert_int_equal(waitpid(pid, &st, 0), pid);
 		assert_true(WIFEXITED(st) && WEXITSTATUS(st) < 2);
@@ -2849,17 +2856,7 @@ static void test_crash_loop_vms(void **state)
 	pid_t loopers[3];
 	for (int i = 0; i < 3; i++)
 		loopers[i] = crash_looper(v.uri, 3000);
-	int served = 0;
-	for (int i = 0; i < 12; i++) {
-		usleep(200000);
-		int fd = raw_connect(v.uri);
-		assert_true(fd >= 0);
-		if (!raw_hello(fd, NULL)) {
-			uint64_t s = session(fd);
-			served += !faulty(fd, s, "ok", NULL, 0);
-		}
-		close(fd);
-	}
+	int served = served_beside(v.uri, 12, 200);
 	for (int i = 0; i < 3; i++) {
 		int st;
 		assert_int_equal(waitpid(loopers[i], &st, 0), loopers[i]);
@@ -2903,17 +2900,7 @@ static void test_crash_loop_pidns(void **state)
 	assert_true(a.st_ino != b.st_ino);
 	pid_t looper = crash_looper(v.uri, 2500);
 	/* meanwhile another process of the same uid (another VM) */
-	int served = 0;
-	for (int i = 0; i < 10; i++) {
-		usleep(200000);
-		int fd = raw_connect(v.uri);
-		assert_true(fd >= 0);
-		if (!raw_hello(fd, NULL)) {
-			uint64_t s = session(fd);
-			served += !faulty(fd, s, "ok", NULL, 0);
-		}
-		close(fd);
-	}
+	int served = served_beside(v.uri, 10, 200);
 	int st;
 	assert_int_equal(waitpid(looper, &st, 0), looper);
 	printf("# the other process: %d of 10 connections served\n", served);
