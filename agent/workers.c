@@ -33,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -56,6 +57,46 @@ static pthread_t inprocess_th;
 static int64_t *slot_freed;
 static uint64_t slots_taken;
 
+/* The uids the workers of every agent on this host hold now: a byte each
+ * of one file, locked (an OFD lock: this process's, while the worker
+ * lives). Two agents given overlapping ranges (both with the default
+ * --worker-uid-base) had workers of one uid at once, of two tenants: one
+ * process count, pipe allowance and /proc for both. A uid another agent's
+ * worker holds is skipped, with a warning. -1: no such file (the agent
+ * cannot make it: not coordinated, said at the start). */
+#define UID_LOCKS "/run/vaccel/worker-uids.lock"
+static int uid_locks = -1;
+static uint64_t uid_skips;
+
+static void uid_locks_open(void)
+{
+	if (!wk_as_root())
+		return;
+	if (mkdir("/run/vaccel", 0755) && errno != EEXIST) {
+		awarn("cannot create /run/vaccel: %s: workers' uids another "
+		      "vaccel-agent's workers hold now are not known",
+		      strerror(errno));
+		return;
+	}
+	uid_locks = open(UID_LOCKS, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			 0600);
+	if (uid_locks < 0)
+		awarn("cannot open %s: %s: workers' uids another "
+		      "vaccel-agent's "
+		      "workers hold now are not known",
+		      UID_LOCKS, strerror(errno));
+}
+
+static bool uid_lock(int slot, bool take)
+{
+	struct flock l = { .l_type = take ? F_WRLCK : F_UNLCK,
+			   .l_whence = SEEK_SET,
+			   .l_start = (off_t)(cfg.worker_uid_base +
+					      (uint64_t)slot),
+			   .l_len = 1 };
+	return uid_locks < 0 || !fcntl(uid_locks, F_OFD_SETLK, &l);
+}
+
 static int take_slot(void)
 {
 	/* live and leaving workers together: twice --max-tenants (those
@@ -63,21 +104,36 @@ static int take_slot(void)
 	 * more uids are only to reuse each less often, not more workers) */
 	if (!wk_as_root() || slots_taken >= 2 * cfg.max_tenants)
 		return -1;
-	int best = -1;
-	for (uint64_t i = 0; i < cfg.worker_uids; i++)
-		if (!slots[i] && (best < 0 || slot_freed[i] < slot_freed[best]))
-			best = (int)i;
-	if (best >= 0) {
-		slots[best] = true;
-		slots_taken++;
+	for (uint64_t tries = 0; tries < cfg.worker_uids; tries++) {
+		int best = -1;
+		for (uint64_t i = 0; i < cfg.worker_uids; i++)
+			if (!slots[i] &&
+			    (best < 0 || slot_freed[i] < slot_freed[best]))
+				best = (int)i;
+		if (best < 0)
+			return -1;
+		if (uid_lock(best, true)) {
+			slots[best] = true;
+			slots_taken++;
+			return best;
+		}
+		/* another agent's worker's now: tried again last */
+		slot_freed[best] = vrpc_now_ns();
+		if (uid_skips++ % 1000 == 0)
+			awarn("uid %" PRIu64 " is another vaccel-agent's "
+			      "worker's: skipped (%" PRIu64
+			      " so far; give each "
+			      "agent on a host a --worker-uid-base of its own)",
+			      cfg.worker_uid_base + (uint64_t)best, uid_skips);
 	}
-	return best;
+	return -1;
 }
 
 static void give_slot(int slot)
 {
 	if (slot < 0)
 		return;
+	uid_lock(slot, false);
 	slots[slot] = false;
 	slots_taken--;
 	slot_freed[slot] = vrpc_now_ns();
@@ -491,6 +547,7 @@ void workers_init(void)
 	if (!slots || !slot_freed)
 		die("out of memory");
 	check_uid_range();
+	uid_locks_open();
 	kill_leftovers();
 	if (cfg.isolation != ISOLATION_NONE)
 		sandbox_view_probe(wk_as_root());

@@ -3515,6 +3515,47 @@ static void test_uids_fresh(void **state)
 	stop();
 }
 
+/* Two agents on one host given the same uid range (both with the default
+ * --worker-uid-base, here the test's): their workers had one uid at once,
+ * of two tenants (one process count, pipe allowance, /proc). A uid
+ * another agent's worker holds is skipped now (a byte lock each in
+ * /run/vaccel/worker-uids.lock), with a warning. Root only. */
+static void test_uids_two_agents(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: workers of their own uids need root\n");
+		return;
+	}
+	start(FAULTY, NULL);
+	int a = hello(ag.tcp_uri, ALICE_TOKEN);
+	long ua = proc_uid(worker_of(a, session(a)));
+	struct agent_proc ag2;
+	const char *args[32];
+	with_tokens(args, NULL);
+	assert_int_equal(agent_start(&ag2, FAULTY, args), 0);
+	int b = raw_connect(ag2.tcp_uri);
+	assert_true(b >= 0);
+	assert_int_equal(raw_hello(b, BOB_TOKEN), 0);
+	long ub = proc_uid(worker_of(b, session(b)));
+	char cmd[600];
+	snprintf(cmd, sizeof(cmd),
+		 "grep -q 'is another vaccel-agent.s worker.s: skipped' %s",
+		 ag2.log);
+	int skipped = system(cmd) == 0;
+	printf("# alice's worker (agent 1): uid %ld, bob's (agent 2): uid %ld; "
+	       "agent 2 %s\n",
+	       ua, ub, skipped ? "skipped a uid" : "skipped none");
+	assert_true(ua >= 0 && ub >= 0);
+	assert_int_not_equal(ua, ub);
+	assert_true(skipped);
+	assert_int_equal(faulty(a, session(a), "ok", NULL, 0), 0);
+	close(b);
+	assert_int_equal(agent_stop(&ag2), 0);
+	close(a);
+	stop();
+}
+
 /* --worker-cpu-share off: the memory and pids groups, no cpu group (its
  * cost per call without the tenants' other bounds). Skipped where the
  * agent makes no memory cgroup. */
@@ -4031,6 +4072,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_cpu_share_off, teardown),
 		cmocka_unit_test_teardown(test_dirs_private, teardown),
 		cmocka_unit_test_teardown(test_uids_fresh, teardown),
+		cmocka_unit_test_teardown(test_uids_two_agents, teardown),
 		cmocka_unit_test_teardown(test_closed_lie, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),

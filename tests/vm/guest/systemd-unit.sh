@@ -229,6 +229,10 @@ if sc start $SVC && wait_active; then
 	# the caches' root is the workers' group's (no local user sees who
 	# the tenants are); systemd leaves what is below CacheDirectory's
 	# top alone: the tenant's file is its new worker's, not root's
+	n=$(journalctl -b -u vaccel-agent -o cat --no-pager | grep -c 'worker-uids.lock')
+	check "the agent keeps its workers' uids in /run/vaccel/worker-uids.lock ($(stat -c '%a %U' /run/vaccel/worker-uids.lock 2>&1))" \
+		"/run/vaccel/worker-uids.lock: $(stat -c '%a %U' /run/vaccel/worker-uids.lock 2>&1), $n journal lines about it" \
+		[ -f /run/vaccel/worker-uids.lock -a "$n" -eq 0 ]
 	CD=/var/cache/vaccel-agent
 	v="$(stat -c '%a %U:%G' $CD) / $(stat -c '%a %g' $CD/tenants)"
 	good=no
