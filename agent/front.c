@@ -47,6 +47,66 @@ static void mkdir_p(const char *dir, mode_t last)
 		die("cannot create %s: %s", dir, strerror(errno));
 }
 
+/* Whether another user could replace `path` or what the agent keeps in
+ * it: `path` not a directory of ours (the last component no link), or
+ * not ours alone, or a directory above it that another user owns or that
+ * others may write without the sticky bit. The reason in `why`. An agent
+ * without root and without XDG_RUNTIME_DIR took /tmp/vaccel-agent-UID
+ * whoever had made it: a local user who made it first, with `tenants` a
+ * link to a directory of the agent's user, had the agent's start move
+ * everything in it to its trash and remove it (audit 20). */
+static bool others_may_replace(const char *path, bool own_last, char *why,
+			       size_t size)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	uid_t me = geteuid();
+	if (lstat(path, &st) || !realpath(path, p)) {
+		snprintf(why, size, "%s", strerror(errno));
+		return true;
+	}
+	if (own_last &&
+	    (!S_ISDIR(st.st_mode) || st.st_uid != me || (st.st_mode & 022))) {
+		snprintf(why, size,
+			 "%s is %s (uid %u, mode %03o): not a directory of "
+			 "this user's alone (uid %u)",
+			 path, S_ISLNK(st.st_mode) ? "a link" : "not ours",
+			 (unsigned)st.st_uid, (unsigned)(st.st_mode & 07777),
+			 (unsigned)me);
+		return true;
+	}
+	for (char *s = strrchr(p, '/'); s; s = strrchr(p, '/')) {
+		s == p ? (void)(p[1] = 0) : (void)(*s = 0);
+		if (stat(p, &st))
+			continue;
+		if (st.st_uid != me && st.st_uid != 0) {
+			snprintf(why, size, "%s above it is uid %u's", p,
+				 (unsigned)st.st_uid);
+			return true;
+		}
+		if ((st.st_mode & 022) && !(st.st_mode & S_ISVTX)) {
+			snprintf(why, size,
+				 "others may write %s above it (mode %03o, "
+				 "not sticky)",
+				 p, (unsigned)(st.st_mode & 07777));
+			return true;
+		}
+		if (!strcmp(p, "/"))
+			break;
+	}
+	return false;
+}
+
+static void check_own_dir(const char *what, const char *dir)
+{
+	char why[PATH_MAX + 128];
+	if (others_may_replace(dir, true, why, sizeof(why)))
+		die("%s %s: %s; another user could replace what the agent "
+		    "keeps there (remove it, or give a directory of this "
+		    "user's)",
+		    what, dir, why);
+}
+
 /* ---- socket activation (systemd: LISTEN_PID, LISTEN_FDS) ------------- */
 
 #define ACTIVATED_FIRST 3
@@ -143,6 +203,7 @@ static void open_listener(const struct listen_spec *spec, struct listener *l)
 		      "use the backends",
 		      uri);
 	bool is_unix = !strcmp(l->addr.t->scheme, "unix");
+	char why[PATH_MAX + 128];
 	if (is_unix) {
 		char dir[PATH_MAX];
 		snprintf(dir, sizeof(dir), "%s", l->addr.path);
@@ -151,13 +212,22 @@ static void open_listener(const struct listen_spec *spec, struct listener *l)
 			*slash = 0;
 			mkdir_p(dir, 0755);
 		}
+		/* (a VM manager's own directory may be meant: said, not
+		 * refused) */
+		if (others_may_replace(slash && slash != dir ? dir : "/", false,
+				       why, sizeof(why)))
+			awarn("%s: %s: another user could replace the socket",
+			      uri, why);
 	}
-	l->fd = l->addr.t->listen(&l->addr, 128);
+	/* a UNIX socket is made with its mode (a chmod of its path after
+	 * the bind would follow a link put there meanwhile) */
+	mode_t mask = is_unix ? umask(0777 & ~cfg.socket_mode) : 0;
+	l->fd = l->addr.t->listen(&l->addr, SOMAXCONN);
+	if (is_unix)
+		umask(mask);
 	if (l->fd < 0)
 		die("cannot listen on %s: %s", uri, vaccel_strerror(-l->fd));
 	fcntl(l->fd, F_SETFL, O_NONBLOCK);
-	if (is_unix)
-		chmod(l->addr.path, cfg.socket_mode);
 	vrpc_addr_format(&l->addr, l->uri, sizeof(l->uri));
 	ainfo("listening on %s%s%s", l->uri,
 	      spec->by == TENANT_CONN	 ? " (a tenant per connection)"
@@ -374,6 +444,7 @@ static void setup_dirs(void)
 	}
 	/* workers (other uids, as root) go through it to their own */
 	mkdir_p(cfg.rundir, geteuid() == 0 ? 0711 : 0700);
+	check_own_dir("--rundir", cfg.rundir);
 	if (geteuid() == 0)
 		chmod(cfg.rundir, 0711);
 	if (!cfg.cache_dir) {
@@ -381,6 +452,7 @@ static void setup_dirs(void)
 		cfg.cache_dir = cache;
 	}
 	mkdir_p(cfg.cache_dir, geteuid() == 0 ? 0711 : 0700);
+	check_own_dir("--cache-dir", cfg.cache_dir);
 	check_worker_paths();
 	check_token_file("--token-file", cfg.token_file);
 	check_token_file("--tokens", cfg.tokens_file);

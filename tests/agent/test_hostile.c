@@ -3556,6 +3556,78 @@ static void test_uids_two_agents(void **state)
 	stop();
 }
 
+/* An agent without root and without XDG_RUNTIME_DIR runs in
+ * /tmp/vaccel-agent-UID: it took that directory whoever had made it, and
+ * a local user who made it first, with `tenants` a link to a directory of
+ * the agent's user, had the agent's start empty that directory into its
+ * trash (audit 20: a thesis and a project gone). The agent now refuses a
+ * run or cache directory that is not its user's alone, or that another
+ * user could replace (exit 2, the reason). Root only (two users). */
+static void test_rundir_not_ours(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: two users need root\n");
+		return;
+	}
+	const uid_t victim = agent_uid_base() + 125, attacker = 65534;
+	char run[64], home[64], file[96], link[96], sock[96], log[96];
+	snprintf(run, sizeof(run), "/tmp/vaccel-agent-%u", (unsigned)victim);
+	snprintf(home, sizeof(home), "/tmp/vaccel-victim-%u", (unsigned)victim);
+	snprintf(file, sizeof(file), "%s/thesis.tex", home);
+	snprintf(link, sizeof(link), "%s/tenants", run);
+	snprintf(sock, sizeof(sock), "unix://%s/a.sock", home);
+	snprintf(log, sizeof(log), "%s.log", home);
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s", run, home);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(mkdir(home, 0700), 0);
+	int fd = open(file, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "precious\n", 9), 9);
+	close(fd);
+	assert_int_equal(chown(file, victim, victim), 0);
+	assert_int_equal(chown(home, victim, victim), 0);
+	/* the attacker, first */
+	assert_int_equal(mkdir(run, 0777), 0);
+	assert_int_equal(chmod(run, 0777), 0);
+	assert_int_equal(symlink(home, link), 0);
+	assert_int_equal(lchown(link, attacker, attacker), 0);
+	assert_int_equal(chown(run, attacker, attacker), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int out = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+			       0600);
+		if (out < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0 ||
+		    setgroups(0, NULL) || setgid(victim) || setuid(victim))
+			_exit(126);
+		unsetenv("XDG_RUNTIME_DIR");
+		execl(build_path("agent/vaccel-agent"), "vaccel-agent",
+		      "--listen", sock, "--plugins", build_path(FAULTY),
+		      (char *)NULL);
+		_exit(127);
+	}
+	int st = -1;
+	for (int i = 0; i < 500 && waitpid(pid, &st, WNOHANG) == 0; i++)
+		usleep(20000);
+	if (!WIFEXITED(st)) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	snprintf(cmd, sizeof(cmd), "cat %s; grep -q 'is not ours' %s", log,
+		 log);
+	int said = system(cmd) == 0;
+	struct stat fs;
+	int kept = stat(file, &fs) == 0;
+	printf("# the agent: exit %d; the victim's file %s\n",
+	       WIFEXITED(st) ? WEXITSTATUS(st) : -1, kept ? "kept" : "gone");
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s %s", run, home, log);
+	assert_int_equal(system(cmd), 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+	assert_true(said);
+	assert_true(kept);
+}
+
 /* --worker-cpu-share off: the memory and pids groups, no cpu group (its
  * cost per call without the tenants' other bounds). Skipped where the
  * agent makes no memory cgroup. */
@@ -4073,6 +4145,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_dirs_private, teardown),
 		cmocka_unit_test_teardown(test_uids_fresh, teardown),
 		cmocka_unit_test_teardown(test_uids_two_agents, teardown),
+		cmocka_unit_test_teardown(test_rundir_not_ours, teardown),
 		cmocka_unit_test_teardown(test_closed_lie, teardown),
 		cmocka_unit_test_teardown(test_dotcache_budget_at_end,
 					  teardown),
