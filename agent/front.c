@@ -285,7 +285,7 @@ static void accept_all(struct listener *l)
 		}
 		char group[sizeof(peer.key)];
 		peer_group(peer.key, group, sizeof(group));
-		if (!preauth_room(group, l->uri)) {
+		if (!preauth_room(group, l)) {
 			/* what it queued is released with it */
 			reaper_close(fd, peer_get(group));
 			continue;

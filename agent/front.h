@@ -21,6 +21,9 @@ struct listener {
 	const struct listen_spec *spec;
 	char uri[PATH_MAX + 32];
 	int fd;
+	/* a ?tenant=conn listener's connections before their HELLO: a
+	 * pool of its own (preauth.c) */
+	uint64_t npre;
 };
 
 /* A peer (uid, address group, CID): what its connections count
@@ -102,7 +105,7 @@ uint64_t reaper_done(void);
 /* preauth.c */
 /* Take an accepted connection (before its HELLO) of peer `group`
  * (peer_group). */
-void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer,
+void preauth_add(int fd, struct listener *l, const struct vrpc_peer *peer,
 		 const char *group);
 /* Pre-auth connections to poll, and the earliest deadline (or 0). */
 int preauth_pollfds(struct pollfd *pf, int max, int64_t *deadline);
@@ -113,7 +116,7 @@ void preauth_expire(void);
  * When the pool is full, the oldest connection of the peer holding the
  * most of it is dropped for it, if that peer holds more than `key` would
  * with it. */
-bool preauth_room(const char *key, const char *uri);
+bool preauth_room(const char *key, struct listener *l);
 void preauth_drop_all(void);
 
 /* workers.c, workers_conns.c, workers_end.c, worker_dirs.c */

@@ -27,7 +27,7 @@
 
 struct pre {
 	int fd;
-	const struct listener *l;
+	struct listener *l;
 	struct vrpc_peer peer;
 	struct peer *p;
 	int64_t deadline;
@@ -38,21 +38,41 @@ struct pre {
 };
 
 static struct pre *pres;
-static uint64_t npre;
+static uint64_t npre; /* of the shared pool */
+
+/* The pool a listener's connections wait in: the agent's (--max-preauth)
+ * or, for a ?tenant=conn listener, its own of --max-connections. Each of
+ * its connections is a peer of its own (VMs' ports that QEMU connects
+ * long before their guests say HELLO), so none was ever evicted, and 32
+ * silent ones filled the shared pool: every listener's new connections
+ * were refused (audit 20: a token client's HELLOs 0 of 50). */
+static uint64_t *pool_of(struct listener *l, uint64_t *max)
+{
+	if (l->spec->by == TENANT_CONN) {
+		*max = cfg.max_conns;
+		return &l->npre;
+	}
+	*max = cfg.max_preauth;
+	return &npre;
+}
+
+static uint64_t npre_all; /* every pool's */
 
 /* One line per kind of refusal and second at most: a flood must not
  * flood the log. */
 static void refused(const char *what, const char *peer, const char *uri)
 {
-	static int64_t last[6];
-	static const char *const kinds[6] = { "pool", "peer",  "late",
-					      "auth", "evict", "closing" };
+	static int64_t last[7];
+	static const char *const kinds[7] = { "pool",	  "peer",  "late",
+					      "auth",	  "evict", "closing",
+					      "conn-pool" };
 	int k = 0;
-	while (k < 5 && strcmp(kinds[k], what))
+	while (k < 6 && strcmp(kinds[k], what))
 		k++;
-	static const enum refusal counted[6] = {
+	static const enum refusal counted[7] = {
 		REFUSE_PREAUTH_POOL, REFUSE_PREAUTH_PEER, REFUSE_HELLO_LATE,
-		REFUSE_AUTH,	     REFUSE_PREAUTH_POOL, REFUSE_PREAUTH_PEER
+		REFUSE_AUTH,	     REFUSE_PREAUTH_POOL, REFUSE_PREAUTH_PEER,
+		REFUSE_PREAUTH_POOL
 	};
 	fcounts.refused[counted[k]]++;
 	int64_t now = vrpc_now_ns();
@@ -81,10 +101,15 @@ static void refused(const char *what, const char *peer, const char *uri)
 		      "%" PRIu64 " wait for theirs (--max-preauth), its peer's "
 		      "the most",
 		      uri, peer, npre);
-	else
+	else if (k == 5)
 		awarn("refusing a connection on %s from %s: %d of its earlier "
 		      "connections or descriptors are still being closed",
 		      uri, peer, CLOSING_MAX);
+	else
+		awarn("refusing a connection on %s from %s: %" PRIu64
+		      " of this listener's connections wait for their HELLO "
+		      "(--max-connections)",
+		      uri, peer, cfg.max_conns);
 }
 
 static void drop(struct pre *c);
@@ -92,13 +117,15 @@ static void drop(struct pre *c);
 /* The pool is full: its oldest connection of the peer holding the most
  * of it goes for one of `p`'s, if that peer holds more than `p` would
  * then (peers with many addresses kept everyone else out). */
-static bool evict(const struct peer *p)
+static bool evict(const struct peer *p, struct listener *l)
 {
 	struct pre *victim = NULL;
+	uint64_t max, *pool = pool_of(l, &max);
 	/* newest first: the last of a peer's is its oldest */
 	for (struct pre *c = pres; c; c = c->next)
-		if (!victim || c->p == victim->p ||
-		    c->p->preauth > victim->p->preauth)
+		if (pool_of(c->l, &max) == pool &&
+		    (!victim || c->p == victim->p ||
+		     c->p->preauth > victim->p->preauth))
 			victim = c;
 	if (!victim || victim->p->preauth <= p->preauth + 1)
 		return false;
@@ -107,8 +134,10 @@ static bool evict(const struct peer *p)
 	return true;
 }
 
-bool preauth_room(const char *key, const char *uri)
+bool preauth_room(const char *key, struct listener *l)
 {
+	const char *uri = l->uri;
+	uint64_t max, *pool = pool_of(l, &max);
 	struct peer *p = peer_get(key);
 	if (p && p->preauth >= cfg.max_preauth_per_peer) {
 		refused("peer", key, uri);
@@ -118,14 +147,14 @@ bool preauth_room(const char *key, const char *uri)
 		refused("closing", key, uri);
 		return false;
 	}
-	if (npre >= cfg.max_preauth && !(p && evict(p))) {
-		refused("pool", key, uri);
+	if (*pool >= max && !(p && evict(p, l))) {
+		refused(pool == &npre ? "pool" : "conn-pool", key, uri);
 		return false;
 	}
 	return p != NULL;
 }
 
-void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer,
+void preauth_add(int fd, struct listener *l, const struct vrpc_peer *peer,
 		 const char *group)
 {
 	struct pre *c = calloc(1, sizeof(*c));
@@ -144,8 +173,9 @@ void preauth_add(int fd, const struct listener *l, const struct vrpc_peer *peer,
 	c->need = VRPC_HDR_SIZE;
 	c->next = pres;
 	pres = c;
-	npre++;
-	fcounts.preauth = npre;
+	uint64_t max;
+	(*pool_of(l, &max))++;
+	fcounts.preauth = ++npre_all;
 	p->preauth++;
 	adebug("accepted on %s from %s", l->uri, peer->desc);
 }
@@ -158,8 +188,9 @@ static void unlink_pre(struct pre *c)
 			break;
 		}
 	}
-	npre--;
-	fcounts.preauth = npre;
+	uint64_t max;
+	(*pool_of(c->l, &max))--;
+	fcounts.preauth = --npre_all;
 	c->p->preauth--;
 	peer_maybe_free(c->p);
 }

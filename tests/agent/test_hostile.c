@@ -2871,6 +2871,50 @@ static void test_crash_loop_vms(void **state)
 	vm_sock_remove(&v);
 }
 
+/* Each connection of a ?tenant=conn listener is a peer of its own (a
+ * VM's port, which QEMU connects long before its guest says HELLO), so
+ * none was evicted, and as many silent ones as --max-preauth filled the
+ * agent's pool: every listener's new connections were refused (audit 20:
+ * a token client's HELLOs 0 of 50). Such a listener's connections wait in
+ * a pool of their own now. */
+static void test_preauth_conn_pool(void **state)
+{
+	(void)state;
+	struct vm_sock v;
+	vm_sock_make(&v);
+	const char *extra[] = { "--listen", v.listen, "--max-preauth", "4",
+				NULL };
+	start(FAULTY, extra);
+	int silent[6];
+	for (int i = 0; i < 6; i++) {
+		silent[i] = raw_connect(v.uri);
+		assert_true(silent[i] >= 0);
+	}
+	usleep(200000);
+	int served = 0;
+	for (int i = 0; i < 5; i++) {
+		int fd = raw_connect(ag.tcp_uri);
+		assert_true(fd >= 0);
+		served += raw_hello(fd, ALICE_TOKEN) == 0;
+		close(fd);
+	}
+	/* a guest on that listener is served too (its pool: the agent's
+	 * --max-connections) */
+	int g = raw_connect(v.uri);
+	assert_true(g >= 0);
+	int guest = raw_hello(g, NULL) == 0;
+	printf("# 6 silent connections on the conn listener: token HELLOs "
+	       "%d of 5 answered, a guest's %s\n",
+	       served, guest ? "too" : "refused");
+	assert_int_equal(served, 5);
+	assert_true(guest);
+	close(g);
+	for (int i = 0; i < 6; i++)
+		close(silent[i]);
+	stop();
+	vm_sock_remove(&v);
+}
+
 /* The same with the agent in a pid namespace of its own (a container):
  * the kernel gives it pid 0 for a client outside, so the connecting
  * process is unknown, and the key fell back to the uid, every VM's of one
@@ -4137,6 +4181,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_crash_loop_conn, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_processes, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_vms, teardown),
+		cmocka_unit_test_teardown(test_preauth_conn_pool, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_pidns, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_addresses, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),
