@@ -255,6 +255,46 @@ static void write_ready(void)
 		die("cannot write %s: %s", f, strerror(errno));
 }
 
+/* New connections of one uid on the ?tenant=conn listeners (each one a
+ * tenant, a worker): ACCEPT_BURST at once, then ACCEPT_RATE a second;
+ * past it a connection is closed as it is accepted (no HELLO read, no
+ * reply). A process that connected, said HELLO and closed in a loop made
+ * thousands of connections a second, each HELLO read, refused (workers'
+ * starts have a rate of their own) and answered by the one front thread.
+ * Elsewhere a uid's connections are one tenant's, bounded by its
+ * connection limits. */
+#define ACCEPT_RATE  256
+#define ACCEPT_BURST 1024
+
+static bool accept_over(const struct vrpc_peer *peer)
+{
+	static struct {
+		char key[24];
+		int64_t due;
+	} uids[64];
+	if (strncmp(peer->key, "uid:", 4))
+		return false;
+	int n = (int)strcspn(peer->key, "#@"), best = 0;
+	int64_t now = vrpc_now_ns(), every = 1000000000ll / ACCEPT_RATE;
+	for (int i = 0; i < 64; i++) {
+		if (n < (int)sizeof(uids[i].key) &&
+		    !strncmp(uids[i].key, peer->key, (size_t)n) &&
+		    !uids[i].key[n]) {
+			best = i;
+			goto found;
+		}
+		if (uids[i].due < uids[best].due)
+			best = i;
+	}
+	snprintf(uids[best].key, sizeof(uids[best].key), "%.*s", n, peer->key);
+	uids[best].due = 0;
+found:
+	if (uids[best].due - now > ACCEPT_BURST * every)
+		return true;
+	uids[best].due = (uids[best].due > now ? uids[best].due : now) + every;
+	return false;
+}
+
 static void accept_all(struct listener *l)
 {
 	for (int i = 0; i < 64; i++) {
@@ -282,6 +322,18 @@ static void accept_all(struct listener *l)
 			snprintf(key, sizeof(key), "%.40s@listen%d", peer.key,
 				 (int)(l->spec - cfg.listen));
 			memcpy(peer.key, key, sizeof(key));
+		}
+		if (l->spec->by == TENANT_CONN && accept_over(&peer)) {
+			static int64_t said;
+			fcounts.refused[REFUSE_PREAUTH_PEER]++;
+			if (vrpc_now_ns() - said > 1000000000ll) {
+				said = vrpc_now_ns();
+				awarn("closing connections on %s from %s as "
+				      "they come: over %d a second",
+				      l->uri, peer.desc, ACCEPT_RATE);
+			}
+			reaper_close(fd, NULL);
+			continue;
 		}
 		char group[sizeof(peer.key)];
 		peer_group(peer.key, group, sizeof(group));

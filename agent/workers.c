@@ -294,6 +294,12 @@ bool wk_idle(const struct worker *w)
 	       w->ctl >= 0;
 }
 
+int wk_exit_grace_ms(const struct worker *w)
+{
+	return tenant_ephemeral(w->tenant) ? WORKER_EXIT_GRACE_EPHEMERAL_MS
+					   : WORKER_EXIT_GRACE_MS;
+}
+
 int64_t wk_due(const struct worker *w)
 {
 	if (wk_idle(w))
@@ -302,7 +308,7 @@ int64_t wk_due(const struct worker *w)
 				? 0
 				: (int64_t)cfg.worker_idle_ms * 1000000);
 	if (w->pid > 0 && w->exiting && w->told_exit && !w->exit_killed)
-		return w->told_exit + (int64_t)WORKER_EXIT_GRACE_MS * 1000000;
+		return w->told_exit + (int64_t)wk_exit_grace_ms(w) * 1000000;
 	return 0;
 }
 

@@ -197,7 +197,7 @@ void workers_tick(void)
 		}
 		awarn("worker %d of %s: told to exit %d ms ago, still "
 		      "there: killed",
-		      (int)w->pid, w->tenant, WORKER_EXIT_GRACE_MS);
+		      (int)w->pid, w->tenant, wk_exit_grace_ms(w));
 		w->exit_killed = true;
 		kill(w->pid, SIGKILL);
 	}

@@ -41,19 +41,30 @@ static struct hist hists[HIST_MAX];
  * VM of that uid again); a client that starts a process per connection
  * brings each one's. Where the connecting process is unknown (a client
  * outside the agent's pid namespace) each connection is its own, and
- * none of this applies. */
-#define PEER_MAX      64
-#define PEER_BURST    10
-#define PEER_EVERY_NS 1000000000ll
+ * none of this applies.
+ *
+ * Clean ends are not counted (a connection's worker leaves when it
+ * ends), so one process that connected, said HELLO and closed in a loop
+ * started ~100 workers a second, which the front paid for (audit 20:
+ * other tenants' HELLOs 22-66 ms at p90, 0.7 ms before): starts are
+ * counted too, a process's at HIST_START_BURST and then
+ * HIST_START_RATE a second, a peer uid's at PEER_START_BURST and
+ * PEER_START_RATE a second. And the processes of one peer uid share a log
+ * budget as well (PEER_LOG_RATE, workers_log.c): 100 processes writing
+ * and closing put 6.3 MiB in the log in 2.2 s. */
+#define PEER_MAX	 64
+#define PEER_BURST	 10
+#define PEER_EVERY_NS	 1000000000ll
+#define HIST_START_BURST 20
+#define HIST_START_RATE	 10
+#define PEER_START_BURST 64
+#define PEER_START_RATE	 32
 
-static struct {
-	char key[HIST_KEY];
-	int64_t due;
-} peers[PEER_MAX];
+static struct hist_peer peers[PEER_MAX];
 
 /* The peer entry of `key` ("peer uid:N pid P"); NULL if none, or it is
- * not such a key. `take`: make one (the one due the longest ago). */
-static int64_t *peer_due(const char *key, bool take)
+ * not such a key. `take`: make one (the one used the longest ago). */
+static struct hist_peer *peer_of(const char *key, bool take)
 {
 	const char *p = strstr(key, " pid ");
 	if (!p || strncmp(key, "peer ", 5))
@@ -61,15 +72,32 @@ static int64_t *peer_due(const char *key, bool take)
 	int n = (int)(p - key), best = -1;
 	for (int i = 0; i < PEER_MAX; i++) {
 		if (!strncmp(peers[i].key, key, (size_t)n) && !peers[i].key[n])
-			return &peers[i].due;
-		if (best < 0 || peers[i].due < peers[best].due)
+			return &peers[i];
+		if (best < 0 || peers[i].used < peers[best].used)
 			best = i;
 	}
 	if (!take)
 		return NULL;
+	memset(&peers[best], 0, sizeof(peers[best]));
 	snprintf(peers[best].key, sizeof(peers[best].key), "%.*s", n, key);
-	peers[best].due = 0;
-	return &peers[best].due;
+	return &peers[best];
+}
+
+/* One more event at a rate of `every_ns`: `due` (a virtual time) pushed
+ * on; whether it is past `burst` events ahead of now. */
+static bool rate_over(int64_t due, int64_t now, int burst, int64_t every_ns)
+{
+	return due - now > burst * every_ns;
+}
+
+static void rate_add(int64_t *due, int64_t now, int64_t every_ns)
+{
+	*due = (*due > now ? *due : now) + every_ns;
+}
+
+struct hist_peer *wk_hist_peer(const struct hist *h)
+{
+	return h ? peer_of(h->key, false) : NULL;
 }
 
 void wk_hist_key(const char *tenant, const char *peer, pid_t pid, char *key,
@@ -97,16 +125,34 @@ static struct hist *find(const char *key)
 bool wk_hist_refuse(const char *key, char *why, size_t size)
 {
 	struct hist *h = find(key);
-	int64_t now = vrpc_now_ns(), left = h ? h->hold_until - now : 0,
-		*due = peer_due(key, false);
-	if (left <= 0 && due &&
-	    (left = *due - now - PEER_BURST * PEER_EVERY_NS) > 0) {
+	struct hist_peer *pe = peer_of(key, false);
+	int64_t now = vrpc_now_ns(), left = h ? h->hold_until - now : 0;
+	if (left <= 0 && pe &&
+	    (left = pe->due - now - PEER_BURST * PEER_EVERY_NS) > 0) {
 		snprintf(why, size,
 			 "the workers of this peer's processes ended over %d "
 			 "times and once a second; its next worker starts in "
 			 "%" PRId64 " ms at the earliest",
 			 PEER_BURST, (left + 999999) / 1000000);
 		return true;
+	}
+	if (left <= 0 && strstr(key, " pid ")) {
+		const char *who = NULL;
+		int rate = 0;
+		if (h && rate_over(h->start_due, now, HIST_START_BURST,
+				   1000000000ll / HIST_START_RATE))
+			who = "this process", rate = HIST_START_RATE;
+		else if (pe && rate_over(pe->start_due, now, PEER_START_BURST,
+					 1000000000ll / PEER_START_RATE))
+			who = "this peer's processes", rate = PEER_START_RATE;
+		if (who) {
+			snprintf(why, size,
+				 "%s started workers faster than %d a second "
+				 "(a connection's each); try again in a "
+				 "second",
+				 who, rate);
+			return true;
+		}
 	}
 	if (left <= 0)
 		return false;
@@ -135,6 +181,15 @@ int wk_hist_take(const char *key)
 	}
 	h->refs++;
 	h->used = vrpc_now_ns();
+	/* a start, counted where starts are (wk_hist_refuse) */
+	struct hist_peer *pe = peer_of(key, strstr(key, " pid ") != NULL);
+	if (pe) {
+		rate_add(&h->start_due, h->used,
+			 1000000000ll / HIST_START_RATE);
+		rate_add(&pe->start_due, h->used,
+			 1000000000ll / PEER_START_RATE);
+		pe->used = h->used;
+	}
 	return (int)(h - hists);
 }
 
@@ -154,10 +209,12 @@ void wk_hist_ended(struct worker *w, bool asked, const char *why)
 	w->hist = -1;
 	if (asked)
 		return;
-	int64_t *due = ++h->life_ends <= HIST_FREE_ENDS ? peer_due(h->key, true)
-							: NULL;
+	struct hist_peer *pe =
+		++h->life_ends <= HIST_FREE_ENDS ? peer_of(h->key, true) : NULL;
+	int64_t *due = pe ? &pe->due : NULL;
 	if (due) {
-		*due = (*due > now ? *due : now) + PEER_EVERY_NS;
+		pe->used = now;
+		rate_add(due, now, PEER_EVERY_NS);
 		if (*due - now > PEER_BURST * PEER_EVERY_NS &&
 		    *due - now <= (PEER_BURST + 1) * PEER_EVERY_NS)
 			awarn("%.*s: the workers of its processes ended over "

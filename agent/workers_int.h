@@ -88,8 +88,20 @@ struct hist {
 	/* ends not asked for, in a row, and the hold they earned; all of
 	 * them (life_ends) */
 	unsigned ends, life_ends;
+	/* its starts' virtual time (a rate: workers_hist.c) */
+	int64_t start_due;
 	int64_t last_end, hold_until;
 	char last[160];
+};
+
+/* What the front keeps of a peer uid's processes on ?tenant=conn
+ * listeners together (workers_hist.c): their ends' and starts' virtual
+ * times (rates), a log budget. */
+struct hist_peer {
+	char key[HIST_KEY];
+	int64_t used, due, start_due;
+	int64_t log_second;
+	uint64_t logged;
 };
 
 /* A tenant's counters as its worker last reported them. */
@@ -124,6 +136,13 @@ void wk_last_words(struct worker *w);
  * and tenant code (a library's destructor) could keep it, and its uid
  * slot, for good. */
 #define WORKER_EXIT_GRACE_MS 5000
+/* A tenant that never comes back (a connection's, an address's) has
+ * WORKER_EXIT_GRACE_EPHEMERAL_MS: a leaving worker keeps its uid slot,
+ * and workers that exited cleanly in 4.5 s, from a new connection (and
+ * process) each time, held every slot (audit 20: another tenant's calls
+ * 1 of 19 served under --max-tenants 4). */
+#define WORKER_EXIT_GRACE_EPHEMERAL_MS 1000
+int wk_exit_grace_ms(const struct worker *w);
 void wk_tell_exit(struct worker *w, const char *why);
 /* Whether `w` runs, ready, with no connection and not leaving. */
 bool wk_idle(const struct worker *w);
@@ -153,6 +172,8 @@ bool wk_hist_refuse(const char *key, char *why, size_t size);
 int wk_hist_take(const char *key);
 /* `w`'s tenant's entry, or NULL. */
 struct hist *wk_hist(const struct worker *w);
+/* Its peer uid's entry, for a ?tenant=conn process's history; NULL. */
+struct hist_peer *wk_hist_peer(const struct hist *h);
 /* `w` ended (`asked`: it was told to exit; else `why`), and leaves its
  * tenant's entry. */
 void wk_hist_ended(struct worker *w, bool asked, const char *why);

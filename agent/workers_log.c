@@ -24,7 +24,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define WK_LOG_RATE   (64u << 10)
+#define WK_LOG_RATE (64u << 10)
+/* what one peer uid's processes' workers share on ?tenant=conn listeners
+ * (each process's tenants have WK_LOG_RATE: workers_hist.c) */
+#define PEER_LOG_RATE (4 * WK_LOG_RATE)
 #define WK_READ_RATE  (8u << 20)
 #define WK_LINE_COST  64 /* the front's prefix, counted with each line */
 #define WK_LAST_WORDS (1u << 20)
@@ -59,18 +62,24 @@ static void emit(struct worker *w)
 		return;
 	/* the tenant's budget this second (the worker's own without) */
 	struct hist *h = wk_hist(w);
+	struct hist_peer *pe = wk_hist_peer(h);
 	uint64_t *logged = h ? &h->logged : &w->logged;
-	if (h) {
-		int64_t now = vrpc_now_ns();
-		if (now - h->log_second >= SECOND) {
-			h->log_second = now;
-			h->logged = 0;
-		}
+	int64_t now = h ? vrpc_now_ns() : 0;
+	if (h && now - h->log_second >= SECOND) {
+		h->log_second = now;
+		h->logged = 0;
 	}
-	if (*logged + cost <= WK_LOG_RATE) {
+	if (pe && now - pe->log_second >= SECOND) {
+		pe->log_second = now;
+		pe->logged = 0;
+	}
+	if (*logged + cost <= WK_LOG_RATE &&
+	    (!pe || pe->logged + cost <= PEER_LOG_RATE)) {
 		alog_worker((int)w->pid, w->tenant, w->line, w->linelen,
 			    w->cut);
 		*logged += cost;
+		if (pe)
+			pe->logged += cost;
 	} else {
 		w->dropped_lines++;
 		w->dropped_bytes += w->linelen;

@@ -2288,7 +2288,10 @@ static void test_shared_cache_adopted(void **state)
 /* A worker told to exit that does not (tenant code's destructor waits
  * for good: the faulty "stick") kept its uid slot for good; slots of
  * leaving workers filled up (2 x --max-tenants) and every new tenant was
- * refused. It is killed WORKER_EXIT_GRACE_MS (5 s) after it was told. */
+ * refused. It is killed WORKER_EXIT_GRACE_MS (5 s) after it was told, a
+ * tenant's that never comes back (a connection's, here) 1 s after: such
+ * workers that exited cleanly in 4.5 s, from a new process each time,
+ * held every slot (audit 20). */
 static void test_stuck_exit(void **state)
 {
 	(void)state;
@@ -2321,7 +2324,7 @@ static void test_stuck_exit(void **state)
 	printf("# a third guest served after %.1f s\n",
 	       (double)(vrpc_now_ns() - t0) / 1e9);
 	assert_int_equal(st, 0);
-	assert_true(log_says("still there: killed"));
+	assert_true(log_says("told to exit 1000 ms ago, still there: killed"));
 	close(fd);
 	stop();
 	vm_sock_remove(&vm);
@@ -2911,6 +2914,96 @@ static void test_preauth_conn_pool(void **state)
 	close(g);
 	for (int i = 0; i < 6; i++)
 		close(silent[i]);
+	stop();
+	vm_sock_remove(&v);
+}
+
+/* One process's connections on a ?tenant=conn listener, each a tenant
+ * with a worker of its own: `n` of them, each saying `cmd` (NULL: none)
+ * in a session, then closing. How many were refused, with the last
+ * reason in `why`. */
+static int conn_cycle(const char *uri, int n, const char *cmd, char *why,
+		      size_t size)
+{
+	int refused = 0;
+	for (int i = 0; i < n; i++) {
+		int fd = raw_connect(uri);
+		assert_true(fd >= 0);
+		struct vrpc_msg m = { .type = VRPC_T_HELLO }, r;
+		struct vrpc_pool p = { 0 };
+		m.u.hello = (struct vrpc_hello){ 1, 0, 0, 7, "cycle", NULL, 0 };
+		if (raw_call(fd, &m, 1, &r, &p) || r.status) {
+			refused++;
+			snprintf(why, size, "%s",
+				 r.message ? r.message : "(closed)");
+		} else if (cmd) {
+			uint64_t s = session(fd);
+			faulty(fd, s, cmd, NULL, 0);
+		}
+		vrpc_pool_release(&p);
+		close(fd);
+	}
+	return refused;
+}
+
+/* A process that connected, said HELLO and closed in a loop started a
+ * worker each time (clean ends are not counted), ~100 a second (audit
+ * 20). A process's starts have a rate now (20 at once, then 10 a
+ * second): of 60 quick cycles some are refused, with the reason. */
+static void test_conn_start_rate(void **state)
+{
+	(void)state;
+	struct vm_sock v;
+	vm_sock_make(&v);
+	const char *extra[] = { "--listen", v.listen, NULL };
+	start(FAULTY, extra);
+	char why[256] = "";
+	int64_t t0 = vrpc_now_ns();
+	int refused = conn_cycle(v.uri, 60, NULL, why, sizeof(why));
+	printf("# 60 connections in %.2f s: %d refused (%s)\n",
+	       (double)(vrpc_now_ns() - t0) / 1e9, refused, why);
+	assert_true(refused > 0);
+	assert_non_null(strstr(why, "started workers faster than"));
+	stop();
+	vm_sock_remove(&v);
+}
+
+/* The processes of one uid on such a listener share a log budget (256
+ * KiB a second) beside each process's own (64 KiB): 100 processes that
+ * wrote and closed put 6.3 MiB in the log in 2.2 s (audit 20). 20
+ * processes here, each a worker writing 200 lines of 1000 bytes: what
+ * reaches the log is within the uid's budget for the seconds it took. */
+static void test_conn_log_budget(void **state)
+{
+	(void)state;
+	struct vm_sock v;
+	vm_sock_make(&v);
+	const char *extra[] = { "--listen", v.listen, NULL };
+	start(FAULTY, extra);
+	struct stat st;
+	assert_int_equal(stat(ag.log, &st), 0);
+	off_t before = st.st_size;
+	int64_t t0 = vrpc_now_ns();
+	for (int i = 0; i < 20; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			char why[64];
+			_exit(conn_cycle(v.uri, 1, "lines 200", why,
+					 sizeof(why)));
+		}
+		int ws;
+		assert_int_equal(waitpid(pid, &ws, 0), pid);
+	}
+	usleep(1500000); /* the last workers' pipes, read */
+	double secs = (double)(vrpc_now_ns() - t0) / 1e9;
+	assert_int_equal(stat(ag.log, &st), 0);
+	double kib = (double)(st.st_size - before) / 1024;
+	printf("# 20 processes x 200 KB of output in %.1f s: the log grew "
+	       "%.0f KiB\n",
+	       secs, kib);
+	/* each second's 256 KiB, and the lines that say what was left out */
+	assert_true(kib < 256 * (secs + 2) + 64);
+	assert_true(kib > 64);
 	stop();
 	vm_sock_remove(&v);
 }
@@ -4182,6 +4275,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_crash_loop_processes, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_vms, teardown),
 		cmocka_unit_test_teardown(test_preauth_conn_pool, teardown),
+		cmocka_unit_test_teardown(test_conn_start_rate, teardown),
+		cmocka_unit_test_teardown(test_conn_log_budget, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_pidns, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_addresses, teardown),
 		cmocka_unit_test_teardown(test_dotcache_deep, teardown),

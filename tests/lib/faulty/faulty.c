@@ -66,6 +66,8 @@
  *                  "PROGRAM CHILD"
  *   getenv NAME    answers NAME's value in the worker's environment, or
  *                  "(unset)"
+ *   lines N        writes N lines of 1000 bytes to its stderr (what the
+ *                  front logs as its worker's); answers "ok"
  *   log-flood MB   against the agent's log (its stderr): truncates it,
  *                  writes a line forged as the front's ("2099-01-01...
  *                  vaccel-agent[1] error: FORGED by a worker") at
@@ -827,6 +829,15 @@ static int faulty_classify(struct vaccel_session *sess, const void *img,
 		snprintf(n, sizeof(n), "%ld", ctl_flood(arg ? atol(arg) : 0));
 		answer(out_text, len_out_text, n);
 #endif
+	} else if (!strcmp(cmd, "lines")) {
+		char line[1001];
+		memset(line, 'x', 999);
+		line[999] = '\n';
+		line[1000] = 0;
+		for (long i = arg ? atol(arg) : 0; i > 0; i--)
+			if (write(2, line, 1000) < 0)
+				break;
+		answer(out_text, len_out_text, "ok");
 	} else if (!strcmp(cmd, "log-flood")) {
 		char n[32];
 		snprintf(n, sizeof(n), "%ld", log_flood(arg ? atol(arg) : 0));
