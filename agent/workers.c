@@ -515,7 +515,8 @@ static void kill_leftovers(void)
 /* The workers' uids and group are theirs alone: a user of the host with
  * one of them could signal, trace or read a worker, a group member go
  * through the tenants' roots. The user and group databases (what they
- * list: a directory service that does not enumerate is not seen). */
+ * list: a directory service that does not enumerate is not seen), and
+ * the subordinate ids given to users (audit 20). */
 static void check_uid_range(void)
 {
 	if (!wk_as_root())
@@ -544,6 +545,31 @@ static void check_uid_range(void)
 			    lo, cfg.worker_uids, (unsigned)gr->gr_gid,
 			    gr->gr_name, hi);
 	endgrent();
+	/* subordinate ids (rootless containers' users map them) */
+	static const char *const subs[] = { "/etc/subuid", "/etc/subgid" };
+	for (int i = 0; i < 2; i++) {
+		FILE *f = fopen(subs[i], "re");
+		char line[512];
+		while (f && fgets(line, sizeof(line), f)) {
+			char *c1 = strchr(line, ':'),
+			     *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+			if (!c2)
+				continue;
+			uint64_t start = strtoull(c1 + 1, NULL, 10),
+				 count = strtoull(c2 + 1, NULL, 10);
+			*c1 = 0;
+			if (count && start <= hi && start + count > lo)
+				die("--worker-uid-base %" PRIu64
+				    " --worker-uids %" PRIu64
+				    ": %s gives %s the ids %" PRIu64 "-%" PRIu64
+				    " (a rootless container's); workers need "
+				    "ids of their own (choose another base)",
+				    lo, cfg.worker_uids, subs[i], line, start,
+				    start + count - 1);
+		}
+		if (f)
+			fclose(f);
+	}
 }
 
 void workers_init(void)
