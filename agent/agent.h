@@ -176,10 +176,11 @@ struct agent_config {
 	bool worker_exec;
 	uint64_t worker_memory;
 	enum worker_cgroups worker_cgroups;
-	bool no_cpu_share; /* --worker-cpu-share off: no cpu group */
+	bool no_cpu_share;	/* --worker-cpu-share off: no cpu group */
+	bool trust_dir_parents; /* --dir-parents trust */
 	uint64_t worker_nofile;
 	uint64_t worker_uid_base;
-	uint64_t worker_uids; /* how many: slots of workers.c */
+	uint64_t worker_uids;		/* how many: slots of workers.c */
 	char *read_dirs[MAX_READ_DIRS]; /* extra read-only paths of workers */
 	int nr_read_dirs;
 	const char *ready_file;

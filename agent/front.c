@@ -55,8 +55,8 @@ static void mkdir_p(const char *dir, mode_t last)
  * whoever had made it: a local user who made it first, with `tenants` a
  * link to a directory of the agent's user, had the agent's start move
  * everything in it to its trash and remove it (audit 20). */
-static bool others_may_replace(const char *path, bool own_last, char *why,
-			       size_t size)
+static bool others_may_replace(const char *path, bool own_last, char *real,
+			       char *why, size_t size)
 {
 	char p[PATH_MAX];
 	struct stat st;
@@ -65,6 +65,8 @@ static bool others_may_replace(const char *path, bool own_last, char *why,
 		snprintf(why, size, "%s", strerror(errno));
 		return true;
 	}
+	if (real)
+		memcpy(real, p, sizeof(p));
 	if (own_last &&
 	    (!S_ISDIR(st.st_mode) || st.st_uid != me || (st.st_mode & 022))) {
 		snprintf(why, size,
@@ -75,7 +77,8 @@ static bool others_may_replace(const char *path, bool own_last, char *why,
 			 (unsigned)me);
 		return true;
 	}
-	for (char *s = strrchr(p, '/'); s; s = strrchr(p, '/')) {
+	for (char *s = cfg.trust_dir_parents ? NULL : strrchr(p, '/'); s;
+	     s = strrchr(p, '/')) {
 		s == p ? (void)(p[1] = 0) : (void)(*s = 0);
 		if (stat(p, &st))
 			continue;
@@ -97,14 +100,19 @@ static bool others_may_replace(const char *path, bool own_last, char *why,
 	return false;
 }
 
-static void check_own_dir(const char *what, const char *dir)
+/* `*dir` checked, and then its real path (a link on the way, another
+ * user's, could be pointed elsewhere later: audit 21). */
+static void check_own_dir(const char *what, const char **dir,
+			  char real[PATH_MAX])
 {
 	char why[PATH_MAX + 128];
-	if (others_may_replace(dir, true, why, sizeof(why)))
+	if (others_may_replace(*dir, true, real, why, sizeof(why)))
 		die("%s %s: %s; another user could replace what the agent "
 		    "keeps there (remove it, or give a directory of this "
-		    "user's)",
-		    what, dir, why);
+		    "user's; in a container of one user, --dir-parents "
+		    "trust)",
+		    what, *dir, why);
+	*dir = real;
 }
 
 /* ---- socket activation (systemd: LISTEN_PID, LISTEN_FDS) ------------- */
@@ -215,7 +223,7 @@ static void open_listener(const struct listen_spec *spec, struct listener *l)
 		/* (a VM manager's own directory may be meant: said, not
 		 * refused) */
 		if (others_may_replace(slash && slash != dir ? dir : "/", false,
-				       why, sizeof(why)))
+				       NULL, why, sizeof(why)))
 			awarn("%s: %s: another user could replace the socket",
 			      uri, why);
 	}
@@ -255,43 +263,45 @@ static void write_ready(void)
 		die("cannot write %s: %s", f, strerror(errno));
 }
 
-/* New connections of one uid on the ?tenant=conn listeners (each one a
- * tenant, a worker): ACCEPT_BURST at once, then ACCEPT_RATE a second;
- * past it a connection is closed as it is accepted (no HELLO read, no
- * reply). A process that connected, said HELLO and closed in a loop made
- * thousands of connections a second, each HELLO read, refused (workers'
- * starts have a rate of their own) and answered by the one front thread.
- * Elsewhere a uid's connections are one tenant's, bounded by its
- * connection limits. */
+/* New connections of one process (where the kernel names it: else its
+ * uid) on the ?tenant=conn listeners (each one a tenant, a worker):
+ * ACCEPT_BURST at once, then ACCEPT_RATE a second; past it a connection
+ * is closed as it is accepted (no HELLO read, no reply). A process that
+ * connected, said HELLO and closed in a loop made thousands of
+ * connections a second, each HELLO read, refused (workers' starts have a
+ * rate of their own) and answered by the one front thread. Per uid, one
+ * VM's QEMU used the whole uid's and every other VM of that uid was
+ * closed at accept (audit 21). Elsewhere a uid's connections are one
+ * tenant's, bounded by its connection limits. */
 #define ACCEPT_RATE  256
 #define ACCEPT_BURST 1024
 
 static bool accept_over(const struct vrpc_peer *peer)
 {
 	static struct {
-		char key[24];
+		char key[48];
 		int64_t due;
-	} uids[64];
+	} who[64];
+	char key[48];
 	if (strncmp(peer->key, "uid:", 4))
 		return false;
-	int n = (int)strcspn(peer->key, "#@"), best = 0;
+	snprintf(key, sizeof(key), "%.*s/%d", (int)strcspn(peer->key, "#@"),
+		 peer->key, peer->has_cred ? (int)peer->pid : 0);
 	int64_t now = vrpc_now_ns(), every = 1000000000ll / ACCEPT_RATE;
-	for (int i = 0; i < 64; i++) {
-		if (n < (int)sizeof(uids[i].key) &&
-		    !strncmp(uids[i].key, peer->key, (size_t)n) &&
-		    !uids[i].key[n]) {
+	int i = 0, best = 0;
+	while (i < 64 && strcmp(who[i].key, key)) {
+		if (who[i].due < who[best].due)
 			best = i;
-			goto found;
-		}
-		if (uids[i].due < uids[best].due)
-			best = i;
+		i++;
 	}
-	snprintf(uids[best].key, sizeof(uids[best].key), "%.*s", n, peer->key);
-	uids[best].due = 0;
-found:
-	if (uids[best].due - now > ACCEPT_BURST * every)
+	if (i == 64) {
+		i = best;
+		snprintf(who[i].key, sizeof(who[i].key), "%s", key);
+		who[i].due = 0;
+	}
+	if (who[i].due - now > ACCEPT_BURST * every)
 		return true;
-	uids[best].due = (uids[best].due > now ? uids[best].due : now) + every;
+	who[i].due = (who[i].due > now ? who[i].due : now) + every;
 	return false;
 }
 
@@ -481,7 +491,8 @@ static void check_token_file(const char *opt, const char *file)
 
 static void setup_dirs(void)
 {
-	static char rundir[PATH_MAX], cache[PATH_MAX];
+	static char rundir[PATH_MAX], cache[PATH_MAX], real_run[PATH_MAX],
+		real_cache[PATH_MAX];
 	if (!cfg.rundir) {
 		const char *xdg = getenv("XDG_RUNTIME_DIR");
 		if (geteuid() == 0)
@@ -496,7 +507,7 @@ static void setup_dirs(void)
 	}
 	/* workers (other uids, as root) go through it to their own */
 	mkdir_p(cfg.rundir, geteuid() == 0 ? 0711 : 0700);
-	check_own_dir("--rundir", cfg.rundir);
+	check_own_dir("--rundir", &cfg.rundir, real_run);
 	if (geteuid() == 0)
 		chmod(cfg.rundir, 0711);
 	if (!cfg.cache_dir) {
@@ -504,7 +515,7 @@ static void setup_dirs(void)
 		cfg.cache_dir = cache;
 	}
 	mkdir_p(cfg.cache_dir, geteuid() == 0 ? 0711 : 0700);
-	check_own_dir("--cache-dir", cfg.cache_dir);
+	check_own_dir("--cache-dir", &cfg.cache_dir, real_cache);
 	check_worker_paths();
 	check_token_file("--token-file", cfg.token_file);
 	check_token_file("--tokens", cfg.tokens_file);

@@ -458,6 +458,11 @@ static void parse_opt(int opt, const char *arg)
 	case OPT_RUNDIR:
 		cfg.rundir = arg;
 		break;
+	case OPT_DIR_PARENTS:
+		if (strcmp(arg, "check") && strcmp(arg, "trust"))
+			die("--dir-parents %s: check or trust", arg);
+		cfg.trust_dir_parents = !strcmp(arg, "trust");
+		break;
 	case OPT_CACHE_DIR:
 		cfg.cache_dir = arg;
 		break;

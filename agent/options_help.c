@@ -214,7 +214,19 @@ const char options_usage[] =
 	"or\n"
 	"                            /tmp/vaccel-agent-UID); its parents must "
 	"be\n"
-	"                            searchable (o+x) by the workers' uids\n"
+	"                            searchable (o+x) by the workers' uids. It "
+	"and\n"
+	"                            --cache-dir must be this user's alone, "
+	"and no\n"
+	"                            other user may change a directory above "
+	"them\n"
+	"                            (else: exit 2)\n"
+	"      --dir-parents check|trust\n"
+	"                            trust: in a container of one user "
+	"(Kubernetes'\n"
+	"                            emptyDir volumes are 0777), do not check "
+	"the\n"
+	"                            directories above them (default check)\n"
 	"      --cache-dir DIR       content-addressed caches of uploaded "
 	"blobs, one\n"
 	"                            per tenant, kept across restarts "
@@ -365,6 +377,7 @@ const struct option options_table[] = {
 	{ "worker-exec", no_argument, NULL, OPT_WORKER_EXEC },
 	{ "rundir", required_argument, NULL, OPT_RUNDIR },
 	{ "cache-dir", required_argument, NULL, OPT_CACHE_DIR },
+	{ "dir-parents", required_argument, NULL, OPT_DIR_PARENTS },
 	{ "cache-max-bytes", required_argument, NULL, OPT_CACHE_MAX },
 	{ "cache-shared", no_argument, NULL, OPT_CACHE_SHARED },
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNS },

@@ -117,10 +117,52 @@ static void drop(struct pre *c);
 /* The pool is full: its oldest connection of the peer holding the most
  * of it goes for one of `p`'s, if that peer holds more than `p` would
  * then (peers with many addresses kept everyone else out). */
+/* A ?tenant=conn listener's peers are connections ("uid:N#SEQ"): their
+ * uid is what holds the most of its pool (audit 21: one uid's 64 silent
+ * connections, each its own peer, were never evicted, and kept every
+ * other uid's out). How many of `key`'s uid's wait in `pool`. */
+static uint64_t uid_holds(const uint64_t *pool, const char *key)
+{
+	size_t n = strcspn(key, "#");
+	uint64_t k = 0, max;
+	for (struct pre *c = pres; c; c = c->next)
+		k += pool_of(c->l, &max) == pool &&
+		     strcspn(c->p->key, "#") == n &&
+		     !strncmp(c->p->key, key, n);
+	return k;
+}
+
+static bool evict_by_uid(const struct peer *p, uint64_t *pool)
+{
+	struct pre *most = NULL, *victim = NULL;
+	uint64_t top = 0, max;
+	for (struct pre *c = pres; c; c = c->next) {
+		uint64_t k = pool_of(c->l, &max) == pool
+				     ? uid_holds(pool, c->p->key)
+				     : 0;
+		if (k > top)
+			top = k, most = c;
+	}
+	if (!most || top <= uid_holds(pool, p->key) + 1)
+		return false;
+	/* its oldest: the last of its uid's (newest first) */
+	size_t n = strcspn(most->p->key, "#");
+	for (struct pre *c = pres; c; c = c->next)
+		if (pool_of(c->l, &max) == pool &&
+		    strcspn(c->p->key, "#") == n &&
+		    !strncmp(c->p->key, most->p->key, n))
+			victim = c;
+	refused("evict", victim->peer.desc, victim->l->uri);
+	drop(victim);
+	return true;
+}
+
 static bool evict(const struct peer *p, struct listener *l)
 {
 	struct pre *victim = NULL;
 	uint64_t max, *pool = pool_of(l, &max);
+	if (pool != &npre)
+		return evict_by_uid(p, pool);
 	/* newest first: the last of a peer's is its oldest */
 	for (struct pre *c = pres; c; c = c->next)
 		if (pool_of(c->l, &max) == pool &&

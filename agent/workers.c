@@ -72,19 +72,31 @@ static void uid_locks_open(void)
 {
 	if (!wk_as_root())
 		return;
-	if (mkdir("/run/vaccel", 0755) && errno != EEXIST) {
-		awarn("cannot create /run/vaccel: %s: workers' uids another "
-		      "vaccel-agent's workers hold now are not known",
-		      strerror(errno));
+	/* root's alone: a user who owned /run/vaccel made the file and
+	 * locked every byte, and the agent took every uid for another
+	 * agent's and started no worker (audit 21) */
+	struct stat st;
+	const char *why = NULL;
+	if (mkdir("/run/vaccel", 0755) && errno != EEXIST)
+		why = strerror(errno);
+	else if (lstat("/run/vaccel", &st) || !S_ISDIR(st.st_mode) ||
+		 st.st_uid != 0 || (st.st_mode & 022))
+		why = "/run/vaccel is not a directory of root's alone";
+	else if ((uid_locks = open(UID_LOCKS,
+				   O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+				   0600)) < 0)
+		why = strerror(errno);
+	else if (fstat(uid_locks, &st) || !S_ISREG(st.st_mode) ||
+		 st.st_uid != 0 || st.st_nlink != 1 || (st.st_mode & 077))
+		why = "not a file of root's alone";
+	if (!why)
 		return;
-	}
-	uid_locks = open(UID_LOCKS, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-			 0600);
-	if (uid_locks < 0)
-		awarn("cannot open %s: %s: workers' uids another "
-		      "vaccel-agent's "
-		      "workers hold now are not known",
-		      UID_LOCKS, strerror(errno));
+	awarn("%s: %s: workers' uids another vaccel-agent's workers hold now "
+	      "are not known",
+	      UID_LOCKS, why);
+	if (uid_locks >= 0)
+		close(uid_locks);
+	uid_locks = -1;
 }
 
 static bool uid_lock(int slot, bool take)

@@ -57,8 +57,8 @@ static struct hist hists[HIST_MAX];
 #define PEER_EVERY_NS	 1000000000ll
 #define HIST_START_BURST 20
 #define HIST_START_RATE	 10
-#define PEER_START_BURST 64
-#define PEER_START_RATE	 32
+#define PEER_START_BURST 128
+#define PEER_START_RATE	 64
 
 static struct hist_peer peers[PEER_MAX];
 
@@ -67,6 +67,8 @@ static struct hist_peer peers[PEER_MAX];
 static struct hist_peer *peer_of(const char *key, bool take)
 {
 	const char *p = strstr(key, " pid ");
+	if (!p)
+		p = strstr(key, " conn ");
 	if (!p || strncmp(key, "peer ", 5))
 		return NULL;
 	int n = (int)(p - key), best = -1;
@@ -108,6 +110,13 @@ void wk_hist_key(const char *tenant, const char *peer, pid_t pid, char *key,
 	int n = (int)strcspn(peer, "#");
 	if (tenant_per_conn(tenant) && pid > 0)
 		snprintf(key, size, "peer %.*s pid %d", n, peer, (int)pid);
+	else if (tenant_per_conn(tenant))
+		/* the process unknown (a client outside the agent's pid
+		 * namespace): the connection's own, and its uid's rates of
+		 * starts and log lines (audit 21: 479-811 workers in 5 s from
+		 * one process, none of the rates applied), not of ends: one
+		 * VM's crash loop would hold every other VM (audit 15) */
+		snprintf(key, size, "peer %.*s conn %s", n, peer, tenant);
 	else if (!strncmp(tenant, "ip:", 3))
 		snprintf(key, size, "peer %s", peer);
 	else
@@ -136,7 +145,7 @@ bool wk_hist_refuse(const char *key, char *why, size_t size)
 			 PEER_BURST, (left + 999999) / 1000000);
 		return true;
 	}
-	if (left <= 0 && strstr(key, " pid ")) {
+	if (left <= 0 && pe) {
 		const char *who = NULL;
 		int rate = 0;
 		if (h && rate_over(h->start_due, now, HIST_START_BURST,
@@ -182,7 +191,7 @@ int wk_hist_take(const char *key)
 	h->refs++;
 	h->used = vrpc_now_ns();
 	/* a start, counted where starts are (wk_hist_refuse) */
-	struct hist_peer *pe = peer_of(key, strstr(key, " pid ") != NULL);
+	struct hist_peer *pe = peer_of(key, true);
 	if (pe) {
 		rate_add(&h->start_due, h->used,
 			 1000000000ll / HIST_START_RATE);
@@ -210,7 +219,9 @@ void wk_hist_ended(struct worker *w, bool asked, const char *why)
 	if (asked)
 		return;
 	struct hist_peer *pe =
-		++h->life_ends <= HIST_FREE_ENDS ? peer_of(h->key, true) : NULL;
+		++h->life_ends <= HIST_FREE_ENDS && strstr(h->key, " pid ")
+			? peer_of(h->key, true)
+			: NULL;
 	int64_t *due = pe ? &pe->due : NULL;
 	if (due) {
 		pe->used = now;

@@ -2946,6 +2946,65 @@ static int conn_cycle(const char *uri, int n, const char *cmd, char *why,
 	return refused;
 }
 
+/* ... and one uid's silent connections there (each a peer of its own,
+ * never evicted) filled that pool and kept every other uid's out (audit
+ * 21: another VM's HELLOs 0 of 50): when it is full, the uid holding the
+ * most of it loses its oldest. nobody's 10 silent connections under
+ * --max-connections 8, then root's guest: served. Root only. */
+static void test_preauth_conn_uids(void **state)
+{
+	(void)state;
+	if (geteuid() != 0) {
+		print_message("skipped: two uids need root\n");
+		return;
+	}
+	struct vm_sock v;
+	vm_sock_make(&v);
+	assert_int_equal(chmod(v.dir, 0711), 0);
+	const char *extra[] = { "--listen",
+				v.listen,
+				"--socket-mode",
+				"0666",
+				"--max-connections",
+				"8",
+				NULL };
+	start(FAULTY, extra);
+	int sync[2];
+	assert_int_equal(pipe(sync), 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(2);
+		int fds[10];
+		for (int i = 0; i < 10; i++)
+			fds[i] = raw_connect(v.uri);
+		if (write(sync[1], "x", 1) != 1)
+			_exit(3);
+		pause();
+		_exit(fds[0] >= 0 ? 0 : 1);
+	}
+	char x;
+	assert_int_equal(read(sync[0], &x, 1), 1);
+	usleep(200000);
+	int served = 0;
+	for (int i = 0; i < 3; i++) {
+		int g = raw_connect(v.uri);
+		assert_true(g >= 0);
+		served += raw_hello(g, NULL) == 0;
+		close(g);
+	}
+	printf("# nobody's 10 silent connections (pool 8): root's guests "
+	       "%d of 3 served\n",
+	       served);
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	close(sync[0]);
+	close(sync[1]);
+	assert_int_equal(served, 3);
+	stop();
+	vm_sock_remove(&v);
+}
+
 /* A process that connected, said HELLO and closed in a loop started a
  * worker each time (clean ends are not counted), ~100 a second (audit
  * 20). A process's starts have a rate now (20 at once, then 10 a
@@ -4275,6 +4334,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_crash_loop_processes, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_vms, teardown),
 		cmocka_unit_test_teardown(test_preauth_conn_pool, teardown),
+		cmocka_unit_test_teardown(test_preauth_conn_uids, teardown),
 		cmocka_unit_test_teardown(test_conn_start_rate, teardown),
 		cmocka_unit_test_teardown(test_conn_log_budget, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_pidns, teardown),
