@@ -1595,6 +1595,21 @@ static void vm_sock_remove(const struct vm_sock *v)
 	assert_int_equal(system(rm), 0);
 }
 
+/* An agent with a ?tenant=conn listener (a VM's port) of its own, and
+ * its end. */
+static void start_conn(struct vm_sock *v)
+{
+	vm_sock_make(v);
+	const char *extra[] = { "--listen", v->listen, NULL };
+	start(FAULTY, extra);
+}
+
+static void stop_conn(struct vm_sock *v)
+{
+	stop();
+	vm_sock_remove(v);
+}
+
 /* Per-VM sockets (?tenant=NAME): QEMU connects to each as the same uid,
  * and they shared one pre-auth peer: silent connections on vm1's socket
  * (--max-preauth-per-peer 4) kept vm2's HELLO out (an audit's finding).
@@ -1631,8 +1646,7 @@ static void test_vm_sockets_preauth(void **state)
 	close(c);
 	for (int i = 0; i < 6; i++)
 		close(quiet[i]);
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* RES_CREATE naming `data` by its hash only: NEED_UPLOAD unless the
@@ -2792,9 +2806,7 @@ static void test_crash_loop_conn(void **state)
 {
 	(void)state;
 	struct vm_sock v;
-	vm_sock_make(&v);
-	const char *extra[] = { "--listen", v.listen, NULL };
-	start(FAULTY, extra);
+	start_conn(&v);
 	pid_t looper = crash_looper(v.uri, 3000);
 	char held[200];
 	snprintf(held, sizeof(held),
@@ -2807,8 +2819,7 @@ static void test_crash_loop_conn(void **state)
 	assert_int_equal(served_beside(v.uri, 5, 100), 5);
 	int st;
 	assert_int_equal(waitpid(looper, &st, 0), looper);
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* On such a listener a tenant's history is its process's: a local client
@@ -2821,9 +2832,7 @@ static void test_crash_loop_processes(void **state)
 {
 	(void)state;
 	struct vm_sock v;
-	vm_sock_make(&v);
-	const char *extra[] = { "--listen", v.listen, NULL };
-	start(FAULTY, extra);
+	start_conn(&v);
 	int crashed = 0, refused = 0;
 	for (int i = 0; i < 30 && !refused; i++) {
 		pid_t pid = fork();
@@ -2841,8 +2850,7 @@ static void test_crash_loop_processes(void **state)
 	assert_int_equal(refused, 1);
 	assert_true(log_says("peer uid:0: the workers of its processes ended "
 			     "over 10 times"));
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* Three VMs' QEMUs (processes of one uid) crash their workers in loops:
@@ -2853,9 +2861,7 @@ static void test_crash_loop_vms(void **state)
 {
 	(void)state;
 	struct vm_sock v;
-	vm_sock_make(&v);
-	const char *extra[] = { "--listen", v.listen, NULL };
-	start(FAULTY, extra);
+	start_conn(&v);
 	pid_t loopers[3];
 	for (int i = 0; i < 3; i++)
 		loopers[i] = crash_looper(v.uri, 3000);
@@ -2870,8 +2876,7 @@ static void test_crash_loop_vms(void **state)
 	assert_int_equal(served, 12);
 	assert_true(log_count("its workers ended 4 times in a row") >= 3);
 	assert_false(log_says("the workers of its processes ended"));
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* Each connection of a ?tenant=conn listener is a peer of its own (a
@@ -2914,8 +2919,7 @@ static void test_preauth_conn_pool(void **state)
 	close(g);
 	for (int i = 0; i < 6; i++)
 		close(silent[i]);
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* One process's connections on a ?tenant=conn listener, each a tenant
@@ -3001,8 +3005,7 @@ static void test_preauth_conn_uids(void **state)
 	close(sync[0]);
 	close(sync[1]);
 	assert_int_equal(served, 3);
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* A process that connected, said HELLO and closed in a loop started a
@@ -3013,9 +3016,7 @@ static void test_conn_start_rate(void **state)
 {
 	(void)state;
 	struct vm_sock v;
-	vm_sock_make(&v);
-	const char *extra[] = { "--listen", v.listen, NULL };
-	start(FAULTY, extra);
+	start_conn(&v);
 	char why[256] = "";
 	int64_t t0 = vrpc_now_ns();
 	int refused = conn_cycle(v.uri, 60, NULL, why, sizeof(why));
@@ -3023,8 +3024,7 @@ static void test_conn_start_rate(void **state)
 	       (double)(vrpc_now_ns() - t0) / 1e9, refused, why);
 	assert_true(refused > 0);
 	assert_non_null(strstr(why, "started workers faster than"));
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* The processes of one uid on such a listener share a log budget (256
@@ -3036,9 +3036,7 @@ static void test_conn_log_budget(void **state)
 {
 	(void)state;
 	struct vm_sock v;
-	vm_sock_make(&v);
-	const char *extra[] = { "--listen", v.listen, NULL };
-	start(FAULTY, extra);
+	start_conn(&v);
 	struct stat st;
 	assert_int_equal(stat(ag.log, &st), 0);
 	off_t before = st.st_size;
@@ -3063,8 +3061,7 @@ static void test_conn_log_budget(void **state)
 	/* each second's 256 KiB, and the lines that say what was left out */
 	assert_true(kib < 256 * (secs + 2) + 64);
 	assert_true(kib > 64);
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* The same with the agent in a pid namespace of its own (a container):
@@ -3102,8 +3099,7 @@ static void test_crash_loop_pidns(void **state)
 	printf("# the other process: %d of 10 connections served\n", served);
 	assert_int_equal(served, 10);
 	assert_false(log_says("peer uid:0: its workers ended"));
-	stop();
-	vm_sock_remove(&v);
+	stop_conn(&v);
 }
 
 /* --insecure: a tenant is its client's address, and a client that moved
