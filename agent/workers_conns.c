@@ -64,6 +64,28 @@ void wk_end_conn(struct worker *w, struct fconn **link)
 	free(c);
 }
 
+/* Workers of `key`'s peer uid (a ?tenant=conn history key) told to exit
+ * and not gone yet hold at most --max-tenants of the 2 x --max-tenants
+ * uid slots: each keeps its slot until it ends (audit 20: slow exits
+ * from new processes held every slot; audit 22: within the uid's start
+ * rate, 64 a second). Past it, the reason in `why`. */
+static bool peer_leaving_over(const char *key, char *why, size_t size)
+{
+	size_t n = wk_hist_peer_part(key);
+	unsigned k = 0;
+	for (struct worker *w = workers; n && w; w = w->next)
+		k += w->exiting && w->pid > 0 &&
+		     wk_hist_peer_part(w->hkey) == n &&
+		     !strncmp(w->hkey, key, n);
+	if (k < cfg.max_tenants)
+		return false;
+	snprintf(why, size,
+		 "%u workers of this peer's processes are still leaving "
+		 "(--max-tenants); try again in a second",
+		 k);
+	return true;
+}
+
 /* The last eighth of --max-connections (at least one) is for tenants
  * that have no connection yet: two tenants at their per-tenant share (or
  * one with two addresses, each its tenant with --insecure) filled the
@@ -204,7 +226,8 @@ uint32_t workers_admit(struct admission *a, char *why, size_t size)
 		wk_hist_key(a->tenant, a->p->key,
 			    a->peer.has_cred ? a->peer.pid : 0, hkey,
 			    sizeof(hkey));
-		if (wk_hist_refuse(hkey, why, size))
+		if (wk_hist_refuse(hkey, why, size) ||
+		    peer_leaving_over(hkey, why, size))
 			return VRPC_E_AGAIN;
 		if (!(w = wk_spawn(a->tenant, hkey, false, why, size)))
 			return VRPC_E_NOMEM;

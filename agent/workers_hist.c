@@ -131,27 +131,12 @@ static struct hist *find(const char *key)
 	return NULL;
 }
 
-/* The length of the peer uid part of a ?tenant=conn key ("peer uid:N"
- * of "peer uid:N pid P" or "peer uid:N conn conn:S"); 0 for others. */
-static size_t peer_part(const char *key)
+size_t wk_hist_peer_part(const char *key)
 {
 	const char *p = strstr(key, " pid ");
 	if (!p)
 		p = strstr(key, " conn ");
 	return p && !strncmp(key, "peer ", 5) ? (size_t)(p - key) : 0;
-}
-
-/* Workers of `key`'s peer uid told to exit and not gone yet: each keeps
- * its uid slot until it ends (audit 20: slow exits from new processes
- * held every slot; the start rates let a uid start 64 a second). */
-static unsigned peer_leaving(const char *key)
-{
-	size_t n = peer_part(key);
-	unsigned k = 0;
-	for (struct worker *w = workers; n && w; w = w->next)
-		k += w->exiting && w->pid > 0 && peer_part(w->hkey) == n &&
-		     !strncmp(w->hkey, key, n);
-	return k;
 }
 
 bool wk_hist_refuse(const char *key, char *why, size_t size)
@@ -166,15 +151,6 @@ bool wk_hist_refuse(const char *key, char *why, size_t size)
 			 "times and once a second; its next worker starts in "
 			 "%" PRId64 " ms at the earliest",
 			 PEER_BURST, (left + 999999) / 1000000);
-		return true;
-	}
-	/* (at most half the slots: --max-tenants of 2 x --max-tenants) */
-	unsigned leaving;
-	if (left <= 0 && (leaving = peer_leaving(key)) >= cfg.max_tenants) {
-		snprintf(why, size,
-			 "%u workers of this peer's processes are still "
-			 "leaving (--max-tenants); try again in a second",
-			 leaving);
 		return true;
 	}
 	if (left <= 0 && pe) {

@@ -174,6 +174,9 @@ int wk_hist_take(const char *key);
 struct hist *wk_hist(const struct worker *w);
 /* Its peer uid's entry, for a ?tenant=conn process's history; NULL. */
 struct hist_peer *wk_hist_peer(const struct hist *h);
+/* The length of the peer uid part ("peer uid:N") of a ?tenant=conn
+ * history key ("peer uid:N pid P", "peer uid:N conn conn:S"); 0. */
+size_t wk_hist_peer_part(const char *key);
 /* `w` ended (`asked`: it was told to exit; else `why`), and leaves its
  * tenant's entry. */
 void wk_hist_ended(struct worker *w, bool asked, const char *why);
