@@ -279,6 +279,10 @@ int make_dir(const char *path, mode_t mode);
 int dir_take(int dfd, const char *name, dev_t dev, uid_t lo, uid_t hi);
 
 void tenant_dirname(const char *tenant, char out[19]);
+/* A rate as a virtual time `due`, pushed `every_ns` on by each event
+ * (rate_add): whether it is more than `burst` events ahead of `now`. */
+bool rate_over(int64_t due, int64_t now, int burst, int64_t every_ns);
+void rate_add(int64_t *due, int64_t now, int64_t every_ns);
 /* Where tenants' caches are, under --cache-dir (as root of the workers'
  * group, 0710: a local user cannot stat them; --cache-dir/shared is
  * --cache-shared's) */

@@ -299,9 +299,9 @@ static bool accept_over(const struct vrpc_peer *peer)
 		snprintf(who[i].key, sizeof(who[i].key), "%s", key);
 		who[i].due = 0;
 	}
-	if (who[i].due - now > ACCEPT_BURST * every)
+	if (rate_over(who[i].due, now, ACCEPT_BURST, every))
 		return true;
-	who[i].due = (who[i].due > now ? who[i].due : now) + every;
+	rate_add(&who[i].due, now, every);
 	return false;
 }
 

@@ -33,6 +33,16 @@ void die(const char *fmt, ...)
 	exit(die_serving ? 1 : 2);
 }
 
+bool rate_over(int64_t due, int64_t now, int burst, int64_t every_ns)
+{
+	return due - now > burst * every_ns;
+}
+
+void rate_add(int64_t *due, int64_t now, int64_t every_ns)
+{
+	*due = (*due > now ? *due : now) + every_ns;
+}
+
 bool tenant_per_conn(const char *tenant)
 {
 	return !strncmp(tenant, "conn:", 5);

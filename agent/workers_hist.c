@@ -66,12 +66,9 @@ static struct hist_peer peers[PEER_MAX];
  * not such a key. `take`: make one (the one used the longest ago). */
 static struct hist_peer *peer_of(const char *key, bool take)
 {
-	const char *p = strstr(key, " pid ");
-	if (!p)
-		p = strstr(key, " conn ");
-	if (!p || strncmp(key, "peer ", 5))
+	int n = (int)wk_hist_peer_part(key), best = -1;
+	if (!n)
 		return NULL;
-	int n = (int)(p - key), best = -1;
 	for (int i = 0; i < PEER_MAX; i++) {
 		if (!strncmp(peers[i].key, key, (size_t)n) && !peers[i].key[n])
 			return &peers[i];
@@ -83,18 +80,6 @@ static struct hist_peer *peer_of(const char *key, bool take)
 	memset(&peers[best], 0, sizeof(peers[best]));
 	snprintf(peers[best].key, sizeof(peers[best].key), "%.*s", n, key);
 	return &peers[best];
-}
-
-/* One more event at a rate of `every_ns`: `due` (a virtual time) pushed
- * on; whether it is past `burst` events ahead of now. */
-static bool rate_over(int64_t due, int64_t now, int burst, int64_t every_ns)
-{
-	return due - now > burst * every_ns;
-}
-
-static void rate_add(int64_t *due, int64_t now, int64_t every_ns)
-{
-	*due = (*due > now ? *due : now) + every_ns;
 }
 
 struct hist_peer *wk_hist_peer(const struct hist *h)
@@ -243,7 +228,7 @@ void wk_hist_ended(struct worker *w, bool asked, const char *why)
 		    *due - now <= (PEER_BURST + 1) * PEER_EVERY_NS)
 			awarn("%.*s: the workers of its processes ended over "
 			      "%d times and once a second: its next ones wait",
-			      (int)(strstr(h->key, " pid ") - h->key), h->key,
+			      (int)wk_hist_peer_part(h->key), h->key,
 			      PEER_BURST);
 	}
 	if (now - h->last_end > HIST_STREAK_NS)
