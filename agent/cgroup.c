@@ -391,7 +391,7 @@ static int remove_agent_dir(const char *dir, bool v2)
 
 /* When process `pid` ("self" or a number) started, in clock ticks since
  * boot (the kernel's count, which no change of the wall clock moves); -1
- * if it is gone or a zombie. */
+ * if it is gone, a zombie or being reaped (X). */
 static long long started(const char *pid)
 {
 	char path[64], buf[1024];
@@ -399,7 +399,7 @@ static long long started(const char *pid)
 	char *p = read_text(path, buf, sizeof(buf)) > 0 ? strrchr(buf, ')')
 							: NULL;
 	/* ") S ppid ...": field 3 the state, field 22 the start in ticks */
-	if (!p || p[1] != ' ' || p[2] == 'Z')
+	if (!p || p[1] != ' ' || strchr("ZXx", p[2]))
 		return -1;
 	p += 2;
 	for (int field = 3; field < 22 && p; field++)

@@ -451,7 +451,7 @@ static void inprocess(void)
 }
 
 /* A process's parent and real uid, from /proc/PID/status; false if it
- * is gone or a zombie. */
+ * is gone, a zombie or being reaped (X). */
 static bool proc_info(long pid, long *ppid, uint64_t *uid)
 {
 	char path[64], buf[4096];
@@ -460,7 +460,7 @@ static bool proc_info(long pid, long *ppid, uint64_t *uid)
 		return false;
 	const char *pp = strstr(buf, "\nPPid:\t"), *u = strstr(buf, "\nUid:\t"),
 		   *state = strstr(buf, "\nState:\t");
-	if (!pp || !u || !state || state[8] == 'Z')
+	if (!pp || !u || !state || strchr("ZXx", state[8]))
 		return false;
 	*ppid = atol(pp + 7);
 	*uid = strtoull(u + 6, NULL, 10);

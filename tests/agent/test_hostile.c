@@ -399,7 +399,9 @@ static bool runs(pid_t pid)
 		return false;
 	st[n] = 0;
 	char *paren = strrchr(st, ')');
-	return paren && paren[1] == ' ' && paren[2] != 'Z';
+	/* a zombie, or one being reaped (X: between its zombie state and
+	 * its end; a loop that stopped at Z read X in its next look) */
+	return paren && paren[1] == ' ' && !strchr("ZXx", paren[2]);
 }
 
 /* The directory of the agent's cgroup of controller `ctl` for its
@@ -612,19 +614,43 @@ static int memfd_out(int a, uint64_t s, long mb, uint32_t *status, char *out,
  * memfd_out; once her worker is gone. */
 static int pass_out(long mb, uint32_t *st, char *out, size_t size)
 {
-	int a = hello(ag.unix_uri, ALICE_TOKEN);
+	/* her HELLO can be refused: workers killed over her limit while
+	 * ending (an exit that needs memory, as a sanitizer's leak scan
+	 * does) count as ends in a row, and her next worker waits */
+	struct vrpc_msg m = { .type = VRPC_T_HELLO }, r;
+	struct vrpc_pool p = { 0 };
+	m.u.hello = (struct vrpc_hello){ 1,
+					 0,
+					 0,
+					 7,
+					 "raw-test",
+					 (void *)ALICE_TOKEN,
+					 (uint32_t)strlen(ALICE_TOKEN) };
+	int a = raw_connect(ag.unix_uri);
+	assert_true(a >= 0);
+	assert_int_equal(raw_call(a, &m, 0, &r, &p), 0);
+	*st = r.status;
+	snprintf(out, size, "%s", r.status && r.message ? r.message : "");
+	vrpc_pool_release(&p);
+	if (*st) {
+		printf("# HELLO refused: %s (%s)\n", out, vrpc_err_name(*st));
+		close(a);
+		return -1;
+	}
 	uint64_t s = session(a);
 	pid_t w = worker_of(a, s);
 	int fd = memfd_out(a, s, mb, st, out, size);
 	printf("# worker %d: %s (%s), descriptor %d\n", (int)w, out,
 	       vrpc_err_name(*st), fd);
 	close(a);
-	/* past the front's exit grace (5 s), after which it kills a worker
-	 * told to exit: once, under the whole suite's load, one took longer
-	 * than 5 s to end */
-	for (int i = 0; i < 1500 && runs(w); i++)
+	/* reaped by the front (not only ended: her next HELLO is then
+	 * judged with this end counted, not queued behind a leaving worker
+	 * and refused after it), past the front's exit grace (5 s) */
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/%d", (int)w);
+	for (int i = 0; i < 1500 && access(proc, F_OK) == 0; i++)
 		usleep(10000);
-	assert_false(runs(w));
+	assert_int_not_equal(access(proc, F_OK), 0);
 	return fd;
 }
 
@@ -695,7 +721,9 @@ static void test_memfd_pieces(void **state)
 			held[nheld++] = fd;
 	}
 	printf("# %d workers passed out 1 MiB each; then: %s\n", nheld, out);
-	assert_int_equal(st, VRPC_E_BACKEND);
+	/* a call over her limit, or her next HELLO refused after workers
+	 * killed over it */
+	assert_true(st == VRPC_E_BACKEND || st == VRPC_E_AGAIN);
 	assert_non_null(strstr(out, "over its memory limit of 64 MiB"));
 	assert_true(nheld < 64);
 	for (int i = 0; i < nheld; i++)
