@@ -37,6 +37,17 @@ struct peer *peer_get(const char *key)
 	return p;
 }
 
+struct peer *peer_closer(struct peer *p)
+{
+	const char *seq = strchr(p->key, '#');
+	char key[sizeof(p->key)];
+	if (!seq)
+		return p;
+	snprintf(key, sizeof(key), "%.*s", (int)(seq - p->key), p->key);
+	struct peer *u = peer_get(key);
+	return u ? u : p;
+}
+
 /* A TCP address counts as its group: one local user has all of 127/8,
  * an IPv6 host a /64 (or more). The tenant of an --insecure connection
  * is still its address (preauth.c). */

@@ -120,13 +120,15 @@ static bool make_room(struct cache *c, uint64_t need)
  * if >= 0), and no byte more: a file that is shorter, or longer, or grows
  * meanwhile (a tenant's code grew one to 8 TiB while another tenant's
  * worker hashed it to its end) fails. 0 or -1. */
-static int hash_n(int src, int dst, uint64_t size, uint8_t out[VRPC_SHA256_LEN])
+#define HASH_BUF (1 << 16)
+
+static int hash_into(int src, int dst, uint64_t size,
+		     uint8_t out[VRPC_SHA256_LEN], uint8_t *buf)
 {
-	static _Thread_local uint8_t buf[1 << 16];
 	struct vrpc_sha256 h;
 	vrpc_sha256_init(&h);
 	for (uint64_t left = size; left;) {
-		size_t want = left < sizeof(buf) ? (size_t)left : sizeof(buf);
+		size_t want = left < HASH_BUF ? (size_t)left : HASH_BUF;
 		ssize_t n = read(src, buf, want);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -140,6 +142,17 @@ static int hash_n(int src, int dst, uint64_t size, uint8_t out[VRPC_SHA256_LEN])
 	}
 	vrpc_sha256_final(&h, out);
 	return read(src, buf, 1) == 0 ? 0 : -1;
+}
+
+/* The buffer is the call's, not the thread's: a 64 KiB _Thread_local
+ * one was in every thread's static TLS, and the front's reaper threads
+ * (64 KiB stacks, which hold it) could not start at all (audit 23). */
+static int hash_n(int src, int dst, uint64_t size, uint8_t out[VRPC_SHA256_LEN])
+{
+	uint8_t *buf = malloc(HASH_BUF);
+	int r = buf ? hash_into(src, dst, size, out, buf) : -1;
+	free(buf);
+	return r;
 }
 
 /* A regular file of `size` bytes, opened without following a link or

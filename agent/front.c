@@ -342,7 +342,8 @@ static void accept_all(struct listener *l)
 				      "they come: over %d a second",
 				      l->uri, peer.desc, ACCEPT_RATE);
 			}
-			reaper_close(fd, NULL);
+			/* its uid's (peer_closer) */
+			reaper_close(fd, peer_get(peer.key));
 			continue;
 		}
 		char group[sizeof(peer.key)];
@@ -573,6 +574,7 @@ static int poll_once(int sfd)
 	n += preauth_pollfds(pf + n, MAX_POLL - n, &deadline);
 	int first_m = n;
 	n += metrics_pollfds(pf + n, MAX_POLL - n, &deadline);
+	deadline_min(&deadline, reaper_due());
 	if (poll(pf, (nfds_t)n, vrpc_ms_left(deadline)) < 0 && errno != EINTR)
 		die("poll: %s", strerror(errno));
 	if (pf[0].revents && !on_signals(sfd))
@@ -600,6 +602,7 @@ int front_main(void)
 {
 	int sfd = signals();
 	ctl_drop = reaper_drop;
+	reaper_closer = peer_closer;
 	setup_dirs();
 	workers_init();
 	find_activated();

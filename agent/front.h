@@ -33,6 +33,10 @@ struct peer {
 	uint64_t preauth, conns;
 	/* its descriptors being closed (reaper.c) */
 	atomic_uint closing;
+	/* reaper.c's, under its lock: its closes queued or running (at most
+	 * REAP_PER_PEER), and the rest, held back (a list of its jobs) */
+	unsigned reaping;
+	void *held, *held_last;
 	struct peer *next;
 };
 
@@ -58,6 +62,10 @@ int front_main(void);
 /* admission.c */
 /* The peer of `key`, created on first use (NULL: out of memory). */
 struct peer *peer_get(const char *key);
+/* The peer a close of `p`'s counts for (reaper.c): on a `?tenant=conn`
+ * listener, whose peers are connections ("KEY#SEQ"), KEY's (its uid); `p`
+ * itself otherwise (or if there is no memory for KEY's). */
+struct peer *peer_closer(struct peer *p);
 /* The key of the peer a connection from `key` (struct vrpc_peer's) counts
  * against: an IPv4 address, all of 127.0.0.0/8 as one, an IPv6 one by its
  * /64 (an IPv4-mapped one as IPv4); any other key as it is. */
@@ -95,10 +103,15 @@ int front_welcome(const struct admission *a, uint64_t conn);
 /* Close a connection of peer `p` (or NULL) off the front's thread: its
  * last release may wait (descriptors queued in it). */
 void reaper_close(int fd, struct peer *p);
+/* The peer a close of `p`'s counts for (the front sets peer_closer). */
+extern struct peer *(*reaper_closer)(struct peer *p);
 /* reaper_close without a peer (a descriptor from a worker). */
 void reaper_drop(int fd);
 /* Closes done so far. */
 uint64_t reaper_done(void);
+/* When the front must try again to start a thread for queued closes
+ * (none could start); 0 if it need not. Tries if that time has come. */
+int64_t reaper_due(void);
 /* Closes a peer may have pending before its new connections are refused. */
 #define CLOSING_MAX 32
 

@@ -193,7 +193,7 @@ bool preauth_room(const char *key, struct listener *l)
 		refused("peer", key, uri);
 		return false;
 	}
-	if (p && atomic_load(&p->closing) >= CLOSING_MAX) {
+	if (p && atomic_load(&peer_closer(p)->closing) >= CLOSING_MAX) {
 		refused("closing", key, uri);
 		return false;
 	}

@@ -20,12 +20,26 @@
  * a UNIX one is emptied of queued descriptors (let_go), so a reaper
  * thread's close does not wait either on what this kernel can make
  * wait (other kinds of files whose release blocks, e.g. on a FUSE
- * server, would hold one thread each). */
+ * server, would hold one thread each).
+ *
+ * A close is never done on the front's thread: if no reaper thread can
+ * start, the close waits in the queue and the front tries again
+ * (reaper_due). Audit 23: every thread start had failed (a 64 KiB stack
+ * could not hold the agent's static TLS), each close ran on the front's
+ * thread, and one client's descriptor of a FUSE file whose server never
+ * answers FLUSH stopped the front for every tenant. On a `?tenant=conn`
+ * listener, whose connections are each a peer, the closes count for the
+ * connection's uid (peer_closer). And a peer has at most REAP_PER_PEER
+ * closes queued or running, its others held back until one is done: a
+ * connection refused for its peer's CLOSING_MAX is still closed here,
+ * with what it carries, and 40 of one uid's, each with a FUSE file,
+ * held 40 threads. */
 
 #include "front.h"
 #include "sock.h"
 #include <errno.h>
 #include <pthread.h>
+#include <string.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/socket.h>
@@ -34,6 +48,12 @@
 
 #define REAPERS_MAX 256
 #define IDLE_S	    1
+/* a thread's stack; glibc takes the static TLS out of it too */
+#define REAPER_STACK (256u << 10)
+/* a peer's closes queued or running at once (the others wait) */
+#define REAP_PER_PEER 16
+/* a thread that could not start is tried again this much later */
+#define RETRY_NS 100000000ll
 /* AF_UNIX sockets in flight nest 4 deep at most (the kernel refuses
  * more); reads of a socket being emptied, at most */
 #define DRAIN_DEPTH 4
@@ -50,8 +70,27 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct job *head, **tail = &head;
 static unsigned queued, threads, idle;
 static atomic_uint_fast64_t done;
+/* when a thread start failed with closes queued and no thread (0: none) */
+static int64_t failed_at;
 
 static void let_go(int fd, int depth);
+
+/* set by the front (a call would make admission.c and this file import
+ * each other) */
+struct peer *(*reaper_closer)(struct peer *p);
+
+/* Job `j` queued for a thread (mu held); the caller starts one if need
+ * be (a reaper thread that queues one takes it itself). */
+static void enqueue(struct job *j)
+{
+	j->next = NULL;
+	if (j->p)
+		j->p->reaping++;
+	*tail = j;
+	tail = &j->next;
+	queued++;
+	pthread_cond_signal(&cv);
+}
 
 static void *reaper(void *arg)
 {
@@ -78,11 +117,23 @@ static void *reaper(void *arg)
 		queued--;
 		pthread_mutex_unlock(&mu);
 		let_go(j->fd, 0);
-		if (j->p)
-			atomic_fetch_sub(&j->p->closing, 1);
-		atomic_fetch_add(&done, 1);
+		struct peer *p = j->p;
 		free(j);
 		pthread_mutex_lock(&mu);
+		if (p) {
+			p->reaping--;
+			/* one of its held back closes may go */
+			struct job *h = p->held;
+			if (h) {
+				p->held = h->next;
+				if (!p->held)
+					p->held_last = NULL;
+				enqueue(h);
+			}
+			/* (the peer may be freed once this is 0) */
+			atomic_fetch_sub(&p->closing, 1);
+		}
+		atomic_fetch_add(&done, 1);
 	}
 }
 
@@ -107,7 +158,7 @@ static void let_go(int fd, int depth)
 		/* its peer can send no more: what is queued is all */
 		shutdown(fd, SHUT_RDWR);
 		for (int i = 0; i < DRAIN_READS; i++) {
-			static _Thread_local char data[4096];
+			char data[4096];
 			union vrpc_fds_cmsg ctl;
 			struct iovec iov = { data, sizeof(data) };
 			struct msghdr mh = { .msg_iov = &iov,
@@ -135,47 +186,69 @@ static void more_threads(void)
 		return;
 	pthread_attr_t a;
 	pthread_t t;
-	if (pthread_attr_init(&a))
-		return;
-	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-	pthread_attr_setstacksize(&a, 64 << 10);
-	if (!pthread_create(&t, &a, reaper, NULL))
+	int r = pthread_attr_init(&a);
+	if (!r) {
+		pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+		pthread_attr_setstacksize(&a, REAPER_STACK);
+		r = pthread_create(&t, &a, reaper, NULL);
+		pthread_attr_destroy(&a);
+	}
+	if (!r) {
 		threads++;
-	pthread_attr_destroy(&a);
+		failed_at = 0;
+		return;
+	}
+	if (!threads && !failed_at) {
+		/* the queue waits; said once per run of failures */
+		failed_at = vrpc_now_ns();
+		awarn("cannot start a thread to close descriptors (%s): %u "
+		      "close(s) wait, tried again every %lld ms",
+		      strerror(r), queued, RETRY_NS / 1000000);
+	} else if (!threads) {
+		failed_at = vrpc_now_ns();
+	}
 }
 
 void reaper_close(int fd, struct peer *p)
 {
 	if (fd < 0)
 		return;
+	p = p && reaper_closer ? reaper_closer(p) : p;
 	struct job *j = malloc(sizeof(*j));
 	if (!j) {
-		let_go(fd, 0); /* out of memory: here */
+		/* out of memory: here, the one close that may be */
+		let_go(fd, 0);
 		return;
 	}
 	*j = (struct job){ .fd = fd, .p = p };
 	if (p)
 		atomic_fetch_add(&p->closing, 1);
 	pthread_mutex_lock(&mu);
-	*tail = j;
-	tail = &j->next;
-	queued++;
-	more_threads();
-	bool none = !threads;
-	if (none) {
-		/* no thread could start: take it back, close here */
-		head = NULL;
-		tail = &head;
-		queued = 0;
+	if (p && p->reaping >= REAP_PER_PEER) {
+		if (p->held_last)
+			((struct job *)p->held_last)->next = j;
+		else
+			p->held = j;
+		p->held_last = j;
+	} else {
+		enqueue(j);
+		more_threads();
 	}
-	pthread_cond_signal(&cv);
 	pthread_mutex_unlock(&mu);
-	if (none) {
-		let_go(fd, 0);
-		if (p)
-			atomic_fetch_sub(&p->closing, 1);
-		free(j);
+}
+
+int64_t reaper_due(void)
+{
+	pthread_mutex_lock(&mu);
+	int64_t due =
+		failed_at && !threads && queued ? failed_at + RETRY_NS : 0;
+	if (due && vrpc_now_ns() >= due) {
+		more_threads();
+		due = failed_at && !threads ? failed_at + RETRY_NS : 0;
+		pthread_cond_signal(&cv);
 	}
+	pthread_mutex_unlock(&mu);
+	return due;
 }
 
 void reaper_drop(int fd)

@@ -30,9 +30,12 @@
 #include "harness.h"
 #include "stream.h"
 #include "transport.h"
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fuse.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdbool.h>
@@ -41,13 +44,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vaccel.h>
 
 #define LINGER_S 30
 #define INFLIGHT 4 /* --max-inflight given below */
 #define FAULTY	 "tests/lib/faulty/libvaccel-faulty.so"
+/* agent/front.h, agent/reaper.c */
+#define CLOSING_MAX   32
+#define REAP_PER_PEER 16
 
 static struct agent_proc ag;
 
@@ -686,6 +695,288 @@ static void test_worker_floods_ctl(void **state)
 	finish(NULL, fds0);
 }
 
+/* ---- a FUSE file whose FLUSH waits ------------------------------------------
+ */
+
+/* A FUSE server in a child process, speaking /dev/fuse itself: one file,
+ * "f". Every request is answered but a FLUSH of another process than
+ * this test's: the agent's close of a descriptor of "f" then waits until
+ * the server ends (a local user can mount one with fusermount3, or in a
+ * user namespace of its own). Audit 23: each close ran on the front's
+ * thread (no reaper thread could start), and one such descriptor sent
+ * with one byte stopped the front for every tenant. */
+struct fuse_stall {
+	pid_t pid;
+	char dir[64], file[80];
+};
+
+static void fuse_reply(int dev, uint64_t unique, int err, const void *p,
+		       size_t n)
+{
+	char buf[512];
+	struct fuse_out_header h = { .len = (uint32_t)(sizeof(h) + n),
+				     .error = err,
+				     .unique = unique };
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), p, n);
+	if (write(dev, buf, sizeof(h) + n) < 0) {
+		/* an interrupted request: nothing to answer */
+	}
+}
+
+static void fuse_attr(uint64_t ino, struct fuse_attr *a)
+{
+	*a = (struct fuse_attr){ .ino = ino,
+				 .mode = ino == 1 ? S_IFDIR | 0755
+						  : S_IFREG | 0666,
+				 .nlink = ino == 1 ? 2 : 1,
+				 .blksize = 4096 };
+}
+
+static _Noreturn void fuse_serve(int dev, pid_t answered)
+{
+	static char buf[(1 << 20) + 4096];
+	for (;;) {
+		ssize_t n = read(dev, buf, sizeof(buf));
+		if (n < 0 && (errno == EINTR || errno == ENOENT))
+			continue;
+		if (n < (ssize_t)sizeof(struct fuse_in_header))
+			_exit(0);
+		struct fuse_in_header *in = (void *)buf;
+		void *arg = buf + sizeof(*in);
+		switch (in->opcode) {
+		case FUSE_INIT: {
+			struct fuse_init_in *ii = arg;
+			struct fuse_init_out o = {
+				.major = FUSE_KERNEL_VERSION,
+				.minor = ii->minor < FUSE_KERNEL_MINOR_VERSION
+						 ? ii->minor
+						 : FUSE_KERNEL_MINOR_VERSION,
+				.max_readahead = ii->max_readahead,
+				.max_background = 16,
+				.congestion_threshold = 12,
+				.max_write = 4096,
+				.time_gran = 1
+			};
+			fuse_reply(dev, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_GETATTR: {
+			struct fuse_attr_out o = { .attr_valid = 3600 };
+			fuse_attr(in->nodeid, &o.attr);
+			fuse_reply(dev, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_LOOKUP: {
+			struct fuse_entry_out o = { .nodeid = 2,
+						    .generation = 1,
+						    .entry_valid = 3600,
+						    .attr_valid = 3600 };
+			fuse_attr(2, &o.attr);
+			if (in->nodeid == 1 && !strcmp(arg, "f"))
+				fuse_reply(dev, in->unique, 0, &o, sizeof(o));
+			else
+				fuse_reply(dev, in->unique, -ENOENT, NULL, 0);
+			break;
+		}
+		case FUSE_OPEN:
+		case FUSE_OPENDIR: {
+			struct fuse_open_out o = { .fh = 1 };
+			fuse_reply(dev, in->unique, 0, &o, sizeof(o));
+			break;
+		}
+		case FUSE_FLUSH:
+			if ((pid_t)in->pid == answered)
+				fuse_reply(dev, in->unique, 0, NULL, 0);
+			break; /* the agent's: never */
+		case FUSE_INTERRUPT:
+		case FUSE_FORGET:
+		case FUSE_BATCH_FORGET:
+			break;
+		case FUSE_RELEASE:
+		case FUSE_RELEASEDIR:
+		case FUSE_ACCESS:
+			fuse_reply(dev, in->unique, 0, NULL, 0);
+			break;
+		default:
+			fuse_reply(dev, in->unique, -ENOSYS, NULL, 0);
+		}
+	}
+}
+
+/* the one mounted (fuse_teardown's, if a case fails) */
+static struct fuse_stall *fuse_now;
+
+/* Mounted, or false (the reason printed: not root, no /dev/fuse). */
+static bool fuse_start(struct fuse_stall *f)
+{
+	snprintf(f->dir, sizeof(f->dir), "/tmp/vaccel-fuse-XXXXXX");
+	if (!mkdtemp(f->dir))
+		return false;
+	snprintf(f->file, sizeof(f->file), "%s/f", f->dir);
+	int dev = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+	char opts[128];
+	snprintf(opts, sizeof(opts),
+		 "fd=%d,rootmode=40755,user_id=0,group_id=0,allow_other", dev);
+	if (dev < 0 ||
+	    mount("vaccel-test", f->dir, "fuse", MS_NOSUID | MS_NODEV, opts)) {
+		printf("# skipped: cannot mount a FUSE file system (%s; root "
+		       "and /dev/fuse needed)\n",
+		       strerror(errno));
+		if (dev >= 0)
+			close(dev);
+		rmdir(f->dir);
+		return false;
+	}
+	pid_t me = getpid();
+	f->pid = fork();
+	assert_true(f->pid >= 0);
+	if (f->pid == 0)
+		fuse_serve(dev, me);
+	close(dev);
+	fuse_now = f;
+	return true;
+}
+
+/* The server ends (the kernel aborts what waits on it), the mount goes. */
+static void fuse_stop(struct fuse_stall *f)
+{
+	fuse_now = NULL;
+	kill(f->pid, SIGKILL);
+	waitpid(f->pid, NULL, 0);
+	umount2(f->dir, MNT_DETACH);
+	rmdir(f->dir);
+}
+
+/* Threads of `pid` waiting on a FUSE server; whether the main one is. */
+static int fuse_waiting(pid_t pid, bool *main_thread)
+{
+	char path[320], line[256];
+	int n = 0;
+	*main_thread = false;
+	snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+	DIR *d = opendir(path);
+	for (struct dirent *e; d && (e = readdir(d));) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/task/%s/stack", (int)pid,
+			 e->d_name);
+		FILE *f = fopen(path, "r");
+		bool in_fuse = false;
+		while (f && fgets(line, sizeof(line), f))
+			in_fuse |= strstr(line, "fuse_") != NULL;
+		if (f)
+			fclose(f);
+		n += in_fuse;
+		if (in_fuse && atoi(e->d_name) == (int)pid)
+			*main_thread = true;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* `n` connections to `uri` (UNIX), each sending one byte with a
+ * descriptor of `file`, then closed. */
+static void send_fuse(const char *uri, const char *file, int n)
+{
+	int f = open(file, O_RDONLY | O_CLOEXEC);
+	assert_true(f >= 0);
+	for (int i = 0; i < n; i++) {
+		int c = raw_connect(uri);
+		assert_true(c >= 0);
+		if (!send_fds_try(c, "\1", 1, &f, 1))
+			printf("# connection %d: not sent (%s)\n", i,
+			       strerror(errno));
+		close(c);
+	}
+	close(f); /* this test's FLUSH is answered */
+}
+
+/* One connection with the FUSE file's descriptor: its close waits on a
+ * reaper thread, never the front's; others are served meanwhile. */
+static void test_fuse_flush(void **state)
+{
+	(void)state;
+	static struct fuse_stall f;
+	if (!fuse_start(&f))
+		return;
+	start(NULL);
+	int fds0 = proc_fd_count(ag.pid);
+	send_fuse(ag.unix_uri, f.file, 1);
+	bool main_thread = true;
+	int waiting = 0;
+	for (int i = 0; i < 250 && !waiting; i++, usleep(20000))
+		waiting = fuse_waiting(ag.pid, &main_thread);
+	printf("# threads of the front waiting on FUSE: %d (its main one: "
+	       "%s)\n",
+	       waiting, main_thread ? "yes" : "no");
+	assert_int_equal(waiting, 1);
+	assert_false(main_thread);
+	others_served();
+	assert_true(unix_welcome(5000));
+	fuse_stop(&f);
+	finish(NULL, fds0);
+}
+
+/* On a ?tenant=conn listener each connection is a peer of its own: the
+ * closes that wait counted per connection, never reached CLOSING_MAX,
+ * and one process held every reaper thread (then every close queued
+ * behind them, the front's descriptors to their limit: audit 23). They
+ * count for the connection's uid now, and a peer's closes run at most
+ * REAP_PER_PEER at once (the connections refused for its CLOSING_MAX are
+ * closed there too, with what they carry). */
+static void test_fuse_flush_conn(void **state)
+{
+	(void)state;
+	static struct fuse_stall f;
+	if (!fuse_start(&f))
+		return;
+	char dir[] = "/tmp/vaccel-conn-XXXXXX", listen[128], uri[100];
+	assert_non_null(mkdtemp(dir));
+	snprintf(uri, sizeof(uri), "unix://%s/c.sock", dir);
+	snprintf(listen, sizeof(listen), "%s?tenant=conn", uri);
+	const char *more[] = { "--listen", listen, NULL };
+	start_with(more);
+	int fds0 = proc_fd_count(ag.pid);
+	send_fuse(uri, f.file, CLOSING_MAX + 8);
+	bool main_thread = true;
+	int waiting = 0;
+	for (int i = 0, last = -1; i < 100 && (!waiting || waiting != last);
+	     i++, usleep(100000)) {
+		last = waiting;
+		waiting = fuse_waiting(ag.pid, &main_thread);
+	}
+	printf("# %d connections with the descriptor: %d closes wait\n",
+	       CLOSING_MAX + 8, waiting);
+	assert_true(waiting >= 1 && waiting <= REAP_PER_PEER);
+	assert_false(main_thread);
+	/* with CLOSING_MAX of its uid's pending, its next is refused */
+	int c = raw_connect(uri);
+	assert_true(c >= 0);
+	assert_int_not_equal(raw_hello(c, NULL), 0);
+	close(c);
+	assert_true(log_lines("still being closed") >= 1);
+	others_served();
+	fuse_stop(&f);
+	finish(NULL, fds0);
+	char sock[128];
+	snprintf(sock, sizeof(sock), "%s/c.sock", dir);
+	unlink(sock);
+	rmdir(dir);
+}
+
+/* A failed case's server and mount, and its agent, do not stay. */
+static int fuse_teardown(void **state)
+{
+	(void)state;
+	if (fuse_now)
+		fuse_stop(fuse_now);
+	if (agent_alive(&ag))
+		agent_stop(&ag);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -697,6 +988,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_worker_sends_lingering),
 		cmocka_unit_test(test_worker_lingers_conns),
 		cmocka_unit_test(test_worker_floods_ctl),
+		cmocka_unit_test_teardown(test_fuse_flush, fuse_teardown),
+		cmocka_unit_test_teardown(test_fuse_flush_conn, fuse_teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

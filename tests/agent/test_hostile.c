@@ -724,7 +724,9 @@ static void test_memfd_pieces(void **state)
 	/* a call over her limit, or her next HELLO refused after workers
 	 * killed over it */
 	assert_true(st == VRPC_E_BACKEND || st == VRPC_E_AGAIN);
-	assert_non_null(strstr(out, "over its memory limit of 64 MiB"));
+	/* "of 64 MiB" where the group's count of its kills was read in
+	 * time ("..., or stopped" where not: a cgroup v1 run) */
+	assert_non_null(strstr(out, "over its memory limit"));
 	assert_true(nheld < 64);
 	for (int i = 0; i < nheld; i++)
 		close(held[i]);
