@@ -283,6 +283,13 @@ void tenant_dirname(const char *tenant, char out[19]);
  * (rate_add): whether it is more than `burst` events ahead of `now`. */
 bool rate_over(int64_t due, int64_t now, int burst, int64_t every_ns);
 void rate_add(int64_t *due, int64_t now, int64_t every_ns);
+/* A listener whose accept failed with `err` for want of descriptors or
+ * memory (its connection stays queued, and poll says so at once): not
+ * polled again before the returned time, a warning at most once a second
+ * (`said`: the last one's time) naming `what`; 0 for other errors.
+ * `now`: vrpc_now_ns(). */
+int64_t accept_pause(int err, const char *what, int64_t *said, int64_t now);
+#define ACCEPT_PAUSE_NS 100000000ll
 /* Where tenants' caches are, under --cache-dir (as root of the workers'
  * group, 0710: a local user cannot stat them; --cache-dir/shared is
  * --cache-shared's) */

@@ -24,6 +24,8 @@ struct listener {
 	/* a ?tenant=conn listener's connections before their HELLO: a
 	 * pool of its own (preauth.c) */
 	uint64_t npre;
+	/* not polled before this (accept_pause), and its last warning */
+	int64_t paused, said;
 };
 
 /* A peer (uid, address group, CID): what its connections count

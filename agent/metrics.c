@@ -379,12 +379,18 @@ static void drop(int i)
 
 static void read_http(int i);
 
+/* accept_pause's */
+static int64_t paused, said;
+
 static void accept_http(void)
 {
 	for (;;) {
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-		if (fd < 0)
+		if (fd < 0) {
+			paused = accept_pause(errno, "metrics", &said,
+					      vrpc_now_ns());
 			return;
+		}
 		if (nconns == MAX_HTTP) {
 			/* the oldest goes, not the newest: idle connections
 			 * holding every slot kept the probes out (a scrape
@@ -434,8 +440,12 @@ int metrics_pollfds(struct pollfd *pf, int max, int64_t *deadline)
 	int n = 0;
 	if (lfd < 0)
 		return 0;
+	bool wait = paused > vrpc_now_ns();
+	if (wait)
+		deadline_min(deadline, paused);
 	if (n < max)
-		pf[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		pf[n++] = (struct pollfd){ .fd = lfd,
+					   .events = wait ? 0 : POLLIN };
 	for (int i = 0; i < nconns && n < max; i++) {
 		pf[n++] =
 			(struct pollfd){ .fd = conns[i].fd, .events = POLLIN };

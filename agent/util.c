@@ -43,6 +43,18 @@ void rate_add(int64_t *due, int64_t now, int64_t every_ns)
 	*due = (*due > now ? *due : now) + every_ns;
 }
 
+int64_t accept_pause(int err, const char *what, int64_t *said, int64_t now)
+{
+	if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+		return 0;
+	if (now - *said >= 1000000000ll) {
+		*said = now;
+		awarn("%s: cannot accept: %s; not accepting for %lld ms", what,
+		      strerror(err), ACCEPT_PAUSE_NS / 1000000);
+	}
+	return now + ACCEPT_PAUSE_NS;
+}
+
 bool tenant_per_conn(const char *tenant)
 {
 	return !strncmp(tenant, "conn:", 5);

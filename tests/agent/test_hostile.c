@@ -36,6 +36,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1638,6 +1639,51 @@ static void stop_conn(struct vm_sock *v)
 {
 	stop();
 	vm_sock_remove(v);
+}
+
+/* The front out of descriptors: a connection it cannot accept stays
+ * queued, its listener readable, and the front spun on it (audit 23:
+ * 97% of a CPU until a descriptor came free). Now a listener whose
+ * accept fails so is left 100 ms, with a warning; once descriptors come
+ * free again, a HELLO is answered. */
+static void test_accept_starved(void **state)
+{
+	(void)state;
+	start(FAULTY, NULL);
+	int fds0 = proc_fd_count(ag.pid), silent[24];
+	struct rlimit was, low;
+	assert_int_equal(prlimit(ag.pid, RLIMIT_NOFILE, NULL, &was), 0);
+	low = (struct rlimit){ (rlim_t)fds0 + 4, was.rlim_max };
+	assert_int_equal(prlimit(ag.pid, RLIMIT_NOFILE, &low, NULL), 0);
+	for (int i = 0; i < 24; i++) {
+		silent[i] = raw_connect(ag.unix_uri);
+		assert_true(silent[i] >= 0);
+	}
+	usleep(300000);
+	long long t0 = stat_field(ag.pid, 14) + stat_field(ag.pid, 15);
+	usleep(2000000);
+	long long ticks = stat_field(ag.pid, 14) + stat_field(ag.pid, 15) - t0;
+	printf("# front at its limit of %d descriptors: %lld ticks of CPU in "
+	       "2 s (of %ld)\n",
+	       fds0 + 4, ticks, 2 * sysconf(_SC_CLK_TCK));
+	assert_true(log_says("cannot accept: Too many open files"));
+	assert_true(ticks < sysconf(_SC_CLK_TCK) / 2);
+	assert_int_equal(prlimit(ag.pid, RLIMIT_NOFILE, &was, NULL), 0);
+	for (int i = 0; i < 24; i++)
+		close(silent[i]);
+	/* once the front has seen the silent ones go (a peer has at most
+	 * --max-preauth-per-peer waiting for their HELLO) */
+	int st = -1;
+	for (int i = 0; i < 50 && st; i++) {
+		int fd = raw_connect(ag.unix_uri);
+		st = fd >= 0 ? raw_hello(fd, ALICE_TOKEN) : -1;
+		if (fd >= 0)
+			close(fd);
+		if (st)
+			usleep(100000);
+	}
+	assert_int_equal(st, 0);
+	stop();
 }
 
 /* Per-VM sockets (?tenant=NAME): QEMU connects to each as the same uid,
@@ -4373,6 +4419,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_crash_loop_processes, teardown),
 		cmocka_unit_test_teardown(test_crash_loop_vms, teardown),
 		cmocka_unit_test_teardown(test_preauth_conn_pool, teardown),
+		cmocka_unit_test_teardown(test_accept_starved, teardown),
 		cmocka_unit_test_teardown(test_preauth_conn_uids, teardown),
 		cmocka_unit_test_teardown(test_conn_start_rate, teardown),
 		cmocka_unit_test_teardown(test_conn_log_budget, teardown),
