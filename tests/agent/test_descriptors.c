@@ -718,7 +718,8 @@ static void fuse_reply(int dev, uint64_t unique, int err, const void *p,
 				     .error = err,
 				     .unique = unique };
 	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), p, n);
+	if (n)
+		memcpy(buf + sizeof(h), p, n);
 	if (write(dev, buf, sizeof(h) + n) < 0) {
 		/* an interrupted request: nothing to answer */
 	}
