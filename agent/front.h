@@ -112,7 +112,8 @@ void reaper_drop(int fd);
 /* Closes done so far. */
 uint64_t reaper_done(void);
 /* When the front must try again to start a thread for queued closes
- * (none could start); 0 if it need not. Tries if that time has come. */
+ * (the last start failed); 0 if it need not. Tries if that time has
+ * come. */
 int64_t reaper_due(void);
 /* Closes a peer may have pending before its new connections are refused. */
 #define CLOSING_MAX 32

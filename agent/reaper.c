@@ -70,7 +70,7 @@ static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct job *head, **tail = &head;
 static unsigned queued, threads, idle;
 static atomic_uint_fast64_t done;
-/* when a thread start failed with closes queued and no thread (0: none) */
+/* when a thread start last failed (0: the last one did not) */
 static int64_t failed_at;
 
 static void let_go(int fd, int depth);
@@ -198,15 +198,13 @@ static void more_threads(void)
 		failed_at = 0;
 		return;
 	}
-	if (!threads && !failed_at) {
-		/* the queue waits; said once per run of failures */
-		failed_at = vrpc_now_ns();
+	/* the queue waits (on the threads there are, which may all be
+	 * stuck); said once per run of failures */
+	if (!failed_at)
 		awarn("cannot start a thread to close descriptors (%s): %u "
 		      "close(s) wait, tried again every %lld ms",
 		      strerror(r), queued, RETRY_NS / 1000000);
-	} else if (!threads) {
-		failed_at = vrpc_now_ns();
-	}
+	failed_at = vrpc_now_ns();
 }
 
 void reaper_close(int fd, struct peer *p)
@@ -216,7 +214,8 @@ void reaper_close(int fd, struct peer *p)
 	p = p && reaper_closer ? reaper_closer(p) : p;
 	struct job *j = malloc(sizeof(*j));
 	if (!j) {
-		/* out of memory: here, the one close that may be */
+		/* out of memory: closed here (the only close the front's
+		 * thread makes) */
 		let_go(fd, 0);
 		return;
 	}
@@ -240,11 +239,10 @@ void reaper_close(int fd, struct peer *p)
 int64_t reaper_due(void)
 {
 	pthread_mutex_lock(&mu);
-	int64_t due =
-		failed_at && !threads && queued ? failed_at + RETRY_NS : 0;
+	int64_t due = failed_at && queued > idle ? failed_at + RETRY_NS : 0;
 	if (due && vrpc_now_ns() >= due) {
 		more_threads();
-		due = failed_at && !threads ? failed_at + RETRY_NS : 0;
+		due = failed_at && queued > idle ? failed_at + RETRY_NS : 0;
 		pthread_cond_signal(&cv);
 	}
 	pthread_mutex_unlock(&mu);
