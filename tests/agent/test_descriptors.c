@@ -805,8 +805,21 @@ static _Noreturn void fuse_serve(int dev, pid_t answered)
 	}
 }
 
-/* the one mounted (fuse_teardown's, if a case fails) */
+/* the one mounted, and a listener's directory (fuse_teardown's, if a
+ * case fails) */
 static struct fuse_stall *fuse_now;
+static const char *conn_dir;
+
+static void conn_dir_remove(void)
+{
+	char sock[128];
+	if (!conn_dir)
+		return;
+	snprintf(sock, sizeof(sock), "%s/c.sock", conn_dir);
+	unlink(sock);
+	rmdir(conn_dir);
+	conn_dir = NULL;
+}
 
 /* Mounted, or false (the reason printed: not root, no /dev/fuse). */
 static bool fuse_start(struct fuse_stall *f)
@@ -933,8 +946,11 @@ static void test_fuse_flush_conn(void **state)
 	static struct fuse_stall f;
 	if (!fuse_start(&f))
 		return;
-	char dir[] = "/tmp/vaccel-conn-XXXXXX", listen[128], uri[100];
+	static char dir[32];
+	char listen[128], uri[100];
+	snprintf(dir, sizeof(dir), "/tmp/vaccel-conn-XXXXXX");
 	assert_non_null(mkdtemp(dir));
+	conn_dir = dir;
 	snprintf(uri, sizeof(uri), "unix://%s/c.sock", dir);
 	snprintf(listen, sizeof(listen), "%s?tenant=conn", uri);
 	const char *more[] = { "--listen", listen, NULL };
@@ -961,10 +977,7 @@ static void test_fuse_flush_conn(void **state)
 	others_served();
 	fuse_stop(&f);
 	finish(NULL, fds0);
-	char sock[128];
-	snprintf(sock, sizeof(sock), "%s/c.sock", dir);
-	unlink(sock);
-	rmdir(dir);
+	conn_dir_remove();
 }
 
 /* A failed case's server and mount, and its agent, do not stay. */
@@ -975,6 +988,7 @@ static int fuse_teardown(void **state)
 		fuse_stop(fuse_now);
 	if (agent_alive(&ag))
 		agent_stop(&ag);
+	conn_dir_remove();
 	return 0;
 }
 
